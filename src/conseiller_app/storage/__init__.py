@@ -1,0 +1,1 @@
+"""The encrypted vault (SQLCipher through SQLAlchemy 2): models, journals, migrations, services."""

@@ -1,0 +1,119 @@
+"""Raw SQLCipher connections that fail closed: key first, a read proves it, settings asserted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import sqlcipher3
+
+from conseiller_app.domain.errors import IntegrityProblem, VaultNotFound, WrongPassphrase
+
+APPLICATION_ID = 0x50474331  # "PGC1": marks a Parcours Grands Chantiers vault
+PLAINTEXT_HEADER = b"SQLite format 3\x00"
+EXPECTED_SETTINGS = {
+    "cipher_page_size": "4096",
+    "kdf_iter": "256000",
+    "cipher_hmac_algorithm": "HMAC_SHA512",
+    "cipher_kdf_algorithm": "PBKDF2_HMAC_SHA512",
+}
+DatabaseError = sqlcipher3.DatabaseError
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _apply_key(conn: sqlcipher3.Connection, passphrase: str) -> None:
+    if not passphrase:
+        raise WrongPassphrase("La phrase de passe est vide.")
+    if "\x00" in passphrase:
+        raise WrongPassphrase("La phrase de passe contient un caractère invalide.")
+    # SQLCipher logs to stderr by default; keep it quiet before anything else happens.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = {quote_literal(passphrase)}")
+
+
+def assert_cipher_settings(conn: sqlcipher3.Connection) -> None:
+    version = conn.execute("PRAGMA cipher_version").fetchone()
+    if not version or not version[0]:
+        raise IntegrityProblem("La bibliothèque de chiffrement SQLCipher est absente : ouverture refusée.")
+    for pragma, expected in EXPECTED_SETTINGS.items():
+        row = conn.execute(f"PRAGMA {pragma}").fetchone()
+        if not row or str(row[0]) != expected:
+            raise IntegrityProblem("Les réglages de chiffrement du coffre ne sont pas ceux attendus : ouverture refusée.")
+
+
+def refuse_plaintext(path: Path) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except FileNotFoundError:
+        raise VaultNotFound("Aucun coffre n'existe à cet emplacement.") from None
+    if head == PLAINTEXT_HEADER:
+        raise IntegrityProblem("Ce fichier est une base de données non chiffrée : l'application refuse de l'ouvrir.")
+
+
+def configure(conn: sqlcipher3.Connection) -> None:
+    """Session pragmas of every vault connection."""
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise IntegrityProblem("Le coffre n'a pas pu passer en mode journalisé (WAL).")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 5000")
+
+
+def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.Connection:
+    """Open (or, with ``create``, make) an encrypted vault file; raise a French error otherwise.
+
+    Never creates a file unless asked; never opens a plaintext database.
+    """
+    path = Path(path)
+    if create:
+        if path.exists() and path.stat().st_size > 0:
+            raise IntegrityProblem("Un fichier existe déjà à cet emplacement : création refusée.")
+    else:
+        refuse_plaintext(path)
+        if path.stat().st_size == 0:
+            raise IntegrityProblem("Le fichier du coffre est vide : il a été tronqué ou n'a jamais été créé.")
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        _apply_key(conn, passphrase)
+        assert_cipher_settings(conn)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except DatabaseError:
+            raise WrongPassphrase() from None
+        if create:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        else:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise IntegrityProblem("Ce fichier n'est pas un coffre Parcours Grands Chantiers.")
+        configure(conn)
+        return conn
+    except DatabaseError as exc:
+        conn.close()
+        raise IntegrityProblem(
+            "Le coffre est endommagé et n'a pas pu être lu. Restaurez une sauvegarde (commande « restore »)."
+        ) from exc
+    except BaseException:
+        conn.close()
+        raise
+
+
+def export_copy(conn: sqlcipher3.Connection, target: Path, passphrase: str) -> None:
+    """Write an encrypted copy of the open database to ``target`` (which must not exist)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.execute(f"ATTACH DATABASE {quote_literal(str(target))} AS export_copy KEY {quote_literal(passphrase)}")
+    try:
+        conn.execute("SELECT sqlcipher_export('export_copy')")
+        conn.execute(f"PRAGMA export_copy.user_version = {int(user_version)}")
+        conn.execute(f"PRAGMA export_copy.application_id = {APPLICATION_ID}")
+    finally:
+        conn.execute("DETACH DATABASE export_copy")
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())

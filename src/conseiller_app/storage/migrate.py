@@ -1,0 +1,75 @@
+"""Runs the alembic migrations inside the application, on an open, keyed vault connection."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from conseiller_app.domain.errors import IntegrityProblem
+from conseiller_app.resources import migrations_dir
+
+_script: ScriptDirectory | None = None
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    global _script
+    if _script is None:
+        _script = ScriptDirectory.from_config(alembic_config())
+    return _script
+
+
+def head_revision() -> str:
+    return script_directory().get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def needs_upgrade(connection: Connection) -> bool:
+    current = current_revision(connection)
+    if current == head_revision():
+        return False
+    if current is not None and script_directory().get_revision(current) is None:
+        raise IntegrityProblem(
+            "Ce coffre a été créé par une version plus récente de l'application : mettez l'application à jour."
+        )
+    return True
+
+
+def upgrade(connection: Connection, target: str = "head") -> None:
+    command.upgrade(alembic_config(connection), target)
+
+
+def _make_revision(message: str) -> None:  # pragma: no cover - developer tool
+    """Autogenerate a revision against a temporary vault at the current head."""
+    import tempfile
+
+    from conseiller_app.storage.vault import Vault
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vault = Vault.create(Path(tmp), "revision-only passphrase 42!", "Outil Migration", "arrageois", check_policy=False)
+        with vault.engine.connect() as conn:
+            command.revision(alembic_config(conn), message=message, autogenerate=True)
+        vault.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    if len(sys.argv) == 3 and sys.argv[1] == "revision":
+        _make_revision(sys.argv[2])
+    else:
+        print("usage: python -m conseiller_app.storage.migrate revision MESSAGE")

@@ -1,0 +1,52 @@
+"""The vault's owner (the conseiller), its device identity and its settings."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.validation import clean_name
+from conseiller_app.storage.models import Conseiller, Setting, Territory
+
+DEFAULTS = {
+    "idle_lock_minutes": "5",
+    "retention_months": "24",
+}
+
+
+def get_setting(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else DEFAULTS.get(key)
+
+
+def set_setting(session: Session, key: str, value: str) -> None:
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def create_owner(session: Session, *, name: str, territory: str, office: str = "") -> Conseiller:
+    name = clean_name("name", "Nom du conseiller", name)
+    if session.get(Territory, territory) is None:
+        codes = {t.code: t.name for t in session.scalars(select(Territory))}
+        match = [c for c, n in codes.items() if n.lower() == (territory or "").strip().lower()]
+        if not match:
+            raise ValidationError("territory", "territoire inconnu (ex. Arrageois, Lens-Liévin).", "Territoire")
+        territory = match[0]
+    owner = Conseiller(name=name, territory=territory, office=(office or "").strip(), is_owner=True)
+    session.add(owner)
+    set_setting(session, "device_id", str(uuid.uuid4()))
+    session.flush()
+    return owner
+
+
+def owner(session: Session) -> Conseiller:
+    row = session.scalars(select(Conseiller).where(Conseiller.is_owner.is_(True))).first()
+    if row is None:  # pragma: no cover - a vault always has its owner
+        raise RuntimeError("vault without owner")
+    return row

@@ -1,0 +1,53 @@
+"""Loads reference data (shipped, or later received from the central office) into the vault."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain.reference import ReferenceData, load_reference
+from conseiller_app.domain.text import fold
+from conseiller_app.resources import reference_dir
+from conseiller_app.storage import models as m
+from conseiller_app.storage.profile import get_setting, set_setting
+
+REFERENCE_VERSION_KEY = "reference_version"
+
+
+def load_shipped(session: Session) -> ReferenceData:
+    data = load_reference(reference_dir())
+    replace_reference(session, data)
+    return data
+
+
+def replace_reference(session: Session, data: ReferenceData) -> None:
+    """Replace territories, communes, chantiers, trades, schemes and offers; upsert agencies."""
+    for model in (m.Offer, m.Scheme, m.Trade, m.Chantier):
+        session.execute(delete(model))
+    session.add_all(m.Territory(code=c, name=n) for c, n in data.territories.items()
+                    if session.get(m.Territory, c) is None)
+    for code, name in data.territories.items():
+        session.get(m.Territory, code).name = name
+    session.flush()
+    existing = {c.insee: c for c in session.scalars(select(m.Commune))}
+    for c in data.communes.values():
+        row = existing.get(c.insee) or m.Commune(insee=c.insee)
+        row.name, row.search_name = c.name, fold(c.name)
+        row.postal_codes, row.population = " ".join(c.postal_codes), c.population
+        row.epci, row.territory = c.epci, c.territory
+        session.add(row)
+    session.add_all(m.Chantier(code=c["code"], name=c["name"], description=c.get("description", "")) for c in data.chantiers)
+    session.add_all(m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
+    session.add_all(m.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
+    session.add_all(m.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
+    for a in data.agencies:
+        row = session.get(m.Agency, a["id"]) or m.Agency(id=a["id"])
+        row.name, row.network, row.address = a["name"], a.get("network", ""), a.get("address", "")
+        row.commune_insee, row.territory, row.contact = a.get("commune"), a.get("territory"), a.get("contact", "")
+        row.trades, row.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
+        session.add(row)
+    set_setting(session, REFERENCE_VERSION_KEY, data.version)
+
+
+def reference_version(session: Session) -> str | None:
+    return get_setting(session, REFERENCE_VERSION_KEY)

@@ -1,0 +1,383 @@
+"""The vault: one encrypted SQLCipher database per conseiller profile, in a data folder.
+
+Layout of a data folder::
+
+    coffre.db            the encrypted database (+ coffre.db-wal / -shm while open)
+    sauvegardes/         automatic encrypted backups (before migrations, restores)
+    journaux/            technical logs (never any personal data)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlcipher3
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
+
+from conseiller_app.domain.errors import (
+    AppError,
+    IntegrityProblem,
+    StorageFull,
+    VaultExists,
+    VaultNotFound,
+    WrongPassphrase,
+)
+from conseiller_app.domain.validation import check_passphrase
+from conseiller_app.storage import cipher, journal, migrate
+from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
+
+log = logging.getLogger(__name__)
+
+VAULT_FILE = "coffre.db"
+BACKUP_DIR = "sauvegardes"
+LOG_DIR = "journaux"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("ParcoursGrandsChantiers", "Departement62"))
+
+
+def vault_path(data_dir: Path) -> Path:
+    return Path(data_dir) / VAULT_FILE
+
+
+def vault_exists(data_dir: Path) -> bool:
+    return vault_path(data_dir).exists()
+
+
+@dataclass
+class CheckReport:
+    problems: list[str]
+    audit_entries: int
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def translate_db_error(exc: BaseException) -> AppError | None:
+    """Map a database exception to a user-actionable error, or None for a bug."""
+    orig = getattr(exc, "orig", exc)
+    msg = str(orig).lower()
+    if "disk is full" in msg or "database or disk is full" in msg:
+        return StorageFull()
+    if any(s in msg for s in ("malformed", "not a database", "hmac", "corrupt")):
+        return IntegrityProblem(
+            "Le coffre est endommagé : une page du fichier ne peut pas être déchiffrée ou vérifiée. "
+            "Restaurez une sauvegarde (commande « restore »)."
+        )
+    return None
+
+
+class Vault:
+    """An open vault. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
+
+    def __init__(self, data_dir: Path, passphrase: str) -> None:
+        self.data_dir = Path(data_dir)
+        self.path = vault_path(self.data_dir)
+        self._passphrase = passphrase
+        self._lock = threading.RLock()
+        self.engine: Engine = self._make_engine()
+        self.Session = sessionmaker(self.engine, expire_on_commit=False)
+        journal.install(self.Session)
+
+    # --- engine ------------------------------------------------------------------------------
+
+    def _make_engine(self) -> Engine:
+        path, passphrase = self.path, self._passphrase
+
+        def creator() -> sqlcipher3.Connection:
+            return cipher.connect(path, passphrase)
+
+        engine = create_engine(
+            "sqlite+pysqlite://",
+            module=sqlcipher3,
+            creator=creator,
+            poolclass=SingletonThreadPool,
+            hide_parameters=True,
+        )
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # proper transactions (the driver runs with isolation_level=None)
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+
+    # --- life cycle ----------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path,
+        passphrase: str,
+        name: str,
+        territory: str,
+        office: str = "",
+        *,
+        check_policy: bool = True,
+    ) -> "Vault":
+        """Create a new vault at head, with reference data and its owner's profile."""
+        from conseiller_app.storage import reference as reference_loader
+        from conseiller_app.storage.profile import create_owner
+
+        data_dir = Path(data_dir)
+        path = vault_path(data_dir)
+        if path.exists():
+            raise VaultExists("Un coffre existe déjà dans ce dossier : il n'a pas été modifié.")
+        if check_policy:
+            check_passphrase(passphrase, [name])
+        data_dir.mkdir(parents=True, exist_ok=True)
+        conn = cipher.connect(path, passphrase, create=True)
+        conn.close()
+        try:
+            vault = cls(data_dir, passphrase)
+            with vault.engine.begin() as c:
+                migrate.upgrade(c)
+            with vault.session() as s:
+                reference_loader.load_shipped(s)
+                create_owner(s, name=name, territory=territory, office=office)
+            return vault
+        except BaseException:
+            try:
+                vault.close()  # type: ignore[possibly-undefined]
+            except Exception:  # noqa: BLE001
+                pass
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def open(cls, data_dir: Path, passphrase: str) -> "Vault":
+        """Open an existing vault; back it up then upgrade it when its schema is older."""
+        data_dir = Path(data_dir)
+        if not vault_path(data_dir).exists():
+            raise VaultNotFound(
+                "Aucun coffre dans ce dossier. Créez-en un avec « conseiller init » ou l'assistant de démarrage."
+            )
+        probe = cipher.connect(vault_path(data_dir), passphrase)  # fails closed before anything else
+        probe.close()
+        vault = cls(data_dir, passphrase)
+        try:
+            with vault.engine.connect() as c:
+                outdated = migrate.needs_upgrade(c)
+            if outdated:
+                vault.backup(vault.backup_dir() / f"avant-migration-{_stamp()}.db")
+                with vault.engine.begin() as c:
+                    migrate.upgrade(c)
+        except BaseException:
+            vault.close()
+            raise
+        return vault
+
+    def close(self) -> None:
+        """Close every connection (pending WAL content is checkpointed by SQLite)."""
+        self.engine.dispose()
+
+    def backup_dir(self) -> Path:
+        return self.data_dir / BACKUP_DIR
+
+    # --- sessions ------------------------------------------------------------------------------
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error."""
+        with self._lock:
+            s = self.Session()
+            try:
+                yield s
+                s.commit()
+            except (OperationalError, DBAPIError) as exc:
+                s.rollback()
+                known = translate_db_error(exc)
+                if known is not None:
+                    raise known from None
+                raise
+            except BaseException:
+                s.rollback()
+                raise
+            finally:
+                s.close()
+
+    @contextmanager
+    def raw(self) -> Iterator[sqlcipher3.Connection]:
+        """The DBAPI connection of this thread (for maintenance pragmas)."""
+        with self._lock, self.engine.connect() as c:
+            yield c.connection.dbapi_connection  # type: ignore[misc]
+
+    # --- maintenance ---------------------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        with self.raw() as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def check(self) -> CheckReport:
+        """Cipher integrity (every page's HMAC) after a checkpoint, then SQLite's own checks."""
+        problems: list[str] = []
+        try:
+            with self.raw() as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                bad_pages = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+                if bad_pages:
+                    problems.append(f"{len(bad_pages)} page(s) chiffrée(s) altérée(s) dans le fichier du coffre.")
+                rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
+                if rows != ["ok"]:
+                    problems.append(f"Structure de la base incohérente ({len(rows)} anomalie(s)).")
+                fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if fk:
+                    problems.append(f"{len(fk)} référence(s) brisée(s) entre enregistrements.")
+        except (cipher.DatabaseError, DBAPIError) as exc:
+            known = translate_db_error(exc)
+            problems.append(known.message if known else "Lecture du coffre impossible.")
+            return CheckReport(problems, 0, 0)
+        with self.session() as s:
+            broken, count = journal.verify_audit_chain(s)
+            if broken is not None:
+                problems.append(f"Le journal d'audit a été altéré (entrée n°{broken}).")
+            from conseiller_app.storage.models import Beneficiary
+
+            files = s.scalar(select(text("count(*)")).select_from(Beneficiary)) or 0
+        return CheckReport(problems, count, files)
+
+    def backup(self, out: Path) -> Path:
+        """Write an encrypted backup (same passphrase) atomically to ``out``."""
+        out = Path(out)
+        if out.resolve() == self.path.resolve():
+            raise VaultExists("La sauvegarde ne peut pas remplacer le coffre lui-même.")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_path_beside(out, ".db")
+        tmp.unlink()  # ATTACH must create it encrypted
+        try:
+            with self.raw() as conn:
+                cipher.export_copy(conn, tmp, self._passphrase)
+            commit_file(tmp, out)
+        except cipher.DatabaseError as exc:
+            _cleanup(tmp)
+            known = translate_db_error(exc)
+            raise (known or IntegrityProblem("La sauvegarde a échoué.")) from None
+        except OSError as exc:
+            _cleanup(tmp)
+            if exc.errno == 28:
+                raise StorageFull() from None
+            raise
+        except BaseException:
+            _cleanup(tmp)
+            raise
+        return out
+
+    def rekey(self, new_passphrase: str, *, check_policy: bool = True) -> None:
+        """Change the passphrase atomically: a re-encrypted copy replaces the file in one rename.
+
+        Afterwards only the new passphrase opens the vault (the -wal is checkpointed first, so no
+        page encrypted with the old key remains beside the new file).
+        """
+        if check_policy:
+            check_passphrase(new_passphrase)
+        tmp = temp_path_beside(self.path, ".db")
+        tmp.unlink()
+        try:
+            with self.raw() as conn:
+                cipher.export_copy(conn, tmp, new_passphrase)
+            cipher.connect(tmp, new_passphrase).close()  # the copy opens with the new key
+            _cleanup(Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm"))
+            self.close()
+            for suffix in ("-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            commit_file(tmp, self.path)
+        except BaseException:
+            _cleanup(tmp, Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm"))
+            raise
+        self._passphrase = new_passphrase
+        self.engine = self._make_engine()
+        self.Session.configure(bind=self.engine)
+
+    @classmethod
+    def restore(cls, data_dir: Path, source: Path, passphrase: str) -> Path | None:
+        """Replace the vault by a backup that opens with ``passphrase`` and passes the checks.
+
+        The replaced vault, if any, is kept in ``sauvegardes/`` (nothing is ever lost). Returns
+        the path where the previous vault was kept.
+        """
+        data_dir = Path(data_dir)
+        source = Path(source)
+        if not source.is_file():
+            raise VaultNotFound("Le fichier de sauvegarde est introuvable.")
+        try:
+            cipher.refuse_plaintext(source)
+        except (IntegrityProblem, VaultNotFound):
+            raise IntegrityProblem("Ce fichier n'est pas une sauvegarde de coffre valide.") from None
+        target = vault_path(data_dir)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        staged = temp_path_beside(target, ".db")
+        try:
+            shutil.copyfile(source, staged)
+            try:
+                conn = cipher.connect(staged, passphrase)
+            except WrongPassphrase:
+                raise WrongPassphrase(
+                    "Cette sauvegarde ne s'ouvre pas avec cette phrase de passe (ou ce n'est pas une sauvegarde valide)."
+                ) from None
+            try:
+                bad = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+                ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+                has_schema = conn.execute(
+                    "SELECT count(*) FROM sqlite_schema WHERE name IN ('alembic_version', 'beneficiary')"
+                ).fetchone()[0] == 2
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                conn.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                conn.close()
+            if bad or not ok or not has_schema:
+                raise IntegrityProblem("Ce fichier n'est pas une sauvegarde de coffre valide (contrôle d'intégrité en échec).")
+            kept = None
+            if target.exists():
+                kept = data_dir / BACKUP_DIR / f"avant-restauration-{_stamp()}.db"
+                kept.parent.mkdir(parents=True, exist_ok=True)
+                old = cipher.connect(target, passphrase) if _opens(target, passphrase) else None
+                if old is not None:
+                    old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    old.close()
+                os.replace(target, kept)
+                for suffix in ("-wal", "-shm"):
+                    Path(str(target) + suffix).unlink(missing_ok=True)
+                fsync_dir(kept.parent)
+            commit_file(staged, target)
+            return kept
+        except cipher.DatabaseError:
+            raise IntegrityProblem("Ce fichier n'est pas une sauvegarde de coffre valide.") from None
+        finally:
+            _cleanup(staged, Path(str(staged) + "-wal"), Path(str(staged) + "-shm"))
+
+
+def _opens(path: Path, passphrase: str) -> bool:
+    try:
+        cipher.connect(path, passphrase).close()
+        return True
+    except AppError:
+        return False
+
+
+def _cleanup(*paths: Path) -> None:
+    for p in paths:
+        try:
+            Path(p).unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _stamp() -> str:
+    return datetime.now().strftime("%Y%m%d-%H%M%S-%f")
