@@ -1,0 +1,242 @@
+"""Create, update, archive and read beneficiary files; duplicate detection."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain import beneficiary as rules
+from conseiller_app.domain.enums import (
+    BarrierStatus,
+    BarrierType,
+    FileStatus,
+    Prescriber,
+    Public,
+    Stage,
+    StepStatus,
+)
+from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.text import fold, query_tokens, search_tokens
+from conseiller_app.domain.validation import age_on, format_phone
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services.context import Context
+
+_COLUMN_OF = {"commune": "commune_insee"}
+
+
+def commune_resolver(session: Session):
+    def resolve(text: str) -> list[str]:
+        text = text.strip()
+        if text.isdigit() and len(text) == 5:
+            hit = session.get(m.Commune, text)
+            if hit:
+                return [hit.insee]
+            return list(session.scalars(select(m.Commune.insee).where(m.Commune.postal_codes.contains(text))))
+        key = fold(text).replace("-", " ").replace("'", " ")
+        rows = session.execute(select(m.Commune.insee, m.Commune.search_name)).all()
+        return [insee for insee, name in rows if name.replace("-", " ").replace("'", " ") == key]
+
+    return resolve
+
+
+def sort_name(last: str, first: str) -> str:
+    """Sort and duplicate key: folded, without apostrophes or hyphens (``ndiaye aissatou``)."""
+    return f"{' '.join(query_tokens(last))} {' '.join(query_tokens(first))}"
+
+
+def index_tokens(session: Session, b: m.Beneficiary | dict) -> list[dict]:
+    get = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
+    commune = session.get(m.Commune, get("commune_insee"))
+    words = search_tokens(get("last_name"), get("first_name"), commune.name if commune else None)
+    extra = [get("caf_number"), get("commune_insee")] + (commune.postal_codes.split() if commune else [])
+    tokens = list(dict.fromkeys(words + [t for t in extra if t]))
+    return [{"token": t, "beneficiary_id": get("id")} for t in tokens]
+
+
+def reindex(session: Session, b: m.Beneficiary) -> None:
+    session.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id == b.id))
+    session.execute(insert(m.BeneficiaryToken), index_tokens(session, b))
+
+
+def _apply(b: m.Beneficiary, clean: dict[str, Any]) -> list[str]:
+    changed = []
+    for field, value in clean.items():
+        column = _COLUMN_OF.get(field, field)
+        if getattr(b, column) != value:
+            setattr(b, column, value)
+            changed.append(field)
+    b.sort_name = sort_name(b.last_name, b.first_name)
+    return changed
+
+
+def create(ctx: Context, data: dict[str, Any]) -> str:
+    """Validate and create a file; return its id. Raises ``ValidationErrors``; writes nothing then."""
+    with ctx.vault.session() as s:
+        clean = rules.validate(data, today=ctx.today(), resolve_commune=commune_resolver(s))
+        b = m.Beneficiary(referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value, current_stage=Stage.SPOTTING.value)
+        b.id = m.new_id()
+        clean.setdefault("prescriber", Prescriber.OTHER.value)
+        _apply(b, clean)
+        b.last_contact = b.last_contact or ctx.today()
+        s.add(b)
+        s.flush()
+        s.add(m.PathwayStep(
+            beneficiary_id=b.id, stage=Stage.SPOTTING.value, status=StepStatus.DONE.value,
+            proposed_on=b.spotting_date, actual_start=b.spotting_date, actual_end=b.spotting_date,
+        ))
+        reindex(s, b)
+        audit(s, ctx.actor_id, "create", "beneficiary", b.id, b.id, {"fields": sorted(clean)})
+        return b.id
+
+
+def _load(s: Session, beneficiary_id: str) -> m.Beneficiary:
+    b = s.get(m.Beneficiary, beneficiary_id)
+    if b is None or b.deleted_at is not None:
+        raise NotFound("Ce dossier n'existe pas (ou plus) dans le coffre.")
+    return b
+
+
+def update(ctx: Context, beneficiary_id: str, data: dict[str, Any], expected_version: int | None = None) -> int:
+    """Validate and apply the given fields; return the new version."""
+    with ctx.vault.session() as s:
+        b = _load(s, beneficiary_id)
+        if expected_version is not None and b.version != expected_version:
+            raise ValidationError(
+                "version", "ce dossier a été modifié entre-temps : rechargez-le avant d'enregistrer.", "Dossier"
+            )
+        clean = rules.validate(data, today=ctx.today(), resolve_commune=commune_resolver(s), partial=True)
+        merged_public = clean.get("public", b.public)
+        merged_birth = clean.get("birth_date", b.birth_date)
+        if merged_public == Public.JEUNE.value and age_on(merged_birth, ctx.today()) >= 26:
+            raise ValidationError("public", "le public « jeune » concerne les moins de 26 ans.", "Public")
+        changed = _apply(b, clean)
+        if not changed:
+            return b.version
+        s.flush()
+        if {"last_name", "first_name", "commune", "caf_number"} & set(changed):
+            reindex(s, b)
+        audit(s, ctx.actor_id, "update", "beneficiary", b.id, b.id, {"fields": sorted(changed)})
+        s.flush()
+        return b.version
+
+
+def archive(ctx: Context, beneficiary_id: str) -> None:
+    with ctx.vault.session() as s:
+        b = _load(s, beneficiary_id)
+        b.status = FileStatus.ARCHIVED.value
+        audit(s, ctx.actor_id, "archive", "beneficiary", b.id, b.id)
+
+
+def touch_contact(ctx: Context, beneficiary_id: str, on: date | None = None) -> None:
+    with ctx.vault.session() as s:
+        b = _load(s, beneficiary_id)
+        b.last_contact = on or ctx.today()
+        audit(s, ctx.actor_id, "contact", "beneficiary", b.id, b.id)
+
+
+def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[str, Any]:
+    """Everything the file's tabs show. Records the read in the audit journal."""
+    today = ctx.today()
+    with ctx.vault.session() as s:
+        b = _load(s, beneficiary_id)
+        commune = s.get(m.Commune, b.commune_insee)
+        referent = s.get(m.Conseiller, b.referent_id)
+        out = {c.key: getattr(b, c.key) for c in m.Beneficiary.__table__.columns}
+        out.update(
+            commune_name=commune.name if commune else "",
+            postal_code=(commune.postal_codes.split() or [""])[0] if commune else "",
+            territory=commune.territory if commune else None,
+            age=age_on(b.birth_date, today),
+            under_26=rules.is_under_26(b.birth_date, today),
+            referent_name=referent.name if referent else "",
+            phone_display=format_phone(b.phone),
+            public_label=Public(b.public).label,
+            stage_label=Stage(b.current_stage).label,
+            prescriber_label=Prescriber(b.prescriber).label,
+        )
+        out["barriers"] = [
+            {
+                "id": x.id, "type": x.type, "type_label": BarrierType(x.type).label, "subtype": x.subtype,
+                "status": x.status, "status_label": BarrierStatus(x.status).label,
+                "identified_on": x.identified_on, "lifted_on": x.lifted_on, "version": x.version,
+                "actions": [
+                    {"id": a.id, "offer_code": a.offer_code, "done_on": a.done_on, "comment": a.comment}
+                    for a in s.scalars(select(m.BarrierAction).where(m.BarrierAction.barrier_id == x.id,
+                                                                      m.BarrierAction.deleted_at.is_(None))
+                                       .order_by(m.BarrierAction.done_on))
+                ],
+            }
+            for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))
+                               .order_by(m.Barrier.identified_on))
+        ]
+        recorders = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
+        out["consents"] = [
+            {
+                "id": c.id, "partner_kind": c.partner_kind, "partner_id": c.partner_id, "partner_name": c.partner_name,
+                "scope": list(c.scope), "given_on": c.given_on, "withdrawn_on": c.withdrawn_on,
+                "recorded_by": recorders.get(c.recorded_by, ""),
+            }
+            for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id == b.id, m.Consent.deleted_at.is_(None))
+                               .order_by(m.Consent.given_on))
+        ]
+        out["steps"] = [
+            {
+                "id": p.id, "stage": p.stage, "stage_label": Stage(p.stage).label, "status": p.status,
+                "status_label": StepStatus(p.status).label, "reason": p.reason, "comment": p.comment,
+                "proposed_on": p.proposed_on, "planned_start": p.planned_start, "planned_end": p.planned_end,
+                "actual_start": p.actual_start, "actual_end": p.actual_end, "outcome": p.outcome,
+                "scheme": p.scheme, "funder": p.funder, "funded_amount_cents": p.funded_amount_cents,
+            }
+            for p in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id == b.id,
+                                                           m.PathwayStep.deleted_at.is_(None)))
+        ]
+        out["steps"].sort(key=lambda p: (p["actual_start"] or p["planned_start"] or p["proposed_on"] or date.max,
+                                         Stage(p["stage"]).order))
+        if record_read:
+            audit(s, ctx.actor_id, "read", "beneficiary", b.id, b.id)
+        return out
+
+
+def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+    """Probable duplicates of a file being created: same name and birth date, or same CAF number."""
+    from conseiller_app.domain.validation import clean_caf_number, parse_date
+
+    conditions = []
+    try:
+        birth = parse_date("birth_date", "", data.get("birth_date"), required=False)
+    except ValidationError:
+        birth = None
+    last, first = (data.get("last_name") or "").strip(), (data.get("first_name") or "").strip()
+    if birth and last and first:
+        conditions.append((m.Beneficiary.sort_name == sort_name(last, first)) & (m.Beneficiary.birth_date == birth))
+    try:
+        caf = clean_caf_number(data.get("caf_number"))
+    except ValidationError:
+        caf = None
+    if caf:
+        conditions.append(m.Beneficiary.caf_number == caf)
+    if not conditions:
+        return []
+    with ctx.vault.session() as s:
+        q = (
+            select(m.Beneficiary.id, m.Beneficiary.last_name, m.Beneficiary.first_name, m.Beneficiary.birth_date,
+                   m.Beneficiary.caf_number, m.Commune.name)
+            .join(m.Commune, m.Commune.insee == m.Beneficiary.commune_insee)
+            .where(or_(*conditions), m.Beneficiary.deleted_at.is_(None))
+        )
+        if exclude_id:
+            q = q.where(m.Beneficiary.id != exclude_id)
+        return [
+            {"id": r[0], "last_name": r[1], "first_name": r[2], "birth_date": r[3], "caf_number": r[4], "commune_name": r[5],
+             "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance"}
+            for r in s.execute(q)
+        ]
+
+
+def count(ctx: Context) -> int:
+    with ctx.vault.session() as s:
+        return s.scalar(select(func.count()).select_from(m.Beneficiary).where(m.Beneficiary.deleted_at.is_(None))) or 0

@@ -1,0 +1,134 @@
+"""Barriers (freins) and consents of a file, and the file's audit trail."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from conseiller_app.domain import validation as v
+from conseiller_app.domain.enums import BarrierStatus, BarrierType, ConsentScope, MobilitySubtype, PartnerKind
+from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services.beneficiaries import _load
+from conseiller_app.storage.services.context import Context
+
+AUDIT_LABELS = {
+    "create": "Création du dossier",
+    "update": "Modification",
+    "archive": "Archivage",
+    "read": "Consultation",
+    "contact": "Contact noté",
+    "barrier_added": "Frein ajouté",
+    "barrier_updated": "Frein mis à jour",
+    "barrier_action": "Action sur un frein",
+    "consent_recorded": "Consentement enregistré",
+    "consent_withdrawn": "Consentement retiré",
+}
+
+
+def _enum(field: str, label: str, enum_cls, value):
+    try:
+        return enum_cls.parse(value).value
+    except ValueError:
+        raise ValidationError(field, "valeur inconnue.", label) from None
+
+
+def add_barrier(ctx: Context, beneficiary_id: str, type_: str, subtype: str | None = None,
+                identified_on: date | None = None) -> str:
+    type_ = _enum("type", "Type de frein", BarrierType, type_)
+    if subtype:
+        if type_ != BarrierType.MOBILITY.value:
+            raise ValidationError("subtype", "seul le frein mobilité a des sous-types.", "Précision")
+        subtype = _enum("subtype", "Précision", MobilitySubtype, subtype)
+    today = ctx.today()
+    identified_on = v.check_event_date("identified_on", "Date d'identification", identified_on or today, today)
+    with ctx.vault.session() as s:
+        _load(s, beneficiary_id)
+        open_same = s.scalar(select(m.Barrier.id).where(
+            m.Barrier.beneficiary_id == beneficiary_id, m.Barrier.type == type_,
+            m.Barrier.status.in_([x.value for x in BarrierStatus if x.is_open]), m.Barrier.deleted_at.is_(None)))
+        if open_same:
+            raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
+        barrier = m.Barrier(beneficiary_id=beneficiary_id, type=type_, subtype=subtype,
+                            status=BarrierStatus.IDENTIFIED.value, identified_on=identified_on)
+        s.add(barrier)
+        s.flush()
+        audit(s, ctx.actor_id, "barrier_added", "barrier", barrier.id, beneficiary_id, {"type": type_})
+        return barrier.id
+
+
+def set_barrier_status(ctx: Context, barrier_id: str, status: str, on: date | None = None) -> None:
+    status = _enum("status", "Statut du frein", BarrierStatus, status)
+    with ctx.vault.session() as s:
+        barrier = s.get(m.Barrier, barrier_id)
+        if barrier is None or barrier.deleted_at is not None:
+            raise NotFound("Ce frein n'existe pas.")
+        barrier.status = status
+        barrier.lifted_on = (on or ctx.today()) if status == BarrierStatus.LIFTED.value else None
+        audit(s, ctx.actor_id, "barrier_updated", "barrier", barrier.id, barrier.beneficiary_id, {"status": status})
+
+
+def add_barrier_action(ctx: Context, barrier_id: str, offer_code: str | None, comment: str = "",
+                       done_on: date | None = None) -> str:
+    comment = v.check_free_text("comment", "Commentaire", comment, max_length=500)
+    with ctx.vault.session() as s:
+        barrier = s.get(m.Barrier, barrier_id)
+        if barrier is None:
+            raise NotFound("Ce frein n'existe pas.")
+        if offer_code and s.get(m.Offer, offer_code) is None:
+            raise ValidationError("offer_code", "offre inconnue.", "Offre")
+        action = m.BarrierAction(barrier_id=barrier_id, offer_code=offer_code, comment=comment,
+                                 done_on=done_on or ctx.today())
+        s.add(action)
+        if barrier.status == BarrierStatus.IDENTIFIED.value:
+            barrier.status = BarrierStatus.IN_PROGRESS.value
+        s.flush()
+        audit(s, ctx.actor_id, "barrier_action", "barrier", barrier.id, barrier.beneficiary_id,
+              {"offer": offer_code or ""})
+        return action.id
+
+
+def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, partner_name: str,
+                   scope: list[str], given_on: date | None = None, partner_id: str | None = None) -> str:
+    kind = _enum("partner_kind", "Type de partenaire", PartnerKind, partner_kind)
+    name = (partner_name or "").strip()
+    if not name:
+        raise ValidationError("partner_name", "indiquez le partenaire.", "Partenaire")
+    if not scope:
+        raise ValidationError("scope", "cochez au moins une catégorie de données partagées.", "Périmètre")
+    scope = [_enum("scope", "Périmètre", ConsentScope, x) for x in scope]
+    today = ctx.today()
+    given_on = v.check_event_date("given_on", "Date du consentement", given_on or today, today)
+    with ctx.vault.session() as s:
+        _load(s, beneficiary_id)
+        consent = m.Consent(beneficiary_id=beneficiary_id, partner_kind=kind, partner_id=partner_id,
+                            partner_name=name, scope=scope, given_on=given_on, recorded_by=ctx.actor_id)
+        s.add(consent)
+        s.flush()
+        audit(s, ctx.actor_id, "consent_recorded", "consent", consent.id, beneficiary_id,
+              {"partner_kind": kind, "scope": scope})
+        return consent.id
+
+
+def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> None:
+    with ctx.vault.session() as s:
+        consent = s.get(m.Consent, consent_id)
+        if consent is None:
+            raise NotFound("Ce consentement n'existe pas.")
+        consent.withdrawn_on = on or ctx.today()
+        audit(s, ctx.actor_id, "consent_withdrawn", "consent", consent.id, consent.beneficiary_id)
+
+
+def audit_trail(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+    """The file's audit journal, newest first, with who did it."""
+    with ctx.vault.session() as s:
+        names = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
+        q = select(m.AuditEntry).where(m.AuditEntry.beneficiary_id == beneficiary_id).order_by(m.AuditEntry.seq.desc())
+        return [
+            {"at": e.at, "who": names.get(e.actor_id, "?"), "action": e.action,
+             "action_label": AUDIT_LABELS.get(e.action, e.action), "entity": e.entity, "details": dict(e.details)}
+            for e in s.scalars(q)
+        ]

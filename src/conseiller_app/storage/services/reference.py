@@ -1,0 +1,40 @@
+"""Read-only access to the reference data for forms and filters."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from conseiller_app.storage import models as m
+from conseiller_app.storage.services.context import Context
+
+
+def territories(ctx: Context) -> list[tuple[str, str]]:
+    with ctx.vault.session() as s:
+        return [(t.code, t.name) for t in s.scalars(select(m.Territory).order_by(m.Territory.name))]
+
+
+def communes(ctx: Context) -> list[dict]:
+    with ctx.vault.session() as s:
+        return [
+            {"insee": c.insee, "name": c.name, "postal_codes": c.postal_codes, "territory": c.territory}
+            for c in s.scalars(select(m.Commune).order_by(m.Commune.search_name))
+        ]
+
+
+def conseillers(ctx: Context) -> list[tuple[str, str]]:
+    with ctx.vault.session() as s:
+        return [(c.id, c.name) for c in s.scalars(select(m.Conseiller).where(m.Conseiller.deleted_at.is_(None))
+                                                  .order_by(m.Conseiller.name))]
+
+
+def offers(ctx: Context) -> list[dict]:
+    with ctx.vault.session() as s:
+        return [{"code": o.code, "name": o.name, "barrier": o.barrier} for o in s.scalars(select(m.Offer))]
+
+
+def agencies(ctx: Context) -> list[dict]:
+    with ctx.vault.session() as s:
+        return [
+            {"id": a.id, "name": a.name, "territory": a.territory, "trades": list(a.trades), "illustrative": a.illustrative}
+            for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))
+        ]
