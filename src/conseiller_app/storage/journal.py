@@ -83,7 +83,7 @@ def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str 
         return
     now = utcnow()
     session.execute(
-        insert(ChangeEntry),
+        ChangeEntry.__table__.insert(),
         [
             {
                 "at": now,

@@ -7,6 +7,8 @@ timestamps, a version counter (incremented by SQLAlchemy on each update) and a t
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import date, datetime, timezone
 
@@ -38,8 +40,23 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+_last_v7 = [0]
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    """A UUIDv7 (RFC 9562): time-ordered, so B-tree indexes on ids grow at their end instead of
+    being rewritten at random pages (much faster inserts in a large encrypted vault)."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms << 80) | rand
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 9562 variant
+    # Strictly increasing within the process even for many ids in the same millisecond
+    # (the increment lands in the 62 random low bits).
+    if value <= _last_v7[0]:
+        value = _last_v7[0] + 1
+    _last_v7[0] = value
+    return str(uuid.UUID(int=value))
 
 
 class Base(DeclarativeBase):
