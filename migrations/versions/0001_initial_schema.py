@@ -1,4 +1,4 @@
-"""initial schema
+"""initial schema: profile, reference data, beneficiary files, pathway, sessions, referrals, journals
 
 Revision ID: 0001
 Revises: 
@@ -67,12 +67,6 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conseiller'))
-    )
-    op.create_table('draft',
-    sa.Column('key', sa.String(length=80), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('key', name=op.f('pk_draft'))
     )
     op.create_table('offer',
     sa.Column('code', sa.String(length=40), nullable=False),
@@ -419,7 +413,6 @@ def downgrade() -> None:
     op.drop_table('setting')
     op.drop_table('scheme')
     op.drop_table('offer')
-    op.drop_table('draft')
     op.drop_table('conseiller')
     op.drop_table('chantier')
     with op.batch_alter_table('change_log', schema=None) as batch_op:

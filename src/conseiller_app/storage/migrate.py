@@ -44,7 +44,11 @@ def needs_upgrade(connection: Connection) -> bool:
     current = current_revision(connection)
     if current == head_revision():
         return False
-    if current is not None and script_directory().get_revision(current) is None:
+    try:
+        known = current is None or script_directory().get_revision(current) is not None
+    except Exception:  # noqa: BLE001 - alembic raises for an unknown revision id
+        known = False
+    if not known:
         raise IntegrityProblem(
             "Ce coffre a été créé par une version plus récente de l'application : mettez l'application à jour."
         )
