@@ -23,6 +23,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from conseiller_app.domain.errors import AppError
+from conseiller_app.logs import log_bug
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,13 @@ class _Runner(QObject):
             result = self._owner._execute(job)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI thread
             if not isinstance(exc, AppError):
-                log.error("Opération en échec : %s", type(exc).__name__, exc_info=_safe_exc_info(exc))
+                log.error("Opération en échec : %s", type(exc).__name__, exc_info=safe_exc_info(exc))
             self.failed.emit(job.ticket, exc)
         else:
             self.done.emit(job.ticket, result)
 
 
-def _safe_exc_info(exc: BaseException):
+def safe_exc_info(exc: BaseException):
     """Traceback without exception messages (which could quote data): type and frames only."""
     return (type(exc), type(exc)("(message masqué)") if _rebuildable(exc) else None, exc.__traceback__)
 
@@ -167,8 +168,29 @@ class DbWorker(QObject):
         """Called *in the worker thread* by the open-vault operation."""
         self.ctx = ctx
 
+    def close_vault(self, on_done: Callable[[Any], None] | None = None) -> CancelToken:
+        """Queue the closing of the vault behind the work already submitted (drafts saved by a
+        page's ``lock()`` are written first); afterwards ``ctx`` is None and every operation that
+        needs the vault fails with ``VaultLocked``."""
+        from conseiller_app.ui.vault_ops import close_vault
+
+        return self.submit(close_vault, self, on_done=on_done, needs_vault=False)
+
     def shutdown(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(10_000)
-            self._thread = None
+        """Finish the queued work, close the vault (every connection), then stop the thread."""
+        from conseiller_app.ui.vault_ops import close_vault
+
+        thread = self._thread
+        if thread is None:
+            close_vault(self)
+            return
+
+        def finish() -> None:  # runs on the worker thread, after everything queued before it
+            try:
+                close_vault(self)
+            finally:
+                thread.quit()
+
+        self._request.emit(_Job(next(self._tickets), finish, (), {}, False, CancelToken()))
+        thread.wait(30_000)
+        self._thread = None

@@ -1,0 +1,95 @@
+"""Starts the desktop application: QApplication, French translations (ours and Qt's own, so that
+standard dialogs and buttons are French), the style sheet, the technical log and the main window."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from conseiller_app.resources import resources_dir
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Parcours Grands Chantiers"
+STYLE_FILE = "app.qss"
+
+
+def install_translations(app: QApplication) -> list[QTranslator]:
+    """Load Qt's French catalogues (``qtbase_fr.qm``...) and ours when present. Returns the
+    translators (keep them alive as long as the application)."""
+    QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
+    loaded: list[QTranslator] = []
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    own_dir = resources_dir() / "translations"
+    for name, folder in (("qtbase_fr", qt_dir), ("conseiller_fr", str(own_dir))):
+        translator = QTranslator(app)
+        if translator.load(name, folder):
+            app.installTranslator(translator)
+            loaded.append(translator)
+        elif name == "qtbase_fr":
+            log.warning("Traduction française de Qt introuvable dans %s", folder)
+    return loaded
+
+
+def style_sheet() -> str:
+    path = resources_dir() / "styles" / STYLE_FILE
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def setup_logging(data_dir: Path) -> None:
+    """Technical log in ``journaux/application.log`` beside the vault. Messages never carry
+    personal data: bugs are logged by exception type and code location only."""
+    from conseiller_app.storage.vault import LOG_DIR
+
+    folder = Path(data_dir) / LOG_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            folder / "application.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName("Département du Pas-de-Calais")
+    app._translators = install_translations(app)  # type: ignore[attr-defined]
+    app.setStyle("Fusion")
+    app.setStyleSheet(style_sheet())
+    return app
+
+
+def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
+    """Open the application on ``data_dir`` (default: the platform's data folder); returns the
+    exit code."""
+    from conseiller_app.storage.vault import default_data_dir
+    from conseiller_app.ui.errors import install_excepthook
+    from conseiller_app.ui.main_window import MainWindow
+    from conseiller_app.ui.worker import DbWorker
+
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    setup_logging(data_dir)
+    app = create_application(argv)
+    install_excepthook()
+    worker = DbWorker()
+    try:
+        window = MainWindow(data_dir, worker)
+        window.show()
+        code = app.exec()
+    finally:
+        worker.shutdown()
+    return int(code)

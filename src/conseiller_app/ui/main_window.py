@@ -1,0 +1,268 @@
+"""The main window wires things together: the screens (first run, unlock, workspace), the pages,
+the menus, the status bar, the idle and session-lock watchers. Behaviour lives in those parts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QWidget
+
+from conseiller_app.ui.first_run import FirstRunAssistant
+from conseiller_app.ui.idle import IdleMonitor
+from conseiller_app.ui.menus import build_menus, shortcuts_html
+from conseiller_app.ui.pages.base import call_hook
+from conseiller_app.ui.pages.dashboard import DashboardPage
+from conseiller_app.ui.pages.settings import SettingsPage
+from conseiller_app.ui.pages.upcoming import AteliersPage, OrientationsPage, SyncPage
+from conseiller_app.ui.session import State, VaultSession
+from conseiller_app.ui.session_lock import SessionLockWatcher
+from conseiller_app.ui.status_bar import ShellStatusBar
+from conseiller_app.ui.unlock_screen import UnlockScreen
+from conseiller_app.ui.window_state import WindowStateStore
+from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.workspace import Workspace
+
+APP_TITLE = "Parcours Grands Chantiers"
+
+PageFactory = Callable[[DbWorker, QWidget | None], QWidget]
+
+
+def default_beneficiaries_page(worker: DbWorker, parent: QWidget | None = None) -> QWidget:
+    from conseiller_app.ui.beneficiaries.page import BeneficiariesPage
+
+    return BeneficiariesPage(worker, parent)
+
+
+class MainWindow(QMainWindow):
+    """``monotonic`` drives the idle lock, ``wall_clock`` the unlock delays, ``today`` the services:
+    all three are injectable for tests."""
+
+    def __init__(self, data_dir: Path, worker: DbWorker, *, monotonic: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time, today: Callable[[], date] = date.today,
+                 beneficiaries_factory: PageFactory = default_beneficiaries_page,
+                 watch_session_lock: bool = True) -> None:
+        super().__init__()
+        self.worker = worker
+        self.data_dir = Path(data_dir)
+        self.setWindowTitle(APP_TITLE)
+        self.session = VaultSession(worker, self.data_dir, wall_clock=wall_clock, today=today, parent=self)
+        self.window_state = WindowStateStore(self.data_dir)
+        self._closing = False
+
+        # Pages
+        self.dashboard = DashboardPage(worker)
+        self.beneficiaries = beneficiaries_factory(worker, None)
+        self.settings_page = SettingsPage(worker)
+        self.workspace = Workspace()
+        tr = self.tr
+        for key, title, page in (
+            ("dashboard", tr("Tableau de bord"), self.dashboard),
+            ("beneficiaries", tr("Bénéficiaires"), self.beneficiaries),
+            ("ateliers", tr("Ateliers"), AteliersPage()),
+            ("orientations", tr("Orientations"), OrientationsPage()),
+            ("sync", tr("Synchronisation"), SyncPage()),
+            ("settings", tr("Paramètres"), self.settings_page),
+        ):
+            self.workspace.add_page(key, title, page)
+
+        # Screens
+        self.unlock_screen = UnlockScreen(self.session)
+        self.first_run: FirstRunAssistant | None = None
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.unlock_screen)
+        self.screens.addWidget(self.workspace)
+        if self.session.state is State.NO_VAULT:
+            self.first_run = FirstRunAssistant(self.session)
+            self.screens.addWidget(self.first_run)
+        self.setCentralWidget(self.screens)
+
+        # Chrome
+        self.actions = build_menus(self, [(k, self.workspace.nav.item(i).text())
+                                          for i, k in enumerate(self.workspace.keys)])
+        self.status = ShellStatusBar(self)
+        self.setStatusBar(self.status)
+        self.idle = IdleMonitor(clock=monotonic, parent=self)
+        self.session_watcher = SessionLockWatcher(self) if watch_session_lock else None
+
+        self._connect()
+        # An explicit minimum keeps layouts from resetting the window's size hints as pages change.
+        self.setMinimumSize(900, 600)
+        self.resize(1200, 800)
+        self.window_state.restore(self)
+        self.workspace.show_page(self.window_state.last_page("dashboard"))
+        self._set_navigation_visible(self.window_state.navigation_visible())
+        self._show_screen()
+
+    # --- wiring --------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        a, s = self.actions, self.session
+        s.opened.connect(self._vault_opened)
+        s.about_to_lock.connect(self._vault_locking)
+        s.locked.connect(self._vault_locked)
+        s.state_changed.connect(self._state_changed)
+        self.idle.timed_out.connect(self.lock)
+        self.idle.remaining_changed.connect(self.status.set_countdown)
+        if self.session_watcher is not None:
+            self.session_watcher.session_locked.connect(self.lock)
+        self.worker.busy_changed.connect(self._busy_changed)
+        self.settings_page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
+        self.dashboard.open_beneficiary.connect(self.open_beneficiary)
+        status_message = getattr(self.beneficiaries, "status_message", None)
+        if status_message is not None:
+            status_message.connect(lambda text: self.status.showMessage(text, 6000))
+
+        a.new_file.triggered.connect(lambda: self._on_beneficiaries("new_file"))
+        a.search.triggered.connect(lambda: self._on_beneficiaries("focus_search"))
+        a.save.triggered.connect(lambda: call_hook(self.beneficiaries, "save_current"))
+        a.lock.triggered.connect(self.lock)
+        a.quit.triggered.connect(self.close)
+        a.backup.triggered.connect(lambda: self._on_settings(self.settings_page.ask_backup))
+        a.change_passphrase.triggered.connect(lambda: self._on_settings(self.settings_page.ask_passphrase_change))
+        a.settings.triggered.connect(lambda: self.workspace.show_page("settings"))
+        for key, act in a.pages.items():
+            act.triggered.connect(lambda _checked=False, k=key: self.workspace.show_page(k))
+        a.toggle_navigation.toggled.connect(self._set_navigation_visible)
+        a.shortcuts.triggered.connect(self._show_shortcuts)
+        a.about.triggered.connect(self._show_about)
+        a.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
+
+    def _on_beneficiaries(self, method: str) -> None:
+        self.workspace.show_page("beneficiaries")
+        call_hook(self.beneficiaries, method)
+
+    def _on_settings(self, method: Callable[[], None]) -> None:
+        self.workspace.show_page("settings")
+        method()
+
+    def open_beneficiary(self, beneficiary_id: str) -> None:
+        self.workspace.show_page("beneficiaries")
+        opener = getattr(self.beneficiaries, "open_file", None)
+        if callable(opener):
+            opener(beneficiary_id)
+
+    def _set_navigation_visible(self, visible: bool) -> None:
+        self.workspace.nav.setVisible(visible)
+        if self.actions.toggle_navigation.isChecked() != visible:
+            self.actions.toggle_navigation.setChecked(visible)
+
+    def _busy_changed(self, busy: bool) -> None:
+        if self.session.is_open:
+            self.status.set_busy(busy)
+
+    # --- screens -------------------------------------------------------------------------------
+
+    def _show_screen(self) -> None:
+        state = self.session.state
+        is_open = state is State.OPEN
+        for act in self.actions.needing_vault():
+            act.setEnabled(is_open)
+        self.menuBar().setEnabled(True)
+        if is_open:
+            self.screens.setCurrentWidget(self.workspace)
+        elif self.first_run is not None and state in (State.NO_VAULT, State.BUSY) and not self.session.info:
+            self.screens.setCurrentWidget(self.first_run)
+            self.first_run.setFocus()
+        else:
+            self.screens.setCurrentWidget(self.unlock_screen)
+            self.unlock_screen.setFocus()
+
+    def current_screen(self) -> QWidget:
+        return self.screens.currentWidget()
+
+    # --- vault life cycle ----------------------------------------------------------------------
+
+    def _vault_opened(self, info: dict, first: bool) -> None:
+        if self.first_run is not None:
+            self.first_run.clear_secrets()
+            self.screens.removeWidget(self.first_run)
+            self.first_run.deleteLater()
+            self.first_run = None
+        self.unlock_screen.set_owner(info["name"])
+        self.status.set_owner(info["name"])
+        self.setWindowTitle(f"{APP_TITLE} — {info['name']}")
+        for page in self.workspace.each_page():
+            call_hook(page, "vault_opened" if first else "unlock")
+        self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
+        self.idle.start()
+        self._show_screen()
+        page = self.workspace.current_page()
+        if page is not None:
+            page.setFocus()
+
+    def lock(self) -> None:
+        """Lock now (menu, Ctrl+L, idle timeout, session locked)."""
+        self.session.lock()
+
+    def _vault_locking(self) -> None:
+        self.idle.stop()
+        self._close_dialogs()
+        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        for page in self.workspace.each_page():
+            call_hook(page, "lock")
+        self.screens.setCurrentWidget(self.unlock_screen)  # hide the pages at once
+        for act in self.actions.needing_vault():
+            act.setEnabled(False)
+
+    def _vault_locked(self) -> None:
+        self.status.set_locked()
+        self.setWindowTitle(APP_TITLE)
+        self._show_screen()
+
+    def _state_changed(self, state: State) -> None:
+        if self._closing and state is not State.BUSY:
+            QTimer.singleShot(0, self.close)  # a close asked while busy (or locking) goes on now
+
+    def _close_dialogs(self) -> None:
+        """Close dialogs that may show personal data (progress dialogs finish on their own)."""
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog) and not isinstance(widget, QProgressDialog) and widget.isVisible():
+                widget.reject()
+
+    # --- help ----------------------------------------------------------------------------------
+
+    def _show_shortcuts(self) -> None:
+        QMessageBox.information(self, self.tr("Raccourcis clavier"), shortcuts_html(self, self.actions))
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, self.tr("À propos"), self.tr(
+            "<b>Parcours Grands Chantiers</b><br>L'application des conseillers du Département du Pas-de-Calais "
+            "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
+            "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."))
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        state = self.session.state
+        if state is State.BUSY:
+            self._closing = True  # close once the running open/close/create finishes
+            event.ignore()
+            return
+        if state is State.OPEN:
+            if not self._confirm_close():
+                self._closing = False
+                event.ignore()
+                return
+            self._closing = True
+            event.ignore()
+            self.lock()  # drafts saved, connections closed; then the window closes
+            return
+        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        self.idle.detach()
+        event.accept()
+
+    def _confirm_close(self) -> bool:
+        has_unsaved = getattr(self.beneficiaries, "has_unsaved_changes", None)
+        if not callable(has_unsaved) or not has_unsaved():
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Quitter"),
+            self.tr("Une fiche a des modifications non enregistrées. Elles seront gardées en brouillon chiffré "
+                    "dans le coffre et vous seront proposées à la prochaine ouverture.\n\nQuitter maintenant ?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes

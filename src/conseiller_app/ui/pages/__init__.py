@@ -1,0 +1,1 @@
+"""The pages of the main window (other than the beneficiaries page, in ``ui.beneficiaries``)."""

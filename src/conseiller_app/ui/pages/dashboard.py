@@ -1,0 +1,247 @@
+"""Tableau de bord: the conseiller's "à faire" list (follow-ups due, referrals without news),
+computed from the vault on the worker. The convention's indicators come with a later issue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.storage.services import todo as todo_service
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.worker import DbWorker, VaultLocked
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def fr_date(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+class TodoTableModel(QAbstractTableModel):
+    """Rows (plain dicts from the todo service) shown with the given columns.
+
+    ``columns`` is a list of (header, key or formatter). Small lists (50 rows at most): held whole.
+    """
+
+    def __init__(self, columns: list[tuple[str, str | Callable[[dict], str]]], parent=None) -> None:
+        super().__init__(parent)
+        self._columns = columns
+        self._rows: list[dict[str, Any]] = []
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_rows([])
+
+    def row_data(self, row: int) -> dict[str, Any]:
+        return self._rows[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            _header, key = self._columns[index.column()]
+            row = self._rows[index.row()]
+            value = key(row) if callable(key) else row.get(key, "")
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.UserRole:
+            return self._rows[index.row()].get("beneficiary_id")
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
+                and 0 <= section < len(self._columns):
+            return self._columns[section][0]
+        return None
+
+
+def _table(model: TodoTableModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return view
+
+
+class DashboardPage(QWidget):
+    """Emits ``open_beneficiary(id)`` when a row is activated (double-click or Entrée)."""
+
+    open_beneficiary = Signal(str)
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self._generation = 0  # results of a query started before a lock are dropped
+        self._locked = True
+        self.loaded = False
+
+        tr = self.tr
+        self.followups = TodoTableModel([
+            (tr("Personne"), "name"),
+            (tr("Étape"), "stage_label"),
+            (tr("Dernier contact"), lambda r: fr_date(r["last_contact"])),
+            (tr("Sans contact depuis"), lambda r: tr("{n} jours").format(n=r["days"])),
+        ], self)
+        self.referrals = TodoTableModel([
+            (tr("Personne"), "name"),
+            (tr("Référence"), "reference"),
+            (tr("Agence"), "agency"),
+            (tr("Statut"), "status_label"),
+            (tr("Sans nouvelles depuis"), lambda r: tr("{n} jours").format(n=r["days"])),
+        ], self)
+        self.followups_view = _table(self.followups)
+        self.referrals_view = _table(self.referrals)
+        for view in (self.followups_view, self.referrals_view):
+            view.activated.connect(self._activated)
+        self.followups_title = QLabel()
+        self.followups_title.setObjectName("sectionTitle")
+        self.referrals_title = QLabel()
+        self.referrals_title.setObjectName("sectionTitle")
+        self.followups_more = QLabel()
+        self.followups_more.setObjectName("hint")
+        self.referrals_more = QLabel()
+        self.referrals_more.setObjectName("hint")
+        self.status = QLabel()
+        self.status.setObjectName("hint")
+        self.refresh_button = QPushButton(tr("Actualiser"))
+        self.refresh_button.clicked.connect(self.refresh)
+
+        indicators = QLabel(tr(
+            "<b>Indicateurs : bientôt.</b> Les indicateurs de la convention (personnes positionnées, taux "
+            "d'insertion, SPOTT, diagnostics Point Conseils Intérimaire, montants engagés…) et l'entonnoir du "
+            "parcours s'afficheront ici dans une prochaine version."))
+        indicators.setWordWrap(True)
+        indicators.setObjectName("notice")
+
+        top = QHBoxLayout()
+        top.addWidget(page_header(tr("Tableau de bord"), tr("Ce qui attend une action de votre part.")), 1)
+        top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        def section(title: QLabel, view: QTableView, more: QLabel) -> QFrame:
+            frame = QFrame()
+            frame.setObjectName("card")
+            box = QVBoxLayout(frame)
+            box.addWidget(title)
+            box.addWidget(view, 1)
+            box.addWidget(more)
+            return frame
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addLayout(top)
+        layout.addWidget(indicators)
+        layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 3)
+        layout.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 2)
+        layout.addWidget(self.status)
+        self._show_titles(None, None)
+
+    # --- page hooks ----------------------------------------------------------------------------
+
+    def vault_opened(self) -> None:
+        self.unlock()
+
+    def unlock(self) -> None:
+        self._locked = False
+        self.refresh()
+
+    def lock(self) -> None:
+        self._locked = True
+        self._generation += 1
+        self.loaded = False
+        self.followups.clear()
+        self.referrals.clear()
+        self._show_titles(None, None)
+        self.status.clear()
+
+    def page_shown(self) -> None:
+        if not self._locked:
+            self.refresh()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self._locked:
+            return
+        self._generation += 1
+        generation = self._generation
+        self.status.setText(self.tr("Mise à jour…"))
+        self.worker.submit(todo_service.todo, on_done=lambda r: self._loaded(generation, r),
+                           on_error=lambda e: self._failed(generation, e))
+
+    def _loaded(self, generation: int, result: dict) -> None:
+        if generation != self._generation or self._locked:
+            return
+        self.followups.set_rows(result["followups"])
+        self.referrals.set_rows(result["referrals"])
+        self._show_titles(result, result)
+        self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result["today"])))
+        self.loaded = True
+
+    def _failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._generation or isinstance(exc, VaultLocked):
+            return
+        self.status.setText(user_message(exc))
+
+    def _show_titles(self, followups: dict | None, referrals: dict | None) -> None:
+        days = todo_service.FOLLOWUP_DAYS
+        if followups is None:
+            self.followups_title.setText(self.tr("Relances à faire"))
+            self.referrals_title.setText(self.tr("Orientations sans nouvelles"))
+            self.followups_more.setText("")
+            self.referrals_more.setText("")
+            return
+        n, shown = followups["followups_total"], len(followups["followups"])
+        self.followups_title.setText(self.tr("Relances à faire ({n}) : aucun contact depuis {d} jours ou plus")
+                                     .format(n=n, d=days))
+        self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
+        n, shown = referrals["referrals_total"], len(referrals["referrals"])
+        self.referrals_title.setText(self.tr("Orientations sans nouvelles ({n}) : envoyées ou reçues, sans "
+                                             "changement depuis {d} jours").format(n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
+        self.referrals_more.setText(self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles.")))
+
+    def _more_text(self, total: int, shown: int, none: str) -> str:
+        if total == 0:
+            return none
+        if total > shown:
+            return self.tr("Les {shown} plus anciennes sont affichées, sur {total}. Double-cliquez sur une ligne "
+                           "pour ouvrir la fiche.").format(shown=shown, total=total)
+        return self.tr("Double-cliquez sur une ligne pour ouvrir la fiche.")
+
+    def _activated(self, index: QModelIndex) -> None:
+        beneficiary_id = index.data(Qt.ItemDataRole.UserRole)
+        if beneficiary_id:
+            self.open_beneficiary.emit(beneficiary_id)

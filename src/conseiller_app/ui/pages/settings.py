@@ -1,0 +1,251 @@
+"""Paramètres: idle lock delay, the vault (folder, passphrase change, backup), the conseiller's
+profile and the reference data version."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.ui import vault_ops
+from conseiller_app.ui.errors import show_error, user_message
+from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.passphrase_dialog import PassphraseDialog
+from conseiller_app.ui.progress import run_with_progress
+from conseiller_app.ui.worker import DbWorker, VaultLocked
+
+
+def _value_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("value")
+    label.setWordWrap(True)
+    return label
+
+
+class SettingsPage(QWidget):
+    """Emits ``idle_minutes_changed(minutes)`` once the new delay is saved in the vault."""
+
+    idle_minutes_changed = Signal(int)
+    info_changed = Signal(dict)
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.info: dict = {}
+        self._locked = True
+        self._loading = False
+
+        low, high = vault_ops.IDLE_LOCK_RANGE
+        self.idle_minutes = QSpinBox()
+        self.idle_minutes.setRange(low, high)
+        self.idle_minutes.setSuffix(self.tr(" min"))
+        self.idle_minutes.setValue(5)
+        self.idle_minutes.setAccelerated(True)
+        self.idle_saved = QLabel()
+        self.idle_saved.setObjectName("hint")
+        self._idle_debounce = QTimer(self)
+        self._idle_debounce.setSingleShot(True)
+        self._idle_debounce.setInterval(600)
+        self._idle_debounce.timeout.connect(self.save_idle_minutes)
+        self.idle_minutes.valueChanged.connect(self._idle_edited)
+
+        self.folder = _value_label()
+        self.open_folder = QPushButton(self.tr("Ouvrir le dossier"))
+        self.open_folder.clicked.connect(self._open_folder)
+        self.change_passphrase = QPushButton(self.tr("Changer la phrase de passe…"))
+        self.change_passphrase.clicked.connect(self.ask_passphrase_change)
+        self.backup = QPushButton(self.tr("Faire une sauvegarde…"))
+        self.backup.clicked.connect(self.ask_backup)
+        self.vault_status = QLabel()
+        self.vault_status.setObjectName("success")
+        self.vault_status.setWordWrap(True)
+        self.vault_status.hide()
+        self.last_backup: str | None = None
+        self.name = _value_label()
+        self.territory = _value_label()
+        self.office = _value_label()
+        self.reference_version = _value_label()
+
+        idle_row = QHBoxLayout()
+        idle_row.addWidget(self.idle_minutes)
+        idle_row.addWidget(self.idle_saved, 1)
+        lock_card, lock_form = self._card(self.tr("Verrouillage"))
+        lock_form.addRow(self.tr("Verrouiller après"), idle_row)
+        lock_hint = QLabel(self.tr(
+            "Sans activité au clavier ou à la souris pendant ce temps, le coffre se ferme et l'écran de "
+            "déverrouillage s'affiche (de 1 à 60 minutes). Vous pouvez aussi verrouiller à tout moment avec Ctrl+L."))
+        lock_hint.setWordWrap(True)
+        lock_hint.setObjectName("hint")
+        lock_form.addRow(lock_hint)
+
+        vault_card, vault_form = self._card(self.tr("Coffre"))
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder, 1)
+        folder_row.addWidget(self.open_folder)
+        vault_form.addRow(self.tr("Dossier"), folder_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.change_passphrase)
+        buttons.addWidget(self.backup)
+        buttons.addStretch(1)
+        vault_form.addRow(buttons)
+        vault_form.addRow(self.vault_status)
+        backup_hint = QLabel(self.tr(
+            "Une sauvegarde est une copie chiffrée du coffre, qui s'ouvre avec la même phrase de passe. "
+            "Rangez-la sur une clé USB ou un lecteur réseau du Département."))
+        backup_hint.setWordWrap(True)
+        backup_hint.setObjectName("hint")
+        vault_form.addRow(backup_hint)
+
+        profile_card, profile_form = self._card(self.tr("Conseiller"))
+        profile_form.addRow(self.tr("Nom"), self.name)
+        profile_form.addRow(self.tr("Territoire"), self.territory)
+        profile_form.addRow(self.tr("Bureau"), self.office)
+
+        ref_card, ref_form = self._card(self.tr("Données de référence"))
+        ref_form.addRow(self.tr("Version"), self.reference_version)
+        ref_hint = QLabel(self.tr(
+            "Territoires, communes, métiers, dispositifs et agences. Les mises à jour viendront de la Mission "
+            "Insertion par l'Emploi avec la synchronisation."))
+        ref_hint.setWordWrap(True)
+        ref_hint.setObjectName("hint")
+        ref_form.addRow(ref_hint)
+
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        layout.addWidget(page_header(self.tr("Paramètres")))
+        for card in (lock_card, vault_card, profile_card, ref_card):
+            layout.addWidget(card)
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    @staticmethod
+    def _card(title: str) -> tuple[QFrame, QFormLayout]:
+        card = QFrame()
+        card.setObjectName("card")
+        box = QVBoxLayout(card)
+        heading = QLabel(title)
+        heading.setObjectName("sectionTitle")
+        box.addWidget(heading)
+        form = QFormLayout()
+        box.addLayout(form)
+        return card, form
+
+    # --- page hooks ----------------------------------------------------------------------------
+
+    def vault_opened(self) -> None:
+        self.unlock()
+
+    def unlock(self) -> None:
+        self._locked = False
+        self.worker.submit(vault_ops.vault_info, on_done=self.show_info, on_error=self._load_failed)
+
+    def lock(self) -> None:
+        self._locked = True
+        self._idle_debounce.stop()
+        self.info = {}
+        for label in (self.folder, self.name, self.territory, self.office, self.reference_version, self.idle_saved,
+                      self.vault_status):
+            label.clear()
+        self.vault_status.hide()
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLocked):
+            self.idle_saved.setText(user_message(exc))
+
+    def show_info(self, info: dict) -> None:
+        if self._locked:
+            return
+        self.info = dict(info)
+        self._loading = True
+        self.idle_minutes.setValue(int(info["idle_lock_minutes"]))
+        self._loading = False
+        self.folder.setText(info["data_dir"])
+        self.name.setText(info["name"])
+        self.territory.setText(info["territory_name"])
+        self.office.setText(info["office"] or self.tr("(non renseigné)"))
+        self.reference_version.setText(info["reference_version"] or self.tr("(inconnue)"))
+        self.info_changed.emit(self.info)
+
+    # --- idle lock -----------------------------------------------------------------------------
+
+    def _idle_edited(self, _value: int) -> None:
+        if self._loading or self._locked:
+            return
+        self.idle_saved.setText("")
+        self._idle_debounce.start()
+
+    def save_idle_minutes(self) -> None:
+        self._idle_debounce.stop()
+        minutes = self.idle_minutes.value()
+        self.worker.submit(vault_ops.set_idle_lock_minutes, minutes, on_done=self._idle_saved,
+                           on_error=self._load_failed)
+
+    def _idle_saved(self, minutes: int) -> None:
+        self.info["idle_lock_minutes"] = minutes
+        self.idle_saved.setText(self.tr("Enregistré : verrouillage après {n} min sans activité.").format(n=minutes))
+        self.idle_minutes_changed.emit(minutes)
+
+    # --- vault actions -------------------------------------------------------------------------
+
+    def _set_vault_status(self, text: str) -> None:
+        self.vault_status.setText(text)
+        self.vault_status.setVisible(bool(text))
+
+    def _open_folder(self) -> None:
+        if self.info.get("data_dir"):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.info["data_dir"]))
+
+    def ask_passphrase_change(self) -> None:
+        self.passphrase_dialog = PassphraseDialog(self.worker, self.info.get("name", ""), self.window())
+        self.passphrase_dialog.accepted.connect(lambda: self._set_vault_status(self.tr(
+            "La phrase de passe a été changée : elle vous sera demandée au prochain déverrouillage.")))
+        self.passphrase_dialog.finished.connect(self.passphrase_dialog.deleteLater)
+        self.passphrase_dialog.open()
+
+    def choose_backup_path(self) -> Path | None:
+        default = Path.home() / f"sauvegarde-coffre-{date.today():%Y-%m-%d}.db"
+        path, _filter = QFileDialog.getSaveFileName(
+            self.window(), self.tr("Enregistrer une sauvegarde du coffre"), str(default),
+            self.tr("Sauvegarde de coffre (*.db)"))
+        return Path(path) if path else None
+
+    def ask_backup(self) -> None:
+        target = self.choose_backup_path()
+        if target is None:
+            return
+        if target.suffix.lower() != ".db":
+            target = target.with_name(target.name + ".db")
+        self.backup.setEnabled(False)
+        run_with_progress(self.worker, self.window(), self.tr("Sauvegarde du coffre…"), vault_ops.backup_to, target,
+                          cancellable=False, on_done=self._backup_done, on_error=self._backup_failed)
+
+    def _backup_done(self, path: str) -> None:
+        self.backup.setEnabled(True)
+        self.last_backup = path
+        self._set_vault_status(self.tr("Sauvegarde chiffrée enregistrée : {path}").format(path=path))
+
+    def _backup_failed(self, exc: BaseException) -> None:
+        self.backup.setEnabled(True)
+        show_error(self.window(), exc, self.tr("La sauvegarde a échoué"))

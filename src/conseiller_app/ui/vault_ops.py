@@ -1,0 +1,115 @@
+"""Operations on the vault itself (create, open, close, settings, passphrase, backup), written to
+run *on the worker thread* through ``DbWorker.submit``. No Qt here.
+
+The open/create/close operations take the worker as their first argument and are submitted with
+``needs_vault=False``: they are the only place where ``worker.set_context`` is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from conseiller_app.domain.errors import ValidationError
+from conseiller_app.storage import cipher
+from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.services.context import Context
+from conseiller_app.storage.vault import Vault
+
+IDLE_LOCK_KEY = "idle_lock_minutes"
+IDLE_LOCK_RANGE = (1, 60)
+DEMO_SEED = 62
+
+
+def open_vault(worker, data_dir: Path, passphrase: str, today: Callable[[], date] = date.today) -> dict[str, Any]:
+    """Open the vault (raises ``WrongPassphrase``...) and hand its context to the worker."""
+    close_vault(worker)
+    vault = Vault.open(data_dir, passphrase)
+    return _adopt(worker, vault, today)
+
+
+def create_vault(worker, data_dir: Path, passphrase: str, name: str, territory: str, office: str,
+                 demo_files: int = 0, today: Callable[[], date] = date.today,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Create a new vault, optionally filled with synthetic demo files, and open it."""
+    close_vault(worker)
+    vault = Vault.create(data_dir, passphrase, name, territory, office)
+    try:
+        if demo_files:
+            from conseiller_app.storage import demo
+
+            demo.generate(vault, demo_files, seed=DEMO_SEED, progress=progress, today=today())
+        return _adopt(worker, vault, today)
+    except BaseException:
+        vault.close()
+        raise
+
+
+def _adopt(worker, vault: Vault, today: Callable[[], date]) -> dict[str, Any]:
+    try:
+        ctx = Context(vault, today=today)
+        info = vault_info(ctx)
+    except BaseException:
+        vault.close()
+        raise
+    worker.set_context(ctx)
+    return info
+
+
+def close_vault(worker) -> None:
+    """Forget the context first (later operations fail with ``VaultLocked``), then close every
+    connection of the pool."""
+    ctx = worker.ctx
+    worker.set_context(None)
+    if ctx is not None:
+        ctx.vault.close()
+
+
+def vault_info(ctx: Context) -> dict[str, Any]:
+    """What the shell shows about the open vault: owner, folder, settings, reference version."""
+    from conseiller_app.storage import models as m
+    from conseiller_app.storage.reference import reference_version
+
+    with ctx.vault.session() as s:
+        territory = s.get(m.Territory, ctx.actor["territory"])
+        minutes = _parse_minutes(get_setting(s, IDLE_LOCK_KEY))
+        version = reference_version(s)
+    return {
+        "name": ctx.actor["name"],
+        "territory": ctx.actor["territory"],
+        "territory_name": territory.name if territory else ctx.actor["territory"],
+        "office": ctx.actor["office"],
+        "data_dir": str(ctx.vault.data_dir),
+        "idle_lock_minutes": minutes,
+        "reference_version": version or "",
+    }
+
+
+def _parse_minutes(raw: str | None) -> int:
+    try:
+        value = int(raw or 5)
+    except ValueError:
+        return 5
+    low, high = IDLE_LOCK_RANGE
+    return min(high, max(low, value))
+
+
+def set_idle_lock_minutes(ctx: Context, minutes: int) -> int:
+    low, high = IDLE_LOCK_RANGE
+    if not isinstance(minutes, int) or not low <= minutes <= high:
+        raise ValidationError(IDLE_LOCK_KEY, f"choisissez entre {low} et {high} minutes.", "Verrouillage automatique")
+    with ctx.vault.session() as s:
+        set_setting(s, IDLE_LOCK_KEY, str(minutes))
+    return minutes
+
+
+def change_passphrase(ctx: Context, current: str, new: str) -> None:
+    """Re-encrypt the vault with ``new`` once ``current`` is proven (raises ``WrongPassphrase``)."""
+    cipher.connect(ctx.vault.path, current).close()
+    ctx.vault.rekey(new)
+
+
+def backup_to(ctx: Context, target: Path) -> str:
+    return str(ctx.vault.backup(Path(target)))
