@@ -1,0 +1,95 @@
+"""The editor's questions, as window-modal message boxes opened without a nested event loop
+(``open()``): the answer arrives by callback, and tests can click the buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("BeneficiaryDialogs", text)
+
+
+def ask(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, informative: str,
+        buttons: list[tuple[str, str, QMessageBox.ButtonRole]], on_answer: Callable[[str], None],
+        default: str | None = None) -> QMessageBox:
+    """Show a question; ``on_answer`` receives the key of the clicked button ('' if closed)."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    box.setInformativeText(informative)
+    keys = {}
+    for key, label, role in buttons:
+        button = box.addButton(label, role)
+        keys[button] = key
+        if key == default:
+            box.setDefaultButton(button)
+
+    def finished() -> None:
+        answer = keys.get(box.clickedButton(), "")
+        box.deleteLater()
+        on_answer(answer)
+
+    box.finished.connect(finished)
+    box.open()
+    return box
+
+
+def click(box: QMessageBox, key_label: str) -> None:
+    """Press the button whose text is ``key_label`` (tests and keyboard helpers)."""
+    for button in box.buttons():
+        if button.text() == key_label:
+            button.click()
+            return
+    raise LookupError(key_label)
+
+
+def ask_save_before_close(parent: QWidget, title: str, on_answer: Callable[[str], None]) -> QMessageBox:
+    return ask(
+        parent, QMessageBox.Icon.Warning, _tr("Modifications non enregistrées"),
+        _tr("Le dossier « %1 » a des modifications non enregistrées.").replace("%1", title),
+        _tr("Enregistrer les garde ; Ignorer les abandonne définitivement ; Annuler laisse le dossier ouvert."),
+        [("save", _tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole),
+         ("discard", _tr("Ignorer"), QMessageBox.ButtonRole.DestructiveRole),
+         ("cancel", _tr("Annuler"), QMessageBox.ButtonRole.RejectRole)],
+        on_answer, default="save",
+    )
+
+
+def describe_duplicate(d: dict) -> str:
+    born = fr_date(d.get("birth_date"))
+    parts = [display_name(d.get("last_name"), d.get("first_name"))]
+    if born:
+        parts.append(_tr("né(e) le %1").replace("%1", born))
+    if d.get("commune_name"):
+        parts.append(d["commune_name"])
+    return ", ".join(parts) + (f" ({d['reason']})" if d.get("reason") else "")
+
+
+def warn_duplicate(parent: QWidget, duplicates: list[dict], on_answer: Callable[[str], None]) -> QMessageBox:
+    first = describe_duplicate(duplicates[0])
+    more = ""
+    if len(duplicates) > 1:
+        more = "\n" + "\n".join("• " + describe_duplicate(d) for d in duplicates[1:])
+    return ask(
+        parent, QMessageBox.Icon.Warning, _tr("Dossier semblable"),
+        _tr("Un dossier semblable existe déjà : %1.").replace("%1", first) + more,
+        _tr("Vérifiez qu'il ne s'agit pas de la même personne avant de créer un nouveau dossier."),
+        [("open", _tr("Ouvrir le dossier existant"), QMessageBox.ButtonRole.AcceptRole),
+         ("create", _tr("Créer quand même"), QMessageBox.ButtonRole.DestructiveRole),
+         ("cancel", _tr("Annuler"), QMessageBox.ButtonRole.RejectRole)],
+        on_answer, default="open",
+    )
+
+
+def dismiss(box: QMessageBox | None) -> None:
+    """Close a pending question without answering it (the vault locks: it may show a name)."""
+    from conseiller_app.ui.beneficiaries.widgets import alive
+
+    if box is not None and alive(box):
+        box.finished.disconnect()
+        box.reject()
+        box.deleteLater()

@@ -1,0 +1,650 @@
+"""One open beneficiary file (a tab of the page): identity form, barriers, consents, pathway,
+notes and history; save, drafts autosaved in the vault, lock/unlock without losing a keystroke."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from conseiller_app.domain.errors import NotFound
+from conseiller_app.storage.services import beneficiaries, drafts
+from conseiller_app.ui.beneficiaries import dialogs
+from conseiller_app.ui.beneficiaries import operations as ops
+from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
+from conseiller_app.ui.beneficiaries.communes import CommuneResolver
+from conseiller_app.ui.beneficiaries.consents_tab import ConsentsTab
+from conseiller_app.ui.beneficiaries.errors import field_errors, sentence, user_message
+from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
+from conseiller_app.ui.beneficiaries.history_tab import HistoryTab
+from conseiller_app.ui.beneficiaries.identity_form import IDENTITY_FIELDS, IdentityForm, field_label
+from conseiller_app.ui.beneficiaries.notes_tab import NotesTab
+from conseiller_app.ui.beneficiaries.pathway_tab import PathwayTab
+from conseiller_app.ui.beneficiaries.validator import FormValidator
+from conseiller_app.ui.beneficiaries.widgets import Banner
+from conseiller_app.ui.worker import VaultLocked
+
+DRAFT_DELAY_MS = 800
+FORM_FIELDS = IDENTITY_FIELDS + ("notes",)
+
+
+@dataclass
+class EditorEnv:
+    """What every editor needs, loaded once when the vault opens."""
+
+    today: Callable[[], date] = date.today
+    actor: dict = field(default_factory=dict)
+    communes: list[dict] = field(default_factory=list)
+    territories: list[tuple[str, str]] = field(default_factory=list)
+    offers: list[dict] = field(default_factory=list)
+    agencies: list[dict] = field(default_factory=list)
+
+
+def to_form(data: dict[str, Any]) -> dict[str, Any]:
+    """A file as returned by ``beneficiaries.get`` → the editor's form state (display strings)."""
+    return {
+        "last_name": data["last_name"] or "",
+        "first_name": data["first_name"] or "",
+        "birth_date": fr_date(data["birth_date"]),
+        "public": data["public"] or "",
+        "nationality": data.get("nationality") or "",
+        "rqth": bool(data.get("rqth")),
+        "address": data.get("address") or "",
+        "commune": data.get("commune_name") or "",
+        "phone": data.get("phone_display") or "",
+        "email": data.get("email") or "",
+        "prescriber": data.get("prescriber") or "",
+        "spotting_date": fr_date(data.get("spotting_date")),
+        "last_contact": fr_date(data.get("last_contact")),
+        "caf_number": data.get("caf_number") or "",
+        "france_travail_id": data.get("france_travail_id") or "",
+        "notes": data.get("notes") or "",
+    }
+
+
+class FileEditor(QWidget):
+    """Edits one file. ``beneficiary_id`` None means a new file (draft key ``new:<uuid>``)."""
+
+    title_changed = Signal(str)
+    dirty_changed = Signal(bool)
+    saved = Signal(str)  # the file's id, after a creation or an update
+    status_message = Signal(str)
+    open_requested = Signal(str)  # open another file (the probable duplicate)
+
+    TAB_IDENTITY, TAB_BARRIERS, TAB_CONSENTS, TAB_PATHWAY, TAB_NOTES, TAB_HISTORY = range(6)
+
+    def __init__(self, worker, env: EditorEnv, beneficiary_id: str | None = None,
+                 draft_key: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._env = env
+        self.beneficiary_id = beneficiary_id
+        self.draft_key = draft_key or (ops.draft_key(beneficiary_id) if beneficiary_id else f"new:{uuid.uuid4()}")
+        self.validator = FormValidator(env.today, CommuneResolver(env.communes))
+        self._territory_names = dict(env.territories)
+        self._version: int | None = None
+        self._data: dict[str, Any] | None = None
+        self._dirty = False
+        self._saving = False
+        self._loading = False
+        self._closed = False
+        self._locked_form: dict[str, Any] | None = None
+        self._deferred: list[Callable[[], None]] = []
+        self._draft_stored = False
+        self._offered_draft: dict | None = None
+        self._title = ""
+        self.duplicate_box = None
+        self.close_box = None
+
+        self._build()
+        self._original = self.state()
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+        self._update_title()
+        self._update_header()
+        self._enable_file_tabs()
+
+    # --- construction --------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.name_label = QLabel()
+        self.name_label.setObjectName("fileTitle")
+        font = self.name_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet("color: #3c4043;")
+        self.state_label = QLabel()
+        self.save_button = QPushButton(self.tr("Enregistrer"))
+        self.save_button.setToolTip(self.tr("Enregistrer le dossier (Ctrl+S)"))
+        self.save_button.clicked.connect(lambda: self.save())
+        self.save_button.setDefault(False)
+
+        head_text = QVBoxLayout()
+        head_text.addWidget(self.name_label)
+        head_text.addWidget(self.summary_label)
+        head = QHBoxLayout()
+        head.addLayout(head_text, 1)
+        head.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.message_banner = Banner("error")
+        self.draft_banner = Banner("warning")
+        self.draft_banner.add_button(self.tr("Reprendre cette saisie"), self.accept_offered_draft)
+        self.draft_banner.add_button(self.tr("Supprimer le brouillon"), self.reject_offered_draft)
+
+        self.identity = IdentityForm()
+        self.identity.set_reference(self._env.communes, self._env.today)
+        self.identity.set_territory_names(self._territory_names)
+        self.identity.changed.connect(self._form_changed)
+        self.identity.field_done.connect(self._field_done)
+        self.barriers = BarriersTab(self._worker)
+        self.barriers.set_offers(self._env.offers)
+        self.barriers.changed.connect(self._sub_changed)
+        self.consents = ConsentsTab(self._worker)
+        self.consents.set_context(self._env.today, self._env.actor.get("name", ""), self._env.agencies)
+        self.consents.changed.connect(self._sub_changed)
+        self.pathway = PathwayTab()
+        self.notes = NotesTab()
+        self.notes.changed.connect(self._form_changed)
+        self.history = HistoryTab()
+        self.history.set_offers(self._env.offers)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("fileTabs")
+        self.tabs.addTab(self.identity, self.tr("Identité && contact"))
+        self.tabs.addTab(self.barriers, self.tr("Situation && freins"))
+        self.tabs.addTab(self.consents, self.tr("Consentements"))
+        self.tabs.addTab(self.pathway, self.tr("Parcours"))
+        self.tabs.addTab(self.notes, self.tr("Notes"))
+        self.tabs.addTab(self.history, self.tr("Historique"))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.message_banner)
+        layout.addWidget(self.draft_banner)
+        layout.addWidget(self.tabs, 1)
+
+    def _enable_file_tabs(self) -> None:
+        exists = self.beneficiary_id is not None
+        for index in (self.TAB_BARRIERS, self.TAB_CONSENTS, self.TAB_PATHWAY, self.TAB_HISTORY):
+            self.tabs.setTabEnabled(index, exists)
+            self.tabs.setTabToolTip(index, "" if exists else self.tr("Enregistrez d'abord le dossier."))
+
+    # --- callbacks from the worker ----------------------------------------------------------------
+
+    def _gui(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """Wrap a worker callback: dropped once the tab is closed, deferred while locked."""
+
+        def wrapped(*args: Any) -> None:
+            if self._closed:
+                return
+            if self._locked_form is not None:
+                self._deferred.append(lambda: fn(*args))
+                return
+            fn(*args)
+
+        return wrapped
+
+    # --- state -------------------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        if self._locked_form is not None:
+            return dict(self._locked_form)
+        out = self.identity.state()
+        out["notes"] = self.notes.text()
+        return out
+
+    def _set_form(self, state: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            self.identity.set_state(state)
+            self.notes.set_text(state.get("notes", ""))
+        finally:
+            self._loading = False
+
+    def is_dirty(self) -> bool:
+        return self.state() != self._original
+
+    def has_unsaved_changes(self) -> bool:
+        return self.is_dirty()
+
+    def title(self) -> str:
+        return self._title
+
+    def is_locked(self) -> bool:
+        return self._locked_form is not None
+
+    def _update_title(self) -> None:
+        if self._data is not None:
+            title = display_name(self._data["last_name"], self._data["first_name"])
+        elif self.beneficiary_id is None:
+            title = self.tr("Nouveau dossier")
+        else:
+            title = self.tr("Dossier")
+        if title != self._title:
+            self._title = title
+            self.title_changed.emit(title)
+
+    def _update_dirty(self) -> None:
+        dirty = self.is_dirty()
+        if self._saving:
+            self.state_label.setText(self.tr("Enregistrement…"))
+            self.state_label.setStyleSheet("color: #5f6368;")
+        elif dirty:
+            self.state_label.setText(self.tr("Modifications non enregistrées"))
+            self.state_label.setStyleSheet("color: #b06000; font-weight: bold;")
+        elif self.beneficiary_id:
+            self.state_label.setText(self.tr("Enregistré"))
+            self.state_label.setStyleSheet("color: #188038;")
+        else:
+            self.state_label.setText("")
+        self.save_button.setEnabled(not self._saving)
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+    def _update_header(self) -> None:
+        d = self._data
+        if d is None:
+            self.name_label.setText(self.tr("Nouveau dossier") if self.beneficiary_id is None else "")
+            self.summary_label.setText(
+                self.tr("Remplissez au moins les champs marqués d'une étoile, puis enregistrez.")
+                if self.beneficiary_id is None else "")
+            return
+        self.name_label.setText(display_name(d["last_name"], d["first_name"]))
+        territory = self._territory_names.get(d.get("territory") or "", "")
+        commune = d["commune_name"] + (f" ({territory})" if territory else "")
+        parts = [self.tr("%1 ans").replace("%1", str(d["age"])), d["public_label"], commune,
+                 self.tr("étape : %1").replace("%1", d["stage_label"])]
+        if d.get("referent_name"):
+            parts.append(self.tr("référent : %1").replace("%1", d["referent_name"]))
+        self.summary_label.setText(" · ".join(parts))
+
+    # --- loading -----------------------------------------------------------------------------------
+
+    def load(self, apply_draft: dict | None = None) -> None:
+        """Open the file (records the consultation). ``apply_draft`` restores a draft at once."""
+        if self.beneficiary_id is None:
+            if apply_draft:
+                self._apply_draft(apply_draft)
+            return
+        self.state_label.setText(self.tr("Ouverture…"))
+        self._worker.submit(ops.open_file, self.beneficiary_id,
+                            on_done=self._gui(lambda r: self._opened(r, apply_draft)),
+                            on_error=self._gui(self._open_failed))
+
+    def _opened(self, result: dict, apply_draft: dict | None) -> None:
+        self._show_data(result["data"], result["audit"])
+        self._original = to_form(result["data"])
+        self._set_form(self._original)
+        draft = apply_draft or result.get("draft")
+        if draft:
+            self._draft_stored = True
+            if {f: draft.get("form", {}).get(f, v) for f, v in self._original.items()} == self._original:
+                self.discard_draft()  # nothing in it that is not saved already
+            elif apply_draft:
+                self._apply_draft(draft)
+            else:
+                self._offer_draft(draft)
+        self._update_dirty()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self.state_label.setText("")
+        if isinstance(exc, VaultLocked):
+            return
+        self.message_banner.show_message(user_message(exc, "ouverture d'un dossier"), "error")
+        if isinstance(exc, NotFound):
+            self._title = self.tr("Dossier introuvable")
+            self.title_changed.emit(self._title)
+
+    def _show_data(self, data: dict, audit: list[dict]) -> None:
+        self._data = data
+        self._version = data["version"]
+        self.barriers.set_file(self.beneficiary_id, data["barriers"])
+        self.consents.set_file(self.beneficiary_id, data["consents"])
+        self.pathway.set_steps(data["stage_label"], data["steps"])
+        self.history.set_entries(audit)
+        self._update_header()
+        self._update_title()
+
+    def reload(self) -> None:
+        """Refresh the file's data (not the form being typed) after a change saved here."""
+        if self.beneficiary_id is None:
+            return
+        self._worker.submit(ops.reload_file, self.beneficiary_id,
+                            on_done=self._gui(lambda r: self._show_data(r["data"], r["audit"])),
+                            on_error=self._gui(self._reload_failed))
+
+    def _reload_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLocked):
+            self.message_banner.show_message(user_message(exc, "actualisation d'un dossier"), "error")
+
+    def _sub_changed(self, message: str) -> None:
+        self.status_message.emit(message)
+        self.reload()
+
+    # --- drafts ------------------------------------------------------------------------------------
+
+    def _form_changed(self) -> None:
+        if self._loading or self.is_locked():
+            return
+        self._update_dirty()
+        self._draft_timer.start()
+
+    def _draft_payload(self, state: dict) -> dict:
+        return {
+            "form": state,
+            "beneficiary_id": self.beneficiary_id,
+            "base_version": self._version,
+            "title": display_name(state.get("last_name"), state.get("first_name")) or self._title,
+            "saved_at": datetime.now().isoformat(timespec="seconds"),
+        }
+
+    def save_draft(self) -> None:
+        """Keep the current edit in the vault (encrypted), or drop the draft when nothing changed."""
+        self._draft_timer.stop()
+        if self._offered_draft is not None:
+            return  # never overwrite a draft the conseiller has not decided about yet
+        state = self.state()
+        if state != self._original:
+            self._worker.submit(drafts.save, self.draft_key, self._draft_payload(state),
+                                on_error=self._gui(self._draft_failed))
+            self._draft_stored = True
+        elif self._draft_stored and self._offered_draft is None:
+            self._worker.submit(drafts.discard, self.draft_key, on_error=self._gui(self._draft_failed))
+            self._draft_stored = False
+
+    def discard_draft(self) -> None:
+        self._draft_timer.stop()
+        if self._draft_stored or self._offered_draft is not None:
+            self._worker.submit(drafts.discard, self.draft_key, on_error=self._gui(self._draft_failed))
+        self._draft_stored = False
+        self._offered_draft = None
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLocked):
+            self.status_message.emit(self.tr("Le brouillon n'a pas pu être conservé : %1")
+                                     .replace("%1", user_message(exc, "brouillon")))
+
+    def _offer_draft(self, draft: dict) -> None:
+        self._offered_draft = draft
+        when = _fr_saved_at(draft.get("saved_at", ""))
+        text = self.tr("Une saisie non enregistrée de ce dossier a été retrouvée")
+        text += (self.tr(" (du %1).").replace("%1", when) if when else ".")
+        if draft.get("base_version") not in (None, self._version):
+            text += " " + self.tr("Attention : le dossier a été modifié depuis.")
+        self.draft_banner.show_message(text)
+
+    def accept_offered_draft(self) -> None:
+        draft, self._offered_draft = self._offered_draft, None
+        self.draft_banner.clear()
+        if draft:
+            self._apply_draft(draft)
+
+    def reject_offered_draft(self) -> None:
+        self._offered_draft = None
+        self.draft_banner.clear()
+        self._draft_stored = True
+        self.discard_draft()
+        if self.is_dirty():
+            self._draft_timer.start()
+        self.status_message.emit(self.tr("Brouillon supprimé."))
+
+    def _apply_draft(self, draft: dict) -> None:
+        form = {f: draft.get("form", {}).get(f, v) for f, v in self._original.items()}
+        self._set_form(form)
+        self._draft_stored = True
+        self._update_dirty()
+        self.status_message.emit(self.tr("Saisie non enregistrée reprise : vérifiez-la puis enregistrez."))
+
+    # --- validation -------------------------------------------------------------------------------
+
+    def _field_done(self, name: str) -> None:
+        if self.is_locked():
+            return
+        state = self.state()
+        data = {name: state[name]}
+        # The « jeune » public depends on the birth date: check the pair together.
+        if name == "birth_date" and state["public"]:
+            data["public"] = state["public"]
+        if name == "public" and state["birth_date"].strip():
+            data["birth_date"] = state["birth_date"]
+        self.identity.show_errors(self.validator.check(data), only=tuple(data))
+
+    def _show_field_errors(self, errors: dict[str, str]) -> None:
+        self.identity.show_errors(errors)
+        self.notes.show_error(errors.get("notes", ""))
+        others = {f: m for f, m in errors.items() if f not in FORM_FIELDS}
+        if "version" in others:
+            self.message_banner.show_message(sentence(others.pop("version")), "error")
+        if others:
+            self.message_banner.show_message(
+                "\n".join(f"{field_label(f) if f in FORM_FIELDS else f} : {m}" for f, m in others.items()), "error")
+        first = self.identity.first_error_field()
+        if first:
+            self.tabs.setCurrentIndex(self.TAB_IDENTITY)
+            self.identity.widget_of(first).setFocus(Qt.FocusReason.OtherFocusReason)
+        elif "notes" in errors:
+            self.tabs.setCurrentIndex(self.TAB_NOTES)
+        if errors:
+            self.status_message.emit(self.tr("Le dossier n'est pas enregistré : corrigez ce qui est signalé en rouge."))
+
+    def field_errors(self) -> dict[str, str]:
+        """Field → message shown (for tests)."""
+        out = {f: self.identity.error_of(f) for f in IDENTITY_FIELDS if self.identity.error_of(f)}
+        if self.notes.error_line.text():
+            out["notes"] = self.notes.error_line.text()
+        return out
+
+    # --- saving ------------------------------------------------------------------------------------
+
+    def save(self, then: Callable[[bool], None] | None = None) -> None:
+        """Validate and save; ``then(ok)`` is called once the outcome is known."""
+        done = then or (lambda ok: None)
+        if self._saving or self.is_locked() or self._closed:
+            done(False)
+            return
+        self.message_banner.clear()
+        state = self.state()
+        if self.beneficiary_id is None:
+            self._save_new(state, done)
+        else:
+            self._save_existing(state, done)
+
+    def _begin_saving(self) -> None:
+        self._saving = True
+        self._update_dirty()
+
+    def _end_saving(self) -> None:
+        self._saving = False
+        self._update_dirty()
+
+    def _save_existing(self, state: dict, done: Callable[[bool], None]) -> None:
+        changes = {f: v for f, v in state.items() if v != self._original.get(f)}
+        if not changes:
+            self.status_message.emit(self.tr("Aucune modification à enregistrer."))
+            done(True)
+            return
+        errors = self.validator.check(changes)
+        if errors:
+            self._show_field_errors(errors)
+            done(False)
+            return
+        self._begin_saving()
+        self._worker.submit(
+            ops.save_file, self.beneficiary_id, changes, self._version,
+            on_done=self._gui(lambda version: self._after_write(state, done, self.tr("Dossier enregistré."))),
+            on_error=self._gui(lambda exc: self._save_failed(exc, done)),
+        )
+
+    def _save_new(self, state: dict, done: Callable[[bool], None]) -> None:
+        errors = self.validator.check(state, partial=False)
+        if errors:
+            self._show_field_errors(errors)
+            done(False)
+            return
+        self._show_field_errors({})
+        self._begin_saving()
+        self._worker.submit(beneficiaries.find_duplicates, state,
+                            on_done=self._gui(lambda found: self._duplicates_checked(state, found, done)),
+                            on_error=self._gui(lambda exc: self._save_failed(exc, done)))
+
+    def _duplicates_checked(self, state: dict, found: list[dict], done: Callable[[bool], None]) -> None:
+        if not found:
+            self._create(state, done)
+            return
+
+        def answered(answer: str) -> None:
+            self.duplicate_box = None
+            if answer == "create":
+                self._create(state, done)
+                return
+            self._end_saving()
+            done(False)
+            if answer == "open":
+                self.open_requested.emit(found[0]["id"])
+
+        self.duplicate_box = dialogs.warn_duplicate(self, found, answered)
+
+    def _create(self, state: dict, done: Callable[[bool], None]) -> None:
+        self._worker.submit(
+            ops.create_file, state, self.draft_key,
+            on_done=self._gui(lambda new_id: self._created(new_id, state, done)),
+            on_error=self._gui(lambda exc: self._save_failed(exc, done)),
+        )
+
+    def _created(self, new_id: str, state: dict, done: Callable[[bool], None]) -> None:
+        self.beneficiary_id = new_id
+        self.draft_key = ops.draft_key(new_id)
+        self._draft_stored = False
+        self._enable_file_tabs()
+        self._after_write(state, done, self.tr("Dossier créé."))
+
+    def _after_write(self, submitted: dict, done: Callable[[bool], None], message: str) -> None:
+        """Saved: reload the file, keeping whatever was typed while the save was running."""
+
+        def reloaded(result: dict) -> None:
+            data = result["data"]
+            fresh = to_form(data)
+            current = self.state()
+            merged = {f: fresh[f] if current.get(f) == submitted.get(f) else current.get(f) for f in fresh}
+            self._original = fresh
+            self._draft_stored = False
+            self._set_form(merged)
+            self._show_data(data, result["audit"])
+            self._show_field_errors({})
+            self._end_saving()
+            if self.is_dirty():
+                self._draft_timer.start()
+            self.status_message.emit(message)
+            self.saved.emit(self.beneficiary_id)
+            done(True)
+
+        self._worker.submit(ops.reload_file, self.beneficiary_id, on_done=self._gui(reloaded),
+                            on_error=self._gui(lambda exc: self._save_failed(exc, done)))
+
+    def _save_failed(self, exc: BaseException, done: Callable[[bool], None]) -> None:
+        self._end_saving()
+        errors = field_errors(exc)
+        if errors is not None:
+            self._show_field_errors(errors)
+        elif isinstance(exc, VaultLocked):
+            self.message_banner.show_message(
+                self.tr("Le coffre a été verrouillé avant l'enregistrement : enregistrez de nouveau."), "error")
+        else:
+            message = user_message(exc, "enregistrement d'un dossier")
+            self.message_banner.show_message(message, "error")
+            self.status_message.emit(message)
+        done(False)
+
+    # --- closing -----------------------------------------------------------------------------------
+
+    def ask_close(self, on_answer: Callable[[bool], None]) -> None:
+        """Unsaved changes: ask Enregistrer / Ignorer / Annuler; ``on_answer(True)`` to close."""
+
+        def answered(answer: str) -> None:
+            self.close_box = None
+            if answer == "save":
+                self.save(then=on_answer)
+            elif answer == "discard":
+                self.discard_draft()
+                on_answer(True)
+            else:
+                on_answer(False)
+
+        self.close_box = dialogs.ask_save_before_close(self, self._title, answered)
+
+    def close_editor(self) -> None:
+        """The tab goes away: stop timers; late results are ignored."""
+        self._draft_timer.stop()
+        if not self.is_dirty() and self._draft_stored and self._offered_draft is None:
+            self.discard_draft()
+        dialogs.dismiss(self.duplicate_box)
+        dialogs.dismiss(self.close_box)
+        self._closed = True
+
+    # --- lock ----------------------------------------------------------------------------------------
+
+    def lock(self) -> None:
+        """Save the draft, keep the edit in memory, clear every widget holding personal data."""
+        if self.is_locked():
+            return
+        state = self.state()
+        self.save_draft()
+        dialogs.dismiss(self.duplicate_box)
+        dialogs.dismiss(self.close_box)
+        self.duplicate_box = self.close_box = None
+        if self._saving:
+            self._saving = False  # its result, if any, is applied on unlock
+        self._locked_form = state
+        self._locked_tab = self.tabs.currentIndex()
+        self._loading = True
+        try:
+            self.identity.clear()
+            self.notes.set_text("")
+            self.notes.show_error("")
+        finally:
+            self._loading = False
+        self.barriers.clear()
+        self.consents.clear()
+        self.pathway.clear()
+        self.history.clear()
+        self.message_banner.clear()
+        self.draft_banner.clear()
+        self.name_label.clear()
+        self.summary_label.clear()
+        self._data = None
+
+    def unlock(self) -> None:
+        if not self.is_locked():
+            return
+        state, self._locked_form = self._locked_form, None
+        self._set_form(state)
+        self.tabs.setCurrentIndex(self._locked_tab)
+        self._update_header()
+        self._update_dirty()
+        deferred, self._deferred = self._deferred, []
+        for fn in deferred:
+            fn()
+        if self._offered_draft is not None:
+            self._offer_draft(self._offered_draft)
+        self.reload()
+
+
+def _fr_saved_at(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return ""
+    return moment.strftime("%d/%m/%Y à %H:%M")
+

@@ -1,0 +1,225 @@
+"""The Bénéficiaires page hosted by the main window: the list (first tab) and one tab per open
+file. The main window wires Ctrl+N / Ctrl+F / Ctrl+S / Ctrl+L to ``new_file``, ``focus_search``,
+``save_current`` and ``lock``; it calls ``vault_opened`` once the vault is open and ``unlock``
+after the conseiller unlocked it. ``lock`` must be called *before* the vault is closed (its
+drafts are queued on the worker ahead of the close)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
+
+from conseiller_app.ui.beneficiaries import operations as ops
+from conseiller_app.ui.beneficiaries.errors import user_message
+from conseiller_app.ui.beneficiaries.file_editor import EditorEnv, FileEditor
+from conseiller_app.ui.beneficiaries.list_page import BeneficiaryListPage
+from conseiller_app.ui.beneficiaries.widgets import Banner, alive
+from conseiller_app.ui.worker import VaultLocked
+
+
+class BeneficiariesPage(QWidget):
+    status_message = Signal(str)
+
+    def __init__(self, worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._env: EditorEnv | None = None
+        self._waiting: list[Callable[[], None]] = []  # actions asked for before the vault was open
+        self._locked = False
+        self._found_drafts: list[dict] = []
+
+        self.list_page = BeneficiaryListPage(worker)
+        self.list_page.open_requested.connect(self.open_file)
+        self.list_page.new_requested.connect(self.new_file)
+        self.list_page.status_message.connect(self.status_message)
+
+        self.drafts_banner = Banner("warning")
+        self.drafts_banner.setObjectName("draftsBanner")
+        self.reopen_button = self.drafts_banner.add_button(self.tr("Rouvrir"), self.reopen_drafts)
+        self.drafts_banner.add_button(self.tr("Plus tard"), self.drafts_banner.clear)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("beneficiaryTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabsClosable(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideRight)
+        self.tabs.addTab(self.list_page, self.tr("Liste des dossiers"))
+        for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
+            self.tabs.tabBar().setTabButton(0, side, None)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.drafts_banner)
+        layout.addWidget(self.tabs, 1)
+
+    # --- the interface the main window uses -----------------------------------------------------
+
+    def vault_opened(self) -> None:
+        """Load reference lists and the clock, run the first query, offer drafts left behind."""
+        self._locked = False
+        self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
+
+    def new_file(self) -> None:
+        self._when_ready(lambda: self._add_editor(FileEditor(self._worker, self._env)))
+
+    def open_file(self, beneficiary_id: str, apply_draft: dict | None = None) -> None:
+        def go() -> None:
+            existing = self.editor_of(beneficiary_id)
+            if existing is not None:
+                self.tabs.setCurrentWidget(existing)
+                return
+            self._add_editor(FileEditor(self._worker, self._env, beneficiary_id), apply_draft)
+
+        self._when_ready(go)
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.list_page.focus_search()
+
+    def save_current(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            self.status_message.emit(self.tr("Aucun dossier ouvert à enregistrer."))
+            return
+        editor.save()
+
+    def has_unsaved_changes(self) -> bool:
+        return any(e.is_dirty() for e in self.editors())
+
+    def lock(self) -> None:
+        """Drafts saved (queued before the vault closes), edits kept, personal data cleared."""
+        if self._locked:
+            return
+        self._locked = True
+        self.list_page.lock()
+        for editor in self.editors():
+            editor.lock()
+        for i in range(1, self.tabs.count()):
+            self.tabs.setTabText(i, self.tr("Dossier"))
+            self.tabs.setTabToolTip(i, "")
+        self.drafts_banner.clear()
+
+    def unlock(self) -> None:
+        if not self._locked:
+            return
+        self._locked = False
+        self.list_page.unlock()
+        for editor in self.editors():
+            editor.unlock()
+            self._retitle(editor)
+        self._show_found_drafts()
+        if self._env is not None:
+            waiting, self._waiting = self._waiting, []
+            for action in waiting:
+                action()
+
+    # --- editors ---------------------------------------------------------------------------------
+
+    def editors(self) -> list[FileEditor]:
+        return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
+
+    def current_editor(self) -> FileEditor | None:
+        widget = self.tabs.currentWidget()
+        return widget if isinstance(widget, FileEditor) else None
+
+    def editor_of(self, beneficiary_id: str) -> FileEditor | None:
+        return next((e for e in self.editors() if e.beneficiary_id == beneficiary_id), None)
+
+    def _when_ready(self, action: Callable[[], None]) -> None:
+        if self._env is None or self._locked:
+            self._waiting.append(action)
+        else:
+            action()
+
+    def _add_editor(self, editor: FileEditor, apply_draft: dict | None = None) -> FileEditor:
+        editor.title_changed.connect(lambda _: self._retitle(editor))
+        editor.dirty_changed.connect(lambda _: self._retitle(editor))
+        editor.status_message.connect(self.status_message)
+        editor.saved.connect(lambda _: self.list_page.refresh())
+        editor.open_requested.connect(self.open_file)
+        index = self.tabs.addTab(editor, editor.title())
+        self.tabs.setCurrentIndex(index)
+        self._retitle(editor)
+        editor.load(apply_draft)
+        if editor.beneficiary_id is None:
+            editor.identity.widget_of("last_name").setFocus(Qt.FocusReason.OtherFocusReason)
+        return editor
+
+    def _retitle(self, editor: FileEditor) -> None:
+        if not alive(editor):
+            return
+        index = self.tabs.indexOf(editor)
+        if index < 0 or self._locked:
+            return
+        title = editor.title()
+        self.tabs.setTabText(index, title + (" *" if editor.is_dirty() else ""))
+        self.tabs.setTabToolTip(index, title)
+
+    def close_tab(self, index: int) -> None:
+        editor = self.tabs.widget(index)
+        if not isinstance(editor, FileEditor):
+            return
+        if self._locked:
+            return
+        if editor.is_dirty():
+            self.tabs.setCurrentIndex(index)
+            editor.ask_close(lambda ok: ok and self._remove(editor))
+        else:
+            self._remove(editor)
+
+    def _remove(self, editor: FileEditor) -> None:
+        if not alive(editor):
+            return
+        editor.close_editor()
+        index = self.tabs.indexOf(editor)
+        if index >= 0:
+            self.tabs.removeTab(index)
+        editor.deleteLater()
+
+    # --- vault opened ------------------------------------------------------------------------------
+
+    def _environment_loaded(self, env: dict) -> None:
+        self._env = EditorEnv(today=env["today"], actor=env["actor"], communes=env["communes"],
+                              territories=env["territories"], offers=env["offers"], agencies=env["agencies"])
+        self.list_page.set_reference(env["territories"], env["conseillers"])
+        self.list_page.run_query()
+        self._worker.submit(ops.pending_drafts, on_done=self._drafts_found, on_error=self._failed)
+        waiting, self._waiting = self._waiting, []
+        for action in waiting:
+            action()
+
+    def _drafts_found(self, found: list[dict]) -> None:
+        open_keys = {e.draft_key for e in self.editors()}
+        self._found_drafts = [d for d in found if d["key"] not in open_keys]
+        self._show_found_drafts()
+
+    def _show_found_drafts(self) -> None:
+        if not self._found_drafts or self._locked:
+            self.drafts_banner.clear()
+            return
+        names = [d["title"] or self.tr("sans nom") for d in self._found_drafts]
+        new = sum(1 for d in self._found_drafts if d["key"].startswith("new:"))
+        text = self.tr("Saisie non enregistrée retrouvée : %1.") if len(names) == 1 else \
+            self.tr("Saisies non enregistrées retrouvées : %1.")
+        text = text.replace("%1", ", ".join(names))
+        if new:
+            text += " " + self.tr("(dont %1 nouveau(x) dossier(s) jamais enregistré(s))").replace("%1", str(new))
+        self.drafts_banner.show_message(text)
+
+    def reopen_drafts(self) -> None:
+        found, self._found_drafts = self._found_drafts, []
+        self.drafts_banner.clear()
+        for d in found:
+            if d["key"].startswith("new:"):
+                self._when_ready(lambda d=d: self._add_editor(
+                    FileEditor(self._worker, self._env, draft_key=d["key"]), d["draft"]))
+            elif d.get("beneficiary_id"):
+                self.open_file(d["beneficiary_id"], apply_draft=d["draft"])
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, VaultLocked):
+            return
+        self.status_message.emit(user_message(exc, "page Bénéficiaires"))
