@@ -12,9 +12,10 @@ _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß"
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and ligatures; keeps separators."""
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    # upper() first so that case pairs that casefold() keeps apart meet (ı/I/i, ſ/s).
+    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES).upper().casefold())
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.casefold()
+    return unicodedata.normalize("NFKC", text)
 
 
 def search_tokens(*parts: str | None) -> list[str]:
