@@ -71,3 +71,18 @@ def wait_results(qtbot, page, count: int, timeout: int = 5000) -> None:
 def visible_names(page) -> list[str]:
     model = page.list_page.model
     return [model.row_data(r)["last_name"] for r in range(model.rowCount()) if model.row_data(r)]
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type like a user, one key at a time. QTest only knows ASCII keys (it asserts on « é »):
+    other characters go as key events carrying their text, as an input method would send."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(widget, ch)
+        else:
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, ch))
