@@ -87,11 +87,13 @@ def translate_db_error(exc: BaseException) -> AppError | None:
 class Vault:
     """An open vault. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
-    def __init__(self, data_dir: Path, passphrase: str) -> None:
+    def __init__(self, data_dir: Path, passphrase: str, first_connection: sqlcipher3.Connection | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.path = vault_path(self.data_dir)
         self._passphrase = passphrase
         self._lock = threading.RLock()
+        # A connection already keyed and verified is reused by the pool (one key derivation less).
+        self._spare = first_connection
         self.engine: Engine = self._make_engine()
         self.Session = sessionmaker(self.engine, expire_on_commit=False)
         journal.install(self.Session)
@@ -102,6 +104,9 @@ class Vault:
         path, passphrase = self.path, self._passphrase
 
         def creator() -> sqlcipher3.Connection:
+            spare, self._spare = self._spare, None
+            if spare is not None:
+                return spare
             return cipher.connect(path, passphrase)
 
         engine = create_engine(
@@ -170,8 +175,7 @@ class Vault:
                 "Aucun coffre dans ce dossier. Créez-en un avec « conseiller init » ou l'assistant de démarrage."
             )
         probe = cipher.connect(vault_path(data_dir), passphrase)  # fails closed before anything else
-        probe.close()
-        vault = cls(data_dir, passphrase)
+        vault = cls(data_dir, passphrase, first_connection=probe)
         try:
             with vault.engine.connect() as c:
                 outdated = migrate.needs_upgrade(c)
@@ -186,6 +190,9 @@ class Vault:
 
     def close(self) -> None:
         """Close every connection (pending WAL content is checkpointed by SQLite)."""
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
         self.engine.dispose()
 
     def backup_dir(self) -> Path:
@@ -352,8 +359,11 @@ class Vault:
                     old.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     old.close()
                 os.replace(target, kept)
+                # A vault that could not be checkpointed keeps its WAL beside the kept copy.
                 for suffix in ("-wal", "-shm"):
-                    Path(str(target) + suffix).unlink(missing_ok=True)
+                    side = Path(str(target) + suffix)
+                    if side.exists():
+                        os.replace(side, Path(str(kept) + suffix))
                 fsync_dir(kept.parent)
             commit_file(staged, target)
             return kept
