@@ -1,0 +1,1 @@
+"""The central office's side: ingest bundles, conflicts, publish reference data."""

@@ -1,0 +1,1 @@
+"""Printable documents (reportlab, no Qt): referral forms, attendance sheets, exports."""
