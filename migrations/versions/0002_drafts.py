@@ -1,4 +1,4 @@
-"""drafts: unsaved edits kept encrypted in the vault (survive a crash or a lock)
+"""drafts (unsaved edits kept encrypted in the vault) and the covering index of the file list
 
 Revision ID: 0002
 Revises: 0001
@@ -22,7 +22,11 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_draft")),
     )
+    with op.batch_alter_table("beneficiary") as batch:
+        batch.create_index("ix_beneficiary_listing", ["status", "deleted_at", "sort_name", "id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("beneficiary") as batch:
+        batch.drop_index("ix_beneficiary_listing")
     op.drop_table("draft")
