@@ -115,14 +115,21 @@ class StepStatus(Labelled):
     NOT_DONE = "non_realisee"
     REDIRECTED = "reorientee"
     SKIPPED = "passee"
+    SUSPENDED = "suspendue"
 
     @property
     def is_active(self) -> bool:
         return self in (StepStatus.PROPOSED, StepStatus.PLANNED, StepStatus.IN_PROGRESS)
 
     @property
+    def is_open(self) -> bool:
+        """Active or suspended: the step is not over yet (a pathway holds at most one)."""
+        return self.is_active or self is StepStatus.SUSPENDED
+
+    @property
     def needs_reason(self) -> bool:
-        return self in (StepStatus.ABANDONED, StepStatus.NOT_DONE, StepStatus.REDIRECTED, StepStatus.SKIPPED)
+        return self in (StepStatus.ABANDONED, StepStatus.NOT_DONE, StepStatus.REDIRECTED, StepStatus.SKIPPED,
+                        StepStatus.SUSPENDED)
 
 
 _labels(StepStatus, {
@@ -134,6 +141,7 @@ _labels(StepStatus, {
     "non_realisee": "Non réalisée",
     "reorientee": "Réorientée",
     "passee": "Étape passée",
+    "suspendue": "Suspendue",
 })
 
 

@@ -1,0 +1,278 @@
+"""The pathway of a file: read it with what the page needs, apply actions (one transaction per
+user action, audited), and compute the guidance (« prochaine étape conseillée »)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain import guidance as g
+from conseiller_app.domain import pathway as P
+from conseiller_app.domain.enums import (
+    BarrierStatus,
+    BarrierType,
+    ConsentScope,
+    FileStatus,
+    PartnerKind,
+    Public,
+    ReferralStatus,
+    RegistrationStatus,
+    SessionKind,
+    StepReason,
+)
+from conseiller_app.domain.errors import ValidationError
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services.beneficiaries import _load
+from conseiller_app.storage.services.context import Context
+
+STEP_COLUMNS = tuple(P.Step.RECORD_FIELDS)
+
+
+# --- in-transaction helpers (used by the sessions, referrals and wizard services too) -----------
+
+
+def step_rows(s: Session, beneficiary_id: str) -> list[m.PathwayStep]:
+    """The file's steps in creation order (ids are time-ordered UUIDv7)."""
+    return list(s.scalars(
+        select(m.PathwayStep)
+        .where(m.PathwayStep.beneficiary_id == beneficiary_id, m.PathwayStep.deleted_at.is_(None))
+        .order_by(m.PathwayStep.created_at, m.PathwayStep.id)))
+
+
+def _record(row: m.PathwayStep) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in STEP_COLUMNS}
+
+
+def load(s: Session, beneficiary_id: str) -> tuple[P.Pathway, list[m.PathwayStep]]:
+    rows = step_rows(s, beneficiary_id)
+    return P.Pathway.from_records(_record(r) for r in rows), rows
+
+
+def fingerprint(rows: Sequence[m.PathwayStep]) -> str:
+    """Changes whenever a step is added or modified (to detect a concurrent edit)."""
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(f"{r.id}:{r.version};".encode())
+    return h.hexdigest()[:16]
+
+
+def _write(s: Session, beneficiary_id: str, rows: list[m.PathwayStep], new: P.Pathway) -> list[m.PathwayStep]:
+    """Persist ``new`` over ``rows`` (steps are only ever appended or modified)."""
+    assert len(new.steps) >= len(rows)
+    out = list(rows)
+    for i, step in enumerate(new.steps):
+        rec = step.to_record()
+        rec.pop("id")
+        if i < len(rows):
+            row = rows[i]
+            for k, val in rec.items():
+                if getattr(row, k) != val:
+                    setattr(row, k, val)
+        else:
+            row = m.PathwayStep(id=m.new_id(), beneficiary_id=beneficiary_id, **rec)
+            s.add(row)
+            out.append(row)
+    s.flush()
+    return out
+
+
+def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.Action],
+             *, source: str = "parcours") -> P.Pathway:
+    """Apply ``actions`` in the current transaction; audit each; keep ``current_stage`` up to date.
+    Raises before writing anything when one action is refused."""
+    b = _load(s, beneficiary_id)
+    pathway, rows = load(s, beneficiary_id)
+    today = ctx.today()
+    states = []
+    current = pathway
+    for a in actions:
+        current = P.apply(current, a, today)
+        states.append(current)
+    if not actions:
+        return pathway
+    rows = _write(s, beneficiary_id, rows, current)
+    for a, state in zip(actions, states):
+        idx = state.open_index if state.open_index is not None else len(state.steps) - 1
+        if isinstance(a, P.SetDetails):
+            idx = a.index
+        step = state.steps[idx]
+        details = {"action": a.kind.value, "stage": step.stage.value, "status": step.status.value, "source": source}
+        for attr in ("reason", "skip_reason", "end_reason"):
+            val = getattr(a, attr, None)
+            if val:
+                details[attr] = StepReason(val).value
+        if isinstance(a, P.Close):
+            details["outcome"] = step.outcome.value if step.outcome else None
+        if isinstance(a, P.Propose | P.Reorient):
+            details["stage"] = P.Stage(a.stage).value
+        audit(s, ctx.actor_id, f"pathway_{a.kind.value}", "pathway_step", rows[idx].id, beneficiary_id, details)
+    stage = current.current_stage.value
+    if b.current_stage != stage:
+        b.current_stage = stage
+    return current
+
+
+def try_apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.Action], *,
+                 source: str) -> str | None:
+    """Like :func:`apply_in`, but a refusal is returned as a French note instead of raised (used
+    when a registration or a referral changes and the pathway should follow if it can)."""
+    try:
+        apply_in(s, ctx, beneficiary_id, actions, source=source)
+    except (P.TransitionRefused, ValidationError) as exc:
+        return f"Le parcours n'a pas été mis à jour : {exc.message}"
+    return None
+
+
+# --- what the Parcours tab calls ---------------------------------------------------------------
+
+
+def _step_dict(i: int, st: P.Step, row_id: str | None) -> dict[str, Any]:
+    d = st.to_record()
+    d.update(
+        id=row_id, index=i, stage_label=st.stage.label, status_label=st.status.label,
+        reason_label=st.reason.label if st.reason else "", outcome_label=st.outcome.label if st.outcome else "",
+        is_open=st.status.is_open,
+    )
+    return d
+
+
+def describe(pathway: P.Pathway, rows: Sequence[m.PathwayStep] | None = None) -> dict[str, Any]:
+    ids = [r.id for r in rows] if rows is not None else [st.id for st in pathway.steps]
+    out = P.summary(pathway)
+    out["steps"] = [_step_dict(i, st, ids[i] if i < len(ids) else None) for i, st in enumerate(pathway.steps)]
+    out["fingerprint"] = fingerprint(rows) if rows is not None else None
+    out["problems"] = P.problems(pathway)
+    return out
+
+
+def get(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
+    """The timeline (steps in order) and the state: what can be done now (``allowed``),
+    which stages can be proposed (``proposable``, with the stages that would be skipped)."""
+    with ctx.vault.session() as s:
+        _load(s, beneficiary_id)
+        pathway, rows = load(s, beneficiary_id)
+        return describe(pathway, rows)
+
+
+def apply(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action] | P.Action,
+          expected_fingerprint: str | None = None) -> dict[str, Any]:
+    """Apply one user action (possibly several pathway actions) in one transaction; return the
+    new state as :func:`get`. Raises ``TransitionRefused``/``ValidationError`` (nothing written)."""
+    if isinstance(actions, P.Action):
+        actions = [actions]
+    with ctx.vault.session() as s:
+        if expected_fingerprint is not None:
+            _, rows = load(s, beneficiary_id)
+            if fingerprint(rows) != expected_fingerprint:
+                raise ValidationError("pathway", "le parcours a été modifié entre-temps : rechargez-le avant "
+                                      "d'enregistrer.", "Parcours")
+        apply_in(s, ctx, beneficiary_id, list(actions))
+        pathway, rows = load(s, beneficiary_id)
+        return describe(pathway, rows)
+
+
+def preview(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action]) -> dict[str, Any]:
+    """The state the actions would give, without writing (for a confirmation page)."""
+    with ctx.vault.session() as s:
+        pathway, _ = load(s, beneficiary_id)
+    return describe(P.apply_all(pathway, actions, ctx.today()))
+
+
+# --- guidance ----------------------------------------------------------------------------------
+
+
+def _upcoming_sessions(s: Session, today: date) -> list[g.SessionInfo]:
+    counts = dict(s.execute(
+        select(m.Registration.session_id, func.count())
+        .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
+        .where(m.Registration.status == RegistrationStatus.REGISTERED.value, m.Registration.deleted_at.is_(None),
+               m.AtelierSession.start_date >= today)
+        .group_by(m.Registration.session_id)).all())
+    names = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
+    out = []
+    for x in s.scalars(select(m.AtelierSession).where(m.AtelierSession.start_date >= today,
+                                                      m.AtelierSession.deleted_at.is_(None))):
+        out.append(g.SessionInfo(
+            id=x.id, kind=SessionKind(x.kind), title=x.title, start_date=x.start_date, end_date=x.end_date,
+            territory=x.territory, seats_left=max(0, x.capacity - counts.get(x.id, 0)), commune_insee=x.commune_insee,
+            territory_name=names.get(x.territory, x.territory), place=x.place, chantier=x.chantier,
+            trades=tuple(x.trades or ())))
+    return out
+
+
+def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]:
+    offers = [g.OfferInfo(o.code, o.name, BarrierType(o.barrier)) for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
+              if o.barrier in BarrierType._value2member_map_]
+    agencies = [g.AgencyInfo(a.id, a.name, a.territory, tuple(a.trades or ()))
+                for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))]
+    return offers, agencies
+
+
+def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.SessionInfo] | None = None,
+             reference: tuple | None = None) -> g.FileFacts:
+    today = ctx.today()
+    b = _load(s, beneficiary_id)
+    commune = s.get(m.Commune, b.commune_insee)
+    pathway, _ = load(s, beneficiary_id)
+    barriers = []
+    for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))):
+        used = tuple(c for c in s.scalars(select(m.BarrierAction.offer_code).where(
+            m.BarrierAction.barrier_id == x.id, m.BarrierAction.deleted_at.is_(None))) if c)
+        barriers.append(g.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, used))
+    consents = [g.ConsentInfo(c.id, PartnerKind(c.partner_kind), c.partner_name,
+                              tuple(ConsentScope(z) for z in c.scope), c.given_on, c.partner_id, c.withdrawn_on)
+                for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id == b.id,
+                                                           m.Consent.deleted_at.is_(None)))]
+    referrals = [g.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name)
+                 for r, name in s.execute(select(m.Referral, m.Agency.name)
+                                          .join(m.Agency, m.Agency.id == m.Referral.agency_id)
+                                          .where(m.Referral.beneficiary_id == b.id, m.Referral.deleted_at.is_(None)))]
+    registrations = [
+        g.RegistrationInfo(r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date,
+                           x.end_date, r.attendance)
+        for r, x in s.execute(select(m.Registration, m.AtelierSession)
+                              .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
+                              .where(m.Registration.beneficiary_id == b.id, m.Registration.deleted_at.is_(None)))]
+    offers, agencies = reference or _reference_facts(s)
+    return g.FileFacts(
+        today=today, public=Public(b.public), birth_date=b.birth_date, commune_insee=b.commune_insee,
+        territory=commune.territory if commune else None, pathway=pathway, barriers=barriers, consents=consents,
+        referrals=referrals, registrations=registrations,
+        sessions=sessions if sessions is not None else _upcoming_sessions(s, today),
+        offers=offers, agencies=agencies, to_complete=bool(b.to_complete))
+
+
+def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    """The suggested next actions of one file, each with its French reason."""
+    with ctx.vault.session() as s:
+        facts = facts_in(s, ctx, beneficiary_id)
+    return [x.to_dict() for x in g.suggest(facts, limit=limit)]
+
+
+def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1) -> list[dict[str, Any]]:
+    """The most urgent suggestion of each active file of the owner's caseload (dashboard)."""
+    with ctx.vault.session() as s:
+        today = ctx.today()
+        sessions = _upcoming_sessions(s, today)
+        reference = _reference_facts(s)
+        ids = list(s.execute(select(m.Beneficiary.id, m.Beneficiary.last_name, m.Beneficiary.first_name).where(
+            m.Beneficiary.referent_id == ctx.actor_id, m.Beneficiary.status == FileStatus.ACTIVE.value,
+            m.Beneficiary.deleted_at.is_(None))).all())
+        rows = []
+        for bid, last, first in ids:
+            for x in g.suggest(facts_in(s, ctx, bid, sessions=sessions, reference=reference), limit=per_file):
+                d = x.to_dict()
+                d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
+                rows.append(d)
+    rows.sort(key=lambda d: (d["priority"], d["name"]))
+    return rows[:limit]
+
+
+__all__ = ["apply", "apply_in", "caseload_guidance", "describe", "get", "guidance", "load", "preview",
+           "try_apply_in"]

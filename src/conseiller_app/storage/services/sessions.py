@@ -1,0 +1,407 @@
+"""Ateliers and sessions: create and edit them, register beneficiaries (waiting list when full,
+first in first promoted), take attendance one tap at a time, add walk-ins, and let each
+registration move the person's pathway when it can."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain import beneficiary as file_rules
+from conseiller_app.domain import sessions as rules
+from conseiller_app.domain.enums import (
+    Attendance,
+    FileStatus,
+    Organiser,
+    Prescriber,
+    Public,
+    RegistrationStatus,
+    SessionKind,
+    Stage,
+)
+from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.pathway import Pathway, TransitionRefused
+from conseiller_app.domain.text import fold
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services import pathway as pathway_service
+from conseiller_app.storage.services.beneficiaries import _load as load_file
+from conseiller_app.storage.services.beneficiaries import commune_resolver, reindex, sort_name
+from conseiller_app.storage.services.context import Context
+
+REG = RegistrationStatus
+
+
+def _commune_territory_resolver(s: Session):
+    names = commune_resolver(s)
+
+    def resolve(text: str) -> list[tuple[str, str]]:
+        out = []
+        for insee in names(text):
+            c = s.get(m.Commune, insee)
+            if c is not None:
+                out.append((c.insee, c.territory))
+        return out
+
+    return resolve
+
+
+def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str, Any] | None = None) -> dict:
+    return rules.validate(
+        data, today=ctx.today(),
+        territories=dict(s.execute(select(m.Territory.code, m.Territory.name)).all()),
+        chantiers=s.scalars(select(m.Chantier.code)).all(),
+        trades=s.scalars(select(m.Trade.code)).all(),
+        resolve_commune=_commune_territory_resolver(s),
+        current=current,
+    )
+
+
+def _load_session(s: Session, session_id: str) -> m.AtelierSession:
+    x = s.get(m.AtelierSession, session_id)
+    if x is None or x.deleted_at is not None:
+        raise NotFound("Cette session n'existe pas (ou plus).")
+    return x
+
+
+def _registrations(s: Session, session_id: str) -> list[m.Registration]:
+    return list(s.scalars(select(m.Registration).where(m.Registration.session_id == session_id,
+                                                       m.Registration.deleted_at.is_(None))))
+
+
+def _seats(regs: list[m.Registration]) -> list[rules.Seat]:
+    return [rules.Seat(r.id, REG(r.status), r.registered_at) for r in regs]
+
+
+def _stage_of(x: m.AtelierSession) -> Stage | None:
+    return rules.STAGE_OF_KIND.get(SessionKind(x.kind))
+
+
+def _now() -> datetime:
+    return m.utcnow()
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def create(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a session; return ``{"id", "warnings"}`` (public holidays and weekends in its dates,
+    in French: scheduling on them is allowed, the page shows the warning)."""
+    with ctx.vault.session() as s:
+        clean = _validate(s, ctx, data)
+        x = m.AtelierSession(**{"id": m.new_id(), "organiser_name": "", "place": "", "trades": [], **clean})
+        s.add(x)
+        s.flush()
+        audit(s, ctx.actor_id, "session_created", "atelier_session", x.id, None, {"fields": sorted(clean)})
+        return {"id": x.id, "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)]}
+
+
+def update(ctx: Context, session_id: str, data: dict[str, Any], expected_version: int | None = None) -> dict[str, Any]:
+    """Edit a session. A larger capacity promotes people from the waiting list; a capacity below
+    the number registered is refused."""
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        if expected_version is not None and x.version != expected_version:
+            raise ValidationError("version", "cette session a été modifiée entre-temps : rechargez-la.", "Session")
+        current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity")}
+        clean = _validate(s, ctx, data, current=current)
+        regs = _registrations(s, session_id)
+        registered = sum(1 for r in regs if r.status == REG.REGISTERED.value)
+        if "capacity" in clean and clean["capacity"] < registered:
+            raise ValidationError("capacity", f"{registered} personnes sont inscrites : désinscrivez-en avant de "
+                                  "réduire la capacité.", "Capacité")
+        changed = [k for k, val in clean.items() if getattr(x, k) != val]
+        for k in changed:
+            setattr(x, k, clean[k])
+        promoted = _promote(s, ctx, x, regs) if "capacity" in changed else []
+        s.flush()
+        if changed:
+            audit(s, ctx.actor_id, "session_updated", "atelier_session", x.id, None, {"fields": sorted(changed)})
+        return {"version": x.version, "promoted": promoted,
+                "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)]}
+
+
+def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, dict[str, str]]) -> dict[str, Any]:
+    registered = counts.get(REG.REGISTERED.value, 0)
+    return {
+        "id": x.id, "kind": x.kind, "kind_label": SessionKind(x.kind).label, "title": x.title,
+        "start_date": x.start_date, "end_date": x.end_date, "place": x.place, "commune_insee": x.commune_insee,
+        "commune_name": names["commune"].get(x.commune_insee or "", ""), "territory": x.territory,
+        "territory_name": names["territory"].get(x.territory, x.territory), "organiser": x.organiser,
+        "organiser_label": Organiser(x.organiser).label, "organiser_name": x.organiser_name, "capacity": x.capacity,
+        "chantier": x.chantier, "chantier_name": names["chantier"].get(x.chantier or "", ""),
+        "trades": list(x.trades or []), "trade_names": [names["trade"].get(t, t) for t in x.trades or []],
+        "registered": registered, "waiting": counts.get(REG.WAITING.value, 0),
+        "seats_left": max(0, x.capacity - registered),
+        "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
+        "version": x.version,
+    }
+
+
+def _names(s: Session, communes: set[str]) -> dict[str, dict[str, str]]:
+    return {
+        "territory": dict(s.execute(select(m.Territory.code, m.Territory.name)).all()),
+        "chantier": dict(s.execute(select(m.Chantier.code, m.Chantier.name)).all()),
+        "trade": dict(s.execute(select(m.Trade.code, m.Trade.name)).all()),
+        "commune": dict(s.execute(select(m.Commune.insee, m.Commune.name).where(m.Commune.insee.in_(communes))).all())
+        if communes else {},
+    }
+
+
+def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | None = None,
+                  date_from: date | None = None, date_to: date | None = None, with_seats: bool = False,
+                  chantier: str | None = None, trade: str | None = None, limit: int | None = None) -> list[dict]:
+    """Sessions in date order with their seats, filtered as the sessions page and the wizard need."""
+    x = m.AtelierSession
+    q = select(x).where(x.deleted_at.is_(None))
+    if kind:
+        q = q.where(x.kind == SessionKind.parse(kind).value)
+    if territory:
+        q = q.where(x.territory == territory)
+    if date_from:
+        q = q.where(x.end_date >= date_from)
+    if date_to:
+        q = q.where(x.start_date <= date_to)
+    if chantier:
+        q = q.where(x.chantier == chantier)
+    q = q.order_by(x.start_date, x.title, x.id)
+    with ctx.vault.session() as s:
+        rows = list(s.scalars(q))
+        if trade:
+            rows = [r for r in rows if trade in (r.trades or [])]
+        counts: dict[str, dict[str, int]] = {}
+        ids = [r.id for r in rows]
+        for i in range(0, len(ids), 500):
+            for sid, status, n in s.execute(
+                    select(m.Registration.session_id, m.Registration.status, func.count())
+                    .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.deleted_at.is_(None))
+                    .group_by(m.Registration.session_id, m.Registration.status)):
+                counts.setdefault(sid, {})[status] = n
+        names = _names(s, {r.commune_insee for r in rows if r.commune_insee})
+        out = [_session_dict(r, counts.get(r.id, {}), names) for r in rows]
+    if with_seats:
+        out = [d for d in out if d["seats_left"] > 0]
+    return out[:limit] if limit else out
+
+
+def get(ctx: Context, session_id: str) -> dict[str, Any]:
+    """A session with its participants (registered, then the waiting list in order)."""
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        regs = _registrations(s, session_id)
+        counts: dict[str, int] = {}
+        for r in regs:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        out = _session_dict(x, counts, _names(s, {x.commune_insee} if x.commune_insee else set()))
+        out["participants"] = _participants(s, regs)
+        return out
+
+
+def _participants(s: Session, regs: list[m.Registration]) -> list[dict[str, Any]]:
+    positions = rules.waiting_positions(_seats(regs))
+    files = {b.id: b for b in s.scalars(select(m.Beneficiary).where(
+        m.Beneficiary.id.in_([r.beneficiary_id for r in regs])))} if regs else {}
+    out = []
+    for r in regs:
+        b = files.get(r.beneficiary_id)
+        out.append({
+            "registration_id": r.id, "beneficiary_id": r.beneficiary_id,
+            "last_name": b.last_name if b else "", "first_name": b.first_name if b else "",
+            "sort_name": b.sort_name if b else "", "status": r.status, "status_label": REG(r.status).label,
+            "attendance": r.attendance, "attendance_label": Attendance(r.attendance).label if r.attendance else "",
+            "walk_in": r.walk_in, "to_complete": bool(b.to_complete) if b else False,
+            "registered_at": r.registered_at, "position": positions.get(r.id), "version": r.version,
+        })
+    order = {REG.REGISTERED.value: 0, REG.WAITING.value: 1, REG.WITHDRAWN.value: 2}
+    out.sort(key=lambda p: (order[p["status"]], p["position"] or 0, p["sort_name"]))
+    return out
+
+
+def participants(ctx: Context, session_id: str, query: str = "") -> list[dict[str, Any]]:
+    """The attendance list (registered people only), filtered by a quick search on names."""
+    with ctx.vault.session() as s:
+        _load_session(s, session_id)
+        rows = [p for p in _participants(s, _registrations(s, session_id)) if p["status"] == REG.REGISTERED.value]
+    words = fold(query).split()
+    if words:
+        rows = [p for p in rows if all(w in fold(f"{p['last_name']} {p['first_name']}") for w in words)]
+    return rows
+
+
+# --- registrations -----------------------------------------------------------------------------
+
+
+def _pathway_follow(s: Session, ctx: Context, x: m.AtelierSession, beneficiary_id: str, *, waiting: bool) -> str | None:
+    stage = _stage_of(x)
+    if stage is None:
+        return None
+    pathway, _ = pathway_service.load(s, beneficiary_id)
+    try:
+        actions = rules.registration_actions(pathway, stage, x.start_date, x.end_date, x.id, ctx.today(),
+                                             waiting=waiting)
+    except TransitionRefused as exc:
+        return f"Le parcours n'a pas été mis à jour : {exc.message}"
+    return pathway_service.try_apply_in(s, ctx, beneficiary_id, actions, source="inscription")
+
+
+def _register_in(s: Session, ctx: Context, x: m.AtelierSession, beneficiary_id: str, *, walk_in: bool = False,
+                 attendance: str | None = None) -> dict[str, Any]:
+    b = load_file(s, beneficiary_id)
+    if b.status != FileStatus.ACTIVE.value:
+        raise ValidationError("beneficiary", "ce dossier est archivé : réactivez-le avant de l'inscrire.", "Dossier")
+    regs = _registrations(s, x.id)
+    mine = next((r for r in regs if r.beneficiary_id == beneficiary_id), None)
+    if mine is not None and mine.status != REG.WITHDRAWN.value:
+        raise ValidationError("beneficiary", f"la personne est déjà {REG(mine.status).label.lower()} à cette session.",
+                              "Inscription")
+    registered = sum(1 for r in regs if r.status == REG.REGISTERED.value)
+    # A walk-in is in the room: registered even beyond capacity.
+    status = REG.REGISTERED if walk_in else rules.status_for_new(registered, x.capacity)
+    if mine is None:
+        mine = m.Registration(id=m.new_id(), session_id=x.id, beneficiary_id=beneficiary_id)
+        s.add(mine)
+    mine.status, mine.registered_at, mine.walk_in = status.value, _now(), walk_in
+    mine.attendance = Attendance.parse(attendance).value if attendance else None
+    s.flush()
+    audit(s, ctx.actor_id, "session_registered", "registration", mine.id, beneficiary_id,
+          {"status": status.value, "walk_in": walk_in, "session": x.id})
+    note = _pathway_follow(s, ctx, x, beneficiary_id, waiting=status is REG.WAITING)
+    position = rules.waiting_positions(_seats(_registrations(s, x.id))).get(mine.id)
+    return {"registration_id": mine.id, "status": status.value, "status_label": status.label, "position": position,
+            "pathway_note": note}
+
+
+def register(ctx: Context, session_id: str, beneficiary_id: str, *, walk_in: bool = False,
+             attendance: str | None = None) -> dict[str, Any]:
+    """Register a person; on the waiting list when the session is full. Returns the status, the
+    waiting-list position, and a French ``pathway_note`` when the pathway could not follow."""
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        return _register_in(s, ctx, x, beneficiary_id, walk_in=walk_in, attendance=attendance)
+
+
+def _promote(s: Session, ctx: Context, x: m.AtelierSession, regs: list[m.Registration]) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in regs}
+    promoted = []
+    for seat in rules.to_promote(_seats(regs), x.capacity):
+        r = by_id[seat.id]
+        r.status = REG.REGISTERED.value
+        s.flush()
+        audit(s, ctx.actor_id, "session_promoted", "registration", r.id, r.beneficiary_id, {"session": x.id})
+        note = _pathway_follow(s, ctx, x, r.beneficiary_id, waiting=False)
+        promoted.append({"beneficiary_id": r.beneficiary_id, "registration_id": r.id, "pathway_note": note})
+    return promoted
+
+
+def withdraw(ctx: Context, session_id: str, beneficiary_id: str) -> dict[str, Any]:
+    """Unregister a person; the first on the waiting list takes the freed seat."""
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        regs = _registrations(s, session_id)
+        mine = next((r for r in regs if r.beneficiary_id == beneficiary_id and r.status != REG.WITHDRAWN.value), None)
+        if mine is None:
+            raise ValidationError("beneficiary", "la personne n'est pas inscrite à cette session.", "Inscription")
+        was = mine.status
+        mine.status, mine.attendance = REG.WITHDRAWN.value, None
+        s.flush()
+        audit(s, ctx.actor_id, "session_withdrawn", "registration", mine.id, beneficiary_id,
+              {"session": x.id, "was": was})
+        pathway, _ = pathway_service.load(s, beneficiary_id)
+        note = pathway_service.try_apply_in(s, ctx, beneficiary_id, rules.withdrawal_actions(pathway, x.id),
+                                            source="desinscription")
+        promoted = _promote(s, ctx, x, regs) if was == REG.REGISTERED.value else []
+        return {"promoted": promoted, "pathway_note": note}
+
+
+def set_attendance(ctx: Context, registration_id: str, attendance: str | None) -> dict[str, Any]:
+    """One tap in attendance mode: présent, absent, excusé (or None to clear). Saved at once."""
+    value = None
+    if attendance:
+        try:
+            value = Attendance.parse(attendance).value
+        except ValueError:
+            raise ValidationError("attendance", "présent, absent ou excusé.", "Présence") from None
+    with ctx.vault.session() as s:
+        r = s.get(m.Registration, registration_id)
+        if r is None or r.deleted_at is not None:
+            raise NotFound("Cette inscription n'existe pas (ou plus).")
+        if r.status != REG.REGISTERED.value:
+            raise ValidationError("attendance", "seules les personnes inscrites (hors liste d'attente) sont pointées.",
+                                  "Présence")
+        if r.attendance != value:
+            r.attendance = value
+            s.flush()
+            audit(s, ctx.actor_id, "attendance", "registration", r.id, r.beneficiary_id,
+                  {"attendance": value, "session": r.session_id})
+        return {"registration_id": r.id, "attendance": value, "version": r.version}
+
+
+def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A person who came without registration: a minimal file (name, first name, birth date;
+    commune defaults to the session's), flagged « à compléter », registered and marked present,
+    in one transaction."""
+    fields = {k: val for k, val in data.items() if k in ("last_name", "first_name", "birth_date", "commune",
+                                                         "phone", "public")}
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        today = ctx.today()
+        fields.setdefault("public", Public.AUTRE.value)
+        if not fields.get("commune") and x.commune_insee:
+            fields["commune"] = x.commune_insee
+        clean = file_rules.validate(fields, today=today, resolve_commune=commune_resolver(s))
+        spotted = min(x.start_date, today)
+        b = m.Beneficiary(id=m.new_id(), referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value,
+                          current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.OTHER.value,
+                          spotting_date=spotted, last_contact=today, last_name=clean["last_name"],
+                          first_name=clean["first_name"], birth_date=clean["birth_date"], public=clean["public"],
+                          commune_insee=clean["commune"], phone=clean.get("phone"))
+        b.sort_name = sort_name(b.last_name, b.first_name)
+        s.add(b)
+        s.flush()
+        first = Pathway.new(spotted).steps[0].to_record()
+        first.pop("id")
+        s.add(m.PathwayStep(id=m.new_id(), beneficiary_id=b.id, **first))
+        reindex(s, b)
+        audit(s, ctx.actor_id, "create", "beneficiary", b.id, b.id, {"fields": sorted(clean), "walk_in": True})
+        out = _register_in(s, ctx, x, b.id, walk_in=True, attendance=Attendance.PRESENT.value)
+        out["beneficiary_id"] = b.id
+        return out
+
+
+def record_results(ctx: Context, session_id: str) -> dict[str, Any]:
+    """After the session: move each participant's pathway by their attendance (présent → étape
+    réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again."""
+    with ctx.vault.session() as s:
+        x = _load_session(s, session_id)
+        done, notes = 0, []
+        for r in _registrations(s, session_id):
+            if r.status != REG.REGISTERED.value or not r.attendance:
+                continue
+            pathway, _ = pathway_service.load(s, r.beneficiary_id)
+            actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
+            if not actions:
+                continue
+            note = pathway_service.try_apply_in(s, ctx, r.beneficiary_id, actions, source="presence")
+            if note:
+                notes.append({"beneficiary_id": r.beneficiary_id, "note": note})
+            else:
+                done += 1
+        missing = sum(1 for r in _registrations(s, session_id)
+                      if r.status == REG.REGISTERED.value and not r.attendance)
+        return {"updated": done, "notes": notes, "attendance_missing": missing}
+
+
+def sheet_data(ctx: Context, session_id: str) -> dict[str, Any]:
+    """What the attendance sheet (feuille d'émargement) prints: the session and the registered
+    participants' names only. The print is recorded in the audit journal."""
+    data = get(ctx, session_id)
+    data["participants"] = [p for p in data["participants"] if p["status"] == REG.REGISTERED.value]
+    data["participants"].sort(key=lambda p: p["sort_name"])
+    with ctx.vault.session() as s:
+        audit(s, ctx.actor_id, "print_attendance_sheet", "atelier_session", session_id, None,
+              {"participants": len(data["participants"])})
+    data["conseiller"] = dict(ctx.actor)
+    return data
