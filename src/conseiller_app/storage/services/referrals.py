@@ -1,0 +1,312 @@
+"""Referrals (orientations) to agences d'emploi: created only with the person's recorded consent
+for that agency, statuses with dates, no-news flag after 30 days, unique human reference, and the
+data of the printed form limited to the consent's scope."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conseiller_app.domain import pathway as P
+from conseiller_app.domain import referral as rules
+from conseiller_app.domain import validation as v
+from conseiller_app.domain.enums import (
+    BarrierStatus,
+    BarrierType,
+    ConsentScope,
+    Public,
+    ReferralScheme,
+    ReferralStatus,
+    RefusalReason,
+    Stage,
+    StepStatus,
+)
+from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.validation import format_phone
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.services import pathway as pathway_service
+from conseiller_app.storage.services.beneficiaries import _load as load_file
+from conseiller_app.storage.services.context import Context
+
+RS = ReferralStatus
+
+
+def _consents(s: Session, beneficiary_id: str) -> list[rules.ConsentView]:
+    return [rules.ConsentView(c.id, c.partner_kind, c.partner_id, c.partner_name, tuple(c.scope or ()), c.given_on,
+                              c.withdrawn_on)
+            for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id == beneficiary_id,
+                                                       m.Consent.deleted_at.is_(None)))]
+
+
+def _agency(s: Session, agency_id: str) -> m.Agency:
+    a = s.get(m.Agency, agency_id)
+    if a is None or a.deleted_at is not None:
+        raise NotFound("Cette agence n'est pas dans l'annuaire.")
+    return a
+
+
+def _next_reference(s: Session, today: date) -> str:
+    device = rules.device_code(get_setting(s, "device_id") or "local")
+    prefix = f"OR-{today.year:04d}-{device}-"
+    last = s.scalar(select(m.Referral.reference).where(m.Referral.reference.like(prefix + "%"))
+                    .order_by(m.Referral.reference.desc()).limit(1))
+    seq = (rules.parse_reference(last)[2] + 1) if last and rules.parse_reference(last) else 1
+    return rules.make_reference(today.year, device, seq)
+
+
+def consent_check(ctx: Context, beneficiary_id: str, agency_id: str) -> dict[str, Any]:
+    """Whether a referral of this person to this agency is possible now, and if not, the French
+    explanation and what to prefill when recording the consent."""
+    with ctx.vault.session() as s:
+        load_file(s, beneficiary_id)
+        a = _agency(s, agency_id)
+        try:
+            c = rules.find_consent(_consents(s, beneficiary_id), a.id, a.name, ctx.today())
+        except rules.ConsentRequired as exc:
+            return {"ok": False, "message": exc.message, "partner_kind": exc.partner_kind.value,
+                    "partner_id": exc.partner_id, "partner_name": exc.partner_name}
+        return {"ok": True, "consent_id": c.id, "scope": list(c.scope), "given_on": c.given_on}
+
+
+def _pathway_follow(s: Session, ctx: Context, beneficiary_id: str, status: RS, on: date) -> str | None:
+    """Sent → the positionnement step starts; positioned (or further) → it is done."""
+    pathway, _ = pathway_service.load(s, beneficiary_id)
+    o = pathway.open_step
+    actions: list[P.Action] = []
+    if status is RS.SENT:
+        if o is None:
+            actions = [P.Propose(Stage.AGENCY, on), P.Start(on)]
+        elif o.stage is Stage.AGENCY and o.status in (StepStatus.PROPOSED, StepStatus.PLANNED):
+            actions = [P.Start(on)]
+    elif status in (RS.POSITIONED, RS.IN_TRAINING, RS.IN_MISSION) and o is not None and o.stage is Stage.AGENCY \
+            and o.status.is_active:
+        actions = ([P.Start(on)] if o.status is not StepStatus.IN_PROGRESS else []) + [P.Complete(on)]
+    if not actions:
+        return None
+    return pathway_service.try_apply_in(s, ctx, beneficiary_id, actions, source="orientation")
+
+
+def create_in(s: Session, ctx: Context, beneficiary_id: str, agency_id: str, scheme: str, *,
+              trades: list[str] | None = None, barriers_summary: str = "", send: bool = False,
+              on: date | None = None) -> dict[str, Any]:
+    today = ctx.today()
+    on = on or today
+    try:
+        scheme = ReferralScheme.parse(scheme).value
+    except ValueError:
+        raise ValidationError("scheme", "dispositif inconnu (mission, CIPI, CDPI, Tremplin RSA, SPOTT, autre).",
+                              "Dispositif") from None
+    summary = v.check_free_text("barriers_summary", "Synthèse des freins", barriers_summary, max_length=1000)
+    if on > today:
+        raise ValidationError("status_date", "cette date est dans le futur.", "Date")
+    b = load_file(s, beneficiary_id)
+    a = _agency(s, agency_id)
+    known = set(s.scalars(select(m.Trade.code)))
+    trades = list(dict.fromkeys(trades or []))
+    if any(t not in known for t in trades):
+        raise ValidationError("trades", "métier inconnu.", "Métiers visés")
+    consent = rules.find_consent(_consents(s, b.id), a.id, a.name, today)
+    r = m.Referral(id=m.new_id(), reference=_next_reference(s, today), beneficiary_id=b.id, agency_id=a.id,
+                   scheme=scheme, trades=trades, barriers_summary=summary,
+                   status=(RS.SENT if send else RS.DRAFT).value, status_date=on, consent_id=consent.id,
+                   created_by=ctx.actor_id)
+    s.add(r)
+    s.flush()
+    audit(s, ctx.actor_id, "referral_created", "referral", r.id, b.id,
+          {"status": r.status, "scheme": scheme, "agency": a.id, "consent": consent.id})
+    note = _pathway_follow(s, ctx, b.id, RS(r.status), on) if send else None
+    return {"id": r.id, "reference": r.reference, "status": r.status, "pathway_note": note}
+
+
+def create(ctx: Context, beneficiary_id: str, agency_id: str, scheme: str, *, trades: list[str] | None = None,
+           barriers_summary: str = "", send: bool = False, on: date | None = None) -> dict[str, Any]:
+    """Create a referral (brouillon, or envoyée with ``send``). Raises ``ConsentRequired`` (French
+    message saying how to fix it, partner to prefill) without a valid consent for this agency."""
+    with ctx.vault.session() as s:
+        return create_in(s, ctx, beneficiary_id, agency_id, scheme, trades=trades, barriers_summary=barriers_summary,
+                         send=send, on=on)
+
+
+def _load(s: Session, key: str) -> m.Referral:
+    r = s.get(m.Referral, key)
+    if r is None:
+        r = s.scalar(select(m.Referral).where(m.Referral.reference == rules.normalise_reference(key)))
+    if r is None or r.deleted_at is not None:
+        raise NotFound("Aucune orientation ne porte cette référence.")
+    return r
+
+
+def set_status(ctx: Context, referral: str, status: str, *, on: date | None = None,
+               refusal_reason: str | None = None, result: str | None = None) -> dict[str, Any]:
+    """Move a referral (by id or reference) to ``status`` on ``on`` (default today). Sending
+    checks again that the consent is still valid."""
+    try:
+        new = RS.parse(status)
+    except ValueError:
+        raise ValidationError("status", "statut inconnu.", "Statut") from None
+    today = ctx.today()
+    on = on or today
+    with ctx.vault.session() as s:
+        r = _load(s, referral)
+        clean = rules.check_transition(RS(r.status), new, on=on, last_date=r.status_date, today=today,
+                                       refusal_reason=refusal_reason, result=result)
+        if new is RS.SENT:
+            a = _agency(s, r.agency_id)
+            consent = rules.find_consent(_consents(s, r.beneficiary_id), a.id, a.name, today)
+            r.consent_id = consent.id
+        for k, val in clean.items():
+            setattr(r, k, val)
+        s.flush()
+        audit(s, ctx.actor_id, "referral_status", "referral", r.id, r.beneficiary_id,
+              {"status": new.value, "refusal_reason": clean.get("refusal_reason")})
+        note = _pathway_follow(s, ctx, r.beneficiary_id, new, on)
+        return {"id": r.id, "reference": r.reference, "status": r.status, "version": r.version, "pathway_note": note}
+
+
+def send(ctx: Context, referral: str, on: date | None = None) -> dict[str, Any]:
+    return set_status(ctx, referral, RS.SENT.value, on=on)
+
+
+def _consent_state(s: Session, r: m.Referral, today: date, cache: dict) -> str:
+    if r.consent_id is None:
+        return "missing"
+    c = cache.get(r.consent_id)
+    if c is None:
+        c = cache[r.consent_id] = s.get(m.Consent, r.consent_id)
+    if c is None:
+        return "missing"
+    view = rules.ConsentView(c.id, c.partner_kind, c.partner_id, c.partner_name, tuple(c.scope or ()), c.given_on,
+                             c.withdrawn_on)
+    return rules.consent_state(view, today)
+
+
+def _row(s: Session, r: m.Referral, b: m.Beneficiary, agency: m.Agency, today: date, cache: dict) -> dict[str, Any]:
+    status = RS(r.status)
+    state = _consent_state(s, r, today, cache)
+    return {
+        "id": r.id, "reference": r.reference, "beneficiary_id": r.beneficiary_id,
+        "name": f"{b.last_name.upper()} {b.first_name}", "agency_id": r.agency_id, "agency": agency.name,
+        "scheme": r.scheme, "scheme_label": ReferralScheme(r.scheme).label, "trades": list(r.trades or []),
+        "status": r.status, "status_label": status.label, "status_date": r.status_date,
+        "refusal_reason": r.refusal_reason,
+        "refusal_reason_label": RefusalReason(r.refusal_reason).label if r.refusal_reason else "",
+        "result": r.result, "days_since": (today - r.status_date).days,
+        "no_news": rules.is_stale(status, r.status_date, today), "consent_state": state,
+        "consent_label": rules.CONSENT_STATE_LABELS[state], "version": r.version,
+    }
+
+
+def list_referrals(ctx: Context, *, status: str | None = None, beneficiary_id: str | None = None,
+                   agency_id: str | None = None, scheme: str | None = None, territory: str | None = None,
+                   no_news_only: bool = False, include_final: bool = True, limit: int | None = None) -> list[dict]:
+    """All referrals (Orientations page), newest status first; ``no_news_only`` gives those
+    awaiting news for 30 days or more."""
+    r, b, a = m.Referral, m.Beneficiary, m.Agency
+    q = (select(r, b, a).join(b, b.id == r.beneficiary_id).join(a, a.id == r.agency_id)
+         .where(r.deleted_at.is_(None), b.deleted_at.is_(None)))
+    if status:
+        q = q.where(r.status == RS.parse(status).value)
+    if beneficiary_id:
+        q = q.where(r.beneficiary_id == beneficiary_id)
+    if agency_id:
+        q = q.where(r.agency_id == agency_id)
+    if scheme:
+        q = q.where(r.scheme == ReferralScheme.parse(scheme).value)
+    if territory:
+        q = q.where(a.territory == territory)
+    if not include_final:
+        q = q.where(r.status.not_in([x.value for x in RS if x.is_final]))
+    today = ctx.today()
+    if no_news_only:
+        q = q.where(r.status.in_([x.value for x in rules.AWAITING_AGENCY]),
+                    r.status_date <= today - timedelta(days=rules.NO_NEWS_DAYS))
+    q = q.order_by(r.status_date.desc(), r.reference.desc())
+    if limit:
+        q = q.limit(limit)
+    cache: dict = {}
+    with ctx.vault.session() as s:
+        return [_row(s, x, y, z, today, cache) for x, y, z in s.execute(q)]
+
+
+def get(ctx: Context, referral: str) -> dict[str, Any]:
+    today = ctx.today()
+    with ctx.vault.session() as s:
+        r = _load(s, referral)
+        return _row(s, r, s.get(m.Beneficiary, r.beneficiary_id), s.get(m.Agency, r.agency_id), today, {}) | {
+            "barriers_summary": r.barriers_summary, "consent_id": r.consent_id}
+
+
+def agencies(ctx: Context, *, territory: str | None = None, trade: str | None = None) -> list[dict[str, Any]]:
+    """The agency directory filtered by territory and trade (referral dialog)."""
+    with ctx.vault.session() as s:
+        names = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
+        rows = [a for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))
+                if (not territory or a.territory == territory) and (not trade or trade in (a.trades or []))]
+        return [{"id": a.id, "name": a.name, "network": a.network, "address": a.address, "territory": a.territory,
+                 "territory_name": names.get(a.territory or "", ""), "contact": a.contact,
+                 "trades": list(a.trades or []), "illustrative": a.illustrative} for a in rows]
+
+
+def form_data(ctx: Context, referral: str) -> dict[str, Any]:
+    """Everything the referral form (fiche de liaison) prints, the person's data limited to what
+    the consent's scope covers. Refused (``ConsentRequired``) when the consent is missing or was
+    withdrawn. The print is recorded in the audit journal."""
+    today = ctx.today()
+    with ctx.vault.session() as s:
+        r = _load(s, referral)
+        b = load_file(s, r.beneficiary_id)
+        a = _agency(s, r.agency_id)
+        consent_view = rules.find_consent(_consents(s, b.id), a.id, a.name, today)
+        consent = s.get(m.Consent, consent_view.id)
+        commune = s.get(m.Commune, b.commune_insee)
+        recorder = s.get(m.Conseiller, consent.recorded_by)
+        referent = s.get(m.Conseiller, b.referent_id) or s.get(m.Conseiller, r.created_by)
+        agency_commune = s.get(m.Commune, a.commune_insee) if a.commune_insee else None
+        trades = {t.code: (t.name, t.rome) for t in s.scalars(select(m.Trade))}
+        pathway, _ = pathway_service.load(s, b.id)
+        barriers = [
+            {"type_label": BarrierType(x.type).label, "status_label": BarrierStatus(x.status).label}
+            for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))
+                               .order_by(m.Barrier.identified_on))
+            if x.type != BarrierType.HEALTH.value  # health: never printed for a partner
+        ]
+        person = {
+            "last_name": b.last_name, "first_name": b.first_name, "birth_date": b.birth_date,
+            "phone": format_phone(b.phone), "email": b.email or "", "address": b.address or "",
+            "postal_code": (commune.postal_codes.split() or [""])[0] if commune else "",
+            "commune_name": commune.name if commune else "",
+            "public_label": Public(b.public).label,
+            "steps": [{"stage_label": st.stage.label, "status_label": st.status.label,
+                       "date": st.actual_end or st.actual_start or st.planned_start or st.proposed_on}
+                      for st in pathway.steps if st.stage not in (Stage.SPOTTING, Stage.EXIT, Stage.FOLLOW_UP)
+                      and st.status in (StepStatus.DONE, StepStatus.IN_PROGRESS, StepStatus.PLANNED)],
+            "barriers": barriers, "barriers_summary": r.barriers_summary,
+        }
+        scope = [ConsentScope(x).value for x in consent.scope]
+        data = {
+            "reference": r.reference, "status": r.status, "status_label": RS(r.status).label,
+            "status_date": r.status_date, "issued_on": today,
+            "scheme": r.scheme, "scheme_label": ReferralScheme(r.scheme).label,
+            "trades": [{"code": t, "name": trades.get(t, (t, ""))[0], "rome": trades.get(t, ("", ""))[1]}
+                       for t in r.trades or []],
+            "person": rules.limit_to_scope(person, scope),
+            "scope": scope, "scope_labels": [ConsentScope(x).label for x in scope],
+            "consent": {"given_on": consent.given_on, "recorded_by": recorder.name if recorder else "",
+                        "partner_name": consent.partner_name},
+            "agency": {"name": a.name, "network": a.network, "address": a.address,
+                       "commune_name": agency_commune.name if agency_commune else "",
+                       "postal_code": (agency_commune.postal_codes.split() or [""])[0] if agency_commune else "",
+                       "contact": a.contact, "illustrative": a.illustrative},
+            "conseiller": {"name": referent.name if referent else "", "office": referent.office if referent else "",
+                           "email": (referent.email or "") if referent else "",
+                           "phone": format_phone(referent.phone) if referent else "",
+                           "territory": (s.get(m.Territory, referent.territory).name
+                                         if referent and s.get(m.Territory, referent.territory) else "")},
+        }
+        audit(s, ctx.actor_id, "print_referral", "referral", r.id, b.id, {"scope": scope})
+        return data
