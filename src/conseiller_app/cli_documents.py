@@ -1,0 +1,117 @@
+"""Command-line access to referrals and sessions and their printed documents:
+``conseiller referral list|print`` and ``conseiller session list|sheet``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conseiller_app.domain.errors import UsageError
+
+
+def _base():
+    from conseiller_app import cli
+
+    return cli
+
+
+def _with_context(args, fn):
+    ctx = _base().open_context(args)
+    try:
+        return fn(ctx)
+    finally:
+        ctx.vault.close()
+
+
+def cmd_referral_list(args) -> int:
+    from conseiller_app.storage.services import referrals
+
+    rows = _with_context(args, lambda ctx: referrals.list_referrals(
+        ctx, status=args.status, no_news_only=args.no_news))
+    if args.json:
+        _base()._json([{"id": r["id"], "reference": r["reference"], "beneficiary_id": r["beneficiary_id"],
+                        "agency": r["agency"], "scheme": r["scheme"], "status": r["status"],
+                        "status_date": r["status_date"], "no_news": r["no_news"],
+                        "consent_state": r["consent_state"]} for r in rows])
+        return 0
+    out = _base()._out
+    if not rows:
+        out("Aucune orientation.")
+    for r in rows:
+        flag = "  [sans nouvelles]" if r["no_news"] else ""
+        out(f"{r['reference']}  {r['status_label']} le {r['status_date']:%d/%m/%Y}  {r['scheme_label']}  "
+            f"{r['agency']}  — {r['consent_label']}{flag}")
+    return 0
+
+
+def cmd_referral_print(args) -> int:
+    from conseiller_app.reports import referral_form
+    from conseiller_app.storage.services import referrals
+
+    out_path = Path(args.out)
+    if out_path.suffix.lower() != ".pdf":
+        raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
+    data = _with_context(args, lambda ctx: referrals.form_data(ctx, args.reference))
+    referral_form.write(out_path, data)
+    _base()._out(f"Fiche de liaison {data['reference']} écrite : {out_path}")
+    return 0
+
+
+def cmd_session_list(args) -> int:
+    from conseiller_app.storage.services import sessions
+
+    rows = _with_context(args, lambda ctx: sessions.list_sessions(ctx, kind=args.kind, territory=args.territory))
+    if args.json:
+        _base()._json([{"id": r["id"], "kind": r["kind"], "title": r["title"], "start_date": r["start_date"],
+                        "end_date": r["end_date"], "territory": r["territory"], "capacity": r["capacity"],
+                        "registered": r["registered"], "waiting": r["waiting"], "seats_left": r["seats_left"]}
+                       for r in rows])
+        return 0
+    out = _base()._out
+    if not rows:
+        out("Aucune session.")
+    for r in rows:
+        out(f"{r['id']}  {r['start_date']:%d/%m/%Y}  {r['kind_label']} — {r['title']} ({r['territory_name']}) "
+            f"{r['registered']}/{r['capacity']} inscrits, {r['waiting']} en attente")
+    return 0
+
+
+def cmd_session_sheet(args) -> int:
+    from conseiller_app.reports import attendance_sheet
+    from conseiller_app.storage.services import sessions
+
+    out_path = Path(args.out)
+    if out_path.suffix.lower() != ".pdf":
+        raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
+    data = _with_context(args, lambda ctx: sessions.get(ctx, args.session_id) if args.blank
+                         else sessions.sheet_data(ctx, args.session_id))
+    attendance_sheet.write(out_path, data, blank=args.blank)
+    _base()._out(f"Feuille d'émargement écrite : {out_path}")
+    return 0
+
+
+def register(sub) -> None:
+    """Add the ``referral`` and ``session`` commands to the main parser's sub-commands."""
+    r = sub.add_parser("referral", help="orientations vers les agences d'emploi").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    s = r.add_parser("list", help="liste les orientations (référence, statut, consentement)")
+    s.add_argument("--status", help="filtre sur un statut (ex. envoyee)")
+    s.add_argument("--no-news", action="store_true", help="seulement celles sans nouvelles depuis 30 jours")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_referral_list)
+    s = r.add_parser("print", help="écrit la fiche de liaison PDF d'une orientation")
+    s.add_argument("reference", metavar="REFERENCE")
+    s.add_argument("--out", required=True, metavar="F.pdf")
+    s.set_defaults(func=cmd_referral_print)
+
+    x = sub.add_parser("session", help="ateliers et sessions").add_subparsers(dest="action", metavar="ACTION",
+                                                                            required=True)
+    s = x.add_parser("list", help="liste les sessions (places, inscrits, liste d'attente)")
+    s.add_argument("--kind", help="type (sensibilisation, decouverte, sas, spott, information_collective)")
+    s.add_argument("--territory", help="code du territoire (ex. arrageois)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_session_list)
+    s = x.add_parser("sheet", help="écrit la feuille d'émargement PDF d'une session")
+    s.add_argument("session_id", metavar="SESSION_ID")
+    s.add_argument("--out", required=True, metavar="F.pdf")
+    s.add_argument("--blank", action="store_true", help="feuille vierge (sans les noms)")
+    s.set_defaults(func=cmd_session_sheet)

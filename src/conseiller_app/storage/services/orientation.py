@@ -1,0 +1,147 @@
+"""The guided orientation's storage side: load the wizard's snapshot of a file, and commit its
+pending operations in ONE transaction (all or nothing), each audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from conseiller_app.domain import orientation_wizard as W
+from conseiller_app.domain import sessions as session_rules
+from conseiller_app.domain.enums import Attendance, BarrierStatus, PartnerKind, RegistrationStatus, SessionKind
+from conseiller_app.domain.guidance import SessionInfo
+from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services import pathway as pathway_service
+from conseiller_app.storage.services import referrals as referral_service
+from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.storage.services.context import Context
+
+DRAFT_PREFIX = "orientation:"
+
+
+def draft_key(beneficiary_id: str) -> str:
+    """Key under which the page keeps the wizard's pending operations (drafts service)."""
+    return DRAFT_PREFIX + beneficiary_id
+
+
+def snapshot(ctx: Context, beneficiary_id: str) -> W.Snapshot:
+    """Everything the wizard needs about one file, and the choices it offers."""
+    with ctx.vault.session() as s:
+        facts = pathway_service.facts_in(s, ctx, beneficiary_id)
+        own = {r.session_id for r in facts.registrations}
+        sessions = list(facts.sessions)
+        known = {x.id for x in sessions}
+        past = list(s.scalars(select(m.AtelierSession).where(m.AtelierSession.id.in_(own - known)))) if own - known else []
+        names = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
+        for x in past:
+            sessions.append(SessionInfo(x.id, SessionKind(x.kind), x.title, x.start_date, x.end_date, x.territory, 0,
+                                        x.commune_insee, names.get(x.territory, x.territory), x.place, x.chantier,
+                                        tuple(x.trades or ())))
+        trades = tuple(s.scalars(select(m.Trade.code)))
+        b = s.get(m.Beneficiary, beneficiary_id)
+    return W.Snapshot(
+        beneficiary_id=beneficiary_id, today=facts.today, commune_insee=facts.commune_insee,
+        territory=facts.territory, pathway=facts.pathway, public=b.public, barriers=tuple(facts.barriers),
+        consents=tuple(facts.consents), registrations=tuple(facts.registrations), referrals=tuple(facts.referrals),
+        sessions=tuple(sessions), offers=tuple(facts.offers), agencies=tuple(facts.agencies), trades=trades)
+
+
+def open_wizard(ctx: Context, beneficiary_id: str, draft: dict[str, Any] | None = None) -> W.OrientationWizard:
+    """A wizard on a fresh snapshot, with the pending operations of a saved draft replayed
+    (those no longer valid are dropped)."""
+    snap = snapshot(ctx, beneficiary_id)
+    if not draft:
+        return W.OrientationWizard(snap)
+    wizard = W.OrientationWizard(snap)
+    for d in draft.get("operations", []):
+        try:
+            wizard.add(W.Operation.from_dict(d))
+        except Exception:  # noqa: BLE001 - a stale draft operation is dropped, the rest kept
+            continue
+    if draft.get("page"):
+        wizard.go(draft["page"])
+    return wizard
+
+
+def _record_consent(s, ctx: Context, beneficiary_id: str, op: W.RecordConsent) -> None:
+    consent = m.Consent(id=m.new_id(), beneficiary_id=beneficiary_id, partner_kind=PartnerKind.AGENCY.value,
+                        partner_id=op.agency_id, partner_name=op.partner_name, scope=list(op.scope),
+                        given_on=op.given_on, recorded_by=ctx.actor_id)
+    s.add(consent)
+    s.flush()
+    audit(s, ctx.actor_id, "consent_recorded", "consent", consent.id, beneficiary_id,
+          {"partner_kind": PartnerKind.AGENCY.value, "scope": list(op.scope), "source": "orientation"})
+
+
+def _use_offer(s, ctx: Context, beneficiary_id: str, op: W.UseOffer) -> None:
+    barrier = s.get(m.Barrier, op.barrier_id)
+    if barrier is None or barrier.beneficiary_id != beneficiary_id:
+        raise NotFound("Ce frein n'existe pas.")
+    action = m.BarrierAction(id=m.new_id(), barrier_id=barrier.id, offer_code=op.offer_code, comment=op.comment,
+                             done_on=ctx.today())
+    s.add(action)
+    if barrier.status == BarrierStatus.IDENTIFIED.value:
+        barrier.status = BarrierStatus.IN_PROGRESS.value
+    s.flush()
+    audit(s, ctx.actor_id, "barrier_action", "barrier", barrier.id, beneficiary_id, {"offer": op.offer_code})
+
+
+def _attendance(s, ctx: Context, beneficiary_id: str, op: W.RecordAttendance) -> None:
+    r = s.scalar(select(m.Registration).where(m.Registration.session_id == op.session_id,
+                                               m.Registration.beneficiary_id == beneficiary_id,
+                                               m.Registration.status == RegistrationStatus.REGISTERED.value))
+    if r is None:
+        raise ValidationError("session_id", "la personne n'est pas inscrite à cette session.", "Session")
+    r.attendance = Attendance.parse(op.attendance).value
+    s.flush()
+    audit(s, ctx.actor_id, "attendance", "registration", r.id, beneficiary_id,
+          {"attendance": r.attendance, "session": r.session_id})
+    x = s.get(m.AtelierSession, op.session_id)
+    pathway, _ = pathway_service.load(s, beneficiary_id)
+    actions = session_rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
+    if actions:
+        pathway_service.apply_in(s, ctx, beneficiary_id, actions, source="orientation")
+
+
+def commit(ctx: Context, beneficiary_id: str, operations: Sequence[W.Operation],
+           expected_fingerprint: str | None = None) -> dict[str, Any]:
+    """Write the wizard's operations in one transaction; return the new pathway state, the
+    references of the referrals created and the French notes. Nothing is written on error."""
+    created: list[dict[str, Any]] = []
+    notes: list[str] = []
+    with ctx.vault.session() as s:
+        if expected_fingerprint is not None:
+            _, rows = pathway_service.load(s, beneficiary_id)
+            if pathway_service.fingerprint(rows) != expected_fingerprint:
+                raise ValidationError("pathway", "le dossier a été modifié entre-temps : rouvrez le parcours guidé.",
+                                      "Parcours")
+        for op in operations:
+            if isinstance(op, W.RecordConsent):
+                _record_consent(s, ctx, beneficiary_id, op)
+            elif isinstance(op, W.UseOffer):
+                _use_offer(s, ctx, beneficiary_id, op)
+            elif isinstance(op, W.Register):
+                x = session_service._load_session(s, op.session_id)
+                out = session_service._register_in(s, ctx, x, beneficiary_id)
+                if out["pathway_note"]:
+                    notes.append(out["pathway_note"])
+            elif isinstance(op, W.RecordAttendance):
+                _attendance(s, ctx, beneficiary_id, op)
+            elif isinstance(op, W.StepChange):
+                pathway_service.apply_in(s, ctx, beneficiary_id, [op.action], source="orientation")
+            elif isinstance(op, W.Refer):
+                out = referral_service.create_in(s, ctx, beneficiary_id, op.agency_id, op.scheme,
+                                                 trades=list(op.trades), barriers_summary=op.barriers_summary,
+                                                 send=op.send)
+                created.append({"id": out["id"], "reference": out["reference"]})
+                if out["pathway_note"]:
+                    notes.append(out["pathway_note"])
+            else:  # pragma: no cover
+                raise TypeError(op)
+        pathway, rows = pathway_service.load(s, beneficiary_id)
+        state = pathway_service.describe(pathway, rows)
+    return {"pathway": state, "referrals": created, "notes": notes}
