@@ -299,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_beneficiary_show)
     importlib.import_module("conseiller_app.cli_documents").register(sub)  # conseiller referral|session ...
+    importlib.import_module("conseiller_app.sync.cli").register(sub)  # conseiller sync enroll|export|import|status
     return p
 
 

@@ -1,1 +1,2 @@
-"""The central office's side: ingest bundles, conflicts, publish reference data."""
+"""The central office (siège): receives the devices' bundles, consolidates them, resolves conflicts,
+publishes reference data and acknowledgments back. Command line: ``conseiller-central``. No Qt."""

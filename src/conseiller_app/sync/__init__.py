@@ -1,1 +1,2 @@
-"""Device side of the sync with the central office: keys, signed and encrypted bundles."""
+"""Synchronisation with the central office (siège): keys, the bundle format, the device's
+export of its changes and its import of what the central office sends back. No Qt."""

@@ -1,0 +1,345 @@
+"""``conseiller-central``: the central office's command line (no Qt).
+
+Exit codes as for ``conseiller``: 0 success, 2 usage, 4 invalid input, 5 a bundle refused (or
+put in quarantine) or an integrity problem, 1 anything unexpected. The database is a SQLite file
+by default, PostgreSQL with ``--db postgresql+psycopg://user@host/base``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from conseiller_app import __version__, cli_text
+from conseiller_app.domain.errors import AppError, ValidationError
+from conseiller_app.logs import log_bug
+
+log = logging.getLogger("conseiller_app.central")
+DB_ENV, KEYS_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS"
+DEFAULT_DB, DEFAULT_KEYS = "siege.db", "cles-siege"
+
+
+def _out(text: str = "") -> None:
+    print(text)
+
+
+def _json(data: Any) -> None:
+    def default(o):
+        if isinstance(o, (date, datetime)):
+            return o.isoformat()
+        raise TypeError(type(o).__name__)
+
+    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
+
+
+def _when(value) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else "—"
+
+
+def _open(args, *, keys: bool = False):
+    from conseiller_app.central.service import open_central
+
+    return open_central(args.db, Path(args.keys) if keys else None)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_init(args) -> int:
+    from conseiller_app.central.service import enrollment_path, init
+
+    central = init(args.db, Path(args.keys), args.name)
+    try:
+        from conseiller_app.sync.crypto import display_fingerprint
+
+        _out(f"Siège initialisé : {central.name}")
+        _out(f"Base de données : {central.db.url.split('://')[0]}")
+        _out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder et à protéger)")
+        _out(f"Fichier d'inscription pour les appareils : {enrollment_path(Path(args.keys)).resolve()}")
+        _out(f"Empreinte du siège (à lire aux conseillers) : {display_fingerprint(central.fingerprint)}")
+    finally:
+        central.close()
+    return 0
+
+
+def cmd_devices_list(args) -> int:
+    from conseiller_app.central import devices
+
+    central = _open(args)
+    try:
+        rows = devices.list_devices(central)
+    finally:
+        central.close()
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        _out("Aucun appareil connu.")
+    for d in rows:
+        _out(f"{d['id']}  {d['status_label']:<25} {d['name']} ({d['territory']})")
+        _out(f"    empreinte {d['fingerprint']} — {d['bundles_ingested']} paquet(s) intégré(s), "
+             f"{d['bundles_quarantined']} en quarantaine, dernier vu {_when(d['last_seen_at'])}")
+    return 0
+
+
+def cmd_devices_approve(args) -> int:
+    from conseiller_app.central import devices
+
+    central = _open(args, keys=True)
+    try:
+        result = devices.approve(central, args.device)
+    finally:
+        central.close()
+    if args.json:
+        _json(result)
+        return 5 if result["errors"] else 0
+    d = result["device"]
+    _out(f"Appareil approuvé : {d['name']} ({d['territory']}{', ' + d['office'] if d['office'] else ''})")
+    _out(f"Empreinte de sa clé : {d['fingerprint']} (elle doit être celle que le conseiller vous a lue)")
+    for r in result["ingested"]:
+        _out(r["message"])
+    for e in result["errors"]:
+        print(f"Paquet {e['bundle_id']} : {e['message']}", file=sys.stderr)
+    return 5 if result["errors"] else 0
+
+
+def cmd_devices_revoke(args) -> int:
+    from conseiller_app.central import devices
+
+    central = _open(args)
+    try:
+        result = devices.revoke(central, args.device)
+    finally:
+        central.close()
+    if args.json:
+        _json(result)
+        return 0
+    d = result["device"]
+    _out(f"Appareil révoqué : {d['name']} ({d['id']}). Ses prochains paquets seront refusés ; les données déjà "
+         "reçues sont conservées.")
+    if result["quarantine_dropped"]:
+        _out(f"{result['quarantine_dropped']} paquet(s) en quarantaine supprimé(s).")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from conseiller_app.central.ingest import ingest_file
+    from conseiller_app.sync.errors import BundleRejected
+
+    central = _open(args, keys=True)
+    results, code = [], 0
+    try:
+        for f in args.files:
+            try:
+                r = ingest_file(central, Path(f))
+                results.append({"file": f, **r.as_dict()})
+                if r.status == "quarantaine":
+                    code = 5
+                if not args.json:
+                    _out(f"{Path(f).name} : {r.message}")
+            except BundleRejected as exc:
+                code = 5
+                results.append({"file": f, "status": "refuse", "reason": exc.reason, "message": exc.message})
+                if not args.json:
+                    print(f"{Path(f).name} : {exc.message}", file=sys.stderr)
+    finally:
+        central.close()
+    if args.json:
+        _json(results)
+    return code
+
+
+def cmd_conflicts_list(args) -> int:
+    from conseiller_app.central import conflicts
+
+    central = _open(args)
+    try:
+        rows = conflicts.list_conflicts(central, include_resolved=args.all)
+    finally:
+        central.close()
+    if args.json:
+        _json(rows)
+        return 0
+    if not rows:
+        _out("Aucun conflit ouvert." if not args.all else "Aucun conflit.")
+    for c in rows:
+        state = "ouvert" if c["status"] == "ouvert" else f"résolu par {c['resolved_by']} le {_when(c['resolved_at'])}"
+        _out(f"Conflit n°{c['id']} — {c['entity']} {c['entity_id']} ({state}), depuis le {_when(c['opened_at'])}")
+        for v in c["versions"]:
+            _out(f"  {v['letter']} : version {v['version']} de {v['device_name']}, modifiée le {v['updated_at'] or '—'}"
+                 + (" (suppression)" if v["op"] == "delete" else ""))
+            for field in c["differing_fields"]:
+                _out(f"      {field} = {json.dumps(v['data'].get(field), ensure_ascii=False)}")
+        if c["status"] == "ouvert":
+            _out(f"  Pour trancher : conseiller-central conflicts resolve {c['id']} --keep "
+                 + "|".join(v["letter"] for v in c["versions"]))
+    return 0
+
+
+def cmd_conflicts_resolve(args) -> int:
+    from conseiller_app.central import conflicts
+
+    central = _open(args)
+    try:
+        r = conflicts.resolve(central, args.id, args.keep)
+    finally:
+        central.close()
+    if args.json:
+        _json(r)
+        return 0
+    _out(f"Conflit n°{r['id']} résolu : la version {r['kept']} ({r['kept_device']}) est gardée. Elle partira vers les "
+         "appareils concernés à la prochaine publication.")
+    return 0
+
+
+def cmd_publish(args) -> int:
+    from conseiller_app.central.publish import publish
+
+    central = _open(args, keys=True)
+    try:
+        made = publish(central, Path(args.out), args.device or None)
+    finally:
+        central.close()
+    if args.json:
+        _json(made)
+        return 0
+    if not made:
+        _out("Aucun appareil approuvé : rien à publier.")
+    for p in made:
+        _out(f"{Path(p['file']).name} : {p['name']} — référentiel v{p['reference_version']}, accusé jusqu'au "
+             f"changement n°{p['ack']['changes']}, {p['records']} enregistrement(s)")
+    return 0
+
+
+def cmd_reference_load(args) -> int:
+    from conseiller_app.central import reference
+
+    central = _open(args)
+    try:
+        version, created = reference.load_folder(central, Path(args.folder))
+    finally:
+        central.close()
+    _out(f"Référentiel version {version} créé." if created else
+         f"Contenu identique au référentiel en vigueur (version {version}) : rien de nouveau.")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from conseiller_app.central.status import status
+
+    central = _open(args)
+    try:
+        st = status(central)
+    finally:
+        central.close()
+    if args.json:
+        _json(st)
+        return 0
+    _out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
+    _out(f"Référentiel : version {st['reference_version']}")
+    _out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
+         f"en quarantaine : {st['bundles']['quarantined']}")
+    for d in st["devices"]:
+        _out(f"  {d['name']:<30} {d['status_label']:<25} {d['bundles_ingested']} paquet(s), dernier n°{d['last_sequence']}")
+    _out("Enregistrements :")
+    for kind, n in st["records"].items():
+        _out(f"  {kind:<20} {n['active']:>8} actifs, {n['deleted']} supprimés")
+    _out(f"Conflits ouverts : {st['conflicts']['open']} (résolus : {st['conflicts']['resolved']})")
+    if st["incidents"]:
+        _out(f"Incidents de sécurité notés : {st['incidents']}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    cli_text.install()
+    p = argparse.ArgumentParser(prog="conseiller-central",
+                                description="Siège : réception des paquets des conseillers, conflits, publication.")
+    p.add_argument("--version", action="version", version=f"conseiller-central {__version__}")
+    p.add_argument("--db", default=os.environ.get(DB_ENV, DEFAULT_DB),
+                   help=f"base de données : fichier SQLite ou postgresql+psycopg://… (défaut ${DB_ENV}, sinon {DEFAULT_DB})")
+    p.add_argument("--keys", default=os.environ.get(KEYS_ENV, DEFAULT_KEYS),
+                   help=f"dossier des clés du siège (défaut ${KEYS_ENV}, sinon {DEFAULT_KEYS})")
+    sub = p.add_subparsers(dest="command", metavar="COMMANDE", required=True)
+
+    s = sub.add_parser("init", help="crée les clés, la base et le fichier d'inscription des appareils")
+    s.add_argument("--name", default="Mission Insertion par l'Emploi — Département du Pas-de-Calais")
+    s.set_defaults(func=cmd_init)
+
+    d = sub.add_parser("devices", help="appareils des conseillers").add_subparsers(dest="action", metavar="ACTION", required=True)
+    s = d.add_parser("list", help="liste les appareils")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_devices_list)
+    s = d.add_parser("approve", help="approuve un appareil et intègre ses paquets en quarantaine")
+    s.add_argument("device", metavar="APPAREIL")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_devices_approve)
+    s = d.add_parser("revoke", help="révoque un appareil (ses paquets seront refusés)")
+    s.add_argument("device", metavar="APPAREIL")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_devices_revoke)
+
+    s = sub.add_parser("ingest", help="intègre des paquets d'appareils")
+    s.add_argument("files", nargs="+", metavar="FICHIER")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    c = sub.add_parser("conflicts", help="conflits entre versions d'un même enregistrement").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    s = c.add_parser("list", help="liste les conflits ouverts")
+    s.add_argument("--all", action="store_true", help="y compris les conflits résolus")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_conflicts_list)
+    s = c.add_parser("resolve", help="garde une des versions")
+    s.add_argument("id", type=int, metavar="ID")
+    s.add_argument("--keep", required=True, metavar="A|B", help="lettre de la version à garder")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_conflicts_resolve)
+
+    s = sub.add_parser("publish", help="écrit un paquet signé pour chaque appareil approuvé")
+    s.add_argument("--out", required=True, metavar="DOSSIER")
+    s.add_argument("--device", action="append", metavar="APPAREIL", help="seulement cet appareil (répétable)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_publish)
+
+    r = sub.add_parser("reference", help="données de référence").add_subparsers(dest="action", metavar="ACTION", required=True)
+    s = r.add_parser("load", help="charge un référentiel (reference.json + communes-62.csv) ; nouvelle version si différent")
+    s.add_argument("folder", metavar="DOSSIER")
+    s.set_defaults(func=cmd_reference_load)
+
+    s = sub.add_parser("status", help="état du siège")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(f"Donnée invalide — {exc}", file=sys.stderr)
+        return exc.exit_code
+    except AppError as exc:
+        print(f"Erreur : {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Interrompu.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: generic message, no personal data
+        log_bug(log, f"conseiller-central {args.command}", exc)
+        print(f"Erreur inattendue ({type(exc).__name__}). Aucune donnée n'a été modifiée par l'opération en cours.",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Opening the central office's database: SQLite (default) or PostgreSQL, schema version check,
+and write transactions serialised across processes (one ingest, publish or resolution at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from conseiller_app.central.models import SCHEMA_VERSION, CentralBase, Meta
+from conseiller_app.domain.errors import AppError, IntegrityProblem, UsageError
+
+_LOCK_KEY = 7_274_821_130  # pg_advisory_xact_lock key of the central office's writers
+
+
+class DatabaseUnavailable(AppError):
+    exit_code = 1
+
+
+def normalise_url(url: str) -> str:
+    """A URL, or a plain file path meaning a SQLite database."""
+    if "://" not in url:
+        return "sqlite:///" + str(Path(url).expanduser().resolve())
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    try:
+        engine = create_engine(url, hide_parameters=True, pool_pre_ping=url.startswith("postgresql"))
+    except (ArgumentError, NoSuchModuleError):
+        raise UsageError(f"Adresse de base de données non reconnue : {url.split('://')[0]}://…") from None
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # transactions are begun below
+            cur = dbapi_conn.cursor()
+            for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL", "busy_timeout = 60000"):
+                cur.execute(f"PRAGMA {pragma}")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # a writer lock from the start: one writer at a time
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif engine.dialect.name != "postgresql":
+        raise UsageError("Base de données non prise en charge : utilisez SQLite ou PostgreSQL.")
+    return engine
+
+
+class CentralDB:
+    """An open central office database."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction, holding the central office's writer lock."""
+        try:
+            with self.engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+                yield conn
+        except OperationalError as exc:
+            raise _unavailable(exc) from None
+
+    read = write  # SQLite's BEGIN IMMEDIATE also gives readers a stable snapshot
+
+    def initialised(self) -> bool:
+        try:
+            return inspect(self.engine).has_table(Meta.__tablename__)
+        except OperationalError as exc:
+            raise _unavailable(exc) from None
+
+    def create(self, meta: dict[str, str]) -> None:
+        if self.initialised():
+            raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
+        with self.write() as conn:
+            CentralBase.metadata.create_all(conn)
+            conn.execute(Meta.__table__.insert(), [{"key": "schema_version", "value": str(SCHEMA_VERSION)}]
+                         + [{"key": k, "value": v} for k, v in meta.items()])
+
+    def check(self) -> dict[str, str]:
+        """The meta facts of an initialised database at this application's schema version."""
+        if not self.initialised():
+            raise UsageError("Base du siège non initialisée : lancez d'abord « conseiller-central init ».")
+        with self.engine.connect() as conn:
+            meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
+        version = int(meta.get("schema_version", "0"))
+        if version > SCHEMA_VERSION:
+            raise IntegrityProblem("Cette base du siège a été créée par une version plus récente de l'application : "
+                                   "mettez l'application à jour.")
+        if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
+            raise IntegrityProblem("Cette base du siège doit être migrée avant usage.")
+        return meta
+
+
+def _unavailable(exc: OperationalError) -> AppError:
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "database is locked" in text:
+        return DatabaseUnavailable("La base du siège est occupée par une autre opération : réessayez dans un instant.")
+    return DatabaseUnavailable("La base de données du siège est injoignable ou illisible "
+                               "(vérifiez l'adresse --db et que le serveur fonctionne).")
+
+
+def open_db(url: str) -> tuple[CentralDB, dict[str, str]]:
+    db = CentralDB(url)
+    try:
+        return db, db.check()
+    except BaseException:
+        db.close()
+        raise

@@ -1,0 +1,236 @@
+"""Ingest of device bundles: verify everything, then apply each bundle in one transaction.
+
+Order of the checks: size, decryption (our key), container and manifest, recipient fingerprint,
+format version, device (unknown: quarantine; revoked: refused; key as approved), signature,
+replay or reused bundle id, payload hash and limits, payload contents, audit chain continuity.
+Only then are versions, records, conflicts and audit entries written. A refusal raises
+:class:`BundleRejected` and leaves the database as it was (security incidents are noted apart).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from conseiller_app.central import merge
+from conseiller_app.central.models import AuditRecord, Bundle, Device, Incident, Node, Quarantine
+from conseiller_app.sync import crypto
+from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.format import (
+    DEVICE_KIND,
+    Envelope,
+    check_kind,
+    decrypt,
+    open_envelope,
+    read_payload,
+    reject,
+    verify_signature,
+)
+from conseiller_app.sync.schema import check_device_manifest, check_device_payload
+
+PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
+INGESTED, QUARANTINED = "ingere", "quarantaine"
+
+
+@dataclass
+class IngestResult:
+    status: str  # ingere | deja_recu | quarantaine
+    bundle_id: str
+    device_id: str
+    sequence: int
+    message: str
+    changes: int = 0
+    new_changes: int = 0
+    audit: int = 0
+    conflicts_opened: int = 0
+    device: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class _Incident(BundleRejected):
+    """A refusal that is also a security incident to note."""
+
+    def __init__(self, reason: str, message: str, device_id: str | None, bundle_id: str | None) -> None:
+        super().__init__(reason, message)
+        self.device_id, self.bundle_id = device_id, bundle_id
+
+
+def read_file(path: Path, limits) -> bytes:
+    from conseiller_app.sync.service import read_bundle_file
+
+    return read_bundle_file(path, limits)
+
+
+def ingest_file(central, path: Path) -> IngestResult:
+    return ingest_bytes(central, read_file(Path(path), central.limits), Path(path).name)
+
+
+def ingest_bytes(central, data: bytes, file_name: str) -> IngestResult:
+    keys = central.require_keys()
+    env = open_envelope(decrypt(data, keys.age_identity, central.limits, who="ce siège"), central.limits)
+    check_kind(env, DEVICE_KIND)
+    if env.manifest["recipient"] != keys.fingerprint:
+        raise reject("recipient", "Paquet refusé : il est adressé à un autre siège (empreinte différente).")
+    check_device_manifest(env.manifest, central.limits)
+    try:
+        with central.db.write() as conn:
+            return _ingest(central, conn, env, data, file_name)
+    except _Incident as exc:
+        with central.db.write() as conn:
+            conn.execute(Incident.__table__.insert().values(at=central.now(), kind=exc.reason, device_id=exc.device_id,
+                                                            bundle_id=exc.bundle_id, detail=exc.message))
+        raise BundleRejected(exc.reason, exc.message) from None
+
+
+def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
+    m = env.manifest
+    did, bid = m["device_id"], m["bundle_id"]
+    dt = Device.__table__
+    dev = conn.execute(select(dt).where(dt.c.id == did)).mappings().first()
+    if dev is not None and dev["status"] == REVOKED:
+        raise reject("revoked", "Paquet refusé : cet appareil a été révoqué par le siège.")
+    if dev is not None and (dev["signing_key"] != m["device_key"] or dev["age_recipient"] != m["device_recipient"]):
+        raise _Incident("device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.",
+                        did, bid)
+    verify_signature(env, m["device_key"], who="l'appareil")
+
+    bt = Bundle.__table__
+    seen = conn.execute(select(bt.c.status, bt.c.manifest_sha256, bt.c.device_id).where(bt.c.id == bid)).first()
+    from_quarantine = False
+    if seen is not None:
+        if seen.manifest_sha256 != env.manifest_sha256 or seen.device_id != did:
+            raise _Incident("reused_id", "Paquet refusé : son identifiant est celui d'un paquet déjà reçu, avec un contenu "
+                                         "différent. L'incident est noté.", did, bid)
+        if seen.status == INGESTED:
+            return IngestResult("deja_recu", bid, did, m["sequence"],
+                                f"Paquet n°{m['sequence']} déjà reçu : rien à faire.")
+        if dev is None or dev["status"] != APPROVED:
+            return IngestResult(QUARANTINED, bid, did, m["sequence"],
+                                "Paquet déjà en quarantaine : l'appareil attend son approbation.")
+        from_quarantine = True
+
+    payload = check_device_payload(m, read_payload(env, central.limits))
+    info = payload["device"]
+    now = central.now()
+    if dev is None or dev["status"] == PENDING:
+        return _quarantine(conn, env, data, file_name, info, dev is None, now)
+    return _apply(central, conn, dict(dev), env, payload, file_name, from_quarantine, now)
+
+
+def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
+    m = env.manifest
+    r = m["range"]
+    return {"id": m["bundle_id"], "device_id": m["device_id"], "sequence": m["sequence"],
+            "manifest_sha256": env.manifest_sha256, "status": status, "received_at": now,
+            "ingested_at": now if status == INGESTED else None, "file_name": file_name[:200],
+            "changes_from": r["changes_from"], "changes_to": r["changes_to"], "audit_from": r["audit_from"],
+            "audit_to": r["audit_to"], "changes": m["counts"]["changes"], "new_changes": 0,
+            "audit": m["counts"]["audit"], "central_seq_seen": m["last_ack"]["central_sequence"]}
+
+
+def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict, new_device: bool, now) -> IngestResult:
+    m = env.manifest
+    did = m["device_id"]
+    if new_device:
+        conn.execute(Device.__table__.insert().values(
+            id=did, status=PENDING, name=info["name"], territory=info["territory"], office=info["office"],
+            signing_key=m["device_key"], age_recipient=m["device_recipient"], fingerprint=m["sender"],
+            first_seen_at=now, last_seen_at=now, audit_seq=0, central_seq_seen=0, publish_seq=0))
+    conn.execute(Bundle.__table__.insert().values(**_bundle_row(env, file_name, QUARANTINED, now)))
+    conn.execute(Quarantine.__table__.insert().values(bundle_id=m["bundle_id"], device_id=did, content=data))
+    fp = crypto.display_fingerprint(m["sender"])
+    return IngestResult(QUARANTINED, m["bundle_id"], did, m["sequence"],
+                        f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
+                        f"empreinte {fp}. Après vérification, approuvez-le : "
+                        f"conseiller-central devices approve {did}",
+                        changes=m["counts"]["changes"], audit=m["counts"]["audit"],
+                        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp})
+
+
+def _check_audit(conn: Connection, device_id: str, bundle_id: str, entries: list[dict]) -> list[dict]:
+    """New audit entries of this bundle, after checking they continue the chain already received."""
+    if not entries:
+        return []
+    first, last = entries[0]["seq"], entries[-1]["seq"]
+    at = AuditRecord.__table__
+    stored = dict(conn.execute(select(at.c.seq, at.c.hash).where(
+        at.c.device_id == device_id, at.c.seq >= first - 1, at.c.seq <= last)).all())
+    if first > 1:
+        anchor = stored.get(first - 1)
+        if anchor is None:
+            raise _Incident("audit_chain", f"Paquet refusé : le journal d'audit de l'appareil reprend à l'entrée n°{first} "
+                                           "alors que les précédentes n'ont jamais été reçues.", device_id, bundle_id)
+        if anchor != entries[0]["prev_hash"]:
+            raise _Incident("audit_chain", "Paquet refusé : le journal d'audit de l'appareil ne prolonge pas celui déjà "
+                                           "reçu (chaînage différent). L'incident est noté.", device_id, bundle_id)
+    new = []
+    for e in entries:
+        known = stored.get(e["seq"])
+        if known is None:
+            new.append(e)
+        elif known != e["hash"]:
+            raise _Incident("audit_chain", f"Paquet refusé : l'entrée n°{e['seq']} du journal d'audit diffère de celle "
+                                           "déjà reçue (journal réécrit). L'incident est noté.", device_id, bundle_id)
+    return new
+
+
+def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, file_name: str,
+           from_quarantine: bool, now) -> IngestResult:
+    m = env.manifest
+    did, bid = m["device_id"], m["bundle_id"]
+    new_audit = _check_audit(conn, did, bid, payload["audit"])
+
+    changes = payload["changes"]
+    keys = {(c["entity"], c["id"]) for c in changes}
+    nodes = merge.load_nodes(conn, keys)
+    known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
+    rows = []
+    for c in changes:
+        parent = c["parent"] or ""
+        k = (c["hash"], parent, did)
+        if k in known:
+            continue
+        known.add(k)
+        rows.append({"entity": c["entity"], "entity_id": c["id"], "hash": c["hash"], "parent": parent, "merges": None,
+                     "op": c["op"], "version": c["version"], "data": c["data"], "device_id": did, "bundle_id": bid,
+                     "received_at": now, "resolution_no": None})
+        nodes[(c["entity"], c["id"])].append(merge.NodeInfo(None, c["hash"], parent, None, c["version"], c["op"], did,
+                                                            c["data"]))
+    if rows:
+        conn.execute(Node.__table__.insert(), rows)
+    touched = {(r["entity"], r["entity_id"]) for r in rows}
+    counts = merge.refresh(conn, nodes, touched, now) if touched else {"conflicts_opened": 0}
+
+    if new_audit:
+        conn.execute(AuditRecord.__table__.insert(), [
+            {"device_id": did, "seq": a["seq"], "id": a["id"], "at": a["at"], "actor_id": a["actor_id"],
+             "action": a["action"], "entity": a["entity"], "entity_id": a["entity_id"],
+             "beneficiary_id": a["beneficiary_id"], "details": a["details"], "prev_hash": a["prev_hash"],
+             "hash": a["hash"], "bundle_id": bid} for a in new_audit])
+    audit_last = payload["audit"][-1]["seq"] if payload["audit"] else 0
+    info = payload["device"]
+    dt, bt = Device.__table__, Bundle.__table__
+    conn.execute(dt.update().where(dt.c.id == did).values(
+        last_seen_at=now, name=info["name"], territory=info["territory"], office=info["office"],
+        audit_seq=max(dev["audit_seq"], audit_last),
+        central_seq_seen=max(dev["central_seq_seen"], min(m["last_ack"]["central_sequence"], dev["publish_seq"]))))
+    row = _bundle_row(env, file_name, INGESTED, now)
+    row["new_changes"] = len(rows)
+    if from_quarantine:
+        del row["id"], row["received_at"]
+        conn.execute(bt.update().where(bt.c.id == bid).values(**row))
+        conn.execute(Quarantine.__table__.delete().where(Quarantine.__table__.c.bundle_id == bid))
+    else:
+        conn.execute(bt.insert().values(**row))
+    opened = counts.get("conflicts_opened", 0)
+    msg = (f"Paquet n°{m['sequence']} de {info['name']} intégré : {len(changes)} changement(s) dont {len(rows)} "
+           f"nouveau(x), {len(new_audit)} entrée(s) d'audit.")
+    if opened:
+        msg += f" {opened} conflit(s) à arbitrer (« conseiller-central conflicts list »)."
+    return IngestResult(INGESTED, bid, did, m["sequence"], msg, changes=len(changes), new_changes=len(rows),
+                        audit=len(new_audit), conflicts_opened=opened)

@@ -1,0 +1,104 @@
+"""Publication: one bundle per approved device, signed by the central office and encrypted to the
+device, carrying the latest reference data release, the sessions calendar, what was received from
+that device (acknowledgment) and the records resolved since the device last imported a bundle.
+
+The database is committed first, the files written after: a failed write only skips a sequence
+number (devices accept any newer one), it never gives two different bundles the same number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from conseiller_app import __version__
+from conseiller_app.central import reference
+from conseiller_app.central.ingest import APPROVED, INGESTED
+from conseiller_app.central.models import Bundle, Device, Node, Publication, Record
+from conseiller_app.storage.fsutil import write_bytes_atomic
+from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
+
+
+def central_file_name(device_id: str, sequence: int) -> str:
+    return f"siege-{device_id}-{sequence:06d}.age"
+
+
+def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
+    """What was received from a device: changes up to the first gap, audit entries, last bundle."""
+    bt = Bundle.__table__
+    rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)
+                        .where(bt.c.device_id == device["id"], bt.c.status == INGESTED)
+                        .order_by(bt.c.changes_from)).all()
+    changes = 0
+    for start, end, _ in rows:
+        if start > changes + 1:
+            break
+        changes = max(changes, end)
+    return {"changes": changes, "audit": device["audit_seq"], "bundle_sequence": max((r.sequence for r in rows), default=0)}
+
+
+def _record_dict(r) -> dict[str, Any]:
+    return {"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash, "data": r.data}
+
+
+def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
+    """Current state of records resolved after resolution ``after`` that this device holds."""
+    nt, rt = Node.__table__, Record.__table__
+    mine = aliased(nt)
+    resolved = (select(nt.c.entity, nt.c.entity_id).where(nt.c.resolution_no > after, nt.c.entity.not_in(sorted(SHARED)))
+                .where(exists().where(and_(mine.c.entity == nt.c.entity, mine.c.entity_id == nt.c.entity_id,
+                                           mine.c.device_id == device_id))).distinct().subquery())
+    q = (select(rt).join(resolved, and_(rt.c.entity == resolved.c.entity, rt.c.entity_id == resolved.c.entity_id))
+         .where(rt.c.in_conflict.is_(False)).order_by(rt.c.entity, rt.c.entity_id))
+    return [_record_dict(r) for r in conn.execute(q)]
+
+
+def publish(central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    keys = central.require_keys()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dt, rt, nt, pt = Device.__table__, Record.__table__, Node.__table__, Publication.__table__
+    files: list[tuple[Path, bytes]] = []
+    made: list[dict[str, Any]] = []
+    with central.db.write() as conn:
+        release = reference.latest(conn)
+        shared = [_record_dict(r) for r in conn.execute(
+            select(rt).where(rt.c.entity.in_(sorted(SHARED)), rt.c.in_conflict.is_(False))
+            .order_by(rt.c.entity, rt.c.entity_id))]
+        max_resolution = conn.execute(select(func.max(nt.c.resolution_no))).scalar() or 0
+        q = select(dt).where(dt.c.status == APPROVED).order_by(dt.c.id)
+        if device_ids:
+            q = q.where(dt.c.id.in_(device_ids))
+        now = central.now()
+        for dev in conn.execute(q).mappings().all():
+            ack = acknowledgment(conn, dev)
+            confirmed = conn.execute(select(pt.c.max_resolution_no).where(
+                pt.c.device_id == dev["id"], pt.c.sequence == dev["central_seq_seen"])).scalar() or 0
+            records = shared + _resolved_for(conn, dev["id"], confirmed)
+            sequence = dev["publish_seq"] + 1
+            bundle_id = str(uuid.uuid4())
+            manifest = {
+                "kind": CENTRAL_KIND, "bundle_id": bundle_id, "device_id": dev["id"], "sequence": sequence,
+                "created_at": now.isoformat(timespec="seconds"), "sender": keys.fingerprint,
+                "recipient": dev["fingerprint"], "reference_version": release["version"], "ack": ack,
+                "counts": {"records": len(records)}, "app_version": __version__,
+            }
+            payload = {"reference": release["data"], "records": records}
+            sealed, _, _ = seal(manifest, payload, keys.signing_key, dev["age_recipient"], central.limits)
+            name = central_file_name(dev["id"], sequence)
+            conn.execute(pt.insert().values(device_id=dev["id"], sequence=sequence, bundle_id=bundle_id, created_at=now,
+                                            reference_version=release["version"], ack_changes=ack["changes"],
+                                            ack_audit=ack["audit"], ack_bundle=ack["bundle_sequence"],
+                                            max_resolution_no=max_resolution, records=len(records), file_name=name))
+            conn.execute(dt.update().where(dt.c.id == dev["id"]).values(publish_seq=sequence))
+            files.append((out_dir / name, sealed))
+            made.append({"device_id": dev["id"], "name": dev["name"], "sequence": sequence, "file": str(out_dir / name),
+                         "reference_version": release["version"], "ack": ack, "records": len(records)})
+    for path, sealed in files:
+        write_bytes_atomic(path, sealed)
+    return made

@@ -1,0 +1,85 @@
+"""The central office: an open database with its keys, limits and clock. Created by :func:`init`,
+opened by :func:`open_central`; the operations live in ``ingest``, ``devices``, ``conflicts``,
+``publish``, ``reference`` and ``status``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from conseiller_app.central.db import CentralDB, open_db
+from conseiller_app.central.keys import CentralKeys, create_keys, load_keys
+from conseiller_app.domain.errors import UsageError
+from conseiller_app.sync.enrollment import ENROLLMENT_FILE
+from conseiller_app.sync.format import DEFAULT_LIMITS, Limits
+
+DEFAULT_NAME = "Mission Insertion par l'Emploi — Département du Pas-de-Calais"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class Central:
+    db: CentralDB
+    meta: dict[str, str]
+    keys: CentralKeys | None = None
+    limits: Limits = DEFAULT_LIMITS
+    now: Callable[[], datetime] = field(default=utcnow)
+
+    @property
+    def name(self) -> str:
+        return self.meta.get("name", "")
+
+    @property
+    def fingerprint(self) -> str:
+        return self.meta["fingerprint"]
+
+    def require_keys(self) -> CentralKeys:
+        if self.keys is None:
+            raise UsageError("Cette commande a besoin des clés du siège : indiquez leur dossier avec --keys.")
+        return self.keys
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, limits: Limits = DEFAULT_LIMITS) -> Central:
+    """Create the keys, the database and the first reference release."""
+    from conseiller_app.central import reference
+
+    db = CentralDB(url)
+    try:
+        if db.initialised():
+            raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
+        keys = create_keys(Path(keys_dir), name)
+        keys = CentralKeys(name=name, age_identity=keys.age_identity, signing_key=keys.signing_key)
+        db.create({"name": name, "fingerprint": keys.fingerprint, "created_at": utcnow().isoformat(timespec="seconds")})
+        central = Central(db=db, meta=db.check(), keys=keys, limits=limits)
+        reference.load_shipped(central)
+        return central
+    except BaseException:
+        db.close()
+        raise
+
+
+def open_central(url: str, keys_dir: Path | None = None, *, limits: Limits = DEFAULT_LIMITS,
+                 now: Callable[[], datetime] = utcnow) -> Central:
+    db, meta = open_db(url)
+    try:
+        keys = None
+        if keys_dir is not None:
+            loaded = load_keys(Path(keys_dir), meta.get("fingerprint"))
+            keys = CentralKeys(name=meta.get("name", ""), age_identity=loaded.age_identity,
+                               signing_key=loaded.signing_key)
+        return Central(db=db, meta=meta, keys=keys, limits=limits, now=now)
+    except BaseException:
+        db.close()
+        raise
+
+
+def enrollment_path(keys_dir: Path) -> Path:
+    return Path(keys_dir) / ENROLLMENT_FILE

@@ -1,0 +1,70 @@
+"""The central office's enrollment file: its name and the public halves of its two keys.
+
+Written by ``conseiller-central init``; read by ``conseiller sync enroll`` which pins the keys in
+the vault after showing the fingerprint, to be compared with the central office by phone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from conseiller_app.storage.fsutil import write_bytes_atomic
+from conseiller_app.sync import crypto
+from conseiller_app.sync.errors import EnrollmentRefused
+
+ENROLLMENT_KIND = "conseiller-inscription-siege"
+ENROLLMENT_FILE = "inscription-siege.json"
+MAX_ENROLLMENT_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class CentralPublic:
+    name: str
+    recipient: str  # age1...
+    signing_key: str  # Ed25519 public key, base64
+    fingerprint: str  # hex SHA-256
+
+    @property
+    def display_fingerprint(self) -> str:
+        return crypto.display_fingerprint(self.fingerprint)
+
+
+def write_enrollment(path: Path, central: CentralPublic) -> None:
+    doc = {
+        "kind": ENROLLMENT_KIND,
+        "format_version": 1,
+        "name": central.name,
+        "age_recipient": central.recipient,
+        "signing_key": central.signing_key,
+        "fingerprint": central.fingerprint,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_bytes_atomic(Path(path), (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+def read_enrollment(path: Path) -> CentralPublic:
+    """Read and check an enrollment file (the fingerprint must match the keys it holds)."""
+    bad = EnrollmentRefused("Ce fichier n'est pas un fichier d'inscription du siège valide.")
+    try:
+        path = Path(path)
+        if path.stat().st_size > MAX_ENROLLMENT_BYTES:
+            raise bad
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EnrollmentRefused(f"Fichier d'inscription introuvable : {path}") from None
+    except (OSError, ValueError):
+        raise bad from None
+    if not isinstance(doc, dict) or doc.get("kind") != ENROLLMENT_KIND:
+        raise bad
+    if doc.get("format_version") != 1:
+        raise EnrollmentRefused("Ce fichier d'inscription vient d'une version plus récente : mettez l'application à jour.")
+    name, recipient, key, fp = (doc.get(k) for k in ("name", "age_recipient", "signing_key", "fingerprint"))
+    if not (isinstance(name, str) and 0 < len(name) <= 120 and crypto.valid_age_recipient(recipient)
+            and crypto.valid_public_signing_key(key) and isinstance(fp, str)):
+        raise bad
+    if crypto.fingerprint(recipient, key) != fp:
+        raise EnrollmentRefused("Fichier d'inscription altéré : l'empreinte ne correspond pas aux clés qu'il contient.")
+    return CentralPublic(name=name, recipient=recipient, signing_key=key, fingerprint=fp)

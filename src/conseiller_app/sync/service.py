@@ -1,0 +1,140 @@
+"""The synchronisation as units of work on an open vault, for the CLI and the Synchronisation page.
+
+Each function is one transaction and returns plain dicts (no ORM object leaves). Long work
+(:func:`export`) reports progress through a ``progress(done, total)`` callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from conseiller_app.domain.errors import UsageError
+from conseiller_app.storage.demo import is_demo
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.services.context import Context
+from conseiller_app.storage.sync_models import SyncBundle
+from conseiller_app.sync import crypto, device
+from conseiller_app.sync import export as exporter
+from conseiller_app.sync import importer
+from conseiller_app.sync.enrollment import read_enrollment as _read_enrollment
+from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, Limits
+
+ACK_WARNING_SETTING = "sync_ack_warning_days"
+ACK_WARNING_DEFAULT = 14
+STATUS_LABELS = {"exporte": "exporté, en attente d'accusé de réception", "accuse": "reçu par le siège",
+                 "importe": "importé"}
+
+
+def read_enrollment(path: Path) -> dict[str, Any]:
+    """What to show before enrolling: the central office's name and fingerprint."""
+    c = _read_enrollment(Path(path))
+    return {"name": c.name, "fingerprint": c.display_fingerprint, "fingerprint_full": c.fingerprint}
+
+
+def enroll(ctx: Context, path: Path, *, replace: bool = False) -> dict[str, Any]:
+    """Pin the central office's keys found in an enrollment file."""
+    c = _read_enrollment(Path(path))
+    with ctx.vault.session() as s:
+        changed = device.pin_central(s, c, replace=replace)
+        if changed:
+            audit(s, ctx.actor_id, "sync_enroll", "sync_state", None, None, {"fingerprint": c.fingerprint[:32]})
+        _, _, fp = device.public_keys(device.ensure_state(s))
+    return {"name": c.name, "fingerprint": c.display_fingerprint, "changed": changed,
+            "device_fingerprint": crypto.display_fingerprint(fp)}
+
+
+def identity(ctx: Context) -> dict[str, Any]:
+    """This device's id and key fingerprint (the central office checks it before approving)."""
+    with ctx.vault.session() as s:
+        st = device.ensure_state(s)
+        _, _, fp = device.public_keys(st)
+        return {"device_id": device.device_id(s), "fingerprint": crypto.display_fingerprint(fp)}
+
+
+def export(ctx: Context, out_dir: Path, *, progress: Callable[[int, int], None] | None = None,
+           limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Write one bundle into ``out_dir`` (a folder or a USB key)."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise UsageError(f"Dossier de destination introuvable : {out_dir}")
+    with ctx.vault.session() as s:
+        return exporter.export_bundle(s, out_dir, actor_id=ctx.actor_id, now=utcnow(), limits=limits,
+                                      progress=progress)
+
+
+def read_bundle_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    path = Path(path)
+    try:
+        if path.stat().st_size > limits.max_file_bytes:
+            raise BundleRejected("limits", "Paquet refusé : le fichier dépasse la taille autorisée.")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"Fichier introuvable : {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"Ce chemin est un dossier, pas un paquet : {path}") from None
+
+
+def import_bundle(ctx: Context, path: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Import a bundle of the central office, all or nothing."""
+    data = read_bundle_file(path, limits)
+    try:
+        with ctx.vault.session() as s:
+            return importer.import_bundle(s, data, Path(path).name, actor_id=ctx.actor_id, now=utcnow(),
+                                          limits=limits)
+    except IntegrityError:
+        raise BundleRejected("reference", "Paquet refusé : ses données de référence ne sont pas compatibles avec "
+                                          "les dossiers de ce coffre. Rien n'a été modifié ; prévenez le siège.") from None
+
+
+def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
+    """Everything the Synchronisation page shows."""
+    with ctx.vault.session() as s:
+        st = device.ensure_state(s)
+        _, _, fp = device.public_keys(st)
+        waiting_q = select(func.count(), func.min(ChangeEntry.at)).where(
+            ChangeEntry.seq > st.acked_change_seq, ChangeEntry.entity.not_in(sorted(CENTRAL_OWNED)))
+        waiting, oldest = s.execute(waiting_q).one()
+        audit_waiting = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > st.acked_audit_seq))
+        try:
+            warn_days = max(1, int(get_setting(s, ACK_WARNING_SETTING) or ACK_WARNING_DEFAULT))
+        except ValueError:
+            warn_days = ACK_WARNING_DEFAULT
+        since = st.last_ack_at or oldest
+        days = (ctx.today() - since.date()).days if since else None
+        history = [bundle_row(b) for b in s.scalars(
+            select(SyncBundle).order_by(SyncBundle.created_at.desc(), SyncBundle.sequence.desc()).limit(history_limit))]
+        return {
+            "enrolled": bool(st.central_fingerprint),
+            "central_name": st.central_name,
+            "central_fingerprint": crypto.display_fingerprint(st.central_fingerprint) if st.central_fingerprint else None,
+            "device_id": device.device_id(s),
+            "device_fingerprint": crypto.display_fingerprint(fp),
+            "demo": is_demo(s),
+            "changes_waiting": waiting,
+            "audit_waiting": audit_waiting,
+            "last_export_at": st.last_export_at,
+            "last_ack_at": st.last_ack_at,
+            "last_import_at": st.last_import_at,
+            "acknowledged_changes": st.acked_change_seq,
+            "next_sequence": st.next_sequence,
+            "reference_version": st.reference_version,
+            "ack_warning_days": warn_days,
+            "days_without_ack": days if waiting else 0,
+            "ack_overdue": bool(waiting and days is not None and days > warn_days),
+            "history": history,
+        }
+
+
+def bundle_row(b: SyncBundle) -> dict[str, Any]:
+    return {"id": b.id, "direction": b.direction, "sequence": b.sequence, "created_at": b.created_at,
+            "file_name": b.file_name, "changes": b.changes, "audit": b.audit, "status": b.status,
+            "status_label": STATUS_LABELS.get(b.status, b.status), "acknowledged_at": b.acknowledged_at,
+            "reference_version": b.reference_version}
