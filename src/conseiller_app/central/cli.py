@@ -54,7 +54,7 @@ def _open(args, *, keys: bool = False):
 def cmd_init(args) -> int:
     from conseiller_app.central.service import enrollment_path, init
 
-    central = init(args.db, Path(args.keys), args.name)
+    central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys)
     try:
         from conseiller_app.sync.crypto import display_fingerprint
 
@@ -272,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="crée les clés, la base et le fichier d'inscription des appareils")
     s.add_argument("--name", default="Mission Insertion par l'Emploi — Département du Pas-de-Calais")
+    s.add_argument("--existing-keys", action="store_true",
+                   help="nouvelle base avec les clés existantes du dossier --keys (ex. passage à PostgreSQL)")
     s.set_defaults(func=cmd_init)
 
     d = sub.add_parser("devices", help="appareils des conseillers").add_subparsers(dest="action", metavar="ACTION", required=True)

@@ -47,15 +47,17 @@ class Central:
         self.db.close()
 
 
-def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, limits: Limits = DEFAULT_LIMITS) -> Central:
-    """Create the keys, the database and the first reference release."""
+def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: bool = False,
+         limits: Limits = DEFAULT_LIMITS) -> Central:
+    """Create the keys (or reuse existing ones: a new database for the same central office, e.g.
+    when moving from SQLite to PostgreSQL), the database and the first reference release."""
     from conseiller_app.central import reference
 
     db = CentralDB(url)
     try:
         if db.initialised():
             raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
-        keys = create_keys(Path(keys_dir), name)
+        keys = load_keys(Path(keys_dir)) if existing_keys else create_keys(Path(keys_dir), name)
         keys = CentralKeys(name=name, age_identity=keys.age_identity, signing_key=keys.signing_key)
         db.create({"name": name, "fingerprint": keys.fingerprint, "created_at": utcnow().isoformat(timespec="seconds")})
         central = Central(db=db, meta=db.check(), keys=keys, limits=limits)
