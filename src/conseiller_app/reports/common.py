@@ -133,6 +133,8 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
 
     class _Canvas(rl_canvas.Canvas):
         def __init__(self, *args, **kwargs):
+            kwargs.setdefault("initialFontName", FONT)  # no stray (unembedded) Helvetica
+            kwargs.setdefault("initialFontSize", 9)
             super().__init__(*args, **kwargs)
             self._saved: list[dict] = []
             self.setTitle(document_title)
