@@ -153,30 +153,43 @@ def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, in
 
 
 def _check_audit(conn: Connection, device_id: str, bundle_id: str, entries: list[dict]) -> list[dict]:
-    """New audit entries of this bundle, after checking they continue the chain already received."""
+    """New audit entries of this bundle, after checking they continue the chain already received.
+
+    Each entry must link to the entries received on both sides of it; an entry already received
+    must be identical. A bundle that arrives ahead of a missing one is accepted (its links are
+    checked when the gap is filled), so the order of arrival does not matter; the acknowledgment
+    only covers the journal up to the first gap.
+    """
     if not entries:
         return []
     first, last = entries[0]["seq"], entries[-1]["seq"]
     at = AuditRecord.__table__
-    stored = dict(conn.execute(select(at.c.seq, at.c.hash).where(
-        at.c.device_id == device_id, at.c.seq >= first - 1, at.c.seq <= last)).all())
-    if first > 1:
-        anchor = stored.get(first - 1)
-        if anchor is None:
-            raise _Incident("audit_chain", f"Paquet refusé : le journal d'audit de l'appareil reprend à l'entrée n°{first} "
-                                           "alors que les précédentes n'ont jamais été reçues.", device_id, bundle_id)
-        if anchor != entries[0]["prev_hash"]:
-            raise _Incident("audit_chain", "Paquet refusé : le journal d'audit de l'appareil ne prolonge pas celui déjà "
-                                           "reçu (chaînage différent). L'incident est noté.", device_id, bundle_id)
+    stored = {r.seq: (r.hash, r.prev_hash) for r in conn.execute(select(at.c.seq, at.c.hash, at.c.prev_hash).where(
+        at.c.device_id == device_id, at.c.seq >= first - 1, at.c.seq <= last + 1))}
+    before, after = stored.get(first - 1), stored.get(last + 1)
+    if (before and before[0] != entries[0]["prev_hash"]) or (after and after[1] != entries[-1]["hash"]):
+        raise _Incident("audit_chain", "Paquet refusé : le journal d'audit de l'appareil ne prolonge pas celui déjà "
+                                       "reçu (chaînage différent). L'incident est noté.", device_id, bundle_id)
     new = []
     for e in entries:
         known = stored.get(e["seq"])
         if known is None:
             new.append(e)
-        elif known != e["hash"]:
+        elif known[0] != e["hash"]:
             raise _Incident("audit_chain", f"Paquet refusé : l'entrée n°{e['seq']} du journal d'audit diffère de celle "
                                            "déjà reçue (journal réécrit). L'incident est noté.", device_id, bundle_id)
     return new
+
+
+def _audit_received_upto(conn: Connection, device_id: str, known: int) -> int:
+    """The last audit entry received with none missing before it."""
+    at = AuditRecord.__table__
+    upto = known
+    for (seq,) in conn.execute(select(at.c.seq).where(at.c.device_id == device_id, at.c.seq > known).order_by(at.c.seq)):
+        if seq != upto + 1:
+            break
+        upto = seq
+    return upto
 
 
 def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, file_name: str,
@@ -212,12 +225,11 @@ def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, f
              "action": a["action"], "entity": a["entity"], "entity_id": a["entity_id"],
              "beneficiary_id": a["beneficiary_id"], "details": a["details"], "prev_hash": a["prev_hash"],
              "hash": a["hash"], "bundle_id": bid} for a in new_audit])
-    audit_last = payload["audit"][-1]["seq"] if payload["audit"] else 0
     info = payload["device"]
     dt, bt = Device.__table__, Bundle.__table__
     conn.execute(dt.update().where(dt.c.id == did).values(
         last_seen_at=now, name=info["name"], territory=info["territory"], office=info["office"],
-        audit_seq=max(dev["audit_seq"], audit_last),
+        audit_seq=_audit_received_upto(conn, did, dev["audit_seq"]),
         central_seq_seen=max(dev["central_seq_seen"], min(m["last_ack"]["central_sequence"], dev["publish_seq"]))))
     row = _bundle_row(env, file_name, INGESTED, now)
     row["new_changes"] = len(rows)
