@@ -4,7 +4,6 @@ standard dialogs and buttons are French), the style sheet, the technical log and
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 from pathlib import Path
 
@@ -45,21 +44,14 @@ def style_sheet() -> str:
 
 
 def setup_logging(data_dir: Path) -> None:
-    """Technical log in ``journaux/application.log`` beside the vault. Messages never carry
-    personal data: bugs are logged by exception type and code location only."""
-    from conseiller_app.storage.vault import LOG_DIR
+    """Technical log in ``journaux/`` beside the vault (``conseiller_app.logs``): never any
+    personal data; bugs are logged by exception type and code location only."""
+    from conseiller_app import logs
 
-    folder = Path(data_dir) / LOG_DIR
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            folder / "application.log", maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        logs.configure(data_dir)
     except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
+        pass  # an unwritable folder must not prevent the application from starting
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:

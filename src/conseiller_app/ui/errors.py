@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from conseiller_app.domain.errors import AppError
-from conseiller_app.ui.worker import safe_exc_info
+from conseiller_app.logs import log_bug
 
 log = logging.getLogger("conseiller_app.bugs")
 
@@ -26,7 +26,7 @@ def user_message(exc: BaseException) -> str:
     """The French text to show for ``exc``; bugs are logged here (once)."""
     if isinstance(exc, AppError):
         return exc.message
-    log.error("Erreur inattendue (%s)", type(exc).__name__, exc_info=safe_exc_info(exc))
+    log_bug(log, "Erreur inattendue dans l'interface", exc)
     return _tr(
         "Une erreur inattendue est survenue. Elle a été notée dans le journal technique de "
         "l'application (sans aucune donnée personnelle). Vos données enregistrées ne sont pas "

@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
 
         self._connect()
         # An explicit minimum keeps layouts from resetting the window's size hints as pages change.
-        self.setMinimumSize(900, 600)
+        self.setMinimumSize(760, 520)
         self.resize(1200, 800)
         self.window_state.restore(self)
         self.workspace.show_page(self.window_state.last_page("dashboard"))

@@ -73,7 +73,7 @@ class _Runner(QObject):
             result = self._owner._execute(job)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI thread
             if not isinstance(exc, AppError):
-                log.error("Opération en échec : %s", type(exc).__name__, exc_info=safe_exc_info(exc))
+                log_bug(log, "Opération en échec", exc)
             self.failed.emit(job.ticket, exc)
         else:
             self.done.emit(job.ticket, result)

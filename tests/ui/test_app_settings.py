@@ -1,0 +1,181 @@
+"""Paramètres (idle delay saved in the vault, passphrase change, backup), window state remembered
+without personal data, the dashboard's model, the pages that later issues fill, French Qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSize
+from PySide6.QtWidgets import QApplication, QLabel
+
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.vault import Vault
+from conseiller_app.ui.pages.dashboard import TodoTableModel
+from conseiller_app.ui.session import State
+from conseiller_app.ui.window_state import INI_FILE
+from tests.ui.shell_helpers import shell, unlock  # noqa: F401 - fixture
+
+NEW_PASSPHRASE = "lampadaire violet sous la pluie 42"
+
+
+@pytest.fixture
+def closed_vault(vault):
+    vault.close()
+    return vault
+
+
+def test_idle_minutes_are_saved_in_the_vault_and_applied(shell, closed_vault, passphrase, qtbot):
+    win = shell.unlocked(passphrase)
+    page = win.settings_page
+    win.workspace.show_page("settings")
+    qtbot.waitUntil(lambda: page.name.text() == "Marie Dupont")
+    assert page.territory.text() == "Arrageois"
+    assert page.office.text() == "MDS Arras"
+    assert page.folder.text() == str(shell.data_dir)
+    assert page.reference_version.text()  # the shipped reference data's version
+    assert page.idle_minutes.value() == 5
+
+    page.idle_minutes.setValue(12)
+    page.save_idle_minutes()  # what the debounce timer does 0.6 s after the last change
+    qtbot.waitUntil(lambda: "12 min" in page.idle_saved.text())
+    assert win.idle.timeout_seconds == 12 * 60
+
+    # Bounds come from the spin box (1–60) and the operation refuses anything else.
+    assert (page.idle_minutes.minimum(), page.idle_minutes.maximum()) == (1, 60)
+
+    win.lock()
+    qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
+    assert page.name.text() == "" and page.folder.text() == ""
+    vault = Vault.open(shell.data_dir, passphrase)
+    try:
+        with vault.session() as s:
+            assert get_setting(s, "idle_lock_minutes") == "12"
+    finally:
+        vault.close()
+
+    again = shell.unlocked(passphrase)  # a later start reads it back
+    assert again.idle.timeout_seconds == 12 * 60
+    qtbot.waitUntil(lambda: again.settings_page.idle_minutes.value() == 12)
+
+
+def test_backup_to_a_chosen_file_opens_with_the_passphrase(shell, closed_vault, passphrase, qtbot, tmp_path,
+                                                          monkeypatch):
+    win = shell.unlocked(passphrase)
+    page = win.settings_page
+    target = tmp_path / "cle-usb" / "ma-sauvegarde"
+    monkeypatch.setattr(page, "choose_backup_path", lambda: target)
+    win.actions.backup.trigger()
+    qtbot.waitUntil(lambda: page.last_backup is not None)
+    written = Path(page.last_backup)
+    assert written == target.with_name("ma-sauvegarde.db") and written.exists()
+    assert "Sauvegarde chiffrée enregistrée" in page.vault_status.text()
+    assert win.workspace.current_key() == "settings"
+    copy_dir = tmp_path / "copie"
+    copy_dir.mkdir()
+    written.rename(copy_dir / "coffre.db")
+    Vault.open(copy_dir, passphrase).close()
+
+
+def test_passphrase_change_then_unlock_with_the_new_one(shell, closed_vault, passphrase, qtbot):
+    win = shell.unlocked(passphrase)
+    page = win.settings_page
+    page.ask_passphrase_change()
+    dialog = page.passphrase_dialog
+    qtbot.waitUntil(dialog.isVisible)
+
+    dialog.current.setText("pas la bonne du tout")
+    dialog.new.setText(NEW_PASSPHRASE)
+    dialog.confirm.setText(NEW_PASSPHRASE)
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.current_error.isVisible())
+    assert dialog.current_error.text() == "Ce n'est pas la phrase de passe actuelle du coffre."
+
+    dialog.current.setText(passphrase)
+    dialog.new.setText("court")
+    dialog.confirm.setText("court")
+    dialog.submit()
+    assert "refusée" in dialog.new_error.text()
+
+    dialog.new.setText(NEW_PASSPHRASE)
+    dialog.confirm.setText(NEW_PASSPHRASE)
+    with qtbot.waitSignal(dialog.accepted, timeout=20_000):
+        dialog.submit()
+    assert "a été changée" in page.vault_status.text()
+
+    win.lock()
+    qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
+    win.unlock_screen.passphrase.setText(passphrase)
+    win.unlock_screen.submit()
+    qtbot.waitUntil(lambda: win.unlock_screen.message.isVisible())
+    assert win.unlock_screen.message.text() == "Phrase de passe incorrecte."
+    unlock(qtbot, win, NEW_PASSPHRASE)
+
+
+def test_window_geometry_and_page_are_remembered_without_personal_data(shell, closed_vault, passphrase, qtbot):
+    win = shell.unlocked(passphrase)
+    win.resize(790, 590)  # within the offscreen screen (800 × 600)
+    win.workspace.show_page("ateliers")
+    win.actions.toggle_navigation.setChecked(False)
+    win.lock()
+    qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
+    win.close()
+
+    ini = (shell.data_dir / INI_FILE).read_text(encoding="utf-8", errors="replace")
+    assert "Marie" not in ini and "Dupont" not in ini and "Arras" not in ini
+    again = shell.unlocked(passphrase)
+    assert again.size() == QSize(790, 590)
+    assert again.workspace.current_key() == "ateliers"
+    assert not again.workspace.nav.isVisible()
+    assert not again.actions.toggle_navigation.isChecked()
+
+
+def test_menus_and_shortcuts(shell, closed_vault, passphrase):
+    win = shell.unlocked(passphrase)
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert titles == ["&Fichier", "É&dition", "&Affichage", "Ai&de"]
+    a = win.actions
+    assert a.new_file.shortcut().toString() == "Ctrl+N"
+    assert a.search.shortcut().toString() == "Ctrl+F"
+    assert a.save.shortcut().toString() == "Ctrl+S"
+    assert a.lock.shortcut().toString() == "Ctrl+L"
+    a.pages["sync"].trigger()
+    assert win.workspace.current_key() == "sync"
+    a.search.trigger()
+    assert win.workspace.current_key() == "beneficiaries"
+
+
+@pytest.mark.parametrize("key, words", [
+    ("ateliers", ["feuille d'émargement", "liste d'attente"]),
+    ("orientations", ["QR code", "30 jours"]),
+    ("sync", ["Mission Insertion par l'Emploi", "clé USB"]),
+])
+def test_pages_of_later_issues_say_what_they_will_hold(shell, closed_vault, passphrase, key, words):
+    win = shell.unlocked(passphrase)
+    page = win.workspace.pages[key]
+    text = " ".join(label.text() for label in page.findChildren(QLabel))
+    assert "Bientôt disponible" in text
+    for word in words:
+        assert word in text
+
+
+def test_dashboard_todo_model(qtmodeltester):
+    model = TodoTableModel([("Personne", "name"), ("Depuis", lambda r: f"{r['days']} jours")])
+    model.set_rows([{"beneficiary_id": "a", "name": "DUPONT Ana", "days": 40},
+                    {"beneficiary_id": "b", "name": "MARTIN Léo", "days": 31}])
+    qtmodeltester.check(model)
+    assert model.index(0, 1).data() == "40 jours"
+    model.clear()
+    qtmodeltester.check(model)
+
+
+def test_qt_standard_texts_are_french(qapp):
+    from conseiller_app.ui.app import install_translations
+
+    translators = install_translations(QApplication.instance())
+    try:
+        assert translators, "qtbase_fr.qm not loaded"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"
+    finally:
+        for t in translators:
+            QApplication.instance().removeTranslator(t)
