@@ -24,7 +24,6 @@ from conseiller_app.storage.fsutil import write_atomic
 
 FONT = "DejaVuSans"
 FONT_BOLD = "DejaVuSans-Bold"
-FONT_ITALIC = "DejaVuSans-Oblique"
 
 INK = colors.HexColor("#1b1b1b")
 MUTED = colors.HexColor("#5b5b5b")
@@ -45,10 +44,11 @@ def register_fonts() -> None:
     if _registered:
         return
     folder = resources_dir() / "fonts"
-    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf"),
-                       (FONT_ITALIC, "DejaVuSans-Oblique.ttf")):
+    for name, file in ((FONT, "DejaVuSans.ttf"), (FONT_BOLD, "DejaVuSans-Bold.ttf")):
         pdfmetrics.registerFont(TTFont(name, str(folder / file)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    # Two faces are enough for an administrative form (and each costs ~40 ms to load, plus its
+    # embedded subset): notes use the regular face in grey instead of an italic.
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
     _registered = True
 
 
@@ -67,8 +67,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
         "cell_bold": ParagraphStyle("cell_bold", parent=base, fontName=FONT_BOLD, fontSize=8.5, leading=10.5),
         "head": ParagraphStyle("head", parent=base, fontName=FONT_BOLD, fontSize=8, leading=10, textColor=colors.white),
-        "italic": ParagraphStyle("italic", parent=base, fontName=FONT_ITALIC, fontSize=8, leading=10.5,
-                                 textColor=MUTED),
+        "italic": ParagraphStyle("italic", parent=base, fontSize=8, leading=10.5, textColor=MUTED),
     }
 
 
@@ -232,3 +231,13 @@ def to_bytes(build: Callable[[io.BytesIO], None]) -> bytes:
     buf = io.BytesIO()
     build(buf)
     return buf.getvalue()
+
+
+def warm_up() -> None:
+    """Load the fonts and reportlab's lazy parts ahead of the first print (~150 ms once per
+    process): the application can call it from a background worker after unlocking."""
+    from reportlab.platypus import SimpleDocTemplate
+
+    st = styles()
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf).build([Paragraph("Préchauffage « œ € »", st["base"]), QrFlowable("OR", 10 * mm)])
