@@ -86,6 +86,12 @@ class CentralDB:
         except OperationalError as exc:
             raise _unavailable(exc) from None
 
+    def ensure_folder(self) -> None:
+        """For a SQLite file, create its folder (``init`` only: other commands never create a base)."""
+        database = self.engine.url.database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
     def create(self, meta: dict[str, str]) -> None:
         if self.initialised():
             raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")

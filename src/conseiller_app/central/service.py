@@ -55,6 +55,7 @@ def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: b
 
     db = CentralDB(url)
     try:
+        db.ensure_folder()
         if db.initialised():
             raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
         keys = load_keys(Path(keys_dir)) if existing_keys else create_keys(Path(keys_dir), name)
