@@ -16,7 +16,7 @@ class UnlockScreen(QWidget):
         self.session = session
         self.setObjectName("unlockScreen")
 
-        self.title = QLabel(self.tr("Coffre verrouillé"))
+        self.title = QLabel(self.tr("Ouvrir votre coffre"))
         self.title.setObjectName("screenTitle")
         self.subtitle = QLabel(self.tr("Saisissez votre phrase de passe pour retrouver vos dossiers."))
         self.subtitle.setWordWrap(True)
@@ -73,6 +73,8 @@ class UnlockScreen(QWidget):
         self.setFocusProxy(self.passphrase)
 
     def set_owner(self, name: str) -> None:
+        """Once the vault has been open in this run: the screen now means "locked"."""
+        self.title.setText(self.tr("Coffre verrouillé"))
         self.subtitle.setText(self.tr("Coffre de {name} : saisissez votre phrase de passe pour retrouver vos dossiers.")
                               .format(name=name))
 

@@ -32,7 +32,8 @@ class UpcomingPage(QWidget):
         intro = QLabel(self.tr("Cette page contiendra :"))
         intro.setObjectName("sectionTitle")
         card_layout.addWidget(intro)
-        items = QLabel("<ul style='margin-left:-20px'>" + "".join(f"<li>{f}</li>" for f in features) + "</ul>")
+        items = QLabel("<ul style='margin-left:-16px'>"
+                       + "".join(f"<li style='margin-bottom:6px'>{f}</li>" for f in features) + "</ul>")
         items.setWordWrap(True)
         items.setTextFormat(Qt.TextFormat.RichText)
         card_layout.addWidget(items)

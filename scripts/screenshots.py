@@ -1,0 +1,149 @@
+"""Render the application's main screens to PNG files, offscreen, from a temporary demo vault.
+
+    python scripts/screenshots.py docs/screenshots
+
+Everything shown is synthetic (``storage.demo``). Nothing is written outside OUTDIR and a
+temporary folder that is removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PASSPHRASE = "cheval agrafe batterie correcte 7"
+OWNER = ("Marie Dupont", "arrageois", "MDS Arras")
+DEMO_FILES = 300
+SIZE = (1280, 820)
+
+
+def pump(app, until: Callable[[], bool] | None = None, timeout: float = 20.0, settle_ms: int = 150) -> None:
+    """Process events until ``until()`` holds (or the timeout), then a little longer."""
+    deadline = time.monotonic() + timeout
+    while until is not None and not until() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    end = time.monotonic() + settle_ms / 1000
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = Path(argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+
+    from conseiller_app.storage import demo
+    from conseiller_app.storage.vault import Vault
+    from conseiller_app.ui.app import create_application
+    from conseiller_app.ui.main_window import MainWindow
+    from conseiller_app.ui.worker import DbWorker
+
+    app = create_application(["screenshots"])
+    shots: list[Path] = []
+
+    def save(window, name: str) -> None:
+        pump(app)
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    with tempfile.TemporaryDirectory(prefix="captures-") as tmp:
+        # 1. First run: an empty data folder.
+        worker = DbWorker(synchronous=True)
+        window = MainWindow(Path(tmp) / "nouveau", worker, watch_session_lock=False)
+        window.resize(*SIZE)
+        window.show()
+        assistant = window.first_run
+        assistant.passphrase.setText(PASSPHRASE)
+        assistant.confirm.setText(PASSPHRASE)
+        assistant.meter.update_now()
+        assistant.name.setText(OWNER[0])
+        assistant.territory.setCurrentIndex(assistant.territory.findData(OWNER[1]))
+        assistant.office.setText(OWNER[2])
+        save(window, "01-premier-demarrage")
+        window.close()
+        worker.shutdown()
+
+        # 2. A demo vault, then the application on it.
+        data_dir = Path(tmp) / "demo"
+        vault = Vault.create(data_dir, PASSPHRASE, *OWNER)
+        demo.generate(vault, DEMO_FILES, seed=62)
+        vault.close()
+
+        worker = DbWorker(synchronous=True)
+        window = MainWindow(data_dir, worker, watch_session_lock=False)
+        window.resize(*SIZE)
+        window.show()
+        pump(app)
+        save(window, "02-deverrouillage")
+
+        window.unlock_screen.passphrase.setText(PASSPHRASE)
+        window.unlock_screen.submit()
+        pump(app, lambda: window.session.is_open)
+        window.workspace.show_page("dashboard")
+        pump(app, lambda: window.dashboard.loaded)
+        save(window, "03-tableau-de-bord")
+
+        page = window.beneficiaries
+        window.workspace.show_page("beneficiaries")
+        list_page = page.list_page
+        pump(app, lambda: list_page.model.rowCount() > 0 and "…" not in str(list_page.model.index(0, 0).data()))
+        save(window, "04-liste-beneficiaires")
+
+        # One file, every tab.
+        first_id = _first_file_with_history(worker)
+        page.open_file(first_id)
+        pump(app, lambda: page.current_editor() is not None and page.current_editor().title() != "")
+        editor = page.current_editor()
+        tab_names = ["identite", "freins", "consentements", "parcours", "notes", "historique"]
+        for index, name in enumerate(tab_names[: editor.tabs.count()]):
+            editor.tabs.setCurrentIndex(index)
+            pump(app, settle_ms=300)
+            save(window, f"05-fiche-{index + 1}-{name}")
+
+        window.workspace.show_page("ateliers")
+        save(window, "06-ateliers")
+        window.workspace.show_page("settings")
+        pump(app, lambda: window.settings_page.name.text() != "")
+        save(window, "07-parametres")
+
+        window.lock()
+        pump(app, lambda: not window.session.is_open)
+        window.close()
+        worker.shutdown()
+
+    for path in shots:
+        print(path)
+    return 0
+
+
+def _first_file_with_history(worker) -> str:
+    """A file far along its pathway (more to show in every tab)."""
+    from sqlalchemy import select
+
+    from conseiller_app.storage import models as m
+
+    result: list[str] = []
+
+    def pick(ctx) -> str:
+        with ctx.vault.session() as s:
+            return s.scalar(select(m.Beneficiary.id).where(m.Beneficiary.current_stage == "formation")
+                            .order_by(m.Beneficiary.sort_name).limit(1)) \
+                or s.scalar(select(m.Beneficiary.id).order_by(m.Beneficiary.sort_name).limit(1))
+
+    worker.submit(pick, on_done=result.append)
+    return result[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
