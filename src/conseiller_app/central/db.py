@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, select
+from sqlalchemy import create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
@@ -31,10 +31,14 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
+    unsupported = UsageError("Base de données non prise en charge : utilisez un fichier SQLite ou "
+                             "postgresql+psycopg://…")
     try:
+        if make_url(url).get_backend_name() not in ("sqlite", "postgresql"):
+            raise unsupported
         engine = create_engine(url, hide_parameters=True, pool_pre_ping=url.startswith("postgresql"))
-    except (ArgumentError, NoSuchModuleError):
-        raise UsageError(f"Adresse de base de données non reconnue : {url.split('://')[0]}://…") from None
+    except (ArgumentError, NoSuchModuleError, ImportError):
+        raise unsupported from None
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -48,8 +52,6 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin(conn):  # a writer lock from the start: one writer at a time
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-    elif engine.dialect.name != "postgresql":
-        raise UsageError("Base de données non prise en charge : utilisez SQLite ou PostgreSQL.")
     return engine
 
 
