@@ -39,9 +39,10 @@ class ProgressRun(QObject):
         self.dialog = QProgressDialog(label, self.tr("Annuler") if cancellable else "", 0, 0, parent)
         self.dialog.setWindowTitle(self.tr("Veuillez patienter"))
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
         self.dialog.setAutoClose(False)
         self.dialog.setAutoReset(False)
+        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
+        self.dialog.setValue(0)  # Qt 6 starts the "show after" timer on the first value only
         self.dialog.canceled.connect(self._cancel)
         self.finished.connect(self.deleteLater)
         if with_progress:

@@ -1,0 +1,63 @@
+"""Errors shown to the conseiller (known error: its message; bug: a generic message and a log entry
+without personal data) and the delayed, cancellable progress dialog."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from conseiller_app.domain.errors import WrongPassphrase
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.progress import SHOW_AFTER_MS, run_with_progress
+from conseiller_app.ui.worker import DbWorker
+
+
+def test_known_error_shows_its_own_message():
+    assert user_message(WrongPassphrase()) == "Phrase de passe incorrecte : le coffre n'a pas été ouvert."
+
+
+def test_bug_gives_a_generic_message_and_a_log_without_the_data(caplog):
+    try:
+        raise KeyError("DUPONT Ana 0612345678")
+    except KeyError as exc:
+        bug = exc
+    with caplog.at_level(logging.ERROR):
+        text = user_message(bug)
+    assert "erreur inattendue" in text.lower() and "DUPONT" not in text
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "KeyError" in logged
+    assert "DUPONT" not in logged and "0612345678" not in logged
+
+
+def _slow(seconds: float, token=None) -> str:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if token is not None and token.cancelled:
+            return "interrompu"
+        time.sleep(0.01)
+    return "fini"
+
+
+def test_progress_dialog_only_for_long_work_and_cancel_drops_the_result(qtbot):
+    worker = DbWorker()
+    try:
+        quick: list = []
+        run = run_with_progress(worker, None, "Court", _slow, 0.05, needs_vault=False, on_done=quick.append)
+        assert not run.dialog.isVisible()
+        qtbot.waitUntil(lambda: quick == ["fini"])
+        assert run.dialog is None  # finished before the delay: closed without ever showing
+
+        done, cancelled = [], []
+        run = run_with_progress(worker, None, "Long", _slow, 10, needs_vault=False,
+                                on_done=done.append, on_cancel=lambda: cancelled.append(True))
+        qtbot.waitUntil(lambda: run.dialog is not None and run.dialog.isVisible(), timeout=SHOW_AFTER_MS + 3000)
+        qtbot.mouseClick(run.dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
+        assert cancelled == [True]
+        assert run.token.cancelled
+        qtbot.wait(200)  # the operation saw its token and stopped; its result is not delivered
+        assert done == []
+    finally:
+        worker.shutdown()
