@@ -256,20 +256,63 @@ def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) ->
 
 
 def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1) -> list[dict[str, Any]]:
-    """The most urgent suggestion of each active file of the owner's caseload (dashboard)."""
+    """The most urgent suggestion of each active file of the owner's caseload (dashboard).
+    Loads the caseload in a handful of bulk queries (not one round per file)."""
+    today = ctx.today()
+    b = m.Beneficiary
     with ctx.vault.session() as s:
-        today = ctx.today()
         sessions = _upcoming_sessions(s, today)
-        reference = _reference_facts(s)
-        ids = list(s.execute(select(m.Beneficiary.id, m.Beneficiary.last_name, m.Beneficiary.first_name).where(
-            m.Beneficiary.referent_id == ctx.actor_id, m.Beneficiary.status == FileStatus.ACTIVE.value,
-            m.Beneficiary.deleted_at.is_(None))).all())
-        rows = []
-        for bid, last, first in ids:
-            for x in g.suggest(facts_in(s, ctx, bid, sessions=sessions, reference=reference), limit=per_file):
-                d = x.to_dict()
-                d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
-                rows.append(d)
+        offers, agencies = _reference_facts(s)
+        territory_of = dict(s.execute(select(m.Commune.insee, m.Commune.territory)).all())
+        files = s.execute(select(b.id, b.last_name, b.first_name, b.public, b.birth_date, b.commune_insee,
+                                 b.to_complete).where(b.referent_id == ctx.actor_id,
+                                                      b.status == FileStatus.ACTIVE.value,
+                                                      b.deleted_at.is_(None))).all()
+        mine = select(b.id).where(b.referent_id == ctx.actor_id, b.status == FileStatus.ACTIVE.value,
+                                  b.deleted_at.is_(None))
+        steps: dict[str, list[dict]] = {}
+        for row in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id.in_(mine),
+                                                         m.PathwayStep.deleted_at.is_(None))
+                             .order_by(m.PathwayStep.created_at, m.PathwayStep.id)):
+            steps.setdefault(row.beneficiary_id, []).append(_record(row))
+        used: dict[str, list[str]] = {}
+        for barrier_id, code in s.execute(select(m.BarrierAction.barrier_id, m.BarrierAction.offer_code)
+                                          .where(m.BarrierAction.deleted_at.is_(None))):
+            if code:
+                used.setdefault(barrier_id, []).append(code)
+        barriers: dict[str, list[g.BarrierInfo]] = {}
+        for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id.in_(mine), m.Barrier.deleted_at.is_(None))):
+            barriers.setdefault(x.beneficiary_id, []).append(
+                g.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, tuple(used.get(x.id, ()))))
+        consents: dict[str, list[g.ConsentInfo]] = {}
+        for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id.in_(mine), m.Consent.deleted_at.is_(None))):
+            consents.setdefault(c.beneficiary_id, []).append(g.ConsentInfo(
+                c.id, PartnerKind(c.partner_kind), c.partner_name, tuple(ConsentScope(z) for z in c.scope),
+                c.given_on, c.partner_id, c.withdrawn_on))
+        referrals: dict[str, list[g.ReferralInfo]] = {}
+        for r, name in s.execute(select(m.Referral, m.Agency.name).join(m.Agency, m.Agency.id == m.Referral.agency_id)
+                                 .where(m.Referral.beneficiary_id.in_(mine), m.Referral.deleted_at.is_(None))):
+            referrals.setdefault(r.beneficiary_id, []).append(
+                g.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name))
+        registrations: dict[str, list[g.RegistrationInfo]] = {}
+        for r, x in s.execute(select(m.Registration, m.AtelierSession)
+                              .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
+                              .where(m.Registration.beneficiary_id.in_(mine), m.Registration.deleted_at.is_(None))):
+            registrations.setdefault(r.beneficiary_id, []).append(g.RegistrationInfo(
+                r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date, x.end_date,
+                r.attendance))
+    rows = []
+    for bid, last, first, public, birth, commune, to_complete in files:
+        facts = g.FileFacts(
+            today=today, public=Public(public), birth_date=birth, commune_insee=commune,
+            territory=territory_of.get(commune), pathway=P.Pathway.from_records(steps.get(bid, [])),
+            barriers=barriers.get(bid, ()), consents=consents.get(bid, ()), referrals=referrals.get(bid, ()),
+            registrations=registrations.get(bid, ()), sessions=sessions, offers=offers, agencies=agencies,
+            to_complete=bool(to_complete))
+        for x in g.suggest(facts, limit=per_file):
+            d = x.to_dict()
+            d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
+            rows.append(d)
     rows.sort(key=lambda d: (d["priority"], d["name"]))
     return rows[:limit]
 
