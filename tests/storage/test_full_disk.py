@@ -16,10 +16,10 @@ from tests.conftest import PASSPHRASE
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 1 MiB tmpfs (the tests run as root locally and in CI)."""
+    """An 8 MiB tmpfs (the tests run as root locally and in CI)."""
     mount = tmp_path / f"petit-disque-{uuid.uuid4().hex[:6]}"
     mount.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
     if r.returncode != 0:
         if os.environ.get("CI"):
             pytest.fail("impossible de monter un petit système de fichiers pour le test du disque plein")
