@@ -184,8 +184,6 @@ def render(data: dict[str, Any]) -> bytes:
     ], colWidths=[width])
     answer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5), ("LEFTPADDING", (0, 0), (-1, -1), 6)]))
-    story += [KeepTogether([section("6. Suite donnée par l'agence", width, st), Spacer(0, 1.5 * mm), answer]),
-              Spacer(0, 4 * mm)]
 
     # 7. Signatures.
     box_w = width / 3
@@ -195,7 +193,9 @@ def render(data: dict[str, Any]) -> bytes:
     sig.setStyle(TableStyle([("BOX", (0, 0), (0, -1), 0.6, RULE), ("BOX", (1, 0), (1, -1), 0.6, RULE),
                              ("BOX", (2, 0), (2, -1), 0.6, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                              ("BACKGROUND", (0, 0), (-1, 0), BAND)]))
-    story.append(sig)
+    # The agency's answer and the signatures stay together: a second page never holds only boxes.
+    story.append(KeepTogether([section("6. Suite donnée par l'agence", width, st), Spacer(0, 1.5 * mm), answer,
+                               Spacer(0, 4 * mm), sig]))
 
     footer = f"Fiche de liaison {ref} — document confidentiel : contient des données personnelles"
     canvas_cls = numbered_canvas(footer, ref, f"Fiche de liaison {ref}")
