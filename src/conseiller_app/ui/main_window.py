@@ -235,6 +235,11 @@ class MainWindow(QMainWindow):
             "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
             "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."))
 
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self.session_watcher is not None:
+            self.session_watcher.watch_window(int(self.winId()))  # Windows needs a window handle
+
     # --- closing -------------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
