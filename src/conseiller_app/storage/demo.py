@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from faker import Faker
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conseiller_app.domain.enums import (
     Attendance,
@@ -33,6 +33,7 @@ from conseiller_app.domain.enums import (
     StepReason,
     StepStatus,
 )
+from conseiller_app.domain.referral import device_code, make_reference
 from conseiller_app.domain.text import search_tokens
 from conseiller_app.storage import models as m
 from conseiller_app.storage.bulk import insert_rows
@@ -83,6 +84,8 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
     with vault.session() as s:
         me = owner(s)
+        device = device_code(get_setting(s, "device_id") or "local")
+        referral_no = s.scalar(select(func.count()).select_from(m.Referral)) or 0
         communes = list(s.execute(select(m.Commune.insee, m.Commune.name, m.Commune.postal_codes,
                                          m.Commune.population, m.Commune.territory)))
         agencies = list(s.execute(select(m.Agency.id, m.Agency.name, m.Agency.territory, m.Agency.trades)))
@@ -123,7 +126,6 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
     rows = {t: [] for t in ("beneficiary", "beneficiary_token", "pathway_step", "barrier", "barrier_action",
                             "consent", "registration", "referral")}
-    referral_no = 0
     for i in range(beneficiaries):
         c = commune_pick[i]
         public = rng.choices(list(Public), weights=[60, 25, 10, 5])[0]
@@ -227,7 +229,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 referral_no += 1
                 status = rng.choice(list(ReferralStatus))
                 rows["referral"].append({
-                    "id": m.new_id(), "reference": f"OR-{today.year % 100:02d}-{seed % 100:02d}{referral_no:06d}",
+                    "id": m.new_id(), "reference": make_reference(today.year, device, referral_no),
                     "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(list(ReferralScheme)).value,
                     "trades": rng.sample(list(agency[3]) or trades, 1), "barriers_summary": "",
                     "status": status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
