@@ -66,11 +66,12 @@ def device_records(ctx: Context) -> dict[tuple[str, str], dict]:
 
 
 def central_records(central) -> dict[tuple[str, str], dict]:
+    from conseiller_app.central.merge import snapshots
     from conseiller_app.central.models import Record
 
     t = Record.__table__
     with central.db.read() as conn:
-        return {(r.entity, r.entity_id): r.data for r in conn.execute(select(t.c.entity, t.c.entity_id, t.c.data))}
+        return snapshots(conn, conn.execute(select(t.c.entity, t.c.entity_id, t.c.hash)).all())
 
 
 def db_dump(central, exclude: tuple[str, ...] = ()) -> str:

@@ -7,6 +7,7 @@ wins everywhere; the next publication carries it back to the devices that hold t
 from __future__ import annotations
 
 import getpass
+import json
 import string
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from conseiller_app.central import merge
 from conseiller_app.central.models import CENTRAL, Conflict, Device, Node
 from conseiller_app.domain.errors import NotFound, UsageError
-from conseiller_app.sync.format import change_hash
+from conseiller_app.sync.format import hashed_snapshot
 
 LETTERS = string.ascii_uppercase
 IGNORED_FIELDS = {"version", "updated_at"}
@@ -31,8 +32,8 @@ def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[
                            .order_by(nt.c.id).limit(1)).first()
         out.append({"letter": letter, "hash": h, "device_id": row.device_id,
                     "device_name": names.get(row.device_id, "siège") if row.device_id != CENTRAL else "siège",
-                    "version": row.version, "op": row.op, "data": row.data,
-                    "updated_at": (row.data or {}).get("updated_at"), "received_at": row.received_at})
+                    "version": row.version, "op": row.op, "data": json.loads(row.data),
+                    "updated_at": json.loads(row.data).get("updated_at"), "received_at": row.received_at})
     return out
 
 
@@ -76,12 +77,13 @@ def resolve(central, conflict_id: int, keep: str, *, who: str | None = None) -> 
         data = dict(kept["data"])
         data["version"] = version
         op = "delete" if kept["op"] == "delete" else "update"
-        h = change_hash(c["entity"], c["entity_id"], op, data)
+        h, text = hashed_snapshot(c["entity"], c["entity_id"], op, data)
         number = (conn.execute(select(func.max(nt.c.resolution_no))).scalar() or 0) + 1
         now = central.now()
         conn.execute(nt.insert().values(entity=c["entity"], entity_id=c["entity_id"], hash=h, parent=kept["hash"],
                                         merges=[v["hash"] for v in versions if v["hash"] != kept["hash"]], op=op,
-                                        version=version, data=data, device_id=CENTRAL, bundle_id=None, received_at=now,
+                                        version=version, deleted=merge.is_deleted(op, data), data=text,
+                                        device_id=CENTRAL, bundle_id=None, received_at=now,
                                         resolution_no=number))
         by = (who or _whoami())[:120]
         conn.execute(ct.update().where(ct.c.id == conflict_id).values(status="resolu", resolved_at=now, kept=kept["hash"],

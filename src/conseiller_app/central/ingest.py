@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from conseiller_app.central import merge
+from conseiller_app.central import bulk, merge
 from conseiller_app.central.models import AuditRecord, Bundle, Device, Incident, Node, Quarantine
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected
@@ -209,18 +209,17 @@ def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, f
         if k in known:
             continue
         known.add(k)
+        deleted = merge.is_deleted(c["op"], c["data"])
         rows.append({"entity": c["entity"], "entity_id": c["id"], "hash": c["hash"], "parent": parent, "merges": None,
-                     "op": c["op"], "version": c["version"], "data": c["data"], "device_id": did, "bundle_id": bid,
-                     "received_at": now, "resolution_no": None})
-        nodes[(c["entity"], c["id"])].append(merge.NodeInfo(None, c["hash"], parent, None, c["version"], c["op"], did,
-                                                            c["data"]))
-    if rows:
-        conn.execute(Node.__table__.insert(), rows)
+                     "op": c["op"], "version": c["version"], "deleted": deleted, "data": c["text"], "device_id": did,
+                     "bundle_id": bid, "received_at": now, "resolution_no": None})
+        nodes[(c["entity"], c["id"])].append(merge.NodeInfo(c["hash"], parent, None, c["version"], c["op"], did, deleted))
+    bulk.insert_many(conn, Node.__table__, rows)
     touched = {(r["entity"], r["entity_id"]) for r in rows}
     counts = merge.refresh(conn, nodes, touched, now) if touched else {"conflicts_opened": 0}
 
     if new_audit:
-        conn.execute(AuditRecord.__table__.insert(), [
+        bulk.insert_many(conn, AuditRecord.__table__, [
             {"device_id": did, "seq": a["seq"], "id": a["id"], "at": a["at"], "actor_id": a["actor_id"],
              "action": a["action"], "entity": a["entity"], "entity_id": a["entity_id"],
              "beneficiary_id": a["beneficiary_id"], "details": a["details"], "prev_hash": a["prev_hash"],

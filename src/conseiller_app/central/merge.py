@@ -13,25 +13,40 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.types import ARRAY
 from sqlalchemy.engine import Connection
 
+from conseiller_app.central import bulk
 from conseiller_app.central.models import Conflict, Node, Record
 
 CHUNK = 500
 Key = tuple[str, str]
 
 
+def among(conn: Connection, column, values: list[str]):
+    """``column IN values``; on PostgreSQL one array parameter (``= ANY``), whose query text stays the
+    same whatever the number of values (the driver does not re-parse it for every chunk)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(String())))
+    return column.in_(values)
+
+
+def chunks(conn: Connection, values: list[str]):
+    size = 5000 if conn.dialect.name == "postgresql" else CHUNK
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
 @dataclass
 class NodeInfo:
-    id: int | None
     hash: str
     parent: str
     merges: list | None
     version: int
     op: str
     device_id: str
-    data: dict | None = None  # loaded only when needed
+    deleted: bool
 
 
 def group_by_entity(keys) -> dict[str, list[str]]:
@@ -45,11 +60,12 @@ def load_nodes(conn: Connection, keys) -> dict[Key, list[NodeInfo]]:
     t = Node.__table__
     out: dict[Key, list[NodeInfo]] = defaultdict(list)
     for entity, ids in group_by_entity(keys).items():
-        for i in range(0, len(ids), CHUNK):
-            q = select(t.c.id, t.c.entity_id, t.c.hash, t.c.parent, t.c.merges, t.c.version, t.c.op, t.c.device_id).where(
-                t.c.entity == entity, t.c.entity_id.in_(ids[i:i + CHUNK]))
+        for chunk in chunks(conn, ids):
+            q = select(t.c.entity_id, t.c.hash, t.c.parent, t.c.merges, t.c.version, t.c.op, t.c.device_id,
+                       t.c.deleted).where(t.c.entity == entity, among(conn, t.c.entity_id, chunk))
             for r in conn.execute(q):
-                out[(entity, r.entity_id)].append(NodeInfo(r.id, r.hash, r.parent, r.merges, r.version, r.op, r.device_id))
+                out[(entity, r.entity_id)].append(NodeInfo(r.hash, r.parent, r.merges, r.version, r.op, r.device_id,
+                                                           r.deleted))
     return out
 
 
@@ -63,22 +79,12 @@ def heads_of(nodes: list[NodeInfo]) -> list[NodeInfo]:
             referenced.update(n.merges)
     heads: dict[str, NodeInfo] = {}
     for n in nodes:
-        if n.hash not in referenced and (n.hash not in heads or n.data is not None):
-            heads[n.hash] = n
+        if n.hash not in referenced:
+            heads.setdefault(n.hash, n)
     if not heads:  # a cycle (only a hostile device could build one): fall back on the highest version
         top = max(nodes, key=lambda n: (n.version, n.hash))
         heads[top.hash] = top
     return [heads[h] for h in sorted(heads)]
-
-
-def _fill_data(conn: Connection, nodes: list[NodeInfo]) -> None:
-    missing = [n for n in nodes if n.data is None]
-    t = Node.__table__
-    for i in range(0, len(missing), CHUNK):
-        chunk = missing[i:i + CHUNK]
-        found = dict(conn.execute(select(t.c.id, t.c.data).where(t.c.id.in_([n.id for n in chunk]))).all())
-        for n in chunk:
-            n.data = found[n.id]
 
 
 def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now: datetime) -> dict[str, int]:
@@ -88,29 +94,27 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     for key in keys:
         heads = heads_of(nodes_by_key[key])
         decisions[key] = (max(heads, key=lambda n: (n.version, n.hash)), [h.hash for h in heads])
-    _fill_data(conn, [top for top, _ in decisions.values()])
 
     rt, ct = Record.__table__, Conflict.__table__
     current: dict[Key, tuple[str, bool]] = {}
     open_conflicts: dict[Key, tuple[int, list]] = {}
     for entity, ids in group_by_entity(keys).items():
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i:i + CHUNK]
+        for chunk in chunks(conn, ids):
             for r in conn.execute(select(rt.c.entity_id, rt.c.hash, rt.c.in_conflict)
-                                  .where(rt.c.entity == entity, rt.c.entity_id.in_(chunk))):
+                                  .where(rt.c.entity == entity, among(conn, rt.c.entity_id, chunk))):
                 current[(entity, r.entity_id)] = (r.hash, r.in_conflict)
             for r in conn.execute(select(ct.c.id, ct.c.entity_id, ct.c.heads)
-                                  .where(ct.c.entity == entity, ct.c.entity_id.in_(chunk), ct.c.status == "ouvert")):
+                                  .where(ct.c.entity == entity, among(conn, ct.c.entity_id, chunk),
+                                         ct.c.status == "ouvert")):
                 open_conflicts[(entity, r.entity_id)] = (r.id, r.heads)
 
-    inserts, updates, new_conflicts, changed_conflicts, closed = [], [], [], [], []
+    inserts, replaced, new_conflicts, changed_conflicts, closed = [], [], [], [], []
     for key, (top, head_hashes) in decisions.items():
         in_conflict = len(head_hashes) > 1
-        row = _record_row(key, top, in_conflict, now)
-        if key not in current:
-            inserts.append(row)
-        elif current[key] != (top.hash, in_conflict):
-            updates.append({("b_" + k): v for k, v in row.items()})
+        if key not in current or current[key] != (top.hash, in_conflict):
+            inserts.append(_record_row(key, top, in_conflict, now))
+            if key in current:
+                replaced.append(key)
         existing = open_conflicts.get(key)
         if in_conflict and existing is None:
             new_conflicts.append({"entity": key[0], "entity_id": key[1], "status": "ouvert", "heads": head_hashes,
@@ -119,12 +123,10 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
-    if inserts:
-        conn.execute(rt.insert(), inserts)
-    if updates:
-        conn.execute(rt.update().where(and_(rt.c.entity == bindparam("b_entity"), rt.c.entity_id == bindparam("b_entity_id")))
-                     .values({c: bindparam("b_" + c) for c in ("hash", "op", "version", "data", "deleted", "in_conflict",
-                                                               "updated_at")}), updates)
+    for entity, ids in group_by_entity(replaced).items():  # replaced whole: one bulk insert below
+        for chunk in chunks(conn, ids):
+            conn.execute(rt.delete().where(rt.c.entity == entity, among(conn, rt.c.entity_id, chunk)))
+    bulk.insert_many(conn, rt, inserts)
     if new_conflicts:
         conn.execute(ct.insert(), new_conflicts)
     if changed_conflicts:
@@ -133,12 +135,33 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
         conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(
             status="resolu", resolved_at=bindparam("b_at"), kept=bindparam("b_kept"), resolved_by="automatique (versions manquantes reçues)"),
             closed)
-    return {"records": len(inserts) + len(updates), "conflicts_opened": len(new_conflicts),
+    return {"records": len(inserts), "conflicts_opened": len(new_conflicts),
             "conflicts_changed": len(changed_conflicts)}
 
 
 def _record_row(key: Key, top: NodeInfo, in_conflict: bool, now: datetime) -> dict[str, Any]:
-    data = top.data or {}
     return {"entity": key[0], "entity_id": key[1], "hash": top.hash, "op": top.op, "version": top.version,
-            "data": data, "deleted": top.op == "delete" or data.get("deleted_at") is not None,
-            "in_conflict": in_conflict, "updated_at": now}
+            "deleted": top.deleted, "in_conflict": in_conflict, "updated_at": now}
+
+
+def is_deleted(op: str, data: dict) -> bool:
+    return op == "delete" or data.get("deleted_at") is not None
+
+
+def snapshots(conn: Connection, records) -> dict[Key, dict]:
+    """The snapshot (parsed) of each given record's current version: rows with entity, entity_id, hash."""
+    import json
+
+    wanted: dict[str, dict[str, str]] = defaultdict(dict)
+    for r in records:
+        wanted[r.entity][r.entity_id] = r.hash
+    t = Node.__table__
+    out: dict[Key, dict] = {}
+    for entity, by_id in wanted.items():
+        ids = list(by_id)
+        for chunk in chunks(conn, ids):
+            q = select(t.c.entity_id, t.c.hash, t.c.data).where(t.c.entity == entity, among(conn, t.c.entity_id, chunk))
+            for eid, h, text in conn.execute(q):
+                if by_id[eid] == h and (entity, eid) not in out:
+                    out[(entity, eid)] = json.loads(text)
+    return out

@@ -114,10 +114,13 @@ class Node(CentralBase):
     entity_id: Mapped[str] = mapped_column(String(36))
     hash: Mapped[str] = mapped_column(String(64))
     parent: Mapped[str] = mapped_column(String(64), default="")  # "" for a creation
-    merges: Mapped[list | None] = mapped_column(JSON)  # other parents (a resolution joins the heads)
+    merges: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # other parents (a resolution's)
     op: Mapped[str] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean)  # a tombstone (or a hard delete)
+    # The snapshot as canonical JSON text: exactly the bytes hashed, so every stored version can be
+    # checked against its hash again (on PostgreSQL, query it with ``data::jsonb``).
+    data: Mapped[str] = mapped_column(Text)
     device_id: Mapped[str] = mapped_column(String(36))  # CENTRAL for a resolution
     bundle_id: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime] = mapped_column(DateTime)
@@ -130,7 +133,8 @@ class Node(CentralBase):
 
 
 class Record(CentralBase):
-    """The consolidated state of a record: its head version (or, in conflict, the highest head)."""
+    """The consolidated state of a record: its head version (or, in conflict, the highest head),
+    whose snapshot is the :class:`Node` of the same record with this ``hash``."""
 
     __tablename__ = "record"
     entity: Mapped[str] = mapped_column(String(30), primary_key=True)
@@ -138,7 +142,6 @@ class Record(CentralBase):
     hash: Mapped[str] = mapped_column(String(64))
     op: Mapped[str] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     in_conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from conseiller_app import __version__
-from conseiller_app.central import reference
+from conseiller_app.central import merge, reference
 from conseiller_app.central.ingest import APPROVED, INGESTED
 from conseiller_app.central.models import Bundle, Device, Node, Publication, Record
 from conseiller_app.storage.fsutil import write_bytes_atomic
@@ -42,8 +42,11 @@ def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
     return {"changes": changes, "audit": device["audit_seq"], "bundle_sequence": max((r.sequence for r in rows), default=0)}
 
 
-def _record_dict(r) -> dict[str, Any]:
-    return {"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash, "data": r.data}
+def _with_data(conn: Connection, rows) -> list[dict[str, Any]]:
+    rows = list(rows)
+    data = merge.snapshots(conn, rows)
+    return [{"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash,
+             "data": data[(r.entity, r.entity_id)]} for r in rows]
 
 
 def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
@@ -55,7 +58,7 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
                                            mine.c.device_id == device_id))).distinct().subquery())
     q = (select(rt).join(resolved, and_(rt.c.entity == resolved.c.entity, rt.c.entity_id == resolved.c.entity_id))
          .where(rt.c.in_conflict.is_(False)).order_by(rt.c.entity, rt.c.entity_id))
-    return [_record_dict(r) for r in conn.execute(q)]
+    return _with_data(conn, conn.execute(q))
 
 
 def publish(central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
@@ -67,9 +70,9 @@ def publish(central, out_dir: Path, device_ids: list[str] | None = None) -> list
     made: list[dict[str, Any]] = []
     with central.db.write() as conn:
         release = reference.latest(conn)
-        shared = [_record_dict(r) for r in conn.execute(
+        shared = _with_data(conn, conn.execute(
             select(rt).where(rt.c.entity.in_(sorted(SHARED)), rt.c.in_conflict.is_(False))
-            .order_by(rt.c.entity, rt.c.entity_id))]
+            .order_by(rt.c.entity, rt.c.entity_id)))
         max_resolution = conn.execute(select(func.max(nt.c.resolution_no))).scalar() or 0
         q = select(dt).where(dt.c.status == APPROVED).order_by(dt.c.id)
         if device_ids:

@@ -69,6 +69,9 @@ DEFAULT_LIMITS = Limits()
 # --- canonical forms and hashes ---------------------------------------------------------------
 
 
+_quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it
+
+
 def canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -78,8 +81,17 @@ def sha256(data: bytes) -> str:
 
 
 def change_hash(entity: str, entity_id: str, op: str, data: dict) -> str:
-    """Identity of one version of a record: what it is, what happened, the full snapshot."""
-    return sha256(canonical({"entity": entity, "id": entity_id, "op": op, "data": data}))
+    """Identity of one version of a record: SHA-256 of the canonical JSON of
+    ``{"entity", "id", "op", "data"}`` (what it is, what happened, the full snapshot)."""
+    return hashed_snapshot(entity, entity_id, op, data)[0]
+
+
+def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict) -> tuple[str, str]:
+    """(change hash, canonical JSON text of ``data``): the snapshot is serialised once, and the
+    text kept by the central office is exactly what was hashed."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    envelope = f'{{"data":{text},"entity":{_quote(entity)},"id":{_quote(entity_id)},"op":{_quote(op)}}}'
+    return sha256(envelope.encode("utf-8")), text
 
 
 AUDIT_HASHED = ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")

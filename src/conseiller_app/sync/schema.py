@@ -17,6 +17,7 @@ from conseiller_app.sync.format import (
     audit_hash,
     bad_payload,
     change_hash,
+    hashed_snapshot,
     is_hex64,
     is_int,
     is_str,
@@ -87,8 +88,10 @@ def check_device_payload(m: dict, payload: Any) -> dict:
             raise bad_payload("changement mal formé")
         if data.get("id") != eid or data.get("version") != version:
             raise bad_payload("instantané incohérent")
-        if change_hash(entity, eid, op, data) != h or parent == h:
+        computed, text = hashed_snapshot(entity, eid, op, data)
+        if computed != h or parent == h:
             raise bad_payload("empreinte d'un changement")
+        c["text"] = text  # kept by the central office as is (not part of the bundle)
     last = r["audit_from"] - 1
     prev = None
     for a in audit:
