@@ -106,6 +106,8 @@ def test_enrollment_pins_the_keys(tmp_path, siege):
             sync.enroll(ctx, tmp_path / "autre" / "inscription-siege.json")
         assert sync.status(ctx)["central_fingerprint"] == shown["fingerprint"]
         assert sync.enroll(ctx, tmp_path / "autre" / "inscription-siege.json", replace=True)["changed"]
+        st_ = sync.status(ctx)  # the new central office numbers its bundles and releases afresh
+        assert st_["central_name"] == "Autre" and st_["reference_version"] == 0
     finally:
         ctx.vault.close()
 

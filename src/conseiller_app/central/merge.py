@@ -63,7 +63,7 @@ def load_nodes(conn: Connection, keys) -> dict[Key, list[NodeInfo]]:
         for chunk in chunks(conn, ids):
             q = select(t.c.entity_id, t.c.hash, t.c.parent, t.c.merges, t.c.version, t.c.op, t.c.device_id,
                        t.c.deleted).where(t.c.entity == entity, among(conn, t.c.entity_id, chunk))
-            for r in conn.execute(q):
+            for r in conn.execute(q).all():
                 out[(entity, r.entity_id)].append(NodeInfo(r.hash, r.parent, r.merges, r.version, r.op, r.device_id,
                                                            r.deleted))
     return out
@@ -101,7 +101,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     for entity, ids in group_by_entity(keys).items():
         for chunk in chunks(conn, ids):
             for r in conn.execute(select(rt.c.entity_id, rt.c.hash, rt.c.in_conflict)
-                                  .where(rt.c.entity == entity, among(conn, rt.c.entity_id, chunk))):
+                                  .where(rt.c.entity == entity, among(conn, rt.c.entity_id, chunk))).all():
                 current[(entity, r.entity_id)] = (r.hash, r.in_conflict)
             for r in conn.execute(select(ct.c.id, ct.c.entity_id, ct.c.heads)
                                   .where(ct.c.entity == entity, among(conn, ct.c.entity_id, chunk),

@@ -61,6 +61,10 @@ def pin_central(session: Session, central: CentralPublic, *, replace: bool = Fal
             f"(empreinte {crypto.display_fingerprint(st.central_fingerprint)}). Vérifiez auprès du siège ; "
             "pour remplacer ses clés, relancez avec --replace."
         )
+    if st.central_fingerprint:
+        # Another central office (or new keys): its bundle numbers and reference versions are its own.
+        st.central_sequence = 0
+        st.reference_version = 0
     st.central_name, st.central_recipient = central.name, central.recipient
     st.central_signing_key, st.central_fingerprint = central.signing_key, central.fingerprint
     st.enrolled_at = utcnow()
