@@ -41,6 +41,37 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
 )
 _MISSING: dict[str, Any] = {}  # a file deleted between the search and the page fetch
 
+# Plain ints, computed once: data() runs thousands of times per second while scrolling.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ROLES = frozenset((_DISPLAY, _TOOLTIP, _ALIGN, _FOREGROUND))
+_ALIGNMENTS = tuple(
+    int((Qt.AlignmentFlag.AlignRight if key == "age" else Qt.AlignmentFlag.AlignLeft) | Qt.AlignmentFlag.AlignVCenter)
+    for key, _, _ in COLUMNS
+)
+_PENDING_COLOR = QColor("#888888")
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
+
+def _display(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return fr_date(value)
+    if key == "last_name":
+        return value.upper()
+    return str(value)
+
+
+def _row_entry(record: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """A row as stored in a page: its texts, formatted once, and its data."""
+    if record is _MISSING:
+        return ("—",) * len(COLUMNS), record
+    return tuple(_display(key, record.get(key)) for key, _, _ in COLUMNS), record
+
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -212,7 +243,7 @@ class BeneficiaryListModel(QAbstractTableModel):
     def _store_page(self, page: int, rows: dict[str, dict]) -> None:
         first = page * self._page_size
         ids = self._ids[first:first + self._page_size]
-        self._pages[page] = [rows.get(i, _MISSING) for i in ids]
+        self._pages[page] = [_row_entry(rows.get(i, _MISSING)) for i in ids]
         self._pages.move_to_end(page)
         self.fetched_rows += len(ids)
         while len(self._pages) > self._max_pages:
@@ -229,7 +260,7 @@ class BeneficiaryListModel(QAbstractTableModel):
         page = self._pages.get(row // self._page_size)
         if page is None or not 0 <= row < len(self._ids):
             return None
-        return page[row % self._page_size]
+        return page[row % self._page_size][1]
 
     def id_at(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
@@ -248,39 +279,52 @@ class BeneficiaryListModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
-        key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if key == "age":
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole):
+        row, column = index.row(), index.column()
+        if not 0 <= row < len(self._ids):
             return None
-        page_no = index.row() // self._page_size
+        if role == _ALIGN:
+            return _ALIGNMENTS[column]
+        cells = self._cells(row)
+        if role == _FOREGROUND:
+            return None if cells is not None else _PENDING_COLOR
+        if cells is None:
+            return PLACEHOLDER if role == _DISPLAY else None
+        return cells[column]
+
+    def multiData(self, index: _Index, span) -> None:
+        """What the view's delegate calls while painting: every role of a cell in one call
+        (seven Python calls per cell otherwise; painting 60 rows then costs tens of ms)."""
+        row, column = index.row(), index.column()
+        if not index.isValid() or not 0 <= row < len(self._ids):
+            for item in span:
+                item.clearData()
+            return
+        cells = self._cells(row)
+        text = PLACEHOLDER if cells is None else cells[column]
+        for item in span:
+            role = item.role()
+            if role == _DISPLAY or role == _TOOLTIP and cells is not None:
+                item.setData(text)
+            elif role == _ALIGN:
+                item.setData(_ALIGNMENTS[column])
+            elif role == _FOREGROUND and cells is None:
+                item.setData(_PENDING_COLOR)
+            else:
+                item.clearData()
+
+    def _cells(self, row: int) -> tuple[str, ...] | None:
+        """The display texts of a row, or None (and its page is asked for) if not loaded."""
+        page_no = row // self._page_size
         page = self._pages.get(page_no)
         if page is None:
             self._want(page_no)
-            if role == Qt.ItemDataRole.DisplayRole:
-                return PLACEHOLDER
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor("#888888")
             return None
         self._pages.move_to_end(page_no)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return None
-        record = page[index.row() % self._page_size]
-        if record is _MISSING:
-            return "—" if role == Qt.ItemDataRole.DisplayRole else None
-        value = record.get(key)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return record.get("public_label") if key == "public_label" else None
-        if isinstance(value, date):
-            return fr_date(value)
-        if key == "last_name":
-            return (value or "").upper()
-        return "" if value is None else str(value)
+        return page[row % self._page_size][0]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
@@ -292,9 +336,7 @@ class BeneficiaryListModel(QAbstractTableModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting re-runs the query in the database (the model never sorts rows itself)."""
