@@ -109,8 +109,16 @@ def test_usage_errors_exit_2_in_french(cli_vault):
 
 
 def test_check_reports_corruption_with_exit_5(cli_vault):
+    from conseiller_app.storage.services import Context, beneficiaries
+    from conseiller_app.storage.vault import Vault
+
+    vault = Vault.open(cli_vault, PASSPHRASE)  # fill it in-process: 20 CLI runs would be slow
+    ctx = Context(vault)
     for i in range(20):
-        assert add(cli_vault, last_name=f"Personne{'abcdefghijklmnopqrst'[i]}").returncode == 0
+        beneficiaries.create(ctx, {"last_name": f"Personne{'abcdefghijklmnopqrst'[i]}", "first_name": "Awa",
+                                   "birth_date": "1990-01-01", "commune": "Lens", "public": "rsa"})
+    vault.close()
+    assert run(cli_vault, "check").returncode == 0
     path = cli_vault / "coffre.db"
     size = path.stat().st_size
     with open(path, "r+b") as fh:
