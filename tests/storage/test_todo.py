@@ -77,15 +77,17 @@ def test_stale_referrals_only_waiting_statuses_without_news(ctx, clock):
     sent = _referral(ctx, bid, "OR-0001", "envoyee", TODAY - timedelta(days=45))
     received = _referral(ctx, bid, "OR-0002", "recue", TODAY - timedelta(days=30))
     _referral(ctx, bid, "OR-0003", "envoyee", TODAY - timedelta(days=10))
-    _referral(ctx, bid, "OR-0004", "positionne", TODAY - timedelta(days=90))
+    positioned = _referral(ctx, bid, "OR-0004", "positionne", TODAY - timedelta(days=90))
     _referral(ctx, bid, "OR-0005", "brouillon", TODAY - timedelta(days=90))
+    _referral(ctx, bid, "OR-0006", "cloturee", TODAY - timedelta(days=90))
 
     rows, total = todo.stale_referrals(ctx)
 
-    assert [r["referral_id"] for r in rows] == [sent, received]
-    assert total == 2
-    assert rows[0]["status_label"] == "Envoyée" and rows[0]["days"] == 45
-    assert rows[0]["name"] == "ORIENTE Camille" and rows[0]["agency"]
+    # Oldest news first; drafts and closed referrals wait for nobody.
+    assert [r["referral_id"] for r in rows] == [positioned, sent, received]
+    assert total == 3
+    assert rows[1]["status_label"] == "Envoyée" and rows[1]["days"] == 45
+    assert rows[1]["name"] == "ORIENTE Camille" and rows[1]["agency"]
 
 
 def test_todo_bundles_both_lists(ctx, clock):

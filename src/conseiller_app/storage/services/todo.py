@@ -11,15 +11,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from conseiller_app.domain.enums import FileStatus, ReferralStatus, Stage
+from conseiller_app.domain.referral import AWAITING_AGENCY, NO_NEWS_DAYS
 from conseiller_app.storage import models as m
 from conseiller_app.storage.services.context import Context
 
 FOLLOWUP_DAYS = 30
-REFERRAL_SILENCE_DAYS = 30
-# Referral statuses where the next move is the agency's: no news means someone should call.
-WAITING_STATUSES = (ReferralStatus.SENT.value, ReferralStatus.RECEIVED.value)
+REFERRAL_SILENCE_DAYS = NO_NEWS_DAYS
+# Referral statuses where the next move is the agency's: no news means someone should call
+# (the same list as the referral rules' "no news for 30 days" flag).
+WAITING_STATUSES = tuple(s.value for s in AWAITING_AGENCY)
 # A closed pathway needs no regular contact (post-exit checks have their own schedule).
-_NO_FOLLOWUP_STAGES = (Stage.EXIT.value,)
+_NO_FOLLOWUP_STAGES = (Stage.EXIT.value, Stage.FOLLOW_UP.value)
 
 
 def followups_due(ctx: Context, days: int = FOLLOWUP_DAYS, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
@@ -54,7 +56,7 @@ def followups_due(ctx: Context, days: int = FOLLOWUP_DAYS, limit: int = 50) -> t
 
 def stale_referrals(ctx: Context, days: int = REFERRAL_SILENCE_DAYS,
                     limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """Referrals of the owner's caseload sent or received with no status change for ``days`` days."""
+    """Referrals of the owner's caseload awaiting the agency with no status change for ``days`` days."""
     r, b, a = m.Referral, m.Beneficiary, m.Agency
     today = ctx.today()
     cutoff = today - timedelta(days=days)
