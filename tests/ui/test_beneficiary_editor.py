@@ -356,8 +356,7 @@ def test_restart_offers_the_drafts_back(qtbot, ctx, people, sync_worker):
     again = open_page(qtbot, worker)
     assert again.drafts_banner.isVisible()
     text = again.drafts_banner.label.text()
-    assert "LEFÈVRE Amélie" in text and "CARPENTIER Léa" in text
-    assert "1 nouveau(x) dossier(s)" in text
+    assert text == "Saisies non enregistrées retrouvées : LEFÈVRE Amélie, CARPENTIER Léa (nouveau dossier)."
     qtbot.mouseClick(again.reopen_button, Qt.MouseButton.LeftButton)
     assert not again.drafts_banner.isVisible()
     assert again.tabs.count() == 3

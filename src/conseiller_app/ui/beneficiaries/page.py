@@ -36,7 +36,7 @@ class BeneficiariesPage(QWidget):
         self.list_page.status_message.connect(self.status_message)
 
         self.drafts_banner = Banner("warning")
-        self.drafts_banner.setObjectName("draftsBanner")
+        self.drafts_banner.setAccessibleName(self.tr("Saisies non enregistrées retrouvées"))
         self.reopen_button = self.drafts_banner.add_button(self.tr("Rouvrir"), self.reopen_drafts)
         self.drafts_banner.add_button(self.tr("Plus tard"), self.drafts_banner.clear)
 
@@ -200,13 +200,15 @@ class BeneficiariesPage(QWidget):
         if not self._found_drafts or self._locked:
             self.drafts_banner.clear()
             return
-        names = [d["title"] or self.tr("sans nom") for d in self._found_drafts]
-        new = sum(1 for d in self._found_drafts if d["key"].startswith("new:"))
+        names = []
+        for d in self._found_drafts:
+            name = d["title"] or self.tr("sans nom")
+            if d["key"].startswith("new:"):
+                name += " " + self.tr("(nouveau dossier)")
+            names.append(name)
         text = self.tr("Saisie non enregistrée retrouvée : %1.") if len(names) == 1 else \
             self.tr("Saisies non enregistrées retrouvées : %1.")
         text = text.replace("%1", ", ".join(names))
-        if new:
-            text += " " + self.tr("(dont %1 nouveau(x) dossier(s) jamais enregistré(s))").replace("%1", str(new))
         self.drafts_banner.show_message(text)
 
     def reopen_drafts(self) -> None:
