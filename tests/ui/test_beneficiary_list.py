@@ -334,3 +334,17 @@ def test_locking_the_list_forgets_rows_and_hides_the_search(qtbot, people, sync_
     wait_results(qtbot, page, 1)
     assert page.list_page.search_edit.text() == "dubois"
     assert visible_names(page) == ["Dubois"]
+
+
+def test_lock_and_refresh_keep_the_current_file_selected(qtbot, people, sync_worker):
+    page = open_page(qtbot, sync_worker)
+    lp = page.list_page
+    wait_results(qtbot, page, 6)
+    lp.view.setCurrentIndex(lp.model.index(3, 0))  # Martin
+    page.lock()
+    page.unlock()
+    wait_results(qtbot, page, 6)
+    assert lp.model.id_at(lp.view.currentIndex().row()) == people["Martin"]
+    lp.refresh()
+    wait_results(qtbot, page, 6)
+    assert lp.model.id_at(lp.view.currentIndex().row()) == people["Martin"]

@@ -57,6 +57,7 @@ class BeneficiaryListPage(QWidget):
         self._worker = worker
         self.model = BeneficiaryListModel(worker, page_size=page_size, parent=self)
         self._restore_scroll: int | None = None
+        self._restore_id: str | None = None
         self._locked_text: str | None = None
 
         self.search_edit = QLineEdit()
@@ -192,8 +193,13 @@ class BeneficiaryListPage(QWidget):
     def refresh(self) -> None:
         """Run the same query again, keeping the scroll position (a file was saved)."""
         if self._locked_text is None:
-            self._restore_scroll = self.view.verticalScrollBar().value()
+            self._remember_position()
             self.model.refresh()
+
+    def _remember_position(self) -> None:
+        """Scroll position and current file, restored when the next results arrive."""
+        self._restore_scroll = self.view.verticalScrollBar().value()
+        self._restore_id = self.model.id_at(self.view.currentIndex().row())
 
     def reset_filters(self) -> None:
         for combo in self._filter_combos():
@@ -231,8 +237,13 @@ class BeneficiaryListPage(QWidget):
             text = self.tr("%1 dossiers").replace("%1", fr_number(count))
         self.count_label.setText(text)
         if self._restore_scroll is not None:
-            self.view.verticalScrollBar().setValue(self._restore_scroll)
-            self._restore_scroll = None
+            value, current = self._restore_scroll, self._restore_id
+            self._restore_scroll = self._restore_id = None
+            row = self.model.row_of(current) if current else -1
+            if row >= 0:
+                self.view.setCurrentIndex(self.model.index(row, 0))
+            # After the layout the reset scheduled, or the scroll bar's range is still the old one.
+            QTimer.singleShot(0, lambda: self.view.verticalScrollBar().setValue(value))
 
     def _query_failed(self, exc: BaseException) -> None:
         message = user_message(exc, "recherche de dossiers")
@@ -269,7 +280,7 @@ class BeneficiaryListPage(QWidget):
         if self._locked_text is not None:
             return
         self._debounce.stop()
-        self._locked_scroll = self.view.verticalScrollBar().value()
+        self._remember_position()
         self._locked_text = self.search_edit.text()
         self.search_edit.blockSignals(True)
         self.search_edit.clear()
@@ -284,7 +295,6 @@ class BeneficiaryListPage(QWidget):
         self.search_edit.blockSignals(True)
         self.search_edit.setText(text)
         self.search_edit.blockSignals(False)
-        self._restore_scroll = self._locked_scroll
         self.run_query()
 
 

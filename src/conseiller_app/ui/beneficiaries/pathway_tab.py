@@ -5,13 +5,32 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from conseiller_app.domain.enums import StepReason
+from PySide6.QtGui import QBrush, QColor
+
+from conseiller_app.domain.enums import OutcomeCategory, StepReason, StepStatus
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import fill_table, read_only_table
 
 
+_STATUS_COLORS = {
+    StepStatus.DONE.value: "#188038",
+    StepStatus.IN_PROGRESS.value: "#1967d2",
+    StepStatus.PLANNED.value: "#1967d2",
+    StepStatus.PROPOSED.value: "#5f6368",
+    StepStatus.ABANDONED.value: "#b3261e",
+    StepStatus.NOT_DONE.value: "#b3261e",
+    StepStatus.REDIRECTED.value: "#b06000",
+    StepStatus.SKIPPED.value: "#5f6368",
+}
+
+
 def _reason(step: dict) -> str:
     parts = []
+    if step.get("outcome"):
+        try:
+            parts.append(OutcomeCategory(step["outcome"]).label)
+        except ValueError:
+            parts.append(step["outcome"])
     if step.get("reason"):
         try:
             parts.append(StepReason(step["reason"]).label)
@@ -26,7 +45,7 @@ class PathwayTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.table = read_only_table([self.tr("Étape"), self.tr("Statut"), self.tr("Proposée le"),
-                                      self.tr("Début"), self.tr("Fin"), self.tr("Motif / commentaire")])
+                                      self.tr("Début"), self.tr("Fin"), self.tr("Résultat, motif ou commentaire")])
         self.table.setObjectName("pathwayTable")
         self.current_label = QLabel()
         note = QLabel(self.tr("Consultation seulement : la mise à jour guidée du parcours arrive dans une "
@@ -47,6 +66,10 @@ class PathwayTab(QWidget):
             for s in steps
         ]
         fill_table(self.table, rows)
+        for r, step in enumerate(steps):
+            color = _STATUS_COLORS.get(step["status"])
+            if color:
+                self.table.item(r, 1).setForeground(QBrush(QColor(color)))
 
     def clear(self) -> None:
         self.set_steps("", [])
