@@ -80,7 +80,14 @@ class CentralDB:
         except OperationalError as exc:
             raise _unavailable(exc) from None
 
-    read = write  # SQLite's BEGIN IMMEDIATE also gives readers a stable snapshot
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One transaction for reading (PostgreSQL: without the writer lock; SQLite takes it anyway)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise _unavailable(exc) from None
 
     def initialised(self) -> bool:
         try:
