@@ -44,6 +44,8 @@ from conseiller_app.storage.vault import Vault
 
 CHUNK = 5000
 DEMO_KEY = "demo"
+PLACES = ["Salle polyvalente", "Maison du Département Solidarité", "Centre de formation BTP",
+          "Maison de l'emploi", "Plateau technique du CFA"]
 STAGES = list(Stage)
 # Share of files whose furthest stage is each stage (sums to 1).
 STAGE_WEIGHTS = [0.10, 0.15, 0.12, 0.10, 0.13, 0.08, 0.08, 0.10, 0.09, 0.05]
@@ -114,7 +116,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         length = {SessionKind.TASTER: rng.randint(2, 5), SessionKind.PREP_COURSE: 28}.get(kind, 1)
         sessions.append({
             "id": m.new_id(), "kind": kind.value, "title": f"{kind.label} — {c[1]}", "start_date": start,
-            "end_date": start + timedelta(days=length - 1), "place": f"Salle polyvalente, {c[1]}",
+            "end_date": start + timedelta(days=length - 1), "place": rng.choice(PLACES),
             "commune_insee": c[0], "territory": c[4],
             "organiser": rng.choice(list(Organiser)).value, "organiser_name": "",
             "capacity": rng.choice([8, 10, 12, 15]), "chantier": rng.choice(["csne", "erbm", "autre"]),
