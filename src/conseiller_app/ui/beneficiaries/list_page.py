@@ -243,7 +243,8 @@ class BeneficiaryListPage(QWidget):
             if row >= 0:
                 self.view.setCurrentIndex(self.model.index(row, 0))
             # After the layout the reset scheduled, or the scroll bar's range is still the old one.
-            QTimer.singleShot(0, lambda: self.view.verticalScrollBar().setValue(value))
+            bar = self.view.verticalScrollBar()
+            QTimer.singleShot(0, bar, lambda: bar.setValue(value))  # dropped if the page goes away
 
     def _query_failed(self, exc: BaseException) -> None:
         message = user_message(exc, "recherche de dossiers")
