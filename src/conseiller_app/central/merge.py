@@ -123,10 +123,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
-    for entity, ids in group_by_entity(replaced).items():  # replaced whole: one bulk insert below
-        for chunk in chunks(conn, ids):
-            conn.execute(rt.delete().where(rt.c.entity == entity, among(conn, rt.c.entity_id, chunk)))
-    bulk.insert_many(conn, rt, inserts)
+    bulk.insert_many(conn, rt, inserts, replace=bool(replaced))  # changed records are replaced whole
     if new_conflicts:
         conn.execute(ct.insert(), new_conflicts)
     if changed_conflicts:

@@ -77,8 +77,9 @@ def check_device_payload(m: dict, payload: Any) -> dict:
     for c in changes:
         if not isinstance(c, dict):
             raise bad_payload("changement")
-        seq, entity, eid, op, version, parent, h, data = (c.get(k) for k in
-                                                         ("seq", "entity", "id", "op", "version", "parent", "hash", "data"))
+        get = c.get
+        seq, entity, eid, op = get("seq"), get("entity"), get("id"), get("op")
+        version, parent, h, data = get("version"), get("parent"), get("hash"), get("data")
         if not (is_int(seq) and last < seq <= r["changes_to"]):
             raise bad_payload("numéro de changement hors de l'intervalle annoncé")
         last = seq
