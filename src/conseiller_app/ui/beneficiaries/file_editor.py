@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
@@ -20,6 +20,7 @@ from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
 from conseiller_app.ui.beneficiaries.communes import CommuneResolver
 from conseiller_app.ui.beneficiaries.consents_tab import ConsentsTab
 from conseiller_app.ui.beneficiaries.errors import field_errors, sentence, user_message
+from conseiller_app.ui.beneficiaries.file_header import FileHeader
 from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
 from conseiller_app.ui.beneficiaries.history_tab import HistoryTab
 from conseiller_app.ui.beneficiaries.identity_form import IDENTITY_FIELDS, IdentityForm, field_label
@@ -114,28 +115,11 @@ class FileEditor(QWidget):
     # --- construction --------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.name_label = QLabel()
-        self.name_label.setObjectName("fileTitle")
-        font = self.name_label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.35)
-        font.setBold(True)
-        self.name_label.setFont(font)
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setStyleSheet("color: #3c4043;")
-        self.state_label = QLabel()
-        self.save_button = QPushButton(self.tr("Enregistrer"))
-        self.save_button.setToolTip(self.tr("Enregistrer le dossier (Ctrl+S)"))
-        self.save_button.clicked.connect(lambda: self.save())
-        self.save_button.setDefault(False)
-
-        head_text = QVBoxLayout()
-        head_text.addWidget(self.name_label)
-        head_text.addWidget(self.summary_label)
-        head = QHBoxLayout()
-        head.addLayout(head_text, 1)
-        head.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignVCenter)
-        head.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.header = FileHeader()
+        self.header.save_button.clicked.connect(lambda: self.save())
+        # Short names used by the tests and the page.
+        self.name_label, self.summary_label = self.header.name_label, self.header.summary_label
+        self.state_label, self.save_button = self.header.state_label, self.header.save_button
 
         self.message_banner = Banner("error")
         self.draft_banner = Banner("warning")
@@ -169,7 +153,7 @@ class FileEditor(QWidget):
         self.tabs.addTab(self.history, self.tr("Historique"))
 
         layout = QVBoxLayout(self)
-        layout.addLayout(head)
+        layout.addWidget(self.header)
         layout.addWidget(self.message_banner)
         layout.addWidget(self.draft_banner)
         layout.addWidget(self.tabs, 1)
@@ -238,37 +222,17 @@ class FileEditor(QWidget):
     def _update_dirty(self) -> None:
         dirty = self.is_dirty()
         if self._saving:
-            self.state_label.setText(self.tr("Enregistrement…"))
-            self.state_label.setStyleSheet("color: #5f6368;")
+            self.header.show_state("saving")
         elif dirty:
-            self.state_label.setText(self.tr("Modifications non enregistrées"))
-            self.state_label.setStyleSheet("color: #b06000; font-weight: bold;")
-        elif self.beneficiary_id:
-            self.state_label.setText(self.tr("Enregistré"))
-            self.state_label.setStyleSheet("color: #188038;")
+            self.header.show_state("dirty")
         else:
-            self.state_label.setText("")
-        self.save_button.setEnabled(not self._saving)
+            self.header.show_state("saved" if self.beneficiary_id else "")
         if dirty != self._dirty:
             self._dirty = dirty
             self.dirty_changed.emit(dirty)
 
     def _update_header(self) -> None:
-        d = self._data
-        if d is None:
-            self.name_label.setText(self.tr("Nouveau dossier") if self.beneficiary_id is None else "")
-            self.summary_label.setText(
-                self.tr("Remplissez au moins les champs marqués d'une étoile, puis enregistrez.")
-                if self.beneficiary_id is None else "")
-            return
-        self.name_label.setText(display_name(d["last_name"], d["first_name"]))
-        territory = self._territory_names.get(d.get("territory") or "", "")
-        commune = d["commune_name"] + (f" ({territory})" if territory else "")
-        parts = [self.tr("%1 ans").replace("%1", str(d["age"])), d["public_label"], commune,
-                 self.tr("étape : %1").replace("%1", d["stage_label"])]
-        if d.get("referent_name"):
-            parts.append(self.tr("référent : %1").replace("%1", d["referent_name"]))
-        self.summary_label.setText(" · ".join(parts))
+        self.header.show_file(self._data, self.beneficiary_id is None, self._territory_names)
 
     # --- loading -----------------------------------------------------------------------------------
 
@@ -621,8 +585,7 @@ class FileEditor(QWidget):
         self.history.clear()
         self.message_banner.clear()
         self.draft_banner.clear()
-        self.name_label.clear()
-        self.summary_label.clear()
+        self.header.clear()
         self._data = None
 
     def unlock(self) -> None:

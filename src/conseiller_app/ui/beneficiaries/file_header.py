@@ -1,0 +1,69 @@
+"""The head of an open file: the person's name, a one-line summary, the save state and the
+« Enregistrer » button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from conseiller_app.ui.beneficiaries.formatting import display_name
+
+_STATE_STYLES = {
+    "saving": "color: #5f6368;",
+    "dirty": "color: #b06000; font-weight: bold;",
+    "saved": "color: #188038;",
+    "": "",
+}
+
+
+class FileHeader(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.name_label = QLabel()
+        self.name_label.setObjectName("fileTitle")
+        font = self.name_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setStyleSheet("color: #3c4043;")
+        self.state_label = QLabel()
+        self.save_button = QPushButton(self.tr("Enregistrer"))
+        self.save_button.setToolTip(self.tr("Enregistrer le dossier (Ctrl+S)"))
+
+        text = QVBoxLayout()
+        text.addWidget(self.name_label)
+        text.addWidget(self.summary_label)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(text, 1)
+        layout.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
+
+    def show_file(self, data: dict | None, is_new: bool, territory_names: dict[str, str]) -> None:
+        if data is None:
+            self.name_label.setText(self.tr("Nouveau dossier") if is_new else "")
+            self.summary_label.setText(
+                self.tr("Remplissez au moins les champs marqués d'une étoile, puis enregistrez.") if is_new else "")
+            return
+        self.name_label.setText(display_name(data["last_name"], data["first_name"]))
+        territory = territory_names.get(data.get("territory") or "", "")
+        commune = data["commune_name"] + (f" ({territory})" if territory else "")
+        parts = [self.tr("%1 ans").replace("%1", str(data["age"])), data["public_label"], commune,
+                 self.tr("étape : %1").replace("%1", data["stage_label"])]
+        if data.get("referent_name"):
+            parts.append(self.tr("référent : %1").replace("%1", data["referent_name"]))
+        self.summary_label.setText(" · ".join(parts))
+
+    def show_state(self, state: str) -> None:
+        """``saving``, ``dirty``, ``saved`` or ``''`` (a new file not typed in yet)."""
+        texts = {"saving": self.tr("Enregistrement…"), "dirty": self.tr("Modifications non enregistrées"),
+                 "saved": self.tr("Enregistré"), "": ""}
+        self.state_label.setText(texts[state])
+        self.state_label.setStyleSheet(_STATE_STYLES[state])
+        self.save_button.setEnabled(state != "saving")
+
+    def clear(self) -> None:
+        self.name_label.clear()
+        self.summary_label.clear()
