@@ -38,3 +38,16 @@ def agencies(ctx: Context) -> list[dict]:
             {"id": a.id, "name": a.name, "territory": a.territory, "trades": list(a.trades), "illustrative": a.illustrative}
             for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))
         ]
+
+
+def chantiers(ctx: Context) -> list[tuple[str, str]]:
+    """(code, name) of the grands chantiers (CSNE, ERBM, other)."""
+    with ctx.vault.session() as s:
+        return [(c.code, c.name) for c in s.scalars(select(m.Chantier).order_by(m.Chantier.name))]
+
+
+def trades(ctx: Context) -> list[dict]:
+    """Trades (métiers) with their ROME code and chantier, by name."""
+    with ctx.vault.session() as s:
+        return [{"code": t.code, "name": t.name, "rome": t.rome, "chantier": t.chantier}
+                for t in s.scalars(select(m.Trade).order_by(m.Trade.name))]

@@ -151,12 +151,10 @@ def _names(s: Session, communes: set[str]) -> dict[str, dict[str, str]]:
     }
 
 
-def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | None = None,
-                  date_from: date | None = None, date_to: date | None = None, with_seats: bool = False,
-                  chantier: str | None = None, trade: str | None = None, limit: int | None = None) -> list[dict]:
-    """Sessions in date order with their seats, filtered as the sessions page and the wizard need."""
+def _list_statement(columns, *, kind: str | None = None, territory: str | None = None,
+                    date_from: date | None = None, date_to: date | None = None, chantier: str | None = None):
     x = m.AtelierSession
-    q = select(x).where(x.deleted_at.is_(None))
+    q = select(*columns).where(x.deleted_at.is_(None))
     if kind:
         q = q.where(x.kind == SessionKind.parse(kind).value)
     if territory:
@@ -167,24 +165,70 @@ def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | Non
         q = q.where(x.start_date <= date_to)
     if chantier:
         q = q.where(x.chantier == chantier)
-    q = q.order_by(x.start_date, x.title, x.id)
+    return q.order_by(x.start_date, x.title, x.id)
+
+
+def _counts(s: Session, ids: list[str]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for i in range(0, len(ids), 500):
+        for sid, status, n in s.execute(
+                select(m.Registration.session_id, m.Registration.status, func.count())
+                .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.deleted_at.is_(None))
+                .group_by(m.Registration.session_id, m.Registration.status)):
+            counts.setdefault(sid, {})[status] = n
+    return counts
+
+
+def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | None = None,
+                  date_from: date | None = None, date_to: date | None = None, with_seats: bool = False,
+                  chantier: str | None = None, trade: str | None = None, limit: int | None = None) -> list[dict]:
+    """Sessions in date order with their seats, filtered as the sessions page and the wizard need."""
+    q = _list_statement((m.AtelierSession,), kind=kind, territory=territory, date_from=date_from, date_to=date_to,
+                        chantier=chantier)
     with ctx.vault.session() as s:
         rows = list(s.scalars(q))
         if trade:
             rows = [r for r in rows if trade in (r.trades or [])]
-        counts: dict[str, dict[str, int]] = {}
-        ids = [r.id for r in rows]
-        for i in range(0, len(ids), 500):
-            for sid, status, n in s.execute(
-                    select(m.Registration.session_id, m.Registration.status, func.count())
-                    .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.deleted_at.is_(None))
-                    .group_by(m.Registration.session_id, m.Registration.status)):
-                counts.setdefault(sid, {})[status] = n
+        counts = _counts(s, [r.id for r in rows])
         names = _names(s, {r.commune_insee for r in rows if r.commune_insee})
         out = [_session_dict(r, counts.get(r.id, {}), names) for r in rows]
     if with_seats:
         out = [d for d in out if d["seats_left"] > 0]
     return out[:limit] if limit else out
+
+
+def session_ids(ctx: Context, *, kind: str | None = None, territory: str | None = None,
+                date_from: date | None = None, date_to: date | None = None, chantier: str | None = None,
+                trade: str | None = None, with_seats: bool = False) -> list[str]:
+    """The ids of :func:`list_sessions` in the same order, without their rows (lazy lists);
+    rows come by pages with :func:`rows`."""
+    x = m.AtelierSession
+    q = _list_statement((x.id, x.trades, x.capacity), kind=kind, territory=territory, date_from=date_from,
+                        date_to=date_to, chantier=chantier)
+    with ctx.vault.session() as s:
+        found = [(sid, cap) for sid, trades, cap in s.execute(q) if not trade or trade in (trades or [])]
+        if not with_seats:
+            return [sid for sid, _ in found]
+        registered = {}
+        ids = [sid for sid, _ in found]
+        for i in range(0, len(ids), 500):
+            registered.update(s.execute(
+                select(m.Registration.session_id, func.count())
+                .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.deleted_at.is_(None),
+                       m.Registration.status == REG.REGISTERED.value)
+                .group_by(m.Registration.session_id)).all())
+        return [sid for sid, cap in found if registered.get(sid, 0) < cap]
+
+
+def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The list rows (as :func:`list_sessions` gives them) of the given sessions, keyed by id."""
+    if not ids:
+        return {}
+    with ctx.vault.session() as s:
+        found = list(s.scalars(select(m.AtelierSession).where(m.AtelierSession.id.in_(ids))))
+        counts = _counts(s, [r.id for r in found])
+        names = _names(s, {r.commune_insee for r in found if r.commune_insee})
+        return {r.id: _session_dict(r, counts.get(r.id, {}), names) for r in found}
 
 
 def get(ctx: Context, session_id: str) -> dict[str, Any]:
