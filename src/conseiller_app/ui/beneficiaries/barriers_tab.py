@@ -189,8 +189,8 @@ class BarriersTab(QWidget):
         self.offer_combo.addItem(self.tr("Autre action (sans offre)"), None)
         health = b["type"] == BarrierType.HEALTH.value
         self.comment_edit.setEnabled(not health)
-        self.comment_edit.setPlaceholderText(
-            self.tr("Pas de commentaire sur un frein de santé") if health else self.tr("Ce qui a été fait (factuel)"))
+        self.comment_edit.setPlaceholderText(self.tr("Pas de commentaire sur un frein de santé") if health
+                                             else self.tr("Ce qui a été fait (factuel)"))
         if health:
             self.comment_edit.clear()
 

@@ -51,7 +51,7 @@ class CommuneListModel(QAbstractListModel):
     def set_communes(self, communes: list[dict]) -> None:
         self.beginResetModel()
         self._rows = [
-            (c["insee"], c["name"], f"{c['name']} ({c['postal_codes'].split()[0] if c['postal_codes'] else c['insee']})",
+            (c["insee"], c["name"], f"{c['name']} ({(c['postal_codes'].split() or [c['insee']])[0]})",
              f"{_key(c['name'])} {c['postal_codes']}")
             for c in communes
         ]

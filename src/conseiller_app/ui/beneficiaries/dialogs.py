@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("BeneficiaryDialogs", text)
 
 
 def ask(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, informative: str,
@@ -47,14 +43,37 @@ def click(box: QMessageBox, key_label: str) -> None:
     raise LookupError(key_label)
 
 
+_TEXTS = {
+    "unsaved_title": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Modifications non enregistrées"),
+    "unsaved_text": QT_TRANSLATE_NOOP("BeneficiaryDialogs",
+                                      "Le dossier « %1 » a des modifications non enregistrées."),
+    "unsaved_info": QT_TRANSLATE_NOOP(
+        "BeneficiaryDialogs",
+        "Enregistrer les garde ; Ignorer les abandonne définitivement ; Annuler laisse le dossier ouvert."),
+    "save": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Enregistrer"),
+    "discard": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Ignorer"),
+    "cancel": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Annuler"),
+    "born": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "né(e) le %1"),
+    "duplicate_title": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Dossier semblable"),
+    "duplicate_text": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Un dossier semblable existe déjà : %1."),
+    "duplicate_info": QT_TRANSLATE_NOOP(
+        "BeneficiaryDialogs", "Vérifiez qu'il ne s'agit pas de la même personne avant de créer un nouveau dossier."),
+    "open": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Ouvrir le dossier existant"),
+    "create": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Créer quand même"),
+}
+
+
+def _t(key: str) -> str:
+    return QCoreApplication.translate("BeneficiaryDialogs", _TEXTS[key])
+
+
 def ask_save_before_close(parent: QWidget, title: str, on_answer: Callable[[str], None]) -> QMessageBox:
+    role = QMessageBox.ButtonRole
     return ask(
-        parent, QMessageBox.Icon.Warning, _tr("Modifications non enregistrées"),
-        _tr("Le dossier « %1 » a des modifications non enregistrées.").replace("%1", title),
-        _tr("Enregistrer les garde ; Ignorer les abandonne définitivement ; Annuler laisse le dossier ouvert."),
-        [("save", _tr("Enregistrer"), QMessageBox.ButtonRole.AcceptRole),
-         ("discard", _tr("Ignorer"), QMessageBox.ButtonRole.DestructiveRole),
-         ("cancel", _tr("Annuler"), QMessageBox.ButtonRole.RejectRole)],
+        parent, QMessageBox.Icon.Warning, _t("unsaved_title"), _t("unsaved_text").replace("%1", title),
+        _t("unsaved_info"),
+        [("save", _t("save"), role.AcceptRole), ("discard", _t("discard"), role.DestructiveRole),
+         ("cancel", _t("cancel"), role.RejectRole)],
         on_answer, default="save",
     )
 
@@ -63,24 +82,22 @@ def describe_duplicate(d: dict) -> str:
     born = fr_date(d.get("birth_date"))
     parts = [display_name(d.get("last_name"), d.get("first_name"))]
     if born:
-        parts.append(_tr("né(e) le %1").replace("%1", born))
+        parts.append(_t("born").replace("%1", born))
     if d.get("commune_name"):
         parts.append(d["commune_name"])
     return ", ".join(parts) + (f" ({d['reason']})" if d.get("reason") else "")
 
 
 def warn_duplicate(parent: QWidget, duplicates: list[dict], on_answer: Callable[[str], None]) -> QMessageBox:
-    first = describe_duplicate(duplicates[0])
+    role = QMessageBox.ButtonRole
     more = ""
     if len(duplicates) > 1:
         more = "\n" + "\n".join("• " + describe_duplicate(d) for d in duplicates[1:])
     return ask(
-        parent, QMessageBox.Icon.Warning, _tr("Dossier semblable"),
-        _tr("Un dossier semblable existe déjà : %1.").replace("%1", first) + more,
-        _tr("Vérifiez qu'il ne s'agit pas de la même personne avant de créer un nouveau dossier."),
-        [("open", _tr("Ouvrir le dossier existant"), QMessageBox.ButtonRole.AcceptRole),
-         ("create", _tr("Créer quand même"), QMessageBox.ButtonRole.DestructiveRole),
-         ("cancel", _tr("Annuler"), QMessageBox.ButtonRole.RejectRole)],
+        parent, QMessageBox.Icon.Warning, _t("duplicate_title"),
+        _t("duplicate_text").replace("%1", describe_duplicate(duplicates[0])) + more, _t("duplicate_info"),
+        [("open", _t("open"), role.AcceptRole), ("create", _t("create"), role.DestructiveRole),
+         ("cancel", _t("cancel"), role.RejectRole)],
         on_answer, default="open",
     )
 

@@ -401,7 +401,8 @@ class FileEditor(QWidget):
         elif "notes" in errors:
             self.tabs.setCurrentIndex(self.TAB_NOTES)
         if errors:
-            self.status_message.emit(self.tr("Le dossier n'est pas enregistré : corrigez ce qui est signalé en rouge."))
+            self.status_message.emit(
+                self.tr("Le dossier n'est pas enregistré : corrigez ce qui est signalé en rouge."))
 
     def field_errors(self) -> dict[str, str]:
         """Field → message shown (for tests)."""

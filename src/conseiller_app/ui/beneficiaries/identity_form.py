@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,20 +27,23 @@ from conseiller_app.ui.beneficiaries.communes import CommuneCompleter, CommuneLi
 from conseiller_app.ui.beneficiaries.errors import sentence
 
 DATE_FIELDS = ("birth_date", "spotting_date", "last_contact")
+_CTX = "IdentityForm"
 _GROUPS = (
-    ("Identité", ("last_name", "first_name", "birth_date", "public", "nationality", "rqth")),
-    ("Coordonnées", ("address", "commune", "phone", "email")),
-    ("Accompagnement", ("prescriber", "spotting_date", "last_contact", "caf_number", "france_travail_id")),
+    (QT_TRANSLATE_NOOP("IdentityForm", "Identité"),
+     ("last_name", "first_name", "birth_date", "public", "nationality", "rqth")),
+    (QT_TRANSLATE_NOOP("IdentityForm", "Coordonnées"), ("address", "commune", "phone", "email")),
+    (QT_TRANSLATE_NOOP("IdentityForm", "Accompagnement"),
+     ("prescriber", "spotting_date", "last_contact", "caf_number", "france_travail_id")),
 )
 IDENTITY_FIELDS = tuple(f for _, fields in _GROUPS for f in fields)
 _PLACEHOLDERS = {
-    "birth_date": "JJ/MM/AAAA",
-    "spotting_date": "JJ/MM/AAAA (aujourd'hui si vide)",
-    "last_contact": "JJ/MM/AAAA",
-    "phone": "06 12 34 56 78",
-    "email": "prenom.nom@exemple.fr",
-    "caf_number": "7 chiffres",
-    "commune": "Nom de la commune ou code postal",
+    "birth_date": QT_TRANSLATE_NOOP("IdentityForm", "JJ/MM/AAAA"),
+    "spotting_date": QT_TRANSLATE_NOOP("IdentityForm", "JJ/MM/AAAA (aujourd'hui si vide)"),
+    "last_contact": QT_TRANSLATE_NOOP("IdentityForm", "JJ/MM/AAAA"),
+    "phone": QT_TRANSLATE_NOOP("IdentityForm", "06 12 34 56 78"),
+    "email": QT_TRANSLATE_NOOP("IdentityForm", "prenom.nom@exemple.fr"),
+    "caf_number": QT_TRANSLATE_NOOP("IdentityForm", "7 chiffres"),
+    "commune": QT_TRANSLATE_NOOP("IdentityForm", "Nom de la commune ou code postal"),
 }
 
 _SHORT_FIELDS = ("birth_date", "spotting_date", "last_contact", "caf_number", "france_travail_id", "phone")
@@ -110,7 +113,7 @@ class IdentityForm(QScrollArea):
         grid = QGridLayout(inner)
         grid.setHorizontalSpacing(24)
         for i, (title, fields) in enumerate(_GROUPS):
-            box = QGroupBox(QCoreApplication.translate("IdentityForm", title))
+            box = QGroupBox(QCoreApplication.translate(_CTX, title))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -159,7 +162,7 @@ class IdentityForm(QScrollArea):
             return box
         edit = QLineEdit()
         edit.setObjectName(field)
-        edit.setPlaceholderText(QCoreApplication.translate("IdentityForm", _PLACEHOLDERS.get(field, "")))
+        edit.setPlaceholderText(QCoreApplication.translate(_CTX, _PLACEHOLDERS.get(field, "")))
         edit.textChanged.connect(self._changed)
         edit.editingFinished.connect(lambda f=field: self.field_done.emit(f))
         if field in ("last_name", "first_name"):

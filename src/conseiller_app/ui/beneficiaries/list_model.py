@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -30,14 +31,15 @@ from conseiller_app.ui.beneficiaries.formatting import fr_date
 PLACEHOLDER = "…"
 
 # (row key, header, sort key or None when the services cannot sort on it)
+_CTX = "BeneficiaryListModel"
 COLUMNS: tuple[tuple[str, str, str | None], ...] = (
-    ("last_name", "Nom", "name"),
-    ("first_name", "Prénom", None),
-    ("age", "Âge", "age"),
-    ("commune_name", "Commune", "commune"),
-    ("public_label", "Public", None),
-    ("stage_label", "Étape", "stage"),
-    ("last_contact", "Dernier contact", "last_contact"),
+    ("last_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Nom"), "name"),
+    ("first_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Prénom"), None),
+    ("age", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Âge"), "age"),
+    ("commune_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Commune"), "commune"),
+    ("public_label", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Public"), None),
+    ("stage_label", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Étape"), "stage"),
+    ("last_contact", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Dernier contact"), "last_contact"),
 )
 _MISSING: dict[str, Any] = {}  # a file deleted between the search and the page fetch
 
@@ -330,7 +332,7 @@ class BeneficiaryListModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("BeneficiaryListModel", COLUMNS[section][1])
+            return QCoreApplication.translate(_CTX, COLUMNS[section][1])
         if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][2] is None:
             return self.tr("Le tri n'est pas disponible sur cette colonne.")
         return None
@@ -352,13 +354,3 @@ class BeneficiaryListModel(QAbstractTableModel):
     def is_sortable(self, column: int) -> bool:
         return 0 <= column < len(COLUMNS) and COLUMNS[column][2] is not None
 
-
-# Header labels for pyside6-lupdate (the model translates them in headerData).
-def _lupdate_markers() -> None:  # pragma: no cover
-    QCoreApplication.translate("BeneficiaryListModel", "Nom")
-    QCoreApplication.translate("BeneficiaryListModel", "Prénom")
-    QCoreApplication.translate("BeneficiaryListModel", "Âge")
-    QCoreApplication.translate("BeneficiaryListModel", "Commune")
-    QCoreApplication.translate("BeneficiaryListModel", "Public")
-    QCoreApplication.translate("BeneficiaryListModel", "Étape")
-    QCoreApplication.translate("BeneficiaryListModel", "Dernier contact")

@@ -58,7 +58,8 @@ class PathwayTab(QWidget):
         layout.addWidget(note)
 
     def set_steps(self, stage_label: str, steps: list[dict]) -> None:
-        self.current_label.setText(self.tr("Étape actuelle : <b>%1</b>").replace("%1", stage_label) if stage_label else "")
+        current = self.tr("Étape actuelle : <b>%1</b>").replace("%1", stage_label) if stage_label else ""
+        self.current_label.setText(current)
         rows = [
             [s["stage_label"], s["status_label"], fr_date(s["proposed_on"]),
              fr_date(s["actual_start"] or s["planned_start"]), fr_date(s["actual_end"] or s["planned_end"]),
