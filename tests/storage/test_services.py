@@ -226,3 +226,21 @@ def test_any_unicode_letters_name_is_accepted_and_found(ctx, vault, name):
     assert bid in ids
     with vault.session() as s:
         assert verify_audit_chain(s)[0] is None
+
+
+def test_reference_data_can_be_replaced_while_sessions_point_to_chantiers(ctx, vault):
+    from conseiller_app.domain.reference import load_reference
+    from conseiller_app.resources import reference_dir
+    from conseiller_app.storage.demo import generate
+    from conseiller_app.storage.reference import reference_version, replace_reference
+
+    generate(vault, 30, seed=5)
+    data = load_reference(reference_dir())
+    data.version = "2027.1-siege"
+    data.chantiers[0]["name"] = "Canal Seine-Nord Europe (nom corrigé)"
+    with vault.session() as s:
+        replace_reference(s, data)
+    with vault.session() as s:
+        assert reference_version(s) == "2027.1-siege"
+        assert s.get(m.Chantier, "csne").name.endswith("(nom corrigé)")
+    assert vault.check().ok

@@ -22,7 +22,8 @@ def load_shipped(session: Session) -> ReferenceData:
 
 def replace_reference(session: Session, data: ReferenceData) -> None:
     """Replace territories, communes, chantiers, trades, schemes and offers; upsert agencies."""
-    for model in (m.Offer, m.Scheme, m.Trade, m.Chantier):
+    # Sessions point to chantiers: chantiers are upserted, never deleted.
+    for model in (m.Offer, m.Scheme, m.Trade):
         session.execute(delete(model))
     session.add_all(m.Territory(code=c, name=n) for c, n in data.territories.items()
                     if session.get(m.Territory, c) is None)
@@ -36,7 +37,11 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
         row.postal_codes, row.population = " ".join(c.postal_codes), c.population
         row.epci, row.territory = c.epci, c.territory
         session.add(row)
-    session.add_all(m.Chantier(code=c["code"], name=c["name"], description=c.get("description", "")) for c in data.chantiers)
+    for c in data.chantiers:
+        row = session.get(m.Chantier, c["code"]) or m.Chantier(code=c["code"])
+        row.name, row.description = c["name"], c.get("description", "")
+        session.add(row)
+    session.flush()
     session.add_all(m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
     session.add_all(m.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
     session.add_all(m.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
