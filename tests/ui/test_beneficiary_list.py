@@ -232,6 +232,25 @@ def test_model_passes_qtmodeltester_with_real_data(qtbot, qtmodeltester, people,
     qtmodeltester.check(model)
 
 
+def test_multidata_answers_like_data(qtbot, people, sync_worker):
+    """The view paints through multiData (one call per cell): it must agree with data()."""
+    from PySide6.QtCore import QModelRoleData, QModelRoleDataSpan
+
+    model = BeneficiaryListModel(sync_worker, page_size=4)
+    model.set_query(Query())
+    roles = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+             Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.CheckStateRole]
+    for row in (0, 5):  # loaded, then not yet loaded
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            for role in roles:
+                item = QModelRoleData(int(role))
+                model.multiData(index, QModelRoleDataSpan(item))
+                assert item.data() == model.data(index, role), (row, column, role)
+    assert model.index(0, 2).data(Qt.ItemDataRole.TextAlignmentRole) == int(
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
 def test_rows_not_loaded_show_an_ellipsis_until_their_page_arrives(qtbot, people, sync_worker):
     model = BeneficiaryListModel(sync_worker, page_size=2, max_pages=10)
     model.set_query(Query())
