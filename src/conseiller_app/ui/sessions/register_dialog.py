@@ -1,0 +1,89 @@
+"""Register beneficiaries to a session: find the person by name, register; a full session puts
+them on the waiting list (with their position). Several people can be registered in a row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from conseiller_app.domain.enums import RegistrationStatus
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.sessions import operations as ops
+from conseiller_app.ui.widgets.feedback import Banner
+from conseiller_app.ui.widgets.formatting import display_name
+from conseiller_app.ui.widgets.person_picker import PersonPicker
+
+
+class RegisterDialog(QDialog):
+    """Emits ``registered(result)``: the service's answer with the refreshed ``session``."""
+
+    registered = Signal(dict)
+
+    def __init__(self, worker, session: dict, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._session = session
+        self._busy = False
+        self.setWindowTitle(self.tr("Inscrire à la session"))
+        self.setMinimumSize(560, 460)
+        intro = QLabel(self.tr("Session « {title} » : {n} place(s) libre(s) sur {c}.").format(
+            title=session["title"], n=session["seats_left"], c=session["capacity"]))
+        intro.setWordWrap(True)
+        self.intro = intro
+        self.picker = PersonPicker(worker)
+        self.picker.chosen.connect(lambda _row: self.register_selected())
+        self.picker.selection_changed.connect(self._selection_changed)
+        self.banner = Banner()
+        self.register_button = QPushButton(self.tr("Inscrire"))
+        self.register_button.setObjectName("primary")
+        self.register_button.setEnabled(False)
+        self.register_button.clicked.connect(self.register_selected)
+        close = QPushButton(self.tr("Fermer"))
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.register_button)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.picker, 1)
+        layout.addWidget(self.banner)
+        layout.addLayout(buttons)
+        self.picker.edit.setFocus()
+
+    def _selection_changed(self) -> None:
+        self.register_button.setEnabled(self.picker.selected() is not None and not self._busy)
+
+    def register_selected(self) -> None:
+        row = self.picker.selected()
+        if row is None or self._busy:
+            return
+        self._busy = True
+        self.register_button.setEnabled(False)
+        name = display_name(row["last_name"], row["first_name"])
+        self._worker.submit(ops.register, self._session["id"], row["id"],
+                            on_done=lambda result: self._done(name, result), on_error=self._failed)
+
+    def _done(self, name: str, result: dict) -> None:
+        self._busy = False
+        self._session = result["session"]
+        if result["status"] == RegistrationStatus.WAITING.value:
+            text = self.tr("{name} est sur la liste d'attente (position {p}) : la session est complète.").format(
+                name=name, p=result["position"])
+            kind = "warning"
+        else:
+            text = self.tr("{name} est inscrit(e).").format(name=name)
+            kind = "success"
+        if result.get("pathway_note"):
+            text += " " + result["pathway_note"]
+        self.banner.show_message(text, kind)
+        self.intro.setText(self.tr("Session « {title} » : {n} place(s) libre(s) sur {c}.").format(
+            title=self._session["title"], n=self._session["seats_left"], c=self._session["capacity"]))
+        self.picker.clear()
+        self.picker.edit.setFocus()
+        self.registered.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self._selection_changed()
+        self.banner.show_message(user_message(exc), "error")

@@ -1,0 +1,265 @@
+"""Create or edit a session: kind, title, dates (public holidays and weekends flagged as soon as
+the dates are chosen), place, commune, territory, organiser, capacity, chantier, trades."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QDate, QStringListModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.domain import sessions as rules
+from conseiller_app.domain.enums import Organiser, SessionKind
+from conseiller_app.domain.errors import ValidationError, ValidationErrors
+from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.widgets.choices import fill_combo, select_data
+from conseiller_app.ui.widgets.feedback import ErrorLine, sentence
+
+
+def _qdate(d: date) -> QDate:
+    return QDate(d.year, d.month, d.day)
+
+
+def _pydate(q: QDate) -> date:
+    return date(q.year(), q.month(), q.day())
+
+
+def commune_label(c: dict) -> str:
+    postal = (c.get("postal_codes") or "").split()
+    return f"{c['name']} ({postal[0]})" if postal else c["name"]
+
+
+class SessionDialog(QDialog):
+    """``session`` is None for a new session, else the session's dict (``sessions.get``).
+    Emits ``saved(result)`` with the service's answer (``id``/``version``, ``warnings``,
+    ``promoted``) once written."""
+
+    saved = Signal(dict)
+
+    def __init__(self, worker, env: dict[str, Any], session: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self._env = env
+        self._session = session
+        self._busy = False
+        self._title_auto = session is None
+        tr = self.tr
+        self.setWindowTitle(tr("Nouvelle session") if session is None else tr("Modifier la session"))
+        self.setMinimumSize(620, 680)
+
+        self.kind = QComboBox()
+        fill_combo(self.kind, SessionKind.choices())
+        self.title_edit = QLineEdit()
+        self.title_edit.setMaxLength(160)
+        self.title_edit.textEdited.connect(self._title_edited)
+        self.start = QDateEdit()
+        self.end = QDateEdit()
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("dd/MM/yyyy")
+            edit.dateChanged.connect(self._dates_changed)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("notice")
+        self.warnings.setWordWrap(True)
+        self.warnings.hide()
+        self.place = QLineEdit()
+        self.place.setMaxLength(200)
+        self.place.setPlaceholderText(tr("Salle, adresse…"))
+        self.commune = QLineEdit()
+        self.commune.setPlaceholderText(tr("Nom de la commune ou code INSEE"))
+        self._communes: dict[str, dict] = {commune_label(c): c for c in env["communes"]}
+        completer = QCompleter(QStringListModel(sorted(self._communes), self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchStartsWith)
+        self.commune.setCompleter(completer)
+        self.commune.editingFinished.connect(self._commune_changed)
+        completer.activated.connect(lambda _t: self._commune_changed())
+        self.territory = QComboBox()
+        fill_combo(self.territory, env["territories"], tr("— d'après la commune —"))
+        self.organiser = QComboBox()
+        fill_combo(self.organiser, Organiser.choices())
+        self.organiser_name = QLineEdit()
+        self.organiser_name.setMaxLength(160)
+        self.organiser_name.setPlaceholderText(tr("Organisme de formation, agence… (facultatif)"))
+        self.capacity = QSpinBox()
+        self.capacity.setRange(1, rules.MAX_CAPACITY)
+        self.capacity.setValue(12)
+        self.chantier = QComboBox()
+        fill_combo(self.chantier, env["chantiers"], tr("Aucun en particulier"))
+        self.trades = QListWidget()
+        self.trades.setObjectName("tradeChoices")
+        self.trades.setMinimumHeight(130)
+        for t in env["trades"]:
+            item = QListWidgetItem(f"{t['name']} ({t['rome']})")
+            item.setData(Qt.ItemDataRole.UserRole, t["code"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.trades.addItem(item)
+        self.kind.currentIndexChanged.connect(self._suggest_title)
+        self.error_line = ErrorLine()
+
+        dates = QHBoxLayout()
+        dates.addWidget(self.start)
+        dates.addWidget(QLabel(tr("au")))
+        dates.addWidget(self.end)
+        dates.addStretch(1)
+        form = QFormLayout()
+        form.addRow(tr("Type de session"), self.kind)
+        form.addRow(tr("Intitulé"), self.title_edit)
+        form.addRow(tr("Dates : du"), dates)
+        form.addRow("", self.warnings)
+        form.addRow(tr("Lieu"), self.place)
+        form.addRow(tr("Commune"), self.commune)
+        form.addRow(tr("Territoire"), self.territory)
+        form.addRow(tr("Organisateur"), self.organiser)
+        form.addRow(tr("Nom de l'organisateur"), self.organiser_name)
+        form.addRow(tr("Capacité (places)"), self.capacity)
+        form.addRow(tr("Chantier"), self.chantier)
+        form.addRow(tr("Métiers visés"), self.trades)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
+            tr("Créer la session") if session is None else tr("Enregistrer"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form, 1)
+        layout.addWidget(self.error_line)
+        layout.addWidget(self.buttons)
+        self._fill(session)
+
+    # --- values -------------------------------------------------------------------------------
+
+    def _fill(self, s: dict | None) -> None:
+        today = self._env["today"]()
+        if s is None:
+            self.start.setDate(_qdate(today))
+            self.end.setDate(_qdate(today))
+            self._suggest_title()
+            self._dates_changed()
+            return
+        select_data(self.kind, s["kind"])
+        self.title_edit.setText(s["title"])
+        self.start.setDate(_qdate(s["start_date"]))
+        self.end.setDate(_qdate(s["end_date"]))
+        self.place.setText(s.get("place") or "")
+        commune = next((c for c in self._env["communes"] if c["insee"] == s.get("commune_insee")), None)
+        self.commune.setText(commune_label(commune) if commune else "")
+        select_data(self.territory, s["territory"])
+        select_data(self.organiser, s["organiser"])
+        self.organiser_name.setText(s.get("organiser_name") or "")
+        self.capacity.setValue(s["capacity"])
+        select_data(self.chantier, s.get("chantier"))
+        chosen = set(s.get("trades") or [])
+        for i in range(self.trades.count()):
+            item = self.trades.item(i)
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in chosen
+                               else Qt.CheckState.Unchecked)
+        self._dates_changed()
+
+    def chosen_trades(self) -> list[str]:
+        return [self.trades.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.trades.count())
+                if self.trades.item(i).checkState() == Qt.CheckState.Checked]
+
+    def set_trades(self, codes: list[str]) -> None:
+        for i in range(self.trades.count()):
+            item = self.trades.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) in codes:
+                item.setCheckState(Qt.CheckState.Checked)
+
+    def _commune_value(self) -> str:
+        text = self.commune.text().strip()
+        found = self._communes.get(text)
+        return found["insee"] if found else text
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.currentData(), "title": self.title_edit.text(),
+            "start_date": _pydate(self.start.date()), "end_date": _pydate(self.end.date()),
+            "place": self.place.text(), "commune": self._commune_value(), "territory": self.territory.currentData(),
+            "organiser": self.organiser.currentData(), "organiser_name": self.organiser_name.text(),
+            "capacity": self.capacity.value(), "chantier": self.chantier.currentData(),
+            "trades": self.chosen_trades(),
+        }
+
+    # --- live help ------------------------------------------------------------------------------
+
+    def _title_edited(self, _text: str) -> None:
+        self._title_auto = not self.title_edit.text().strip()
+
+    def _suggest_title(self) -> None:
+        if not self._title_auto:
+            return
+        kind = SessionKind(self.kind.currentData()).label
+        commune = self._communes.get(self.commune.text().strip())
+        self.title_edit.setText(f"{kind} — {commune['name']}" if commune else kind)
+
+    def _commune_changed(self) -> None:
+        found = self._communes.get(self.commune.text().strip())
+        if found:
+            select_data(self.territory, found["territory"])
+        self._suggest_title()
+
+    def _dates_changed(self) -> None:
+        start, end = _pydate(self.start.date()), _pydate(self.end.date())
+        if self.sender() is self.start and end < start:
+            self.end.setDate(self.start.date())
+            return
+        warnings = rules.schedule_warnings(start, end) if start <= end else []
+        self.warnings.setText("\n".join("⚠ " + w["message"] for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    def warning_messages(self) -> list[str]:
+        return [line[2:] for line in self.warnings.text().splitlines() if line]
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.error_line.show_error("")
+        self.buttons.setEnabled(False)
+        data = self.values()
+        if self._session is None:
+            self._worker.submit(session_service.create, data, on_done=self._done, on_error=self._failed)
+        else:
+            if data["territory"] is None:
+                del data["territory"]  # keep the current one (or the commune's)
+            self._worker.submit(session_service.update, self._session["id"], data,
+                                expected_version=self._session["version"], on_done=self._done, on_error=self._failed)
+
+    def _done(self, result: dict) -> None:
+        self._busy = False
+        self.buttons.setEnabled(True)
+        if self._session is not None:
+            result = dict(result, id=self._session["id"])
+        self.saved.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.buttons.setEnabled(True)
+        if isinstance(exc, ValidationErrors):
+            self.error_line.show_error("\n".join(f"{e.label} : {e.message}" for e in exc.errors))
+        elif isinstance(exc, ValidationError):
+            self.error_line.show_error(exc.message, exc.label)
+        else:
+            self.error_line.show_error(sentence(user_message(exc)))

@@ -1,0 +1,345 @@
+"""One session: its details, the registered participants and the waiting list (with positions),
+and what can be done: edit, register, withdraw (the first on the waiting list then takes the
+seat, shown at once), attendance mode, attendance sheets, recording the results."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.domain.enums import RegistrationStatus
+from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.sessions import operations as ops
+from conseiller_app.ui.widgets.feedback import Banner
+from conseiller_app.ui.widgets.formatting import display_name, fr_date, fr_period, plural
+from conseiller_app.ui.widgets.lazy_table import Column
+from conseiller_app.ui.widgets.rows_model import RowsTableModel
+from conseiller_app.ui.widgets.tables import list_view, set_widths
+
+REG = RegistrationStatus
+PROMOTED_BG = QColor("#e6f4ea")
+
+
+def _remarks(p: dict) -> str:
+    notes = []
+    if p.get("walk_in"):
+        notes.append("venu(e) sans inscription")
+    if p.get("to_complete"):
+        notes.append("dossier à compléter")
+    return ", ".join(notes)
+
+
+class SessionView(QWidget):
+    """Signals ask the page for what needs more than this view: editing (a dialog with the
+    reference lists), registering, attendance mode, printing, opening a file, going back."""
+
+    back_requested = Signal()
+    edit_requested = Signal(dict)
+    register_requested = Signal(dict)
+    attendance_requested = Signal(dict)
+    sheet_requested = Signal(str, bool)  # session id, blank
+    open_beneficiary = Signal(str)
+    changed = Signal()  # registrations changed: the list's counts are stale
+
+    def __init__(self, worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.session: dict | None = None
+        self._promoted: set[str] = set()
+        self._generation = 0
+        tr = self.tr
+
+        self.back_button = QPushButton(tr("← Toutes les sessions"))
+        self.back_button.clicked.connect(self.back_requested)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)
+        self.summary = QLabel()
+        self.summary.setObjectName("pageSubtitle")
+        self.summary.setWordWrap(True)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("notice")
+        self.warnings.setWordWrap(True)
+        self.warnings.hide()
+        self.banner = Banner()
+
+        self.edit_button = QPushButton(tr("Modifier…"))
+        self.edit_button.clicked.connect(lambda: self.session and self.edit_requested.emit(self.session))
+        self.attendance_button = QPushButton(tr("Pointer les présences"))
+        self.attendance_button.setObjectName("primary")
+        self.attendance_button.clicked.connect(lambda: self.session and self.attendance_requested.emit(self.session))
+        self.sheet_button = QToolButton()
+        self.sheet_button.setText(tr("Feuille d'émargement"))
+        self.sheet_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.sheet_button)
+        self.sheet_filled_action = menu.addAction(tr("Avec les noms des inscrits…"))
+        self.sheet_blank_action = menu.addAction(tr("Vierge (à remplir à la main)…"))
+        self.sheet_filled_action.triggered.connect(lambda: self._sheet(False))
+        self.sheet_blank_action.triggered.connect(lambda: self._sheet(True))
+        self.sheet_button.setMenu(menu)
+        self.results_button = QPushButton(tr("Reporter les présences dans les parcours"))
+        self.results_button.setToolTip(tr("Après la session : présent → étape réalisée, absent → non réalisée, "
+                                          "excusé → à reprogrammer."))
+        self.results_button.clicked.connect(self.record_results)
+        actions = QHBoxLayout()
+        for w in (self.attendance_button, self.sheet_button, self.edit_button, self.results_button):
+            actions.addWidget(w)
+        actions.addStretch(1)
+
+        self.participants = RowsTableModel([
+            Column(tr("Nom"), lambda p: (p["last_name"] or "").upper()),
+            Column(tr("Prénom"), lambda p: p["first_name"]),
+            Column(tr("Présence"), lambda p: p["attendance_label"] or "—"),
+            Column(tr("Inscrit(e) le"), lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
+            Column(tr("Remarques"), _remarks),
+        ], id_key="beneficiary_id", row_background=self._background, parent=self)
+        self.waiting = RowsTableModel([
+            Column(tr("Position"), lambda p: str(p["position"]), align_right=True),
+            Column(tr("Nom"), lambda p: (p["last_name"] or "").upper()),
+            Column(tr("Prénom"), lambda p: p["first_name"]),
+            Column(tr("En attente depuis le"),
+                   lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
+        ], id_key="beneficiary_id", parent=self)
+        self.participants_view = list_view()
+        self.participants_view.setObjectName("participantsView")
+        self.participants_view.setModel(self.participants)
+        set_widths(self.participants_view, [170, 150, 110, 110])
+        self.waiting_view = list_view()
+        self.waiting_view.setObjectName("waitingView")
+        self.waiting_view.setModel(self.waiting)
+        set_widths(self.waiting_view, [70, 170, 150])
+        for view in (self.participants_view, self.waiting_view):
+            view.activated.connect(self._open_row)
+            view.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.participants_title = QLabel()
+        self.participants_title.setObjectName("sectionTitle")
+        self.waiting_title = QLabel()
+        self.waiting_title.setObjectName("sectionTitle")
+
+        self.register_button = QPushButton(tr("Inscrire une personne…"))
+        self.register_button.clicked.connect(lambda: self.session and self.register_requested.emit(self.session))
+        self.withdraw_button = QPushButton(tr("Désinscrire"))
+        self.withdraw_button.clicked.connect(self.withdraw_selected)
+        self.open_button = QPushButton(tr("Ouvrir la fiche"))
+        self.open_button.clicked.connect(self._open_selected)
+        row_buttons = QHBoxLayout()
+        row_buttons.addWidget(self.register_button)
+        row_buttons.addWidget(self.withdraw_button)
+        row_buttons.addWidget(self.open_button)
+        row_buttons.addStretch(1)
+
+        card = QFrame()
+        card.setObjectName("card")
+        card_layout = QVBoxLayout(card)
+        card_layout.addWidget(self.details)
+        card_layout.addWidget(self.warnings)
+
+        lists = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.participants_title)
+        left.addWidget(self.participants_view, 1)
+        right = QVBoxLayout()
+        right.addWidget(self.waiting_title)
+        right.addWidget(self.waiting_view, 1)
+        lists.addLayout(left, 3)
+        lists.addLayout(right, 2)
+
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.title)
+        layout.addWidget(self.summary)
+        layout.addWidget(card)
+        layout.addLayout(actions)
+        layout.addWidget(self.banner)
+        layout.addLayout(lists, 1)
+        layout.addLayout(row_buttons)
+        self._selection_changed()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def load(self, session_id: str) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._worker.submit(session_service.get, session_id, on_done=lambda s: self._loaded(generation, s),
+                            on_error=self._failed)
+
+    def reload(self) -> None:
+        if self.session is not None:
+            self.load(self.session["id"])
+
+    def _loaded(self, generation: int, session: dict) -> None:
+        if generation == self._generation:
+            self.show_session(session)
+
+    def show_session(self, s: dict) -> None:
+        if self.session is None or self.session["id"] != s["id"]:
+            self._promoted = set()
+            self.banner.clear()
+        self.session = s
+        self.title.setText(s["title"])
+        self.summary.setText(f"{s['kind_label']} · {fr_period(s['start_date'], s['end_date'])} · "
+                             f"{s['territory_name']}")
+        place = ", ".join(x for x in (s.get("place"), s.get("commune_name")) if x) or "—"
+        organiser = s["organiser_label"] + (f" ({s['organiser_name']})" if s.get("organiser_name") else "")
+        lines = [
+            (self.tr("Lieu"), place),
+            (self.tr("Organisateur"), organiser),
+            (self.tr("Places"), self.tr("{r} inscrit(s) sur {c}, {left}").format(
+                r=s["registered"], c=s["capacity"],
+                left=plural(s["seats_left"], self.tr("place libre"), self.tr("places libres")))),
+            (self.tr("Chantier"), s.get("chantier_name") or self.tr("aucun en particulier")),
+            (self.tr("Métiers visés"), ", ".join(s.get("trade_names") or []) or "—"),
+        ]
+        from html import escape
+
+        self.details.setText("<table cellspacing='3'>" + "".join(
+            f"<tr><td style='color:#5b6876; padding-right:12px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+            for k, v in lines) + "</table>")
+        self.warnings.setText("\n".join("⚠ " + w for w in s.get("warnings") or []))
+        self.warnings.setVisible(bool(s.get("warnings")))
+        people = s.get("participants") or []
+        registered = [p for p in people if p["status"] == REG.REGISTERED.value]
+        waiting = [p for p in people if p["status"] == REG.WAITING.value]
+        self.participants.set_rows(registered)
+        self.waiting.set_rows(waiting)
+        self.participants_title.setText(self.tr("Inscrits ({n}/{c})").format(n=len(registered), c=s["capacity"]))
+        self.waiting_title.setText(self.tr("Liste d'attente ({n})").format(n=len(waiting)))
+        self.attendance_button.setEnabled(bool(registered))
+        self.results_button.setEnabled(any(p["attendance"] for p in registered))
+        self.sheet_filled_action.setEnabled(bool(registered))
+        self._selection_changed()
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.session = None
+        self._promoted = set()
+        for label in (self.title, self.summary, self.details, self.warnings, self.participants_title,
+                      self.waiting_title):
+            label.clear()
+        self.participants.clear()
+        self.waiting.clear()
+        self.banner.clear()
+
+    def _background(self, p: dict) -> QColor | None:
+        return PROMOTED_BG if p["beneficiary_id"] in self._promoted else None
+
+    def _failed(self, exc: BaseException) -> None:
+        self.banner.show_message(user_message(exc), "error")
+
+    # --- selection -------------------------------------------------------------------------------
+
+    def selected_person(self) -> dict | None:
+        for view, model in ((self.participants_view, self.participants), (self.waiting_view, self.waiting)):
+            rows = view.selectionModel().selectedRows()
+            if rows:  # one selection at a time across the two lists (see _selection_changed)
+                return model.row_data(rows[0].row())
+        return None
+
+    def _other(self, view: QTableView) -> QTableView:
+        return self.waiting_view if view is self.participants_view else self.participants_view
+
+    def _selection_changed(self, *_args) -> None:
+        sender = self.sender()
+        # One selection at a time across the two lists.
+        for view in (self.participants_view, self.waiting_view):
+            if sender is view.selectionModel() and view.selectionModel().selectedRows():
+                other = self._other(view).selectionModel()
+                other.blockSignals(True)
+                other.clearSelection()
+                other.blockSignals(False)
+                self._other(view).viewport().update()
+        has = self.selected_person() is not None
+        self.withdraw_button.setEnabled(has)
+        self.open_button.setEnabled(has)
+
+    def select_person(self, beneficiary_id: str) -> bool:
+        for view, model in ((self.participants_view, self.participants), (self.waiting_view, self.waiting)):
+            row = model.row_of(beneficiary_id)
+            if row >= 0:
+                view.selectionModel().select(model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                             | QItemSelectionModel.SelectionFlag.Rows)
+                return True
+        return False
+
+    def _open_row(self, index) -> None:
+        model = index.model()
+        p = model.row_data(index.row())
+        if p:
+            self.open_beneficiary.emit(p["beneficiary_id"])
+
+    def _open_selected(self) -> None:
+        p = self.selected_person()
+        if p:
+            self.open_beneficiary.emit(p["beneficiary_id"])
+
+    # --- actions ---------------------------------------------------------------------------------
+
+    def withdraw_selected(self) -> None:
+        p = self.selected_person()
+        if p is None or self.session is None:
+            return
+        name = display_name(p["last_name"], p["first_name"])
+        names = {x["beneficiary_id"]: display_name(x["last_name"], x["first_name"])
+                 for x in self.session.get("participants") or []}
+        self._worker.submit(ops.withdraw, self.session["id"], p["beneficiary_id"],
+                            on_done=lambda result: self._withdrawn(name, names, result), on_error=self._failed)
+
+    def _withdrawn(self, name: str, names: dict[str, str], result: dict) -> None:
+        promoted = result.get("promoted") or []
+        self._promoted = {x["beneficiary_id"] for x in promoted}
+        text = self.tr("{name} est désinscrit(e).").format(name=name)
+        for x in promoted:
+            text += " " + self.tr("{name} quitte la liste d'attente et prend la place libérée.").format(
+                name=names.get(x["beneficiary_id"], self.tr("La première personne en attente")))
+            if x.get("pathway_note"):
+                text += " " + x["pathway_note"]
+        if result.get("pathway_note"):
+            text += " " + result["pathway_note"]
+        self.show_session(result["session"])
+        self.banner.show_message(text, "success" if promoted else "info")
+        self.changed.emit()
+
+    def registered(self, result: dict) -> None:
+        """A registration made in the dialog: show the fresh session."""
+        self.show_session(result["session"])
+        self.changed.emit()
+
+    def _sheet(self, blank: bool) -> None:
+        if self.session is not None:
+            self.sheet_requested.emit(self.session["id"], blank)
+
+    def record_results(self) -> None:
+        if self.session is None:
+            return
+        self._worker.submit(session_service.record_results, self.session["id"],
+                            on_done=self._results_recorded, on_error=self._failed)
+
+    def _results_recorded(self, result: dict) -> None:
+        parts = [self.tr("Parcours mis à jour : {n}.").format(n=result["updated"])]
+        if result["attendance_missing"]:
+            parts.append(self.tr("{n} personne(s) non pointée(s) : leur parcours n'a pas bougé.").format(
+                n=result["attendance_missing"]))
+        for note in result.get("notes") or []:
+            parts.append(note["note"])
+        self.banner.show_message(" ".join(parts), "warning" if result.get("notes") else "success")
+        self.reload()

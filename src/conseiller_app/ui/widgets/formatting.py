@@ -1,0 +1,41 @@
+"""French display formats shared by the pages (dates, periods, counts)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+_MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre"]
+_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def fr_date(value: date | None) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def fr_long_date(day: date) -> str:
+    """« mardi 1er décembre 2026 »."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def fr_month(day: date) -> str:
+    """« décembre 2026 »."""
+    return f"{_MONTHS[day.month - 1]} {day.year}"
+
+
+def fr_period(start: date, end: date | None) -> str:
+    """« 07/12/2026 » or « du 07/12/2026 au 11/12/2026 »."""
+    if end is None or end == start:
+        return fr_date(start)
+    return f"du {fr_date(start)} au {fr_date(end)}"
+
+
+def display_name(last_name: str | None, first_name: str | None) -> str:
+    """« DUPONT Jean », the usual way files are titled in French social services."""
+    return f"{(last_name or '').strip().upper()} {(first_name or '').strip()}".strip()
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """« 1 place », « 3 places » (French: 0 takes the singular)."""
+    return f"{n} {one if n <= 1 else many}"
