@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -25,8 +26,13 @@ from conseiller_app.ui.beneficiaries.formatting import fr_number
 from conseiller_app.ui.beneficiaries.list_model import COLUMNS, BeneficiaryListModel, column_of_sort
 
 SEARCH_DELAY_MS = 200
-_COLUMN_WIDTHS = {"last_name": 170, "first_name": 130, "age": 50, "commune_name": 170, "public_label": 190,
-                  "stage_label": 220}
+_FIXED_COLUMNS = ("age", "last_contact")  # short, known widths; the others share the rest:
+_WEIGHTS = {"last_name": 1.2, "first_name": 0.9, "commune_name": 1.3, "public_label": 1.6, "stage_label": 1.9}
+
+
+def _fit_popup(combo: QComboBox) -> None:
+    """The drop-down list as wide as its longest choice, even when the box itself is narrow."""
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
 
 
 class ResultsView(QTableView):
@@ -37,6 +43,19 @@ class ResultsView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Share the width between the text columns, the longest texts getting more room."""
+        fixed = sum(self.columnWidth(i) for i, (key, _, _) in enumerate(COLUMNS) if key in _FIXED_COLUMNS)
+        available = max(self.viewport().width() - fixed, 300)
+        total = sum(_WEIGHTS.values())
+        for i, (key, _, _) in enumerate(COLUMNS):
+            if key in _WEIGHTS:
+                self.setColumnWidth(i, int(available * _WEIGHTS[key] / total))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -96,10 +115,13 @@ class BeneficiaryListPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.view.horizontalHeader()
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
+        metrics = self.view.fontMetrics()
         for i, (key, _, _) in enumerate(COLUMNS):
-            if key in _COLUMN_WIDTHS:
-                self.view.setColumnWidth(i, _COLUMN_WIDTHS[key])
+            if key in _FIXED_COLUMNS:
+                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Fixed)
+                sample = "Dernier contact" if key == "last_contact" else "Âge"
+                self.view.setColumnWidth(i, metrics.horizontalAdvance(sample) + 32)
+
         header.setSortIndicator(column_of_sort(self.model.query().sort), Qt.SortOrder.AscendingOrder)
         self.view.setSortingEnabled(True)
         header.sortIndicatorChanged.connect(self._sort_indicator_changed)
@@ -122,10 +144,9 @@ class BeneficiaryListPage(QWidget):
             caption.setBuddy(combo)
             box.addWidget(caption)
             box.addWidget(combo)
-            filters.addLayout(box)
+            filters.addLayout(box, 1)
             combo.setAccessibleName(label)
         filters.addWidget(self.reset_button, 0, Qt.AlignmentFlag.AlignBottom)
-        filters.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
@@ -151,8 +172,11 @@ class BeneficiaryListPage(QWidget):
         combo.addItem(everything, None)
         for value, label in choices:
             combo.addItem(label, value)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        combo.setMinimumContentsLength(10)
+        # Equal shares of the row; a long choice is elided in the box, never in the list.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
+        combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        _fit_popup(combo)
         return combo
 
     def _filter_combos(self) -> tuple[QComboBox, ...]:
@@ -170,6 +194,7 @@ class BeneficiaryListPage(QWidget):
             index = combo.findData(current) if current is not None else 0
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
+            _fit_popup(combo)
 
     # --- queries -------------------------------------------------------------------------------
 
