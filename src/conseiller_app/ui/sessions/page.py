@@ -254,8 +254,8 @@ class AteliersPage(QWidget):
     def start_attendance(self, session: dict) -> None:
         if self._locked:
             return
-        self.attendance.start(session)
         self.stack.setCurrentWidget(self.attendance)
+        self.attendance.start(session)
 
     def end_attendance(self) -> None:
         session = self.attendance.session
