@@ -148,7 +148,6 @@ def test_menus_and_shortcuts(shell, closed_vault, passphrase):
 @pytest.mark.parametrize("key, words", [
     ("ateliers", ["feuille d'émargement", "liste d'attente"]),
     ("orientations", ["QR code", "30 jours"]),
-    ("sync", ["Mission Insertion par l'Emploi", "clé USB"]),
 ])
 def test_pages_of_later_issues_say_what_they_will_hold(shell, closed_vault, passphrase, key, words):
     win = shell.unlocked(passphrase)

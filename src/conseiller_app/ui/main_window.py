@@ -18,10 +18,11 @@ from conseiller_app.ui.menus import build_menus, shortcuts_html
 from conseiller_app.ui.pages.base import call_hook
 from conseiller_app.ui.pages.dashboard import DashboardPage
 from conseiller_app.ui.pages.settings import SettingsPage
-from conseiller_app.ui.pages.upcoming import AteliersPage, OrientationsPage, SyncPage
+from conseiller_app.ui.pages.upcoming import AteliersPage, OrientationsPage
 from conseiller_app.ui.session import State, VaultSession
 from conseiller_app.ui.session_lock import SessionLockWatcher
 from conseiller_app.ui.status_bar import ShellStatusBar
+from conseiller_app.ui.sync_page import SyncPage
 from conseiller_app.ui.unlock_screen import UnlockScreen
 from conseiller_app.ui.window_state import WindowStateStore
 from conseiller_app.ui.worker import DbWorker
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
             ("beneficiaries", tr("Bénéficiaires"), self.beneficiaries),
             ("ateliers", tr("Ateliers"), AteliersPage()),
             ("orientations", tr("Orientations"), OrientationsPage()),
-            ("sync", tr("Synchronisation"), SyncPage()),
+            ("sync", tr("Synchronisation"), SyncPage(worker)),
             ("settings", tr("Paramètres"), self.settings_page),
         ):
             self.workspace.add_page(key, title, page)

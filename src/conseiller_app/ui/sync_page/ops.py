@@ -1,0 +1,57 @@
+"""The page's operations, run on the database worker: thin wrappers over ``sync.service`` that
+add what the page needs (today's date, a real cancellation of the export). No Qt here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conseiller_app.domain.errors import AppError
+from conseiller_app.sync import service
+from conseiller_app.sync.errors import EnrollmentRefused
+
+
+class ExportCancelled(AppError):
+    def __init__(self) -> None:
+        super().__init__("Export annulé : aucun paquet n'a été écrit.")
+
+
+def load_status(ctx) -> dict[str, Any]:
+    """``service.status`` and the services' 'today' (the page counts days with it)."""
+    st = service.status(ctx)
+    st["today"] = ctx.today()
+    return st
+
+
+def read_enrollment(path: Path) -> dict[str, Any]:
+    return service.read_enrollment(Path(path))
+
+
+def enroll(ctx, path: Path, expected_fingerprint: str, replace: bool = False) -> dict[str, Any]:
+    """Pin the keys of the file, provided it still holds the fingerprint the conseiller compared."""
+    if service.read_enrollment(Path(path))["fingerprint_full"] != expected_fingerprint:
+        raise EnrollmentRefused("Le fichier d'inscription a changé depuis la comparaison de l'empreinte : rien "
+                                "n'a été enregistré. Recommencez l'inscription.")
+    return service.enroll(ctx, Path(path), replace=replace)
+
+
+def export(ctx, out_dir: Path, outcome: dict, progress: Callable[[int, int], None] | None = None,
+           token=None) -> dict[str, Any]:
+    """Export into ``out_dir``. A cancellation before the file is written rolls everything back
+    (the service writes the file last); the result is also left in ``outcome`` so the page can
+    tell, after a late cancel, whether a bundle was written after all."""
+
+    def report(done: int, total: int) -> None:
+        if token is not None and token.cancelled and done < total:
+            raise ExportCancelled()
+        if progress is not None:
+            progress(done, total)
+
+    result = service.export(ctx, Path(out_dir), progress=report)
+    outcome["result"] = result
+    return result
+
+
+def import_bundle(ctx, path: Path) -> dict[str, Any]:
+    return service.import_bundle(ctx, Path(path))
