@@ -85,16 +85,32 @@ def _statement(q: Query):
     return stmt.order_by(*order)
 
 
-def search_ids(ctx: Context, q: Query, limit: int | None = None) -> list[str]:
+def ids_statement(q: Query, limit: int | None = None):
+    """The statement :func:`search_ids` runs (public for the benchmarks' raw-SQL baseline)."""
     stmt = _statement(q)
     if limit:
         stmt = stmt.limit(limit)
+    return stmt
+
+
+def search_ids(ctx: Context, q: Query, limit: int | None = None) -> list[str]:
     with ctx.vault.session() as s:
-        return list(s.scalars(stmt))
+        return list(s.scalars(ids_statement(q, limit)))
 
 
 ROW_FIELDS = ("id", "last_name", "first_name", "age", "public", "public_label", "commune_name", "territory",
               "stage", "stage_label", "last_contact", "caf_number", "to_complete", "status")
+
+
+def rows_statement(ids: list[str]):
+    """The statement :func:`rows` runs (public for the benchmarks' raw-SQL baseline)."""
+    b = m.Beneficiary
+    return (
+        select(b.id, b.last_name, b.first_name, b.birth_date, b.public, m.Commune.name, m.Commune.territory,
+               b.current_stage, b.last_contact, b.caf_number, b.to_complete, b.status)
+        .join(m.Commune, m.Commune.insee == b.commune_insee)
+        .where(b.id.in_(ids))
+    )
 
 
 def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -102,16 +118,9 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
     today: date = ctx.today()
-    b = m.Beneficiary
-    stmt = (
-        select(b.id, b.last_name, b.first_name, b.birth_date, b.public, m.Commune.name, m.Commune.territory,
-               b.current_stage, b.last_contact, b.caf_number, b.to_complete, b.status)
-        .join(m.Commune, m.Commune.insee == b.commune_insee)
-        .where(b.id.in_(ids))
-    )
     out = {}
     with ctx.vault.session() as s:
-        for r in s.execute(stmt):
+        for r in s.execute(rows_statement(ids)):
             out[r[0]] = {
                 "id": r[0], "last_name": r[1], "first_name": r[2], "age": age_on(r[3], today),
                 "public": r[4], "public_label": Public(r[4]).label, "commune_name": r[5], "territory": r[6],

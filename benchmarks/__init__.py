@@ -1,0 +1,1 @@
+"""Performance measurements at département scale: ``python -m benchmarks`` (see README, Performances)."""
