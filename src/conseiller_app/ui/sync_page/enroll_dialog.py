@@ -16,13 +16,16 @@ class EnrollDialog(QDialog):
         super().__init__(parent)
         self.info = info
         self.setWindowTitle(self.tr("Inscrire ce poste auprès du siège"))
-        self.setMinimumSize(620, 460)  # explicit: offscreen platforms warn without size hints
+        self.setMinimumSize(660, 400)  # explicit: offscreen platforms warn without size hints
 
+        heading = QLabel(self.tr("Vérifiez l'empreinte du siège avant d'inscrire ce poste"))
+        heading.setObjectName("sectionTitle")
+        heading.setWordWrap(True)
         intro = QLabel(self.tr("Fichier d'inscription de : <b>{name}</b>").format(name=_escape(info["name"])))
         intro.setWordWrap(True)
         steps = QLabel(self.tr(
             "Appelez le siège au numéro que vous connaissez (pas un numéro trouvé dans un message) et demandez "
-            "qu'on vous lise l'empreinte de ses clés. Comparez-la groupe par groupe avec celle-ci :"))
+            "qu'on vous lise l'empreinte de ses clés. Comparez-la, groupe par groupe, avec ces huit groupes :"))
         steps.setWordWrap(True)
         self.fingerprint = big_fingerprint(info["fingerprint"])
         self.fingerprint.setAccessibleName(self.tr("Empreinte du siège : {fp}").format(fp=info["fingerprint"]))
@@ -35,6 +38,7 @@ class EnrollDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(12)
+        layout.addWidget(heading)
         layout.addWidget(intro)
         layout.addWidget(steps)
         layout.addWidget(self.fingerprint)

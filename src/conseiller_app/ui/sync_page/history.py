@@ -63,7 +63,7 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == 4:
             return QBrush(QColor(STATUS_COLORS.get(b["status"], "#1b2631")))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
     def _text(self, b: dict[str, Any], column: int) -> str:
@@ -86,10 +86,13 @@ class HistoryModel(QAbstractTableModel):
                 text += self.tr(", {n} entrées d'audit").format(n=b["audit"]) if b["audit"] > 1 \
                     else self.tr(", 1 entrée d'audit")
             return text
-        text = self.tr("{n} enregistrement").format(n=n) if n <= 1 else self.tr("{n} enregistrements").format(n=n)
+        parts = []
         if b.get("reference_version"):
-            text += self.tr(", référentiel v{v}").format(v=b["reference_version"])
-        return text
+            parts.append(self.tr("Données de référence v{v}").format(v=b["reference_version"]))
+        if n:
+            parts.append(self.tr("1 enregistrement reçu") if n == 1 else
+                         self.tr("{n} enregistrements reçus").format(n=n))
+        return ", ".join(parts) or self.tr("Accusé de réception")
 
     def status_label(self, b: dict[str, Any]) -> str:
         labels = {"exporte": self.tr("Exporté, en attente d'accusé de réception"),

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -74,6 +75,7 @@ class SyncPage(QWidget):
         # Banners: demo vault, acknowledgment overdue, outcome of the last action.
         self.demo_banner = Banner("info")
         self.overdue_banner = Banner("warning")
+        self.overdue_export = self.overdue_banner.add_button(self.tr("Exporter vers…"), self.ask_export)
         self.result_banner = Banner("success")
 
         # Enrollment (only while the central office's keys are not pinned).
@@ -93,14 +95,14 @@ class SyncPage(QWidget):
         self.enroll_card.hide()
 
         # Figures.
-        self.waiting_tile = Tile(self.tr("Changements en attente d'envoi"))
+        self.waiting_tile = Tile(self.tr("En attente d'envoi"))
         self.export_tile = Tile(self.tr("Dernier export"))
-        self.ack_tile = Tile(self.tr("Dernier accusé de réception du siège"))
-        self.import_tile = Tile(self.tr("Dernier paquet reçu du siège"))
-        tiles = QHBoxLayout()
-        tiles.setSpacing(12)
-        for tile in (self.waiting_tile, self.export_tile, self.ack_tile, self.import_tile):
-            tiles.addWidget(tile, 1)
+        self.ack_tile = Tile(self.tr("Dernier accusé de réception"))
+        self.import_tile = Tile(self.tr("Dernier paquet du siège"))
+        self.tiles = QGridLayout()
+        self.tiles.setSpacing(12)
+        self._tile_columns = 0
+        self._arrange_tiles(4)
 
         # Actions.
         actions_card, actions_box = _card(self.tr("Échanger avec le siège"))
@@ -161,9 +163,10 @@ class SyncPage(QWidget):
         self.history_view.verticalHeader().setDefaultSectionSize(28)
         header = self.history_view.horizontalHeader()
         header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 60, 140, 280)):
+        for column, width in enumerate((150, 50, 140, 300)):
             self.history_view.setColumnWidth(column, width)
         self.history_view.setMinimumHeight(200)
         self.history_empty = _hint(self.tr("Aucun paquet envoyé ni reçu pour l'instant."))
@@ -179,7 +182,7 @@ class SyncPage(QWidget):
             "le siège renvoie ses accusés de réception, le calendrier des sessions et les données de référence.")))
         for widget in (self.demo_banner, self.overdue_banner, self.result_banner, self.enroll_card):
             layout.addWidget(widget)
-        layout.addLayout(tiles)
+        layout.addLayout(self.tiles)
         for widget in (actions_card, identity_card, history_card):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -191,6 +194,23 @@ class SyncPage(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self._update_actions()
+
+    def _arrange_tiles(self, columns: int) -> None:
+        """Four figures in a row, or two rows of two in a narrow window."""
+        if columns == self._tile_columns:
+            return
+        self._tile_columns = columns
+        tiles = (self.waiting_tile, self.export_tile, self.ack_tile, self.import_tile)
+        for tile in tiles:
+            self.tiles.removeWidget(tile)
+        for i, tile in enumerate(tiles):
+            self.tiles.addWidget(tile, i // columns, i % columns)
+        for column in range(4):
+            self.tiles.setColumnStretch(column, 1 if column < columns else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._arrange_tiles(4 if event.size().width() >= 900 else 2)
+        super().resizeEvent(event)
 
     # --- page hooks ----------------------------------------------------------------------------
 
@@ -255,18 +275,27 @@ class SyncPage(QWidget):
         else:
             self.demo_banner.clear()
         if st["ack_overdue"]:
+            waiting = (self.tr("1 changement attend") if st["changes_waiting"] == 1 else
+                       self.tr("{n} changements attendent").format(n=st["changes_waiting"]))
             self.overdue_banner.show_message(
-                self.tr("Rien n'a été confirmé par le siège depuis {days} jours").format(days=st["days_without_ack"]),
-                self.tr("{n} changement(s) attendent sur ce poste, et le siège n'en a accusé réception d'aucun depuis "
-                        "plus de {limit} jours. Tant qu'ils ne sont pas reçus, ils n'existent que sur cet ordinateur. "
-                        "Exportez un paquet, faites-le parvenir au siège, puis importez sa réponse.").format(
-                    n=st["changes_waiting"], limit=st["ack_warning_days"]))
+                "\u26a0 " + self.tr("Rien n'a été confirmé par le siège depuis {days} jours").format(
+                    days=st["days_without_ack"]),
+                self.tr("{waiting} sur ce poste et le siège n'a rien confirmé depuis plus de {limit} jours : tant "
+                        "qu'il ne les a pas reçus, ils n'existent que sur cet ordinateur. Exportez un paquet, "
+                        "faites-le parvenir au siège, puis importez sa réponse.").format(
+                    waiting=waiting, limit=st["ack_warning_days"]))
         else:
             self.overdue_banner.clear()
 
         waiting = st["changes_waiting"]
-        self.waiting_tile.set(str(waiting), self.tr("tout a été reçu par le siège") if not waiting else
-                              self.tr("partiront dans le prochain paquet"), warn=st["ack_overdue"])
+        if st["demo"]:
+            detail = self.tr("resteront sur ce poste")
+        elif not waiting:
+            detail = self.tr("tout a été reçu par le siège")
+        else:
+            detail = self.tr("changement à envoyer au siège") if waiting == 1 else \
+                self.tr("changements à envoyer au siège")
+        self.waiting_tile.set(str(waiting), detail, warn=st["ack_overdue"])
         self.export_tile.set(*self._when(st["last_export_at"], today))
         self.ack_tile.set(*self._when(st["last_ack_at"], today), warn=st["ack_overdue"])
         self.import_tile.set(*self._when(st["last_import_at"], today))
@@ -307,6 +336,7 @@ class SyncPage(QWidget):
         enrolled = bool(st and st["enrolled"])
         demo = bool(st and st["demo"])
         self.export_button.setEnabled(ready and enrolled and not demo)
+        self.overdue_export.setEnabled(ready and enrolled and not demo)
         self.import_button.setEnabled(ready and enrolled)
         self.enroll_button.setEnabled(ready and not demo)
         self.replace_button.setEnabled(ready and not demo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 BANNER_STYLES = {
     "info": ("#e8f0fe", "#aecbfa", "#1d3f73"),
@@ -26,11 +26,14 @@ class Banner(QFrame):
         self.body = QLabel()
         self.body.setWordWrap(True)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.body)
+        texts = QVBoxLayout()
+        texts.setSpacing(4)
+        texts.addWidget(self.title)
+        texts.addWidget(self.body)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(14, 10, 14, 10)
+        self._layout.setSpacing(12)
+        self._layout.addLayout(texts, 1)
         self.kind = ""
         self.set_kind(kind)
         self.hide()
@@ -44,6 +47,12 @@ class Banner(QFrame):
             f"QFrame#syncBanner {{ background: {background}; border: 1px solid {border}; border-left: 5px solid "
             f"{border}; border-radius: 6px; }} QFrame#syncBanner QLabel {{ color: {text}; background: transparent; "
             "border: none; }")
+
+    def add_button(self, text: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        self._layout.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return button
 
     def show_message(self, title: str, body: str = "", kind: str | None = None) -> None:
         if kind:
@@ -96,7 +105,7 @@ class Tile(QFrame):
         self.set("", "")
 
 
-def fingerprint_label(point_size: int = 11) -> QLabel:
+def fingerprint_label(point_size: int = 10) -> QLabel:
     """A fingerprint in a fixed-width font, selectable (to read it out or paste it)."""
     label = QLabel()
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
