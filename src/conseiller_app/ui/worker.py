@@ -60,6 +60,7 @@ class _Runner(QObject):
 
     done = Signal(int, object)
     failed = Signal(int, object)
+    skipped = Signal(int)
 
     def __init__(self, owner: "DbWorker") -> None:
         super().__init__()
@@ -68,6 +69,7 @@ class _Runner(QObject):
     @Slot(object)
     def run(self, job: _Job) -> None:
         if job.token.cancelled:
+            self.skipped.emit(job.ticket)  # so its callbacks are forgotten and "busy" clears
             return
         try:
             result = self._owner._execute(job)
@@ -114,6 +116,7 @@ class DbWorker(QObject):
         self._request.connect(self._runner.run)
         self._runner.done.connect(self._on_done)
         self._runner.failed.connect(self._on_failed)
+        self._runner.skipped.connect(self._on_skipped)
 
     # --- submission --------------------------------------------------------------------------
 
@@ -152,6 +155,11 @@ class DbWorker(QObject):
         self.busy_changed.emit(bool(self._callbacks))
         if on_done is not None:
             on_done(result)
+
+    @Slot(int)
+    def _on_skipped(self, ticket: int) -> None:
+        self._callbacks.pop(ticket, None)
+        self.busy_changed.emit(bool(self._callbacks))
 
     @Slot(int, object)
     def _on_failed(self, ticket: int, exc: BaseException) -> None:
