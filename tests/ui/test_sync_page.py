@@ -20,7 +20,7 @@ from conseiller_app.sync import service as sync
 from conseiller_app.ui.sync_page import SyncPage
 from conseiller_app.ui.worker import DbWorker
 from tests.sync.helpers import add_person, register_device
-from tests.ui.shell_helpers import visible_texts
+from tests.ui.shell_helpers import shell, visible_texts  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -253,3 +253,70 @@ def test_export_on_the_real_worker_thread(qtbot, data_dir, vault, passphrase, si
         assert [p.name for p in out.iterdir()] == [page.last_export["file_name"]]
     finally:
         worker.shutdown()
+
+
+def test_enrollment_file_changed_after_the_comparison_is_refused(page, ctx, siege, tmp_path):
+    copy = tmp_path / "inscription.json"
+    copy.write_bytes(siege.enrollment.read_bytes())
+    page.enroll_from(copy)
+    dialog = page.enroll_dialog
+    other = init(f"sqlite:///{tmp_path / 'autre.db'}", tmp_path / "autres-cles", "Autre siège")
+    try:
+        copy.write_bytes((tmp_path / "autres-cles" / "inscription-siege.json").read_bytes())
+    finally:
+        other.close()
+    dialog.compared.setChecked(True)
+    dialog.confirm.click()
+    assert page.result_banner.kind == "error" and "a changé" in page.result_banner.text()
+    assert not sync.status(ctx)["enrolled"] and page.enroll_card.isVisibleTo(page)
+
+
+def test_a_bundle_imported_twice_says_so(page, ctx, siege, tmp_path):
+    enrolled(ctx, siege)
+    answer = answer_of_the_siege(ctx, siege, tmp_path / "echanges")
+    page.import_from(answer)
+    page.import_from(answer)
+    assert page.result_banner.kind == "info" and "déjà été importé" in page.result_banner.text()
+    assert page.history.rowCount() == 2
+
+
+def test_export_cancelled_before_writing_leaves_nothing(ctx, siege, tmp_path, page):
+    from conseiller_app.ui.sync_page import ops
+    from conseiller_app.ui.worker import CancelToken
+
+    enrolled(ctx, siege)
+    before = sync.status(ctx)
+    token = CancelToken()
+    token.cancel()
+    outcome: dict = {}
+    with pytest.raises(ops.ExportCancelled):
+        ops.export(ctx, tmp_path, outcome, token=token)
+    assert outcome == {} and not list(tmp_path.glob("*.age"))
+    assert sync.status(ctx) == before
+
+    page._export_cancelled(outcome, page._generation)  # what the progress dialog's Cancel leads to
+    assert "Export annulé" in page.result_banner.text() and page.export_button.isEnabled()
+
+
+def test_history_model(qtmodeltester, page, ctx, siege, tmp_path):
+    enrolled(ctx, siege)
+    sync.import_bundle(ctx, answer_of_the_siege(ctx, siege, tmp_path / "echanges"))
+    page.refresh()
+    qtmodeltester.check(page.history)
+    assert page.history.rowCount() == 2
+    assert page.history.index(0, 0).data() == "Reçu du siège"
+    assert page.history.index(1, 3).data() == "1 changement, 1 entrée d'audit"
+    assert "Fichier : paquet-" in page.history.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_hosted_by_the_main_window(shell, vault, passphrase, qtbot):
+    vault.close()
+    win = shell.unlocked(passphrase)
+    page = win.workspace.pages["sync"]
+    assert isinstance(page, SyncPage)
+    win.workspace.show_page("sync")
+    qtbot.waitUntil(lambda: page.status is not None)
+    assert page.device_id.text() and page.enroll_card.isVisibleTo(page)
+    win.lock()
+    qtbot.waitUntil(lambda: not win.session.is_open)
+    assert page.status is None and page.device_id.text() == ""
