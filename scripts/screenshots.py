@@ -122,6 +122,24 @@ def main(argv: list[str]) -> int:
         window.close()
         worker.shutdown()
 
+        # 3. Synchronisation: a demo vault never goes to the central office, so a small vault of
+        #    its own exchanges once with a central office in the temporary folder.
+        data_dir = _synchronised_vault(Path(tmp))
+        worker = DbWorker(synchronous=True)
+        window = MainWindow(data_dir, worker, watch_session_lock=False)
+        window.resize(*SIZE)
+        window.show()
+        window.unlock_screen.passphrase.setText(PASSPHRASE)
+        window.unlock_screen.submit()
+        pump(app, lambda: window.session.is_open)
+        window.workspace.show_page("sync")
+        pump(app, lambda: window.workspace.pages["sync"].status is not None)
+        save(window, "08-synchronisation")
+        window.lock()
+        pump(app, lambda: not window.session.is_open)
+        window.close()
+        worker.shutdown()
+
     for path in shots:
         print(path)
     return 0
@@ -143,6 +161,44 @@ def _first_file_with_history(worker) -> str:
 
     worker.submit(pick, on_done=result.append)
     return result[0]
+
+
+def _synchronised_vault(tmp: Path) -> Path:
+    """A vault enrolled with a central office: one bundle sent and acknowledged, one waiting."""
+    from conseiller_app.central import devices, ingest, publish
+    from conseiller_app.central.service import init
+    from conseiller_app.storage.services import Context, beneficiaries
+    from conseiller_app.storage.vault import Vault
+    from conseiller_app.sync import service as sync
+
+    data_dir = tmp / "poste"
+    vault = Vault.create(data_dir, PASSPHRASE, *OWNER)
+    central = init(f"sqlite:///{tmp / 'siege.db'}", tmp / "siege", "Mission Insertion par l'Emploi")
+    try:
+        ctx = Context(vault)
+        people = [("Martin", "Léa"), ("Bernard", "Yanis"), ("Petit", "Inès"), ("Durand", "Noah")]
+
+        def add(last: str, first: str) -> None:
+            beneficiaries.create(ctx, {"last_name": last, "first_name": first, "birth_date": "1991-05-17",
+                                       "commune": "62041", "public": "rsa"})
+
+        for last, first in people[:2]:
+            add(last, first)
+        sync.enroll(ctx, tmp / "siege" / "inscription-siege.json")
+        out = tmp / "cle-usb"
+        out.mkdir()
+        first_bundle = Path(sync.export(ctx, out)["path"])
+        ingest.ingest_file(central, first_bundle)
+        devices.approve(central, sync.identity(ctx)["device_id"])
+        [answer] = publish.publish(central, tmp / "retour")
+        sync.import_bundle(ctx, Path(answer["file"]))
+        for last, first in people[2:]:
+            add(last, first)
+        sync.export(ctx, out)
+    finally:
+        central.close()
+        vault.close()
+    return data_dir
 
 
 if __name__ == "__main__":
