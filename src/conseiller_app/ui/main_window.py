@@ -12,14 +12,16 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QWidget
 
+from conseiller_app.ui.documents.operations import prepare_printing
 from conseiller_app.ui.first_run import FirstRunAssistant
 from conseiller_app.ui.idle import IdleMonitor
 from conseiller_app.ui.menus import build_menus, shortcuts_html
 from conseiller_app.ui.pages.base import call_hook
 from conseiller_app.ui.pages.dashboard import DashboardPage
 from conseiller_app.ui.pages.settings import SettingsPage
-from conseiller_app.ui.pages.upcoming import AteliersPage, OrientationsPage
+from conseiller_app.ui.referrals import OrientationsPage
 from conseiller_app.ui.session import State, VaultSession
+from conseiller_app.ui.sessions import AteliersPage
 from conseiller_app.ui.session_lock import SessionLockWatcher
 from conseiller_app.ui.status_bar import ShellStatusBar
 from conseiller_app.ui.sync_page import SyncPage
@@ -59,13 +61,15 @@ class MainWindow(QMainWindow):
         self.dashboard = DashboardPage(worker)
         self.beneficiaries = beneficiaries_factory(worker, None)
         self.settings_page = SettingsPage(worker)
+        self.ateliers = AteliersPage(worker)
+        self.orientations = OrientationsPage(worker)
         self.workspace = Workspace()
         tr = self.tr
         for key, title, page in (
             ("dashboard", tr("Tableau de bord"), self.dashboard),
             ("beneficiaries", tr("Bénéficiaires"), self.beneficiaries),
-            ("ateliers", tr("Ateliers"), AteliersPage()),
-            ("orientations", tr("Orientations"), OrientationsPage()),
+            ("ateliers", tr("Ateliers"), self.ateliers),
+            ("orientations", tr("Orientations"), self.orientations),
             ("sync", tr("Synchronisation"), SyncPage(worker)),
             ("settings", tr("Paramètres"), self.settings_page),
         ):
@@ -114,9 +118,12 @@ class MainWindow(QMainWindow):
         self.worker.busy_changed.connect(self._busy_changed)
         self.settings_page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
         self.dashboard.open_beneficiary.connect(self.open_beneficiary)
-        status_message = getattr(self.beneficiaries, "status_message", None)
-        if status_message is not None:
-            status_message.connect(lambda text: self.status.showMessage(text, 6000))
+        for page in (self.beneficiaries, self.ateliers, self.orientations):
+            status_message = getattr(page, "status_message", None)
+            if status_message is not None:
+                status_message.connect(lambda text: self.status.showMessage(text, 6000))
+        for page in (self.ateliers, self.orientations):
+            page.open_beneficiary.connect(self.open_beneficiary)
 
         a.new_file.triggered.connect(lambda: self._on_beneficiaries("new_file"))
         a.search.triggered.connect(lambda: self._on_beneficiaries("focus_search"))
@@ -189,6 +196,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {info['name']}")
         for page in self.workspace.each_page():
             call_hook(page, "vault_opened" if first else "unlock")
+        if first:  # leftovers of a crash removed, fonts loaded before the first print
+            self.worker.submit(prepare_printing, on_error=lambda _exc: None)
         self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
         self.idle.start()
         self._show_screen()

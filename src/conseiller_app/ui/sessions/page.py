@@ -37,6 +37,7 @@ class AteliersPage(QWidget):
         self._worker = worker
         self.env: dict | None = None
         self._locked = True
+        self._needs_load = False
         self._month_generation = 0
         self.dialog: QWidget | None = None  # the open session/registration dialog, if any
         self.preview: DocumentPreview | None = None
@@ -118,7 +119,15 @@ class AteliersPage(QWidget):
         self.unlock()
 
     def unlock(self) -> None:
+        """Nothing is read before the page is shown: the first minutes after unlocking belong to
+        the pages the conseiller looks at."""
         self._locked = False
+        self._needs_load = True
+        if self.isVisible():
+            self._load()
+
+    def _load(self) -> None:
+        self._needs_load = False
         self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
 
     def lock(self) -> None:
@@ -138,7 +147,12 @@ class AteliersPage(QWidget):
         self.stack.setCurrentWidget(self.browser)
 
     def page_shown(self) -> None:
-        if not self._locked and self.env is not None and self.stack.currentWidget() is self.browser:
+        if self._locked:
+            return
+        if self._needs_load:
+            self._load()
+            return
+        if self.env is not None and self.stack.currentWidget() is self.browser:
             self.model.refresh()
 
     def _environment_loaded(self, env: dict) -> None:

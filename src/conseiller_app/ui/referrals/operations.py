@@ -1,0 +1,74 @@
+"""Operations of the Orientations page, run on the database worker (``op(ctx, ...)``). Each
+composes services and returns plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from conseiller_app.storage.services import followup, reference, referrals
+
+OPEN_ONLY = "__en_cours__"  # status filter value: every status that is not final
+
+
+@dataclass(frozen=True)
+class ReferralQuery:
+    status: str | None = None
+    agency_id: str | None = None
+    territory: str | None = None
+    scheme: str | None = None
+    no_news_only: bool = False
+
+    def filters(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"agency_id": self.agency_id, "territory": self.territory, "scheme": self.scheme,
+                               "status": None if self.status == OPEN_ONLY else self.status}
+        out = {k: v for k, v in out.items() if v is not None}
+        if self.no_news_only:
+            out["no_news_only"] = True
+        if self.status == OPEN_ONLY:
+            out["include_final"] = False
+        return out
+
+
+def environment(ctx) -> dict[str, Any]:
+    return {
+        "today": ctx.today,
+        "actor": dict(ctx.actor),
+        "territories": reference.territories(ctx),
+        "agencies": referrals.agencies(ctx),
+        "trades": reference.trades(ctx),
+    }
+
+
+def referral_ids(ctx, query: ReferralQuery) -> list[str]:
+    return referrals.referral_ids(ctx, **query.filters())
+
+
+def referral_rows(ctx, ids: list[str]) -> dict[str, dict]:
+    return referrals.rows(ctx, ids)
+
+
+def no_news_count(ctx) -> int:
+    """How many referrals await news for 30 days or more (the view's tab says it)."""
+    return len(referrals.referral_ids(ctx, no_news_only=True))
+
+
+def create(ctx, beneficiary_id: str, agency_id: str, scheme: str, trades: list[str], barriers_summary: str,
+           send: bool) -> dict[str, Any]:
+    """Raises ``ConsentRequired`` without a valid consent for this agency."""
+    return referrals.create(ctx, beneficiary_id, agency_id, scheme, trades=trades, barriers_summary=barriers_summary,
+                            send=send)
+
+
+def record_consent(ctx, beneficiary_id: str, partner_kind: str, partner_name: str, partner_id: str | None,
+                   scope: list[str], given_on: date) -> str:
+    return followup.record_consent(ctx, beneficiary_id, partner_kind=partner_kind, partner_name=partner_name,
+                                   partner_id=partner_id, scope=scope, given_on=given_on)
+
+
+def set_status(ctx, referral_id: str, status: str, on: date, refusal_reason: str | None,
+               result: str | None) -> dict[str, Any]:
+    out = referrals.set_status(ctx, referral_id, status, on=on, refusal_reason=refusal_reason, result=result)
+    out["row"] = referrals.get(ctx, referral_id)
+    return out

@@ -1,0 +1,361 @@
+"""The Orientations page: every referral with filters (status, agency, territory, scheme), the
+view « Sans nouvelles depuis 30 jours », status changes, new referrals (consent checked), and
+the referral form (fiche de liaison) with its preview. Page hooks: see ``ui/pages/base.py``."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.domain.enums import ReferralScheme, ReferralStatus
+from conseiller_app.storage.services import referrals as referral_service
+from conseiller_app.ui.documents import operations as doc_ops
+from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
+from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.referrals import operations as ops
+from conseiller_app.ui.referrals.list_model import referral_list_model
+from conseiller_app.ui.referrals.referral_dialog import ReferralDialog
+from conseiller_app.ui.referrals.status_dialog import StatusDialog
+from conseiller_app.ui.widgets.choices import fill_combo
+from conseiller_app.ui.widgets.feedback import Banner
+from conseiller_app.ui.widgets.formatting import fr_date, plural
+from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
+from conseiller_app.ui.widgets.tables import list_view, set_widths
+from conseiller_app.ui.worker import DbWorker, VaultLocked
+
+RS = ReferralStatus
+ALL, NO_NEWS = 0, 1
+
+
+class OrientationsPage(QWidget):
+    open_beneficiary = Signal(str)
+    status_message = Signal(str)
+
+    def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.env: dict | None = None
+        self._locked = True
+        self._needs_load = False
+        self._detail_generation = 0
+        self.dialog: QWidget | None = None
+        self.preview: DocumentPreview | None = None
+        self.current: dict | None = None  # the selected referral (full, from ``referrals.get``)
+        tr = self.tr
+
+        self.new_button = QPushButton(tr("Nouvelle orientation…"))
+        self.new_button.setObjectName("primary")
+        self.new_button.clicked.connect(self.new_referral)
+        self.tabs = QTabBar()
+        self.tabs.setObjectName("referralViews")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setExpanding(False)
+        self.tabs.addTab(tr("Toutes les orientations"))
+        self.tabs.addTab(tr("Sans nouvelles depuis 30 jours"))
+        self.tabs.currentChanged.connect(lambda _i: self.run_query())
+
+        self.status = QComboBox()
+        self.agency = QComboBox()
+        self.agency.setMinimumWidth(220)
+        self.territory = QComboBox()
+        self.scheme = QComboBox()
+        fill_combo(self.status, [(ops.OPEN_ONLY, tr("En cours (non closes)"))] + RS.choices(), tr("Tous les statuts"))
+        fill_combo(self.agency, [], tr("Toutes les agences"))
+        fill_combo(self.territory, [], tr("Tous les territoires"))
+        fill_combo(self.scheme, ReferralScheme.choices(), tr("Tous les dispositifs"))
+        for combo in (self.status, self.agency, self.territory, self.scheme):
+            combo.currentIndexChanged.connect(self.run_query)
+
+        self.model = referral_list_model(worker, self)
+        self.model.query_finished.connect(self._counted)
+        self.model.query_failed.connect(self._failed)
+        self.table = list_view()
+        self.table.setObjectName("referralsTable")
+        self.table.setModel(self.model)
+        set_widths(self.table, [190, 190, 230, 120, 150, 95, 150])
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
+        self.table.activated.connect(lambda _i: self.change_status())
+        self.count_label = QLabel()
+        self.count_label.setObjectName("hint")
+        self.banner = Banner()
+
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_button = QPushButton(tr("Changer le statut…"))
+        self.status_button.clicked.connect(self.change_status)
+        self.form_button = QPushButton(tr("Fiche de liaison…"))
+        self.form_button.clicked.connect(self.print_form)
+        self.open_button = QPushButton(tr("Ouvrir la fiche de la personne"))
+        self.open_button.clicked.connect(self._open_person)
+        detail_card = QFrame()
+        detail_card.setObjectName("card")
+        detail_layout = QVBoxLayout(detail_card)
+        detail_layout.addWidget(self.detail, 1)
+        for button in (self.status_button, self.form_button, self.open_button):
+            detail_layout.addWidget(button)
+        detail_card.setMinimumWidth(300)
+        detail_card.setMaximumWidth(380)
+
+        top = QHBoxLayout()
+        top.addWidget(page_header(tr("Orientations"), tr("Les orientations vers les agences d'emploi : missions, "
+                                                         "CIPI, CDPI, Tremplin RSA, SPOTT.")), 1)
+        top.addWidget(self.new_button, 0, Qt.AlignmentFlag.AlignBottom)
+        filters = QHBoxLayout()
+        for w in (self.status, self.agency, self.territory, self.scheme):
+            filters.addWidget(w)
+        filters.addStretch(1)
+        middle = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(self.table, 1)
+        left.addWidget(self.count_label)
+        middle.addLayout(left, 1)
+        middle.addWidget(detail_card)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs)
+        layout.addLayout(filters)
+        layout.addWidget(self.banner)
+        layout.addLayout(middle, 1)
+        self._show_detail(None)
+
+    # --- page hooks ----------------------------------------------------------------------------
+
+    def vault_opened(self) -> None:
+        self.unlock()
+
+    def unlock(self) -> None:
+        """Nothing is read before the page is shown: the first minutes after unlocking belong to
+        the pages the conseiller looks at."""
+        self._locked = False
+        self._needs_load = True
+        if self.isVisible():
+            self._load()
+
+    def _load(self) -> None:
+        self._needs_load = False
+        self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
+
+    def lock(self) -> None:
+        self._locked = True
+        self._detail_generation += 1
+        for widget in (self.dialog, self.preview):
+            if widget is not None:
+                widget.close()
+        self.dialog = self.preview = None
+        self.model.clear()
+        self.banner.clear()
+        self.count_label.clear()
+        self.tabs.setTabText(NO_NEWS, self.tr("Sans nouvelles depuis 30 jours"))
+        self._show_detail(None)
+
+    def page_shown(self) -> None:
+        if self._locked:
+            return
+        if self._needs_load:
+            self._load()
+            return
+        if self.env is not None:
+            self.model.refresh()
+            self._count_no_news()
+
+    def _environment_loaded(self, env: dict) -> None:
+        if self._locked:
+            return
+        self.env = env
+        fill_combo(self.agency, [(a["id"], a["name"]) for a in env["agencies"]], self.tr("Toutes les agences"))
+        fill_combo(self.territory, env["territories"], self.tr("Tous les territoires"))
+        self.run_query()
+
+    def today(self) -> date:
+        return self.env["today"]() if self.env else date.today()
+
+    # --- list ----------------------------------------------------------------------------------
+
+    def query(self) -> ops.ReferralQuery:
+        return ops.ReferralQuery(status=self.status.currentData(), agency_id=self.agency.currentData(),
+                                 territory=self.territory.currentData(), scheme=self.scheme.currentData(),
+                                 no_news_only=self.tabs.currentIndex() == NO_NEWS)
+
+    def show_no_news(self) -> None:
+        self.tabs.setCurrentIndex(NO_NEWS)
+
+    def run_query(self) -> None:
+        if self._locked or self.env is None:
+            return
+        no_news = self.tabs.currentIndex() == NO_NEWS
+        self.status.setEnabled(not no_news)  # the view is by status already (awaiting the agency)
+        self.model.set_query(self.query())
+        self._count_no_news()
+
+    def _count_no_news(self) -> None:
+        self._worker.submit(ops.no_news_count, on_done=self._no_news_counted, on_error=self._failed)
+
+    def _no_news_counted(self, n: int) -> None:
+        if not self._locked:
+            self.tabs.setTabText(NO_NEWS, self.tr("Sans nouvelles depuis 30 jours ({n})").format(n=n))
+
+    def _counted(self, n: int) -> None:
+        if self.tabs.currentIndex() == NO_NEWS:
+            text = (self.tr("{n} à relancer auprès de l'agence (envoyées, reçues, entretien planifié ou "
+                            "positionné·e, sans changement depuis 30 jours).").format(
+                n=plural(n, self.tr("orientation"), self.tr("orientations"))) if n
+                    else self.tr("Aucune orientation n'attend de nouvelles depuis 30 jours."))
+        else:
+            text = plural(n, self.tr("orientation"), self.tr("orientations")) if n else \
+                self.tr("Aucune orientation ne correspond à ces filtres.")
+        self.count_label.setText(text)
+        # Keep the referral that was selected before the query, when it is still listed.
+        kept = self.current["id"] if self.current else None
+        row = self.model.row_of(kept) if kept else -1
+        if row >= 0:
+            self.table.selectRow(row)
+        else:
+            self._selection_changed()
+
+    def selected_row(self) -> dict | None:
+        index = self.table.currentIndex()
+        return index.data(ROW_ROLE) if index.isValid() else None
+
+    def select_reference(self, reference: str) -> bool:
+        for row in range(self.model.rowCount()):
+            data = self.model.row_data(row)
+            if data and data["reference"] == reference:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def _selection_changed(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self._show_detail(None)
+            return
+        self._detail_generation += 1
+        generation = self._detail_generation
+        self._worker.submit(referral_service.get, row["id"],
+                            on_done=lambda full: generation == self._detail_generation and self._show_detail(full),
+                            on_error=self._failed)
+
+    def _show_detail(self, r: dict | None) -> None:
+        self.current = r
+        for button in (self.status_button, self.form_button, self.open_button):
+            button.setEnabled(r is not None)
+        if r is None:
+            self.detail.setText("<span style='color:#5b6876'>" + escape(self.tr(
+                "Choisissez une orientation dans la liste pour voir son détail.")) + "</span>")
+            return
+        final = RS(r["status"]).is_final
+        self.status_button.setEnabled(not final)
+        trades = {t["code"]: t["name"] for t in (self.env or {}).get("trades", [])}
+        lines = [
+            (self.tr("Personne"), r["name"]),
+            (self.tr("Agence"), r["agency"]),
+            (self.tr("Dispositif"), r["scheme_label"]),
+            (self.tr("Métiers"), ", ".join(trades.get(t, t) for t in r["trades"]) or "—"),
+            (self.tr("Statut"), self.tr("{s} depuis le {d}").format(s=r["status_label"], d=fr_date(r["status_date"]))),
+        ]
+        if r.get("refusal_reason_label"):
+            lines.append((self.tr("Motif"), r["refusal_reason_label"]))
+        if r.get("result"):
+            lines.append((self.tr("Résultat"), r["result"]))
+        lines.append((self.tr("Consentement"), r["consent_label"]))
+        if r.get("barriers_summary"):
+            lines.append((self.tr("Freins"), r["barriers_summary"]))
+        html = f"<p style='font-size:12pt; font-weight:bold; color:#1f3a5f'>{escape(r['reference'])}</p>"
+        if r["no_news"]:
+            html += "<p style='color:#8a5a00'>⚠ " + escape(self.tr("Sans nouvelles depuis {n} jours : relancez "
+                                                                  "l'agence.").format(n=r["days_since"])) + "</p>"
+        html += "<table cellspacing='3'>" + "".join(
+            f"<tr><td style='color:#5b6876; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+            for k, v in lines) + "</table>"
+        self.detail.setText(html)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, VaultLocked) or self._locked:
+            return
+        self.banner.show_message(user_message(exc), "error")
+
+    def _open_person(self) -> None:
+        if self.current is not None:
+            self.open_beneficiary.emit(self.current["beneficiary_id"])
+
+    # --- dialogs -------------------------------------------------------------------------------
+
+    def new_referral(self) -> ReferralDialog | None:
+        if self.env is None or self._locked:
+            return None
+        dialog = ReferralDialog(self._worker, self.env, self)
+        dialog.created.connect(self._created)
+        self._show_dialog(dialog)
+        return dialog
+
+    def _created(self, result: dict) -> None:
+        text = self.tr("Orientation {ref} créée ({status}).").format(
+            ref=result["reference"], status=RS(result["status"]).label.lower())
+        if result.get("pathway_note"):
+            text += " " + result["pathway_note"]
+        self.banner.show_message(text, "success")
+        self.status_message.emit(text)
+        self.tabs.setCurrentIndex(ALL)
+        self.model.refresh()
+
+    def change_status(self) -> StatusDialog | None:
+        r = self.current
+        if r is None or self._locked or RS(r["status"]).is_final:
+            return None
+        dialog = StatusDialog(self._worker, r, self.today(), self)
+        dialog.changed.connect(self._status_changed)
+        self._show_dialog(dialog)
+        return dialog
+
+    def _status_changed(self, result: dict) -> None:
+        row = result["row"]
+        text = self.tr("{ref} : {status}.").format(ref=row["reference"], status=row["status_label"])
+        if result.get("pathway_note"):
+            text += " " + result["pathway_note"]
+        self.banner.show_message(text, "success")
+        self._show_detail(row)
+        self.model.refresh()
+        self._count_no_news()
+
+    def _show_dialog(self, dialog: QWidget) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
+        dialog.open()
+
+    def _dialog_closed(self, dialog: QWidget) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+
+    # --- referral form -------------------------------------------------------------------------
+
+    def print_form(self) -> DocumentPreview | None:
+        r = self.current
+        if r is None or self._locked:
+            return None
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = show_preview(self._worker, self, self.tr("Fiche de liaison {ref}").format(ref=r["reference"]),
+                                    doc_ops.referral_form_pdf, r["reference"])
+        preview = self.preview
+        preview.finished.connect(lambda _r: self.preview is preview and setattr(self, "preview", None))
+        return preview
