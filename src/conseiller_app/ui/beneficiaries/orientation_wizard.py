@@ -1,0 +1,758 @@
+"""« Orientation guidée »: a stepped dialog over the headless ``OrientationWizard`` (domain):
+Consentement → Freins et offres → Choix d'une session → Présence et résultat → Orientation vers une
+agence → Sortie → Récapitulatif.
+
+Every choice is a pending operation (undoable with « Annuler la dernière action »); the pending
+state is saved as a draft after each change, so a crash or a lock loses nothing; « Enregistrer »
+writes everything in one transaction (``orientation.commit``), audited by the services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from conseiller_app.domain import orientation_wizard as W
+from conseiller_app.domain import pathway as P
+from conseiller_app.domain.enums import (
+    Attendance,
+    ConsentScope,
+    OutcomeCategory,
+    ReferralScheme,
+    RegistrationStatus,
+    SessionKind,
+    Stage,
+    StepReason,
+    StepStatus,
+)
+from conseiller_app.domain.errors import AppError
+from conseiller_app.storage.services import drafts, orientation, reference
+from conseiller_app.ui.beneficiaries.errors import user_message
+from conseiller_app.ui.beneficiaries.formatting import fr_date
+from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, _pydate, date_edit, error_text
+from conseiller_app.ui.beneficiaries.widgets import Banner, ErrorLine, alive, fill_table, read_only_table
+from conseiller_app.ui.worker import VaultLocked
+
+_STATUS_MARK = {W.PageStatus.DONE: "✓", W.PageStatus.TODO: "●", W.PageStatus.NOT_NEEDED: "–"}
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("OrientationWizard", text)
+
+
+# --- worker operations ---------------------------------------------------------------------------
+
+
+def open_orientation(ctx, beneficiary_id: str, draft: dict | None) -> dict[str, Any]:
+    return {
+        "wizard": orientation.open_wizard(ctx, beneficiary_id, draft),
+        "trades": reference.trades(ctx),
+        "territories": reference.territories(ctx),
+        "chantiers": reference.chantiers(ctx),
+    }
+
+
+def commit_orientation(ctx, beneficiary_id: str, operations: list) -> dict[str, Any]:
+    out = orientation.commit(ctx, beneficiary_id, operations)
+    drafts.discard(ctx, orientation.draft_key(beneficiary_id))
+    return out
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
+class OrientationDialog(QDialog):
+    committed = Signal(str)
+
+    def __init__(self, worker, beneficiary_id: str, draft: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.beneficiary_id = beneficiary_id
+        self._draft = draft
+        self.wizard: W.OrientationWizard | None = None
+        self._trades: list[dict] = []
+        self._locked = False
+        self._saving = False
+        self.setWindowTitle(self.tr("Orientation guidée"))
+        self.setMinimumSize(960, 640)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("wizardPages")
+        self.nav.setFixedWidth(230)
+        for page in W.PAGES:
+            self.nav.addItem(QListWidgetItem(page.label))
+        self.nav.currentRowChanged.connect(self._nav_clicked)
+        self.title_label = QLabel()
+        self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.hint_label = _hint("")
+        self.hint_label.setObjectName("pageHint")
+        self.hint_label.setStyleSheet("background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 4px; "
+                                      "padding: 6px;")
+        self.banner = Banner("error")
+        self.error_line = ErrorLine()
+        self.stack = QStackedWidget()
+        self.loading = QLabel(self.tr("Chargement du dossier…"))
+        self.stack.addWidget(self.loading)
+        self.pages: dict[W.Page, QWidget] = {}
+        self._refreshers: list = []
+
+        self.undo_button = QPushButton(self.tr("Annuler la dernière action"))
+        self.undo_button.setObjectName("undoButton")
+        self.undo_button.clicked.connect(self.undo)
+        self.pending_label = QLabel()
+        self.pending_label.setStyleSheet("color: #5f6368;")
+        self.back_button = QPushButton(self.tr("< Précédent"))
+        self.back_button.clicked.connect(lambda: self._go(self.wizard.back()))
+        self.next_button = QPushButton(self.tr("Suivant >"))
+        self.next_button.clicked.connect(lambda: self._go(self.wizard.next()))
+        self.save_button = QPushButton(self.tr("Enregistrer"))
+        self.save_button.setObjectName("wizardSave")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton(self.tr("Fermer"))
+        self.close_button.setToolTip(self.tr("Les actions non enregistrées restent en brouillon : vous pourrez "
+                                             "les reprendre."))
+        self.close_button.clicked.connect(self.reject)
+
+        right = QVBoxLayout()
+        right.addWidget(self.title_label)
+        right.addWidget(self.hint_label)
+        right.addWidget(self.banner)
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.error_line)
+        body = QHBoxLayout()
+        body.addWidget(self.nav)
+        body.addLayout(right, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(self.pending_label, 1)
+        for b in (self.back_button, self.next_button, self.save_button, self.close_button):
+            bottom.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(line)
+        layout.addLayout(bottom)
+        self._update_buttons()
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.open()
+        self._worker.submit(open_orientation, self.beneficiary_id, self._draft,
+                            on_done=self._opened, on_error=self._failed)
+
+    def _alive(self) -> bool:
+        return alive(self) and not self._locked
+
+    def _opened(self, result: dict) -> None:
+        if not self._alive():
+            return
+        self.wizard = result["wizard"]
+        self._trades = result["trades"]
+        self._territories = result["territories"]
+        self._chantiers = result["chantiers"]
+        self._build_pages()
+        if self._draft and self._draft.get("operations"):
+            n, kept = len(self._draft["operations"]), len(self.wizard.operations)
+            msg = self.tr("Orientation reprise : %1 action(s) en attente.").replace("%1", str(kept))
+            if kept < n:
+                msg += " " + self.tr("%1 action(s) ne s'appliquaient plus et ont été écartées.").replace(
+                    "%1", str(n - kept))
+            self.banner.show_message(msg, "info")
+        self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._saving = False
+        if not self._alive() or isinstance(exc, VaultLocked):
+            return
+        self.banner.show_message(user_message(exc, "orientation guidée"), "error")
+        self._update_buttons()
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        for page, build in ((W.Page.CONSENT, self._consent_page), (W.Page.BARRIERS, self._barriers_page),
+                            (W.Page.SESSION, self._session_page), (W.Page.ATTENDANCE, self._attendance_page),
+                            (W.Page.REFERRAL, self._referral_page), (W.Page.CLOSE, self._close_page),
+                            (W.Page.SUMMARY, self._summary_page)):
+            widget = QWidget()
+            layout = QVBoxLayout(widget)
+            layout.setContentsMargins(0, 0, 0, 0)
+            build(layout)
+            layout.addStretch(1)
+            self.pages[page] = widget
+            self.stack.addWidget(widget)
+
+    def _consent_page(self, layout: QVBoxLayout) -> None:
+        box = QGroupBox(self.tr("Recueillir le consentement de la personne"))
+        form = QFormLayout(box)
+        self.consent_agency = QComboBox()
+        self.consent_scopes: dict[str, QCheckBox] = {}
+        scopes = QHBoxLayout()
+        for value, label in ConsentScope.choices():
+            cb = QCheckBox(label)
+            cb.setChecked(value in (ConsentScope.IDENTITY.value, ConsentScope.CONTACT.value))
+            self.consent_scopes[value] = cb
+            scopes.addWidget(cb)
+        scopes.addStretch(1)
+        self.consent_date = date_edit(self.wizard.snapshot.today)
+        self.consent_button = QPushButton(self.tr("Noter le consentement"))
+        self.consent_button.setObjectName("recordConsent")
+        self.consent_button.clicked.connect(self.record_consent)
+        form.addRow(self.tr("Agence d'emploi"), self.consent_agency)
+        form.addRow(self.tr("Données partagées"), scopes)
+        form.addRow(self.tr("Date de l'accord"), self.consent_date)
+        form.addRow("", self.consent_button)
+        layout.addWidget(box)
+
+        def refresh() -> None:
+            current = self.consent_agency.currentData()
+            self.consent_agency.clear()
+            for a in self.wizard.agency_choices(territory=""):
+                mark = self.tr(" — consentement enregistré") if a["consent"] else ""
+                self.consent_agency.addItem(a["name"] + mark, a["id"])
+            if current is not None and self.consent_agency.findData(current) >= 0:
+                self.consent_agency.setCurrentIndex(self.consent_agency.findData(current))
+        self._refreshers.append(refresh)
+
+    def _barriers_page(self, layout: QVBoxLayout) -> None:
+        self.barriers_box = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.barriers_box)
+        layout.addWidget(holder)
+        self.offer_buttons: dict[tuple[str, str], QPushButton] = {}
+
+        def refresh() -> None:
+            while self.barriers_box.count():
+                item = self.barriers_box.takeAt(0)
+                if item.widget():
+                    item.widget().deleteLater()
+            self.offer_buttons = {}
+            for b in self.wizard.barrier_review():
+                box = QGroupBox(f"{b['type_label']} — {b['status_label'].lower()}")
+                row = QHBoxLayout(box)
+                if not b["offers"]:
+                    row.addWidget(QLabel(self.tr("Pas d'offre référencée pour ce frein.")))
+                for o in b["offers"]:
+                    if o["used"]:
+                        label = QLabel(self.tr("✓ « %1 » mobilisée").replace("%1", o["name"]))
+                        label.setStyleSheet("color: #188038;")
+                        row.addWidget(label)
+                        continue
+                    button = QPushButton(self.tr("Proposer « %1 »").replace("%1", o["name"]))
+                    button.clicked.connect(lambda _=False, bid=b["barrier_id"], code=o["code"]:
+                                           self._do(lambda: self.wizard.use_offer(bid, code)))
+                    self.offer_buttons[(b["barrier_id"], o["code"])] = button
+                    row.addWidget(button)
+                row.addStretch(1)
+                self.barriers_box.addWidget(box)
+        self._refreshers.append(refresh)
+
+    def _session_page(self, layout: QVBoxLayout) -> None:
+        snap = self.wizard.snapshot
+        flt = QGroupBox(self.tr("Filtrer les sessions"))
+        grid = QFormLayout(flt)
+        self.f_kind = QComboBox()
+        self.f_kind.addItem(self.tr("Tous les types"), None)
+        for value, label in SessionKind.choices():
+            self.f_kind.addItem(label, value)
+        self.f_territory = QComboBox()
+        self.f_territory.addItem(self.tr("Près de chez la personne (son territoire et les voisins)"), None)
+        for code, name in self._territories:
+            self.f_territory.addItem(name, code)
+        self.f_from = date_edit(snap.today)
+        self.f_seats = QCheckBox(self.tr("Avec des places libres"))
+        self.f_seats.setChecked(True)
+        self.f_chantier = QComboBox()
+        self.f_chantier.addItem(self.tr("Tous les chantiers"), None)
+        for code, name in self._chantiers:
+            self.f_chantier.addItem(name, code)
+        self.f_trade = QComboBox()
+        self.f_trade.addItem(self.tr("Tous les métiers"), None)
+        for t in self._trades:
+            self.f_trade.addItem(t["name"], t["code"])
+        default = self.wizard.default_filter()
+        if default.kind is not None:
+            self.f_kind.setCurrentIndex(self.f_kind.findData(default.kind.value))
+        row1 = QHBoxLayout()
+        row1.addWidget(self.f_kind)
+        row1.addWidget(self.f_territory, 1)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel(self.tr("À partir du")))
+        row2.addWidget(self.f_from)
+        row2.addWidget(self.f_seats)
+        row2.addStretch(1)
+        row3 = QHBoxLayout()
+        row3.addWidget(self.f_chantier)
+        row3.addWidget(self.f_trade, 1)
+        grid.addRow(self.tr("Type, territoire"), row1)
+        grid.addRow(self.tr("Dates, places"), row2)
+        grid.addRow(self.tr("Chantier, métier"), row3)
+        for w in (self.f_kind, self.f_territory, self.f_chantier, self.f_trade):
+            w.currentIndexChanged.connect(self._refresh_sessions)
+        self.f_from.dateChanged.connect(self._refresh_sessions)
+        self.f_seats.toggled.connect(self._refresh_sessions)
+        self.session_table = read_only_table([self.tr("Session"), self.tr("Dates"), self.tr("Lieu"),
+                                              self.tr("Places libres"), self.tr("Chantier, métiers"),
+                                              self.tr("À noter")])
+        self.session_table.setObjectName("sessionChoices")
+        self.session_table.setMinimumHeight(160)
+        self.session_table.itemSelectionChanged.connect(self._update_register_button)
+        self.sessions_empty = QLabel(self.tr("Aucune session ne correspond : élargissez les filtres."))
+        self.sessions_empty.setStyleSheet("color: #5f6368;")
+        self.register_button = QPushButton(self.tr("Inscrire à la session choisie"))
+        self.register_button.setObjectName("registerButton")
+        self.register_button.clicked.connect(self.register_selected)
+        layout.addWidget(flt)
+        layout.addWidget(self.session_table, 1)
+        layout.addWidget(self.sessions_empty)
+        bar = QHBoxLayout()
+        bar.addStretch(1)
+        bar.addWidget(self.register_button)
+        layout.addLayout(bar)
+        self._session_rows: list[dict] = []
+        self._refreshers.append(self._refresh_sessions)
+
+    def session_filter(self) -> W.SessionFilter:
+        kind = self.f_kind.currentData()
+        return W.SessionFilter(kind=SessionKind(kind) if kind else None, territory=self.f_territory.currentData(),
+                               date_from=_pydate(self.f_from.date()), with_seats=self.f_seats.isChecked(),
+                               chantier=self.f_chantier.currentData(), trade=self.f_trade.currentData())
+
+    def _refresh_sessions(self) -> None:
+        if self.wizard is None:
+            return
+        rows = self.wizard.session_choices(self.session_filter())
+        self._session_rows = rows
+        names = {t["code"]: t["name"] for t in self._trades}
+        table_rows = []
+        for r in rows:
+            dates = fr_date(r["start_date"]) + ("" if r["end_date"] == r["start_date"]
+                                                 else " → " + fr_date(r["end_date"]))
+            place = ", ".join(x for x in (r["place"], r["territory_name"]) if x)
+            target = ", ".join(x for x in [r["chantier"] or ""] + [names.get(t, t) for t in r["trades"]] if x)
+            notes = [r["proximity_label"]] + r["holidays"]
+            if r["registered"]:
+                notes.insert(0, self.tr("déjà inscrite"))
+            table_rows.append([f"{r['title']} ({r['kind_label']})", dates, place, str(r["seats_left"]), target,
+                               " ; ".join(notes)])
+        fill_table(self.session_table, table_rows, [r["id"] for r in rows])
+        self.sessions_empty.setVisible(not rows)
+        self._update_register_button()
+
+    def _selected_session(self) -> str | None:
+        items = self.session_table.selectedItems()
+        if not items:
+            return None
+        return self._session_rows[items[0].row()]["id"]
+
+    def select_session(self, session_id: str) -> None:
+        for i, r in enumerate(self._session_rows):
+            if r["id"] == session_id:
+                self.session_table.selectRow(i)
+
+    def _update_register_button(self) -> None:
+        self.register_button.setEnabled(self._selected_session() is not None)
+
+    def _attendance_page(self, layout: QVBoxLayout) -> None:
+        self.attendance_box = QVBoxLayout()
+        holder = QWidget()
+        holder.setLayout(self.attendance_box)
+        layout.addWidget(holder)
+        self.attendance_buttons: dict[tuple[str, str], QPushButton] = {}
+        result = QGroupBox(self.tr("Résultat de l'étape en cours"))
+        v = QVBoxLayout(result)
+        self.step_label = QLabel()
+        self.step_actions = ActionBar()
+        self.step_actions.requested.connect(lambda a: self._do(lambda: self.wizard.pathway_action(a)))
+        v.addWidget(self.step_label)
+        v.addWidget(self.step_actions)
+        layout.addWidget(result)
+
+        def refresh() -> None:
+            while self.attendance_box.count():
+                item = self.attendance_box.takeAt(0)
+                if item.widget():
+                    item.widget().deleteLater()
+            self.attendance_buttons = {}
+            today = self.wizard.snapshot.today
+            for r in self.wizard.state.registrations:
+                if r.status is not RegistrationStatus.REGISTERED or r.start_date > today:
+                    continue
+                box = QGroupBox(f"{r.session_title} — {fr_date(r.start_date)}")
+                row = QHBoxLayout(box)
+                if r.attendance:
+                    row.addWidget(QLabel(self.tr("Présence notée : %1").replace("%1", Attendance(r.attendance).label)))
+                else:
+                    for value, label in Attendance.choices():
+                        b = QPushButton(label)
+                        b.clicked.connect(lambda _=False, sid=r.session_id, v=value:
+                                          self._do(lambda: self.wizard.record_attendance(sid, v)))
+                        self.attendance_buttons[(r.session_id, value)] = b
+                        row.addWidget(b)
+                row.addStretch(1)
+                self.attendance_box.addWidget(box)
+            o = self.wizard.state.pathway.open_step
+            self.step_label.setText(self.tr("Étape en cours : <b>%1</b> (%2)").replace("%1", o.stage.label)
+                                    .replace("%2", o.status.label.lower()) if o else
+                                    self.tr("Aucune étape en cours."))
+            self.step_actions.set_pathway(self.wizard.state.pathway, lambda: today)
+        self._refreshers.append(refresh)
+
+    def _referral_page(self, layout: QVBoxLayout) -> None:
+        box = QGroupBox(self.tr("Orientation vers une agence d'emploi"))
+        form = QFormLayout(box)
+        self.ref_agency = QComboBox()
+        self.ref_scheme = QComboBox()
+        for value, label in ReferralScheme.choices():
+            self.ref_scheme.addItem(label, value)
+        self.ref_trades = QListWidget()
+        self.ref_trades.setMaximumHeight(110)
+        for t in self._trades:
+            item = QListWidgetItem(t["name"])
+            item.setData(Qt.ItemDataRole.UserRole, t["code"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.ref_trades.addItem(item)
+        self.ref_summary = QLineEdit()
+        self.ref_summary.setMaxLength(1000)
+        self.skip_row = QWidget()
+        skip = QHBoxLayout(self.skip_row)
+        skip.setContentsMargins(0, 0, 0, 0)
+        self.skip_label = _hint("")
+        self.skip_reason = QComboBox()
+        self.skip_reason.addItem(self.tr("— motif du passage —"), "")
+        for r in P.REASONS[StepStatus.SKIPPED]:
+            self.skip_reason.addItem(r.label, r.value)
+        skip.addWidget(self.skip_label, 1)
+        skip.addWidget(self.skip_reason)
+        self.refer_button = QPushButton(self.tr("Orienter vers cette agence"))
+        self.refer_button.setObjectName("referButton")
+        self.refer_button.clicked.connect(self.refer)
+        self.consent_link = QPushButton(self.tr("Noter le consentement…"))
+        self.consent_link.clicked.connect(lambda: self._go(self.wizard.go(W.Page.CONSENT)))
+        self.consent_link.hide()
+        form.addRow(self.tr("Agence"), self.ref_agency)
+        form.addRow(self.tr("Dispositif"), self.ref_scheme)
+        form.addRow(self.tr("Métiers visés"), self.ref_trades)
+        form.addRow(self.tr("Synthèse des freins"), self.ref_summary)
+        form.addRow(self.tr("Parcours"), self.skip_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.refer_button)
+        buttons.addWidget(self.consent_link)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        layout.addWidget(box)
+
+        def refresh() -> None:
+            current = self.ref_agency.currentData()
+            self.ref_agency.clear()
+            for a in self.wizard.agency_choices(territory=""):
+                mark = self.tr(" — consentement enregistré") if a["consent"] else self.tr(" — sans consentement")
+                self.ref_agency.addItem(a["name"] + mark, a["id"])
+            if current is not None and self.ref_agency.findData(current) >= 0:
+                self.ref_agency.setCurrentIndex(self.ref_agency.findData(current))
+            if not self.ref_summary.text():
+                self.ref_summary.setText(", ".join(f"{b['type_label']} ({b['status_label'].lower()})"
+                                                   for b in self.wizard.barrier_review()))
+            gaps = self._agency_gaps()
+            self.skip_row.setVisible(bool(gaps))
+            if gaps:
+                self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
+                    "%1", ", ".join(f"« {g.label} »" for g in gaps)))
+        self._refreshers.append(refresh)
+
+    def _agency_gaps(self) -> list[Stage]:
+        p = self.wizard.state.pathway
+        if p.open_step is not None or p.is_closed:
+            return []
+        return p.gaps_to(Stage.AGENCY)
+
+    def _close_page(self, layout: QVBoxLayout) -> None:
+        box = QGroupBox(self.tr("Clôturer le parcours (sortie)"))
+        form = QFormLayout(box)
+        self.outcome = QComboBox()
+        self.outcome.addItem(self.tr("— choisir la catégorie de sortie —"), "")
+        for value, label in OutcomeCategory.choices():
+            self.outcome.addItem(label, value)
+        self.outcome_detail = QLineEdit()
+        self.outcome_detail.setMaxLength(120)
+        self.outcome_detail.setPlaceholderText(self.tr("Ex. CDII chez …, formation qualifiante…"))
+        self.outcome_date = date_edit(self.wizard.snapshot.today)
+        self.end_label = QLabel()
+        self.end_status = QComboBox()
+        self.end_reason = QComboBox()
+        self.end_reason_label = QLabel(self.tr("Motif"))
+        self.end_status.currentIndexChanged.connect(self._end_status_changed)
+        self.close_button_page = QPushButton(self.tr("Clôturer le parcours"))
+        self.close_button_page.setObjectName("closePathway")
+        self.close_button_page.clicked.connect(self.close_pathway)
+        form.addRow(self.tr("Catégorie de sortie"), self.outcome)
+        form.addRow(self.tr("Précision"), self.outcome_detail)
+        form.addRow(self.tr("Date de sortie"), self.outcome_date)
+        form.addRow(self.end_label, self.end_status)
+        form.addRow(self.end_reason_label, self.end_reason)
+        form.addRow("", self.close_button_page)
+        note = QLabel(self.tr("La catégorie de sortie est obligatoire. Taux d'insertion = sorties dynamiques "
+                              "÷ (toutes les sorties − sorties neutres)."))
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #5f6368;")
+        layout.addWidget(box)
+        layout.addWidget(note)
+
+        def refresh() -> None:
+            p = self.wizard.state.pathway
+            o = p.open_step if not p.is_closed else None
+            current = self.end_status.currentData()
+            self.end_status.blockSignals(True)
+            self.end_status.clear()
+            if o is not None:
+                self.end_label.setText(self.tr("Fin de « %1 »").replace("%1", o.stage.label))
+                self.end_status.addItem(self.tr("— comment se termine-t-elle ? —"), "")
+                for st in (StepStatus.DONE, StepStatus.ABANDONED, StepStatus.NOT_DONE):
+                    if (st is StepStatus.DONE and o.status is StepStatus.SUSPENDED) or \
+                            (st is StepStatus.ABANDONED and not o.started) or (st is StepStatus.NOT_DONE and o.started):
+                        continue
+                    self.end_status.addItem(st.label, st.value)
+                if current and self.end_status.findData(current) >= 0:
+                    self.end_status.setCurrentIndex(self.end_status.findData(current))
+            self.end_status.blockSignals(False)
+            self.end_label.setVisible(o is not None)
+            self.end_status.setVisible(o is not None)
+            self._end_status_changed()
+            self.close_button_page.setEnabled(not p.is_closed)
+        self._refreshers.append(refresh)
+
+    def _end_status_changed(self) -> None:
+        value = self.end_status.currentData() if self.end_status.isVisibleTo(self) or self.end_status.count() else ""
+        needs = bool(value) and value != StepStatus.DONE.value
+        if needs:
+            current = self.end_reason.currentData()
+            self.end_reason.clear()
+            self.end_reason.addItem(self.tr("— choisir un motif —"), "")
+            for r in P.REASONS[StepStatus(value)]:
+                self.end_reason.addItem(r.label, r.value)
+            if current and self.end_reason.findData(current) >= 0:
+                self.end_reason.setCurrentIndex(self.end_reason.findData(current))
+        self.end_reason.setVisible(needs)
+        self.end_reason_label.setVisible(needs)
+
+    def _summary_page(self, layout: QVBoxLayout) -> None:
+        self.summary_list = QListWidget()
+        self.summary_list.setObjectName("pendingList")
+        self.notes_label = _hint("")
+        self.notes_label.setStyleSheet("color: #b06000;")
+        layout.addWidget(QLabel(self.tr("« Enregistrer » écrira, en une seule fois :")))
+        layout.addWidget(self.summary_list, 1)
+        layout.addWidget(self.notes_label)
+
+        def refresh() -> None:
+            self.summary_list.clear()
+            for i, text in enumerate(self.wizard.pending(), 1):
+                self.summary_list.addItem(f"{i}. {text}")
+            if not self.wizard.dirty:
+                self.summary_list.addItem(self.tr("(aucune action en attente)"))
+            notes = list(self.wizard.state.notes)
+            self.notes_label.setText("\n".join(notes))
+            self.notes_label.setVisible(bool(notes))
+        self._refreshers.append(refresh)
+
+    # --- refresh and navigation ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        if self.wizard is None:
+            return
+        for fn in self._refreshers:
+            fn()
+        self.nav.blockSignals(True)
+        for i, page in enumerate(W.PAGES):
+            status = self.wizard.page_status(page)
+            item = self.nav.item(i)
+            item.setText(f"{_STATUS_MARK[status]}  {page.label}")
+            item.setToolTip({W.PageStatus.DONE: self.tr("Fait"), W.PageStatus.TODO: self.tr("À faire"),
+                             W.PageStatus.NOT_NEEDED: self.tr("Sans objet pour l'instant")}[status])
+        self.nav.setCurrentRow(W.PAGES.index(self.wizard.page))
+        self.nav.blockSignals(False)
+        page = self.wizard.page
+        self.stack.setCurrentWidget(self.pages[page])
+        self.title_label.setText(f"{W.PAGES.index(page) + 1}. {page.label}")
+        self.hint_label.setText(self.wizard.page_hint(page))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        w = self.wizard
+        ready = w is not None and not self._saving
+        self.undo_button.setEnabled(ready and w.dirty)
+        self.undo_button.setToolTip(w.pending()[-1] if ready and w.dirty else "")
+        self.save_button.setEnabled(ready and w.dirty)
+        self.back_button.setEnabled(ready and w.page is not W.PAGES[0])
+        self.next_button.setEnabled(ready and w.page is not W.PAGES[-1])
+        n = len(w.operations) if w else 0
+        self.pending_label.setText(self.tr("%1 action(s) en attente d'enregistrement").replace("%1", str(n))
+                                   if n else self.tr("Aucune action en attente"))
+
+    def _nav_clicked(self, row: int) -> None:
+        if self.wizard is not None and row >= 0:
+            self._go(self.wizard.go(W.PAGES[row]))
+
+    def _go(self, page: W.Page) -> None:
+        self.error_line.show_error("")
+        self.refresh()
+
+    # --- choices (each a pending operation) ------------------------------------------------------
+
+    def _do(self, fn) -> bool:
+        """Run a wizard choice; show its French refusal, or refresh and keep the draft."""
+        if self.wizard is None or self._saving:
+            return False
+        self.error_line.show_error("")
+        self.banner.clear()
+        try:
+            fn()
+        except AppError as exc:
+            self.error_line.show_error(error_text(exc))
+            if self.wizard.page is W.Page.REFERRAL:
+                self.consent_link.setVisible(exc.__class__.__name__ == "ConsentRequired")
+            return False
+        self.consent_link.hide()
+        self.refresh()
+        self.save_draft()
+        return True
+
+    def record_consent(self) -> None:
+        agency = self.consent_agency.currentData()
+        scope = [v for v, cb in self.consent_scopes.items() if cb.isChecked()]
+        if agency is None:
+            self.error_line.show_error(self.tr("Choisissez l'agence."))
+            return
+        self._do(lambda: self.wizard.record_consent(agency, scope, _pydate(self.consent_date.date())))
+
+    def register_selected(self) -> None:
+        sid = self._selected_session()
+        if sid is not None:
+            self._do(lambda: self.wizard.register(sid))
+
+    def refer(self) -> None:
+        agency = self.ref_agency.currentData()
+        if agency is None:
+            self.error_line.show_error(self.tr("Choisissez l'agence."))
+            return
+        trades = [self.ref_trades.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.ref_trades.count())
+                  if self.ref_trades.item(i).checkState() == Qt.CheckState.Checked]
+        gaps = self._agency_gaps()
+        reason = self.skip_reason.currentData()
+        today = self.wizard.snapshot.today
+        if gaps and not reason:
+            self.error_line.show_error(self.tr("Motif : indiquez pourquoi les étapes %1 sont passées.").replace(
+                "%1", ", ".join(f"« {g.label} »" for g in gaps)))
+            return
+        scheme, summary = self.ref_scheme.currentData(), self.ref_summary.text().strip()
+        if gaps:
+            # Two pending operations (the step, then the referral): undo removes them one by one.
+            if not self._do(lambda: self.wizard.pathway_action(P.Propose(Stage.AGENCY, today, StepReason(reason)))):
+                return
+            if not self._do(lambda: self.wizard.refer(agency, scheme, trades, summary)):
+                self.wizard.undo()
+                self.refresh()
+                self.save_draft()
+            return
+        self._do(lambda: self.wizard.refer(agency, scheme, trades, summary))
+
+    def close_pathway(self) -> None:
+        end_status = self.end_status.currentData() if self.end_status.isVisibleTo(self) or self.end_status.count() \
+            else None
+        end_reason = self.end_reason.currentData() if end_status and end_status != StepStatus.DONE.value else None
+        outcome = self.outcome.currentData()
+        if not outcome:
+            self.error_line.show_error(self.tr("Catégorie de sortie : choisissez-la, elle est obligatoire pour "
+                                               "clôturer."))
+            return
+        self._do(lambda: self.wizard.close(outcome, _pydate(self.outcome_date.date()),
+                                           self.outcome_detail.text().strip(), end_status or None, end_reason or None))
+
+    def undo(self) -> None:
+        if self.wizard is None or not self.wizard.dirty or self._saving:
+            return
+        op = self.wizard.undo()
+        self.error_line.show_error("")
+        self.banner.show_message(self.tr("Action annulée : %1.").replace("%1", op.describe(self.wizard)), "info")
+        self.refresh()
+        self.save_draft()
+
+    # --- draft, save, lock -----------------------------------------------------------------------
+
+    def draft_data(self) -> dict | None:
+        return self.wizard.to_dict() if self.wizard is not None and self.wizard.dirty else None
+
+    def save_draft(self) -> None:
+        if self.wizard is None:
+            return
+        key = orientation.draft_key(self.beneficiary_id)
+        if self.wizard.dirty:
+            self._worker.submit(drafts.save, key, self.wizard.to_dict(), on_error=self._draft_failed)
+        else:
+            self._worker.submit(drafts.discard, key, on_error=self._draft_failed)
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if self._alive() and not isinstance(exc, VaultLocked):
+            self.banner.show_message(self.tr("Le brouillon n'a pas pu être conservé : %1").replace(
+                "%1", user_message(exc, "brouillon d'orientation")), "error")
+
+    def save(self) -> None:
+        if self.wizard is None or not self.wizard.dirty or self._saving:
+            return
+        self._saving = True
+        self._update_buttons()
+        self._worker.submit(commit_orientation, self.beneficiary_id, self.wizard.operations,
+                            on_done=self._saved, on_error=self._save_failed)
+
+    def _saved(self, out: dict) -> None:
+        self._saving = False
+        if not alive(self):
+            return
+        n = len(self.wizard.operations)
+        message = self.tr("Orientation guidée enregistrée (%1 action(s)).").replace("%1", str(n))
+        refs = [r["reference"] for r in out.get("referrals", [])]
+        if refs:
+            message += " " + self.tr("Orientation n° %1.").replace("%1", ", ".join(refs))
+        if out.get("notes"):
+            message += " " + " ".join(out["notes"])
+        self.wizard = None
+        self.committed.emit(message)
+        self.accept()
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        if not self._alive() or isinstance(exc, VaultLocked):
+            return
+        self.banner.show_message(self.tr("Rien n'a été enregistré : %1").replace("%1", user_message(
+            exc, "enregistrement de l'orientation guidée")), "error")
+        self._update_buttons()
+
+    def lock(self) -> None:
+        """The vault locks: the draft is already saved; close without keeping personal data."""
+        self._locked = True
+        self.reject()
