@@ -1,8 +1,10 @@
-"""Tableau de bord: the conseiller's "à faire" list (follow-ups due, referrals without news),
-computed from the vault on the worker. The convention's indicators come with a later issue."""
+"""Tableau de bord: the conseiller's "à faire" list (follow-ups due, referrals without news, the
+next step suggested for each file of the caseload), computed from the vault on the worker. The
+convention's indicators come with a later issue."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -20,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import page_header
 from conseiller_app.ui.worker import DbWorker, VaultLocked
 
 _Index = QModelIndex | QPersistentModelIndex
+GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
+GUIDANCE_LIMIT = 50
 
 
 def fr_date(d: date | None) -> str:
@@ -122,10 +127,23 @@ class DashboardPage(QWidget):
             (tr("Statut"), "status_label"),
             (tr("Sans nouvelles depuis"), lambda r: tr("{n} jours").format(n=r["days"])),
         ], self)
+        self.guidance = TodoTableModel([
+            (tr("Personne"), "name"),
+            (tr("Prochaine étape conseillée"), "title"),
+            (tr("Pourquoi"), "reason"),
+        ], self)
         self.followups_view = _table(self.followups)
         self.referrals_view = _table(self.referrals)
-        for view in (self.followups_view, self.referrals_view):
+        self.guidance_view = _table(self.guidance)
+        self.guidance_view.setObjectName("guidanceView")
+        for view in (self.followups_view, self.referrals_view, self.guidance_view):
             view.activated.connect(self._activated)
+        self.guidance_title = QLabel(tr("Prochaines étapes conseillées"))
+        self.guidance_title.setObjectName("sectionTitle")
+        self.guidance_more = QLabel()
+        self.guidance_more.setObjectName("hint")
+        self._guidance_generation = 0
+        self._guidance_at: float | None = None
         self.followups_title = QLabel()
         self.followups_title.setObjectName("sectionTitle")
         self.referrals_title = QLabel()
@@ -137,7 +155,7 @@ class DashboardPage(QWidget):
         self.status = QLabel()
         self.status.setObjectName("hint")
         self.refresh_button = QPushButton(tr("Actualiser"))
-        self.refresh_button.clicked.connect(self.refresh)
+        self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
 
         indicators = QLabel(tr(
             "<b>Indicateurs : bientôt.</b> Les indicateurs de la convention (personnes positionnées, taux "
@@ -164,8 +182,12 @@ class DashboardPage(QWidget):
         layout.setSpacing(12)
         layout.addLayout(top)
         layout.addWidget(indicators)
-        layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 3)
-        layout.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 2)
+        layout.addWidget(section(self.guidance_title, self.guidance_view, self.guidance_more), 3)
+        lists = QHBoxLayout()
+        lists.setSpacing(12)
+        lists.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 1)
+        lists.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 1)
+        layout.addLayout(lists, 3)
         layout.addWidget(self.status)
         self._show_titles(None, None)
 
@@ -184,6 +206,10 @@ class DashboardPage(QWidget):
         self.loaded = False
         self.followups.clear()
         self.referrals.clear()
+        self._guidance_generation += 1
+        self._guidance_at = None
+        self.guidance.clear()
+        self.guidance_more.clear()
         self._show_titles(None, None)
         self.status.clear()
 
@@ -193,7 +219,7 @@ class DashboardPage(QWidget):
 
     # --- loading -------------------------------------------------------------------------------
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
         if self._locked:
             return
         self._generation += 1
@@ -201,6 +227,10 @@ class DashboardPage(QWidget):
         self.status.setText(self.tr("Mise à jour…"))
         self.worker.submit(todo_service.todo, on_done=lambda r: self._loaded(generation, r),
                            on_error=lambda e: self._failed(generation, e))
+        # After the to-do lists: they come first on the worker's queue.
+        stale = self._guidance_at is None or time.monotonic() - self._guidance_at > GUIDANCE_MAX_AGE
+        if force or stale:
+            self._refresh_guidance()
 
     def _loaded(self, generation: int, result: dict) -> None:
         if generation != self._generation or self._locked:
@@ -211,7 +241,36 @@ class DashboardPage(QWidget):
         self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result["today"])))
         self.loaded = True
 
-    def _failed(self, generation: int, exc: BaseException) -> None:
+    def _refresh_guidance(self) -> None:
+        """The caseload's suggestions: heavier than the to-do lists (every file's pathway), so
+        recomputed on unlock, on « Actualiser » and at most every two minutes otherwise."""
+        self._guidance_generation += 1
+        generation = self._guidance_generation
+        self._guidance_at = time.monotonic()
+        if not self.guidance.rowCount():
+            self.guidance_more.setText(self.tr("Calcul des conseils pour vos dossiers…"))
+        self.worker.submit(pathway_service.caseload_guidance, GUIDANCE_LIMIT,
+                           on_done=lambda rows: self._guidance_loaded(generation, rows),
+                           on_error=lambda e: self._failed(generation, e, guidance=True))
+
+    def _guidance_loaded(self, generation: int, rows: list[dict]) -> None:
+        if generation != self._guidance_generation or self._locked:
+            return
+        self.guidance.set_rows(rows)
+        self.guidance_title.setText(self.tr("Prochaines étapes conseillées ({n})").format(n=len(rows)))
+        if not rows:
+            self.guidance_more.setText(self.tr("Aucune action conseillée pour l'instant."))
+        elif len(rows) >= GUIDANCE_LIMIT:
+            self.guidance_more.setText(self.tr("Les {n} plus urgentes sont affichées. Double-cliquez sur une ligne "
+                                               "pour ouvrir la fiche.").format(n=GUIDANCE_LIMIT))
+        else:
+            self.guidance_more.setText(self.tr("Double-cliquez sur une ligne pour ouvrir la fiche."))
+
+    def _failed(self, generation: int, exc: BaseException, guidance: bool = False) -> None:
+        if guidance:
+            if generation == self._guidance_generation and not isinstance(exc, VaultLocked):
+                self.guidance_more.setText(user_message(exc))
+            return
         if generation != self._generation or isinstance(exc, VaultLocked):
             return
         self.status.setText(user_message(exc))
