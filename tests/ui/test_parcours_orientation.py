@@ -143,7 +143,7 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
         assert expected in actions, expected
     assert drafts.load(ctx, orientation.draft_key(bid)) is None
     # the tab shows the closed pathway, the exit highlighted nowhere (no open step)
-    assert "Clôturé" in tab.current_label.text()
+    assert "parcours clôturé : Emploi durable" in tab.current_label.text()
     assert tab.table.rowCount() == 6 and not tab.table.item(5, 0).text().startswith("▶")
     assert not tab.actions.buttons[P.ActionKind.CLOSE].isEnabled()
 

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -48,7 +49,7 @@ from conseiller_app.storage.services import drafts, orientation, reference
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, _pydate, date_edit, error_text
-from conseiller_app.ui.beneficiaries.widgets import Banner, ErrorLine, alive, fill_table, read_only_table
+from conseiller_app.ui.beneficiaries.widgets import Banner, ErrorLine, alive, fill_table, left_aligned, read_only_table
 from conseiller_app.ui.worker import VaultLocked
 
 _STATUS_MARK = {W.PageStatus.DONE: "✓", W.PageStatus.TODO: "●", W.PageStatus.NOT_NEEDED: "–"}
@@ -99,7 +100,10 @@ class OrientationDialog(QDialog):
 
         self.nav = QListWidget()
         self.nav.setObjectName("wizardPages")
-        self.nav.setFixedWidth(230)
+        self.nav.setFixedWidth(270)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setSpacing(4)
+        self.nav.setStyleSheet("QListWidget#wizardPages { font-size: 10.5pt; }")
         for page in W.PAGES:
             self.nav.addItem(QListWidgetItem(page.label))
         self.nav.currentRowChanged.connect(self._nav_clicked)
@@ -219,19 +223,20 @@ class OrientationDialog(QDialog):
             scopes.addWidget(cb)
         scopes.addStretch(1)
         self.consent_date = date_edit(self.wizard.snapshot.today)
+        self.consent_date.setMaximumWidth(160)
         self.consent_button = QPushButton(self.tr("Noter le consentement"))
         self.consent_button.setObjectName("recordConsent")
         self.consent_button.clicked.connect(self.record_consent)
         form.addRow(self.tr("Agence d'emploi"), self.consent_agency)
         form.addRow(self.tr("Données partagées"), scopes)
         form.addRow(self.tr("Date de l'accord"), self.consent_date)
-        form.addRow("", self.consent_button)
+        form.addRow("", left_aligned(self.consent_button))
         layout.addWidget(box)
 
         def refresh() -> None:
             current = self.consent_agency.currentData()
             self.consent_agency.clear()
-            for a in self.wizard.agency_choices(territory=""):
+            for a in self._agencies():
                 mark = self.tr(" — consentement enregistré") if a["consent"] else ""
                 self.consent_agency.addItem(a["name"] + mark, a["id"])
             if current is not None and self.consent_agency.findData(current) >= 0:
@@ -248,8 +253,10 @@ class OrientationDialog(QDialog):
         def refresh() -> None:
             while self.barriers_box.count():
                 item = self.barriers_box.takeAt(0)
-                if item.widget():
-                    item.widget().deleteLater()
+                widget = item.widget()
+                if widget is not None:
+                    widget.setParent(None)
+                    widget.deleteLater()
             self.offer_buttons = {}
             for b in self.wizard.barrier_review():
                 box = QGroupBox(f"{b['type_label']} — {b['status_label'].lower()}")
@@ -308,9 +315,9 @@ class OrientationDialog(QDialog):
         row3 = QHBoxLayout()
         row3.addWidget(self.f_chantier)
         row3.addWidget(self.f_trade, 1)
-        grid.addRow(self.tr("Type, territoire"), row1)
-        grid.addRow(self.tr("Dates, places"), row2)
-        grid.addRow(self.tr("Chantier, métier"), row3)
+        grid.addRow(self.tr("Quoi, où"), row1)
+        grid.addRow(self.tr("Quand"), row2)
+        grid.addRow(self.tr("Pour"), row3)
         for w in (self.f_kind, self.f_territory, self.f_chantier, self.f_trade):
             w.currentIndexChanged.connect(self._refresh_sessions)
         self.f_from.dateChanged.connect(self._refresh_sessions)
@@ -357,9 +364,13 @@ class OrientationDialog(QDialog):
             notes = [r["proximity_label"]] + r["holidays"]
             if r["registered"]:
                 notes.insert(0, self.tr("déjà inscrite"))
-            table_rows.append([f"{r['title']} ({r['kind_label']})", dates, place, str(r["seats_left"]), target,
+            table_rows.append([r["title"], dates, place, str(r["seats_left"]), target,
                                " ; ".join(notes)])
         fill_table(self.session_table, table_rows, [r["id"] for r in rows])
+        self.session_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        free = [i for i, r in enumerate(rows) if not r["registered"]]
+        if free:
+            self.session_table.selectRow(free[0])
         self.sessions_empty.setVisible(not rows)
         self._update_register_button()
 
@@ -386,7 +397,7 @@ class OrientationDialog(QDialog):
         result = QGroupBox(self.tr("Résultat de l'étape en cours"))
         v = QVBoxLayout(result)
         self.step_label = QLabel()
-        self.step_actions = ActionBar()
+        self.step_actions = ActionBar(per_row=4)
         self.step_actions.requested.connect(lambda a: self._do(lambda: self.wizard.pathway_action(a)))
         v.addWidget(self.step_label)
         v.addWidget(self.step_actions)
@@ -395,8 +406,10 @@ class OrientationDialog(QDialog):
         def refresh() -> None:
             while self.attendance_box.count():
                 item = self.attendance_box.takeAt(0)
-                if item.widget():
-                    item.widget().deleteLater()
+                widget = item.widget()
+                if widget is not None:
+                    widget.setParent(None)
+                    widget.deleteLater()
             self.attendance_buttons = {}
             today = self.wizard.snapshot.today
             for r in self.wizard.state.registrations:
@@ -470,7 +483,7 @@ class OrientationDialog(QDialog):
         def refresh() -> None:
             current = self.ref_agency.currentData()
             self.ref_agency.clear()
-            for a in self.wizard.agency_choices(territory=""):
+            for a in self._agencies():
                 mark = self.tr(" — consentement enregistré") if a["consent"] else self.tr(" — sans consentement")
                 self.ref_agency.addItem(a["name"] + mark, a["id"])
             if current is not None and self.ref_agency.findData(current) >= 0:
@@ -484,6 +497,12 @@ class OrientationDialog(QDialog):
                 self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
                     "%1", ", ".join(f"« {g.label} »" for g in gaps)))
         self._refreshers.append(refresh)
+
+    def _agencies(self) -> list[dict]:
+        """The person's territory's agencies first (those with a consent first), then the others."""
+        near = self.wizard.agency_choices()
+        ids = {a["id"] for a in near}
+        return near + [a for a in self.wizard.agency_choices(territory="") if a["id"] not in ids]
 
     def _agency_gaps(self) -> list[Stage]:
         p = self.wizard.state.pathway
@@ -502,6 +521,7 @@ class OrientationDialog(QDialog):
         self.outcome_detail.setMaxLength(120)
         self.outcome_detail.setPlaceholderText(self.tr("Ex. CDII chez …, formation qualifiante…"))
         self.outcome_date = date_edit(self.wizard.snapshot.today)
+        self.outcome_date.setMaximumWidth(160)
         self.end_label = QLabel()
         self.end_status = QComboBox()
         self.end_reason = QComboBox()
@@ -515,7 +535,7 @@ class OrientationDialog(QDialog):
         form.addRow(self.tr("Date de sortie"), self.outcome_date)
         form.addRow(self.end_label, self.end_status)
         form.addRow(self.end_reason_label, self.end_reason)
-        form.addRow("", self.close_button_page)
+        form.addRow("", left_aligned(self.close_button_page))
         note = QLabel(self.tr("La catégorie de sortie est obligatoire. Taux d'insertion = sorties dynamiques "
                               "÷ (toutes les sorties − sorties neutres)."))
         note.setWordWrap(True)

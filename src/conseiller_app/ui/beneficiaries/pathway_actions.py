@@ -302,13 +302,13 @@ class ActionBar(QWidget):
 
     requested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, per_row: int = 6) -> None:
         super().__init__(parent)
         self.pathway = P.Pathway()
         self.today: Callable[[], date] = date.today
         self.dialog: ActionDialog | None = None
         self.buttons: dict[K, QPushButton] = {}
-        rows = [QHBoxLayout(), QHBoxLayout()]
+        rows = [QHBoxLayout() for _ in range((len(BUTTONS) + per_row - 1) // per_row)]
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for i, (kind, label) in enumerate(BUTTONS):
@@ -316,7 +316,7 @@ class ActionBar(QWidget):
             button.setObjectName(f"action_{kind.value}")
             button.clicked.connect(lambda _=False, k=kind: self.ask(k))
             self.buttons[kind] = button
-            rows[0 if i < 6 else 1].addWidget(button)
+            rows[i // per_row].addWidget(button)
         for row in rows:
             row.addStretch(1)
             layout.addLayout(row)

@@ -184,9 +184,10 @@ class PathwayTab(QWidget):
         if stage_label:
             text = self.tr("Étape actuelle : <b>%1</b>").replace("%1", stage_label)
             if state is not None:
-                text += " — " + state["state_label"]
                 if state.get("outcome_label"):
-                    text += " (" + state["outcome_label"] + ")"
+                    text += " · " + self.tr("parcours clôturé : %1").replace("%1", state["outcome_label"])
+                else:
+                    text += " · " + self.tr("parcours : %1").replace("%1", state["state_label"].lower())
             self.current_label.setText(text)
         else:
             self.current_label.setText("")
