@@ -242,7 +242,9 @@ class PathwayTab(QWidget):
             button = QPushButton(self.tr("Appliquer"))
             button.setObjectName(f"applySuggestion{i}")
             if s.get("action"):
-                button.setToolTip(P.Action.from_dict(s["action"]).describe())
+                # Say what the button does (« Proposer l'étape … »), not only « Appliquer ».
+                button.setText(P.Action.from_dict(s["action"]).describe())
+                button.setToolTip(self.tr("Enregistre cette étape dans le parcours (journalisé)."))
                 button.clicked.connect(lambda _=False, k=i: self.apply_suggestion(k))
             else:
                 button.hide()
