@@ -49,10 +49,11 @@ def test_list_filters_and_the_no_news_view(qtbot, qtmodeltester, ctx, clock, syn
     assert page.count_label.text() == "5 orientations"
     assert column_texts(page.model, 1) == ["CARON Zoé", "BÉCOURT Zoé", "ÉVRARD Zoé", "AUBRY Zoé", "DELATTRE Zoé"]
     qtbot.waitUntil(lambda: page.tabs.tabText(1) == "Sans nouvelles depuis 30 jours (2)")
-    assert page.model.index(0, 6).data() == "3 j"
-    assert page.model.index(3, 6).data() == "⚠ 45 j sans nouvelles"
+    assert page.model.index(0, 4).data() == "3 j"
+    assert page.model.index(3, 4).data() == "⚠ 45 j"
+    assert page.model.index(3, 4).data(Qt.ItemDataRole.ToolTipRole) == "Sans nouvelles de l'agence depuis 45 jours"
     assert page.model.index(3, 0).data(Qt.ItemDataRole.BackgroundRole) is not None  # flagged row
-    assert page.model.index(2, 4).data() == "Refusée (personne non mobile)"
+    assert page.model.index(2, 2).data() == "Refusée (personne non mobile)"
 
     page.show_no_news()
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
@@ -107,7 +108,7 @@ def test_status_changes_with_date_reason_and_result(qtbot, ctx, clock, sync_work
     assert not dialog.reason.isVisibleTo(dialog)
     dialog.on.setDate(QDate(2026, 11, 25))
     dialog.submit()
-    qtbot.waitUntil(lambda: page.model.index(0, 4).data() == "Entretien planifié")
+    qtbot.waitUntil(lambda: page.model.index(0, 2).data() == "Entretien planifié")
     assert "Entretien planifié" in page.banner.text()
     got = referrals.get(ctx, sent["id"])
     assert got["status"] == "entretien_planifie" and got["status_date"].isoformat() == "2026-11-25"
@@ -117,7 +118,7 @@ def test_status_changes_with_date_reason_and_result(qtbot, ctx, clock, sync_work
     dialog.choose("refusee")
     dialog.reason.setCurrentIndex(dialog.reason.findData("pas_offre"))
     dialog.submit()
-    qtbot.waitUntil(lambda: page.model.index(0, 4).data() == "Refusée (pas d'offre correspondante)")
+    qtbot.waitUntil(lambda: page.model.index(0, 2).data() == "Refusée (pas d'offre correspondante)")
     qtbot.waitUntil(lambda: page.current is not None and page.current["status"] == "refusee")
     assert not page.status_button.isEnabled()  # a refused referral does not change any more
     assert page.change_status() is None

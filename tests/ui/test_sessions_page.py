@@ -35,18 +35,19 @@ def test_list_is_lazy_filtered_and_passes_the_model_tester(qtbot, qtmodeltester,
     assert model.rowCount() == 8
     assert model.row_data(0) is not None and model.row_data(5) is None  # only the first page so far
     qtmodeltester.check(model)
-    assert model.index(7, 2).data() in ("…", "Découverte maçonnerie")  # asks for the last page
-    qtbot.waitUntil(lambda: model.index(7, 2).data() == "Découverte maçonnerie")
+    assert model.index(7, 1).data() in ("…", "Découverte maçonnerie")  # asks for the last page
+    qtbot.waitUntil(lambda: model.index(7, 1).data() == "Découverte maçonnerie")
     qtmodeltester.check(model)
 
     page = open_ateliers(qtbot, sync_worker)
     assert page.count_label.text() == "8 sessions"  # « À venir » by default: not the past one
-    assert column_texts(page.model, 2)[:2] == ["Atelier 0", "Atelier 1"]
+    assert column_texts(page.model, 1)[:2] == ["Atelier 0", "Atelier 1"]
     page.filters.kind.setCurrentIndex(page.filters.kind.findData(SessionKind.TASTER.value))
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
-    assert column_texts(page.model, 2) == ["Découverte maçonnerie"]
+    assert column_texts(page.model, 1) == ["Découverte maçonnerie"]
     assert column_texts(page.model, 3) == ["Lens-Liévin"]
     assert page.model.index(0, 0).data() == "du 11/01/2027 au 13/01/2027"
+    assert page.model.index(0, 4).data() == "0 / 12"
     page.filters.kind.setCurrentIndex(0)
     page.filters.period.setCurrentIndex(page.filters.period.findData("all"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 9)
@@ -55,7 +56,7 @@ def test_list_is_lazy_filtered_and_passes_the_model_tester(qtbot, qtmodeltester,
     page.filters.date_from.setDate(QDate(2026, 12, 10))
     page.filters.date_to.setDate(QDate(2026, 12, 11))
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
-    assert column_texts(page.model, 2) == ["Atelier 3", "Atelier 4"]
+    assert column_texts(page.model, 1) == ["Atelier 3", "Atelier 4"]
 
 
 def test_calendar_counts_sessions_per_day_and_flags_holidays(qtbot, ctx, sync_worker):

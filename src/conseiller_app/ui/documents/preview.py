@@ -49,8 +49,12 @@ class DocumentPreview(QDialog):
         self.setWindowTitle(title)
         self.setObjectName("documentPreview")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setMinimumSize(720, 640)
-        self.resize(860, 900)
+        if pdf_support.HAVE_QTPDF:  # pragma: no cover - needs PySide6-Addons
+            self.setMinimumSize(720, 640)
+            self.resize(860, 900)
+        else:  # nothing to show here but a note and the buttons
+            self.setMinimumSize(600, 280)
+            self.resize(640, 300)
 
         heading = QLabel(title)
         heading.setObjectName("sectionTitle")
@@ -62,7 +66,7 @@ class DocumentPreview(QDialog):
         self.viewer: QWidget | None = None
         self.external = QLabel()
         self.external.setWordWrap(True)
-        self.external.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.external.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.external.setObjectName("notice")
         self.pages.addWidget(self.external)
         privacy = QLabel(self.tr("Ce document contient des données personnelles : il est effacé de cet ordinateur à "
@@ -92,7 +96,9 @@ class DocumentPreview(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.banner)
-        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.pages, 1 if pdf_support.HAVE_QTPDF else 0)
+        if not pdf_support.HAVE_QTPDF:
+            layout.addStretch(1)
         layout.addWidget(privacy)
         layout.addLayout(buttons)
 
@@ -111,8 +117,8 @@ class DocumentPreview(QDialog):
             self._show_in_viewer()
         else:
             self.external.setText(self.tr(
-                "L'aperçu intégré n'est pas disponible sur ce poste : le document s'ouvre dans votre lecteur PDF.\n\n"
-                "Pour l'imprimer, utilisez le menu Imprimer de ce lecteur, ou le bouton « Imprimer… » ci-dessous."))
+                "Le document « {name} » s'ouvre dans votre lecteur PDF (l'aperçu intégré n'est pas disponible sur "
+                "ce poste).\nPour l'imprimer, utilisez le menu Imprimer de ce lecteur.").format(name=self.path.name))
             self.pages.setCurrentWidget(self.external)
             self.open_in_reader()
         self.ready.emit(self.path)

@@ -44,7 +44,7 @@ class ConsentDialog(QDialog):
         self._busy = False
         tr = self.tr
         self.setWindowTitle(tr("Recueillir le consentement"))
-        self.setMinimumSize(520, 420)
+        self.setMinimumSize(520, 340)
         intro = QLabel(tr("Demandez à {person} si elle accepte que ses données soient transmises à « {partner} » "
                           "({kind}). Cochez ce qu'elle accepte de partager.").format(
             person=person_name, partner=partner_name, kind=PartnerKind(partner_kind).label))

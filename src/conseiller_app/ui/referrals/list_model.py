@@ -24,21 +24,31 @@ def status_text(row: dict) -> str:
 
 
 def waiting_text(row: dict) -> str:
+    """Days since the last status; ⚠ when the agency owes news for 30 days or more."""
+    text = _tr("{n} j").format(n=row["days_since"])
+    return f"⚠ {text}" if row["no_news"] else text
+
+
+def waiting_tooltip(row: dict) -> str:
     if row["no_news"]:
-        return "⚠ " + _tr("{n} j sans nouvelles").format(n=row["days_since"])
-    return _tr("{n} j").format(n=row["days_since"])
+        return _tr("Sans nouvelles de l'agence depuis {n} jours").format(n=row["days_since"])
+    return _tr("Statut inchangé depuis {n} jours").format(n=row["days_since"])
+
+
+CONSENT_MARKS = {"valid": "✓", "withdrawn": "⚠ retiré", "missing": "⚠ manquant"}
 
 
 def columns() -> list[Column]:
     return [
         Column(_tr("Référence"), lambda r: r["reference"]),
         Column(_tr("Personne"), lambda r: r["name"]),
-        Column(_tr("Agence"), lambda r: r["agency"], tooltip=lambda r: r["agency"]),
-        Column(_tr("Dispositif"), lambda r: r["scheme_label"]),
-        Column(_tr("Statut"), status_text, tooltip=lambda r: r.get("result") or None),
+        Column(_tr("Statut"), status_text, tooltip=lambda r: r.get("result") or status_text(r)),
         Column(_tr("Depuis le"), lambda r: fr_date(r["status_date"])),
-        Column(_tr("Délai"), waiting_text, align_right=True),
-        Column(_tr("Consentement"), lambda r: r["consent_label"]),
+        Column(_tr("Délai"), waiting_text, tooltip=waiting_tooltip),
+        Column(_tr("Dispositif"), lambda r: r["scheme_label"]),
+        Column(_tr("Agence"), lambda r: r["agency"], tooltip=lambda r: r["agency"]),
+        Column(_tr("Consent."), lambda r: _tr(CONSENT_MARKS[r["consent_state"]]),
+               tooltip=lambda r: r["consent_label"]),
     ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from conseiller_app.domain.text import fold
 from conseiller_app.storage.services import followup, reference, referrals
 
 OPEN_ONLY = "__en_cours__"  # status filter value: every status that is not final
@@ -37,7 +38,7 @@ def environment(ctx) -> dict[str, Any]:
         "actor": dict(ctx.actor),
         "territories": reference.territories(ctx),
         "agencies": referrals.agencies(ctx),
-        "trades": reference.trades(ctx),
+        "trades": sorted(reference.trades(ctx), key=lambda t: fold(t["name"])),
     }
 
 

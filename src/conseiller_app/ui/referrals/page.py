@@ -33,7 +33,7 @@ from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
-from conseiller_app.ui.widgets.tables import list_view, set_widths
+from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker, VaultLocked
 
 RS = ReferralStatus
@@ -85,7 +85,8 @@ class OrientationsPage(QWidget):
         self.table = list_view()
         self.table.setObjectName("referralsTable")
         self.table.setModel(self.model)
-        set_widths(self.table, [190, 190, 230, 120, 150, 95, 150])
+        set_widths(self.table, [165, 165, 165, 85, 70, 115, 200, 80])
+        set_stretch(self.table, [6])
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.table.activated.connect(lambda _i: self.change_status())
         self.count_label = QLabel()
@@ -104,12 +105,14 @@ class OrientationsPage(QWidget):
         self.open_button.clicked.connect(self._open_person)
         detail_card = QFrame()
         detail_card.setObjectName("card")
-        detail_layout = QVBoxLayout(detail_card)
+        detail_layout = QHBoxLayout(detail_card)
         detail_layout.addWidget(self.detail, 1)
+        buttons = QVBoxLayout()
         for button in (self.status_button, self.form_button, self.open_button):
-            detail_layout.addWidget(button)
-        detail_card.setMinimumWidth(300)
-        detail_card.setMaximumWidth(380)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        detail_layout.addLayout(buttons)
+        detail_card.setMinimumHeight(150)
 
         top = QHBoxLayout()
         top.addWidget(page_header(tr("Orientations"), tr("Les orientations vers les agences d'emploi : missions, "
@@ -119,11 +122,9 @@ class OrientationsPage(QWidget):
         for w in (self.status, self.agency, self.territory, self.scheme):
             filters.addWidget(w)
         filters.addStretch(1)
-        middle = QHBoxLayout()
-        left = QVBoxLayout()
-        left.addWidget(self.table, 1)
-        left.addWidget(self.count_label)
-        middle.addLayout(left, 1)
+        middle = QVBoxLayout()
+        middle.addWidget(self.table, 1)
+        middle.addWidget(self.count_label)
         middle.addWidget(detail_card)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
@@ -277,13 +278,19 @@ class OrientationsPage(QWidget):
         lines.append((self.tr("Consentement"), r["consent_label"]))
         if r.get("barriers_summary"):
             lines.append((self.tr("Freins"), r["barriers_summary"]))
-        html = f"<p style='font-size:12pt; font-weight:bold; color:#1f3a5f'>{escape(r['reference'])}</p>"
+        half = (len(lines) + 1) // 2
+
+        def table(rows: list[tuple[str, str]]) -> str:
+            return "<table cellspacing='2'>" + "".join(
+                f"<tr><td style='color:#5b6876; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+                for k, v in rows) + "</table>"
+
+        html = f"<span style='font-size:12pt; font-weight:bold; color:#1f3a5f'>{escape(r['reference'])}</span>"
         if r["no_news"]:
-            html += "<p style='color:#8a5a00'>⚠ " + escape(self.tr("Sans nouvelles depuis {n} jours : relancez "
-                                                                  "l'agence.").format(n=r["days_since"])) + "</p>"
-        html += "<table cellspacing='3'>" + "".join(
-            f"<tr><td style='color:#5b6876; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
-            for k, v in lines) + "</table>"
+            html += "&nbsp;&nbsp;<span style='color:#8a5a00'>⚠ " + escape(self.tr(
+                "Sans nouvelles depuis {n} jours : relancez l'agence.").format(n=r["days_since"])) + "</span>"
+        html += (f"<table width='100%'><tr><td width='50%' valign='top'>{table(lines[:half])}</td>"
+                 f"<td valign='top'>{table(lines[half:])}</td></tr></table>")
         self.detail.setText(html)
 
     def _failed(self, exc: BaseException) -> None:

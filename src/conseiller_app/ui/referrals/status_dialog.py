@@ -83,6 +83,7 @@ class StatusDialog(QDialog):
         self.consent_button.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.addButton(self.consent_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.consent_button.hide()  # the button box shows what it is given
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Enregistrer"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)

@@ -45,11 +45,18 @@ class SessionCalendar(QCalendarWidget):
         self.setHorizontalHeaderFormat(QCalendarWidget.HorizontalHeaderFormat.LongDayNames)
         self.setMinimumSize(520, 380)
 
+    def mark_holidays(self, first: date, last: date) -> None:
+        """Public holidays of the shown grid get their own background (the base class paints it)."""
+        holiday = QTextCharFormat()
+        holiday.setBackground(HOLIDAY_BG)
+        holiday.setForeground(QColor("#a33a12"))
+        for d in days_of(first - timedelta(days=7), last + timedelta(days=14)):
+            if holiday_name(d):
+                self.setDateTextFormat(_qt(d), holiday)
+
     def paintCell(self, painter: QPainter, rect: QRect, qdate: QDate) -> None:  # noqa: N802 - Qt API
         day = _py(qdate)
         name = holiday_name(day)
-        if name and qdate.month() == self.monthShown():
-            painter.fillRect(rect, HOLIDAY_BG)
         super().paintCell(painter, rect, qdate)
         if qdate.month() != self.monthShown():
             return
@@ -90,6 +97,7 @@ class CalendarView(QWidget):
         self.calendar.activated.connect(lambda _d: self._open_first())
         self.month_label = QLabel()
         self.month_label.setObjectName("hint")
+        self.calendar.mark_holidays(*self.first_and_last())
         self.day_title = QLabel()
         self.day_title.setObjectName("sectionTitle")
         self.day_note = QLabel()
@@ -134,6 +142,7 @@ class CalendarView(QWidget):
         return _py(self.calendar.selectedDate())
 
     def _page_changed(self, _year: int, _month: int) -> None:
+        self.calendar.mark_holidays(*self.first_and_last())
         self.month_changed.emit(*self.first_and_last())
 
     def set_sessions(self, sessions: list[dict]) -> None:

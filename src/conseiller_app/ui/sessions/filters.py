@@ -49,6 +49,7 @@ class SessionFilters(QWidget):
         self.with_seats = QCheckBox(tr("Places libres"))
         self.with_seats.setToolTip(tr("Seulement les sessions qui ont encore des places"))
         for combo in (self.kind, self.territory, self.chantier, self.period):
+            combo.setMaximumWidth(240)
             combo.currentIndexChanged.connect(self._changed)
         self.date_from.dateChanged.connect(self._changed)
         self.date_to.dateChanged.connect(self._changed)

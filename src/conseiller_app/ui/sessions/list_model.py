@@ -14,31 +14,42 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("SessionListModel", text)
 
 
+SHORT_KINDS = {"sensibilisation": "Sensibilisation", "decouverte": "Découverte", "sas": "SAS préparatoire",
+               "spott": "SPOTT", "information_collective": "Info. collective"}
+
+
 def seats_text(row: dict) -> str:
+    """« 8 / 8 complet · 3 en attente », « 2 / 12 »."""
     text = f"{row['registered']} / {row['capacity']}"
     if row["seats_left"] == 0:
-        text += " " + _tr("(complet)")
+        text += " " + _tr("complet")
+    if row["waiting"]:
+        text += " · " + _tr("{n} en attente").format(n=row["waiting"])
     return text
+
+
+def kind_text(row: dict) -> str:
+    return _tr(SHORT_KINDS.get(row["kind"], row["kind_label"]))
 
 
 def place_text(row: dict) -> str:
     return ", ".join(x for x in (row.get("place"), row.get("commune_name")) if x)
 
 
-def remarks_text(row: dict) -> str:
-    return "⚠ " + _tr("jour férié ou week-end") if row.get("warnings") else ""
+def dates_text(row: dict) -> str:
+    """The dates, with ⚠ when they hold a public holiday or a weekend (said in the tooltip)."""
+    text = fr_period(row["start_date"], row["end_date"])
+    return f"⚠ {text}" if row.get("warnings") else text
 
 
 def columns() -> list[Column]:
     return [
-        Column(_tr("Dates"), lambda r: fr_period(r["start_date"], r["end_date"])),
-        Column(_tr("Type"), lambda r: r["kind_label"]),
+        Column(_tr("Dates"), dates_text, tooltip=lambda r: "\n".join(r.get("warnings") or []) or None),
         Column(_tr("Intitulé"), lambda r: r["title"], tooltip=lambda r: r["title"]),
+        Column(_tr("Type"), kind_text, tooltip=lambda r: r["kind_label"]),
         Column(_tr("Territoire"), lambda r: r["territory_name"]),
+        Column(_tr("Inscrits / places"), seats_text),
         Column(_tr("Lieu"), place_text, tooltip=place_text),
-        Column(_tr("Inscrits / places"), seats_text, align_right=True),
-        Column(_tr("En attente"), lambda r: str(r["waiting"]) if r["waiting"] else "", align_right=True),
-        Column(_tr("Remarques"), remarks_text, tooltip=lambda r: "\n".join(r.get("warnings") or []) or None),
     ]
 
 

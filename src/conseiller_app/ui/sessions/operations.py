@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+from conseiller_app.domain.text import fold
 from conseiller_app.storage.services import reference, search, sessions
 
 
@@ -34,7 +35,7 @@ def environment(ctx) -> dict[str, Any]:
         "territories": reference.territories(ctx),
         "communes": reference.communes(ctx),
         "chantiers": reference.chantiers(ctx),
-        "trades": reference.trades(ctx),
+        "trades": sorted(reference.trades(ctx), key=lambda t: fold(t["name"])),
     }
 
 

@@ -24,7 +24,7 @@ from conseiller_app.ui.sessions.session_view import SessionView
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import plural
 from conseiller_app.ui.widgets.lazy_table import ID_ROLE
-from conseiller_app.ui.widgets.tables import list_view, set_widths
+from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker, VaultLocked
 
 
@@ -55,7 +55,8 @@ class AteliersPage(QWidget):
         self.table = list_view()
         self.table.setObjectName("sessionsTable")
         self.table.setModel(self.model)
-        set_widths(self.table, [190, 200, 280, 140, 220, 120, 90])
+        set_widths(self.table, [215, 240, 125, 115, 180])
+        set_stretch(self.table, [1, 5])
         self.table.activated.connect(lambda index: self.open_session(index.data(ID_ROLE)))
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")

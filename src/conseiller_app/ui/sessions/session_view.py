@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -83,9 +82,7 @@ class SessionView(QWidget):
         self.attendance_button = QPushButton(tr("Pointer les présences"))
         self.attendance_button.setObjectName("primary")
         self.attendance_button.clicked.connect(lambda: self.session and self.attendance_requested.emit(self.session))
-        self.sheet_button = QToolButton()
-        self.sheet_button.setText(tr("Feuille d'émargement"))
-        self.sheet_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.sheet_button = QPushButton(tr("Feuille d'émargement"))
         menu = QMenu(self.sheet_button)
         self.sheet_filled_action = menu.addAction(tr("Avec les noms des inscrits…"))
         self.sheet_blank_action = menu.addAction(tr("Vierge (à remplir à la main)…"))
@@ -118,11 +115,11 @@ class SessionView(QWidget):
         self.participants_view = list_view()
         self.participants_view.setObjectName("participantsView")
         self.participants_view.setModel(self.participants)
-        set_widths(self.participants_view, [170, 150, 110, 110])
+        set_widths(self.participants_view, [150, 120, 100, 100])
         self.waiting_view = list_view()
         self.waiting_view.setObjectName("waitingView")
         self.waiting_view.setModel(self.waiting)
-        set_widths(self.waiting_view, [70, 170, 150])
+        set_widths(self.waiting_view, [70, 130, 110])
         for view in (self.participants_view, self.waiting_view):
             view.activated.connect(self._open_row)
             view.selectionModel().selectionChanged.connect(self._selection_changed)

@@ -25,3 +25,11 @@ def list_view(parent: QWidget | None = None, *, stretch_last: bool = True) -> QT
 def set_widths(view: QTableView, widths: list[int]) -> None:
     for column, width in enumerate(widths):
         view.setColumnWidth(column, width)
+
+
+def set_stretch(view: QTableView, columns: list[int]) -> None:
+    """These columns share the width left by the others (no horizontal scrolling at 1280 px)."""
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    for column in columns:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
