@@ -4,7 +4,7 @@ seat, shown at once), attendance mode, attendance sheets, recording the results.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
@@ -34,9 +34,9 @@ PROMOTED_BG = QColor("#e6f4ea")
 def _remarks(p: dict) -> str:
     notes = []
     if p.get("walk_in"):
-        notes.append("venu(e) sans inscription")
+        notes.append(QCoreApplication.translate("SessionView", "venu(e) sans inscription"))
     if p.get("to_complete"):
-        notes.append("dossier à compléter")
+        notes.append(QCoreApplication.translate("SessionView", "dossier à compléter"))
     return ", ".join(notes)
 
 

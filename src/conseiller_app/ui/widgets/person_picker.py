@@ -3,7 +3,7 @@ worker), the matches with age and commune; ``chosen`` once one is picked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from conseiller_app.storage.services import search
@@ -17,7 +17,7 @@ LIMIT = 30
 def describe(row: dict) -> str:
     parts = [display_name(row.get("last_name"), row.get("first_name"))]
     if row.get("age") is not None:
-        parts.append(f"{row['age']} ans")
+        parts.append(QCoreApplication.translate("PersonPicker", "{n} ans").format(n=row["age"]))
     if row.get("commune_name"):
         parts.append(row["commune_name"])
     return " — ".join(parts)
