@@ -128,3 +128,29 @@ def test_missing_consent_is_said_in_the_preview_and_leftovers_are_cleaned(qtbot,
     (stale / "OR-2026-XXXX-000001.pdf").write_bytes(b"%PDF-1.4")
     assert doc_ops.prepare_printing(ctx) == 1
     assert not any((data_dir / doc_ops.PRINT_FOLDER).iterdir())
+
+
+@pytest.mark.skipif(not pdf_support.HAVE_QTPDF, reason="Qt PDF comes with PySide6-Addons, not installed here")
+def test_with_qt_pdf_the_preview_shows_the_pages_and_prints_them(qtbot, ctx, tmp_path, sync_worker, opened):
+    from PySide6.QtPrintSupport import QPrinter
+    from pypdf import PdfReader
+
+    from conseiller_app.ui.documents.printing import print_document
+
+    sid = make_session(ctx)
+    for name in ("Aubry", "Bécourt"):
+        sessions.register(ctx, sid, make_person(ctx, last=name))
+    preview = DocumentPreview(sync_worker, "Feuille", doc_ops.attendance_sheet_pdf, sid, False)
+    qtbot.addWidget(preview)
+    preview.show()
+    qtbot.waitUntil(lambda: preview.document is not None and preview.document.pageCount() == 1)
+    assert preview.pages.currentWidget() is preview.viewer and opened == []  # shown here, no external reader
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setResolution(150)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "imprime.pdf"))
+    assert print_document(preview.document, printer) == 1
+    assert len(PdfReader(tmp_path / "imprime.pdf").pages) == 1
+    path = preview.path
+    preview.reject()
+    assert not path.exists()

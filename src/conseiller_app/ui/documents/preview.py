@@ -201,8 +201,6 @@ class DocumentPreview(QDialog):
     def done(self, result: int) -> None:  # noqa: D401 - Qt API
         if not self._closed:
             self._closed = True
-            if self.viewer is not None:  # pragma: no cover - needs PySide6-Addons
-                self.viewer.setDocument(None)
             if self.document is not None:  # pragma: no cover - needs PySide6-Addons
                 self.document.close()
             ops.discard(self.path)
