@@ -12,6 +12,7 @@ from conseiller_app.domain.enums import SessionKind
 from conseiller_app.storage.services import sessions
 from conseiller_app.ui.sessions.list_model import session_list_model
 from conseiller_app.ui.sessions.operations import SessionQuery
+from tests.ui.shell_helpers import visible_texts
 from tests.ui.pages_support import (  # noqa: F401 - fixtures
     OFFSCREEN_NOISE,
     column_texts,
@@ -189,9 +190,17 @@ def test_lock_clears_names_and_unlock_reloads(qtbot, ctx, sync_worker):
     qtbot.waitUntil(lambda: page.session_view.participants.rowCount() == 1)
     page.start_attendance(page.session_view.session)
     qtbot.waitUntil(lambda: page.attendance.model.rowCount() == 1)
+    page.views.setCurrentIndex(1)
+    page.calendar.show_day(date(2026, 12, 7))
+    qtbot.waitUntil(lambda: bool(page.calendar.calendar.counts))
+    assert any("DEWAILLY" in text for text in visible_texts(page))
     page.lock()
+    assert not any("ewailly" in text.lower() for text in visible_texts(page))
     assert page.stack.currentWidget() is page.browser
     assert page.model.rowCount() == 0 and page.attendance.model.rowCount() == 0
     assert page.session_view.participants.rowCount() == 0 and page.session_view.session is None
+    assert not page.calendar.calendar.counts
     page.unlock()
+    qtbot.waitUntil(lambda: bool(page.calendar.calendar.counts))  # the view shown before locking
+    page.views.setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
