@@ -255,9 +255,15 @@ def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) ->
     return [x.to_dict() for x in g.suggest(facts, limit=limit)]
 
 
-def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1) -> list[dict[str, Any]]:
+CASELOAD_SCAN = 400  # a référent's caseload is typically 50-400 files (domain.md)
+
+
+def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
+                      scan: int = CASELOAD_SCAN) -> list[dict[str, Any]]:
     """The most urgent suggestion of each active file of the owner's caseload (dashboard).
-    Loads the caseload in a handful of bulk queries (not one round per file)."""
+    Loads the caseload in a handful of bulk queries (not one round per file). Only the ``scan``
+    files contacted longest ago are examined, so that a huge vault (an office's whole territory)
+    never holds the database worker for long."""
     today = ctx.today()
     b = m.Beneficiary
     with ctx.vault.session() as s:
@@ -267,9 +273,9 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1) -> list[
         files = s.execute(select(b.id, b.last_name, b.first_name, b.public, b.birth_date, b.commune_insee,
                                  b.to_complete).where(b.referent_id == ctx.actor_id,
                                                       b.status == FileStatus.ACTIVE.value,
-                                                      b.deleted_at.is_(None))).all()
-        mine = select(b.id).where(b.referent_id == ctx.actor_id, b.status == FileStatus.ACTIVE.value,
-                                  b.deleted_at.is_(None))
+                                                      b.deleted_at.is_(None))
+                          .order_by(func.coalesce(b.last_contact, b.spotting_date), b.id).limit(scan)).all()
+        mine = [f[0] for f in files]
         steps: dict[str, list[dict]] = {}
         for row in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id.in_(mine),
                                                          m.PathwayStep.deleted_at.is_(None))
