@@ -218,3 +218,11 @@ def test_short_list_sorted_by_priority():
     assert len(out) == g.DEFAULT_LIMIT and all(x.code is g.Code.REFERRAL_NO_NEWS for x in out)
     assert [x.priority for x in out] == sorted(x.priority for x in out)
     assert all(x.to_dict()["reason"] for x in out)
+
+
+def test_a_stage_already_proposed_is_to_be_planned_not_proposed_again():
+    p = done_until(Stage.AGENCY_PREP).apply(P.Propose(Stage.TRAINING, date(2026, 6, 3)), TODAY)
+    out = [s for s in g.suggest(facts(p)) if s.code is g.Code.PROPOSE_STAGE]
+    assert [s.title for s in out] == ["Planifier : Formation sous statut salarié"]
+    assert "proposée depuis le 03/06/2026" in out[0].reason
+    assert out[0].action is None

@@ -391,10 +391,16 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
             Code.TREMPLIN_RSA, "Proposer le Tremplin RSA",
             "Allocataire du RSA positionné(e) en agence : le Tremplin RSA (FPETT) prépare l'entrée en formation.",
             55, stage=stage, action=Propose(stage, f.today) if o is None else None)]
+    if o is not None:  # already proposed: the next move is to plan it (dates are the conseiller's)
+        since = f" depuis le {_d(o.proposed_on)}" if o.proposed_on else ""
+        return [Suggestion(
+            Code.PROPOSE_STAGE, f"Planifier : {stage.label}",
+            f"L'étape « {stage.label} » est proposée{since} : fixez ses dates pour la planifier.", 70,
+            stage=stage)]
     return [Suggestion(
         Code.PROPOSE_STAGE, f"Proposer : {stage.label}",
         f"Étape suivante du parcours après « {p.frontier.label} ».", 70, stage=stage,
-        action=Propose(stage, f.today) if o is None else None)]
+        action=Propose(stage, f.today))]
 
 
 def _referral(f: FileFacts, open_step) -> list[Suggestion]:
