@@ -25,9 +25,9 @@ class PaintClock:
         from PySide6.QtCore import QEvent, QObject, QTimer
 
         clock = self
-        self.last = 0.0
         self.condition = None
         self.hit: float | None = None
+        self.on_hit = None
 
         class Filter(QObject):
             def eventFilter(self, watched, event):  # noqa: N802 - Qt API
@@ -43,6 +43,8 @@ class PaintClock:
     def _stamp(self) -> None:
         if self.hit is None:
             self.hit = time.perf_counter()
+            if self.on_hit is not None:
+                self.on_hit()
 
     def arm(self, condition) -> None:
         """The next paint during which ``condition()`` holds will be stamped."""

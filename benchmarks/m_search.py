@@ -15,13 +15,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-
 from benchmarks.common import Aim, Result, percentile
 from benchmarks.vaults import PASSPHRASE, TODAY, CachedVault
 
 PAGE = 100  # the list model's page size
-DIALECT = sqlite_dialect.dialect()
 
 
 def pick_words(conn, seed: int) -> list[str]:
@@ -44,31 +41,31 @@ def queries(words: list[str]) -> list[str]:
     return out
 
 
-def compile_sql(stmt) -> str:
-    return str(stmt.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True}))
-
-
 class RawRunner:
-    """The service's SQL, compiled with its values, run on a DB-API connection."""
+    """The service's very SQL and parameters, run on a DB-API connection: the same statements in
+    the same order (hidden-files check, ids, first page's rows), the ids unpacked the same way."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, search) -> None:
         self.conn = conn
+        self.search = search
 
-    def run(self, ids_sql: str, rows_sql_of) -> tuple[float, list]:
+    def run(self, q) -> tuple[float, list]:
+        search, conn = self.search, self.conn
         t = time.perf_counter()
-        ids = [r[0] for r in self.conn.execute(ids_sql).fetchall()]
-        first = time.perf_counter() - t
-        rows_sql = rows_sql_of(ids[:PAGE])  # compiling is not part of the SQL's cost
-        t = time.perf_counter()
-        if rows_sql is not None:
-            self.conn.execute(rows_sql).fetchall()
-        return first + time.perf_counter() - t, ids
+        hidden = True
+        if search.needs_hidden_check(q):
+            hidden = bool(conn.execute(*search.hidden_sql()).fetchone()[0])
+        ids = search.split_ids(conn.execute(*search.ids_sql(q, None, hidden)).fetchone()[0])
+        if ids:
+            conn.execute(*search.rows_sql(ids[:PAGE])).fetchall()
+        return time.perf_counter() - t, ids
 
 
 def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     from conseiller_app.storage import cipher
     from conseiller_app.storage.services import Context, search
     from conseiller_app.storage.vault import Vault
+    from conseiller_app.ui.beneficiaries.operations import search_first_page
 
     import sqlcipher3
 
@@ -90,16 +87,13 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     typed = queries(words)
 
     def service(text: str):
-        q = search.Query(text=text)
+        # The list's worker operation itself: all matching ids, then the first page's rows.
         t = time.perf_counter()
-        ids = search.search_ids(ctx, q)
-        search.rows(ctx, ids[:PAGE])
+        ids, _rows = search_first_page(ctx, search.Query(text=text), PAGE)
         return time.perf_counter() - t, ids
 
-    def rows_sql_of(ids):
-        return compile_sql(search.rows_statement(ids)) if ids else None
-
-    runners = {"enc": RawRunner(enc), "plain": RawRunner(plain), "plain_sqlcipher": RawRunner(plain_same_engine)}
+    runners = {"enc": RawRunner(enc, search), "plain": RawRunner(plain, search),
+               "plain_sqlcipher": RawRunner(plain_same_engine, search)}
     per_query: dict[str, list[float]] = defaultdict(list)
     by_length: dict[int, list[float]] = defaultdict(list)
     totals: dict[str, list[float]] = defaultdict(list)
@@ -107,7 +101,6 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     for run in range(warmup + runs):
         pass_total: dict[str, float] = defaultdict(float)
         for n, text in enumerate(typed):
-            ids_sql = compile_sql(search.ids_statement(search.Query(text=text)))
             order = ["service", "enc", "plain", "plain_sqlcipher"]
             shift = (run + n) % len(order)
             found = {}
@@ -115,7 +108,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
                 if variant == "service":
                     seconds, ids = service(text)
                 else:
-                    seconds, ids = runners[variant].run(ids_sql, rows_sql_of)
+                    seconds, ids = runners[variant].run(search.Query(text=text))
                 found[variant] = ids
                 pass_total[variant] += seconds
                 if run >= warmup:

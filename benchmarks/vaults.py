@@ -32,10 +32,12 @@ def code_digest() -> str:
     src = ROOT / "src" / "conseiller_app"
     storage = src / "storage"
     paths = [storage / f"{name}.py" for name in ("demo", "bulk", "models", "sync_models", "reference", "profile",
-                                                   "journal", "vault", "cipher", "migrate")]
+                                                   "journal")]
     paths += [storage / "services" / "beneficiaries.py", src / "domain" / "text.py", src / "domain" / "enums.py"]
     paths += sorted((ROOT / "migrations").rglob("*.py")) + sorted((ROOT / "resources" / "reference").rglob("*"))
-    h = hashlib.sha256()
+    from conseiller_app.storage import cipher
+
+    h = hashlib.sha256(repr((cipher.EXPECTED_SETTINGS, cipher.APPLICATION_ID)).encode())
     for p in paths:
         if p.is_file() and "__pycache__" not in p.parts:
             h.update(str(p.relative_to(ROOT)).encode())

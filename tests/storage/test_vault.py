@@ -56,6 +56,7 @@ def test_connection_pragmas_are_the_safe_ones(vault):
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA temp_store").fetchone()[0] == 2  # MEMORY
+        assert conn.execute("PRAGMA cache_size").fetchone()[0] == -cipher.CACHE_KIB
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA kdf_iter").fetchone()[0] == "256000"
         assert conn.execute("PRAGMA cipher_version").fetchone()[0]

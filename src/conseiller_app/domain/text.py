@@ -45,3 +45,34 @@ def query_tokens(query: str) -> list[str]:
         if joined:
             out.append(joined)
     return out
+
+
+# Short prefixes are indexed as tokens of their own ("^ma": a word starting with "ma"), stored with
+# the file's sort key: what a conseiller types first (1 to 3 letters, thousands of matches among
+# 60,000 files) is then read in list order straight from the index, without sorting or merging
+# the many words that share the prefix. Longer prefixes match few words: a range scan is enough.
+PREFIX_MARK = "^"
+PREFIX_LENGTHS = (1, 2, 3)
+
+
+def has_prefix_keys(token: str) -> bool:
+    """Words starting with a digit (CAF number, INSEE and postal codes) get no prefix keys:
+    typing 1 to 3 digits is not a way to look for someone."""
+    return bool(token) and token[0] not in "0123456789"
+
+
+def prefix_keys(tokens: list[str]) -> list[str]:
+    """The prefix keys (``^m``, ``^ma``, ``^mar``) of a file's search tokens."""
+    keys: dict[str, None] = {}
+    for token in tokens:
+        if has_prefix_keys(token):
+            for n in PREFIX_LENGTHS:
+                keys[PREFIX_MARK + token[:n]] = None
+    return list(keys)
+
+
+def prefix_key(typed: str) -> str | None:
+    """The key to look up for a typed query token, when it is short enough to have one."""
+    if len(typed) <= PREFIX_LENGTHS[-1] and has_prefix_keys(typed):
+        return PREFIX_MARK + typed
+    return None

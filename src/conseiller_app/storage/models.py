@@ -370,14 +370,20 @@ class Draft(Base):
 
 
 class BeneficiaryToken(Base):
-    """Local search index: the folded words of a file's name, commune and CAF number.
+    """Local search index: the folded words of a file's name, commune and CAF number, and the short
+    prefix keys of its words (``^ma``: a word starting with "ma"), each with the file's sort key.
 
-    A plain table (not FTS) so that its keys survive ``sqlcipher_export`` (rekey, backup).
+    Keyed (token, sort_name, beneficiary_id) without rowid, so that the files under one key are
+    stored in list order. A plain table (not FTS) so that its keys survive ``sqlcipher_export``
+    (rekey, backup). Not synced: each device rebuilds it (``services.beneficiaries.index_tokens``).
     """
 
     __tablename__ = "beneficiary_token"
     token: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(String(170), primary_key=True)
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), primary_key=True, index=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 SYNCED_MODELS = sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__)

@@ -19,7 +19,7 @@ from conseiller_app.domain.enums import (
     StepStatus,
 )
 from conseiller_app.domain.errors import NotFound, ValidationError
-from conseiller_app.domain.text import fold, query_tokens, search_tokens
+from conseiller_app.domain.text import fold, prefix_keys, query_tokens, search_tokens
 from conseiller_app.domain.validation import age_on, format_phone
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
@@ -48,13 +48,25 @@ def sort_name(last: str, first: str) -> str:
     return f"{' '.join(query_tokens(last))} {' '.join(query_tokens(first))}"
 
 
+def index_keys(last: str, first: str, caf_number: str | None, commune_insee: str | None,
+               commune_name: str | None, postal_codes: str | None) -> list[str]:
+    """The search index keys of a file: its folded words (names, commune), CAF number, INSEE and
+    postal codes, then the short prefix keys of its words (``^m``, ``^ma``, ``^mar``)."""
+    words = search_tokens(last, first, commune_name)
+    extra = [caf_number, commune_insee] + (postal_codes.split() if postal_codes else [])
+    tokens = list(dict.fromkeys(words + [t for t in extra if t]))
+    return tokens + prefix_keys(tokens)
+
+
 def index_tokens(session: Session, b: m.Beneficiary | dict) -> list[dict]:
+    """Index rows of a file given as an ORM object or a row (the sync importer passes a dict)."""
     get = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
     commune = session.get(m.Commune, get("commune_insee"))
-    words = search_tokens(get("last_name"), get("first_name"), commune.name if commune else None)
-    extra = [get("caf_number"), get("commune_insee")] + (commune.postal_codes.split() if commune else [])
-    tokens = list(dict.fromkeys(words + [t for t in extra if t]))
-    return [{"token": t, "beneficiary_id": get("id")} for t in tokens]
+    keys = index_keys(get("last_name"), get("first_name"), get("caf_number"), get("commune_insee"),
+                      commune.name if commune else None, commune.postal_codes if commune else None)
+    # The file's sort key rides along: short prefixes are then read in list order from the index.
+    sort_key = get("sort_name") or sort_name(get("last_name"), get("first_name"))
+    return [{"token": k, "sort_name": sort_key, "beneficiary_id": get("id")} for k in keys]
 
 
 def reindex(session: Session, b: m.Beneficiary) -> None:
