@@ -55,7 +55,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         if i % 2:
             changes = {"first_name": first_names[i % len(first_names)]}  # renames reindex the search tokens
         else:
-            changes = {"phone": f"06{rng.randint(10000000, 99999999)}", "notes": f"Entretien du jour ({i})."}
+            changes = {"phone": f"0612{rng.randint(100000, 999999)}", "notes": f"Entretien du jour ({i})."}
         t = time.perf_counter()
         ops.save_file(ctx, bid, changes, version)
         seconds = time.perf_counter() - t

@@ -105,7 +105,9 @@ def unlock(data_dir: str, passphrase: str) -> None:
     migrations check, vault information) on a cold vault file."""
     from conseiller_app.resources import migrations_dir
     from conseiller_app.ui import vault_ops
+    from conseiller_app.ui.app import preload
 
+    preload()  # what the application does on its worker while the unlock screen waits
     class Worker:  # what open_vault needs of the database worker
         ctx = None
 

@@ -42,11 +42,43 @@ LABELS = {
 FIELDS = tuple(LABELS)
 
 
+def _easter(year: int) -> date:
+    """Easter Sunday (Gregorian calendar; anonymous algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 - the algorithm's name
+    m = (a + 11 * h + 22 * l) // 451
+    month, day = divmod(h + l - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
 @lru_cache(maxsize=32)
 def _holidays(year: int) -> dict[date, str]:
-    import holidays
-
-    return dict(holidays.country_holidays("FR", years=year, language="fr"))
+    """The eleven public holidays of metropolitan France (as from 2008: Whit Monday was a working
+    day from 2005 to 2007), with the names of the ``holidays`` package (checked against it in the
+    tests). Computed here: importing that package took a
+    fifth of a second of the application's start (its calendar marks holidays when built)."""
+    easter = _easter(year)
+    days: dict[date, list[str]] = {}
+    for day, name in (
+        (date(year, 1, 1), "Jour de l'an"),
+        (easter + timedelta(days=1), "Lundi de Pâques"),
+        (date(year, 5, 1), "Fête du Travail"),
+        (date(year, 5, 8), "Fête de la Victoire"),
+        (easter + timedelta(days=39), "Ascension"),
+        (easter + timedelta(days=50), "Lundi de Pentecôte"),
+        (date(year, 7, 14), "Fête nationale"),
+        (date(year, 8, 15), "Assomption"),
+        (date(year, 11, 1), "Toussaint"),
+        (date(year, 11, 11), "Armistice"),
+        (date(year, 12, 25), "Noël"),
+    ):
+        days.setdefault(day, []).append(name)
+    return {day: "; ".join(sorted(names)) for day, names in days.items()}  # Ascension on 1 May: both
 
 
 def holiday_name(day: date) -> str | None:

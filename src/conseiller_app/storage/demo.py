@@ -11,7 +11,6 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from faker import Faker
 from sqlalchemy import func, select
 
 from conseiller_app.domain.enums import (
@@ -59,6 +58,8 @@ FUNDING = {  # stage -> (scheme, funder, typical amount in euros)
 
 class _Pools:
     def __init__(self, rng: random.Random, seed: int) -> None:
+        from faker import Faker  # only to generate: the sync page imports this module for is_demo
+
         fake = Faker("fr_FR")
         fake.seed_instance(seed)
         self.last = sorted({fake.last_name() for _ in range(3000)})

@@ -65,6 +65,14 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def preload() -> None:
+    """Runs on the database worker once the window is shown (alembic and the migration scripts,
+    kept out of the start)."""
+    from conseiller_app.storage import migrate
+
+    migrate.preload()
+
+
 def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the application on ``data_dir`` (default: the platform's data folder); returns the
     exit code."""
@@ -81,6 +89,8 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     try:
         window = MainWindow(data_dir, worker)
         window.show()
+        # While the passphrase is typed: what opening the vault needs and nobody waits for yet.
+        worker.submit(preload, needs_vault=False, on_error=lambda exc: None)
         code = app.exec()
     finally:
         worker.shutdown()

@@ -14,10 +14,12 @@ def territories(ctx: Context) -> list[tuple[str, str]]:
 
 
 def communes(ctx: Context) -> list[dict]:
-    with ctx.vault.session() as s:
+    c = m.Commune
+    with ctx.vault.session() as s:  # columns, not 887 ORM objects: asked for at every unlock
         return [
-            {"insee": c.insee, "name": c.name, "postal_codes": c.postal_codes, "territory": c.territory}
-            for c in s.scalars(select(m.Commune).order_by(m.Commune.search_name))
+            {"insee": insee, "name": name, "postal_codes": postal_codes, "territory": territory}
+            for insee, name, postal_codes, territory in s.execute(
+                select(c.insee, c.name, c.postal_codes, c.territory).order_by(c.search_name))
         ]
 
 
