@@ -145,8 +145,6 @@ def test_sorting_by_header_click_reruns_the_query(qtbot, people, sync_worker):
     assert visible_names(page) == order
 
 
-@pytest.mark.xfail(reason="search sorts communes on their raw name (Boulogne before Béthune); "
-                          "the service should sort on Commune.search_name", strict=False)
 def test_commune_sort_ignores_accents(qtbot, people, sync_worker):
     page = open_page(qtbot, sync_worker)
     wait_results(qtbot, page, 6)

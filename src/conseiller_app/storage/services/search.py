@@ -92,7 +92,7 @@ def _statement(q: Query):
     key = {
         "name": b.sort_name,
         "age": b.birth_date,
-        "commune": m.Commune.name if needs_commune else b.commune_insee,
+        "commune": m.Commune.search_name if needs_commune else b.commune_insee,
         "stage": _STAGE_ORDER,
         "last_contact": b.last_contact,
     }[q.sort if q.sort in SORT_KEYS else "name"]
