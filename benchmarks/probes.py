@@ -151,8 +151,9 @@ def _memory_status() -> dict[str, int]:
 
 
 def memory(data_dir: str, passphrase: str, files: int) -> None:
-    """Open the application on the vault, unlock it, show the list, scroll to its end; report the
-    resident memory (current and peak)."""
+    """Open the application on the vault, unlock it, go to the list, scroll to its end; report the
+    resident memory (current and peak) and, on the way, how long the list's first page took after
+    the unlock in the whole application (the dashboard's work shares the database worker)."""
     sys.argv = ["conseiller", "--data-dir", data_dir]
     import conseiller_app.cli as cli
 
@@ -164,6 +165,7 @@ def memory(data_dir: str, passphrase: str, files: int) -> None:
             from PySide6.QtCore import QTimer
 
             state = {"step": "unlock"}
+            times: dict[str, float] = {}
             poll = QTimer(app)
 
             def window():
@@ -181,6 +183,14 @@ def memory(data_dir: str, passphrase: str, files: int) -> None:
                     finish(error="délai dépassé à l'étape " + state["step"])
                 w = window()
                 if state["step"] == "unlock":
+                    model = w.beneficiaries.list_page.model
+
+                    def first_rows(_count):
+                        times.setdefault("first_page", time.perf_counter())
+
+                    model.query_finished.connect(first_rows)
+                    w.session.opened.connect(lambda *_: times.setdefault("opened", time.perf_counter()))
+                    times["unlock"] = time.perf_counter()
                     w.session.unlock(passphrase)
                     state["step"] = "opening"
                 elif state["step"] == "opening" and w.session.is_open:
@@ -196,7 +206,10 @@ def memory(data_dir: str, passphrase: str, files: int) -> None:
                     model = w.beneficiaries.list_page.model
                     if model.row_data(model.rowCount() - 1) is not None:
                         state["step"] = "settle"
-                        QTimer.singleShot(500, lambda: finish(first_page_rss=state["first_page"]["VmRSS"]))
+                        QTimer.singleShot(500, lambda: finish(
+                            first_page_rss=state["first_page"]["VmRSS"],
+                            unlock_seconds=times["opened"] - times["unlock"],
+                            list_after_unlock_seconds=times["first_page"] - times["opened"]))
 
             def shown():
                 poll.timeout.connect(step)
