@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--demo-runs", type=int, default=None,
                    help="générations de démonstration mesurées (défaut : --runs jusqu'à 10 000 dossiers, 1 au-delà)")
     p.add_argument("--memory-runs", type=int, default=None, help="sous-processus de mesure de la mémoire (défaut : 2)")
+    p.add_argument("--sync-changes", type=int, default=None,
+                   help="changements exportés et ingérés (10 000 ; autant que de dossiers en dessous)")
     p.add_argument("--warm", action="store_true", help="ne pas vider le cache de pages avant les démarrages à froid")
     p.add_argument("--no-postgresql", action="store_true", help="ne pas mesurer l'ingestion sur PostgreSQL")
     p.add_argument("--markdown", action="store_true", help="afficher aussi le tableau en Markdown")
@@ -122,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
 
     run("gui", gui)
     run("memory", lambda: m_process.memory(cv, args.memory_runs or 2))
-    run("sync", lambda: m_sync.measure(runs, warmup, postgresql=not args.no_postgresql))
+    sync_changes = args.sync_changes or min(m_sync.CHANGES, args.files)
+    run("sync", lambda: m_sync.measure(runs, warmup, postgresql=not args.no_postgresql, changes=sync_changes))
     demo_runs = args.demo_runs if args.demo_runs is not None else (runs if args.files <= 10_000 else 1)
     run("demo", lambda: m_demo.measure(cv, demo_runs, warmup if args.files <= 10_000 else 0))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table
@@ -44,6 +45,25 @@ def _converter(column):
     return None
 
 
+def _values(rows: list[dict[str, Any]], keys: list[str], convs: list) -> list[tuple | list]:
+    """Parameter rows in column order, converted where the column needs it (a per-value
+    generator cost a quarter of the demo generation's time)."""
+    get = itemgetter(*keys)
+    converted = [(i, conv) for i, conv in enumerate(convs) if conv]
+    if len(keys) == 1:
+        conv = convs[0]
+        return [((conv(r[keys[0]]) if conv else r[keys[0]]),) for r in rows]
+    if not converted:
+        return [get(r) for r in rows]
+    out = []
+    for r in rows:
+        row = list(get(r))
+        for i, conv in converted:
+            row[i] = conv(row[i])
+        out.append(row)
+    return out
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, journal: bool = True) -> None:
     """Insert ``rows`` (dicts keyed by column name) into ``table`` in the session's transaction."""
     if not rows:
@@ -52,7 +72,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, j
     convs = [_converter(c) for c in cols]
     sql = f"INSERT INTO {table.name} ({', '.join(c.name for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
     keys = [c.key for c in cols]
-    values = [tuple(conv(r[k]) if conv else r[k] for k, conv in zip(keys, convs)) for r in rows]
+    values = _values(rows, keys, convs)
     dbapi = session.connection().connection.dbapi_connection
     dbapi.executemany(sql, values)
     if journal:
