@@ -43,8 +43,9 @@ def _open_with_data_shown(shell, qtbot, passphrase, synchronous=True):
 
 
 def _connections(vault) -> list:
-    """The DBAPI connections the vault holds open."""
-    return vault.connections()
+    """The DBAPI connections the vault's pool holds (one per thread that used it)."""
+    pool = vault.engine.pool
+    return [entry.dbapi_connection for entry in list(pool._all_conns)]  # SingletonThreadPool's registry
 
 
 def _assert_closed(connections: list) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import SingletonThreadPool
 
 from conseiller_app.domain.errors import (
     AppError,
@@ -109,16 +109,11 @@ class Vault:
                 return spare
             return cipher.connect(path, passphrase)
 
-        # One connection for the vault, whatever the thread: opening one costs a key derivation
-        # (PBKDF2, 256,000 rounds: 0.2-0.5 s). A per-thread pool (SingletonThreadPool) loses its
-        # thread-local connection between two jobs of the Qt database worker (PySide drops the
-        # thread's Python state after each slot), so every operation paid one. Sessions take
-        # ``self._lock``, so the connection is never used by two threads at once.
         engine = create_engine(
             "sqlite+pysqlite://",
             module=sqlcipher3,
             creator=creator,
-            poolclass=StaticPool,
+            poolclass=SingletonThreadPool,
             hide_parameters=True,
         )
 
@@ -199,11 +194,6 @@ class Vault:
         if spare is not None:
             spare.close()
         self.engine.dispose()
-
-    def connections(self) -> list[sqlcipher3.Connection]:
-        """The DB-API connections open right now (at most one; none once closed)."""
-        record = self.engine.pool.__dict__.get("connection")  # StaticPool's connection, once made
-        return [c for c in (getattr(record, "dbapi_connection", None), self._spare) if c is not None]
 
     def backup_dir(self) -> Path:
         return self.data_dir / BACKUP_DIR
