@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
-import json
 import logging
 import os
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +28,7 @@ def _out(text: str = "") -> None:
     print(text)
 
 
-def _json(data: Any) -> None:
-    def default(o):
-        if isinstance(o, (date, datetime)):
-            return o.isoformat()
-        raise TypeError(type(o).__name__)
-
-    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
+_json = cli_text.print_json
 
 
 # --- passphrases ------------------------------------------------------------------------------

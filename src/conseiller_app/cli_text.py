@@ -1,8 +1,12 @@
-"""French messages for argparse's own texts (usage errors, help headings)."""
+"""What the command lines (``conseiller``, ``conseiller-central``) share: French messages for
+argparse's own texts, and JSON output for scripts."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from datetime import date, datetime
+from typing import Any
 
 _FR = {
     "usage: ": "usage : ",
@@ -23,3 +27,14 @@ _FR = {
 
 def install() -> None:
     argparse._ = lambda text: _FR.get(text, text)  # type: ignore[attr-defined]
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts: dates in ISO form, accents kept."""
+
+    def default(o):
+        if isinstance(o, (date, datetime)):
+            return o.isoformat()
+        raise TypeError(type(o).__name__)
+
+    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))

@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +28,7 @@ def _out(text: str = "") -> None:
     print(text)
 
 
-def _json(data: Any) -> None:
-    def default(o):
-        if isinstance(o, (date, datetime)):
-            return o.isoformat()
-        raise TypeError(type(o).__name__)
-
-    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
+_json = cli_text.print_json
 
 
 def _when(value) -> str:
