@@ -159,6 +159,7 @@ def test_session_lock_reported_by_the_platform_locks(shell, filled, passphrase, 
 
 @pytest.mark.skipif(shutil.which("dbus-daemon") is None, reason="dbus-daemon absent")
 def test_screensaver_signal_on_a_private_dbus_session_bus(qtbot):
+    from PySide6.QtCore import QTimer
     from PySide6.QtDBus import QDBusConnection, QDBusMessage
 
     from conseiller_app.ui.session_lock import SessionLockWatcher
@@ -171,11 +172,20 @@ def test_screensaver_signal_on_a_private_dbus_session_bus(qtbot):
         sender = QDBusConnection.connectToBus(address, "envoi-verrouillage")
         watcher = SessionLockWatcher(session_bus=listener, system_bus=None)
         assert any("ScreenSaver" in s for s in watcher.sources)
-        with qtbot.waitSignal(watcher.session_locked, timeout=5_000):
-            message = QDBusMessage.createSignal("/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver",
-                                                "ActiveChanged")
-            message.setArguments([True])
+        # The watcher's match rules reach the bus asynchronously: one blocking round trip on the
+        # listening connection makes sure the daemon has them before anything is sent, and the
+        # signal is repeated until it arrives (a loaded CI machine may be slow, never wrong).
+        listener.interface().isServiceRegistered("org.freedesktop.DBus")
+        message = QDBusMessage.createSignal("/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver",
+                                            "ActiveChanged")
+        message.setArguments([True])
+        resend = QTimer()
+        resend.setInterval(250)
+        resend.timeout.connect(lambda: sender.send(message))
+        with qtbot.waitSignal(watcher.session_locked, timeout=20_000):
             sender.send(message)
+            resend.start()
+        resend.stop()
     finally:
         QDBusConnection.disconnectFromBus("ecoute-verrouillage")
         QDBusConnection.disconnectFromBus("envoi-verrouillage")
