@@ -26,3 +26,23 @@ def test_operations_need_an_open_vault(qtbot):
     worker.submit(lambda ctx: 1, on_error=errors.append)
     assert len(errors) == 1 and isinstance(errors[0], VaultLocked)
     assert errors[0].message == "Le coffre est verrouillé."
+
+
+def test_the_worker_keeps_one_keyed_connection_between_operations(qtbot, vault, ctx):
+    """The key is derived once per unlock, not once per operation: each operation on the worker
+    thread finds the SQLCipher connection the previous one left (0.25 s saved per click)."""
+    worker = DbWorker(synchronous=False)
+    try:
+        worker.submit(worker.set_context, ctx, needs_vault=False)
+        seen = []
+
+        def connection_of_this_thread(c):
+            with c.vault.raw() as raw:
+                return id(raw), raw.execute("SELECT count(*) FROM beneficiary").fetchone()[0]
+
+        for _ in range(3):
+            worker.submit(connection_of_this_thread, on_done=seen.append)
+        qtbot.waitUntil(lambda: len(seen) == 3, timeout=10_000)
+        assert len({conn for conn, _ in seen}) == 1
+    finally:
+        worker.shutdown()

@@ -94,6 +94,20 @@ def _rebuildable(exc: BaseException) -> bool:
         return False
 
 
+class _WorkerThread(QThread):
+    """The worker's thread, with its event loop started *from Python*.
+
+    A plain ``QThread`` runs its event loop in C++, so every queued slot call enters Python
+    afresh: PySide creates a new Python thread state for each call and drops it afterwards,
+    taking every ``threading.local`` with it. SQLAlchemy keeps the thread's SQLCipher connection
+    in one, so each operation opened a new connection (one key derivation, ~0.25 s, and a cold
+    page cache). Running ``exec()`` from a Python ``run()`` keeps one thread state for the
+    thread's whole life."""
+
+    def run(self) -> None:  # noqa: D102 - Qt API
+        self.exec()
+
+
 class DbWorker(QObject):
     """Serialises database work on one thread. ``synchronous=True`` runs inline (tests)."""
 
@@ -109,7 +123,7 @@ class DbWorker(QObject):
         self._thread: QThread | None = None
         self._runner = _Runner(self)
         if not synchronous:
-            self._thread = QThread()
+            self._thread = _WorkerThread()
             self._thread.setObjectName("db-worker")
             self._runner.moveToThread(self._thread)
             self._thread.start()
