@@ -58,7 +58,7 @@ def passphrase(args, *, confirm: bool = False, prompt: str = "Phrase de passe du
 
 
 def data_dir(args) -> Path:
-    from conseiller_app.storage.vault import default_data_dir
+    from conseiller_app.storage.paths import default_data_dir
 
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 

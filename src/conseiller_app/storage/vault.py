@@ -37,26 +37,16 @@ from conseiller_app.domain.errors import (
 from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
 from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
+from conseiller_app.storage.paths import (  # noqa: F401 - re-exported: the vault's public names
+    BACKUP_DIR,
+    LOG_DIR,
+    VAULT_FILE,
+    default_data_dir,
+    vault_exists,
+    vault_path,
+)
 
 log = logging.getLogger(__name__)
-
-VAULT_FILE = "coffre.db"
-BACKUP_DIR = "sauvegardes"
-LOG_DIR = "journaux"
-
-
-def default_data_dir() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("ParcoursGrandsChantiers", "Departement62"))
-
-
-def vault_path(data_dir: Path) -> Path:
-    return Path(data_dir) / VAULT_FILE
-
-
-def vault_exists(data_dir: Path) -> bool:
-    return vault_path(data_dir).exists()
 
 
 @dataclass

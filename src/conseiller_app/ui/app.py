@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QWidget
 
 from conseiller_app.resources import resources_dir
 
@@ -66,17 +67,34 @@ def create_application(argv: list[str] | None = None) -> QApplication:
 
 
 def preload() -> None:
-    """Runs on the database worker once the window is shown (alembic and the migration scripts,
-    kept out of the start)."""
+    """Runs on the database worker once the unlock screen is painted, while the passphrase is
+    typed: the storage layer (SQLAlchemy, the models), alembic and the migration scripts, all
+    kept out of the start."""
     from conseiller_app.storage import migrate
+    from conseiller_app.ui import vault_ops  # noqa: F401 - the storage layer the unlock needs
 
     migrate.preload()
+
+
+def after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
+    """Call ``then()`` once ``widget`` has been painted, on the next turn of the event loop (so
+    that work started by ``then`` does not compete with the first frame)."""
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+            if event.type() == QEvent.Type.Paint:
+                widget.removeEventFilter(self)
+                self.deleteLater()
+                QTimer.singleShot(0, then)
+            return False
+
+    widget.installEventFilter(FirstPaint(widget))
 
 
 def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the application on ``data_dir`` (default: the platform's data folder); returns the
     exit code."""
-    from conseiller_app.storage.vault import default_data_dir
+    from conseiller_app.storage.paths import default_data_dir
     from conseiller_app.ui.errors import install_excepthook
     from conseiller_app.ui.main_window import MainWindow
     from conseiller_app.ui.worker import DbWorker
@@ -88,9 +106,11 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     worker = DbWorker()
     try:
         window = MainWindow(data_dir, worker)
+        # While the passphrase is typed: what opening the vault needs and nobody waits for yet
+        # (after the first screen is painted: the imports would compete with it for the GIL).
+        after_first_paint(window.current_screen(), lambda: worker.submit(
+            preload, needs_vault=False, on_error=lambda exc: None))
         window.show()
-        # While the passphrase is typed: what opening the vault needs and nobody waits for yet.
-        worker.submit(preload, needs_vault=False, on_error=lambda exc: None)
         code = app.exec()
     finally:
         worker.shutdown()

@@ -1,5 +1,10 @@
 """The main window wires things together: the screens (first run, unlock, workspace), the pages,
-the menus, the status bar, the idle and session-lock watchers. Behaviour lives in those parts."""
+the menus, the status bar, the idle and session-lock watchers. Behaviour lives in those parts.
+
+The unlock screen comes first: the pages (and what they import: the services, SQLAlchemy, the
+models, reportlab...) are built only when the vault is open and the page is shown or asked for
+(``workspace.page(key)``, or the ``dashboard``/``beneficiaries``... properties). The page shown
+after the unlock is built and loaded first; the others wait until the conseiller goes to them."""
 
 from __future__ import annotations
 
@@ -12,19 +17,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QWidget
 
-from conseiller_app.ui.documents.operations import prepare_printing
-from conseiller_app.ui.first_run import FirstRunAssistant
 from conseiller_app.ui.idle import IdleMonitor
 from conseiller_app.ui.menus import build_menus, shortcuts_html
 from conseiller_app.ui.pages.base import call_hook
-from conseiller_app.ui.pages.dashboard import DashboardPage
-from conseiller_app.ui.pages.settings import SettingsPage
-from conseiller_app.ui.referrals import OrientationsPage
 from conseiller_app.ui.session import State, VaultSession
-from conseiller_app.ui.sessions import AteliersPage
 from conseiller_app.ui.session_lock import SessionLockWatcher
 from conseiller_app.ui.status_bar import ShellStatusBar
-from conseiller_app.ui.sync_page import SyncPage
 from conseiller_app.ui.unlock_screen import UnlockScreen
 from conseiller_app.ui.window_state import WindowStateStore
 from conseiller_app.ui.worker import DbWorker
@@ -39,6 +37,38 @@ def default_beneficiaries_page(worker: DbWorker, parent: QWidget | None = None) 
     from conseiller_app.ui.beneficiaries.page import BeneficiariesPage
 
     return BeneficiariesPage(worker, parent)
+
+
+# The other pages, imported only when built.
+
+def _dashboard_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.pages.dashboard import DashboardPage
+
+    return DashboardPage(worker)
+
+
+def _ateliers_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.sessions import AteliersPage
+
+    return AteliersPage(worker)
+
+
+def _orientations_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.referrals import OrientationsPage
+
+    return OrientationsPage(worker)
+
+
+def _sync_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.sync_page import SyncPage
+
+    return SyncPage(worker)
+
+
+def _settings_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.pages.settings import SettingsPage
+
+    return SettingsPage(worker)
 
 
 class MainWindow(QMainWindow):
@@ -57,31 +87,30 @@ class MainWindow(QMainWindow):
         self.window_state = WindowStateStore(self.data_dir)
         self._closing = False
 
-        # Pages
-        self.dashboard = DashboardPage(worker)
-        self.beneficiaries = beneficiaries_factory(worker, None)
-        self.settings_page = SettingsPage(worker)
-        self.ateliers = AteliersPage(worker)
-        self.orientations = OrientationsPage(worker)
-        self.workspace = Workspace()
+        # Pages: declared now, built when first needed (see the module's docstring).
+        self.workspace = Workspace(dormant=True)
+        self._opened_pages: set[str] = set()  # pages that had their vault_opened hook
+        self.workspace.page_built.connect(self._page_built)
         tr = self.tr
-        for key, title, page in (
-            ("dashboard", tr("Tableau de bord"), self.dashboard),
-            ("beneficiaries", tr("Bénéficiaires"), self.beneficiaries),
-            ("ateliers", tr("Ateliers"), self.ateliers),
-            ("orientations", tr("Orientations"), self.orientations),
-            ("sync", tr("Synchronisation"), SyncPage(worker)),
-            ("settings", tr("Paramètres"), self.settings_page),
+        for key, title, factory in (
+            ("dashboard", tr("Tableau de bord"), _dashboard_page),
+            ("beneficiaries", tr("Bénéficiaires"), lambda w: beneficiaries_factory(w, None)),
+            ("ateliers", tr("Ateliers"), _ateliers_page),
+            ("orientations", tr("Orientations"), _orientations_page),
+            ("sync", tr("Synchronisation"), _sync_page),
+            ("settings", tr("Paramètres"), _settings_page),
         ):
-            self.workspace.add_page(key, title, page)
+            self.workspace.add_page(key, title, lambda f=factory: f(worker))
 
         # Screens
         self.unlock_screen = UnlockScreen(self.session)
-        self.first_run: FirstRunAssistant | None = None
+        self.first_run = None  # FirstRunAssistant while there is no vault
         self.screens = QStackedWidget()
         self.screens.addWidget(self.unlock_screen)
         self.screens.addWidget(self.workspace)
         if self.session.state is State.NO_VAULT:
+            from conseiller_app.ui.first_run import FirstRunAssistant
+
             self.first_run = FirstRunAssistant(self.session)
             self.screens.addWidget(self.first_run)
         self.setCentralWidget(self.screens)
@@ -116,18 +145,10 @@ class MainWindow(QMainWindow):
         if self.session_watcher is not None:
             self.session_watcher.session_locked.connect(self.lock)
         self.worker.busy_changed.connect(self._busy_changed)
-        self.settings_page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
-        self.dashboard.open_beneficiary.connect(self.open_beneficiary)
-        for page in (self.beneficiaries, self.ateliers, self.orientations):
-            status_message = getattr(page, "status_message", None)
-            if status_message is not None:
-                status_message.connect(lambda text: self.status.showMessage(text, 6000))
-        for page in (self.ateliers, self.orientations):
-            page.open_beneficiary.connect(self.open_beneficiary)
 
         a.new_file.triggered.connect(lambda: self._on_beneficiaries("new_file"))
         a.search.triggered.connect(lambda: self._on_beneficiaries("focus_search"))
-        a.save.triggered.connect(lambda: call_hook(self.beneficiaries, "save_current"))
+        a.save.triggered.connect(self._save_current)
         a.lock.triggered.connect(self.lock)
         a.quit.triggered.connect(self.close)
         a.backup.triggered.connect(lambda: self._on_settings(self.settings_page.ask_backup))
@@ -139,6 +160,49 @@ class MainWindow(QMainWindow):
         a.shortcuts.triggered.connect(self._show_shortcuts)
         a.about.triggered.connect(self._show_about)
         a.about_qt.triggered.connect(lambda: QMessageBox.aboutQt(self))
+
+    def _page_built(self, key: str, page: QWidget) -> None:
+        """Wire a page just built; if the vault is open, let it load (``vault_opened``)."""
+        if key == "settings":
+            page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
+        status_message = getattr(page, "status_message", None)
+        if status_message is not None:
+            status_message.connect(lambda text: self.status.showMessage(text, 6000))
+        open_beneficiary = getattr(page, "open_beneficiary", None)
+        if open_beneficiary is not None:
+            open_beneficiary.connect(self.open_beneficiary)
+        if self.session.is_open:
+            self._opened_pages.add(key)
+            call_hook(page, "vault_opened")
+
+    # The pages by name, built on first use.
+
+    @property
+    def dashboard(self) -> QWidget:
+        return self.workspace.page("dashboard")
+
+    @property
+    def beneficiaries(self) -> QWidget:
+        return self.workspace.page("beneficiaries")
+
+    @property
+    def ateliers(self) -> QWidget:
+        return self.workspace.page("ateliers")
+
+    @property
+    def orientations(self) -> QWidget:
+        return self.workspace.page("orientations")
+
+    @property
+    def settings_page(self) -> QWidget:
+        return self.workspace.page("settings")
+
+    def _save_current(self) -> None:
+        page = self.workspace.built_page("beneficiaries")
+        if page is not None:
+            call_hook(page, "save_current")
+        else:
+            self.status.showMessage(self.tr("Aucun dossier ouvert à enregistrer."), 6000)
 
     def _on_beneficiaries(self, method: str) -> None:
         self.workspace.show_page("beneficiaries")
@@ -194,16 +258,33 @@ class MainWindow(QMainWindow):
         self.unlock_screen.set_owner(info["name"])
         self.status.set_owner(info["name"])
         self.setWindowTitle(f"{APP_TITLE} — {info['name']}")
-        for page in self.workspace.each_page():
-            call_hook(page, "vault_opened" if first else "unlock")
-        if first:  # leftovers of a crash removed, fonts loaded before the first print
-            self.worker.submit(prepare_printing, on_error=lambda _exc: None)
         self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
         self.idle.start()
         self._show_screen()
+        self._open_pages()
+        if first:  # leftovers of a crash removed, fonts loaded before the first print
+            from conseiller_app.ui.documents.operations import prepare_printing
+
+            self.worker.submit(prepare_printing, on_error=lambda _exc: None)
         page = self.workspace.current_page()
         if page is not None:
             page.setFocus()
+
+    def _open_pages(self) -> None:
+        """Once the workspace is on screen: the current page first (built now if needed, it
+        loads through ``_page_built``), so that its queries lead the worker's queue and it is
+        visible when its hook runs; then the pages built earlier, hidden ones."""
+        keys = self.workspace.keys
+        built_before = [k for k in keys if self.workspace.built_page(k) is not None]
+        current = self.workspace.current_key()
+        self.workspace.wake()
+        for key in sorted(built_before, key=lambda k: k != current):
+            page = self.workspace.built_page(key)
+            if key in self._opened_pages:
+                call_hook(page, "unlock")
+            else:
+                self._opened_pages.add(key)
+                call_hook(page, "vault_opened")
 
     def lock(self) -> None:
         """Lock now (menu, Ctrl+L, idle timeout, session locked)."""
@@ -272,7 +353,7 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _confirm_close(self) -> bool:
-        has_unsaved = getattr(self.beneficiaries, "has_unsaved_changes", None)
+        has_unsaved = getattr(self.workspace.built_page("beneficiaries"), "has_unsaved_changes", None)
         if not callable(has_unsaved) or not has_unsaved():
             return True
         answer = QMessageBox.question(

@@ -17,11 +17,31 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from conseiller_app.domain.errors import WrongPassphrase
-from conseiller_app.storage.vault import vault_exists
-from conseiller_app.ui import vault_ops
+from conseiller_app.storage.paths import vault_exists
 from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.throttle import UnlockThrottle
 from conseiller_app.ui.worker import DbWorker
+
+
+# The vault operations, imported on the worker thread when they run: ``vault_ops`` brings the
+# whole storage layer (SQLAlchemy, the models), which the unlock screen does not need to appear.
+
+def _create_vault(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from conseiller_app.ui import vault_ops
+
+    return vault_ops.create_vault(*args, **kwargs)
+
+
+def _open_vault(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from conseiller_app.ui import vault_ops
+
+    return vault_ops.open_vault(*args, **kwargs)
+
+
+def _close_vault(worker: DbWorker) -> None:
+    from conseiller_app.ui import vault_ops
+
+    vault_ops.close_vault(worker)
 
 
 class State(enum.Enum):
@@ -78,7 +98,7 @@ class VaultSession(QObject):
         label = (self.tr("Création du coffre et des {n} dossiers de démonstration…").format(n=demo_files)
                  if demo_files else self.tr("Création du coffre chiffré…"))
         run_with_progress(
-            self.worker, parent, label, vault_ops.create_vault, self.worker, self.data_dir, passphrase, name,
+            self.worker, parent, label, _create_vault, self.worker, self.data_dir, passphrase, name,
             territory, office, demo_files, self.today, needs_vault=False, cancellable=False,
             with_progress=bool(demo_files), on_done=self._opened, on_error=self._create_error,
         )
@@ -99,7 +119,7 @@ class VaultSession(QObject):
             return False
         self._set_state(State.BUSY)
         run_with_progress(
-            self.worker, parent, self.tr("Ouverture du coffre…"), vault_ops.open_vault, self.worker, self.data_dir,
+            self.worker, parent, self.tr("Ouverture du coffre…"), _open_vault, self.worker, self.data_dir,
             passphrase, self.today, needs_vault=False, cancellable=False,
             on_done=self._unlocked, on_error=self._unlock_error,
         )
@@ -145,7 +165,7 @@ class VaultSession(QObject):
         self.about_to_lock.emit()
         self._set_state(State.BUSY)
         # Even if closing failed, the worker forgot the context first: the vault is unreachable.
-        self.worker.submit(vault_ops.close_vault, self.worker, needs_vault=False,
+        self.worker.submit(_close_vault, self.worker, needs_vault=False,
                            on_done=self._closed, on_error=self._closed)
 
     def _closed(self, _result: object = None) -> None:
