@@ -33,6 +33,8 @@ from conseiller_app.sync.schema import check_device_manifest, check_device_paylo
 
 PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
 INGESTED, QUARANTINED = "ingere", "quarantaine"
+NODE_COLUMNS = ("entity", "entity_id", "hash", "parent", "op", "version", "deleted", "data", "device_id", "bundle_id",
+                "received_at")  # merges and resolution_no: NULL (a device's version)
 
 
 @dataclass
@@ -199,23 +201,23 @@ def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, f
     new_audit = _check_audit(conn, did, bid, payload["audit"])
 
     changes = payload["changes"]
-    keys = {(c["entity"], c["id"]) for c in changes}
-    nodes = merge.load_nodes(conn, keys)
+    nodes = merge.load_nodes(conn, {(c["entity"], c["id"]) for c in changes})
     known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
-    rows = []
+    stamp = bulk.db_time(conn, now)
+    rows, touched = [], set()
     for c in changes:
-        parent = c["parent"] or ""
-        k = (c["hash"], parent, did)
+        h, parent = c["hash"], c["parent"] or ""
+        k = (h, parent, did)
         if k in known:
             continue
         known.add(k)
-        deleted = merge.is_deleted(c["op"], c["data"])
-        rows.append({"entity": c["entity"], "entity_id": c["id"], "hash": c["hash"], "parent": parent, "merges": None,
-                     "op": c["op"], "version": c["version"], "deleted": deleted, "data": c["text"], "device_id": did,
-                     "bundle_id": bid, "received_at": now, "resolution_no": None})
-        nodes[(c["entity"], c["id"])].append(merge.NodeInfo(c["hash"], parent, None, c["version"], c["op"], did, deleted))
-    bulk.insert_many(conn, Node.__table__, rows)
-    touched = {(r["entity"], r["entity_id"]) for r in rows}
+        key = (c["entity"], c["id"])
+        op, version = c["op"], c["version"]
+        deleted = merge.is_deleted(op, c["data"])
+        rows.append((key[0], key[1], h, parent, op, version, deleted, c["text"], did, bid, stamp))
+        nodes[key].append(merge.NodeInfo(h, parent, None, version, op, did, deleted))
+        touched.add(key)
+    bulk.insert_rows(conn, Node.__table__, NODE_COLUMNS, rows)
     counts = merge.refresh(conn, nodes, touched, now) if touched else {"conflicts_opened": 0}
 
     if new_audit:
