@@ -237,6 +237,41 @@ def test_flipped_byte_is_detected(vault, data_dir, ctx):
     assert any("altérée" in p or "endommagé" in p for p in report.problems)
 
 
+def _schema_child_pages(path: Path, passphrase: str) -> list[int]:
+    """The pages of the schema table other than page 1, read by decrypting page 1 as SQLCipher 4
+    lays it out (16-byte salt, AES-256-CBC, 16-byte IV then 64-byte HMAC at the page's end)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw = path.read_bytes()[:4096]
+    salt = raw[:16]
+    key = hashlib.pbkdf2_hmac("sha512", passphrase.encode(), salt, 256_000, 32)
+    iv = raw[4096 - 80:4096 - 64]
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    page = b"SQLite format 3\0" + decryptor.update(raw[16:4096 - 80]) + decryptor.finalize()
+    assert page[100] == 0x05, "le schéma tient dans une seule page : test impossible"
+    cells = int.from_bytes(page[103:105], "big")
+    children = [int.from_bytes(page[108:112], "big")]
+    for i in range(cells):
+        offset = int.from_bytes(page[112 + 2 * i:114 + 2 * i], "big")
+        children.append(int.from_bytes(page[offset:offset + 4], "big"))
+    return children
+
+
+def test_a_damaged_schema_page_is_reported_as_damage_not_as_a_wrong_passphrase(vault, data_dir):
+    """The right passphrase on a vault whose schema has a flipped byte past the first page: the
+    conseiller is told the vault is damaged (restore a backup), not to retype the passphrase."""
+    vault.checkpoint()
+    vault.close()
+    path = vault_path(data_dir)
+    child = _schema_child_pages(path, PASSPHRASE)[0]
+    _flip_byte(path, 4096 * (child - 1) + 1000)
+    with pytest.raises(IntegrityProblem) as info:
+        Vault.open(data_dir, PASSPHRASE)
+    assert "endommagé" in info.value.message and "restore" in info.value.message
+    with pytest.raises(WrongPassphrase):
+        Vault.open(data_dir, OTHER_PASSPHRASE)
+
+
 def test_audit_chain_tampering_is_detected(vault, ctx):
     bid = add_person(ctx)
     beneficiaries.get(ctx, bid)

@@ -93,6 +93,11 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.
         try:
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         except DatabaseError:
+            if not create and _first_page_opens(path, passphrase):
+                raise IntegrityProblem(
+                    "Le coffre est endommagé : une page du fichier ne peut pas être déchiffrée ou vérifiée. "
+                    "Restaurez une sauvegarde (commande « restore »)."
+                ) from None
             raise WrongPassphrase() from None
         if create:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -110,6 +115,21 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.
     except BaseException:
         conn.close()
         raise
+
+
+def _first_page_opens(path: Path, passphrase: str) -> bool:
+    """Whether the first page decrypts and authenticates with this passphrase (the header alone
+    is read: ``PRAGMA application_id`` does not load the schema). When it does, the passphrase is
+    right and a later page is damaged; when it does not, the passphrase is wrong (or the first
+    page is damaged: the two cannot be told apart)."""
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        _apply_key(conn, passphrase)
+        return conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    except DatabaseError:
+        return False
+    finally:
+        conn.close()
 
 
 def export_copy(conn: sqlcipher3.Connection, target: Path, passphrase: str) -> None:

@@ -299,7 +299,11 @@ class Registration(Synced, Base):
     attendance: Mapped[str | None] = mapped_column(String(10))
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (UniqueConstraint("session_id", "beneficiary_id", name="uq_registration_session_beneficiary"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "beneficiary_id", name="uq_registration_session_beneficiary"),
+        # Seats left of every session from the index alone (the « places libres » filter).
+        Index("ix_registration_seats", "session_id", "status", "deleted_at"),
+    )
 
 
 class Referral(Synced, Base):

@@ -182,19 +182,14 @@ def _counts(s: Session, ids: list[str]) -> dict[str, dict[str, int]]:
 def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | None = None,
                   date_from: date | None = None, date_to: date | None = None, with_seats: bool = False,
                   chantier: str | None = None, trade: str | None = None, limit: int | None = None) -> list[dict]:
-    """Sessions in date order with their seats, filtered as the sessions page and the wizard need."""
-    q = _list_statement((m.AtelierSession,), kind=kind, territory=territory, date_from=date_from, date_to=date_to,
-                        chantier=chantier)
-    with ctx.vault.session() as s:
-        rows = list(s.scalars(q))
-        if trade:
-            rows = [r for r in rows if trade in (r.trades or [])]
-        counts = _counts(s, [r.id for r in rows])
-        names = _names(s, {r.commune_insee for r in rows if r.commune_insee})
-        out = [_session_dict(r, counts.get(r.id, {}), names) for r in rows]
-    if with_seats:
-        out = [d for d in out if d["seats_left"] > 0]
-    return out[:limit] if limit else out
+    """Sessions in date order with their seats, filtered as the sessions page and the wizard need.
+    The filters run on ids (seats counted from an index); rows are built only for what is returned."""
+    ids = session_ids(ctx, kind=kind, territory=territory, date_from=date_from, date_to=date_to,
+                      chantier=chantier, trade=trade, with_seats=with_seats)
+    if limit:
+        ids = ids[:limit]
+    found = rows(ctx, ids)
+    return [found[i] for i in ids if i in found]
 
 
 def session_ids(ctx: Context, *, kind: str | None = None, territory: str | None = None,
@@ -211,11 +206,11 @@ def session_ids(ctx: Context, *, kind: str | None = None, territory: str | None 
             return [sid for sid, _ in found]
         registered = {}
         ids = [sid for sid, _ in found]
-        for i in range(0, len(ids), 500):
+        for i in range(0, len(ids), 500):  # read from ix_registration_seats alone
             registered.update(s.execute(
                 select(m.Registration.session_id, func.count())
-                .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.deleted_at.is_(None),
-                       m.Registration.status == REG.REGISTERED.value)
+                .where(m.Registration.session_id.in_(ids[i:i + 500]), m.Registration.status == REG.REGISTERED.value,
+                       m.Registration.deleted_at.is_(None))
                 .group_by(m.Registration.session_id)).all())
         return [sid for sid, cap in found if registered.get(sid, 0) < cap]
 
@@ -225,7 +220,8 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
     with ctx.vault.session() as s:
-        found = list(s.scalars(select(m.AtelierSession).where(m.AtelierSession.id.in_(ids))))
+        found = [x for i in range(0, len(ids), 500)
+                 for x in s.scalars(select(m.AtelierSession).where(m.AtelierSession.id.in_(ids[i:i + 500])))]
         counts = _counts(s, [r.id for r in found])
         names = _names(s, {r.commune_insee for r in found if r.commune_insee})
         return {r.id: _session_dict(r, counts.get(r.id, {}), names) for r in found}
