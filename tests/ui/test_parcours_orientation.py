@@ -274,3 +274,21 @@ def test_applying_a_guidance_suggestion(qtbot, ctx, vault, sync_worker):
     assert tab._state["steps"][-1]["stage"] == "atelier" and tab._state["steps"][-1]["status"] == "proposee"
     assert tab.table.item(1, 0).text().startswith("▶ ")
     assert "pathway_propose" in audit_actions(vault, bid)
+
+
+def test_wizard_save_refused_when_the_pathway_changed_meanwhile(qtbot, ctx, sync_worker):
+    """The wizard was opened, then the pathway changed elsewhere (another window, a central
+    office import): saving writes nothing and says to reopen the guided flow."""
+    bid = make_file(ctx)
+    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    editor = editor_for(qtbot, ctx, sync_worker, bid)
+    dlg = open_wizard(qtbot, editor.pathway)
+    choose(dlg.consent_agency, agency)
+    click(qtbot, dlg.consent_button)
+    assert dlg.save_button.isEnabled()
+    pathway.apply(ctx, bid, P.Propose(P.Stage.AWARENESS, ctx.today()))  # meanwhile, elsewhere
+    click(qtbot, dlg.save_button)
+    qtbot.waitUntil(lambda: "Rien n'a été enregistré" in dlg.banner.label.text())
+    assert "modifié entre-temps" in dlg.banner.label.text()
+    assert beneficiaries.get(ctx, bid, record_read=False)["consents"] == []
+    assert drafts.load(ctx, orientation.draft_key(bid))["operations"]  # the conseiller's work is kept

@@ -101,6 +101,9 @@ class Snapshot:
     offers: tuple[OfferInfo, ...] = ()
     agencies: tuple[AgencyInfo, ...] = ()
     trades: tuple[str, ...] = ()
+    # The stored pathway's version when the snapshot was taken: saving refuses to apply the
+    # wizard's operations over a pathway changed since (another window, an import).
+    pathway_fingerprint: str | None = None
 
 
 # --- operations ----------------------------------------------------------------------------------

@@ -43,11 +43,14 @@ def snapshot(ctx: Context, beneficiary_id: str) -> W.Snapshot:
                                         tuple(x.trades or ())))
         trades = tuple(s.scalars(select(m.Trade.code)))
         b = s.get(m.Beneficiary, beneficiary_id)
+        _, steps = pathway_service.load(s, beneficiary_id)
+        stamp = pathway_service.fingerprint(steps)
     return W.Snapshot(
         beneficiary_id=beneficiary_id, today=facts.today, commune_insee=facts.commune_insee,
         territory=facts.territory, pathway=facts.pathway, public=b.public, barriers=tuple(facts.barriers),
         consents=tuple(facts.consents), registrations=tuple(facts.registrations), referrals=tuple(facts.referrals),
-        sessions=tuple(sessions), offers=tuple(facts.offers), agencies=tuple(facts.agencies), trades=trades)
+        sessions=tuple(sessions), offers=tuple(facts.offers), agencies=tuple(facts.agencies), trades=trades,
+        pathway_fingerprint=stamp)
 
 
 def open_wizard(ctx: Context, beneficiary_id: str, draft: dict[str, Any] | None = None) -> W.OrientationWizard:

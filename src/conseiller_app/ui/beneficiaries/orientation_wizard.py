@@ -71,8 +71,8 @@ def open_orientation(ctx, beneficiary_id: str, draft: dict | None) -> dict[str, 
     }
 
 
-def commit_orientation(ctx, beneficiary_id: str, operations: list) -> dict[str, Any]:
-    out = orientation.commit(ctx, beneficiary_id, operations)
+def commit_orientation(ctx, beneficiary_id: str, operations: list, fingerprint: str | None) -> dict[str, Any]:
+    out = orientation.commit(ctx, beneficiary_id, operations, expected_fingerprint=fingerprint)
     drafts.discard(ctx, orientation.draft_key(beneficiary_id))
     return out
 
@@ -747,7 +747,7 @@ class OrientationDialog(QDialog):
         self._saving = True
         self._update_buttons()
         self._worker.submit(commit_orientation, self.beneficiary_id, self.wizard.operations,
-                            on_done=self._saved, on_error=self._save_failed)
+                            self.wizard.snapshot.pathway_fingerprint, on_done=self._saved, on_error=self._save_failed)
 
     def _saved(self, out: dict) -> None:
         self._saving = False
