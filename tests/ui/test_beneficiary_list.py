@@ -338,6 +338,23 @@ def test_stale_results_are_dropped(qtbot, ctx, people):
     assert model.cached_row_count() == 1
 
 
+def test_a_file_deleted_before_its_page_arrives_shows_a_dash(qtbot, ctx, people):
+    """The search found it, the page fetch did not: « — », and row_data is an empty dict (loaded)."""
+    worker = ManualWorker(ctx)
+    model = BeneficiaryListModel(worker, page_size=2)
+    model.set_query(Query(text="lef"))
+    fn, args, kwargs, on_done, _on_error = worker.jobs.pop()
+    ids, rows = fn(ctx, *args, **kwargs)
+    del rows[ids[1]]
+    on_done((ids, rows))
+    assert model.rowCount() == 2
+    assert model.index(0, 0).data() == "LEFEBVRE" and model.index(1, 0).data() == "—"
+    assert model.row_data(1) == {} and model.fetched_rows == 2
+    model.clear()
+    model.refresh()  # nothing runs again before the next set_query (the vault is locked)
+    assert worker.jobs == [] and model.rowCount() == 0
+
+
 def test_locking_the_list_forgets_rows_and_hides_the_search(qtbot, people, sync_worker):
     page = open_page(qtbot, sync_worker)
     wait_results(qtbot, page, 6)

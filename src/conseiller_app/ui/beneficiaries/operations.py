@@ -5,7 +5,6 @@ Each composes services and returns plain data: no widget, no Qt, no ORM object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from conseiller_app.storage.services import beneficiaries, drafts, followup, reference, search
@@ -32,21 +31,9 @@ def search_first_page(ctx, query: search.Query, page_size: int) -> tuple[list[st
     return ids, search.rows(ctx, ids[:page_size])
 
 
-@dataclass
-class PageRequest:
-    """Rows of one page of the list. ``cancelled`` is set from the GUI thread (a plain bool is
-    safe under the GIL) when the page is no longer wanted; the worker then skips the query."""
-
-    generation: int
-    page: int
-    ids: list[str]
-    cancelled: bool = field(default=False)
-
-
-def fetch_page(ctx, request: PageRequest) -> dict[str, dict] | None:
-    if request.cancelled:
-        return None
-    return search.rows(ctx, request.ids)
+def page_rows(ctx, ids: list[str]) -> dict[str, dict]:
+    """The rows of one page of the list (any page after the first)."""
+    return search.rows(ctx, ids)
 
 
 def draft_key(beneficiary_id: str) -> str:

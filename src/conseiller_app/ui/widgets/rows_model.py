@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QColor
 
-from conseiller_app.ui.widgets.lazy_table import ID_ROLE, ROW_ROLE, Column
+from conseiller_app.ui.widgets.columns import ID_ROLE, ROW_FLAGS, ROW_ROLE, Column, alignment, cell_data, header_data
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -51,30 +51,17 @@ class RowsTableModel(QAbstractTableModel):
             return None
         record = self._rows[index.row()]
         column = self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(record)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return column.tooltip(record) if column.tooltip else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole and self._row_background is not None:
-            color = self._row_background(record)
-            return QBrush(color) if color is not None else None
+            return alignment(column)
         if role == ROW_ROLE:
             return record
         if role == ID_ROLE:
             return record.get(self._id_key)
-        return None
+        return cell_data(column, record, role, self._row_background)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._columns):
-            return self._columns[section].header
-        return None
+        return header_data(self._columns, section, orientation, role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
