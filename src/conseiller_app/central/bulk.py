@@ -3,7 +3,9 @@ transaction: no statement compiled, no row object built per row.
 
 Writes: COPY on PostgreSQL (one round trip however many rows), a driver-level executemany on
 SQLite. Reads by many keys: one ``= ANY(array)`` parameter on PostgreSQL (one round trip, a query
-text that never changes), chunks of ``IN (?, …)`` on SQLite (an in-process call per chunk).
+text that never changes), chunks of ``IN (?, …)`` on SQLite (an in-process call per chunk). The
+array goes as the text of an array literal: psycopg adapts a list of 10,000 strings one element
+at a time in Python (~60 ms), one string at C speed.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ def json_value(value):
     return json.loads(value)
 
 
+def text_array(values: Sequence[str]) -> str:
+    """PostgreSQL's literal of a ``text[]`` holding ``values`` (every element quoted)."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
 def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: Sequence[str],
                   where: str = "") -> list[tuple]:
     """``SELECT columns FROM table WHERE entity = … AND entity_id IN ids [AND where]``, as tuples.
@@ -50,8 +57,8 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
     cur = cursor(conn)
     try:
         if is_postgresql(conn):
-            cur.execute(f"SELECT {columns} FROM {table} WHERE entity = %s AND entity_id = ANY(%s){where}",
-                        (entity, list(ids)))
+            cur.execute(f"SELECT {columns} FROM {table} WHERE entity = %s AND entity_id = ANY(%s::text[]){where}",
+                        (entity, text_array(ids)))
             return cur.fetchall()
         ids = list(ids)
         out: list[tuple] = []
@@ -99,8 +106,8 @@ def _delete_keys(cur, table: Table, names: Sequence[str], rows: list[tuple], key
         groups.setdefault(tuple(r[i] for i in fixed_at), []).append(r[varying_at])
     where = " AND ".join(f"{k} = %s" for k in key[:-1])
     for fixed, values in groups.items():
-        cur.execute(f"DELETE FROM {table.name} WHERE {where + ' AND ' if where else ''}{key[-1]} = ANY(%s)",
-                    (*fixed, values))
+        cur.execute(f"DELETE FROM {table.name} WHERE {where + ' AND ' if where else ''}{key[-1]} = ANY(%s::text[])",
+                    (*fixed, text_array(values)))
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -45,7 +45,10 @@ def make_engine(url: str) -> Engine:
         def _connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # transactions are begun below
             cur = dbapi_conn.cursor()
-            for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL", "busy_timeout = 60000"):
+            # cache_size: up to 64 MiB of pages (default 2 MiB), so that an ingest's index lookups and
+            # inserts into tables of tens of thousands of versions stay in memory.
+            for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL", "busy_timeout = 60000",
+                           "cache_size = -65536"):
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
 

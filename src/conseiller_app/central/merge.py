@@ -85,10 +85,14 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
         decisions[key] = (_top(heads), [h.hash for h in heads])
 
     current: dict[Key, tuple[str, bool]] = {}
-    open_conflicts: dict[Key, tuple[int, list]] = {}
     for entity, ids in group_by_entity(decisions).items():
         for eid, h, in_conflict in bulk.select_by_ids(conn, "entity_id, hash, in_conflict", "record", entity, ids):
             current[(entity, eid)] = (h, bool(in_conflict))
+    # A record is in conflict exactly when it has an open conflict (both are written here only):
+    # conflicts are looked up for the records in conflict before or after, not for every record.
+    disputed = [k for k, (_, hashes) in decisions.items() if len(hashes) > 1 or current.get(k, ("", False))[1]]
+    open_conflicts: dict[Key, tuple[int, list]] = {}
+    for entity, ids in group_by_entity(disputed).items():
         for cid, eid, heads in bulk.select_by_ids(conn, "id, entity_id, heads", "conflict", entity, ids,
                                                    " AND status = 'ouvert'"):
             open_conflicts[(entity, eid)] = (cid, bulk.json_value(heads))
