@@ -50,6 +50,7 @@ from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, _pydate, date_edit, error_text
 from conseiller_app.ui.beneficiaries.widgets import Banner, ErrorLine, alive, fill_table, left_aligned, read_only_table
+from conseiller_app.ui.widgets.choices import CheckList
 from conseiller_app.ui.worker import VaultLocked
 
 _STATUS_MARK = {W.PageStatus.DONE: "✓", W.PageStatus.TODO: "●", W.PageStatus.NOT_NEEDED: "–"}
@@ -442,14 +443,8 @@ class OrientationDialog(QDialog):
         self.ref_scheme = QComboBox()
         for value, label in ReferralScheme.choices():
             self.ref_scheme.addItem(label, value)
-        self.ref_trades = QListWidget()
+        self.ref_trades = CheckList((t["code"], t["name"]) for t in self._trades)
         self.ref_trades.setMaximumHeight(110)
-        for t in self._trades:
-            item = QListWidgetItem(t["name"])
-            item.setData(Qt.ItemDataRole.UserRole, t["code"])
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.ref_trades.addItem(item)
         self.ref_summary = QLineEdit()
         self.ref_summary.setMaxLength(1000)
         self.skip_row = QWidget()
@@ -680,8 +675,7 @@ class OrientationDialog(QDialog):
         if agency is None:
             self.error_line.show_error(self.tr("Choisissez l'agence."))
             return
-        trades = [self.ref_trades.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.ref_trades.count())
-                  if self.ref_trades.item(i).checkState() == Qt.CheckState.Checked]
+        trades = self.ref_trades.checked()
         gaps = self._agency_gaps()
         reason = self.skip_reason.currentData()
         today = self.wizard.snapshot.today

@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,7 @@ from conseiller_app.domain.referral import ConsentRequired
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.consent_dialog import ConsentDialog
-from conseiller_app.ui.widgets.choices import fill_combo, select_data
+from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name
 from conseiller_app.ui.widgets.person_picker import PersonPicker
@@ -76,15 +74,9 @@ class ReferralDialog(QDialog):
         self.agency.currentIndexChanged.connect(self._agency_changed)
         self.scheme = QComboBox()
         fill_combo(self.scheme, ReferralScheme.choices())
-        self.trades = QListWidget()
+        self.trades = CheckList((t["code"], f"{t['name']} ({t['rome']})") for t in env["trades"])
         self.trades.setObjectName("referralTrades")
         self.trades.setMinimumHeight(110)
-        for t in env["trades"]:
-            item = QListWidgetItem(f"{t['name']} ({t['rome']})")
-            item.setData(Qt.ItemDataRole.UserRole, t["code"])
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.trades.addItem(item)
         self.summary = QPlainTextEdit()
         self.summary.setPlaceholderText(tr("Ce que l'agence doit savoir des freins et de leur levée (faits uniquement, "
                                            "jamais d'information de santé)."))
@@ -167,14 +159,10 @@ class ReferralDialog(QDialog):
         return select_data(self.agency, agency_id)
 
     def set_trades(self, codes: list[str]) -> None:
-        for i in range(self.trades.count()):
-            item = self.trades.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) in codes:
-                item.setCheckState(Qt.CheckState.Checked)
+        self.trades.check(codes)
 
     def chosen_trades(self) -> list[str]:
-        return [self.trades.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.trades.count())
-                if self.trades.item(i).checkState() == Qt.CheckState.Checked]
+        return self.trades.checked()
 
     def _update_button(self) -> None:
         self.create_button.setEnabled(not self._busy and self.person is not None and self.agency.currentData() is not None)

@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -29,7 +27,7 @@ from conseiller_app.domain.enums import Organiser, SessionKind
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
 from conseiller_app.storage.services import sessions as session_service
 from conseiller_app.ui.errors import user_message
-from conseiller_app.ui.widgets.choices import fill_combo, select_data
+from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import ErrorLine, sentence
 
 
@@ -103,15 +101,9 @@ class SessionDialog(QDialog):
         self.capacity.setValue(12)
         self.chantier = QComboBox()
         fill_combo(self.chantier, env["chantiers"], tr("Aucun en particulier"))
-        self.trades = QListWidget()
+        self.trades = CheckList((t["code"], f"{t['name']} ({t['rome']})") for t in env["trades"])
         self.trades.setObjectName("tradeChoices")
         self.trades.setMinimumHeight(130)
-        for t in env["trades"]:
-            item = QListWidgetItem(f"{t['name']} ({t['rome']})")
-            item.setData(Qt.ItemDataRole.UserRole, t["code"])
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.trades.addItem(item)
         self.kind.currentIndexChanged.connect(self._suggest_title)
         self.error_line = ErrorLine()
 
@@ -167,22 +159,14 @@ class SessionDialog(QDialog):
         self.organiser_name.setText(s.get("organiser_name") or "")
         self.capacity.setValue(s["capacity"])
         select_data(self.chantier, s.get("chantier"))
-        chosen = set(s.get("trades") or [])
-        for i in range(self.trades.count()):
-            item = self.trades.item(i)
-            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in chosen
-                               else Qt.CheckState.Unchecked)
+        self.trades.check(set(s.get("trades") or []), only=True)
         self._dates_changed()
 
     def chosen_trades(self) -> list[str]:
-        return [self.trades.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.trades.count())
-                if self.trades.item(i).checkState() == Qt.CheckState.Checked]
+        return self.trades.checked()
 
     def set_trades(self, codes: list[str]) -> None:
-        for i in range(self.trades.count()):
-            item = self.trades.item(i)
-            if item.data(Qt.ItemDataRole.UserRole) in codes:
-                item.setCheckState(Qt.CheckState.Checked)
+        self.trades.check(codes)
 
     def _commune_value(self) -> str:
         text = self.commune.text().strip()

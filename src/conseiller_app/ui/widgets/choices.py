@@ -1,10 +1,13 @@
-"""Combo boxes filled with reference choices: an optional « all » entry first, values in data."""
+"""Reference choices in widgets: combo boxes with an optional « all » entry first, and lists of
+check boxes; the values ride in the items' data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
-from PySide6.QtWidgets import QComboBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QListWidget, QListWidgetItem, QWidget
 
 
 def fill_combo(combo: QComboBox, choices: Iterable[tuple[str, str]], all_label: str | None = None,
@@ -28,3 +31,30 @@ def select_data(combo: QComboBox, value) -> bool:
     if index >= 0:
         combo.setCurrentIndex(index)
     return index >= 0
+
+
+class CheckList(QListWidget):
+    """A list of (value, label) choices, each with a check box (trades aimed at, for instance)."""
+
+    def __init__(self, choices: Iterable[tuple[Any, str]] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        for value, label in choices:
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.addItem(item)
+
+    def checked(self) -> list:
+        """The values checked, in list order."""
+        return [self.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.count())
+                if self.item(i).checkState() == Qt.CheckState.Checked]
+
+    def check(self, values: Collection, *, only: bool = False) -> None:
+        """Check ``values``; with ``only``, uncheck the others (else they stay as they are)."""
+        for i in range(self.count()):
+            item = self.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) in values:
+                item.setCheckState(Qt.CheckState.Checked)
+            elif only:
+                item.setCheckState(Qt.CheckState.Unchecked)
