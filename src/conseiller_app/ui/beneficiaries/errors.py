@@ -8,6 +8,9 @@ import logging
 from PySide6.QtCore import QCoreApplication
 
 from conseiller_app.domain.errors import AppError, ValidationError, ValidationErrors
+from conseiller_app.ui.widgets.feedback import sentence
+
+__all__ = ["field_errors", "generic_message", "sentence", "user_message"]
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,3 @@ def field_errors(exc: BaseException) -> dict[str, str] | None:
     if isinstance(exc, ValidationError):
         return {exc.field: exc.message}
     return None
-
-
-def sentence(message: str) -> str:
-    """Service messages are fragments (« ce champ est obligatoire. »): capitalise for display."""
-    return message[:1].upper() + message[1:] if message else message

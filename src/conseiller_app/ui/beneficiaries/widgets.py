@@ -1,27 +1,21 @@
-"""Small shared widgets of the file editor: read-only tables, banners, error lines."""
+"""Small shared widgets of the file editor: read-only tables, and (from ``ui.widgets.feedback``)
+banners and error lines."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
 )
 
-from conseiller_app.ui.beneficiaries.errors import sentence
+from conseiller_app.ui.widgets.feedback import Banner, ErrorLine  # the same as the other pages'
 
-_BANNER_STYLES = {
-    "info": "background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 4px;",
-    "warning": "background: #fef7e0; border: 1px solid #f9d67a; border-radius: 4px;",
-    "error": "background: #fce8e6; border: 1px solid #f4b4ae; border-radius: 4px;",
-}
+__all__ = ["Banner", "ErrorLine", "alive", "fill_table", "left_aligned", "read_only_table"]
 
 
 def read_only_table(headers: list[str]) -> QTableWidget:
@@ -48,60 +42,6 @@ def fill_table(table: QTableWidget, rows: list[list[str]], data: list[object] | 
                 item.setData(Qt.ItemDataRole.UserRole, data[r])
             table.setItem(r, c, item)
     table.resizeRowsToContents()
-
-
-class Banner(QFrame):
-    """A coloured message line with optional buttons (never modal)."""
-
-    def __init__(self, kind: str = "info", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(10, 6, 10, 6)
-        self._layout.addWidget(self.label, 1)
-        self.buttons: list[QPushButton] = []
-        self.set_kind(kind)
-        self.hide()
-
-    def set_kind(self, kind: str) -> None:
-        self.setStyleSheet(f"QFrame#banner {{ {_BANNER_STYLES[kind]} }}")
-
-    def add_button(self, text: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.clicked.connect(slot)
-        self._layout.addWidget(button)
-        self.buttons.append(button)
-        return button
-
-    def show_message(self, text: str, kind: str | None = None) -> None:
-        if kind:
-            self.set_kind(kind)
-        self.label.setText(text)
-        self.setVisible(bool(text))
-
-    def clear(self) -> None:
-        self.label.clear()
-        self.hide()
-
-
-class ErrorLine(QLabel):
-    """A red message line under a small form, hidden when empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setStyleSheet("color: #b3261e;")
-        self.setWordWrap(True)
-        self.hide()
-
-    def show_error(self, message: str, label: str | None = None) -> None:
-        text = sentence(message)
-        if message and label:
-            text = f"{label} : {message}"
-        self.setText(text)
-        self.setVisible(bool(message))
 
 
 def alive(obj) -> bool:
