@@ -133,6 +133,8 @@ def memory(cv: CachedVault, runs: int) -> list[Result]:
                         "d'entrée, déverrouille le coffre, affiche la liste puis la fait défiler jusqu'au bout.")
     in_app.extra["unlock_seconds_in_app"] = unlocks
     in_app.notes.append("Même sous-processus : de l'ouverture du coffre (signal opened) à l'arrivée des ids et de la "
-                        "première page de la liste ; le tableau de bord (à faire, suggestions) passe avant sur le "
-                        "même worker. Pas d'échauffement : c'est la première ouverture du processus.")
+                        "première page de la liste. Le déverrouillage se fait sur le tableau de bord (page par "
+                        "défaut), quitté pour la liste dès l'ouverture : ses calculs (à faire, suggestions) "
+                        "partagent le même worker en priorité basse. Pas d'échauffement : c'est la première "
+                        "ouverture du processus.")
     return [result, in_app]

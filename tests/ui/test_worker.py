@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conseiller_app.ui.worker import DbWorker, VaultLocked
+import threading
+
+from conseiller_app.ui.worker import BACKGROUND, INTERACTIVE, DbWorker, VaultLocked
 
 
 def test_cancelled_job_is_forgotten_and_busy_clears(qtbot):
@@ -16,6 +18,32 @@ def test_cancelled_job_is_forgotten_and_busy_clears(qtbot):
         token.cancel()
         qtbot.waitUntil(lambda: states and states[-1] is False, timeout=5000)
         assert got == [] and worker._callbacks == {}
+    finally:
+        worker.shutdown()
+
+
+def test_waiting_jobs_run_by_priority_and_barriers_keep_their_place(qtbot):
+    """While the worker is busy: what the conseiller waits for overtakes the dashboard's work
+    queued before it; a barrier (closing the vault) runs after everything queued before it
+    and before everything queued after it, whatever the priorities."""
+    worker = DbWorker(synchronous=False)
+    try:
+        started, release = threading.Event(), threading.Event()
+        ran: list[str] = []
+
+        def busy() -> None:
+            started.set()
+            release.wait(5)
+
+        worker.submit(busy, needs_vault=False)
+        assert started.wait(5)
+        for name, options in (("todo", {"priority": BACKGROUND}), ("guidance", {"priority": BACKGROUND}),
+                              ("settings", {}), ("list", {"priority": INTERACTIVE}), ("close", {"barrier": True}),
+                              ("late dashboard", {"priority": BACKGROUND}), ("reopen", {})):
+            worker.submit(lambda n=name: n, on_done=ran.append, needs_vault=False, **options)
+        release.set()
+        qtbot.waitUntil(lambda: len(ran) == 7, timeout=5000)
+        assert ran == ["list", "settings", "todo", "guidance", "close", "reopen", "late dashboard"]
     finally:
         worker.shutdown()
 

@@ -25,7 +25,7 @@ from conseiller_app.ui.session_lock import SessionLockWatcher
 from conseiller_app.ui.status_bar import ShellStatusBar
 from conseiller_app.ui.unlock_screen import UnlockScreen
 from conseiller_app.ui.window_state import WindowStateStore
-from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.worker import BACKGROUND, DbWorker
 from conseiller_app.ui.workspace import Workspace
 
 APP_TITLE = "Parcours Grands Chantiers"
@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
         if first:  # leftovers of a crash removed, fonts loaded before the first print
             from conseiller_app.ui.documents.operations import prepare_printing
 
-            self.worker.submit(prepare_printing, on_error=lambda _exc: None)
+            self.worker.submit(prepare_printing, on_error=lambda _exc: None, priority=BACKGROUND)
         page = self.workspace.current_page()
         if page is not None:
             page.setFocus()

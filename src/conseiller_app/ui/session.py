@@ -165,7 +165,7 @@ class VaultSession(QObject):
         self.about_to_lock.emit()
         self._set_state(State.BUSY)
         # Even if closing failed, the worker forgot the context first: the vault is unreachable.
-        self.worker.submit(_close_vault, self.worker, needs_vault=False,
+        self.worker.submit(_close_vault, self.worker, needs_vault=False, barrier=True,
                            on_done=self._closed, on_error=self._closed)
 
     def _closed(self, _result: object = None) -> None:

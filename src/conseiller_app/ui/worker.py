@@ -8,14 +8,28 @@ Usage from a widget::
 ``fn`` is called in the worker thread as ``fn(ctx, *args, **kwargs)`` where ``ctx`` is the
 services ``Context`` of the open vault. With ``needs_vault=False`` it is called without it.
 If ``fn`` accepts a ``token`` keyword, it receives a ``CancelToken`` it may poll.
+
+Jobs run by ``priority`` (``INTERACTIVE`` > ``NORMAL`` > ``BACKGROUND``), in submission order
+within a priority: what the conseiller is waiting for (the list, a search, a file) overtakes
+the dashboard's counts and suggestions queued before it. A ``barrier`` job (closing the vault,
+shutting down) runs after everything submitted before it and before everything submitted after
+it, whatever their priorities: drafts queued by ``lock()`` are written before the vault closes,
+and nothing of a previous opening runs after the next one.
+
+A background job also waits until ``BACKGROUND_GRACE`` has passed since it was queued and since
+the last other job finished: a page that loads in steps (reference lists, then its query)
+submits each step from the GUI thread when the previous one is done, and the dashboard's
+computations must not slip into that gap.
 """
 
 from __future__ import annotations
 
+import heapq
 import inspect
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +54,13 @@ class CancelToken:
         return self._event.is_set()
 
 
+INTERACTIVE = 1  # the conseiller is waiting for it on screen
+NORMAL = 0
+BACKGROUND = -1  # may wait: the dashboard's to-do lists and suggestions, warming up
+BACKGROUND_GRACE = 0.1  # seconds
+_BARRIER_RANK = 1 << 30
+
+
 class VaultLocked(AppError):
     def __init__(self) -> None:
         super().__init__("Le coffre est verrouillé.")
@@ -53,6 +74,8 @@ class _Job:
     kwargs: dict
     needs_vault: bool
     token: CancelToken
+    priority: int = NORMAL
+    queued_at: float = 0.0
 
 
 class _Runner(QObject):
@@ -66,18 +89,23 @@ class _Runner(QObject):
         super().__init__()
         self._owner = owner
 
-    @Slot(object)
-    def run(self, job: _Job) -> None:
+    @Slot()
+    def run(self) -> None:
+        job = self._owner._next_job()  # one wake-up per submitted job: take the most urgent
+        if job is None:
+            return
         if job.token.cancelled:
             self.skipped.emit(job.ticket)  # so its callbacks are forgotten and "busy" clears
             return
         try:
             result = self._owner._execute(job)
         except BaseException as exc:  # noqa: BLE001 - reported to the GUI thread
+            self._owner._finished(job)
             if not isinstance(exc, AppError):
                 log_bug(log, "Opération en échec", exc)
             self.failed.emit(job.ticket, exc)
         else:
+            self._owner._finished(job)
             self.done.emit(job.ticket, result)
 
 
@@ -111,7 +139,7 @@ class _WorkerThread(QThread):
 class DbWorker(QObject):
     """Serialises database work on one thread. ``synchronous=True`` runs inline (tests)."""
 
-    _request = Signal(object)
+    _request = Signal()  # wakes the runner: one emission per queued job
     busy_changed = Signal(bool)
 
     def __init__(self, synchronous: bool = False, parent: QObject | None = None) -> None:
@@ -119,6 +147,11 @@ class DbWorker(QObject):
         self.ctx = None  # services Context, owned by the worker thread
         self._tickets = itertools.count(1)
         self._callbacks: dict[int, tuple[Callable | None, Callable | None]] = {}
+        # Waiting jobs as (epoch, -priority, ticket, job): a barrier closes its epoch.
+        self._queue: list[tuple[int, int, int, _Job]] = []
+        self._queue_changed = threading.Condition()
+        self._epoch = 0
+        self._foreground_done_at = 0.0  # when the last job that was not background finished
         self._synchronous = synchronous
         self._thread: QThread | None = None
         self._runner = _Runner(self)
@@ -141,14 +174,48 @@ class DbWorker(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         needs_vault: bool = True,
+        priority: int = NORMAL,
+        barrier: bool = False,
         **kwargs: Any,
     ) -> CancelToken:
         token = CancelToken()
-        job = _Job(next(self._tickets), fn, args, kwargs, needs_vault, token)
+        job = _Job(next(self._tickets), fn, args, kwargs, needs_vault, token, priority)
         self._callbacks[job.ticket] = (on_done, on_error)
         self.busy_changed.emit(True)
-        self._request.emit(job)
+        self._enqueue(job, priority, barrier)
         return token
+
+    def _enqueue(self, job: _Job, priority: int, barrier: bool) -> None:
+        with self._queue_changed:
+            job.queued_at = time.monotonic()
+            if barrier:  # last of its epoch; later jobs belong to the next one
+                job.priority = NORMAL
+                heapq.heappush(self._queue, (self._epoch, _BARRIER_RANK, job.ticket, job))
+                self._epoch += 1
+            else:
+                heapq.heappush(self._queue, (self._epoch, -priority, job.ticket, job))
+            self._queue_changed.notify()
+        self._request.emit()
+
+    def _next_job(self) -> _Job | None:
+        """Called *in the worker thread*: the most urgent waiting job (a background one only
+        after its grace delay, unless something more urgent arrives meanwhile)."""
+        with self._queue_changed:
+            while self._queue:
+                job = self._queue[0][3]
+                wait = 0.0
+                if job.priority <= BACKGROUND and not self._synchronous:
+                    wait = max(job.queued_at, self._foreground_done_at) + BACKGROUND_GRACE - time.monotonic()
+                if wait <= 0:
+                    heapq.heappop(self._queue)
+                    return job
+                self._queue_changed.wait(wait)
+            return None
+
+    def _finished(self, job: _Job) -> None:
+        if job.priority > BACKGROUND:
+            with self._queue_changed:
+                self._foreground_done_at = time.monotonic()
 
     def _execute(self, job: _Job) -> Any:
         kwargs = dict(job.kwargs)
@@ -196,7 +263,7 @@ class DbWorker(QObject):
         needs the vault fails with ``VaultLocked``."""
         from conseiller_app.ui.vault_ops import close_vault
 
-        return self.submit(close_vault, self, on_done=on_done, needs_vault=False)
+        return self.submit(close_vault, self, on_done=on_done, needs_vault=False, barrier=True)
 
     def shutdown(self) -> None:
         """Finish the queued work, close the vault (every connection), then stop the thread."""
@@ -213,6 +280,6 @@ class DbWorker(QObject):
             finally:
                 thread.quit()
 
-        self._request.emit(_Job(next(self._tickets), finish, (), {}, False, CancelToken()))
+        self._enqueue(_Job(next(self._tickets), finish, (), {}, False, CancelToken()), NORMAL, barrier=True)
         thread.wait(30_000)
         self._thread = None

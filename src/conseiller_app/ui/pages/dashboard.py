@@ -26,7 +26,7 @@ from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import page_header
-from conseiller_app.ui.worker import DbWorker, VaultLocked
+from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
 
 _Index = QModelIndex | QPersistentModelIndex
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
@@ -112,6 +112,10 @@ class DashboardPage(QWidget):
         self._generation = 0  # results of a query started before a lock are dropped
         self._locked = True
         self.loaded = False
+        # Loads not started yet are dropped when the conseiller leaves the page (page_shown
+        # asks again): the worker serves the page on screen instead.
+        self._todo_token: CancelToken | None = None
+        self._guidance_token: CancelToken | None = None
 
         tr = self.tr
         self.followups = TodoTableModel([
@@ -222,14 +226,18 @@ class DashboardPage(QWidget):
         self._generation += 1
         generation = self._generation
         self.status.setText(self.tr("Mise à jour…"))
-        self.worker.submit(todo_service.todo, on_done=lambda r: self._loaded(generation, r),
-                           on_error=lambda e: self._failed(generation, e))
-        # After the to-do lists: they come first on the worker's queue.
+        # Background priority: a list or a file the conseiller opens meanwhile goes first.
+        self._todo_token = self.worker.submit(
+            todo_service.todo, on_done=lambda r: self._loaded(generation, r),
+            on_error=lambda e: self._failed(generation, e), priority=BACKGROUND)
+        # After the to-do lists: they come first among the background jobs.
         stale = self._guidance_at is None or time.monotonic() - self._guidance_at > GUIDANCE_MAX_AGE
         if force or stale:
             self._refresh_guidance()
 
     def _loaded(self, generation: int, result: dict) -> None:
+        if generation == self._generation:
+            self._todo_token = None
         if generation != self._generation or self._locked:
             return
         self.followups.set_rows(result["followups"])
@@ -246,11 +254,29 @@ class DashboardPage(QWidget):
         self._guidance_at = time.monotonic()
         if not self.guidance.rowCount():
             self.guidance_more.setText(self.tr("Calcul des conseils pour vos dossiers…"))
-        self.worker.submit(pathway_service.caseload_guidance, GUIDANCE_LIMIT,
-                           on_done=lambda rows: self._guidance_loaded(generation, rows),
-                           on_error=lambda e: self._failed(generation, e, guidance=True))
+        self._guidance_token = self.worker.submit(
+            pathway_service.caseload_guidance, GUIDANCE_LIMIT,
+            on_done=lambda rows: self._guidance_loaded(generation, rows),
+            on_error=lambda e: self._failed(generation, e, guidance=True), priority=BACKGROUND)
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        if event.spontaneous():  # the window minimised: the page is still the current one
+            return
+        # Left before its loads started: drop them (a job already running still reports).
+        if self._todo_token is not None:
+            self._todo_token.cancel()
+            self._todo_token = None
+        if self._guidance_token is not None:
+            self._guidance_token.cancel()
+            self._guidance_token = None
+            self._guidance_at = None  # computed again when the page is shown
 
     def _guidance_loaded(self, generation: int, rows: list[dict]) -> None:
+        if generation == self._guidance_generation:
+            self._guidance_token = None
+            if self._guidance_at is None:  # it was running when the page was left
+                self._guidance_at = time.monotonic()
         if generation != self._guidance_generation or self._locked:
             return
         self.guidance.set_rows(rows)
@@ -264,6 +290,10 @@ class DashboardPage(QWidget):
             self.guidance_more.setText(self.tr("Double-cliquez sur une ligne pour ouvrir la fiche."))
 
     def _failed(self, generation: int, exc: BaseException, guidance: bool = False) -> None:
+        if guidance and generation == self._guidance_generation:
+            self._guidance_token = None
+        elif not guidance and generation == self._generation:
+            self._todo_token = None
         if guidance:
             if generation == self._guidance_generation and not isinstance(exc, VaultLocked):
                 self.guidance_more.setText(user_message(exc))
