@@ -1,10 +1,10 @@
 """The Orientations page: every referral with filters (status, agency, territory, scheme), the
 view « Sans nouvelles depuis 30 jours », status changes, new referrals (consent checked), and
-the referral form (fiche de liaison) with its preview. Page hooks: see ``ui/pages/base.py``."""
+the referral form (fiche de liaison) with its preview. Its data loads when it is first shown
+after an unlock (see ``ui/pages/load_on_show.py``)."""
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
@@ -22,37 +22,30 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import ReferralScheme, ReferralStatus
 from conseiller_app.storage.services import referrals as referral_service
 from conseiller_app.ui.documents import operations as doc_ops
-from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
-from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.load_on_show import LoadOnShowPage
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.list_model import referral_list_model
 from conseiller_app.ui.referrals.referral_dialog import ReferralDialog
 from conseiller_app.ui.referrals.status_dialog import StatusDialog
 from conseiller_app.ui.widgets.choices import fill_combo
-from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
-from conseiller_app.ui.worker import DbWorker, VaultLocked
+from conseiller_app.ui.worker import DbWorker
 
 RS = ReferralStatus
 ALL, NO_NEWS = 0, 1
 
 
-class OrientationsPage(QWidget):
+class OrientationsPage(LoadOnShowPage):
     open_beneficiary = Signal(str)
     status_message = Signal(str)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._worker = worker
-        self.env: dict | None = None
-        self._locked = True
-        self._needs_load = False
+        super().__init__(worker, ops.environment, parent)
         self._detail_generation = 0
-        self.dialog: QWidget | None = None
-        self.preview: DocumentPreview | None = None
         self.current: dict | None = None  # the selected referral (full, from ``referrals.get``)
         tr = self.tr
 
@@ -91,7 +84,6 @@ class OrientationsPage(QWidget):
         self.table.activated.connect(lambda _i: self.change_status())
         self.count_label = QLabel()
         self.count_label.setObjectName("hint")
-        self.banner = Banner()
 
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -138,54 +130,23 @@ class OrientationsPage(QWidget):
 
     # --- page hooks ----------------------------------------------------------------------------
 
-    def vault_opened(self) -> None:
-        self.unlock()
-
-    def unlock(self) -> None:
-        """Nothing is read before the page is shown: the first minutes after unlocking belong to
-        the pages the conseiller looks at."""
-        self._locked = False
-        self._needs_load = True
-        if self.isVisible():
-            self._load()
-
-    def _load(self) -> None:
-        self._needs_load = False
-        self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
-
     def lock(self) -> None:
-        self._locked = True
+        super().lock()
         self._detail_generation += 1
-        for widget in (self.dialog, self.preview):
-            if widget is not None:
-                widget.close()
-        self.dialog = self.preview = None
         self.model.clear()
-        self.banner.clear()
         self.count_label.clear()
         self.tabs.setTabText(NO_NEWS, self.tr("Sans nouvelles depuis 30 jours"))
         self._show_detail(None)
 
-    def page_shown(self) -> None:
-        if self._locked:
-            return
-        if self._needs_load:
-            self._load()
-            return
-        if self.env is not None:
-            self.model.refresh()
-            self._count_no_news()
+    def shown_again(self) -> None:
+        self.model.refresh()
+        self._count_no_news()
 
-    def _environment_loaded(self, env: dict) -> None:
-        if self._locked:
-            return
-        self.env = env
+    def environment_loaded(self, env: dict) -> None:
+        super().environment_loaded(env)
         fill_combo(self.agency, [(a["id"], a["name"]) for a in env["agencies"]], self.tr("Toutes les agences"))
         fill_combo(self.territory, env["territories"], self.tr("Tous les territoires"))
         self.run_query()
-
-    def today(self) -> date:
-        return self.env["today"]() if self.env else date.today()
 
     # --- list ----------------------------------------------------------------------------------
 
@@ -293,11 +254,6 @@ class OrientationsPage(QWidget):
                  f"<td valign='top'>{table(lines[half:])}</td></tr></table>")
         self.detail.setText(html)
 
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, VaultLocked) or self._locked:
-            return
-        self.banner.show_message(user_message(exc), "error")
-
     def _open_person(self) -> None:
         if self.current is not None:
             self.open_beneficiary.emit(self.current["beneficiary_id"])
@@ -341,28 +297,11 @@ class OrientationsPage(QWidget):
         self.model.refresh()
         self._count_no_news()
 
-    def _show_dialog(self, dialog: QWidget) -> None:
-        if self.dialog is not None:
-            self.dialog.close()
-        self.dialog = dialog
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
-        dialog.open()
-
-    def _dialog_closed(self, dialog: QWidget) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
     # --- referral form -------------------------------------------------------------------------
 
     def print_form(self) -> DocumentPreview | None:
         r = self.current
         if r is None or self._locked:
             return None
-        if self.preview is not None:
-            self.preview.close()
-        self.preview = show_preview(self._worker, self, self.tr("Fiche de liaison {ref}").format(ref=r["reference"]),
-                                    doc_ops.referral_form_pdf, r["reference"])
-        preview = self.preview
-        preview.finished.connect(lambda _r: self.preview is preview and setattr(self, "preview", None))
-        return preview
+        return self._show_preview(self.tr("Fiche de liaison {ref}").format(ref=r["reference"]),
+                                  doc_ops.referral_form_pdf, r["reference"])

@@ -1,18 +1,16 @@
 """The Ateliers page: browse sessions (list or calendar, with filters), open one (details,
-participants, waiting list), take attendance, print attendance sheets. The main window calls
-``vault_opened``, ``lock``, ``unlock`` and ``page_shown`` (see ``ui/pages/base.py``)."""
+participants, waiting list), take attendance, print attendance sheets. Its data loads when it is
+first shown after an unlock (see ``ui/pages/load_on_show.py``)."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.ui.documents import operations as doc_ops
-from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
-from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.load_on_show import LoadOnShowPage
 from conseiller_app.ui.sessions import operations as ops
 from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
 from conseiller_app.ui.sessions.calendar_view import CalendarView
@@ -21,26 +19,19 @@ from conseiller_app.ui.sessions.list_model import session_list_model
 from conseiller_app.ui.sessions.register_dialog import RegisterDialog
 from conseiller_app.ui.sessions.session_dialog import SessionDialog
 from conseiller_app.ui.sessions.session_view import SessionView
-from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import plural
 from conseiller_app.ui.widgets.lazy_table import ID_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
-from conseiller_app.ui.worker import DbWorker, VaultLocked
+from conseiller_app.ui.worker import DbWorker
 
 
-class AteliersPage(QWidget):
+class AteliersPage(LoadOnShowPage):
     open_beneficiary = Signal(str)
     status_message = Signal(str)
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._worker = worker
-        self.env: dict | None = None
-        self._locked = True
-        self._needs_load = False
+        super().__init__(worker, ops.environment, parent)
         self._month_generation = 0
-        self.dialog: QWidget | None = None  # the open session/registration dialog, if any
-        self.preview: DocumentPreview | None = None
         tr = self.tr
 
         # Browser: list and calendar.
@@ -78,7 +69,6 @@ class AteliersPage(QWidget):
         self.views.addTab(list_tab, tr("Liste"))
         self.views.addTab(calendar_tab, tr("Calendrier"))
         self.views.currentChanged.connect(self._view_changed)
-        self.banner = Banner()
 
         browser = QWidget()
         top = QHBoxLayout()
@@ -116,58 +106,28 @@ class AteliersPage(QWidget):
 
     # --- page hooks ----------------------------------------------------------------------------
 
-    def vault_opened(self) -> None:
-        self.unlock()
-
-    def unlock(self) -> None:
-        """Nothing is read before the page is shown: the first minutes after unlocking belong to
-        the pages the conseiller looks at."""
-        self._locked = False
-        self._needs_load = True
-        if self.isVisible():
-            self._load()
-
-    def _load(self) -> None:
-        self._needs_load = False
-        self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
-
     def lock(self) -> None:
         """Clear every name from the widgets; writes already queued still reach the vault."""
-        self._locked = True
+        super().lock()
         self._month_generation += 1
-        for widget in (self.dialog, self.preview):
-            if widget is not None:
-                widget.close()
-        self.dialog = self.preview = None
         self.model.clear()
         self.calendar.clear()
         self.session_view.clear()
         self.attendance.clear()
-        self.banner.clear()
         self.count_label.clear()
         self.stack.setCurrentWidget(self.browser)
 
-    def page_shown(self) -> None:
-        if self._locked:
-            return
-        if self._needs_load:
-            self._load()
-            return
-        if self.env is not None and self.stack.currentWidget() is self.browser:
+    def shown_again(self) -> None:
+        if self.stack.currentWidget() is self.browser:
             self.model.refresh()
 
-    def _environment_loaded(self, env: dict) -> None:
-        if self._locked:
-            return
+    def environment_loaded(self, env: dict) -> None:
         first = self.env is None
-        self.env = env
+        super().environment_loaded(env)
         if first:
             self.filters.set_reference(env["territories"], env["chantiers"], self.today())
             self.calendar.show_day(self.today())
         self.run_query()
-
-    def today(self) -> date:
-        return self.env["today"]() if self.env else date.today()
 
     # --- browsing ------------------------------------------------------------------------------
 
@@ -204,11 +164,6 @@ class AteliersPage(QWidget):
         self.session_view.clear()
         self.stack.setCurrentWidget(self.browser)
         self.run_query()
-
-    def _failed(self, exc: BaseException) -> None:
-        if isinstance(exc, VaultLocked) or self._locked:
-            return
-        self.banner.show_message(user_message(exc), "error")
 
     # --- one session ---------------------------------------------------------------------------
 
@@ -252,18 +207,6 @@ class AteliersPage(QWidget):
         self._show_dialog(dialog)
         return dialog
 
-    def _show_dialog(self, dialog: QWidget) -> None:
-        if self.dialog is not None:
-            self.dialog.close()
-        self.dialog = dialog
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self._dialog_closed(dialog))
-        dialog.open()
-
-    def _dialog_closed(self, dialog: QWidget) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
     # --- attendance ----------------------------------------------------------------------------
 
     def start_attendance(self, session: dict) -> None:
@@ -286,13 +229,4 @@ class AteliersPage(QWidget):
         if self._locked:
             return None
         title = self.tr("Feuille d'émargement vierge") if blank else self.tr("Feuille d'émargement")
-        if self.preview is not None:
-            self.preview.close()
-        self.preview = show_preview(self._worker, self, title, doc_ops.attendance_sheet_pdf, session_id, blank)
-        preview = self.preview
-        preview.finished.connect(lambda _r: self._preview_closed(preview))
-        return preview
-
-    def _preview_closed(self, preview: DocumentPreview) -> None:
-        if self.preview is preview:
-            self.preview = None
+        return self._show_preview(title, doc_ops.attendance_sheet_pdf, session_id, blank)
