@@ -126,9 +126,13 @@ class Node(CentralBase):
     received_at: Mapped[datetime] = mapped_column(DateTime)
     resolution_no: Mapped[int | None] = mapped_column(Integer, unique=True)
 
+    # One index serves both the lookups of a record's versions (its first two columns) and the
+    # uniqueness of a version: a hash covers the entity and id, so (hash, parent, device) is unique
+    # exactly when it is unique within the record. (Databases made before this keep their two
+    # indexes, ``uq_node_version`` on (hash, parent, device_id) and ``ix_node_record``, with the same
+    # meaning.) One index fewer to update for every version received.
     __table_args__ = (
-        UniqueConstraint("hash", "parent", "device_id", name="uq_node_version"),
-        Index("ix_node_record", "entity", "entity_id"),
+        UniqueConstraint("entity", "entity_id", "hash", "parent", "device_id", name="uq_node_version"),
     )
 
 
