@@ -166,3 +166,66 @@ def test_delete_and_edit_of_the_same_record_is_a_conflict(backend, tmp_path):
         a.vault.close()
         b.vault.close()
         central.close()
+
+
+def test_a_vault_restored_from_a_backup_becomes_a_new_device_and_nothing_is_lost(db_url, tmp_path):
+    """The laptop is lost; the conseiller restores last week's backup on a new one. The restored
+    vault's audit journal and bundle numbers would fork from what the lost laptop sent since: it
+    becomes a new device, approved like any, which carries what had not been acknowledged at the
+    backup; the central office keeps everything both sent, and is told which device it replaces."""
+    from datetime import date
+
+    from conseiller_app.storage.services import Context
+    from conseiller_app.storage.vault import Vault
+    from tests.sync.helpers import PASSPHRASE
+
+    central = init(db_url, tmp_path / "cles", "Siège de test")
+    a = make_vault(tmp_path / "a", "Marie Dupont", "arrageois")
+    sync.enroll(a, tmp_path / "cles" / "inscription-siege.json")
+    awa = add_person(a, "N'Diaye", "Awa")
+    out = tmp_path / "vers-siege"
+    out.mkdir()
+    old_id = sync.identity(a)["device_id"]
+    assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "quarantaine"
+    devices.approve(central, old_id)
+    made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour-1")}
+    sync.import_bundle(a, made[old_id])
+    backup = a.vault.backup(tmp_path / "sauvegarde-coffre.db")
+
+    # After the backup the old laptop still sent a file and a change, then was lost.
+    jerome = add_person(a, "Lefèvre", "Jérôme")
+    beneficiaries.update(a, awa, {"phone": "0612345678"})
+    assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+    a.vault.close()
+
+    Vault.restore(tmp_path / "b", backup, PASSPHRASE)
+    b = Context(Vault.open(tmp_path / "b", PASSPHRASE), today=lambda: date(2026, 11, 28))
+    try:
+        lea = add_person(b, "Vandenbroucke", "Léa")
+        new_id = sync.identity(b)["device_id"]
+        assert new_id != old_id
+        with b.vault.session() as s:
+            sent_upto = s.scalar(select(func.max(m.AuditEntry.seq)))  # what the first bundle carries
+        first = ingest.ingest_file(central, Path(sync.export(b, out)["path"]))
+        assert first.status == "quarantaine"
+        assert "restauré" in first.message and old_id in first.message and "Marie Dupont" in first.message
+        assert f"devices revoke {old_id}" in first.message
+        approved = devices.approve(central, new_id)
+        assert approved["errors"] == [] and len(approved["ingested"]) == 1
+
+        people = {k[1]: v for k, v in central_records(central).items() if k[0] == "beneficiary"}
+        assert set(people) == {awa, jerome, lea}
+        assert people[awa]["phone"] == "+33612345678"  # the lost laptop's last change is kept
+        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour-2")}
+        assert sync.import_bundle(b, made[new_id])["status"] == "importe"
+        assert sync.status(b)["changes_waiting"] == 0
+        # From now on the new device goes on like any other: nothing already received is sent again.
+        add_person(b, "Œuvrard", "Noé")
+        waiting = sync.status(b)["changes_waiting"]  # the new file and its first pathway step
+        with b.vault.session() as s:
+            audit_since = s.scalar(select(func.count()).where(m.AuditEntry.seq > sent_upto))
+        again = sync.export(b, out)
+        assert again["changes"] == waiting <= 2 and again["sequence"] == 2 and again["audit"] == audit_since
+        assert ingest.ingest_file(central, Path(again["path"])).status == "ingere"
+    finally:
+        b.vault.close()

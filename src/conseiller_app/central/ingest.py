@@ -142,16 +142,34 @@ def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, in
         conn.execute(Device.__table__.insert().values(
             id=did, status=PENDING, name=info["name"], territory=info["territory"], office=info["office"],
             signing_key=m["device_key"], age_recipient=m["device_recipient"], fingerprint=m["sender"],
-            first_seen_at=now, last_seen_at=now, audit_seq=0, central_seq_seen=0, publish_seq=0))
+            first_seen_at=now, last_seen_at=now, central_seq_seen=0, publish_seq=0,
+            # A vault restored from a backup starts as a new device whose audit journal goes on
+            # from where its backup had been acknowledged: the chain is received from there.
+            audit_seq=m["range"]["audit_from"] - 1))
     conn.execute(Bundle.__table__.insert().values(**_bundle_row(env, file_name, QUARANTINED, now)))
     conn.execute(Quarantine.__table__.insert().values(bundle_id=m["bundle_id"], device_id=did, content=data))
     fp = crypto.display_fingerprint(m["sender"])
+    restored = _restored_note(conn, info)
     return IngestResult(QUARANTINED, m["bundle_id"], did, m["sequence"],
                         f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
-                        f"empreinte {fp}. Après vérification, approuvez-le : "
+                        f"empreinte {fp}.{restored} Après vérification, approuvez-le : "
                         f"conseiller-central devices approve {did}",
                         changes=m["counts"]["changes"], audit=m["counts"]["audit"],
                         device={"name": info["name"], "territory": info["territory"], "fingerprint": fp})
+
+
+def _restored_note(conn: Connection, info: dict) -> str:
+    """What the approver must know about a vault restored from a backup of another device."""
+    previous = info.get("restored_from")
+    if not isinstance(previous, str) or not 0 < len(previous) <= 64:
+        return ""
+    dt = Device.__table__
+    known = conn.execute(select(dt.c.name, dt.c.status).where(dt.c.id == previous)).first()
+    who = f" ({known.name})" if known else ""
+    advice = (" S'il a été perdu ou volé, révoquez-le : conseiller-central devices revoke " + previous
+              if known is not None and known.status != REVOKED else "")
+    return (f" C'est un coffre restauré depuis une sauvegarde de l'appareil {previous}{who} ; il envoie ce qui "
+            f"n'avait pas été accusé à la date de la sauvegarde.{advice}")
 
 
 def _check_audit(conn: Connection, device_id: str, bundle_id: str, entries: list[dict]) -> list[dict]:

@@ -34,7 +34,9 @@ def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
     rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)
                         .where(bt.c.device_id == device["id"], bt.c.status == INGESTED)
                         .order_by(bt.c.changes_from)).all()
-    changes = 0
+    # From the first change this device ever sent: 1, or where its backup had been acknowledged
+    # for a vault restored from a backup (a new device continuing another one's journal).
+    changes = rows[0].changes_from - 1 if rows else 0
     for start, end, _ in rows:
         if start > changes + 1:
             break

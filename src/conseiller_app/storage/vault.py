@@ -16,7 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlcipher3
@@ -47,6 +47,10 @@ from conseiller_app.storage.paths import (  # noqa: F401 - re-exported: the vaul
 )
 
 log = logging.getLogger(__name__)
+
+# Setting written into a vault restored from a backup (its value: when); the sync layer gives the
+# restored vault a new device identity the next time it needs one, then removes it.
+RESTORED_SETTING = "restored_at"
 
 
 @dataclass
@@ -334,6 +338,12 @@ class Vault:
                 has_schema = conn.execute(
                     "SELECT count(*) FROM sqlite_schema WHERE name IN ('alembic_version', 'beneficiary')"
                 ).fetchone()[0] == 2
+                if not bad and ok and has_schema:
+                    # The restored vault went back in time: what it sends from now on must not pass
+                    # for the continuation of what the lost one sent (see sync.device).
+                    conn.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                 (RESTORED_SETTING, datetime.now(timezone.utc).isoformat(timespec="seconds")))
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:

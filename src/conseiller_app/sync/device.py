@@ -3,11 +3,14 @@ the pinned central office keys, and what each record's last shared version is.""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conseiller_app.storage.models import ChangeEntry, utcnow
-from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.models import ChangeEntry, Setting, utcnow
+from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.vault import RESTORED_SETTING
 from conseiller_app.storage.sync_models import SyncBase, SyncState
 from conseiller_app.sync import crypto
 from conseiller_app.sync.enrollment import CentralPublic
@@ -15,10 +18,12 @@ from conseiller_app.sync.errors import EnrollmentRefused, NotEnrolled
 from conseiller_app.sync.format import change_hash
 
 STATE_ID = 1
+RESTORED_FROM_SETTING = "restored_from_device"
 
 
 def ensure_state(session: Session) -> SyncState:
-    """The sync state row, created with fresh keys the first time it is needed."""
+    """The sync state row, created with fresh keys the first time it is needed (and renewed
+    after the vault was restored from a backup)."""
     st = session.get(SyncState, STATE_ID)
     if st is None:
         st = SyncState(id=STATE_ID, signing_key=crypto.new_signing_key(), age_identity=crypto.new_age_identity(),
@@ -26,7 +31,31 @@ def ensure_state(session: Session) -> SyncState:
                        acked_bundle_seq=0, central_sequence=0, reference_version=0)
         session.add(st)
         session.flush()
+    if session.get(Setting, RESTORED_SETTING) is not None:
+        _renew_identity(session, st)
     return st
+
+
+def _renew_identity(session: Session, st: SyncState) -> None:
+    """A vault restored from a backup went back in time: the device it was may have sent bundles
+    since, and the audit journal and bundle numbers it continues would fork from those. It
+    becomes a new device (new id, new keys, bundle numbers from 1), which the central office
+    approves like any new one; it keeps the central office's pinned keys, the reference version
+    and what had been acknowledged, so its first bundle carries everything not acknowledged then.
+    The central office sees which device it was restored from."""
+    previous = device_id(session)
+    set_setting(session, "device_id", str(uuid.uuid4()))
+    set_setting(session, RESTORED_FROM_SETTING, previous)
+    st.signing_key, st.age_identity = crypto.new_signing_key(), crypto.new_age_identity()
+    st.created_at = utcnow()
+    st.next_sequence, st.acked_bundle_seq, st.central_sequence = 1, 0, 0
+    session.delete(session.get(Setting, RESTORED_SETTING))
+    session.flush()
+
+
+def restored_from(session: Session) -> str | None:
+    """The device id this vault had before it was restored from a backup, if it was."""
+    return get_setting(session, RESTORED_FROM_SETTING)
 
 
 def device_id(session: Session) -> str:

@@ -135,8 +135,10 @@ def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: dateti
         "counts": {"changes": len(changes), "audit": len(audit_entries), "entities": dict(sorted(by_entity.items()))},
         "app_version": __version__,
     }
-    payload = {"device": {"name": me.name, "territory": me.territory, "office": me.office or ""},
-               "changes": changes, "audit": audit_entries}
+    info = {"name": me.name, "territory": me.territory, "office": me.office or ""}
+    if device.restored_from(session):
+        info["restored_from"] = device.restored_from(session)
+    payload = {"device": info, "changes": changes, "audit": audit_entries}
     sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits)
     if progress:
         progress(2, 3)
