@@ -180,6 +180,20 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
     assert f"Orientation {rows[0]['reference']} créée (envoyée)." in page.banner.text()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
 
+    # The form that travels with the person, one click away from the confirmation.
+    assert page.print_created_button.isVisible()
+    page.print_created_button.click()
+    preview = page.preview
+    qtbot.waitUntil(lambda: preview.path is not None, timeout=15_000)
+    assert rows[0]["reference"] in preview.path.name and "DIAYE" not in preview.path.name
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(preview.path).pages)
+    assert rows[0]["reference"] in text and "N'DIAYE" in text and "Tremplin RSA" in text
+    preview.close()
+    page.lock()
+    assert not page.print_created_button.isVisible()
+
 
 def test_sending_after_the_consent_was_withdrawn_offers_to_record_it_again(qtbot, ctx, clock, sync_worker):
     draft = referral(ctx, clock, "Aubry", send=False)

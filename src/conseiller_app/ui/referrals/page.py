@@ -95,6 +95,10 @@ class OrientationsPage(LoadOnShowPage):
         self.form_button.clicked.connect(self.print_form)
         self.open_button = QPushButton(tr("Ouvrir la fiche de la personne"))
         self.open_button.clicked.connect(self._open_person)
+        # After a creation, the form that travels with the person is one click away.
+        self._created_reference: str | None = None
+        self.print_created_button = self.banner.add_button(tr("Imprimer la fiche de liaison…"), self._print_created)
+        self.print_created_button.hide()
         detail_card = QFrame()
         detail_card.setObjectName("card")
         detail_layout = QHBoxLayout(detail_card)
@@ -132,11 +136,20 @@ class OrientationsPage(LoadOnShowPage):
 
     def lock(self) -> None:
         super().lock()
+        self._forget_created()
         self._detail_generation += 1
         self.model.clear()
         self.count_label.clear()
         self.tabs.setTabText(NO_NEWS, self.tr("Sans nouvelles depuis 30 jours"))
         self._show_detail(None)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._forget_created()
+        super()._failed(exc)
+
+    def _forget_created(self) -> None:
+        self._created_reference = None
+        self.print_created_button.hide()
 
     def shown_again(self) -> None:
         self.model.refresh()
@@ -274,9 +287,17 @@ class OrientationsPage(LoadOnShowPage):
         if result.get("pathway_note"):
             text += " " + result["pathway_note"]
         self.banner.show_message(text, "success")
+        self._created_reference = result["reference"]
+        self.print_created_button.show()
         self.status_message.emit(text)
         self.tabs.setCurrentIndex(ALL)
         self.model.refresh()
+
+    def _print_created(self) -> DocumentPreview | None:
+        ref = self._created_reference
+        if ref is None or self._locked:
+            return None
+        return self._show_preview(self.tr("Fiche de liaison {ref}").format(ref=ref), doc_ops.referral_form_pdf, ref)
 
     def change_status(self) -> StatusDialog | None:
         r = self.current
@@ -292,6 +313,7 @@ class OrientationsPage(LoadOnShowPage):
         text = self.tr("{ref} : {status}.").format(ref=row["reference"], status=row["status_label"])
         if result.get("pathway_note"):
             text += " " + result["pathway_note"]
+        self._forget_created()
         self.banner.show_message(text, "success")
         self._show_detail(row)
         self.model.refresh()
