@@ -1,5 +1,5 @@
 """The ingest's driver-level reads and writes (``central.bulk``) on SQLite and PostgreSQL: any
-record id a device may send (quotes, backslashes, commas, braces) is found again and replaced."""
+record id a device may send (quotes, backslashes, commas, braces) is found again and updated."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from conseiller_app.central.service import init
 ODD_IDS = ['a"b', "c\\d", "x,y", "{z}", "NULL", " sp ", "é'ç", "", "01a22456-0124-7e8b-9ba8-107517fc9a67"]
 
 
-def test_odd_ids_are_found_and_replaced(db_url, tmp_path):
+def test_odd_ids_are_found_and_updated(db_url, tmp_path):
     central = init(db_url, tmp_path / "cles")
     now = datetime(2026, 11, 28, 10, 0)
     try:
@@ -20,9 +20,9 @@ def test_odd_ids_are_found_and_replaced(db_url, tmp_path):
             stamp = bulk.db_time(conn, now)
             rows = [("beneficiary", i, f"h{n}", "insert", 1, False, False, stamp) for n, i in enumerate(ODD_IDS)]
             bulk.insert_rows(conn, Record.__table__, merge.RECORD_COLUMNS, rows)
-            bulk.insert_rows(conn, Record.__table__, merge.RECORD_COLUMNS,
+            bulk.update_rows(conn, Record.__table__, merge.RECORD_COLUMNS,
                              [("beneficiary", ODD_IDS[0], "new", "update", 2, False, True, stamp),
-                              ("beneficiary", ODD_IDS[1], "new", "delete", 2, True, False, stamp)], upsert=merge.RECORD_KEY)
+                              ("beneficiary", ODD_IDS[1], "new", "delete", 2, True, False, stamp)], merge.RECORD_KEY)
         with central.db.read() as conn:
             found = bulk.select_by_ids(conn, "entity_id, hash, version, deleted, in_conflict", "record", "beneficiary",
                                        ODD_IDS[:4] + ["absent"])

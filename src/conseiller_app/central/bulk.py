@@ -72,42 +72,53 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
         cur.close()
 
 
-def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple], *,
-                upsert: Sequence[str] = ()) -> None:
-    """Insert ``rows``, tuples of driver-ready values (see :func:`db_time`) for columns ``names``.
-    ``upsert``: the key columns; a row whose key exists replaces that row's other columns."""
+def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+    """Insert ``rows``, tuples of driver-ready values (see :func:`db_time`) for columns ``names``."""
     if not rows:
         return
     cur = cursor(conn)
     try:
         if is_postgresql(conn):
-            if upsert:
-                _delete_keys(cur, table, names, rows, upsert)
             with cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
-            return
-        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-        if upsert:
-            sql += (f" ON CONFLICT ({', '.join(upsert)}) DO UPDATE SET "
-                    + ", ".join(f"{n} = excluded.{n}" for n in names if n not in upsert))
-        cur.executemany(sql, rows)
+        else:
+            cur.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
     finally:
         cur.close()
 
 
-def _delete_keys(cur, table: Table, names: Sequence[str], rows: list[tuple], key: Sequence[str]) -> None:
-    """PostgreSQL: delete the rows about to be copied in again (COPY cannot update). The last key
-    column varies (one array parameter), the others are grouped (e.g. one statement per entity kind)."""
-    positions = [names.index(k) for k in key]
-    fixed_at, varying_at = positions[:-1], positions[-1]
-    groups: dict[tuple, list] = {}
+def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple], key: Sequence[str]) -> None:
+    """Rewrite existing rows whole: each of ``rows`` (as for :func:`insert_rows`) replaces the row
+    with the same ``key`` columns.
+
+    PostgreSQL: delete them (one statement per value of the key's first columns, the last one in
+    an array), then COPY them in again; an ``UPDATE … FROM`` a JSON document of the rows measured
+    slower (each new version of a row is a new index entry either way). SQLite: an executemany."""
+    if not rows:
+        return
+    if not is_postgresql(conn):
+        rest = [n for n in names if n not in key]
+        at = [names.index(n) for n in (*rest, *key)]
+        cur = cursor(conn)
+        try:
+            cur.executemany(f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in rest)} "
+                            f"WHERE {' AND '.join(f'{k} = ?' for k in key)}", [tuple(r[i] for i in at) for r in rows])
+        finally:
+            cur.close()
+        return
+    fixed_at, varying_at = [names.index(k) for k in key[:-1]], names.index(key[-1])
+    groups: dict[tuple, list[str]] = {}
     for r in rows:
         groups.setdefault(tuple(r[i] for i in fixed_at), []).append(r[varying_at])
-    where = " AND ".join(f"{k} = %s" for k in key[:-1])
-    for fixed, values in groups.items():
-        cur.execute(f"DELETE FROM {table.name} WHERE {where + ' AND ' if where else ''}{key[-1]} = ANY(%s::text[])",
-                    (*fixed, text_array(values)))
+    where = "".join(f"{k} = %s AND " for k in key[:-1])
+    cur = cursor(conn)
+    try:
+        for fixed, values in groups.items():
+            cur.execute(f"DELETE FROM {table.name} WHERE {where}{key[-1]} = ANY(%s::text[])", (*fixed, text_array(values)))
+    finally:
+        cur.close()
+    insert_rows(conn, table, names, rows)
 
 
 def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

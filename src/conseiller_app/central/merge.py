@@ -55,8 +55,9 @@ def heads_of(nodes: list[NodeInfo]) -> list[NodeInfo]:
     """The head versions, one per distinct hash, sorted by hash (the order of versions A, B...)."""
     if len(nodes) == 1:  # a lone version is its record's head (even naming itself as parent)
         return list(nodes)
-    referenced: set[str] = {n.parent for n in nodes}  # "" (a creation's) is no version's hash
+    referenced: set[str] = set()  # "" (a creation's parent) is no version's hash
     for n in nodes:
+        referenced.add(n.parent)
         if n.merges:
             referenced.update(n.merges)
     heads: dict[str, NodeInfo] = {}
@@ -98,14 +99,13 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             open_conflicts[(entity, eid)] = (cid, bulk.json_value(heads))
 
     stamp = bulk.db_time(conn, now)
-    records, new_conflicts, changed_conflicts, closed = [], [], [], []
-    replacing = False
+    new_records, changed_records, new_conflicts, changed_conflicts, closed = [], [], [], [], []
     for key, (top, head_hashes) in decisions.items():
         in_conflict = len(head_hashes) > 1
         was = current.get(key)
-        if was != (top.hash, in_conflict):  # changed records are replaced whole
-            records.append((key[0], key[1], top.hash, top.op, top.version, top.deleted, in_conflict, stamp))
-            replacing = replacing or was is not None
+        if was != (top.hash, in_conflict):  # changed records are rewritten whole
+            (new_records if was is None else changed_records).append(
+                (key[0], key[1], top.hash, top.op, top.version, top.deleted, in_conflict, stamp))
         existing = open_conflicts.get(key)
         if in_conflict and existing is None:
             new_conflicts.append({"entity": key[0], "entity_id": key[1], "status": "ouvert", "heads": head_hashes,
@@ -114,7 +114,8 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
-    bulk.insert_rows(conn, Record.__table__, RECORD_COLUMNS, records, upsert=RECORD_KEY if replacing else ())
+    bulk.insert_rows(conn, Record.__table__, RECORD_COLUMNS, new_records)
+    bulk.update_rows(conn, Record.__table__, RECORD_COLUMNS, changed_records, RECORD_KEY)
     ct = Conflict.__table__
     if new_conflicts:
         conn.execute(ct.insert(), new_conflicts)
@@ -124,7 +125,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
         conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(
             status="resolu", resolved_at=bindparam("b_at"), kept=bindparam("b_kept"), resolved_by="automatique (versions manquantes reçues)"),
             closed)
-    return {"records": len(records), "conflicts_opened": len(new_conflicts),
+    return {"records": len(new_records) + len(changed_records), "conflicts_opened": len(new_conflicts),
             "conflicts_changed": len(changed_conflicts)}
 
 
