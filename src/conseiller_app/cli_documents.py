@@ -1,5 +1,6 @@
 """Command-line access to referrals and sessions and their printed documents:
-``conseiller referral list|print`` and ``conseiller session list|sheet``."""
+``conseiller referral list|print``, ``conseiller session list|sheet`` and the access statement
+``conseiller access-report ID`` (RGPD article 15)."""
 
 from __future__ import annotations
 
@@ -89,8 +90,27 @@ def cmd_session_sheet(args) -> int:
     return 0
 
 
+def cmd_access_report(args) -> int:
+    from conseiller_app.reports import access_report
+    from conseiller_app.storage.services import access
+
+    out_path = Path(args.out) if args.out else None
+    if out_path is None and not args.json:
+        raise UsageError("Indiquez --out F.pdf (relevé PDF) ou --json (données pour un script).")
+    if out_path is not None and out_path.suffix.lower() != ".pdf":
+        raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
+    data = _with_context(args, lambda ctx: access.gather(ctx, args.beneficiary_id))
+    if out_path is not None:
+        access_report.write(out_path, data)
+    if args.json:
+        _base()._json(data)
+    else:
+        _base()._out(f"Relevé droit d'accès {data['reference']} écrit : {out_path}")
+    return 0
+
+
 def register(sub) -> None:
-    """Add the ``referral`` and ``session`` commands to the main parser's sub-commands."""
+    """Add the ``referral``, ``session`` and ``access-report`` commands to the main parser's sub-commands."""
     r = sub.add_parser("referral", help="orientations vers les agences d'emploi").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     s = r.add_parser("list", help="liste les orientations (référence, statut, consentement)")
@@ -115,3 +135,11 @@ def register(sub) -> None:
     s.add_argument("--out", required=True, metavar="F.pdf")
     s.add_argument("--blank", action="store_true", help="feuille vierge (sans les noms)")
     s.set_defaults(func=cmd_session_sheet)
+
+    about = ("relevé de toutes les données détenues sur une personne (droit d'accès, article 15 du RGPD ; "
+             "la consultation est journalisée)")
+    s = sub.add_parser("access-report", help=about, description=about.capitalize() + ".")
+    s.add_argument("beneficiary_id", metavar="BENEFICIARY_ID", help="identifiant du dossier")
+    s.add_argument("--out", metavar="F.pdf", help="écrit le relevé PDF dans ce fichier")
+    s.add_argument("--json", action="store_true", help="affiche les mêmes données en JSON (pour les scripts)")
+    s.set_defaults(func=cmd_access_report)

@@ -127,6 +127,21 @@ def field_grid(rows: list[tuple[str, str]], width: float, st: dict[str, Paragrap
     return t
 
 
+def data_table(head: list[str], rows: list[list[str]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
+    """A table with a blue heading row repeated on each page and banded rows; cells are
+    already-escaped paragraph markup."""
+    t = Table([[Paragraph(esc(h), st["head"]) for h in head]] +
+              [[Paragraph(c, st["cell"]) for c in row] for row in rows], colWidths=widths, repeatRows=1)
+    t.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.5, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]))
+    return t
+
+
 def numbered_canvas(footer_left: str, header_right: str, document_title: str) -> type[rl_canvas.Canvas]:
     """A canvas that draws the header and « page n / N » footer once the page count is known."""
 

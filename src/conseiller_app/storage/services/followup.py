@@ -8,7 +8,23 @@ from typing import Any
 from sqlalchemy import select
 
 from conseiller_app.domain import validation as v
-from conseiller_app.domain.enums import BarrierStatus, BarrierType, ConsentScope, MobilitySubtype, PartnerKind
+from conseiller_app.domain.beneficiary import LABELS as FIELD_LABELS
+from conseiller_app.domain.enums import (
+    Attendance,
+    BarrierStatus,
+    BarrierType,
+    ConsentScope,
+    MobilitySubtype,
+    OutcomeCategory,
+    PartnerKind,
+    ReferralScheme,
+    ReferralStatus,
+    RefusalReason,
+    RegistrationStatus,
+    Stage,
+    StepReason,
+    StepStatus,
+)
 from conseiller_app.domain.errors import NotFound, ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
@@ -26,6 +42,27 @@ AUDIT_LABELS = {
     "barrier_action": "Action sur un frein",
     "consent_recorded": "Consentement enregistré",
     "consent_withdrawn": "Consentement retiré",
+    "pathway_propose": "Étape proposée",
+    "pathway_plan": "Étape planifiée",
+    "pathway_unplan": "Planification annulée",
+    "pathway_start": "Étape commencée",
+    "pathway_complete": "Étape réalisée",
+    "pathway_not_done": "Étape non réalisée",
+    "pathway_abandon": "Étape abandonnée",
+    "pathway_skip": "Étape passée",
+    "pathway_suspend": "Parcours suspendu",
+    "pathway_resume": "Parcours repris",
+    "pathway_reorient": "Réorientation",
+    "pathway_close": "Sortie du parcours",
+    "pathway_set_details": "Détails d'une étape modifiés",
+    "session_registered": "Inscription à une session",
+    "session_promoted": "Sortie de la liste d'attente",
+    "session_withdrawn": "Désinscription d'une session",
+    "attendance": "Présence notée",
+    "referral_created": "Orientation créée",
+    "referral_status": "Statut d'orientation",
+    "print_referral": "Fiche de liaison imprimée",
+    "access_report": "Relevé droit d'accès",
 }
 
 
@@ -120,6 +157,54 @@ def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> N
             raise NotFound("Ce consentement n'existe pas.")
         consent.withdrawn_on = on or ctx.today()
         audit(s, ctx.actor_id, "consent_withdrawn", "consent", consent.id, consent.beneficiary_id)
+
+
+def _label(enum_cls, value: str | None) -> str:
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value or ""
+
+
+def describe_audit(entry: dict, offers: dict[str, str]) -> str:
+    """An audit entry's details (field names and codes only, never values) in French: the
+    Historique tab and the access report (relevé droit d'accès) show the same sentence."""
+    details = entry.get("details") or {}
+    action = entry.get("action") or ""
+    if action in ("create", "access_report", "read", "contact", "archive", "consent_withdrawn"):
+        return ""
+    if action == "update" and details.get("fields"):
+        return ", ".join(FIELD_LABELS.get(f, f) for f in details["fields"])
+    if action == "barrier_added" and details.get("type"):
+        return _label(BarrierType, details["type"])
+    if action == "barrier_updated" and details.get("status"):
+        return _label(BarrierStatus, details["status"])
+    if action == "barrier_action":
+        return offers.get(details.get("offer") or "", details.get("offer") or "")
+    if action == "consent_recorded":
+        kind = _label(PartnerKind, details.get("partner_kind", ""))
+        scope = ", ".join(_label(ConsentScope, s) for s in details.get("scope", []))
+        return f"{kind} — {scope}" if scope else kind
+    if action.startswith("pathway_"):
+        text = " — ".join(x for x in (_label(Stage, details.get("stage")), _label(StepStatus, details.get("status")))
+                          if x)
+        reasons = [_label(StepReason, details[k]) for k in ("reason", "skip_reason", "end_reason") if details.get(k)]
+        if details.get("outcome"):
+            reasons.append(_label(OutcomeCategory, details["outcome"]))
+        return text + (f" ({', '.join(reasons)})" if reasons else "")
+    if action == "referral_created":
+        return " — ".join(x for x in (_label(ReferralScheme, details.get("scheme")),
+                                      _label(ReferralStatus, details.get("status"))) if x)
+    if action == "referral_status":
+        text = _label(ReferralStatus, details.get("status"))
+        return text + (f" ({_label(RefusalReason, details['refusal_reason'])})" if details.get("refusal_reason") else "")
+    if action in ("session_registered", "session_withdrawn", "session_promoted"):
+        return _label(RegistrationStatus, details.get("status")) if details.get("status") else ""
+    if action == "attendance":
+        return _label(Attendance, details.get("attendance")) if details.get("attendance") else "effacée"
+    if action == "print_referral":
+        return ", ".join(_label(ConsentScope, s) for s in details.get("scope", []))
+    return ", ".join(f"{k} : {v}" for k, v in details.items() if not isinstance(v, (dict, list)))
 
 
 def audit_trail(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:

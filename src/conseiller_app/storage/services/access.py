@@ -1,0 +1,246 @@
+"""The right of access (RGPD article 15, droit d'accès): everything the vault holds about one
+person, gathered in one read (itself audited as ``access_report``), with French labels, for the
+printed statement (``reports.access_report``) and ``conseiller access-report --json``.
+
+Health stays a flag: the RQTH yes/no and a « Santé » barrier with its status and dates; no free
+text is printed for a health barrier (its actions' comments are left out).
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timezone
+from typing import Any
+
+from sqlalchemy import select
+
+from conseiller_app.domain.beneficiary import LABELS as FIELD_LABELS
+from conseiller_app.domain.enums import (
+    Attendance,
+    BarrierType,
+    ConsentScope,
+    FileStatus,
+    Funder,
+    MobilitySubtype,
+    Nationality,
+    OutcomeCategory,
+    PartnerKind,
+    ReferralScheme,
+    ReferralStatus,
+    RefusalReason,
+    RegistrationStatus,
+    SessionKind,
+    StepReason,
+)
+from conseiller_app.storage import models as m
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.services import beneficiaries, drafts, followup
+from conseiller_app.storage.services.context import Context
+
+CONTROLLER = "Département du Pas-de-Calais"
+CONTROLLER_SERVICE = "Direction de l'Insertion — Mission Insertion par l'Emploi"
+PURPOSE = ("Accompagnement vers l'emploi des allocataires du RSA et des publics prioritaires (parcours BTP, "
+           "grands chantiers), dans le cadre de la convention de partenariat n° 2024-330.")
+DEFAULT_RETENTION_MONTHS = 24
+
+
+def _label(enum_cls, value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value
+
+
+def _yes_no(flag: bool) -> str:
+    return "oui" if flag else "non"
+
+
+def add_months(day: date, months: int) -> date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def reference_of(beneficiary_id: str) -> str:
+    """A neutral reference for the statement and its file name (never the person's name)."""
+    return f"DA-{beneficiary_id.replace('-', '')[:12].upper()}"
+
+
+def _identity(f: dict[str, Any]) -> list[dict[str, str]]:
+    """Label / value pairs of the file's own fields (shown even when empty: the person sees what is kept)."""
+    pairs = [
+        ("last_name", f["last_name"]),
+        ("first_name", f["first_name"]),
+        ("birth_date", f["birth_date"]),
+        ("public", f["public_label"]),
+        ("nationality", _label(Nationality, f.get("nationality"))),
+        ("rqth", _yes_no(bool(f.get("rqth")))),
+        ("phone", f.get("phone_display") or ""),
+        ("email", f.get("email") or ""),
+        ("address", f.get("address") or ""),
+        ("commune", " ".join(x for x in (f.get("postal_code"), f.get("commune_name")) if x)),
+        ("caf_number", f.get("caf_number") or ""),
+        ("france_travail_id", f.get("france_travail_id") or ""),
+        ("prescriber", f["prescriber_label"]),
+        ("spotting_date", f["spotting_date"]),
+        ("last_contact", f.get("last_contact")),
+    ]
+    out = [{"field": k, "label": FIELD_LABELS[k], "value": v} for k, v in pairs]
+    out += [
+        {"field": "status", "label": "État du dossier", "value": _label(FileStatus, f["status"])},
+        {"field": "current_stage", "label": "Étape actuelle", "value": f["stage_label"]},
+        {"field": "created_at", "label": "Dossier créé le", "value": f["created_at"].date()},
+        {"field": "updated_at", "label": "Dernière modification", "value": f["updated_at"].date()},
+    ]
+    return out
+
+
+def _barriers(f: dict[str, Any], offers: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for b in f["barriers"]:
+        health = b["type"] == BarrierType.HEALTH.value
+        out.append({
+            "type": b["type"], "type_label": b["type_label"],
+            "subtype_label": _label(MobilitySubtype, b["subtype"]),
+            "status": b["status"], "status_label": b["status_label"],
+            "identified_on": b["identified_on"], "lifted_on": b["lifted_on"],
+            "health_flag_only": health,
+            "actions": [{"done_on": a["done_on"], "offer": offers.get(a["offer_code"] or "", a["offer_code"] or ""),
+                         "comment": "" if health else a["comment"]} for a in b["actions"]],
+        })
+    return out
+
+
+def _consents(f: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{
+        "partner_name": c["partner_name"], "partner_kind_label": _label(PartnerKind, c["partner_kind"]),
+        "scope": c["scope"], "scope_labels": [_label(ConsentScope, x) for x in c["scope"]],
+        "given_on": c["given_on"], "withdrawn_on": c["withdrawn_on"], "recorded_by": c["recorded_by"],
+    } for c in f["consents"]]
+
+
+def _steps(f: dict[str, Any], schemes: dict[str, str]) -> list[dict[str, Any]]:
+    return [{
+        "stage": p["stage"], "stage_label": p["stage_label"], "status": p["status"], "status_label": p["status_label"],
+        "reason_label": _label(StepReason, p["reason"]), "comment": p["comment"],
+        "proposed_on": p["proposed_on"], "planned_start": p["planned_start"], "planned_end": p["planned_end"],
+        "actual_start": p["actual_start"], "actual_end": p["actual_end"],
+        "outcome_label": _label(OutcomeCategory, p["outcome"]),
+        "scheme_label": schemes.get(p["scheme"] or "", p["scheme"] or ""),
+        "funder_label": _label(Funder, p["funder"]),
+        "funded_amount_cents": p["funded_amount_cents"],
+    } for p in f["steps"]]
+
+
+def _registrations(s, beneficiary_id: str, territories: dict[str, str]) -> list[dict[str, Any]]:
+    rows = s.execute(select(m.Registration, m.AtelierSession)
+                     .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
+                     .where(m.Registration.beneficiary_id == beneficiary_id, m.Registration.deleted_at.is_(None))
+                     .order_by(m.AtelierSession.start_date, m.AtelierSession.id)).all()
+    return [{
+        "session_title": x.title, "kind_label": _label(SessionKind, x.kind), "start_date": x.start_date,
+        "end_date": x.end_date, "place": x.place, "territory_name": territories.get(x.territory, x.territory),
+        "status_label": _label(RegistrationStatus, r.status), "registered_on": r.registered_at.date(),
+        "attendance_label": _label(Attendance, r.attendance), "walk_in": r.walk_in,
+    } for r, x in rows]
+
+
+def _referrals(s, beneficiary_id: str, trades: dict[str, str], names: dict[str, str]) -> list[dict[str, Any]]:
+    rows = s.execute(select(m.Referral, m.Agency.name)
+                     .join(m.Agency, m.Agency.id == m.Referral.agency_id)
+                     .where(m.Referral.beneficiary_id == beneficiary_id, m.Referral.deleted_at.is_(None))
+                     .order_by(m.Referral.created_at, m.Referral.id)).all()
+    return [{
+        "reference": r.reference, "agency": agency, "scheme_label": _label(ReferralScheme, r.scheme),
+        "trades": [trades.get(t, t) for t in r.trades or []],
+        "status_label": _label(ReferralStatus, r.status), "status_date": r.status_date,
+        "created_on": r.created_at.date(), "created_by": names.get(r.created_by, ""),
+        "refusal_reason_label": _label(RefusalReason, r.refusal_reason), "result": r.result,
+        "barriers_summary": r.barriers_summary,
+    } for r, agency in rows]
+
+
+def _drafts(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+    """Unsaved edits of this file kept in the vault: the form's (``beneficiary:<id>``) and the
+    guided orientation's (``orientation:<id>``), found by their key's suffix."""
+    from conseiller_app.storage.services import orientation
+
+    out = []
+    for key in drafts.keys(ctx):
+        if not key.endswith(f":{beneficiary_id}"):
+            continue
+        data = drafts.load(ctx, key) or {}
+        if key.startswith(orientation.DRAFT_PREFIX):
+            try:
+                items = orientation.open_wizard(ctx, beneficiary_id, data).pending()
+            except Exception:  # noqa: BLE001 - a stale draft: still say it exists
+                items = [f"{len(data.get('operations', []))} opération(s) en attente"]
+            out.append({"kind": "Orientation guidée non enregistrée", "saved_at": "", "items": items})
+        else:
+            form = data.get("form") or {}
+            items = [f"{FIELD_LABELS.get(k, k)} : {('oui' if v else 'non') if isinstance(v, bool) else v}"
+                     for k, v in form.items() if v not in (None, "")]
+            out.append({"kind": "Saisie du dossier non enregistrée", "saved_at": data.get("saved_at", ""),
+                        "items": items})
+    return out
+
+
+def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
+    """Everything held about one person (raises ``NotFound`` for an unknown file). The read is
+    recorded in the audit journal (``access_report``) before the journal is read, so the
+    statement lists its own production."""
+    f = beneficiaries.get(ctx, beneficiary_id, record_read=False)
+    with ctx.vault.session() as s:
+        names = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
+        territories = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
+        offers = dict(s.execute(select(m.Offer.code, m.Offer.name)).all())
+        schemes = dict(s.execute(select(m.Scheme.code, m.Scheme.name)).all())
+        trades = dict(s.execute(select(m.Trade.code, m.Trade.name)).all())
+        registrations = _registrations(s, beneficiary_id, territories)
+        referrals = _referrals(s, beneficiary_id, trades, names)
+        try:
+            months = int(get_setting(s, "retention_months") or DEFAULT_RETENTION_MONTHS)
+        except ValueError:
+            months = DEFAULT_RETENTION_MONTHS
+        referent = s.get(m.Conseiller, f["referent_id"])
+        audit(s, ctx.actor_id, "access_report", "beneficiary", beneficiary_id, beneficiary_id)
+    draft_list = _drafts(ctx, beneficiary_id)
+    journal = [{"at": e["at"].replace(tzinfo=timezone.utc), "who": e["who"], "action": e["action"], "action_label": e["action_label"],
+                "detail": followup.describe_audit(e, offers)}
+               for e in followup.audit_trail(ctx, beneficiary_id)]
+    journal.reverse()  # oldest first: the statement reads as a history
+    last_seen = f.get("last_contact") or f["spotting_date"]
+    actor = ctx.actor
+    return {
+        "reference": reference_of(beneficiary_id),
+        "beneficiary_id": beneficiary_id,
+        "generated_on": ctx.today(),
+        "generated_by": actor["name"],
+        "controller": {
+            "name": CONTROLLER, "service": CONTROLLER_SERVICE, "purpose": PURPOSE,
+            "conseiller": referent.name if referent else actor["name"],
+            "office": (referent.office if referent else actor["office"]) or "",
+            "territory": territories.get(referent.territory if referent else actor["territory"], ""),
+            "email": (referent.email or "") if referent else "",
+        },
+        "retention": {
+            "months": months, "last_contact": last_seen, "until": add_months(last_seen, months),
+            "rule": (f"Le dossier est supprimé (ou rendu anonyme pour les statistiques) {months} mois après le dernier "
+                     "contact avec la personne ; le journal des consultations est conservé de 6 à 12 mois."),
+        },
+        "identity": _identity(f),
+        "barriers": _barriers(f, offers),
+        "consents": _consents(f),
+        "steps": _steps(f, schemes),
+        "registrations": registrations,
+        "referrals": referrals,
+        "notes": f.get("notes") or "",
+        "drafts": draft_list,
+        "audit": journal,
+    }
+
+
+__all__ = ["CONTROLLER", "add_months", "gather", "reference_of"]
