@@ -292,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_beneficiary_show)
     importlib.import_module("conseiller_app.cli_documents").register(sub)  # conseiller referral|session ...
     importlib.import_module("conseiller_app.sync.cli").register(sub)  # conseiller sync enroll|export|import|status
+    importlib.import_module("conseiller_app.cli_retention").register(sub)  # conseiller retention|settings ...
     return p
 
 

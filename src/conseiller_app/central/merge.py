@@ -16,7 +16,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
 
 from conseiller_app.central import bulk
-from conseiller_app.central.models import Conflict, Record
+from conseiller_app.central.models import Conflict, Node, Record
 
 Key = tuple[str, str]
 
@@ -114,6 +114,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
+    erase_superseded(conn, [k for k, (top, hashes) in decisions.items() if top.deleted and len(hashes) == 1])
     bulk.insert_rows(conn, Record.__table__, RECORD_COLUMNS, new_records)
     bulk.update_rows(conn, Record.__table__, RECORD_COLUMNS, changed_records, RECORD_KEY)
     ct = Conflict.__table__
@@ -127,6 +128,24 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             closed)
     return {"records": len(new_records) + len(changed_records), "conflicts_opened": len(new_conflicts),
             "conflicts_changed": len(changed_conflicts)}
+
+
+ERASED = "{}"  # the snapshot of a version superseded by a tombstone
+
+
+def erase_superseded(conn: Connection, keys: list[Key]) -> None:
+    """Records whose state is a tombstone (one head, deleted): the snapshots of their earlier
+    versions are erased. A purge on a device (retention of personal data) thus reaches the central
+    office: only the tombstone, whose personal fields the device blanked, keeps its data. The tree
+    (hashes, parents) stays whole, so later arrivals are still recognised and merged the same way;
+    an erased version's snapshot can no longer be checked against its hash. A version arriving
+    after the tombstone is erased when it arrives (its record is refreshed again). A record in
+    conflict (a tombstone against an edit) keeps everything until a person resolves it."""
+    nt = Node.__table__
+    for entity, ids in group_by_entity(keys).items():
+        for i in range(0, len(ids), 500):
+            conn.execute(nt.update().where(nt.c.entity == entity, nt.c.entity_id.in_(ids[i:i + 500]),
+                                           nt.c.deleted.is_(False), nt.c.data != ERASED).values(data=ERASED))
 
 
 def is_deleted(op: str, data: dict) -> bool:

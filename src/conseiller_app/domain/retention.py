@@ -1,0 +1,87 @@
+"""Retention of beneficiary files (durée de conservation): the setting's range, the cut-off date
+and which files a purge may take. Pure rules; the vault side is ``storage.services.retention``.
+
+A file is purged (its personal data removed) when its last contact is older than the setting.
+The last contact is the latest of: the file's « dernier contact », its spotting date, the actual
+dates of its pathway steps, the sessions it attended and the last status change of its referrals
+(any of them means someone dealt with the person). A file old by that measure but with something
+still running (an open pathway step, a referral not in a final status, a registration to a session
+still to come) is listed apart, « à vérifier »: it is never purged unless chosen explicitly.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from conseiller_app.domain.errors import ValidationError
+
+SETTING = "retention_months"
+DEFAULT_MONTHS = 24
+MONTHS_RANGE = (1, 36)
+LABEL = "Durée de conservation"
+
+TO_PURGE = "a_purger"
+TO_CHECK = "a_verifier"
+KIND_LABELS = {TO_PURGE: "À purger", TO_CHECK: "À vérifier"}
+
+
+def check_months(value: object) -> int:
+    """The setting as an int, or a French ``ValidationError`` outside 1–36 months."""
+    low, high = MONTHS_RANGE
+    try:
+        months = int(str(value).strip()) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        months = None
+    if months is None or not low <= months <= high:
+        raise ValidationError(SETTING, f"choisissez un nombre de mois entre {low} et {high} "
+                                       f"(24 mois par défaut).", LABEL)
+    return months
+
+
+def months_or_default(raw: str | None) -> int:
+    """The stored setting, falling back on the default when it is missing or damaged."""
+    try:
+        return check_months(raw)
+    except ValidationError:
+        return DEFAULT_MONTHS
+
+
+def subtract_months(day: date, months: int) -> date:
+    month0 = day.month - 1 - months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def cutoff(today: date, months: int) -> date:
+    """Files whose last contact is strictly before this day are past their retention."""
+    return subtract_months(today, months)
+
+
+def last_contact(dates: list[date | None]) -> date | None:
+    known = [d for d in dates if d is not None]
+    return max(known) if known else None
+
+
+@dataclass
+class Review:
+    """What the conseiller needs to decide about one file past its retention."""
+
+    kind: str  # a_purger | a_verifier
+    reasons: list[str] = field(default_factory=list)
+
+
+def review(last: date, today: date, *, open_steps: list[str], open_referrals: list[str],
+           future_sessions: list[date]) -> Review:
+    """Classify a file past its retention. ``open_steps``/``open_referrals`` are French labels."""
+    months = (today.year - last.year) * 12 + today.month - last.month - (today.day < last.day)
+    reasons = [f"sans contact depuis le {last:%d/%m/%Y} ({months} mois)"]
+    checks = []
+    if open_steps:
+        checks.append("étape en cours : " + ", ".join(open_steps))
+    if open_referrals:
+        checks.append("orientation en cours : " + ", ".join(open_referrals))
+    if future_sessions:
+        checks.append("inscrit(e) à une session le " + ", ".join(f"{d:%d/%m/%Y}" for d in sorted(future_sessions)))
+    return Review(TO_CHECK if checks else TO_PURGE, reasons + checks)
