@@ -9,6 +9,9 @@ Only then are versions, records, conflicts and audit entries written. A refusal 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,13 +83,28 @@ def ingest_bytes(central, data: bytes, file_name: str) -> IngestResult:
         raise reject("recipient", "Paquet refusé : il est adressé à un autre siège (empreinte différente).")
     check_device_manifest(env.manifest, central.limits)
     try:
-        with central.db.write() as conn:
+        with _cycle_collector_paused(), central.db.write() as conn:
             return _ingest(central, conn, env, data, file_name)
     except _Incident as exc:
         with central.db.write() as conn:
             conn.execute(Incident.__table__.insert().values(at=central.now(), kind=exc.reason, device_id=exc.device_id,
                                                             bundle_id=exc.bundle_id, detail=exc.message))
         raise BundleRejected(exc.reason, exc.message) from None
+
+
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a bundle is applied: the tens of thousands of objects of
+    a parsed bundle (and of the versions loaded) made it walk them all again and again, about a
+    tenth of an ingest's time. They form no cycles (reference counting frees them as before); any
+    cycle made meanwhile is collected once the collector is back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
