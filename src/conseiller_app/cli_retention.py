@@ -18,7 +18,7 @@ def _ctx(args):
 
 def _line(f: dict) -> str:
     return f"{f['id']}  {f['name']} — dernier contact le {f['last_contact']:%d/%m/%Y} — {f['stage_label']} — " \
-           f"{'; '.join(f['reasons'][1:]) or f['reasons'][0]}"
+           f"{f['reason']}"
 
 
 def cmd_list(args) -> int:

@@ -102,11 +102,11 @@ def test_dry_run_lists_old_files_only_and_changes_nothing(ctx, clock):
     assert recent not in by_id and attended not in by_id
     assert by_id[old]["kind"] == rules.TO_PURGE and by_id[old]["name"] == "LEMAIRE Océane"
     assert by_id[old]["last_contact"] == date(2024, 9, 1)
-    assert by_id[old]["reason"].startswith("sans contact depuis le 01/09/2024 (26 mois)")
+    assert by_id[old]["reason"].startswith("Sans contact depuis le 01/09/2024 (26 mois)")
     assert by_id[old]["stage_label"]
     check = by_id[running]
     assert check["kind"] == rules.TO_CHECK
-    assert "étape en cours" in check["reason"] and "orientation en cours" in check["reason"]
+    assert "Étape en cours" in check["reason"] and "Orientation en cours" in check["reason"]
     assert "12/01/2027" in check["reason"]
     assert [f["kind"] for f in found["files"]] == [rules.TO_PURGE, rules.TO_CHECK]
     assert (found["to_purge"], found["to_check"]) == (1, 1)

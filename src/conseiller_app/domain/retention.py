@@ -76,12 +76,11 @@ def review(last: date, today: date, *, open_steps: list[str], open_referrals: li
            future_sessions: list[date]) -> Review:
     """Classify a file past its retention. ``open_steps``/``open_referrals`` are French labels."""
     months = (today.year - last.year) * 12 + today.month - last.month - (today.day < last.day)
-    reasons = [f"sans contact depuis le {last:%d/%m/%Y} ({months} mois)"]
-    checks = []
+    checks = []  # what is still running comes first: it is what the conseiller must look at
     if open_steps:
-        checks.append("étape en cours : " + ", ".join(open_steps))
+        checks.append("Étape en cours : " + ", ".join(open_steps))
     if open_referrals:
-        checks.append("orientation en cours : " + ", ".join(open_referrals))
+        checks.append("Orientation en cours : " + ", ".join(open_referrals))
     if future_sessions:
-        checks.append("inscrit(e) à une session le " + ", ".join(f"{d:%d/%m/%Y}" for d in sorted(future_sessions)))
-    return Review(TO_CHECK if checks else TO_PURGE, reasons + checks)
+        checks.append("Inscrit(e) à une session le " + ", ".join(f"{d:%d/%m/%Y}" for d in sorted(future_sessions)))
+    return Review(TO_CHECK if checks else TO_PURGE, checks + [f"Sans contact depuis le {last:%d/%m/%Y} ({months} mois)"])

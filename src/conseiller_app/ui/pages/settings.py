@@ -1,5 +1,6 @@
-"""Paramètres: idle lock delay, the vault (folder, passphrase change, backup), the conseiller's
-profile and the reference data version."""
+"""Paramètres: idle lock delay, the vault (folder, passphrase change, backup), the retention of
+files (« Conservation des données »: months, dossiers à purger), the conseiller's profile and the
+reference data version."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conseiller_app.domain import retention as retention_rules
+from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.errors import show_error, user_message
 from conseiller_app.ui.pages.base import page_header
@@ -41,6 +44,7 @@ class SettingsPage(QWidget):
 
     idle_minutes_changed = Signal(int)
     info_changed = Signal(dict)
+    files_purged = Signal(int)  # after a retention purge: pages listing files may reload
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +66,23 @@ class SettingsPage(QWidget):
         self._idle_debounce.setInterval(600)
         self._idle_debounce.timeout.connect(self.save_idle_minutes)
         self.idle_minutes.valueChanged.connect(self._idle_edited)
+
+        low, high = retention_rules.MONTHS_RANGE
+        self.retention_months = QSpinBox()
+        self.retention_months.setRange(low, high)
+        self.retention_months.setSuffix(self.tr(" mois"))
+        self.retention_months.setValue(retention_rules.DEFAULT_MONTHS)
+        self.retention_saved = QLabel()
+        self.retention_saved.setObjectName("hint")
+        self.retention_saved.setWordWrap(True)
+        self._retention_debounce = QTimer(self)
+        self._retention_debounce.setSingleShot(True)
+        self._retention_debounce.setInterval(600)
+        self._retention_debounce.timeout.connect(self.save_retention_months)
+        self.retention_months.valueChanged.connect(self._retention_edited)
+        self.show_purge = QPushButton(self.tr("Voir les dossiers à purger…"))
+        self.show_purge.clicked.connect(self.open_retention_dialog)
+        self.retention_dialog = None
 
         self.folder = _value_label()
         self.open_folder = QPushButton(self.tr("Ouvrir le dossier"))
@@ -110,6 +131,23 @@ class SettingsPage(QWidget):
         backup_hint.setObjectName("hint")
         vault_form.addRow(backup_hint)
 
+        retention_card, retention_form = self._card(self.tr("Conservation des données"))
+        retention_row = QHBoxLayout()
+        retention_row.addWidget(self.retention_months)
+        retention_row.addWidget(self.retention_saved, 1)
+        retention_form.addRow(self.tr("Conserver les dossiers"), retention_row)
+        retention_hint = QLabel(self.tr(
+            "Un dossier est purgé quand son dernier contact (contact, étape réalisée, présence à une session, "
+            "nouvelle d'une orientation) date de plus longtemps que cette durée (de 1 à 36 mois, 24 par défaut). "
+            "Rien n'est purgé sans votre accord : la liste des dossiers concernés s'affiche d'abord."))
+        retention_hint.setWordWrap(True)
+        retention_hint.setObjectName("hint")
+        retention_form.addRow(retention_hint)
+        purge_row = QHBoxLayout()
+        purge_row.addWidget(self.show_purge)
+        purge_row.addStretch(1)
+        retention_form.addRow(purge_row)
+
         profile_card, profile_form = self._card(self.tr("Conseiller"))
         profile_form.addRow(self.tr("Nom"), self.name)
         profile_form.addRow(self.tr("Territoire"), self.territory)
@@ -129,7 +167,7 @@ class SettingsPage(QWidget):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addWidget(page_header(self.tr("Paramètres")))
-        for card in (lock_card, vault_card, profile_card, ref_card):
+        for card in (lock_card, vault_card, retention_card, profile_card, ref_card):
             layout.addWidget(card)
         layout.addStretch(1)
         scroll = QScrollArea()
@@ -160,13 +198,19 @@ class SettingsPage(QWidget):
     def unlock(self) -> None:
         self._locked = False
         self.worker.submit(vault_ops.vault_info, on_done=self.show_info, on_error=self._load_failed)
+        self.worker.submit(retention.months, on_done=self.show_retention_months, on_error=self._retention_failed)
 
     def lock(self) -> None:
         self._locked = True
         self._idle_debounce.stop()
+        self._retention_debounce.stop()
+        if self.retention_dialog is not None:
+            self.retention_dialog.close()
+            self.retention_dialog.deleteLater()
+            self.retention_dialog = None
         self.info = {}
         for label in (self.folder, self.name, self.territory, self.office, self.reference_version, self.idle_saved,
-                      self.vault_status):
+                      self.vault_status, self.retention_saved):
             label.clear()
         self.vault_status.hide()
 
@@ -206,6 +250,45 @@ class SettingsPage(QWidget):
         self.info["idle_lock_minutes"] = minutes
         self.idle_saved.setText(self.tr("Enregistré : verrouillage après {n} min sans activité.").format(n=minutes))
         self.idle_minutes_changed.emit(minutes)
+
+    # --- retention -----------------------------------------------------------------------------
+
+    def show_retention_months(self, months: int) -> None:
+        if self._locked:
+            return
+        self._loading = True
+        self.retention_months.setValue(months)
+        self._loading = False
+
+    def _retention_edited(self, _value: int) -> None:
+        if self._loading or self._locked:
+            return
+        self.retention_saved.setText("")
+        self._retention_debounce.start()
+
+    def save_retention_months(self) -> None:
+        self._retention_debounce.stop()
+        self.worker.submit(retention.set_months, self.retention_months.value(), on_done=self._retention_months_saved,
+                           on_error=self._retention_failed)
+
+    def _retention_months_saved(self, months: int) -> None:
+        self.retention_saved.setText(self.tr("Enregistré : dossiers conservés {n} mois après le dernier contact.")
+                                     .format(n=months))
+
+    def _retention_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLocked):
+            self.retention_saved.setText(user_message(exc))
+
+    def open_retention_dialog(self) -> None:
+        from conseiller_app.ui.pages.retention_dialog import RetentionDialog
+
+        if self._retention_debounce.isActive():
+            self.save_retention_months()  # the list uses the value on screen
+        if self.retention_dialog is None:
+            self.retention_dialog = RetentionDialog(self.worker, self.window())
+            self.retention_dialog.purged.connect(self.files_purged)
+        self.retention_dialog.load()
+        self.retention_dialog.open()
 
     # --- vault actions -------------------------------------------------------------------------
 
