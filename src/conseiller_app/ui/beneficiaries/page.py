@@ -58,8 +58,12 @@ class BeneficiariesPage(QWidget):
     # --- the interface the main window uses -----------------------------------------------------
 
     def vault_opened(self) -> None:
-        """Load reference lists and the clock, run the first query, offer drafts left behind."""
+        """Run the first query, load reference lists and the clock, offer drafts left behind.
+
+        The list goes first: its query needs nothing of the reference lists (the filters still
+        hold their choices, "Tous" at the first opening), and it is what the conseiller waits for."""
         self._locked = False
+        self.list_page.run_query()
         self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
 
     def new_file(self) -> None:
@@ -185,7 +189,6 @@ class BeneficiariesPage(QWidget):
         self._env = EditorEnv(today=env["today"], actor=env["actor"], communes=env["communes"],
                               territories=env["territories"], offers=env["offers"], agencies=env["agencies"])
         self.list_page.set_reference(env["territories"], env["conseillers"])
-        self.list_page.run_query()
         self._worker.submit(ops.pending_drafts, on_done=self._drafts_found, on_error=self._failed)
         waiting, self._waiting = self._waiting, []
         for action in waiting:
