@@ -60,7 +60,7 @@ def test_everything_held_about_the_person(ctx, two_people):
     assert identity["commune"] == "62000 Arras" and identity["public"] == "Allocataire du RSA"
     assert data["controller"]["name"] == "Département du Pas-de-Calais"
     assert data["controller"]["conseiller"] == "Marie Dupont" and data["controller"]["office"] == "MDS Arras"
-    assert data["retention"]["months"] == 24 and data["retention"]["until"] == date(2028, 11, 28)
+    assert data["retention"]["months"] == 24 and data["retention"]["kept_at_least_until"] == date(2028, 11, 28)
     assert [c["partner_name"] for c in data["consents"]] == [AGENCY_NAME]
     assert data["consents"][0]["scope_labels"] == ["Identité", "Coordonnées"]
     assert data["consents"][0]["recorded_by"] == "Marie Dupont"

@@ -107,8 +107,9 @@ def render(data: dict[str, Any]) -> bytes:
         ("Lieu d'accueil", _text(", ".join(x for x in (c["office"], c["territory"]) if x))),
         ("Finalité", esc(c["purpose"])),
         ("Durée de conservation", esc(r["rule"])),
-        ("Conservation prévue", esc(f"jusqu'au {fr_date(r['until'])} (dernier contact le "
-                                    f"{fr_date(r['last_contact'])}), sauf nouveau contact")),
+        ("Conservation prévue", esc(f"au moins jusqu'au {fr_date(r['kept_at_least_until'])} ({r['months']} mois "
+                                    f"après le dernier contact noté, le {fr_date(r['last_contact'])}) ; chaque "
+                                    "nouveau contact repousse cette date")),
     ], width, st, columns=1)])
 
     _section(story, "2. Identité, coordonnées et situation", width, st, [
@@ -189,7 +190,7 @@ def render(data: dict[str, Any]) -> bytes:
                      esc(x["refusal_reason_label"]) if x["refusal_reason_label"] else "",
                      esc(x["result"]) if x["result"] else ""),
               _lines(esc(fr_date(x["created_on"])), _muted(x["created_by"]))] for x in refs],
-            [width * 0.22, width * 0.24, width * 0.20, width * 0.20, width * 0.14], st))
+            [width * 0.25, width * 0.23, width * 0.19, width * 0.19, width * 0.14], st))
         for x in refs:
             if x["barriers_summary"]:
                 body += [Spacer(0, 1 * mm), Paragraph(

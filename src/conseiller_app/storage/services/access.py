@@ -227,7 +227,8 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
             "email": (referent.email or "") if referent else "",
         },
         "retention": {
-            "months": months, "last_contact": last_seen, "until": add_months(last_seen, months),
+            # A lower bound: the purge also counts later pathway, session and referral dates.
+            "months": months, "last_contact": last_seen, "kept_at_least_until": add_months(last_seen, months),
             "rule": (f"Le dossier est supprimé (ou rendu anonyme pour les statistiques) {months} mois après le dernier "
                      "contact avec la personne ; le journal des consultations est conservé de 6 à 12 mois."),
         },

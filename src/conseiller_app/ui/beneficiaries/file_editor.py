@@ -1,5 +1,6 @@
 """One open beneficiary file (a tab of the page): identity form, barriers, consents, pathway,
-notes and history; save, drafts autosaved in the vault, lock/unlock without losing a keystroke."""
+notes and history (with the access statement, « Relevé droit d'accès… »); save, drafts autosaved
+in the vault, lock/unlock without losing a keystroke."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ from conseiller_app.ui.beneficiaries.notes_tab import NotesTab
 from conseiller_app.ui.beneficiaries.pathway_tab import PathwayTab
 from conseiller_app.ui.beneficiaries.validator import FormValidator
 from conseiller_app.ui.beneficiaries.widgets import Banner
+from conseiller_app.ui.documents import operations as doc_ops
+from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
 from conseiller_app.ui.worker import VaultLocked
 
 DRAFT_DELAY_MS = 800
@@ -101,6 +104,7 @@ class FileEditor(QWidget):
         self._title = ""
         self.duplicate_box = None
         self.close_box = None
+        self.preview: DocumentPreview | None = None
 
         self._build()
         self._original = self.state()
@@ -144,6 +148,7 @@ class FileEditor(QWidget):
         self.notes.changed.connect(self._form_changed)
         self.history = HistoryTab()
         self.history.set_offers(self._env.offers)
+        self.history.access_report_requested.connect(self.show_access_report)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("fileTabs")
@@ -298,6 +303,32 @@ class FileEditor(QWidget):
     def _sub_changed(self, message: str) -> None:
         self.status_message.emit(message)
         self.reload()
+
+    # --- access statement (RGPD article 15) ---------------------------------------------------------
+
+    def show_access_report(self) -> DocumentPreview | None:
+        """Write the access statement on the worker and show it in the document preview; the
+        History tab then shows the new « Relevé droit d'accès » entry."""
+        if self.beneficiary_id is None or self.is_locked() or self._closed:
+            return None
+        self._close_preview()
+        preview = self.preview = show_preview(self._worker, self, self.tr("Relevé droit d'accès"),
+                                              doc_ops.access_report_pdf, self.beneficiary_id)
+        preview.finished.connect(lambda _r: self._preview_closed(preview))
+        if preview.path is not None:  # already written (a synchronous worker)
+            self.reload()
+        else:
+            preview.ready.connect(lambda _path: self.reload())
+        return preview
+
+    def _preview_closed(self, preview: DocumentPreview) -> None:
+        if self.preview is preview:
+            self.preview = None
+
+    def _close_preview(self) -> None:
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = None
 
     # --- drafts ------------------------------------------------------------------------------------
 
@@ -558,6 +589,7 @@ class FileEditor(QWidget):
             self.discard_draft()
         dialogs.dismiss(self.duplicate_box)
         dialogs.dismiss(self.close_box)
+        self._close_preview()
         self._closed = True
 
     # --- lock ----------------------------------------------------------------------------------------
@@ -571,6 +603,7 @@ class FileEditor(QWidget):
         dialogs.dismiss(self.duplicate_box)
         dialogs.dismiss(self.close_box)
         self.duplicate_box = self.close_box = None
+        self._close_preview()  # personal data on screen
         if self._saving:
             self._saving = False  # its result, if any, is applied on unlock
         self._locked_form = state

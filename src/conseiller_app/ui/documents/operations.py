@@ -52,6 +52,15 @@ def attendance_sheet_pdf(ctx, session_id: str, blank: bool = False) -> Path:
     return attendance_sheet.write(_new_target(ctx, attendance_sheet.filename(data, blank=blank)), data, blank=blank)
 
 
+def access_report_pdf(ctx, beneficiary_id: str) -> Path:
+    """The access statement (relevé droit d'accès, RGPD article 15) of one file; the read is audited."""
+    from conseiller_app.reports import access_report
+    from conseiller_app.storage.services import access
+
+    data = access.gather(ctx, beneficiary_id)
+    return access_report.write(_new_target(ctx, access_report.filename(data)), data)
+
+
 def save_copy(source: Path, target: Path) -> Path:
     """Copy a written document to where the conseiller chose, atomically (no half-written file)."""
     target = Path(target)
