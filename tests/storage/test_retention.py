@@ -66,6 +66,7 @@ def fill(ctx, bid: str, on: date, *, open_step: bool = False, open_referral: boo
         s.add(m.Registration(session_id=session.id, beneficiary_id=bid,
                              attendance=None if session_on else "absent"))
     drafts.save(ctx, f"beneficiary:{bid}", {"form": {"last_name": "Lemaire", "phone": "0612345678"}})
+    drafts.save(ctx, f"orientation:{bid}", {"operations": []})
 
 
 def table_counts(vault) -> dict[str, int]:

@@ -228,7 +228,11 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
             s.flush()
         for chunk in _chunks(wanted):
             s.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id.in_(chunk)))
-            s.execute(delete(m.Draft).where(or_(*[m.Draft.key.like(f"%:{i}") for i in chunk])))
+        # unsaved edits of these files (« beneficiary:<id> », « orientation:<id> »): few rows
+        purged_ids = set(wanted)
+        stale = [k for k in s.scalars(select(m.Draft.key)) if k.rpartition(":")[2] in purged_ids]
+        if stale:
+            s.execute(delete(m.Draft).where(m.Draft.key.in_(stale)))
         _erase_journal_copies(s, keys, first_new)
         audit_many(s, entries)
     return {"purged": len(entries), "records": dict(totals), "ids": [e["entity_id"] for e in entries]}
