@@ -16,6 +16,7 @@ from conseiller_app.storage.services import beneficiaries, retention, search
 from conseiller_app.ui.pages.settings import SettingsPage
 from tests.storage.test_retention import fill, make_file
 from tests.ui.pages_support import OFFSCREEN_NOISE, show, sync_worker  # noqa: F401 - fixture
+from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -112,3 +113,23 @@ def _render(dialog, tmp_path: Path) -> None:
     out = Path(os.environ.get("RETENTION_PNG") or tmp_path / "dossiers-a-purger.png")
     assert dialog.grab().save(str(out))
     assert out.stat().st_size > 1000
+
+
+def test_a_purge_from_the_settings_reaches_the_open_list_at_once(shell, vault, ctx, clock, passphrase, qtbot):
+    make_file(ctx, clock, date(2024, 2, 1))
+    make_file(ctx, clock, date(2026, 6, 1), "Recent", "Noé", caf=None)
+    vault.close()
+    win = shell.unlocked(passphrase)
+    win.workspace.show_page("beneficiaries")
+    model = win.beneficiaries.list_page.model
+    qtbot.waitUntil(lambda: model.rowCount() == 2 and model.row_data(0) is not None)
+    win.workspace.show_page("settings")
+    page = win.settings_page
+    page.open_retention_dialog()
+    dialog = page.retention_dialog
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
+    dialog.purge_button.click()
+    dialog.confirm_button.click()
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    qtbot.waitUntil(lambda: model.row_data(0) is not None)
+    assert model.row_data(0)["last_name"] == "Recent"

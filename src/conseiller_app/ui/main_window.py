@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         """Wire a page just built; if the vault is open, let it load (``vault_opened``)."""
         if key == "settings":
             page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
+            page.files_purged.connect(self._files_purged)
         status_message = getattr(page, "status_message", None)
         if status_message is not None:
             status_message.connect(lambda text: self.status.showMessage(text, 6000))
@@ -174,6 +175,16 @@ class MainWindow(QMainWindow):
         if self.session.is_open:
             self._opened_pages.add(key)
             call_hook(page, "vault_opened")
+
+    def _files_purged(self, _count: int) -> None:
+        """After a retention purge, the pages already built that list files show it at once
+        (the others load afresh when shown)."""
+        listing = self.workspace.built_page("beneficiaries")
+        if listing is not None:
+            listing.list_page.refresh()
+        dashboard = self.workspace.built_page("dashboard")
+        if dashboard is not None:
+            dashboard.refresh(force=True)
 
     # The pages by name, built on first use.
 
