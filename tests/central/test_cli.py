@@ -176,3 +176,65 @@ def test_entry_points_run_as_processes(command):
     exe = Path(sys.executable).parent / command[0]
     r = subprocess.run([str(exe), *command[1:]], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "usage" in r.stdout
+
+
+def test_central_keys_protected_by_a_passphrase(tmp_path, capsys, monkeypatch):
+    """Stolen key files are useless without the passphrase: protected at init or afterwards,
+    every command that needs the keys asks for it, a wrong one is refused (exit 3) and nothing
+    happens; ``age`` can still decrypt a bundle with the protected identity file."""
+    from conseiller_app.central.keys import AGE_FILE, SIGNING_FILE
+    from conseiller_app.sync import crypto
+
+    run = Runner(capsys, f"sqlite:///{tmp_path / 'siege.db'}", tmp_path / "cles")
+    good, wrong, newer = tmp_path / "phrase.txt", tmp_path / "mauvaise.txt", tmp_path / "nouvelle.txt"
+    good.write_text("lampadaire violet sous la pluie 42\n")
+    wrong.write_text("une autre phrase de passe bien longue\n")
+    newer.write_text("cheval agrafe batterie correcte 7\n")
+    weak = tmp_path / "faible.txt"
+    weak.write_text("azerty\n")
+
+    code, _, err = run.central("--key-passphrase-file", str(weak), "init", "--protect-keys")
+    assert code == 4 and "phrase de passe" in err.lower() and not (tmp_path / "cles" / AGE_FILE).exists()
+    code, out, _ = run.central("--key-passphrase-file", str(good), "init", "--protect-keys", "--name", "Siège de test")
+    assert code == 0 and "chiffrées par la phrase de passe" in out
+    secrets = [(tmp_path / "cles" / f).read_bytes() for f in (AGE_FILE, SIGNING_FILE)]
+    assert all(s.startswith(crypto.AGE_MAGIC) and b"AGE-SECRET-KEY" not in s for s in secrets)
+
+    monkeypatch.setattr("sys.stdin", None)  # no terminal to ask on
+    code, _, err = run.central("publish", "--out", str(tmp_path / "retour"))
+    assert code == 2 and "protégées par une phrase de passe" in err and "--key-passphrase-file" in err
+    code, _, err = run.central("--key-passphrase-file", str(wrong), "publish", "--out", str(tmp_path / "retour"))
+    assert code == 3 and "incorrecte" in err and not (tmp_path / "retour").exists()
+    assert run.central("status")[0] == 0  # commands without the keys need no passphrase
+    monkeypatch.setenv("CONSEILLER_CENTRAL_KEY_PASSPHRASE", "lampadaire violet sous la pluie 42")
+    assert run.central("publish", "--out", str(tmp_path / "retour"))[0] == 0
+    monkeypatch.delenv("CONSEILLER_CENTRAL_KEY_PASSPHRASE")
+
+    # Changing it: the old passphrase no longer opens the keys, the new one does, same fingerprint.
+    before = json.loads(run.central("status", "--json")[1])["central"]["fingerprint"]
+    code, out, _ = run.central("--key-passphrase-file", str(good), "keys", "protect",
+                               "--new-passphrase-file", str(newer))
+    assert code == 0 and "nouvelle phrase de passe" in out
+    assert run.central("--key-passphrase-file", str(good), "publish", "--out", str(tmp_path / "r2"))[0] == 3
+    assert run.central("--key-passphrase-file", str(newer), "publish", "--out", str(tmp_path / "r2"))[0] == 0
+    assert json.loads(run.central("status", "--json")[1])["central"]["fingerprint"] == before
+
+    # The identity file is a standard passphrase-encrypted age file holding the age identity.
+    identity = crypto.passphrase_decrypt((tmp_path / "cles" / AGE_FILE).read_bytes(), "cheval agrafe batterie correcte 7")
+    assert identity is not None and b"AGE-SECRET-KEY-1" in identity
+
+
+def test_unprotected_keys_can_be_protected_afterwards(tmp_path, capsys, monkeypatch):
+    from conseiller_app.central.keys import AGE_FILE
+
+    run = Runner(capsys, f"sqlite:///{tmp_path / 'siege.db'}", tmp_path / "cles")
+    code, out, _ = run.central("init", "--name", "Siège de test")
+    assert code == 0 and "keys protect" in out
+    phrase = tmp_path / "phrase.txt"
+    phrase.write_text("lampadaire violet sous la pluie 42\n")
+    code, _, _ = run.central("keys", "protect", "--new-passphrase-file", str(phrase))
+    assert code == 0
+    assert (tmp_path / "cles" / AGE_FILE).read_bytes().startswith(b"age-encryption.org/v1")
+    monkeypatch.setattr("sys.stdin", None)
+    assert run.central("publish", "--out", str(tmp_path / "retour"))[0] == 2
+    assert run.central("--key-passphrase-file", str(phrase), "publish", "--out", str(tmp_path / "retour"))[0] == 0

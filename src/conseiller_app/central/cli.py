@@ -8,6 +8,7 @@ by default, PostgreSQL with ``--db postgresql+psycopg://user@host/base``.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from conseiller_app import __version__, cli_text
-from conseiller_app.domain.errors import AppError, ValidationError
+from conseiller_app.domain.errors import AppError, UsageError, ValidationError
 from conseiller_app.logs import log_bug
 
 log = logging.getLogger("conseiller_app.central")
@@ -35,25 +36,82 @@ def _when(value) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value else "—"
 
 
+def _key_passphrase(args, *, confirm: bool = False, required: bool = False) -> str | None:
+    """The central keys' passphrase: --key-passphrase-file, else the environment variable, else a
+    masked prompt when the keys are protected (or ``required``) and a terminal is there."""
+    from conseiller_app.central.keys import KEY_PASSPHRASE_ENV, KeysLocked, keys_protected
+
+    if args.key_passphrase_file:
+        try:
+            return Path(args.key_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError:
+            raise UsageError(f"Impossible de lire le fichier de phrase de passe : {args.key_passphrase_file}") from None
+    if os.environ.get(KEY_PASSPHRASE_ENV):
+        return os.environ[KEY_PASSPHRASE_ENV]
+    if not (required or keys_protected(Path(args.keys))):
+        return None
+    if not sys.stdin or not sys.stdin.isatty():
+        raise KeysLocked()
+    first = getpass.getpass("Phrase de passe des clés du siège : ")
+    if confirm and getpass.getpass("Confirmez la phrase de passe : ") != first:
+        raise UsageError("Les deux saisies de la phrase de passe diffèrent.")
+    return first
+
+
 def _open(args, *, keys: bool = False):
     from conseiller_app.central.service import open_central
 
-    return open_central(args.db, Path(args.keys) if keys else None)
+    if not keys:
+        return open_central(args.db)
+    return open_central(args.db, Path(args.keys), key_passphrase=_key_passphrase(args))
 
 
 # --- commands ---------------------------------------------------------------------------------
 
 
+def cmd_keys_protect(args) -> int:
+    from conseiller_app.central.keys import keys_protected, protect_keys
+    from conseiller_app.central.service import open_central
+
+    folder = Path(args.keys)
+    old = _key_passphrase(args) if keys_protected(folder) else None
+    central = open_central(args.db, folder, key_passphrase=old)  # proves the keys are this base's
+    try:
+        name = central.name
+    finally:
+        central.close()
+    if args.new_passphrase_file:
+        try:
+            new = Path(args.new_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError:
+            raise UsageError(f"Impossible de lire le fichier de phrase de passe : {args.new_passphrase_file}") from None
+    else:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise UsageError("Nouvelle phrase de passe manquante : utilisez --new-passphrase-file.")
+        new = getpass.getpass("Nouvelle phrase de passe des clés du siège : ")
+        if getpass.getpass("Confirmez la phrase de passe : ") != new:
+            raise UsageError("Les deux saisies de la phrase de passe diffèrent.")
+    protect_keys(folder, name, new, old)
+    _out("Clés du siège chiffrées par la nouvelle phrase de passe. Gardez-la en lieu sûr : sans elle, "
+         "les paquets des conseillers ne peuvent plus être ouverts.")
+    return 0
+
+
 def cmd_init(args) -> int:
     from conseiller_app.central.service import enrollment_path, init
 
-    central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys)
+    key_passphrase = (_key_passphrase(args, confirm=True, required=True) if args.protect_keys
+                      else _key_passphrase(args))
+    central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys,
+                   key_passphrase=key_passphrase)
     try:
         from conseiller_app.sync.crypto import display_fingerprint
 
         _out(f"Siège initialisé : {central.name}")
         _out(f"Base de données : {central.db.url.split('://')[0]}")
-        _out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder et à protéger)")
+        protected = " (chiffrées par la phrase de passe des clés)" if key_passphrase else (
+            " — non chiffrées : protégez-les avec « conseiller-central keys protect »")
+        _out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder){protected}")
         _out(f"Fichier d'inscription pour les appareils : {enrollment_path(Path(args.keys)).resolve()}")
         _out(f"Empreinte du siège (à lire aux conseillers) : {display_fingerprint(central.fingerprint)}")
     finally:
@@ -261,13 +319,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"base de données : fichier SQLite ou postgresql+psycopg://… (défaut ${DB_ENV}, sinon {DEFAULT_DB})")
     p.add_argument("--keys", default=os.environ.get(KEYS_ENV, DEFAULT_KEYS),
                    help=f"dossier des clés du siège (défaut ${KEYS_ENV}, sinon {DEFAULT_KEYS})")
+    p.add_argument("--key-passphrase-file", metavar="FICHIER",
+                   help="phrase de passe des clés du siège quand elles sont protégées "
+                        "(sinon $CONSEILLER_CENTRAL_KEY_PASSPHRASE, sinon saisie masquée)")
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", required=True)
 
     s = sub.add_parser("init", help="crée les clés, la base et le fichier d'inscription des appareils")
     s.add_argument("--name", default="Mission Insertion par l'Emploi — Département du Pas-de-Calais")
     s.add_argument("--existing-keys", action="store_true",
                    help="nouvelle base avec les clés existantes du dossier --keys (ex. passage à PostgreSQL)")
+    s.add_argument("--protect-keys", action="store_true",
+                   help="chiffre les clés secrètes par une phrase de passe (demandée à chaque commande)")
     s.set_defaults(func=cmd_init)
+
+    k = sub.add_parser("keys", help="clés du siège").add_subparsers(dest="action", metavar="ACTION", required=True)
+    s = k.add_parser("protect", help="chiffre les clés secrètes par une phrase de passe (ou la change)")
+    s.add_argument("--new-passphrase-file", metavar="FICHIER",
+                   help="nouvelle phrase de passe (sinon saisie masquée, deux fois)")
+    s.set_defaults(func=cmd_keys_protect)
 
     d = sub.add_parser("devices", help="appareils des conseillers").add_subparsers(dest="action", metavar="ACTION", required=True)
     s = d.add_parser("list", help="liste les appareils")

@@ -48,7 +48,7 @@ class Central:
 
 
 def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: bool = False,
-         limits: Limits = DEFAULT_LIMITS) -> Central:
+         limits: Limits = DEFAULT_LIMITS, key_passphrase: str | None = None) -> Central:
     """Create the keys (or reuse existing ones: a new database for the same central office, e.g.
     when moving from SQLite to PostgreSQL), the database and the first reference release."""
     from conseiller_app.central import reference
@@ -58,7 +58,8 @@ def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: b
         db.ensure_folder()
         if db.initialised():
             raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
-        keys = load_keys(Path(keys_dir)) if existing_keys else create_keys(Path(keys_dir), name)
+        keys = (load_keys(Path(keys_dir), passphrase=key_passphrase) if existing_keys
+                else create_keys(Path(keys_dir), name, key_passphrase))
         keys = CentralKeys(name=name, age_identity=keys.age_identity, signing_key=keys.signing_key)
         db.create({"name": name, "fingerprint": keys.fingerprint, "created_at": utcnow().isoformat(timespec="seconds")})
         central = Central(db=db, meta=db.check(), keys=keys, limits=limits)
@@ -70,12 +71,12 @@ def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: b
 
 
 def open_central(url: str, keys_dir: Path | None = None, *, limits: Limits = DEFAULT_LIMITS,
-                 now: Callable[[], datetime] = utcnow) -> Central:
+                 now: Callable[[], datetime] = utcnow, key_passphrase: str | None = None) -> Central:
     db, meta = open_db(url)
     try:
         keys = None
         if keys_dir is not None:
-            loaded = load_keys(Path(keys_dir), meta.get("fingerprint"))
+            loaded = load_keys(Path(keys_dir), meta.get("fingerprint"), key_passphrase)
             keys = CentralKeys(name=meta.get("name", ""), age_identity=loaded.age_identity,
                                signing_key=loaded.signing_key)
         return Central(db=db, meta=meta, keys=keys, limits=limits, now=now)

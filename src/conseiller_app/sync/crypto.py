@@ -13,6 +13,7 @@ import binascii
 import hashlib
 
 import pyrage
+import pyrage.passphrase  # noqa: F401 - the submodule is not imported by pyrage itself
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
@@ -95,6 +96,22 @@ def valid_age_recipient(text: object) -> bool:
 
 def encrypt(plaintext: bytes, recipient: str) -> bytes:
     return pyrage.encrypt(plaintext, [pyrage.x25519.Recipient.from_str(recipient)])
+
+
+AGE_MAGIC = b"age-encryption.org/v1"
+
+
+def passphrase_encrypt(plaintext: bytes, passphrase: str) -> bytes:
+    """age with a scrypt passphrase (what ``age -p`` writes; ``age -d`` asks for the passphrase)."""
+    return pyrage.passphrase.encrypt(plaintext, passphrase)
+
+
+def passphrase_decrypt(ciphertext: bytes, passphrase: str) -> bytes | None:
+    """The plaintext, or None when the passphrase does not open it."""
+    try:
+        return pyrage.passphrase.decrypt(ciphertext, passphrase)
+    except Exception:  # noqa: BLE001 - pyrage.DecryptError and friends
+        return None
 
 
 def decrypt(ciphertext: bytes, identity: str) -> bytes:
