@@ -11,19 +11,17 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from conseiller_app.reports.common import (
-    ISSUER,
     data_table,
     esc,
     field_grid,
     fr_date,
     fr_long_date,
-    numbered_canvas,
+    render_story,
     section,
     styles,
-    to_bytes,
     write_pdf,
 )
 
@@ -228,15 +226,8 @@ def render(data: dict[str, Any]) -> bytes:
         f"votre conseiller(ère) ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
         "adresser une réclamation à la CNIL (www.cnil.fr).", st["cell"])]))
 
-    footer = f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles"
-    canvas_cls = numbered_canvas(footer, ref, f"Relevé droit d'accès {ref}")
-
-    def build(buf) -> None:
-        doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
-                                bottomMargin=16 * mm, title=f"Relevé droit d'accès {ref}", author=ISSUER)
-        doc.build(story, canvasmaker=canvas_cls)
-
-    return to_bytes(build)
+    return render_story(story, title=f"Relevé droit d'accès {ref}", header_right=ref, margin=MARGIN,
+                        footer=f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles")
 
 
 def write(target: Path, data: dict[str, Any]) -> Path:

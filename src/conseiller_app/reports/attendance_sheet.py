@@ -13,21 +13,19 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from conseiller_app.domain.sessions import days_of, holiday_name
 from conseiller_app.reports.common import (
     ACCENT,
     BAND,
-    ISSUER,
     RULE,
     esc,
     field_grid,
     fr_date,
-    numbered_canvas,
+    render_story,
     section,
     styles,
-    to_bytes,
     write_pdf,
 )
 
@@ -128,16 +126,9 @@ def render(session: dict[str, Any], *, blank: bool = False, day: date | None = N
         "Les informations de cette feuille servent uniquement au suivi de la présence à la session ; elle est "
         "conservée par le Département et n'est pas transmise à des tiers.", st["small"])]))
 
-    ident = f"Session du {fr_date(session['start_date'])}"
-    footer = f"Feuille d'émargement — {session.get('kind_label', '')} — session {session['id'][:8]}"
-    canvas_cls = numbered_canvas(footer, ident, f"Feuille d'émargement {session['id'][:8]}")
-
-    def build(buf) -> None:
-        doc = SimpleDocTemplate(buf, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=21 * mm,
-                                bottomMargin=18 * mm, title=f"Feuille d'émargement {session['id'][:8]}", author=ISSUER)
-        doc.build(story, canvasmaker=canvas_cls)
-
-    return to_bytes(build)
+    return render_story(story, title=f"Feuille d'émargement {session['id'][:8]}", pagesize=pagesize, margin=MARGIN,
+                        header_right=f"Session du {fr_date(session['start_date'])}", top=21 * mm, bottom=18 * mm,
+                        footer=f"Feuille d'émargement — {session.get('kind_label', '')} — session {session['id'][:8]}")
 
 
 def write(target: Path, session: dict[str, Any], *, blank: bool = False, day: date | None = None) -> Path:

@@ -248,6 +248,23 @@ def to_bytes(build: Callable[[io.BytesIO], None]) -> bytes:
     return buf.getvalue()
 
 
+def render_story(story: list, *, title: str, footer: str, header_right: str, pagesize=None,
+                 margin: float = 15 * mm, top: float = 20 * mm, bottom: float = 16 * mm) -> bytes:
+    """Lay out a document's flowables on numbered pages (header, confidential footer, page n/N)
+    and return the PDF's bytes."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.platypus import SimpleDocTemplate
+
+    canvas_cls = numbered_canvas(footer, header_right, title)
+
+    def build(buf) -> None:
+        doc = SimpleDocTemplate(buf, pagesize=pagesize or A4, leftMargin=margin, rightMargin=margin, topMargin=top,
+                                bottomMargin=bottom, title=title, author=ISSUER)
+        doc.build(story, canvasmaker=canvas_cls)
+
+    return to_bytes(build)
+
+
 def warm_up() -> None:
     """Load the fonts and reportlab's lazy parts ahead of the first print (~150 ms once per
     process): the application can call it from a background worker after unlocking."""

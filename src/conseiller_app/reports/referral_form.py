@@ -11,23 +11,21 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from conseiller_app.reports.common import (
     ACCENT,
     BAND,
     CONVENTION,
     QrFlowable,
-    ISSUER,
     RULE,
     esc,
     field_grid,
     fr_date,
     fr_long_date,
-    numbered_canvas,
+    render_story,
     section,
     styles,
-    to_bytes,
     write_pdf,
 )
 
@@ -197,15 +195,8 @@ def render(data: dict[str, Any]) -> bytes:
     story.append(KeepTogether([section("6. Suite donnée par l'agence", width, st), Spacer(0, 1.5 * mm), answer,
                                Spacer(0, 4 * mm), sig]))
 
-    footer = f"Fiche de liaison {ref} — document confidentiel : contient des données personnelles"
-    canvas_cls = numbered_canvas(footer, ref, f"Fiche de liaison {ref}")
-
-    def build(buf) -> None:
-        doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=20 * mm,
-                                bottomMargin=16 * mm, title=f"Fiche de liaison {ref}", author=ISSUER)
-        doc.build(story, canvasmaker=canvas_cls)
-
-    return to_bytes(build)
+    return render_story(story, title=f"Fiche de liaison {ref}", header_right=ref, margin=MARGIN,
+                        footer=f"Fiche de liaison {ref} — document confidentiel : contient des données personnelles")
 
 
 def write(target: Path, data: dict[str, Any]) -> Path:
