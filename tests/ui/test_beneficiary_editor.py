@@ -510,7 +510,7 @@ def test_known_errors_say_their_message_and_bugs_a_generic_one(qtbot, ctx, peopl
         page.open_file(people["Dubois"])
     editor = page.current_editor()
     assert editor.message_banner.label.text() == generic_message()
-    assert generic_message().startswith("Une erreur inattendue s'est produite")
+    assert generic_message().startswith("Une erreur inattendue est survenue")
     assert "RuntimeError" in caplog.text
     assert "Dubois" not in caplog.text and "Kévin" not in caplog.text
 

@@ -22,16 +22,22 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("errors", text)
 
 
-def user_message(exc: BaseException) -> str:
-    """The French text to show for ``exc``; bugs are logged here (once)."""
-    if isinstance(exc, AppError):
-        return exc.message
-    log_bug(log, "Erreur inattendue dans l'interface", exc)
+def generic_message() -> str:
+    """What a bug shows: nothing of the error itself (it could quote personal data)."""
     return _tr(
         "Une erreur inattendue est survenue. Elle a été notée dans le journal technique de "
         "l'application (sans aucune donnée personnelle). Vos données enregistrées ne sont pas "
         "touchées ; si le problème se répète, signalez-le au support de la Mission Insertion."
     )
+
+
+def user_message(exc: BaseException, context: str = "") -> str:
+    """The French text to show for ``exc``; bugs are logged here (once): type, frames and
+    ``context`` (what was being done), never the exception's message."""
+    if isinstance(exc, AppError):
+        return exc.message
+    log_bug(log, f"Erreur inattendue dans l'interface ({context or 'une opération'})", exc)
+    return generic_message()
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -27,6 +27,20 @@ from conseiller_app.ui.widgets.feedback import ErrorLine
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
+
+
+def ask_consent_after_refusal(owner: QWidget, worker, refusal, beneficiary_id: str, person_name: str,
+                              today: date) -> "ConsentDialog":
+    """Open the consent dialog prefilled from a ``ConsentRequired`` refusal, on top of ``owner``
+    (which keeps it as ``owner.consent_dialog`` while open and hears ``owner._consent_recorded``)."""
+    dialog = ConsentDialog(worker, beneficiary_id, person_name, refusal.partner_kind.value, refusal.partner_name,
+                           refusal.partner_id, today, owner)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.recorded.connect(owner._consent_recorded)
+    dialog.finished.connect(lambda _r: setattr(owner, "consent_dialog", None))
+    owner.consent_dialog = dialog
+    dialog.open()
+    return dialog
 
 
 class ConsentDialog(QDialog):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,7 @@ from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import ConsentRequired
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
-from conseiller_app.ui.referrals.consent_dialog import ConsentDialog
+from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name
@@ -213,15 +213,9 @@ class ReferralDialog(QDialog):
         exc = self.last_refusal
         if exc is None or self.person is None:
             return None
-        dialog = ConsentDialog(self._worker, self.person["id"],
-                               display_name(self.person["last_name"], self.person["first_name"]),
-                               exc.partner_kind.value, exc.partner_name, exc.partner_id, self.today(), self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.recorded.connect(self._consent_recorded)
-        dialog.finished.connect(lambda _r: setattr(self, "consent_dialog", None))
-        self.consent_dialog = dialog
-        dialog.open()
-        return dialog
+        return ask_consent_after_refusal(self, self._worker, exc, self.person["id"],
+                                         display_name(self.person["last_name"], self.person["first_name"]),
+                                         self.today())
 
     def _consent_recorded(self, _consent_id: str) -> None:
         self.last_refusal = None

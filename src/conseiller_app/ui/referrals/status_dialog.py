@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -24,7 +24,7 @@ from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import TRANSITIONS, ConsentRequired
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
-from conseiller_app.ui.referrals.consent_dialog import ConsentDialog
+from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
 from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.feedback import ErrorLine
 from conseiller_app.ui.widgets.formatting import fr_date
@@ -143,14 +143,8 @@ class StatusDialog(QDialog):
         exc = self.last_refusal
         if exc is None:
             return None
-        dialog = ConsentDialog(self._worker, self.row["beneficiary_id"], self.row["name"], exc.partner_kind.value,
-                               exc.partner_name, exc.partner_id, self._today, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.recorded.connect(self._consent_recorded)
-        dialog.finished.connect(lambda _r: setattr(self, "consent_dialog", None))
-        self.consent_dialog = dialog
-        dialog.open()
-        return dialog
+        return ask_consent_after_refusal(self, self._worker, exc, self.row["beneficiary_id"], self.row["name"],
+                                         self._today)
 
     def _consent_recorded(self, _consent_id: str) -> None:
         self.last_refusal = None

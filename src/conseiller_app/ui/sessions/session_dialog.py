@@ -24,11 +24,9 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain import sessions as rules
 from conseiller_app.domain.enums import Organiser, SessionKind
-from conseiller_app.domain.errors import ValidationError, ValidationErrors
 from conseiller_app.storage.services import sessions as session_service
-from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
-from conseiller_app.ui.widgets.feedback import ErrorLine, sentence
+from conseiller_app.ui.widgets.feedback import ErrorLine
 
 
 def _qdate(d: date) -> QDate:
@@ -241,9 +239,4 @@ class SessionDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationErrors):
-            self.error_line.show_error("\n".join(f"{e.label} : {e.message}" for e in exc.errors))
-        elif isinstance(exc, ValidationError):
-            self.error_line.show_error(exc.message, exc.label)
-        else:
-            self.error_line.show_error(sentence(user_message(exc)))
+        self.error_line.show_failure(exc)

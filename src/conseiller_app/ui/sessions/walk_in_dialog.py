@@ -7,9 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from conseiller_app.domain.errors import ValidationError, ValidationErrors
 from conseiller_app.storage.services import sessions as session_service
-from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.feedback import ErrorLine
 
 
@@ -86,9 +84,4 @@ class WalkInDialog(QDialog):
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
-        if isinstance(exc, ValidationErrors):
-            self.error_line.show_error("\n".join(f"{e.label} : {e.message}" for e in exc.errors))
-        elif isinstance(exc, ValidationError):
-            self.error_line.show_error(exc.message, exc.label)
-        else:
-            self.error_line.show_error(user_message(exc))
+        self.error_line.show_failure(exc)

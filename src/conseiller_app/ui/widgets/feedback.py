@@ -76,3 +76,15 @@ class ErrorLine(QLabel):
             text = f"{label} : {message}"
         self.setText(text)
         self.setVisible(bool(message))
+
+    def show_failure(self, exc: BaseException) -> None:
+        """A failed operation: every invalid field with its label, else the error's message."""
+        from conseiller_app.domain.errors import ValidationError, ValidationErrors
+        from conseiller_app.ui.errors import user_message
+
+        if isinstance(exc, ValidationErrors):
+            self.show_error("\n".join(f"{e.label} : {e.message}" for e in exc.errors))
+        elif isinstance(exc, ValidationError):
+            self.show_error(exc.message, exc.label)
+        else:
+            self.show_error(sentence(user_message(exc)))
