@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -26,9 +25,10 @@ from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.widgets.columns import ID_ROLE, Column
+from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
 
-_Index = QModelIndex | QPersistentModelIndex
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
 GUIDANCE_LIMIT = 50
 
@@ -37,52 +37,20 @@ def fr_date(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else ""
 
 
-class TodoTableModel(QAbstractTableModel):
-    """Rows (plain dicts from the todo service) shown with the given columns.
+def _todo_column(header: str, key: str | Callable[[dict], str]) -> Column:
+    def text(row: dict) -> str:
+        value = key(row) if callable(key) else row.get(key, "")
+        return "" if value is None else str(value)
 
-    ``columns`` is a list of (header, key or formatter). Small lists (50 rows at most): held whole.
-    """
+    return Column(header, text, tooltip=text)
+
+
+class TodoTableModel(RowsTableModel):
+    """Rows (plain dicts from the todo service) shown with ``(header, key or formatter)`` columns,
+    the file's id under ``ID_ROLE``. Small lists (50 rows at most): held whole."""
 
     def __init__(self, columns: list[tuple[str, str | Callable[[dict], str]]], parent=None) -> None:
-        super().__init__(parent)
-        self._columns = columns
-        self._rows: list[dict[str, Any]] = []
-
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_rows([])
-
-    def row_data(self, row: int) -> dict[str, Any]:
-        return self._rows[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            _header, key = self._columns[index.column()]
-            row = self._rows[index.row()]
-            value = key(row) if callable(key) else row.get(key, "")
-            return "" if value is None else str(value)
-        if role == Qt.ItemDataRole.UserRole:
-            return self._rows[index.row()].get("beneficiary_id")
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self._columns):
-            return self._columns[section][0]
-        return None
+        super().__init__([_todo_column(h, k) for h, k in columns], id_key="beneficiary_id", parent=parent)
 
 
 def _table(model: TodoTableModel) -> QTableView:
@@ -328,6 +296,6 @@ class DashboardPage(QWidget):
         return self.tr("Double-cliquez sur une ligne pour ouvrir la fiche.")
 
     def _activated(self, index: QModelIndex) -> None:
-        beneficiary_id = index.data(Qt.ItemDataRole.UserRole)
+        beneficiary_id = index.data(ID_ROLE)
         if beneficiary_id:
             self.open_beneficiary.emit(beneficiary_id)

@@ -1,5 +1,6 @@
-"""A small in-memory table model of plain dict rows (participants, waiting list): for lists
-bounded by a session's capacity. Long lists use ``lazy_table.LazyTableModel``."""
+"""A small in-memory table model of plain dict rows (participants, waiting list, the
+dashboard's lists): for lists bounded by a session's capacity or a page of 50. Long lists use
+``lazy_table.LazyTableModel``."""
 
 from __future__ import annotations
 
