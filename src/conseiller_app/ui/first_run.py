@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.errors import PassphraseTooWeak, ValidationError
 from conseiller_app.domain.validation import check_passphrase, clean_name
 from conseiller_app.ui.errors import show_error
+from conseiller_app.ui.pages.base import fill_with_scroll
 from conseiller_app.ui.session import State, VaultSession
 from conseiller_app.ui.widgets.passphrase import PassphraseField, StrengthMeter
 
@@ -141,13 +141,7 @@ class FirstRunAssistant(QWidget):
         holder_layout = QVBoxLayout(holder)
         holder_layout.addLayout(centred)
         holder_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(holder)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scroll(self, holder)
 
         self.passphrase.textChanged.connect(self._passphrase_edited)
         self.confirm.textChanged.connect(lambda _t: set_error(self.confirm_error, ""))

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 
 def page_header(title: str, subtitle: str = "") -> QWidget:
@@ -26,6 +26,17 @@ def page_header(title: str, subtitle: str = "") -> QWidget:
         sub.setWordWrap(True)
         layout.addWidget(sub)
     return box
+
+
+def fill_with_scroll(page: QWidget, content: QWidget) -> None:
+    """Lay ``content`` out as the whole of ``page``, scrolling when the window is too small."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
 
 
 def call_hook(page: QWidget, name: str) -> None:

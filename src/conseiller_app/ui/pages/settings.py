@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from conseiller_app.domain import retention as retention_rules
 from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.errors import show_error, user_message
-from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.worker import DbWorker, VaultLocked
@@ -170,13 +169,7 @@ class SettingsPage(QWidget):
         for card in (lock_card, vault_card, retention_card, profile_card, ref_card):
             layout.addWidget(card)
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scroll(self, content)
 
     @staticmethod
     def _card(title: str) -> tuple[QFrame, QFormLayout]:

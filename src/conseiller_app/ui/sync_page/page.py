@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.errors import AppError
 from conseiller_app.ui.errors import user_message
-from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.progress import ProgressRun, run_with_progress
 from conseiller_app.ui.sync_page import ops
 from conseiller_app.ui.sync_page.enroll_dialog import EnrollDialog
@@ -186,13 +185,7 @@ class SyncPage(QWidget):
         for widget in (actions_card, identity_card, history_card):
             layout.addWidget(widget)
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scroll(self, content)
         self._update_actions()
 
     def _arrange_tiles(self, columns: int) -> None:
