@@ -12,17 +12,18 @@ the last one, and the state is replayed from the snapshot.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from conseiller_app.domain import pathway as P
 from conseiller_app.domain import sessions as session_rules
 from conseiller_app.domain.enums import (
     Attendance,
     BarrierStatus,
+    BarrierType,
     ConsentScope,
     OutcomeCategory,
     PartnerKind,
@@ -43,6 +44,7 @@ from conseiller_app.domain.guidance import (
     RegistrationInfo,
     SessionInfo,
 )
+from conseiller_app.domain import referral as referral_rules
 from conseiller_app.domain.referral import ConsentRequired, consent_missing_message
 from conseiller_app.domain import geo
 from conseiller_app.domain.validation import check_free_text
@@ -173,6 +175,17 @@ class UseOffer(Operation):
 
 
 @dataclass(frozen=True)
+class AddBarrier(Operation):
+    """A barrier (frein) noted from the « Freins et offres » page; its offers can then be used."""
+
+    type: str
+    kind: ClassVar[str] = "add_barrier"
+
+    def describe(self, wizard) -> str:
+        return f"Noter le frein « {BarrierType(self.type).label} »"
+
+
+@dataclass(frozen=True)
 class Register(Operation):
     session_id: str
     kind: ClassVar[str] = "register"
@@ -215,8 +228,8 @@ class Refer(Operation):
         return f"Orienter vers « {wizard.agency(self.agency_id).name} » ({ReferralScheme(self.scheme).label})"
 
 
-OPERATIONS: dict[str, type[Operation]] = {c.kind: c for c in (RecordConsent, UseOffer, Register, RecordAttendance,
-                                                               StepChange, Refer)}
+OPERATIONS: dict[str, type[Operation]] = {c.kind: c for c in (RecordConsent, UseOffer, AddBarrier, Register,
+                                                               RecordAttendance, StepChange, Refer)}
 
 
 # --- state ---------------------------------------------------------------------------------------
@@ -246,6 +259,153 @@ class SessionFilter:
     trade: str | None = None
 
 
+# --- replay: one handler per operation (the storage's commit has its own table) -----------------
+
+H = TypeVar("H")
+
+
+class OperationTable(Generic[H]):
+    """One handler per operation type, for the wizard's replay and the storage's commit: the
+    dispatch on the operation's type is written here only, and a table missing a type (a new
+    operation added to :data:`OPERATIONS` and not handled) fails when the module is imported."""
+
+    def __init__(self, name: str, handlers: Mapping[type[Operation], H]) -> None:
+        missing = [c.__name__ for c in OPERATIONS.values() if c not in handlers]
+        unknown = [c.__name__ for c in handlers if c not in OPERATIONS.values()]
+        if missing or unknown:
+            raise TypeError(f"{name}: no handler for {missing}, unknown operations {unknown}")
+        self.name = name
+        self._handlers = dict(handlers)
+
+    def handler(self, op: Operation) -> H:
+        try:
+            return self._handlers[type(op)]
+        except KeyError:
+            raise TypeError(f"{self.name}: not an operation: {op!r}") from None
+
+
+def _replay_consent(w: "OrientationWizard", state: State, op: RecordConsent) -> State:
+    if not op.scope or ConsentScope.IDENTITY.value not in op.scope:
+        raise ValidationError("scope", "le consentement doit couvrir au moins l'identité pour orienter.",
+                              "Périmètre")
+    for x in op.scope:
+        ConsentScope(x)
+    if op.given_on > w.snapshot.today:
+        raise ValidationError("given_on", "cette date est dans le futur.", "Date du consentement")
+    agency = w.agency(op.agency_id)
+    c = ConsentInfo(f"pending-{len(w.operations)}", PartnerKind.AGENCY, agency.name,
+                    tuple(ConsentScope(x) for x in op.scope), op.given_on, agency.id)
+    return replace(state, consents=state.consents + (c,))
+
+
+def _replay_offer(w: "OrientationWizard", state: State, op: UseOffer) -> State:
+    barrier = next((b for b in state.barriers if b.id == op.barrier_id), None)
+    if barrier is None:
+        raise ValidationError("barrier_id", "frein inconnu sur ce dossier.", "Frein")
+    offer = next((o for o in w.snapshot.offers if o.code == op.offer_code), None)
+    if offer is None or offer.barrier is not barrier.type:
+        raise ValidationError("offer_code", "cette offre ne correspond pas à ce frein.", "Offre")
+    if op.offer_code in barrier.offers_used:
+        raise ValidationError("offer_code", "cette offre est déjà mobilisée pour ce frein.", "Offre")
+    check_free_text("comment", "Commentaire", op.comment, max_length=500)
+    status = BarrierStatus.IN_PROGRESS if barrier.status is BarrierStatus.IDENTIFIED else barrier.status
+    new = replace(barrier, status=status, offers_used=barrier.offers_used + (op.offer_code,))
+    return replace(state, barriers=tuple(new if b.id == barrier.id else b for b in state.barriers))
+
+
+def _replay_barrier(w: "OrientationWizard", state: State, op: AddBarrier) -> State:
+    try:
+        kind = BarrierType(op.type)
+    except ValueError:
+        raise ValidationError("type", "type de frein inconnu.", "Type de frein") from None
+    if any(b.type is kind and b.status.is_open for b in state.barriers):
+        raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
+    b = BarrierInfo(f"pending-{len(w.operations)}", kind, BarrierStatus.IDENTIFIED, ())
+    return replace(state, barriers=state.barriers + (b,))
+
+
+def _replay_register(w: "OrientationWizard", state: State, op: Register) -> State:
+    today = w.snapshot.today
+    x = w.session(op.session_id)
+    if any(r.session_id == x.id and r.status is not RegistrationStatus.WITHDRAWN for r in state.registrations):
+        raise ValidationError("session_id", "la personne est déjà inscrite à cette session.", "Session")
+    if x.end_date < today:
+        raise ValidationError("session_id", "cette session est terminée.", "Session")
+    seats = x.seats_left - state.taken.get(x.id, 0)
+    status = RegistrationStatus.REGISTERED if seats > 0 else RegistrationStatus.WAITING
+    reg = RegistrationInfo(x.id, status, x.kind, x.title, x.start_date, x.end_date)
+    notes = state.notes
+    pathway = state.pathway
+    stage = session_rules.STAGE_OF_KIND.get(x.kind)
+    if stage is not None:
+        try:
+            actions = session_rules.registration_actions(pathway, stage, x.start_date, x.end_date, x.id, today,
+                                                         waiting=status is RegistrationStatus.WAITING)
+            pathway = P.apply_all(pathway, actions, today)
+        except (P.TransitionRefused, ValidationError) as exc:
+            notes += (f"Le parcours ne suivra pas cette inscription : {exc.message}",)
+    taken = dict(state.taken)
+    if status is RegistrationStatus.REGISTERED:
+        taken[x.id] = taken.get(x.id, 0) + 1
+    return replace(state, pathway=pathway, registrations=state.registrations + (reg,), taken=taken, notes=notes)
+
+
+def _replay_attendance(w: "OrientationWizard", state: State, op: RecordAttendance) -> State:
+    today = w.snapshot.today
+    att = Attendance.parse(op.attendance)
+    reg = next((r for r in state.registrations if r.session_id == op.session_id
+                and r.status is RegistrationStatus.REGISTERED), None)
+    if reg is None:
+        raise ValidationError("session_id", "la personne n'est pas inscrite à cette session.", "Session")
+    if reg.start_date > today:
+        raise ValidationError("attendance", "la session n'a pas encore commencé.", "Présence")
+    actions = session_rules.attendance_actions(state.pathway, op.session_id, att.value, reg.start_date,
+                                               reg.end_date, today)
+    pathway = P.apply_all(state.pathway, actions, today)
+    new = replace(reg, attendance=att.value)
+    return replace(state, pathway=pathway, registrations=tuple(new if r is reg else r for r in state.registrations))
+
+
+def _replay_step(w: "OrientationWizard", state: State, op: StepChange) -> State:
+    return replace(state, pathway=P.apply(state.pathway, op.action, w.snapshot.today))
+
+
+def _replay_refer(w: "OrientationWizard", state: State, op: Refer) -> State:
+    today = w.snapshot.today
+    agency = w.agency(op.agency_id)
+    try:
+        ReferralScheme.parse(op.scheme)
+    except ValueError:
+        raise ValidationError("scheme", "dispositif inconnu.", "Dispositif") from None
+    unknown = [t for t in op.trades if w.snapshot.trades and t not in w.snapshot.trades]
+    if unknown:
+        raise ValidationError("trades", "métier inconnu.", "Métiers visés")
+    check_free_text("barriers_summary", "Synthèse des freins", op.barriers_summary, max_length=1000)
+    w._consent_for(state, agency)
+    status = ReferralStatus.SENT if op.send else ReferralStatus.DRAFT
+    ref = ReferralInfo(f"pending-{len(w.operations)}", "(à attribuer)", status, today, agency.name)
+    pathway = state.pathway
+    notes = state.notes
+    try:
+        pathway = P.apply_all(pathway, referral_rules.pathway_follow(pathway, status, today), today)
+    except (P.TransitionRefused, ValidationError) as exc:
+        notes += (f"Le parcours ne suivra pas cette orientation : {exc.message}",)
+    return replace(state, pathway=pathway, referrals=state.referrals + (ref,), notes=notes)
+
+
+Replayer = Callable[["OrientationWizard", State, Any], State]
+
+REPLAY: OperationTable[Replayer] = OperationTable("replay", {
+    RecordConsent: _replay_consent,
+    UseOffer: _replay_offer,
+    AddBarrier: _replay_barrier,
+    Register: _replay_register,
+    RecordAttendance: _replay_attendance,
+    StepChange: _replay_step,
+    Refer: _replay_refer,
+})
+
+
 class OrientationWizard:
     """One guided orientation of one file. Pages call the methods; nothing here touches storage."""
 
@@ -264,100 +424,7 @@ class OrientationWizard:
         return State(s.pathway, s.consents, s.barriers, s.registrations, s.referrals)
 
     def _apply(self, state: State, op: Operation) -> State:
-        today = self.snapshot.today
-        if isinstance(op, RecordConsent):
-            if not op.scope or ConsentScope.IDENTITY.value not in op.scope:
-                raise ValidationError("scope", "le consentement doit couvrir au moins l'identité pour orienter.",
-                                      "Périmètre")
-            for x in op.scope:
-                ConsentScope(x)
-            if op.given_on > today:
-                raise ValidationError("given_on", "cette date est dans le futur.", "Date du consentement")
-            agency = self.agency(op.agency_id)
-            c = ConsentInfo(f"pending-{len(self._ops)}", PartnerKind.AGENCY, agency.name,
-                            tuple(ConsentScope(x) for x in op.scope), op.given_on, agency.id)
-            return replace(state, consents=state.consents + (c,))
-        if isinstance(op, UseOffer):
-            barrier = next((b for b in state.barriers if b.id == op.barrier_id), None)
-            if barrier is None:
-                raise ValidationError("barrier_id", "frein inconnu sur ce dossier.", "Frein")
-            offer = next((o for o in self.snapshot.offers if o.code == op.offer_code), None)
-            if offer is None or offer.barrier is not barrier.type:
-                raise ValidationError("offer_code", "cette offre ne correspond pas à ce frein.", "Offre")
-            if op.offer_code in barrier.offers_used:
-                raise ValidationError("offer_code", "cette offre est déjà mobilisée pour ce frein.", "Offre")
-            check_free_text("comment", "Commentaire", op.comment, max_length=500)
-            status = BarrierStatus.IN_PROGRESS if barrier.status is BarrierStatus.IDENTIFIED else barrier.status
-            new = replace(barrier, status=status, offers_used=barrier.offers_used + (op.offer_code,))
-            return replace(state, barriers=tuple(new if b.id == barrier.id else b for b in state.barriers))
-        if isinstance(op, Register):
-            x = self.session(op.session_id)
-            if any(r.session_id == x.id and r.status is not RegistrationStatus.WITHDRAWN for r in state.registrations):
-                raise ValidationError("session_id", "la personne est déjà inscrite à cette session.", "Session")
-            if x.end_date < today:
-                raise ValidationError("session_id", "cette session est terminée.", "Session")
-            seats = x.seats_left - state.taken.get(x.id, 0)
-            status = RegistrationStatus.REGISTERED if seats > 0 else RegistrationStatus.WAITING
-            reg = RegistrationInfo(x.id, status, x.kind, x.title, x.start_date, x.end_date)
-            notes = state.notes
-            pathway = state.pathway
-            stage = session_rules.STAGE_OF_KIND.get(x.kind)
-            if stage is not None:
-                try:
-                    actions = session_rules.registration_actions(pathway, stage, x.start_date, x.end_date, x.id, today,
-                                                                 waiting=status is RegistrationStatus.WAITING)
-                    pathway = P.apply_all(pathway, actions, today)
-                except (P.TransitionRefused, ValidationError) as exc:
-                    notes += (f"Le parcours ne suivra pas cette inscription : {exc.message}",)
-            taken = dict(state.taken)
-            if status is RegistrationStatus.REGISTERED:
-                taken[x.id] = taken.get(x.id, 0) + 1
-            return replace(state, pathway=pathway, registrations=state.registrations + (reg,), taken=taken,
-                           notes=notes)
-        if isinstance(op, RecordAttendance):
-            att = Attendance.parse(op.attendance)
-            reg = next((r for r in state.registrations if r.session_id == op.session_id
-                        and r.status is RegistrationStatus.REGISTERED), None)
-            if reg is None:
-                raise ValidationError("session_id", "la personne n'est pas inscrite à cette session.", "Session")
-            if reg.start_date > today:
-                raise ValidationError("attendance", "la session n'a pas encore commencé.", "Présence")
-            actions = session_rules.attendance_actions(state.pathway, op.session_id, att.value, reg.start_date,
-                                                       reg.end_date, today)
-            pathway = P.apply_all(state.pathway, actions, today)
-            new = replace(reg, attendance=att.value)
-            return replace(state, pathway=pathway, registrations=tuple(
-                new if r is reg else r for r in state.registrations))
-        if isinstance(op, StepChange):
-            return replace(state, pathway=P.apply(state.pathway, op.action, today))
-        if isinstance(op, Refer):
-            agency = self.agency(op.agency_id)
-            try:
-                ReferralScheme.parse(op.scheme)
-            except ValueError:
-                raise ValidationError("scheme", "dispositif inconnu.", "Dispositif") from None
-            unknown = [t for t in op.trades if self.snapshot.trades and t not in self.snapshot.trades]
-            if unknown:
-                raise ValidationError("trades", "métier inconnu.", "Métiers visés")
-            check_free_text("barriers_summary", "Synthèse des freins", op.barriers_summary, max_length=1000)
-            self._consent_for(state, agency)
-            status = ReferralStatus.SENT if op.send else ReferralStatus.DRAFT
-            ref = ReferralInfo(f"pending-{len(self._ops)}", "(à attribuer)", status, today, agency.name)
-            pathway = state.pathway
-            notes = state.notes
-            if op.send:
-                o = pathway.open_step
-                follow: list[P.Action] = []
-                if o is None:
-                    follow = [P.Propose(Stage.AGENCY, today), P.Start(today)]
-                elif o.stage is Stage.AGENCY and o.status in (StepStatus.PROPOSED, StepStatus.PLANNED):
-                    follow = [P.Start(today)]
-                try:
-                    pathway = P.apply_all(pathway, follow, today)
-                except (P.TransitionRefused, ValidationError) as exc:
-                    notes += (f"Le parcours ne suivra pas cette orientation : {exc.message}",)
-            return replace(state, pathway=pathway, referrals=state.referrals + (ref,), notes=notes)
-        raise TypeError(op)  # pragma: no cover
+        return REPLAY.handler(op)(self, state, op)
 
     def _consent_for(self, state: State, agency: AgencyInfo) -> ConsentInfo:
         today = self.snapshot.today
@@ -612,6 +679,9 @@ class OrientationWizard:
     def record_consent(self, agency_id: str, scope: Sequence[str], given_on: date | None = None) -> State:
         agency = self.agency(agency_id)
         return self.add(RecordConsent(agency.id, agency.name, tuple(scope), given_on or self.snapshot.today))
+
+    def add_barrier(self, type_: BarrierType | str) -> State:
+        return self.add(AddBarrier(BarrierType(type_).value))
 
     def use_offer(self, barrier_id: str, offer_code: str, comment: str = "") -> State:
         return self.add(UseOffer(barrier_id, offer_code, comment))

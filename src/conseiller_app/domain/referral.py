@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from conseiller_app.domain import pathway as P
 from conseiller_app.domain import validation as v
-from conseiller_app.domain.enums import ConsentScope, PartnerKind, ReferralStatus, RefusalReason
+from conseiller_app.domain.enums import ConsentScope, PartnerKind, ReferralStatus, RefusalReason, Stage, StepStatus
 from conseiller_app.domain.errors import AppError, ValidationError
 from conseiller_app.domain.text import fold
 
@@ -34,6 +35,34 @@ TRANSITIONS: dict[ReferralStatus, tuple[ReferralStatus, ...]] = {
     RS.NO_FOLLOW_UP: (),
 }
 assert set(TRANSITIONS) == set(ReferralStatus)
+
+
+#: Statuses that mean the agency took the person on: its step (positionnement) is done.
+AGENCY_STEP_DONE = (RS.POSITIONED, RS.IN_TRAINING, RS.IN_MISSION)
+
+
+def pathway_follow(pathway: P.Pathway, status: ReferralStatus, on: date) -> list[P.Action]:
+    """The pathway actions a referral moving to ``status`` on ``on`` brings (the one rule, used by
+    the referral service and the guided orientation):
+
+    - sent: the agency step is proposed when no step is open, and started (when it was proposed
+      or planned);
+    - positioned, in training or in mission: the open agency step is done (started first if
+      needed);
+    - otherwise nothing.
+
+    The caller applies them and reports a refusal as a French note: the referral stands either way.
+    """
+    o = pathway.open_step
+    if status is RS.SENT:
+        if o is None:
+            return [P.Propose(Stage.AGENCY, on), P.Start(on)]
+        if o.stage is Stage.AGENCY and o.status in (StepStatus.PROPOSED, StepStatus.PLANNED):
+            return [P.Start(on)]
+        return []
+    if status in AGENCY_STEP_DONE and o is not None and o.stage is Stage.AGENCY and o.status.is_active:
+        return ([P.Start(on)] if o.status is not StepStatus.IN_PROGRESS else []) + [P.Complete(on)]
+    return []
 
 
 class ConsentRequired(AppError):

@@ -1,4 +1,6 @@
-"""Create, update, archive and read beneficiary files; duplicate detection."""
+"""Create, update, archive and read beneficiary files; duplicate detection.
+
+In-transaction API for the other services: ``load_in`` (the file, or ``NotFound``)."""
 
 from __future__ import annotations
 
@@ -105,7 +107,8 @@ def create(ctx: Context, data: dict[str, Any]) -> str:
         return b.id
 
 
-def _load(s: Session, beneficiary_id: str) -> m.Beneficiary:
+def load_in(s: Session, beneficiary_id: str) -> m.Beneficiary:
+    """The file, in the caller's transaction; ``NotFound`` (French) when absent or deleted."""
     b = s.get(m.Beneficiary, beneficiary_id)
     if b is None or b.deleted_at is not None:
         raise NotFound("Ce dossier n'existe pas (ou plus) dans le coffre.")
@@ -115,7 +118,7 @@ def _load(s: Session, beneficiary_id: str) -> m.Beneficiary:
 def update(ctx: Context, beneficiary_id: str, data: dict[str, Any], expected_version: int | None = None) -> int:
     """Validate and apply the given fields; return the new version."""
     with ctx.vault.session() as s:
-        b = _load(s, beneficiary_id)
+        b = load_in(s, beneficiary_id)
         if expected_version is not None and b.version != expected_version:
             raise ValidationError(
                 "version", "ce dossier a été modifié entre-temps : rechargez-le avant d'enregistrer.", "Dossier"
@@ -138,14 +141,14 @@ def update(ctx: Context, beneficiary_id: str, data: dict[str, Any], expected_ver
 
 def archive(ctx: Context, beneficiary_id: str) -> None:
     with ctx.vault.session() as s:
-        b = _load(s, beneficiary_id)
+        b = load_in(s, beneficiary_id)
         b.status = FileStatus.ARCHIVED.value
         audit(s, ctx.actor_id, "archive", "beneficiary", b.id, b.id)
 
 
 def touch_contact(ctx: Context, beneficiary_id: str, on: date | None = None) -> None:
     with ctx.vault.session() as s:
-        b = _load(s, beneficiary_id)
+        b = load_in(s, beneficiary_id)
         b.last_contact = on or ctx.today()
         audit(s, ctx.actor_id, "contact", "beneficiary", b.id, b.id)
 
@@ -154,7 +157,7 @@ def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[
     """Everything the file's tabs show. Records the read in the audit journal."""
     today = ctx.today()
     with ctx.vault.session() as s:
-        b = _load(s, beneficiary_id)
+        b = load_in(s, beneficiary_id)
         commune = s.get(m.Commune, b.commune_insee)
         referent = s.get(m.Conseiller, b.referent_id)
         out = {c.key: getattr(b, c.key) for c in m.Beneficiary.__table__.columns}

@@ -1,4 +1,6 @@
-"""Barriers (freins) and consents of a file, and the file's audit trail."""
+"""Barriers (freins) and consents of a file, and the file's audit trail.
+
+In-transaction API for the other services: ``add_barrier_in``, ``add_barrier_action_in``."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain import validation as v
 from conseiller_app.domain.beneficiary import LABELS as FIELD_LABELS
@@ -28,7 +31,7 @@ from conseiller_app.domain.enums import (
 from conseiller_app.domain.errors import NotFound, ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
-from conseiller_app.storage.services.beneficiaries import _load
+from conseiller_app.storage.services.beneficiaries import load_in
 from conseiller_app.storage.services.context import Context
 
 AUDIT_LABELS = {
@@ -73,8 +76,9 @@ def _enum(field: str, label: str, enum_cls, value):
         raise ValidationError(field, "valeur inconnue.", label) from None
 
 
-def add_barrier(ctx: Context, beneficiary_id: str, type_: str, subtype: str | None = None,
-                identified_on: date | None = None) -> str:
+def add_barrier_in(s: Session, ctx: Context, beneficiary_id: str, type_: str, subtype: str | None = None,
+                   identified_on: date | None = None) -> str:
+    """Note a barrier in the caller's transaction (also used by the guided orientation's commit)."""
     type_ = _enum("type", "Type de frein", BarrierType, type_)
     if subtype:
         if type_ != BarrierType.MOBILITY.value:
@@ -82,19 +86,24 @@ def add_barrier(ctx: Context, beneficiary_id: str, type_: str, subtype: str | No
         subtype = _enum("subtype", "Précision", MobilitySubtype, subtype)
     today = ctx.today()
     identified_on = v.check_event_date("identified_on", "Date d'identification", identified_on or today, today)
+    load_in(s, beneficiary_id)
+    open_same = s.scalar(select(m.Barrier.id).where(
+        m.Barrier.beneficiary_id == beneficiary_id, m.Barrier.type == type_,
+        m.Barrier.status.in_([x.value for x in BarrierStatus if x.is_open]), m.Barrier.deleted_at.is_(None)))
+    if open_same:
+        raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
+    barrier = m.Barrier(beneficiary_id=beneficiary_id, type=type_, subtype=subtype,
+                        status=BarrierStatus.IDENTIFIED.value, identified_on=identified_on)
+    s.add(barrier)
+    s.flush()
+    audit(s, ctx.actor_id, "barrier_added", "barrier", barrier.id, beneficiary_id, {"type": type_})
+    return barrier.id
+
+
+def add_barrier(ctx: Context, beneficiary_id: str, type_: str, subtype: str | None = None,
+                identified_on: date | None = None) -> str:
     with ctx.vault.session() as s:
-        _load(s, beneficiary_id)
-        open_same = s.scalar(select(m.Barrier.id).where(
-            m.Barrier.beneficiary_id == beneficiary_id, m.Barrier.type == type_,
-            m.Barrier.status.in_([x.value for x in BarrierStatus if x.is_open]), m.Barrier.deleted_at.is_(None)))
-        if open_same:
-            raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
-        barrier = m.Barrier(beneficiary_id=beneficiary_id, type=type_, subtype=subtype,
-                            status=BarrierStatus.IDENTIFIED.value, identified_on=identified_on)
-        s.add(barrier)
-        s.flush()
-        audit(s, ctx.actor_id, "barrier_added", "barrier", barrier.id, beneficiary_id, {"type": type_})
-        return barrier.id
+        return add_barrier_in(s, ctx, beneficiary_id, type_, subtype, identified_on)
 
 
 def set_barrier_status(ctx: Context, barrier_id: str, status: str, on: date | None = None) -> None:
@@ -108,24 +117,31 @@ def set_barrier_status(ctx: Context, barrier_id: str, status: str, on: date | No
         audit(s, ctx.actor_id, "barrier_updated", "barrier", barrier.id, barrier.beneficiary_id, {"status": status})
 
 
+def add_barrier_action_in(s: Session, ctx: Context, barrier: m.Barrier, offer_code: str | None, comment: str = "",
+                          done_on: date | None = None) -> str:
+    """An action on a barrier (an offer used), in the caller's transaction: the barrier moves from
+    identified to in progress."""
+    comment = v.check_free_text("comment", "Commentaire", comment, max_length=500)
+    if offer_code and s.get(m.Offer, offer_code) is None:
+        raise ValidationError("offer_code", "offre inconnue.", "Offre")
+    action = m.BarrierAction(barrier_id=barrier.id, offer_code=offer_code, comment=comment,
+                             done_on=done_on or ctx.today())
+    s.add(action)
+    if barrier.status == BarrierStatus.IDENTIFIED.value:
+        barrier.status = BarrierStatus.IN_PROGRESS.value
+    s.flush()
+    audit(s, ctx.actor_id, "barrier_action", "barrier", barrier.id, barrier.beneficiary_id,
+          {"offer": offer_code or ""})
+    return action.id
+
+
 def add_barrier_action(ctx: Context, barrier_id: str, offer_code: str | None, comment: str = "",
                        done_on: date | None = None) -> str:
-    comment = v.check_free_text("comment", "Commentaire", comment, max_length=500)
     with ctx.vault.session() as s:
         barrier = s.get(m.Barrier, barrier_id)
         if barrier is None:
             raise NotFound("Ce frein n'existe pas.")
-        if offer_code and s.get(m.Offer, offer_code) is None:
-            raise ValidationError("offer_code", "offre inconnue.", "Offre")
-        action = m.BarrierAction(barrier_id=barrier_id, offer_code=offer_code, comment=comment,
-                                 done_on=done_on or ctx.today())
-        s.add(action)
-        if barrier.status == BarrierStatus.IDENTIFIED.value:
-            barrier.status = BarrierStatus.IN_PROGRESS.value
-        s.flush()
-        audit(s, ctx.actor_id, "barrier_action", "barrier", barrier.id, barrier.beneficiary_id,
-              {"offer": offer_code or ""})
-        return action.id
+        return add_barrier_action_in(s, ctx, barrier, offer_code, comment, done_on)
 
 
 def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, partner_name: str,
@@ -140,7 +156,7 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
     today = ctx.today()
     given_on = v.check_event_date("given_on", "Date du consentement", given_on or today, today)
     with ctx.vault.session() as s:
-        _load(s, beneficiary_id)
+        load_in(s, beneficiary_id)
         consent = m.Consent(beneficiary_id=beneficiary_id, partner_kind=kind, partner_id=partner_id,
                             partner_name=name, scope=scope, given_on=given_on, recorded_by=ctx.actor_id)
         s.add(consent)

@@ -3,18 +3,21 @@ pending operations in ONE transaction (all or nothing), each audited."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain import orientation_wizard as W
 from conseiller_app.domain import sessions as session_rules
-from conseiller_app.domain.enums import Attendance, BarrierStatus, PartnerKind, RegistrationStatus, SessionKind
+from conseiller_app.domain.enums import Attendance, PartnerKind, RegistrationStatus, SessionKind
 from conseiller_app.domain.guidance import SessionInfo
 from conseiller_app.domain.errors import NotFound, ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services import followup as followup_service
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import referrals as referral_service
 from conseiller_app.storage.services import sessions as session_service
@@ -70,30 +73,54 @@ def open_wizard(ctx: Context, beneficiary_id: str, draft: dict[str, Any] | None 
     return wizard
 
 
-def _record_consent(s, ctx: Context, beneficiary_id: str, op: W.RecordConsent) -> None:
-    consent = m.Consent(id=m.new_id(), beneficiary_id=beneficiary_id, partner_kind=PartnerKind.AGENCY.value,
+@dataclass
+class _Commit:
+    """One commit's transaction and what it gathered: barriers noted in the wizard carry a
+    placeholder id (``pending-<n>``) that later operations use, mapped here to the stored id."""
+
+    s: Session
+    ctx: Context
+    beneficiary_id: str
+    ids: dict[str, str] = field(default_factory=dict)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def note(self, text: str | None) -> None:
+        if text:
+            self.notes.append(text)
+
+
+def _record_consent(c: _Commit, op: W.RecordConsent) -> str:
+    consent = m.Consent(id=m.new_id(), beneficiary_id=c.beneficiary_id, partner_kind=PartnerKind.AGENCY.value,
                         partner_id=op.agency_id, partner_name=op.partner_name, scope=list(op.scope),
-                        given_on=op.given_on, recorded_by=ctx.actor_id)
-    s.add(consent)
-    s.flush()
-    audit(s, ctx.actor_id, "consent_recorded", "consent", consent.id, beneficiary_id,
+                        given_on=op.given_on, recorded_by=c.ctx.actor_id)
+    c.s.add(consent)
+    c.s.flush()
+    audit(c.s, c.ctx.actor_id, "consent_recorded", "consent", consent.id, c.beneficiary_id,
           {"partner_kind": PartnerKind.AGENCY.value, "scope": list(op.scope), "source": "orientation"})
+    return consent.id
 
 
-def _use_offer(s, ctx: Context, beneficiary_id: str, op: W.UseOffer) -> None:
-    barrier = s.get(m.Barrier, op.barrier_id)
-    if barrier is None or barrier.beneficiary_id != beneficiary_id:
+def _add_barrier(c: _Commit, op: W.AddBarrier) -> str:
+    return followup_service.add_barrier_in(c.s, c.ctx, c.beneficiary_id, op.type)
+
+
+def _use_offer(c: _Commit, op: W.UseOffer) -> str:
+    barrier = c.s.get(m.Barrier, c.ids.get(op.barrier_id, op.barrier_id))
+    if barrier is None or barrier.beneficiary_id != c.beneficiary_id:
         raise NotFound("Ce frein n'existe pas.")
-    action = m.BarrierAction(id=m.new_id(), barrier_id=barrier.id, offer_code=op.offer_code, comment=op.comment,
-                             done_on=ctx.today())
-    s.add(action)
-    if barrier.status == BarrierStatus.IDENTIFIED.value:
-        barrier.status = BarrierStatus.IN_PROGRESS.value
-    s.flush()
-    audit(s, ctx.actor_id, "barrier_action", "barrier", barrier.id, beneficiary_id, {"offer": op.offer_code})
+    return followup_service.add_barrier_action_in(c.s, c.ctx, barrier, op.offer_code, op.comment)
 
 
-def _attendance(s, ctx: Context, beneficiary_id: str, op: W.RecordAttendance) -> None:
+def _register(c: _Commit, op: W.Register) -> str:
+    x = session_service.load_session_in(c.s, op.session_id)
+    out = session_service.register_in(c.s, c.ctx, x, c.beneficiary_id)
+    c.note(out["pathway_note"])
+    return out["registration_id"]
+
+
+def _attendance(c: _Commit, op: W.RecordAttendance) -> str:
+    s, ctx, beneficiary_id = c.s, c.ctx, c.beneficiary_id
     r = s.scalar(select(m.Registration).where(m.Registration.session_id == op.session_id,
                                                m.Registration.beneficiary_id == beneficiary_id,
                                                m.Registration.status == RegistrationStatus.REGISTERED.value))
@@ -108,43 +135,49 @@ def _attendance(s, ctx: Context, beneficiary_id: str, op: W.RecordAttendance) ->
     actions = session_rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
     if actions:
         pathway_service.apply_in(s, ctx, beneficiary_id, actions, source="orientation")
+    return r.id
+
+
+def _step(c: _Commit, op: W.StepChange) -> str:
+    pathway_service.apply_in(c.s, c.ctx, c.beneficiary_id, [op.action], source="orientation")
+    return ""
+
+
+def _refer(c: _Commit, op: W.Refer) -> str:
+    out = referral_service.create_in(c.s, c.ctx, c.beneficiary_id, op.agency_id, op.scheme, trades=list(op.trades),
+                                     barriers_summary=op.barriers_summary, send=op.send)
+    c.referrals.append({"id": out["id"], "reference": out["reference"]})
+    c.note(out["pathway_note"])
+    return out["id"]
+
+
+#: How each pending operation is written (the wizard replays them through ``W.REPLAY``); each
+#: handler returns the id of what it stored.
+COMMIT: W.OperationTable[Callable[[_Commit, Any], str]] = W.OperationTable("commit", {
+    W.RecordConsent: _record_consent,
+    W.UseOffer: _use_offer,
+    W.AddBarrier: _add_barrier,
+    W.Register: _register,
+    W.RecordAttendance: _attendance,
+    W.StepChange: _step,
+    W.Refer: _refer,
+})
 
 
 def commit(ctx: Context, beneficiary_id: str, operations: Sequence[W.Operation],
            expected_fingerprint: str | None = None) -> dict[str, Any]:
     """Write the wizard's operations in one transaction; return the new pathway state, the
     references of the referrals created and the French notes. Nothing is written on error."""
-    created: list[dict[str, Any]] = []
-    notes: list[str] = []
     with ctx.vault.session() as s:
         if expected_fingerprint is not None:
             _, rows = pathway_service.load(s, beneficiary_id)
             if pathway_service.fingerprint(rows) != expected_fingerprint:
                 raise ValidationError("pathway", "le dossier a été modifié entre-temps : rouvrez le parcours guidé.",
                                       "Parcours")
-        for op in operations:
-            if isinstance(op, W.RecordConsent):
-                _record_consent(s, ctx, beneficiary_id, op)
-            elif isinstance(op, W.UseOffer):
-                _use_offer(s, ctx, beneficiary_id, op)
-            elif isinstance(op, W.Register):
-                x = session_service._load_session(s, op.session_id)
-                out = session_service._register_in(s, ctx, x, beneficiary_id)
-                if out["pathway_note"]:
-                    notes.append(out["pathway_note"])
-            elif isinstance(op, W.RecordAttendance):
-                _attendance(s, ctx, beneficiary_id, op)
-            elif isinstance(op, W.StepChange):
-                pathway_service.apply_in(s, ctx, beneficiary_id, [op.action], source="orientation")
-            elif isinstance(op, W.Refer):
-                out = referral_service.create_in(s, ctx, beneficiary_id, op.agency_id, op.scheme,
-                                                 trades=list(op.trades), barriers_summary=op.barriers_summary,
-                                                 send=op.send)
-                created.append({"id": out["id"], "reference": out["reference"]})
-                if out["pathway_note"]:
-                    notes.append(out["pathway_note"])
-            else:  # pragma: no cover
-                raise TypeError(op)
+        c = _Commit(s, ctx, beneficiary_id)
+        for i, op in enumerate(operations):
+            stored = COMMIT.handler(op)(c, op)
+            c.ids[f"pending-{i}"] = stored
         pathway, rows = pathway_service.load(s, beneficiary_id)
         state = pathway_service.describe(pathway, rows)
-    return {"pathway": state, "referrals": created, "notes": notes}
+    return {"pathway": state, "referrals": c.referrals, "notes": c.notes}

@@ -1,5 +1,8 @@
 """The pathway of a file: read it with what the page needs, apply actions (one transaction per
-user action, audited), and compute the guidance (« prochaine étape conseillée »)."""
+user action, audited), and compute the guidance (« prochaine étape conseillée »).
+
+In-transaction API for the other services: ``load``, ``apply_in``, ``try_apply_in``, ``facts_in``,
+``fingerprint``, ``describe``."""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from conseiller_app.domain.enums import (
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
-from conseiller_app.storage.services.beneficiaries import _load
+from conseiller_app.storage.services.beneficiaries import load_in
 from conseiller_app.storage.services.context import Context
 
 STEP_COLUMNS = tuple(P.Step.RECORD_FIELDS)
@@ -86,7 +89,7 @@ def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.
              *, source: str = "parcours") -> P.Pathway:
     """Apply ``actions`` in the current transaction; audit each; keep ``current_stage`` up to date.
     Raises before writing anything when one action is refused."""
-    b = _load(s, beneficiary_id)
+    b = load_in(s, beneficiary_id)
     pathway, rows = load(s, beneficiary_id)
     today = ctx.today()
     states = []
@@ -155,7 +158,7 @@ def get(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
     """The timeline (steps in order) and the state: what can be done now (``allowed``),
     which stages can be proposed (``proposable``, with the stages that would be skipped)."""
     with ctx.vault.session() as s:
-        _load(s, beneficiary_id)
+        load_in(s, beneficiary_id)
         pathway, rows = load(s, beneficiary_id)
         return describe(pathway, rows)
 
@@ -217,7 +220,7 @@ def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]
 def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.SessionInfo] | None = None,
              reference: tuple | None = None) -> g.FileFacts:
     today = ctx.today()
-    b = _load(s, beneficiary_id)
+    b = load_in(s, beneficiary_id)
     commune = s.get(m.Commune, b.commune_insee)
     pathway, _ = load(s, beneficiary_id)
     barriers = []

@@ -1,6 +1,9 @@
 """Referrals (orientations) to agences d'emploi: created only with the person's recorded consent
 for that agency, statuses with dates, no-news flag after 30 days, unique human reference, and the
-data of the printed form limited to the consent's scope."""
+data of the printed form limited to the consent's scope.
+
+In-transaction API for the other services: ``create_in``. The pathway follows a referral's status
+by the domain rule ``referral.pathway_follow``."""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conseiller_app.domain import pathway as P
 from conseiller_app.domain import referral as rules
 from conseiller_app.domain import validation as v
 from conseiller_app.domain.enums import (
@@ -30,7 +32,7 @@ from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import get_setting
 from conseiller_app.storage.services import pathway as pathway_service
-from conseiller_app.storage.services.beneficiaries import _load as load_file
+from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.context import Context
 
 RS = ReferralStatus
@@ -74,18 +76,9 @@ def consent_check(ctx: Context, beneficiary_id: str, agency_id: str) -> dict[str
 
 
 def _pathway_follow(s: Session, ctx: Context, beneficiary_id: str, status: RS, on: date) -> str | None:
-    """Sent → the positionnement step starts; positioned (or further) → it is done."""
+    """The pathway follows the referral (``rules.pathway_follow``); a refusal becomes a French note."""
     pathway, _ = pathway_service.load(s, beneficiary_id)
-    o = pathway.open_step
-    actions: list[P.Action] = []
-    if status is RS.SENT:
-        if o is None:
-            actions = [P.Propose(Stage.AGENCY, on), P.Start(on)]
-        elif o.stage is Stage.AGENCY and o.status in (StepStatus.PROPOSED, StepStatus.PLANNED):
-            actions = [P.Start(on)]
-    elif status in (RS.POSITIONED, RS.IN_TRAINING, RS.IN_MISSION) and o is not None and o.stage is Stage.AGENCY \
-            and o.status.is_active:
-        actions = ([P.Start(on)] if o.status is not StepStatus.IN_PROGRESS else []) + [P.Complete(on)]
+    actions = rules.pathway_follow(pathway, status, on)
     if not actions:
         return None
     return pathway_service.try_apply_in(s, ctx, beneficiary_id, actions, source="orientation")

@@ -1,6 +1,8 @@
 """Ateliers and sessions: create and edit them, register beneficiaries (waiting list when full,
 first in first promoted), take attendance one tap at a time, add walk-ins, and let each
-registration move the person's pathway when it can."""
+registration move the person's pathway when it can.
+
+In-transaction API for the other services: ``load_session_in``, ``register_in``."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from conseiller_app.domain.text import fold
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import pathway as pathway_service
-from conseiller_app.storage.services.beneficiaries import _load as load_file
+from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.beneficiaries import commune_resolver, reindex, sort_name
 from conseiller_app.storage.services.context import Context
 
@@ -60,7 +62,7 @@ def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str,
     )
 
 
-def _load_session(s: Session, session_id: str) -> m.AtelierSession:
+def load_session_in(s: Session, session_id: str) -> m.AtelierSession:
     x = s.get(m.AtelierSession, session_id)
     if x is None or x.deleted_at is not None:
         raise NotFound("Cette session n'existe pas (ou plus).")
@@ -103,7 +105,7 @@ def update(ctx: Context, session_id: str, data: dict[str, Any], expected_version
     """Edit a session. A larger capacity promotes people from the waiting list; a capacity below
     the number registered is refused."""
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
+        x = load_session_in(s, session_id)
         if expected_version is not None and x.version != expected_version:
             raise ValidationError("version", "cette session a été modifiée entre-temps : rechargez-la.", "Session")
         current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity")}
@@ -230,7 +232,7 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
 def get(ctx: Context, session_id: str) -> dict[str, Any]:
     """A session with its participants (registered, then the waiting list in order)."""
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
+        x = load_session_in(s, session_id)
         regs = _registrations(s, session_id)
         counts: dict[str, int] = {}
         for r in regs:
@@ -263,7 +265,7 @@ def _participants(s: Session, regs: list[m.Registration]) -> list[dict[str, Any]
 def participants(ctx: Context, session_id: str, query: str = "") -> list[dict[str, Any]]:
     """The attendance list (registered people only), filtered by a quick search on names."""
     with ctx.vault.session() as s:
-        _load_session(s, session_id)
+        load_session_in(s, session_id)
         rows = [p for p in _participants(s, _registrations(s, session_id)) if p["status"] == REG.REGISTERED.value]
     words = fold(query).split()
     if words:
@@ -287,8 +289,9 @@ def _pathway_follow(s: Session, ctx: Context, x: m.AtelierSession, beneficiary_i
     return pathway_service.try_apply_in(s, ctx, beneficiary_id, actions, source="inscription")
 
 
-def _register_in(s: Session, ctx: Context, x: m.AtelierSession, beneficiary_id: str, *, walk_in: bool = False,
-                 attendance: str | None = None) -> dict[str, Any]:
+def register_in(s: Session, ctx: Context, x: m.AtelierSession, beneficiary_id: str, *, walk_in: bool = False,
+                attendance: str | None = None) -> dict[str, Any]:
+    """Register a person in the caller's transaction (also the guided orientation's commit)."""
     b = load_file(s, beneficiary_id)
     if b.status != FileStatus.ACTIVE.value:
         raise ValidationError("beneficiary", "ce dossier est archivé : réactivez-le avant de l'inscrire.", "Dossier")
@@ -319,8 +322,8 @@ def register(ctx: Context, session_id: str, beneficiary_id: str, *, walk_in: boo
     """Register a person; on the waiting list when the session is full. Returns the status, the
     waiting-list position, and a French ``pathway_note`` when the pathway could not follow."""
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
-        return _register_in(s, ctx, x, beneficiary_id, walk_in=walk_in, attendance=attendance)
+        x = load_session_in(s, session_id)
+        return register_in(s, ctx, x, beneficiary_id, walk_in=walk_in, attendance=attendance)
 
 
 def _promote(s: Session, ctx: Context, x: m.AtelierSession, regs: list[m.Registration]) -> list[dict[str, Any]]:
@@ -339,7 +342,7 @@ def _promote(s: Session, ctx: Context, x: m.AtelierSession, regs: list[m.Registr
 def withdraw(ctx: Context, session_id: str, beneficiary_id: str) -> dict[str, Any]:
     """Unregister a person; the first on the waiting list takes the freed seat."""
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
+        x = load_session_in(s, session_id)
         regs = _registrations(s, session_id)
         mine = next((r for r in regs if r.beneficiary_id == beneficiary_id and r.status != REG.WITHDRAWN.value), None)
         if mine is None:
@@ -386,7 +389,7 @@ def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str
     fields = {k: val for k, val in data.items() if k in ("last_name", "first_name", "birth_date", "commune",
                                                          "phone", "public")}
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
+        x = load_session_in(s, session_id)
         today = ctx.today()
         fields.setdefault("public", Public.AUTRE.value)
         if not fields.get("commune") and x.commune_insee:
@@ -406,7 +409,7 @@ def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str
         s.add(m.PathwayStep(id=m.new_id(), beneficiary_id=b.id, **first))
         reindex(s, b)
         audit(s, ctx.actor_id, "create", "beneficiary", b.id, b.id, {"fields": sorted(clean), "walk_in": True})
-        out = _register_in(s, ctx, x, b.id, walk_in=True, attendance=Attendance.PRESENT.value)
+        out = register_in(s, ctx, x, b.id, walk_in=True, attendance=Attendance.PRESENT.value)
         out["beneficiary_id"] = b.id
         return out
 
@@ -415,7 +418,7 @@ def record_results(ctx: Context, session_id: str) -> dict[str, Any]:
     """After the session: move each participant's pathway by their attendance (présent → étape
     réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again."""
     with ctx.vault.session() as s:
-        x = _load_session(s, session_id)
+        x = load_session_in(s, session_id)
         done, notes = 0, []
         for r in _registrations(s, session_id):
             if r.status != REG.REGISTERED.value or not r.attendance:
