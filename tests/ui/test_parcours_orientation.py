@@ -195,9 +195,12 @@ def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
     qtbot.waitUntil(lambda: threaded_worker_idle_has_draft(ctx, key), timeout=10000)
 
     page.lock()
-    assert tab.wizard is None and tab.table.rowCount() == 0
+    # The wizard stays (the main window hides it during the lock: tests/ui/test_app_lock_dialogs.py).
+    assert tab.wizard is dlg and tab.table.rowCount() == 0
     page.unlock()
-    qtbot.waitUntil(lambda: tab.draft_banner.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: tab._bid == bid, timeout=10000)
+    click(qtbot, dlg.close_button)  # closed without saving: its draft is offered
+    qtbot.waitUntil(lambda: tab.wizard is None and tab.draft_banner.isVisible(), timeout=10000)
     assert "1 action" in tab.draft_banner.label.text()
     # reopen: close the file's tab and open it again → still offered
     page.close_tab(page.tabs.indexOf(editor))

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QProgressDialog, QStackedWidget, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from conseiller_app.ui.dialog_parking import DialogParking
 from conseiller_app.ui.idle import IdleMonitor
 from conseiller_app.ui.menus import build_menus, shortcuts_html
 from conseiller_app.ui.pages.base import call_hook
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.session = VaultSession(worker, self.data_dir, wall_clock=wall_clock, today=today, parent=self)
         self.window_state = WindowStateStore(self.data_dir)
         self._closing = False
+        self.parking = DialogParking()  # dialogs hidden at a lock, shown again after the unlock
 
         # Pages: declared now, built when first needed (see the module's docstring).
         self.workspace = Workspace(dormant=True)
@@ -273,6 +275,7 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self._show_screen()
         self._open_pages()
+        self.parking.restore()
         if first:  # leftovers of a crash removed, fonts loaded before the first print
             from conseiller_app.ui.documents.operations import prepare_printing
 
@@ -303,7 +306,7 @@ class MainWindow(QMainWindow):
 
     def _vault_locking(self) -> None:
         self.idle.stop()
-        self._close_dialogs()
+        self.parking.park()
         self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
         for page in self.workspace.each_page():
             call_hook(page, "lock")
@@ -319,12 +322,6 @@ class MainWindow(QMainWindow):
     def _state_changed(self, state: State) -> None:
         if self._closing and state is not State.BUSY:
             QTimer.singleShot(0, self.close)  # a close asked while busy (or locking) goes on now
-
-    def _close_dialogs(self) -> None:
-        """Close dialogs that may show personal data (progress dialogs finish on their own)."""
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, QDialog) and not isinstance(widget, QProgressDialog) and widget.isVisible():
-                widget.reject()
 
     # --- help ----------------------------------------------------------------------------------
 

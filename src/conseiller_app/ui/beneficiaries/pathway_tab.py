@@ -341,11 +341,9 @@ class PathwayTab(QWidget):
                             on_error=lambda exc: self._failed(self._bid or "", exc, "brouillon"))
 
     def clear(self) -> None:
-        """The vault locks: close the guided orientation (its draft is already saved after each
-        change) and forget everything shown."""
-        if self.wizard is not None:
-            self.wizard.lock()
-        self.actions.close_dialog()
+        """The vault locks: forget everything shown. The guided orientation and an action dialog
+        stay open (hidden by the main window until the unlock, ``ui/dialog_parking.py``); the
+        wizard's draft is saved after each change anyway."""
         self._bid = None
         self._state = None
         self._draft = None

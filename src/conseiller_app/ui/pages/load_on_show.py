@@ -68,12 +68,12 @@ class LoadOnShowPage(QWidget):
             self.environment_loaded(env)
 
     def lock(self) -> None:
-        """Close the dialog and the preview (writes already queued still reach the vault)."""
+        """Close the preview (writes already queued still reach the vault). The dialog is kept:
+        the main window hides it until the unlock (``ui/dialog_parking.py``), with what was typed."""
         self._locked = True
-        for widget in (self.dialog, self.preview):
-            if widget is not None:
-                widget.close()
-        self.dialog = self.preview = None
+        if self.preview is not None:
+            self.preview.close()
+        self.preview = None
         self.banner.clear()
 
     def page_shown(self) -> None:

@@ -164,8 +164,7 @@ class AttendanceMode(QWidget):
             label.clear()
         self.search.clear()
         self.banner.clear()
-        if self.walk_in_dialog is not None:
-            self.walk_in_dialog.reject()
+        # The walk-in dialog, if open, is kept: hidden during the lock by the main window.
 
     # --- taking attendance -----------------------------------------------------------------------
 
