@@ -248,10 +248,19 @@ class State:
     notes: tuple[str, ...] = ()
 
 
+#: ``SessionFilter.territory`` for the whole Département.
+ALL_TERRITORIES = "*"
+
+
+def is_pending(item_id: str | None) -> bool:
+    """Whether a consent, barrier or referral of the state exists only as a pending operation."""
+    return bool(item_id) and str(item_id).startswith("pending-")
+
+
 @dataclass(frozen=True)
 class SessionFilter:
     kind: SessionKind | None = None
-    territory: str | None = None  # None: the person's territory and its neighbours
+    territory: str | None = None  # None: the person's territory and its neighbours; ALL_TERRITORIES: all
     date_from: date | None = None
     date_to: date | None = None
     with_seats: bool = True
@@ -471,6 +480,18 @@ class OrientationWizard:
         self._state = state
         return last
 
+    def passed_steps(self) -> list[P.Step]:
+        """The steps saving will mark as passed (sautées): jumped over by a proposal, or skipped."""
+        before = self.snapshot.pathway.steps
+        out = []
+        for i, st in enumerate(self._state.pathway.steps):
+            if st.status is not StepStatus.SKIPPED:
+                continue
+            if i < len(before) and before[i].status is StepStatus.SKIPPED:
+                continue
+            out.append(st)
+        return out
+
     def pending(self) -> list[str]:
         """French descriptions of what saving will do, in order (summary page, undo list)."""
         return [op.describe(self) for op in self._ops]
@@ -579,8 +600,15 @@ class OrientationWizard:
         status = self.page_status(page)
         if page is Page.CONSENT:
             if status is PageStatus.DONE:
-                names = ", ".join(sorted({c.partner_name for c in self._agency_consents()}))
-                return f"Consentement enregistré pour : {names}."
+                stored = sorted({c.partner_name for c in self._agency_consents() if not is_pending(c.id)})
+                noted = sorted({c.partner_name for c in self._agency_consents() if is_pending(c.id)} - set(stored))
+                parts = []
+                if stored:
+                    parts.append(f"Consentement enregistré pour : {', '.join(stored)}.")
+                if noted:
+                    parts.append(f"Consentement noté pour : {', '.join(noted)} ; il sera enregistré à la fin, avec "
+                                 "« Enregistrer ».")
+                return " ".join(parts)
             return ("Aucun consentement au partage des données avec une agence d'emploi : recueillez l'accord de la "
                     "personne (au moins son identité) avant toute orientation.")
         if page is Page.BARRIERS:
@@ -640,7 +668,9 @@ class OrientationWizard:
             if x.start_date < (flt.date_from or snap.today) or (flt.date_to and x.start_date > flt.date_to):
                 continue
             prox = geo.proximity(snap.commune_insee, snap.territory, x.commune_insee, x.territory)
-            if flt.territory is not None:
+            if flt.territory == ALL_TERRITORIES:
+                pass
+            elif flt.territory is not None:
                 if x.territory != flt.territory:
                     continue
             elif prox > geo.Proximity.NEIGHBOURING:
@@ -667,8 +697,9 @@ class OrientationWizard:
     def agency_choices(self, territory: str | None = None, trade: str | None = None) -> list[dict[str, Any]]:
         terr = territory if territory is not None else self.snapshot.territory
         consents = {c.partner_id for c in self._agency_consents()}
+        stored = {c.partner_id for c in self._agency_consents() if not is_pending(c.id)}
         rows = [{"id": a.id, "name": a.name, "territory": a.territory, "trades": list(a.trades),
-                 "consent": a.id in consents}
+                 "consent": a.id in consents, "consent_pending": a.id in consents and a.id not in stored}
                 for a in self.snapshot.agencies
                 if (not terr or a.territory == terr) and (not trade or trade in a.trades)]
         rows.sort(key=lambda r: (not r["consent"], r["name"]))

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -35,6 +36,7 @@ from conseiller_app.domain import orientation_wizard as W
 from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import (
     Attendance,
+    BarrierType,
     ConsentScope,
     OutcomeCategory,
     ReferralScheme,
@@ -96,6 +98,7 @@ class OrientationDialog(QDialog):
         self._trades: list[dict] = []
         self._locked = False
         self._saving = False
+        self.close_box: QMessageBox | None = None  # « Fermer l'orientation guidée ? » (Escape)
         self.setWindowTitle(self.tr("Orientation guidée"))
         self.setMinimumSize(960, 640)
 
@@ -238,8 +241,7 @@ class OrientationDialog(QDialog):
             current = self.consent_agency.currentData()
             self.consent_agency.clear()
             for a in self._agencies():
-                mark = self.tr(" — consentement enregistré") if a["consent"] else ""
-                self.consent_agency.addItem(a["name"] + mark, a["id"])
+                self.consent_agency.addItem(a["name"] + self._consent_mark(a, ""), a["id"])
             if current is not None and self.consent_agency.findData(current) >= 0:
                 self.consent_agency.setCurrentIndex(self.consent_agency.findData(current))
         self._refreshers.append(refresh)
@@ -250,6 +252,16 @@ class OrientationDialog(QDialog):
         holder.setLayout(self.barriers_box)
         layout.addWidget(holder)
         self.offer_buttons: dict[tuple[str, str], QPushButton] = {}
+        add = QGroupBox(self.tr("Noter un autre frein"))
+        row = QHBoxLayout(add)
+        self.new_barrier = QComboBox()
+        self.new_barrier.setAccessibleName(self.tr("Type de frein à noter"))
+        self.add_barrier_button = QPushButton(self.tr("Ajouter le frein"))
+        self.add_barrier_button.setObjectName("addBarrier")
+        self.add_barrier_button.clicked.connect(self.add_barrier)
+        row.addWidget(self.new_barrier, 1)
+        row.addWidget(self.add_barrier_button)
+        layout.addWidget(add)
 
         def refresh() -> None:
             while self.barriers_box.count():
@@ -277,6 +289,14 @@ class OrientationDialog(QDialog):
                     row.addWidget(button)
                 row.addStretch(1)
                 self.barriers_box.addWidget(box)
+            if not self.barriers_box.count():
+                self.barriers_box.addWidget(QLabel(self.tr("Aucun frein noté sur ce dossier.")))
+            noted = {b.type for b in self.wizard.state.barriers if b.status.is_open}
+            self.new_barrier.clear()
+            for kind in BarrierType:
+                if kind not in noted:
+                    self.new_barrier.addItem(kind.label, kind.value)
+            self.add_barrier_button.setEnabled(self.new_barrier.count() > 0)
         self._refreshers.append(refresh)
 
     def _session_page(self, layout: QVBoxLayout) -> None:
@@ -289,6 +309,7 @@ class OrientationDialog(QDialog):
             self.f_kind.addItem(label, value)
         self.f_territory = QComboBox()
         self.f_territory.addItem(self.tr("Près de chez la personne (son territoire et les voisins)"), None)
+        self.f_territory.addItem(self.tr("Tout le Département"), W.ALL_TERRITORIES)
         for code, name in self._territories:
             self.f_territory.addItem(name, code)
         self.f_from = date_edit(snap.today)
@@ -329,6 +350,14 @@ class OrientationDialog(QDialog):
         self.session_table.setObjectName("sessionChoices")
         self.session_table.setMinimumHeight(160)
         self.session_table.itemSelectionChanged.connect(self._update_register_button)
+        self.sessions_legend = _hint(self.tr(
+            "Colonne « À noter » : où a lieu la session par rapport au domicile de la personne (dans sa commune, "
+            "dans son territoire, dans un territoire voisin, dans un territoire éloigné ; au-delà de son "
+            "territoire, le trajet dépasse probablement 25 km), « déjà inscrite » si la personne l'est, et les "
+            "vacances scolaires ou jours fériés qui tombent pendant la session. « Places libres » tient compte "
+            "des inscriptions en attente dans cette orientation."))
+        self.sessions_legend.setObjectName("sessionsLegend")
+        self.sessions_legend.setStyleSheet("color: #5f6368;")
         self.sessions_empty = QLabel(self.tr("Aucune session ne correspond : élargissez les filtres."))
         self.sessions_empty.setStyleSheet("color: #5f6368;")
         self.register_button = QPushButton(self.tr("Inscrire à la session choisie"))
@@ -337,6 +366,7 @@ class OrientationDialog(QDialog):
         layout.addWidget(flt)
         layout.addWidget(self.session_table, 1)
         layout.addWidget(self.sessions_empty)
+        layout.addWidget(self.sessions_legend)
         bar = QHBoxLayout()
         bar.addStretch(1)
         bar.addWidget(self.register_button)
@@ -479,8 +509,7 @@ class OrientationDialog(QDialog):
             current = self.ref_agency.currentData()
             self.ref_agency.clear()
             for a in self._agencies():
-                mark = self.tr(" — consentement enregistré") if a["consent"] else self.tr(" — sans consentement")
-                self.ref_agency.addItem(a["name"] + mark, a["id"])
+                self.ref_agency.addItem(a["name"] + self._consent_mark(a, self.tr(" — sans consentement")), a["id"])
             if current is not None and self.ref_agency.findData(current) >= 0:
                 self.ref_agency.setCurrentIndex(self.ref_agency.findData(current))
             if not self.ref_summary.text():
@@ -492,6 +521,12 @@ class OrientationDialog(QDialog):
                 self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
                     "%1", ", ".join(f"« {g.label} »" for g in gaps)))
         self._refreshers.append(refresh)
+
+    def _consent_mark(self, agency: dict, without: str) -> str:
+        """Stored, or only noted in this orientation (written with « Enregistrer »)."""
+        if agency.get("consent_pending"):
+            return self.tr(" — consentement noté, sera enregistré à la fin")
+        return self.tr(" — consentement enregistré") if agency["consent"] else without
 
     def _agencies(self) -> list[dict]:
         """The person's territory's agencies first (those with a consent first), then the others."""
@@ -582,6 +617,9 @@ class OrientationDialog(QDialog):
         self.notes_label.setStyleSheet("color: #b06000;")
         layout.addWidget(QLabel(self.tr("« Enregistrer » écrira, en une seule fois :")))
         layout.addWidget(self.summary_list, 1)
+        self.passed_label = _hint("")
+        self.passed_label.setObjectName("passedSteps")
+        layout.addWidget(self.passed_label)
         layout.addWidget(self.notes_label)
 
         def refresh() -> None:
@@ -590,6 +628,13 @@ class OrientationDialog(QDialog):
                 self.summary_list.addItem(f"{i}. {text}")
             if not self.wizard.dirty:
                 self.summary_list.addItem(self.tr("(aucune action en attente)"))
+            passed = self.wizard.passed_steps()
+            lines = [self.tr("• « %1 »").replace("%1", st.stage.label)
+                     + (f" ({st.reason.label})" if st.reason else "") for st in passed]
+            heading = (self.tr("L'étape suivante sera marquée comme passée :") if len(passed) == 1
+                       else self.tr("Les étapes suivantes seront marquées comme passées :"))
+            self.passed_label.setText("\n".join([heading] + lines) if passed else "")
+            self.passed_label.setVisible(bool(passed))
             notes = list(self.wizard.state.notes)
             self.notes_label.setText("\n".join(notes))
             self.notes_label.setVisible(bool(notes))
@@ -665,6 +710,11 @@ class OrientationDialog(QDialog):
             return
         self._do(lambda: self.wizard.record_consent(agency, scope, _pydate(self.consent_date.date())))
 
+    def add_barrier(self) -> None:
+        kind = self.new_barrier.currentData()
+        if kind:
+            self._do(lambda: self.wizard.add_barrier(kind))
+
     def register_selected(self) -> None:
         sid = self._selected_session()
         if sid is not None:
@@ -715,6 +765,37 @@ class OrientationDialog(QDialog):
         self.banner.show_message(self.tr("Action annulée : %1.").replace("%1", op.describe(self.wizard)), "info")
         self.refresh()
         self.save_draft()
+
+    # --- closing with Escape ---------------------------------------------------------------------
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
+        """Escape with pending actions asks first (they would stay only as a draft)."""
+        if event.key() == Qt.Key.Key_Escape and self.wizard is not None and self.wizard.dirty and not self._saving:
+            event.accept()
+            self.ask_close()
+            return
+        super().keyPressEvent(event)
+
+    def ask_close(self) -> QMessageBox:
+        n = len(self.wizard.operations) if self.wizard is not None else 0
+        text = (self.tr("1 action en attente n'est pas encore enregistrée.") if n == 1 else
+                self.tr("%1 actions en attente ne sont pas encore enregistrées.").replace("%1", str(n)))
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Fermer l'orientation guidée ?"),
+                          text + " " + self.tr("Elles restent en brouillon : vous pourrez les reprendre depuis "
+                                               "l'onglet « Parcours »."), QMessageBox.StandardButton.NoButton, self)
+        close = box.addButton(self.tr("Fermer"), QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton(self.tr("Continuer la saisie"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+        self.close_box = box
+        box.finished.connect(lambda _r: self._close_answered(box.clickedButton() is close))
+        box.open()
+        return box
+
+    def _close_answered(self, close: bool) -> None:
+        self.close_box = None
+        if close and alive(self):
+            self.reject()
 
     # --- draft, save, lock -----------------------------------------------------------------------
 
