@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from conseiller_app.ui.changes import ChangeBus
 from conseiller_app.ui.dialog_parking import DialogParking
 from conseiller_app.ui.idle import IdleMonitor
 from conseiller_app.ui.menus import build_menus, shortcuts_html
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.window_state = WindowStateStore(self.data_dir)
         self._closing = False
         self.parking = DialogParking()  # dialogs hidden at a lock, shown again after the unlock
+        self.changes = ChangeBus(self)  # what an operation changed reaches the pages that show it
 
         # Pages: declared now, built when first needed (see the module's docstring).
         self.workspace = Workspace(dormant=True)
@@ -167,7 +169,7 @@ class MainWindow(QMainWindow):
         """Wire a page just built; if the vault is open, let it load (``vault_opened``)."""
         if key == "settings":
             page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
-            page.files_purged.connect(self._files_purged)
+        self.changes.attach(page)  # changes_made / shows: no page-to-page wiring here
         status_message = getattr(page, "status_message", None)
         if status_message is not None:
             status_message.connect(lambda text: self.status.showMessage(text, 6000))
@@ -177,16 +179,6 @@ class MainWindow(QMainWindow):
         if self.session.is_open:
             self._opened_pages.add(key)
             call_hook(page, "vault_opened")
-
-    def _files_purged(self, _count: int) -> None:
-        """After a retention purge, the pages already built that list files show it at once
-        (the others load afresh when shown)."""
-        listing = self.workspace.built_page("beneficiaries")
-        if listing is not None:
-            listing.list_page.refresh()
-        dashboard = self.workspace.built_page("dashboard")
-        if dashboard is not None:
-            dashboard.refresh(force=True)
 
     # The pages by name, built on first use.
 

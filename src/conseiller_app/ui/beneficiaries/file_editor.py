@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
 from conseiller_app.ui.beneficiaries import dialogs
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
 from conseiller_app.ui.beneficiaries.communes import CommuneResolver
@@ -79,6 +80,7 @@ class FileEditor(QWidget):
     saved = Signal(str)  # the file's id, after a creation or an update
     status_message = Signal(str)
     open_requested = Signal(str)  # open another file (the probable duplicate)
+    changes_made = Signal(object)  # Changes (ui/changes.py): saved, or a tab wrote something
 
     TAB_IDENTITY, TAB_BARRIERS, TAB_CONSENTS, TAB_PATHWAY, TAB_NOTES, TAB_HISTORY = range(6)
 
@@ -137,13 +139,14 @@ class FileEditor(QWidget):
         self.identity.field_done.connect(self._field_done)
         self.barriers = BarriersTab(self._worker)
         self.barriers.set_offers(self._env.offers)
-        self.barriers.changed.connect(self._sub_changed)
+        self.barriers.changed.connect(lambda msg: self._sub_changed(msg, Kind.FILES))
         self.consents = ConsentsTab(self._worker)
         self.consents.set_context(self._env.today, self._env.actor.get("name", ""), self._env.agencies)
-        self.consents.changed.connect(self._sub_changed)
+        self.consents.changed.connect(lambda msg: self._sub_changed(msg, Kind.FILES))
         self.pathway = PathwayTab(self._worker)
         self.pathway.set_today(self._env.today)
-        self.pathway.changed.connect(self._sub_changed)
+        # The pathway tab's guided orientation also registers to sessions and creates referrals.
+        self.pathway.changed.connect(lambda msg: self._sub_changed(msg, Kind.FILES, Kind.SESSIONS, Kind.REFERRALS))
         self.notes = NotesTab()
         self.notes.changed.connect(self._form_changed)
         self.history = HistoryTab()
@@ -300,9 +303,10 @@ class FileEditor(QWidget):
         if not isinstance(exc, VaultLocked):
             self.message_banner.show_message(user_message(exc, "actualisation d'un dossier"), "error")
 
-    def _sub_changed(self, message: str) -> None:
+    def _sub_changed(self, message: str, *kinds: Kind) -> None:
         self.status_message.emit(message)
         self.reload()
+        self.changes_made.emit(Changes.of(*kinds, files=[self.beneficiary_id], origin=self))
 
     # --- access statement (RGPD article 15) ---------------------------------------------------------
 
@@ -546,6 +550,7 @@ class FileEditor(QWidget):
                 self._draft_timer.start()
             self.status_message.emit(message)
             self.saved.emit(self.beneficiary_id)
+            self.changes_made.emit(Changes.of(Kind.FILES, files=[self.beneficiary_id], origin=self))
             done(True)
 
         self._worker.submit(ops.reload_file, self.beneficiary_id, on_done=self._gui(reloaded),

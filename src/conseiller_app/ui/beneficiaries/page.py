@@ -7,11 +7,13 @@ drafts are queued on the worker ahead of the close)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.ui.beneficiaries import operations as ops
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.file_editor import EditorEnv, FileEditor
 from conseiller_app.ui.beneficiaries.list_page import BeneficiaryListPage
@@ -21,6 +23,8 @@ from conseiller_app.ui.worker import VaultLocked
 
 class BeneficiariesPage(QWidget):
     status_message = Signal(str)
+    changes_made = Signal(object)  # Changes (ui/changes.py), from its editors
+    shows = (Kind.FILES,)
 
     def __init__(self, worker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +146,7 @@ class BeneficiariesPage(QWidget):
         editor.title_changed.connect(lambda _: self._retitle(editor))
         editor.dirty_changed.connect(lambda _: self._retitle(editor))
         editor.status_message.connect(self.status_message)
-        editor.saved.connect(lambda _: self.list_page.refresh())
+        editor.changes_made.connect(self._editor_changed)
         editor.open_requested.connect(self.open_file)
         index = self.tabs.addTab(editor, editor.title())
         self.tabs.setCurrentIndex(index)
@@ -151,6 +155,20 @@ class BeneficiariesPage(QWidget):
         if editor.beneficiary_id is None:
             editor.identity.widget_of("last_name").setFocus(Qt.FocusReason.OtherFocusReason)
         return editor
+
+    def _editor_changed(self, changes: Changes) -> None:
+        """One editor wrote: the list and the other editors of the same file follow, then the
+        other pages (through the main window's bus)."""
+        self.changes_happened(changes)
+        self.changes_made.emit(replace(changes, origin=self))
+
+    def changes_happened(self, changes: Changes) -> None:
+        if self._locked:
+            return
+        self.list_page.refresh()
+        for editor in self.editors():
+            if editor is not changes.origin and editor.beneficiary_id and changes.touches_file(editor.beneficiary_id):
+                editor.reload()
 
     def _retitle(self, editor: FileEditor) -> None:
         if not alive(editor):

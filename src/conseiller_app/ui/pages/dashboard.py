@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import page_header
 from conseiller_app.ui.widgets.columns import ID_ROLE, Column
@@ -73,6 +74,7 @@ class DashboardPage(QWidget):
     """Emits ``open_beneficiary(id)`` when a row is activated (double-click or Entrée)."""
 
     open_beneficiary = Signal(str)
+    shows = (Kind.FILES, Kind.SESSIONS, Kind.REFERRALS)  # ui/changes.py
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -181,6 +183,11 @@ class DashboardPage(QWidget):
         self.guidance_more.clear()
         self._show_titles(None, None)
         self.status.clear()
+
+    def changes_happened(self, _changes: Changes) -> None:
+        """Data it counts changed elsewhere: reload now if on screen (``page_shown`` does otherwise)."""
+        if self.isVisible():
+            self.refresh(force=True)
 
     def page_shown(self) -> None:
         if not self._locked:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain import retention as retention_rules
 from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import show_error, user_message
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
@@ -43,7 +44,8 @@ class SettingsPage(QWidget):
 
     idle_minutes_changed = Signal(int)
     info_changed = Signal(dict)
-    files_purged = Signal(int)  # after a retention purge: pages listing files may reload
+    files_purged = Signal(int)  # after a retention purge
+    changes_made = Signal(object)  # Changes (ui/changes.py): the pages listing files reload
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -243,6 +245,7 @@ class SettingsPage(QWidget):
         self.info["idle_lock_minutes"] = minutes
         self.idle_saved.setText(self.tr("Enregistré : verrouillage après {n} min sans activité.").format(n=minutes))
         self.idle_minutes_changed.emit(minutes)
+        self.changes_made.emit(Changes.of(Kind.SETTINGS, origin=self))
 
     # --- retention -----------------------------------------------------------------------------
 
@@ -280,6 +283,7 @@ class SettingsPage(QWidget):
         if self.retention_dialog is None:
             self.retention_dialog = RetentionDialog(self.worker, self.window())
             self.retention_dialog.purged.connect(self.files_purged)
+            self.retention_dialog.purged.connect(lambda _n: self.changes_made.emit(Changes.of(Kind.FILES)))
         self.retention_dialog.load()
         self.retention_dialog.open()
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.enums import ReferralScheme, ReferralStatus
 from conseiller_app.storage.services import referrals as referral_service
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.pages.base import page_header
@@ -42,6 +43,12 @@ ALL, NO_NEWS = 0, 1
 class OrientationsPage(LoadOnShowPage):
     open_beneficiary = Signal(str)
     status_message = Signal(str)
+    changes_made = Signal(object)  # Changes (ui/changes.py)
+    shows = (Kind.REFERRALS, Kind.FILES)  # a file renamed or purged changes the list's rows
+
+    def changes_happened(self, _changes: Changes) -> None:
+        if not self._locked and self.env is not None and self.isVisible():
+            self.shown_again()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(worker, ops.environment, parent)
@@ -292,6 +299,8 @@ class OrientationsPage(LoadOnShowPage):
         self.status_message.emit(text)
         self.tabs.setCurrentIndex(ALL)
         self.model.refresh()
+        person = self.dialog.person["id"] if self.dialog is not None and getattr(self.dialog, "person", None) else None
+        self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[person], origin=self))
 
     def _print_created(self) -> DocumentPreview | None:
         ref = self._created_reference
@@ -318,6 +327,7 @@ class OrientationsPage(LoadOnShowPage):
         self._show_detail(row)
         self.model.refresh()
         self._count_no_news()
+        self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[row.get("beneficiary_id")], origin=self))
 
     # --- referral form -------------------------------------------------------------------------
 

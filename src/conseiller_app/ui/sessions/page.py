@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.pages.base import page_header
@@ -28,6 +29,12 @@ from conseiller_app.ui.worker import DbWorker
 class AteliersPage(LoadOnShowPage):
     open_beneficiary = Signal(str)
     status_message = Signal(str)
+    changes_made = Signal(object)  # Changes (ui/changes.py)
+    shows = (Kind.SESSIONS, Kind.FILES)
+
+    def changes_happened(self, _changes: Changes) -> None:
+        if not self._locked and self.env is not None and self.isVisible():
+            self.shown_again()
 
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(worker, ops.environment, parent)
@@ -92,6 +99,8 @@ class AteliersPage(LoadOnShowPage):
         self.session_view.sheet_requested.connect(self.print_sheet)
         self.session_view.open_beneficiary.connect(self.open_beneficiary)
         self.session_view.changed.connect(self.model.refresh)
+        self.session_view.changed.connect(
+            lambda: self.changes_made.emit(Changes.of(Kind.SESSIONS, Kind.FILES, origin=self)))
         self.attendance = AttendanceMode(worker)
         self.attendance.closed.connect(self.end_attendance)
 
@@ -198,6 +207,7 @@ class AteliersPage(LoadOnShowPage):
         self.open_session(result["id"])
         self.session_view.banner.show_message(text, "warning" if result.get("warnings") else "success")
         self.model.refresh()
+        self.changes_made.emit(Changes.of(Kind.SESSIONS, origin=self))
 
     def ask_register(self, session: dict) -> RegisterDialog | None:
         if self._locked:
