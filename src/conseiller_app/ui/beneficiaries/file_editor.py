@@ -1,9 +1,14 @@
 """One open beneficiary file (a tab of the page): identity form, barriers, consents, pathway,
 notes and history (with the access statement, « Relevé droit d'accès… »); save, drafts autosaved
-in the vault, lock/unlock without losing a keystroke."""
+in the vault, lock/unlock without losing a keystroke.
+
+The editor's life is an explicit :class:`EditorState` (NEW → SAVING → EDITING, OPENING →
+EDITING ⇄ SAVING, any → LOCKED → back, any → CLOSED); each user action runs one worker operation
+that returns what happened (``operations.Saved`` for « Enregistrer »)."""
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +53,17 @@ class EditorEnv:
     territories: list[tuple[str, str]] = field(default_factory=list)
     offers: list[dict] = field(default_factory=list)
     agencies: list[dict] = field(default_factory=list)
+
+
+class EditorState(enum.Enum):
+    """What the editor is doing now; each method says which states it acts in."""
+
+    NEW = "new"  # a file not created yet, being typed
+    OPENING = "opening"  # the file is being read
+    EDITING = "editing"  # the file is shown and can be edited
+    SAVING = "saving"  # « Enregistrer » running: validation passed, duplicate check, write, read back
+    LOCKED = "locked"  # the vault is locked: the form kept in memory, the widgets empty
+    CLOSED = "closed"  # the tab is gone: late results are dropped
 
 
 def to_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -96,10 +112,11 @@ class FileEditor(QWidget):
         self._version: int | None = None
         self._data: dict[str, Any] | None = None
         self._dirty = False
-        self._saving = False
-        self._loading = False
-        self._closed = False
-        self._locked_form: dict[str, Any] | None = None
+        self._state = EditorState.NEW if beneficiary_id is None else EditorState.OPENING
+        self._unlocked_state = self._state  # the state to go back to after an unlock
+        self._loading = False  # set_state on the widgets is running: their change signals are not edits
+        self._locked_form: dict[str, Any] | None = None  # the form kept while LOCKED
+        self._after_save: Callable[[bool], None] | None = None  # the one caller waiting for a save
         self._deferred: list[Callable[[], None]] = []
         self._draft_stored = False
         self._offered_draft: dict | None = None
@@ -180,9 +197,9 @@ class FileEditor(QWidget):
         """Wrap a worker callback: dropped once the tab is closed, deferred while locked."""
 
         def wrapped(*args: Any) -> None:
-            if self._closed:
+            if self._state is EditorState.CLOSED:
                 return
-            if self._locked_form is not None:
+            if self._state is EditorState.LOCKED:
                 self._deferred.append(lambda: fn(*args))
                 return
             fn(*args)
@@ -191,7 +208,16 @@ class FileEditor(QWidget):
 
     # --- state -------------------------------------------------------------------------------------
 
+    @property
+    def editor_state(self) -> EditorState:
+        return self._state
+
+    def _set_editor_state(self, state: EditorState) -> None:
+        self._state = state
+        self._update_dirty()
+
     def state(self) -> dict[str, Any]:
+        """The form as typed (display strings), also while locked."""
         if self._locked_form is not None:
             return dict(self._locked_form)
         out = self.identity.state()
@@ -216,7 +242,7 @@ class FileEditor(QWidget):
         return self._title
 
     def is_locked(self) -> bool:
-        return self._locked_form is not None
+        return self._state is EditorState.LOCKED
 
     def _update_title(self) -> None:
         if self._data is not None:
@@ -231,7 +257,7 @@ class FileEditor(QWidget):
 
     def _update_dirty(self) -> None:
         dirty = self.is_dirty()
-        if self._saving:
+        if self._state is EditorState.SAVING:
             self.header.show_state("saving")
         elif dirty:
             self.header.show_state("dirty")
@@ -258,6 +284,7 @@ class FileEditor(QWidget):
                             on_error=self._gui(self._open_failed))
 
     def _opened(self, result: dict, apply_draft: dict | None) -> None:
+        self._state = EditorState.EDITING
         self._show_data(result["data"], result["audit"])
         self._original = to_form(result["data"])
         self._set_form(self._original)
@@ -282,6 +309,8 @@ class FileEditor(QWidget):
             self.title_changed.emit(self._title)
 
     def _show_data(self, data: dict, audit: list[dict]) -> None:
+        if self._state is EditorState.OPENING:  # the first read failed (locked meanwhile): now shown
+            self._state = EditorState.EDITING
         self._data = data
         self._version = data["version"]
         self.barriers.set_file(self.beneficiary_id, data["barriers"])
@@ -313,7 +342,7 @@ class FileEditor(QWidget):
     def show_access_report(self) -> DocumentPreview | None:
         """Write the access statement on the worker and show it in the document preview; the
         History tab then shows the new « Relevé droit d'accès » entry."""
-        if self.beneficiary_id is None or self.is_locked() or self._closed:
+        if self.beneficiary_id is None or self._state in (EditorState.LOCKED, EditorState.CLOSED):
             return None
         self._close_preview()
         preview = self.preview = show_preview(self._worker, self, self.tr("Relevé droit d'accès"),
@@ -451,113 +480,85 @@ class FileEditor(QWidget):
     # --- saving ------------------------------------------------------------------------------------
 
     def save(self, then: Callable[[bool], None] | None = None) -> None:
-        """Validate and save; ``then(ok)`` is called once the outcome is known."""
-        done = then or (lambda ok: None)
-        if self._saving or self.is_locked() or self._closed:
-            done(False)
+        """« Enregistrer »: validate, then one worker operation (after the duplicate question for a
+        new file) that writes and reads the file back. ``then(ok)`` is told the outcome once."""
+        if self._state not in (EditorState.NEW, EditorState.EDITING):
+            if then is not None:
+                then(False)
             return
+        self._after_save = then
         self.message_banner.clear()
-        state = self.state()
+        submitted = self.state()
         if self.beneficiary_id is None:
-            self._save_new(state, done)
-        else:
-            self._save_existing(state, done)
-
-    def _begin_saving(self) -> None:
-        self._saving = True
-        self._update_dirty()
-
-    def _end_saving(self) -> None:
-        self._saving = False
-        self._update_dirty()
-
-    def _save_existing(self, state: dict, done: Callable[[bool], None]) -> None:
-        changes = {f: v for f, v in state.items() if v != self._original.get(f)}
+            errors = self.validator.check(submitted, partial=False)
+            if errors:
+                self._show_field_errors(errors)
+                self._finish_save(False)
+                return
+            self._show_field_errors({})
+            self._set_editor_state(EditorState.SAVING)
+            self._worker.submit(beneficiaries.find_duplicates, submitted,
+                                on_done=self._gui(lambda found: self._duplicates_checked(submitted, found)),
+                                on_error=self._gui(self._save_failed))
+            return
+        changes = {f: v for f, v in submitted.items() if v != self._original.get(f)}
         if not changes:
             self.status_message.emit(self.tr("Aucune modification à enregistrer."))
-            done(True)
+            self._finish_save(True)
             return
         errors = self.validator.check(changes)
         if errors:
             self._show_field_errors(errors)
-            done(False)
+            self._finish_save(False)
             return
-        self._begin_saving()
-        self._worker.submit(
-            ops.save_file, self.beneficiary_id, changes, self._version,
-            on_done=self._gui(lambda version: self._after_write(state, done, self.tr("Dossier enregistré."))),
-            on_error=self._gui(lambda exc: self._save_failed(exc, done)),
-        )
+        self._set_editor_state(EditorState.SAVING)
+        self._worker.submit(ops.save_file, self.beneficiary_id, changes, self._version,
+                            on_done=self._gui(lambda saved: self._saved(submitted, saved)),
+                            on_error=self._gui(self._save_failed))
 
-    def _save_new(self, state: dict, done: Callable[[bool], None]) -> None:
-        errors = self.validator.check(state, partial=False)
-        if errors:
-            self._show_field_errors(errors)
-            done(False)
-            return
-        self._show_field_errors({})
-        self._begin_saving()
-        self._worker.submit(beneficiaries.find_duplicates, state,
-                            on_done=self._gui(lambda found: self._duplicates_checked(state, found, done)),
-                            on_error=self._gui(lambda exc: self._save_failed(exc, done)))
-
-    def _duplicates_checked(self, state: dict, found: list[dict], done: Callable[[bool], None]) -> None:
+    def _duplicates_checked(self, submitted: dict, found: list[dict]) -> None:
         if not found:
-            self._create(state, done)
+            self._create(submitted)
             return
 
         def answered(answer: str) -> None:
             self.duplicate_box = None
             if answer == "create":
-                self._create(state, done)
+                self._create(submitted)
                 return
-            self._end_saving()
-            done(False)
+            self._finish_save(False)
             if answer == "open":
                 self.open_requested.emit(found[0]["id"])
 
         self.duplicate_box = dialogs.warn_duplicate(self, found, answered)
 
-    def _create(self, state: dict, done: Callable[[bool], None]) -> None:
-        self._worker.submit(
-            ops.create_file, state, self.draft_key,
-            on_done=self._gui(lambda new_id: self._created(new_id, state, done)),
-            on_error=self._gui(lambda exc: self._save_failed(exc, done)),
-        )
+    def _create(self, submitted: dict) -> None:
+        self._worker.submit(ops.create_file, submitted, self.draft_key,
+                            on_done=self._gui(lambda saved: self._saved(submitted, saved)),
+                            on_error=self._gui(self._save_failed))
 
-    def _created(self, new_id: str, state: dict, done: Callable[[bool], None]) -> None:
-        self.beneficiary_id = new_id
-        self.draft_key = ops.draft_key(new_id)
+    def _saved(self, submitted: dict, saved: ops.Saved) -> None:
+        """Written and read back: show it, keeping whatever was typed while the save ran."""
+        if saved.created:
+            self.beneficiary_id = saved.beneficiary_id
+            self.draft_key = ops.draft_key(saved.beneficiary_id)
+            self._enable_file_tabs()
+        fresh = to_form(saved.data)
+        current = self.state()
+        merged = {f: fresh[f] if current.get(f) == submitted.get(f) else current.get(f) for f in fresh}
+        self._original = fresh
         self._draft_stored = False
-        self._enable_file_tabs()
-        self._after_write(state, done, self.tr("Dossier créé."))
+        self._set_form(merged)
+        self._show_data(saved.data, saved.audit)
+        self._show_field_errors({})
+        self._finish_save(True)
+        if self.is_dirty():
+            self._draft_timer.start()
+        self.status_message.emit(self.tr("Dossier créé.") if saved.created else self.tr("Dossier enregistré."))
+        self.saved.emit(self.beneficiary_id)
+        self.changes_made.emit(Changes.of(Kind.FILES, files=[self.beneficiary_id], origin=self))
 
-    def _after_write(self, submitted: dict, done: Callable[[bool], None], message: str) -> None:
-        """Saved: reload the file, keeping whatever was typed while the save was running."""
-
-        def reloaded(result: dict) -> None:
-            data = result["data"]
-            fresh = to_form(data)
-            current = self.state()
-            merged = {f: fresh[f] if current.get(f) == submitted.get(f) else current.get(f) for f in fresh}
-            self._original = fresh
-            self._draft_stored = False
-            self._set_form(merged)
-            self._show_data(data, result["audit"])
-            self._show_field_errors({})
-            self._end_saving()
-            if self.is_dirty():
-                self._draft_timer.start()
-            self.status_message.emit(message)
-            self.saved.emit(self.beneficiary_id)
-            self.changes_made.emit(Changes.of(Kind.FILES, files=[self.beneficiary_id], origin=self))
-            done(True)
-
-        self._worker.submit(ops.reload_file, self.beneficiary_id, on_done=self._gui(reloaded),
-                            on_error=self._gui(lambda exc: self._save_failed(exc, done)))
-
-    def _save_failed(self, exc: BaseException, done: Callable[[bool], None]) -> None:
-        self._end_saving()
+    def _save_failed(self, exc: BaseException) -> None:
         errors = field_errors(exc)
         if errors is not None:
             self._show_field_errors(errors)
@@ -568,7 +569,17 @@ class FileEditor(QWidget):
             message = user_message(exc, "enregistrement d'un dossier")
             self.message_banner.show_message(message, "error")
             self.status_message.emit(message)
-        done(False)
+        self._finish_save(False)
+
+    def _finish_save(self, ok: bool) -> None:
+        """The one end of every save: back to editing, and the waiting caller told."""
+        if self._state is EditorState.SAVING:
+            self._set_editor_state(EditorState.EDITING if self.beneficiary_id else EditorState.NEW)
+        else:
+            self._update_dirty()
+        then, self._after_save = self._after_save, None
+        if then is not None:
+            then(ok)
 
     # --- closing -----------------------------------------------------------------------------------
 
@@ -595,7 +606,7 @@ class FileEditor(QWidget):
         dialogs.dismiss(self.duplicate_box)
         dialogs.dismiss(self.close_box)
         self._close_preview()
-        self._closed = True
+        self._state = EditorState.CLOSED
 
     # --- lock ----------------------------------------------------------------------------------------
 
@@ -609,8 +620,10 @@ class FileEditor(QWidget):
         dialogs.dismiss(self.close_box)
         self.duplicate_box = self.close_box = None
         self._close_preview()  # personal data on screen
-        if self._saving:
-            self._saving = False  # its result, if any, is applied on unlock
+        # A save running goes on: its result is applied on unlock (``_gui`` defers it).
+        self._unlocked_state = (EditorState.EDITING if self.beneficiary_id else EditorState.NEW) \
+            if self._state is EditorState.SAVING else self._state
+        self._state = EditorState.LOCKED
         self._locked_form = state
         self._locked_tab = self.tabs.currentIndex()
         self._loading = True
@@ -633,6 +646,7 @@ class FileEditor(QWidget):
         if not self.is_locked():
             return
         state, self._locked_form = self._locked_form, None
+        self._state = self._unlocked_state
         self._set_form(state)
         self.tabs.setCurrentIndex(self._locked_tab)
         self._update_header()

@@ -5,6 +5,7 @@ Each composes services and returns plain data: no widget, no Qt, no ORM object.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from conseiller_app.storage.services import beneficiaries, drafts, followup, reference, search
@@ -70,17 +71,29 @@ def pending_drafts(ctx) -> list[dict[str, Any]]:
     return out
 
 
-def create_file(ctx, data: dict[str, Any], draft: str | None) -> str:
+@dataclass(frozen=True)
+class Saved:
+    """What one « Enregistrer » did: the file written (created or updated), read back."""
+
+    beneficiary_id: str
+    created: bool
+    data: dict[str, Any]
+    audit: list[dict[str, Any]]
+
+
+def create_file(ctx, data: dict[str, Any], draft: str | None) -> Saved:
+    """Create the file, drop its draft, read it back: one worker operation for the user's action."""
     new_id = beneficiaries.create(ctx, data)
     if draft:
         drafts.discard(ctx, draft)
-    return new_id
+    return Saved(new_id, True, **reload_file(ctx, new_id))
 
 
-def save_file(ctx, beneficiary_id: str, changes: dict[str, Any], expected_version: int) -> int:
-    version = beneficiaries.update(ctx, beneficiary_id, changes, expected_version)
+def save_file(ctx, beneficiary_id: str, changes: dict[str, Any], expected_version: int) -> Saved:
+    """Update the file (refused if changed since ``expected_version``), drop its draft, read it back."""
+    beneficiaries.update(ctx, beneficiary_id, changes, expected_version)
     drafts.discard(ctx, draft_key(beneficiary_id))
-    return version
+    return Saved(beneficiary_id, False, **reload_file(ctx, beneficiary_id))
 
 
 def environment(ctx) -> dict[str, Any]:
