@@ -14,6 +14,7 @@ from conseiller_app.domain import pathway as P
 from conseiller_app.domain import referral as rules
 from conseiller_app.domain.enums import BarrierStatus, BarrierType, ReferralStatus, Stage, StepReason, StepStatus
 from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.referral import ConsentRequired
 from tests.domain.test_wizard import TODAY, snap
 
 RS = ReferralStatus
@@ -136,3 +137,15 @@ def test_a_barrier_noted_in_the_wizard_takes_an_offer_and_undoes():
     w.undo()
     w.undo()
     assert w.state.barriers == ()
+
+
+def test_referral_over_passed_stages_keeps_both_operations_or_neither():
+    w = W.OrientationWizard(snap(pathway=fresh()))
+    with pytest.raises(ConsentRequired):
+        w.refer("ag-arras", "cipi", skip_reason=SKIP)  # no consent: the step is not kept either
+    assert w.operations == [] and w.state.pathway == fresh()
+    w.record_consent("ag-arras", ["identite"])
+    w.refer("ag-arras", "cipi", skip_reason=SKIP)
+    assert [type(op) for op in w.operations] == [W.RecordConsent, W.StepChange, W.Refer]
+    o = w.state.pathway.open_step
+    assert (o.stage, o.status) == (Stage.AGENCY, StepStatus.IN_PROGRESS)

@@ -32,6 +32,7 @@ from conseiller_app.domain.enums import (
     RegistrationStatus,
     SessionKind,
     Stage,
+    StepReason,
     StepStatus,
 )
 from conseiller_app.domain.errors import ValidationError
@@ -467,6 +468,20 @@ class OrientationWizard:
         self._ops.append(op)
         return self._state
 
+    def add_all(self, ops: Sequence[Operation]) -> State:
+        """Keep all of ``ops`` or none: validated in order against the current state; on a
+        refusal nothing is kept and the error is raised (e.g. the step then the referral)."""
+        state, kept = self._state, len(self._ops)
+        try:
+            for op in ops:
+                state = self._apply(state, op)
+                self._ops.append(op)  # the next one is checked with this one pending
+        except Exception:
+            del self._ops[kept:]
+            raise
+        self._state = state
+        return state
+
     def undo(self) -> Operation | None:
         """Remove the last pending operation (replaying the others from the snapshot)."""
         if not self._ops:
@@ -727,8 +742,14 @@ class OrientationWizard:
         return self.add(StepChange(action))
 
     def refer(self, agency_id: str, scheme: str, trades: Sequence[str] = (), barriers_summary: str = "",
-              send: bool = True) -> State:
-        return self.add(Refer(agency_id, ReferralScheme.parse(scheme).value, tuple(trades), barriers_summary, send))
+              send: bool = True, skip_reason: StepReason | str | None = None) -> State:
+        """Refer to an agency; with ``skip_reason``, first propose the agency step over the stages
+        passed (both kept, or neither)."""
+        refer = Refer(agency_id, ReferralScheme.parse(scheme).value, tuple(trades), barriers_summary, send)
+        if skip_reason:
+            propose = StepChange(P.Propose(Stage.AGENCY, self.snapshot.today, StepReason(skip_reason)))
+            return self.add_all([propose, refer])
+        return self.add(refer)
 
     def close(self, outcome: OutcomeCategory | str, on: date | None = None, detail: str = "",
               end_status: StepStatus | str | None = None, end_reason: str | None = None) -> State:

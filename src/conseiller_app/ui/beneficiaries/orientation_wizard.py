@@ -43,10 +43,10 @@ from conseiller_app.domain.enums import (
     RegistrationStatus,
     SessionKind,
     Stage,
-    StepReason,
     StepStatus,
 )
 from conseiller_app.domain.errors import AppError
+from conseiller_app.domain.referral import ConsentRequired
 from conseiller_app.storage.services import drafts, orientation, reference
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
@@ -695,7 +695,7 @@ class OrientationDialog(QDialog):
         except AppError as exc:
             self.error_line.show_error(error_text(exc))
             if self.wizard.page is W.Page.REFERRAL:
-                self.consent_link.setVisible(exc.__class__.__name__ == "ConsentRequired")
+                self.consent_link.setVisible(isinstance(exc, ConsentRequired))
             return False
         self.consent_link.hide()
         self.refresh()
@@ -728,22 +728,13 @@ class OrientationDialog(QDialog):
         trades = self.ref_trades.checked()
         gaps = self._agency_gaps()
         reason = self.skip_reason.currentData()
-        today = self.wizard.snapshot.today
         if gaps and not reason:
             self.error_line.show_error(self.tr("Motif : indiquez pourquoi les étapes %1 sont passées.").replace(
                 "%1", ", ".join(f"« {g.label} »" for g in gaps)))
             return
         scheme, summary = self.ref_scheme.currentData(), self.ref_summary.text().strip()
-        if gaps:
-            # Two pending operations (the step, then the referral): undo removes them one by one.
-            if not self._do(lambda: self.wizard.pathway_action(P.Propose(Stage.AGENCY, today, StepReason(reason)))):
-                return
-            if not self._do(lambda: self.wizard.refer(agency, scheme, trades, summary)):
-                self.wizard.undo()
-                self.refresh()
-                self.save_draft()
-            return
-        self._do(lambda: self.wizard.refer(agency, scheme, trades, summary))
+        # With gaps: two pending operations (the step, then the referral), kept together or not at all.
+        self._do(lambda: self.wizard.refer(agency, scheme, trades, summary, skip_reason=reason if gaps else None))
 
     def close_pathway(self) -> None:
         end_status = self.end_status.currentData() if self.end_status.isVisibleTo(self) or self.end_status.count() \
