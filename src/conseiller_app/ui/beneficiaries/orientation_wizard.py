@@ -2,9 +2,11 @@
 Consentement → Freins et offres → Choix d'une session → Présence et résultat → Orientation vers une
 agence → Sortie → Récapitulatif.
 
-Every choice is a pending operation (undoable with « Annuler la dernière action »); the pending
-state is saved as a draft after each change, so a crash or a lock loses nothing; « Enregistrer »
-writes everything in one transaction (``orientation.commit``), audited by the services."""
+One widget per page (:class:`WizardPage` subclasses), each shown again from the domain wizard by
+``refresh(wizard)``. Every choice is a pending operation (undoable with « Annuler la dernière
+action »); the pending state is saved as a draft after each change, so a crash loses nothing, and
+a lock only hides the dialog (``ui/dialog_parking.py``); « Enregistrer » writes everything in one
+transaction (``orientation.commit``), audited by the services."""
 
 from __future__ import annotations
 
@@ -86,135 +88,38 @@ def _hint(text: str) -> QLabel:
     return label
 
 
-class OrientationDialog(QDialog):
-    committed = Signal(str)
+class WizardPage(QWidget):
+    """One page of the guided orientation: built once the wizard is loaded, shown again from the
+    wizard's state by :meth:`refresh`. The wizard, the reference lists and the choices that make
+    pending operations belong to the dialog; a page reads them through it (``self.wizard``,
+    ``self._do``… resolve on the dialog)."""
 
-    def __init__(self, worker, beneficiary_id: str, draft: dict | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._worker = worker
-        self.beneficiary_id = beneficiary_id
-        self._draft = draft
-        self.wizard: W.OrientationWizard | None = None
-        self._trades: list[dict] = []
-        self._locked = False
-        self._saving = False
-        self.close_box: QMessageBox | None = None  # « Fermer l'orientation guidée ? » (Escape)
-        self.setWindowTitle(self.tr("Orientation guidée"))
-        self.setMinimumSize(960, 640)
+    page: W.Page
 
-        self.nav = QListWidget()
-        self.nav.setObjectName("wizardPages")
-        self.nav.setFixedWidth(270)
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setSpacing(4)
-        self.nav.setStyleSheet("QListWidget#wizardPages { font-size: 10.5pt; }")
-        for page in W.PAGES:
-            self.nav.addItem(QListWidgetItem(page.label))
-        self.nav.currentRowChanged.connect(self._nav_clicked)
-        self.title_label = QLabel()
-        self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
-        self.hint_label = _hint("")
-        self.hint_label.setObjectName("pageHint")
-        self.hint_label.setStyleSheet("background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 4px; "
-                                      "padding: 6px;")
-        self.banner = Banner("error")
-        self.error_line = ErrorLine()
-        self.stack = QStackedWidget()
-        self.loading = QLabel(self.tr("Chargement du dossier…"))
-        self.stack.addWidget(self.loading)
-        self.pages: dict[W.Page, QWidget] = {}
-        self._refreshers: list = []
-
-        self.undo_button = QPushButton(self.tr("Annuler la dernière action"))
-        self.undo_button.setObjectName("undoButton")
-        self.undo_button.clicked.connect(self.undo)
-        self.pending_label = QLabel()
-        self.pending_label.setStyleSheet("color: #5f6368;")
-        self.back_button = QPushButton(self.tr("< Précédent"))
-        self.back_button.clicked.connect(lambda: self._go(self.wizard.back()))
-        self.next_button = QPushButton(self.tr("Suivant >"))
-        self.next_button.clicked.connect(lambda: self._go(self.wizard.next()))
-        self.save_button = QPushButton(self.tr("Enregistrer"))
-        self.save_button.setObjectName("wizardSave")
-        self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.close_button = QPushButton(self.tr("Fermer"))
-        self.close_button.setToolTip(self.tr("Les actions non enregistrées restent en brouillon : vous pourrez "
-                                             "les reprendre."))
-        self.close_button.clicked.connect(self.reject)
-
-        right = QVBoxLayout()
-        right.addWidget(self.title_label)
-        right.addWidget(self.hint_label)
-        right.addWidget(self.banner)
-        right.addWidget(self.stack, 1)
-        right.addWidget(self.error_line)
-        body = QHBoxLayout()
-        body.addWidget(self.nav)
-        body.addLayout(right, 1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.undo_button)
-        bottom.addWidget(self.pending_label, 1)
-        for b in (self.back_button, self.next_button, self.save_button, self.close_button):
-            bottom.addWidget(b)
+    def __init__(self, dialog: "OrientationDialog") -> None:
+        super().__init__()
+        self.dialog = dialog
         layout = QVBoxLayout(self)
-        layout.addLayout(body, 1)
-        line = QFrame()
-        line.setFrameShape(QFrame.Shape.HLine)
-        layout.addWidget(line)
-        layout.addLayout(bottom)
-        self._update_buttons()
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.build(layout)
+        layout.addStretch(1)
 
-    # --- opening -------------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name == "dialog":  # not set yet
+            raise AttributeError(name)
+        return getattr(self.dialog, name)
 
-    def start(self) -> None:
-        self.open()
-        self._worker.submit(open_orientation, self.beneficiary_id, self._draft,
-                            on_done=self._opened, on_error=self._failed)
+    def build(self, layout: QVBoxLayout) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
 
-    def _alive(self) -> bool:
-        return alive(self) and not self._locked
+    def refresh(self, wizard: W.OrientationWizard) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
 
-    def _opened(self, result: dict) -> None:
-        if not self._alive():
-            return
-        self.wizard = result["wizard"]
-        self._trades = result["trades"]
-        self._territories = result["territories"]
-        self._chantiers = result["chantiers"]
-        self._build_pages()
-        if self._draft and self._draft.get("operations"):
-            n, kept = len(self._draft["operations"]), len(self.wizard.operations)
-            msg = self.tr("Orientation reprise : %1 action(s) en attente.").replace("%1", str(kept))
-            if kept < n:
-                msg += " " + self.tr("%1 action(s) ne s'appliquaient plus et ont été écartées.").replace(
-                    "%1", str(n - kept))
-            self.banner.show_message(msg, "info")
-        self.refresh()
 
-    def _failed(self, exc: BaseException) -> None:
-        self._saving = False
-        if not self._alive() or isinstance(exc, VaultLocked):
-            return
-        self.banner.show_message(user_message(exc, "orientation guidée"), "error")
-        self._update_buttons()
+class ConsentPage(WizardPage):
+    page = W.Page.CONSENT
 
-    # --- pages ---------------------------------------------------------------------------------
-
-    def _build_pages(self) -> None:
-        for page, build in ((W.Page.CONSENT, self._consent_page), (W.Page.BARRIERS, self._barriers_page),
-                            (W.Page.SESSION, self._session_page), (W.Page.ATTENDANCE, self._attendance_page),
-                            (W.Page.REFERRAL, self._referral_page), (W.Page.CLOSE, self._close_page),
-                            (W.Page.SUMMARY, self._summary_page)):
-            widget = QWidget()
-            layout = QVBoxLayout(widget)
-            layout.setContentsMargins(0, 0, 0, 0)
-            build(layout)
-            layout.addStretch(1)
-            self.pages[page] = widget
-            self.stack.addWidget(widget)
-
-    def _consent_page(self, layout: QVBoxLayout) -> None:
+    def build(self, layout: QVBoxLayout) -> None:
         box = QGroupBox(self.tr("Recueillir le consentement de la personne"))
         form = QFormLayout(box)
         self.consent_agency = QComboBox()
@@ -237,16 +142,19 @@ class OrientationDialog(QDialog):
         form.addRow("", left_aligned(self.consent_button))
         layout.addWidget(box)
 
-        def refresh() -> None:
-            current = self.consent_agency.currentData()
-            self.consent_agency.clear()
-            for a in self._agencies():
-                self.consent_agency.addItem(a["name"] + self._consent_mark(a, ""), a["id"])
-            if current is not None and self.consent_agency.findData(current) >= 0:
-                self.consent_agency.setCurrentIndex(self.consent_agency.findData(current))
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        current = self.consent_agency.currentData()
+        self.consent_agency.clear()
+        for a in self._agencies():
+            self.consent_agency.addItem(a["name"] + self._consent_mark(a, ""), a["id"])
+        if current is not None and self.consent_agency.findData(current) >= 0:
+            self.consent_agency.setCurrentIndex(self.consent_agency.findData(current))
 
-    def _barriers_page(self, layout: QVBoxLayout) -> None:
+
+class BarriersPage(WizardPage):
+    page = W.Page.BARRIERS
+
+    def build(self, layout: QVBoxLayout) -> None:
         self.barriers_box = QVBoxLayout()
         holder = QWidget()
         holder.setLayout(self.barriers_box)
@@ -263,43 +171,46 @@ class OrientationDialog(QDialog):
         row.addWidget(self.add_barrier_button)
         layout.addWidget(add)
 
-        def refresh() -> None:
-            while self.barriers_box.count():
-                item = self.barriers_box.takeAt(0)
-                widget = item.widget()
-                if widget is not None:
-                    widget.setParent(None)
-                    widget.deleteLater()
-            self.offer_buttons = {}
-            for b in self.wizard.barrier_review():
-                box = QGroupBox(f"{b['type_label']} — {b['status_label'].lower()}")
-                row = QHBoxLayout(box)
-                if not b["offers"]:
-                    row.addWidget(QLabel(self.tr("Pas d'offre référencée pour ce frein.")))
-                for o in b["offers"]:
-                    if o["used"]:
-                        label = QLabel(self.tr("✓ « %1 » mobilisée").replace("%1", o["name"]))
-                        label.setStyleSheet("color: #188038;")
-                        row.addWidget(label)
-                        continue
-                    button = QPushButton(self.tr("Proposer « %1 »").replace("%1", o["name"]))
-                    button.clicked.connect(lambda _=False, bid=b["barrier_id"], code=o["code"]:
-                                           self._do(lambda: self.wizard.use_offer(bid, code)))
-                    self.offer_buttons[(b["barrier_id"], o["code"])] = button
-                    row.addWidget(button)
-                row.addStretch(1)
-                self.barriers_box.addWidget(box)
-            if not self.barriers_box.count():
-                self.barriers_box.addWidget(QLabel(self.tr("Aucun frein noté sur ce dossier.")))
-            noted = {b.type for b in self.wizard.state.barriers if b.status.is_open}
-            self.new_barrier.clear()
-            for kind in BarrierType:
-                if kind not in noted:
-                    self.new_barrier.addItem(kind.label, kind.value)
-            self.add_barrier_button.setEnabled(self.new_barrier.count() > 0)
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        while self.barriers_box.count():
+            item = self.barriers_box.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.offer_buttons = {}
+        for b in wizard.barrier_review():
+            box = QGroupBox(f"{b['type_label']} — {b['status_label'].lower()}")
+            row = QHBoxLayout(box)
+            if not b["offers"]:
+                row.addWidget(QLabel(self.tr("Pas d'offre référencée pour ce frein.")))
+            for o in b["offers"]:
+                if o["used"]:
+                    label = QLabel(self.tr("✓ « %1 » mobilisée").replace("%1", o["name"]))
+                    label.setStyleSheet("color: #188038;")
+                    row.addWidget(label)
+                    continue
+                button = QPushButton(self.tr("Proposer « %1 »").replace("%1", o["name"]))
+                button.clicked.connect(lambda _=False, bid=b["barrier_id"], code=o["code"]:
+                                       self._do(lambda: wizard.use_offer(bid, code)))
+                self.offer_buttons[(b["barrier_id"], o["code"])] = button
+                row.addWidget(button)
+            row.addStretch(1)
+            self.barriers_box.addWidget(box)
+        if not self.barriers_box.count():
+            self.barriers_box.addWidget(QLabel(self.tr("Aucun frein noté sur ce dossier.")))
+        noted = {b.type for b in wizard.state.barriers if b.status.is_open}
+        self.new_barrier.clear()
+        for kind in BarrierType:
+            if kind not in noted:
+                self.new_barrier.addItem(kind.label, kind.value)
+        self.add_barrier_button.setEnabled(self.new_barrier.count() > 0)
 
-    def _session_page(self, layout: QVBoxLayout) -> None:
+
+class SessionPage(WizardPage):
+    page = W.Page.SESSION
+
+    def build(self, layout: QVBoxLayout) -> None:
         snap = self.wizard.snapshot
         flt = QGroupBox(self.tr("Filtrer les sessions"))
         grid = QFormLayout(flt)
@@ -372,7 +283,9 @@ class OrientationDialog(QDialog):
         bar.addWidget(self.register_button)
         layout.addLayout(bar)
         self._session_rows: list[dict] = []
-        self._refreshers.append(self._refresh_sessions)
+
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        self._refresh_sessions()
 
     def session_filter(self) -> W.SessionFilter:
         kind = self.f_kind.currentData()
@@ -419,7 +332,11 @@ class OrientationDialog(QDialog):
     def _update_register_button(self) -> None:
         self.register_button.setEnabled(self._selected_session() is not None)
 
-    def _attendance_page(self, layout: QVBoxLayout) -> None:
+
+class AttendancePage(WizardPage):
+    page = W.Page.ATTENDANCE
+
+    def build(self, layout: QVBoxLayout) -> None:
         self.attendance_box = QVBoxLayout()
         holder = QWidget()
         holder.setLayout(self.attendance_box)
@@ -434,39 +351,42 @@ class OrientationDialog(QDialog):
         v.addWidget(self.step_actions)
         layout.addWidget(result)
 
-        def refresh() -> None:
-            while self.attendance_box.count():
-                item = self.attendance_box.takeAt(0)
-                widget = item.widget()
-                if widget is not None:
-                    widget.setParent(None)
-                    widget.deleteLater()
-            self.attendance_buttons = {}
-            today = self.wizard.snapshot.today
-            for r in self.wizard.state.registrations:
-                if r.status is not RegistrationStatus.REGISTERED or r.start_date > today:
-                    continue
-                box = QGroupBox(f"{r.session_title} — {fr_date(r.start_date)}")
-                row = QHBoxLayout(box)
-                if r.attendance:
-                    row.addWidget(QLabel(self.tr("Présence notée : %1").replace("%1", Attendance(r.attendance).label)))
-                else:
-                    for value, label in Attendance.choices():
-                        b = QPushButton(label)
-                        b.clicked.connect(lambda _=False, sid=r.session_id, v=value:
-                                          self._do(lambda: self.wizard.record_attendance(sid, v)))
-                        self.attendance_buttons[(r.session_id, value)] = b
-                        row.addWidget(b)
-                row.addStretch(1)
-                self.attendance_box.addWidget(box)
-            o = self.wizard.state.pathway.open_step
-            self.step_label.setText(self.tr("Étape en cours : <b>%1</b> (%2)").replace("%1", o.stage.label)
-                                    .replace("%2", o.status.label.lower()) if o else
-                                    self.tr("Aucune étape en cours."))
-            self.step_actions.set_pathway(self.wizard.state.pathway, lambda: today)
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        while self.attendance_box.count():
+            item = self.attendance_box.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.attendance_buttons = {}
+        today = wizard.snapshot.today
+        for r in wizard.state.registrations:
+            if r.status is not RegistrationStatus.REGISTERED or r.start_date > today:
+                continue
+            box = QGroupBox(f"{r.session_title} — {fr_date(r.start_date)}")
+            row = QHBoxLayout(box)
+            if r.attendance:
+                row.addWidget(QLabel(self.tr("Présence notée : %1").replace("%1", Attendance(r.attendance).label)))
+            else:
+                for value, label in Attendance.choices():
+                    b = QPushButton(label)
+                    b.clicked.connect(lambda _=False, sid=r.session_id, v=value:
+                                      self._do(lambda: wizard.record_attendance(sid, v)))
+                    self.attendance_buttons[(r.session_id, value)] = b
+                    row.addWidget(b)
+            row.addStretch(1)
+            self.attendance_box.addWidget(box)
+        o = wizard.state.pathway.open_step
+        self.step_label.setText(self.tr("Étape en cours : <b>%1</b> (%2)").replace("%1", o.stage.label)
+                                .replace("%2", o.status.label.lower()) if o else
+                                self.tr("Aucune étape en cours."))
+        self.step_actions.set_pathway(wizard.state.pathway, lambda: today)
 
-    def _referral_page(self, layout: QVBoxLayout) -> None:
+
+class ReferralPage(WizardPage):
+    page = W.Page.REFERRAL
+
+    def build(self, layout: QVBoxLayout) -> None:
         box = QGroupBox(self.tr("Orientation vers une agence d'emploi"))
         form = QFormLayout(box)
         self.ref_agency = QComboBox()
@@ -505,42 +425,27 @@ class OrientationDialog(QDialog):
         form.addRow("", buttons)
         layout.addWidget(box)
 
-        def refresh() -> None:
-            current = self.ref_agency.currentData()
-            self.ref_agency.clear()
-            for a in self._agencies():
-                self.ref_agency.addItem(a["name"] + self._consent_mark(a, self.tr(" — sans consentement")), a["id"])
-            if current is not None and self.ref_agency.findData(current) >= 0:
-                self.ref_agency.setCurrentIndex(self.ref_agency.findData(current))
-            if not self.ref_summary.text():
-                self.ref_summary.setText(", ".join(f"{b['type_label']} ({b['status_label'].lower()})"
-                                                   for b in self.wizard.barrier_review()))
-            gaps = self._agency_gaps()
-            self.skip_row.setVisible(bool(gaps))
-            if gaps:
-                self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
-                    "%1", ", ".join(f"« {g.label} »" for g in gaps)))
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        current = self.ref_agency.currentData()
+        self.ref_agency.clear()
+        for a in self._agencies():
+            self.ref_agency.addItem(a["name"] + self._consent_mark(a, self.tr(" — sans consentement")), a["id"])
+        if current is not None and self.ref_agency.findData(current) >= 0:
+            self.ref_agency.setCurrentIndex(self.ref_agency.findData(current))
+        if not self.ref_summary.text():
+            self.ref_summary.setText(", ".join(f"{b['type_label']} ({b['status_label'].lower()})"
+                                               for b in wizard.barrier_review()))
+        gaps = self._agency_gaps()
+        self.skip_row.setVisible(bool(gaps))
+        if gaps:
+            self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
+                "%1", ", ".join(f"« {g.label} »" for g in gaps)))
 
-    def _consent_mark(self, agency: dict, without: str) -> str:
-        """Stored, or only noted in this orientation (written with « Enregistrer »)."""
-        if agency.get("consent_pending"):
-            return self.tr(" — consentement noté, sera enregistré à la fin")
-        return self.tr(" — consentement enregistré") if agency["consent"] else without
 
-    def _agencies(self) -> list[dict]:
-        """The person's territory's agencies first (those with a consent first), then the others."""
-        near = self.wizard.agency_choices()
-        ids = {a["id"] for a in near}
-        return near + [a for a in self.wizard.agency_choices(territory="") if a["id"] not in ids]
+class ClosePage(WizardPage):
+    page = W.Page.CLOSE
 
-    def _agency_gaps(self) -> list[Stage]:
-        p = self.wizard.state.pathway
-        if p.open_step is not None or p.is_closed:
-            return []
-        return p.gaps_to(Stage.AGENCY)
-
-    def _close_page(self, layout: QVBoxLayout) -> None:
+    def build(self, layout: QVBoxLayout) -> None:
         box = QGroupBox(self.tr("Clôturer le parcours (sortie)"))
         form = QFormLayout(box)
         self.outcome = QComboBox()
@@ -573,28 +478,27 @@ class OrientationDialog(QDialog):
         layout.addWidget(box)
         layout.addWidget(note)
 
-        def refresh() -> None:
-            p = self.wizard.state.pathway
-            o = p.open_step if not p.is_closed else None
-            current = self.end_status.currentData()
-            self.end_status.blockSignals(True)
-            self.end_status.clear()
-            if o is not None:
-                self.end_label.setText(self.tr("Fin de « %1 »").replace("%1", o.stage.label))
-                self.end_status.addItem(self.tr("— comment se termine-t-elle ? —"), "")
-                for st in (StepStatus.DONE, StepStatus.ABANDONED, StepStatus.NOT_DONE):
-                    if (st is StepStatus.DONE and o.status is StepStatus.SUSPENDED) or \
-                            (st is StepStatus.ABANDONED and not o.started) or (st is StepStatus.NOT_DONE and o.started):
-                        continue
-                    self.end_status.addItem(st.label, st.value)
-                if current and self.end_status.findData(current) >= 0:
-                    self.end_status.setCurrentIndex(self.end_status.findData(current))
-            self.end_status.blockSignals(False)
-            self.end_label.setVisible(o is not None)
-            self.end_status.setVisible(o is not None)
-            self._end_status_changed()
-            self.close_button_page.setEnabled(not p.is_closed)
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        p = wizard.state.pathway
+        o = p.open_step if not p.is_closed else None
+        current = self.end_status.currentData()
+        self.end_status.blockSignals(True)
+        self.end_status.clear()
+        if o is not None:
+            self.end_label.setText(self.tr("Fin de « %1 »").replace("%1", o.stage.label))
+            self.end_status.addItem(self.tr("— comment se termine-t-elle ? —"), "")
+            for st in (StepStatus.DONE, StepStatus.ABANDONED, StepStatus.NOT_DONE):
+                if (st is StepStatus.DONE and o.status is StepStatus.SUSPENDED) or \
+                        (st is StepStatus.ABANDONED and not o.started) or (st is StepStatus.NOT_DONE and o.started):
+                    continue
+                self.end_status.addItem(st.label, st.value)
+            if current and self.end_status.findData(current) >= 0:
+                self.end_status.setCurrentIndex(self.end_status.findData(current))
+        self.end_status.blockSignals(False)
+        self.end_label.setVisible(o is not None)
+        self.end_status.setVisible(o is not None)
+        self._end_status_changed()
+        self.close_button_page.setEnabled(not p.is_closed)
 
     def _end_status_changed(self) -> None:
         value = self.end_status.currentData() if self.end_status.isVisibleTo(self) or self.end_status.count() else ""
@@ -610,7 +514,11 @@ class OrientationDialog(QDialog):
         self.end_reason.setVisible(needs)
         self.end_reason_label.setVisible(needs)
 
-    def _summary_page(self, layout: QVBoxLayout) -> None:
+
+class SummaryPage(WizardPage):
+    page = W.Page.SUMMARY
+
+    def build(self, layout: QVBoxLayout) -> None:
         self.summary_list = QListWidget()
         self.summary_list.setObjectName("pendingList")
         self.notes_label = _hint("")
@@ -622,31 +530,181 @@ class OrientationDialog(QDialog):
         layout.addWidget(self.passed_label)
         layout.addWidget(self.notes_label)
 
-        def refresh() -> None:
-            self.summary_list.clear()
-            for i, text in enumerate(self.wizard.pending(), 1):
-                self.summary_list.addItem(f"{i}. {text}")
-            if not self.wizard.dirty:
-                self.summary_list.addItem(self.tr("(aucune action en attente)"))
-            passed = self.wizard.passed_steps()
-            lines = [self.tr("• « %1 »").replace("%1", st.stage.label)
-                     + (f" ({st.reason.label})" if st.reason else "") for st in passed]
-            heading = (self.tr("L'étape suivante sera marquée comme passée :") if len(passed) == 1
-                       else self.tr("Les étapes suivantes seront marquées comme passées :"))
-            self.passed_label.setText("\n".join([heading] + lines) if passed else "")
-            self.passed_label.setVisible(bool(passed))
-            notes = list(self.wizard.state.notes)
-            self.notes_label.setText("\n".join(notes))
-            self.notes_label.setVisible(bool(notes))
-        self._refreshers.append(refresh)
+    def refresh(self, wizard: W.OrientationWizard) -> None:
+        self.summary_list.clear()
+        for i, text in enumerate(wizard.pending(), 1):
+            self.summary_list.addItem(f"{i}. {text}")
+        if not wizard.dirty:
+            self.summary_list.addItem(self.tr("(aucune action en attente)"))
+        passed = wizard.passed_steps()
+        lines = [self.tr("• « %1 »").replace("%1", st.stage.label)
+                 + (f" ({st.reason.label})" if st.reason else "") for st in passed]
+        heading = (self.tr("L'étape suivante sera marquée comme passée :") if len(passed) == 1
+                   else self.tr("Les étapes suivantes seront marquées comme passées :"))
+        self.passed_label.setText("\n".join([heading] + lines) if passed else "")
+        self.passed_label.setVisible(bool(passed))
+        notes = list(wizard.state.notes)
+        self.notes_label.setText("\n".join(notes))
+        self.notes_label.setVisible(bool(notes))
+
+
+PAGE_CLASSES = (ConsentPage, BarriersPage, SessionPage, AttendancePage, ReferralPage, ClosePage,
+                SummaryPage)
+
+
+class OrientationDialog(QDialog):
+    committed = Signal(str)
+
+    def __init__(self, worker, beneficiary_id: str, draft: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._worker = worker
+        self.beneficiary_id = beneficiary_id
+        self._draft = draft
+        self.wizard: W.OrientationWizard | None = None
+        self._trades: list[dict] = []
+        self._saving = False
+        self.close_box: QMessageBox | None = None  # « Fermer l'orientation guidée ? » (Escape)
+        self.setWindowTitle(self.tr("Orientation guidée"))
+        self.setMinimumSize(960, 640)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("wizardPages")
+        self.nav.setFixedWidth(270)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setSpacing(4)
+        self.nav.setStyleSheet("QListWidget#wizardPages { font-size: 10.5pt; }")
+        for page in W.PAGES:
+            self.nav.addItem(QListWidgetItem(page.label))
+        self.nav.currentRowChanged.connect(self._nav_clicked)
+        self.title_label = QLabel()
+        self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
+        self.hint_label = _hint("")
+        self.hint_label.setObjectName("pageHint")
+        self.hint_label.setStyleSheet("background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 4px; "
+                                      "padding: 6px;")
+        self.banner = Banner("error")
+        self.error_line = ErrorLine()
+        self.stack = QStackedWidget()
+        self.loading = QLabel(self.tr("Chargement du dossier…"))
+        self.stack.addWidget(self.loading)
+        self.pages: dict[W.Page, WizardPage] = {}
+
+        self.undo_button = QPushButton(self.tr("Annuler la dernière action"))
+        self.undo_button.setObjectName("undoButton")
+        self.undo_button.clicked.connect(self.undo)
+        self.pending_label = QLabel()
+        self.pending_label.setStyleSheet("color: #5f6368;")
+        self.back_button = QPushButton(self.tr("< Précédent"))
+        self.back_button.clicked.connect(lambda: self._go(self.wizard.back()))
+        self.next_button = QPushButton(self.tr("Suivant >"))
+        self.next_button.clicked.connect(lambda: self._go(self.wizard.next()))
+        self.save_button = QPushButton(self.tr("Enregistrer"))
+        self.save_button.setObjectName("wizardSave")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self.save)
+        self.close_button = QPushButton(self.tr("Fermer"))
+        self.close_button.setToolTip(self.tr("Les actions non enregistrées restent en brouillon : vous pourrez "
+                                             "les reprendre."))
+        self.close_button.clicked.connect(self.reject)
+
+        right = QVBoxLayout()
+        right.addWidget(self.title_label)
+        right.addWidget(self.hint_label)
+        right.addWidget(self.banner)
+        right.addWidget(self.stack, 1)
+        right.addWidget(self.error_line)
+        body = QHBoxLayout()
+        body.addWidget(self.nav)
+        body.addLayout(right, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.undo_button)
+        bottom.addWidget(self.pending_label, 1)
+        for b in (self.back_button, self.next_button, self.save_button, self.close_button):
+            bottom.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(line)
+        layout.addLayout(bottom)
+        self._update_buttons()
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.open()
+        self._worker.submit(open_orientation, self.beneficiary_id, self._draft,
+                            on_done=self._opened, on_error=self._failed)
+
+    def _alive(self) -> bool:
+        return alive(self)
+
+    def _opened(self, result: dict) -> None:
+        if not self._alive():
+            return
+        self.wizard = result["wizard"]
+        self._trades = result["trades"]
+        self._territories = result["territories"]
+        self._chantiers = result["chantiers"]
+        self._build_pages()
+        if self._draft and self._draft.get("operations"):
+            n, kept = len(self._draft["operations"]), len(self.wizard.operations)
+            msg = self.tr("Orientation reprise : %1 action(s) en attente.").replace("%1", str(kept))
+            if kept < n:
+                msg += " " + self.tr("%1 action(s) ne s'appliquaient plus et ont été écartées.").replace(
+                    "%1", str(n - kept))
+            self.banner.show_message(msg, "info")
+        self.refresh()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._saving = False
+        if not self._alive() or isinstance(exc, VaultLocked):
+            return
+        self.banner.show_message(user_message(exc, "orientation guidée"), "error")
+        self._update_buttons()
+
+    # --- pages ---------------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        for cls in PAGE_CLASSES:
+            widget = cls(self)
+            self.pages[cls.page] = widget
+            self.stack.addWidget(widget)
+
+    def __getattr__(self, name: str) -> Any:
+        """A page's widget by name (``dialog.consent_agency``…): the tests and the choices below
+        reach the pages' widgets through the dialog."""
+        pages = self.__dict__.get("pages") or {}
+        for page in pages.values():
+            if name in page.__dict__ or hasattr(type(page), name):
+                return getattr(page, name)
+        raise AttributeError(name)
+
+    def _consent_mark(self, agency: dict, without: str) -> str:
+        """Stored, or only noted in this orientation (written with « Enregistrer »)."""
+        if agency.get("consent_pending"):
+            return self.tr(" — consentement noté, sera enregistré à la fin")
+        return self.tr(" — consentement enregistré") if agency["consent"] else without
+
+    def _agencies(self) -> list[dict]:
+        """The person's territory's agencies first (those with a consent first), then the others."""
+        near = self.wizard.agency_choices()
+        ids = {a["id"] for a in near}
+        return near + [a for a in self.wizard.agency_choices(territory="") if a["id"] not in ids]
+
+    def _agency_gaps(self) -> list[Stage]:
+        p = self.wizard.state.pathway
+        if p.open_step is not None or p.is_closed:
+            return []
+        return p.gaps_to(Stage.AGENCY)
 
     # --- refresh and navigation ------------------------------------------------------------------
 
     def refresh(self) -> None:
         if self.wizard is None:
             return
-        for fn in self._refreshers:
-            fn()
+        for widget in self.pages.values():
+            widget.refresh(self.wizard)
         self.nav.blockSignals(True)
         for i, page in enumerate(W.PAGES):
             status = self.wizard.page_status(page)
@@ -837,8 +895,3 @@ class OrientationDialog(QDialog):
         self.banner.show_message(self.tr("Rien n'a été enregistré : %1").replace("%1", user_message(
             exc, "enregistrement de l'orientation guidée")), "error")
         self._update_buttons()
-
-    def lock(self) -> None:
-        """The vault locks: the draft is already saved; close without keeping personal data."""
-        self._locked = True
-        self.reject()
