@@ -26,7 +26,8 @@ from conseiller_app.domain.enums import ReferralStatus, RegistrationStatus, Stag
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit_many
-from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.services import settings
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle, SyncState
 
@@ -46,10 +47,7 @@ def months(ctx: Context) -> int:
 
 def set_months(ctx: Context, value: object) -> int:
     """Save the retention (1–36 months); raises a French ``ValidationError`` otherwise."""
-    value = rules.check_months(value)
-    with ctx.vault.session() as s:
-        set_setting(s, rules.SETTING, str(value))
-    return value
+    return settings.set_int(ctx, rules.SETTING, value)
 
 
 # --- the dry run ------------------------------------------------------------------------------
