@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from conseiller_app.domain import settings as rules
 from conseiller_app.domain.errors import UsageError
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import get_setting, owner, set_setting, territory_code
 from conseiller_app.storage.services.context import Context
@@ -32,7 +32,7 @@ class Settings:
 def read(ctx: Context) -> Settings:
     with ctx.vault.session() as s:
         me = owner(s)
-        territory = s.get(m.Territory, me.territory)
+        territory = s.get(models.Territory, me.territory)
         return Settings(
             retention_months=rules.RETENTION.or_default(get_setting(s, rules.RETENTION.key)),
             idle_lock_minutes=rules.IDLE_LOCK.or_default(get_setting(s, rules.IDLE_LOCK.key)),
