@@ -48,5 +48,16 @@ def describe_bug(exc: BaseException) -> str:
     return f"{type(exc).__module__}.{type(exc).__qualname__} at {where}{suffix}"
 
 
+_LOGGED = "_conseiller_bug_logged"
+
+
 def log_bug(logger: logging.Logger, context: str, exc: BaseException) -> None:
+    """Log a bug once: the worker logs it where it happened (with its frames); the screen that
+    then shows the generic message does not log it a second time."""
+    if getattr(exc, _LOGGED, False):
+        return
     logger.error("%s : %s", context, describe_bug(exc))
+    try:
+        setattr(exc, _LOGGED, True)
+    except AttributeError:  # pragma: no cover - an exception type with __slots__
+        pass

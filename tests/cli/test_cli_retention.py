@@ -77,7 +77,7 @@ def test_settings_set_retention_months(cli_vault):
     r = run(cli_vault, "settings", "set", "retention_months", "12")
     assert r.returncode == 0 and "retention_months = 12" in r.stdout
     r = run(cli_vault, "settings", "show", "--json")
-    assert json.loads(r.stdout) == {"retention_months": 12}
+    assert json.loads(r.stdout) == {"retention_months": 12, "idle_lock_minutes": 5, "territory": "arrageois"}
     r = run(cli_vault, "retention", "list", "--json")
     assert [f["id"] for f in json.loads(r.stdout)["files"]] == [old]
 

@@ -25,6 +25,8 @@ from conseiller_app.logs import log_bug
 
 if TYPE_CHECKING:
     from conseiller_app.storage.services import Context
+    from conseiller_app.storage.services.settings import Settings
+    from conseiller_app.storage.vault import Vault
 
 PASSPHRASE_ENV = "CONSEILLER_PASSPHRASE"
 
@@ -70,6 +72,15 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
 
 
+# --- JSON built from the services' typed results ----------------------------------------------
+
+
+def settings_json(current: Settings) -> dict[str, Any]:
+    """``conseiller settings show --json``: every setting by its key."""
+    return {"retention_months": current.retention_months, "idle_lock_minutes": current.idle_lock_minutes,
+            "territory": current.territory}
+
+
 # --- passphrases and the vault ----------------------------------------------------------------
 
 
@@ -110,13 +121,24 @@ def data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
+def open_vault(args: argparse.Namespace, secret: str | None = None) -> Vault:
+    """Open the vault named by the arguments behind the unlock throttle shared with the
+    application (a wait after repeated wrong passphrases, refused with exit code 3)."""
+    from conseiller_app.storage import throttle
+
+    return throttle.open_vault(data_dir(args), passphrase(args) if secret is None else secret)
+
+
 def open_context(args: argparse.Namespace) -> Context:
     """Open the vault named by the arguments; the caller closes ``ctx.vault``."""
     from conseiller_app.storage.services import Context
-    from conseiller_app.storage.vault import Vault
 
-    vault = Vault.open(data_dir(args), passphrase(args))
-    return Context(vault)
+    vault = open_vault(args)
+    try:
+        return Context(vault)
+    except BaseException:
+        vault.close()
+        raise
 
 
 @contextmanager

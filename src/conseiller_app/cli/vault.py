@@ -7,8 +7,9 @@ from pathlib import Path
 
 from conseiller_app.cli.common import (
     data_dir,
-    out,
     err,
+    open_vault,
+    out,
     passphrase,
     print_json,
     read_secret_file,
@@ -81,7 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = data_dir(args)
     secret = passphrase(args, confirm=not vault_exists(folder))
     if vault_exists(folder):
-        vault = Vault.open(folder, secret)
+        vault = open_vault(args, secret)
         with vault.session() as s:
             real = s.scalar(select(func.count()).select_from(Beneficiary)) and not is_demo(s)
         if real:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.enums import Nationality, Prescriber, Public
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
 
@@ -70,12 +70,12 @@ def validate(
     for field in sorted(unknown):
         errors.append(ValidationError(field, "champ inconnu.", field))
 
-    check("last_name", lambda x: v.clean_name("last_name", LABELS["last_name"], x))
-    check("first_name", lambda x: v.clean_name("first_name", LABELS["first_name"], x))
+    check("last_name", lambda x: validation.clean_name("last_name", LABELS["last_name"], x))
+    check("first_name", lambda x: validation.clean_name("first_name", LABELS["first_name"], x))
 
     def birth(x):
-        d = v.parse_date("birth_date", LABELS["birth_date"], x)
-        return v.check_birth_date(d, today)
+        d = validation.parse_date("birth_date", LABELS["birth_date"], x)
+        return validation.check_birth_date(d, today)
 
     check("birth_date", birth)
     check("public", lambda x: _enum("public", Public, x))
@@ -94,30 +94,30 @@ def validate(
         return found[0]
 
     check("commune", commune)
-    check("phone", v.clean_phone)
-    check("email", v.clean_email)
-    check("address", lambda x: v.check_free_text("address", LABELS["address"], x, max_length=200))
-    check("caf_number", v.clean_caf_number)
-    check("france_travail_id", v.clean_france_travail_id)
+    check("phone", validation.clean_phone)
+    check("email", validation.clean_email)
+    check("address", lambda x: validation.check_free_text("address", LABELS["address"], x, max_length=200))
+    check("caf_number", validation.clean_caf_number)
+    check("france_travail_id", validation.clean_france_travail_id)
     check("prescriber", lambda x: _enum("prescriber", Prescriber, x or Prescriber.OTHER.value))
 
     def spotting(x):
-        d = v.parse_date("spotting_date", LABELS["spotting_date"], x, required=False) or today
-        return v.check_event_date("spotting_date", LABELS["spotting_date"], d, today)
+        d = validation.parse_date("spotting_date", LABELS["spotting_date"], x, required=False) or today
+        return validation.check_event_date("spotting_date", LABELS["spotting_date"], d, today)
 
     check("spotting_date", spotting)
 
     def last_contact(x):
-        d = v.parse_date("last_contact", LABELS["last_contact"], x, required=False)
-        return v.check_event_date("last_contact", LABELS["last_contact"], d, today)
+        d = validation.parse_date("last_contact", LABELS["last_contact"], x, required=False)
+        return validation.check_event_date("last_contact", LABELS["last_contact"], d, today)
 
     check("last_contact", last_contact)
     check("nationality", lambda x: None if x in (None, "") else _enum("nationality", Nationality, x))
     check("rqth", lambda x: bool(x) and str(x).lower() not in ("0", "false", "non", "no"))
-    check("notes", lambda x: v.check_free_text("notes", LABELS["notes"], x))
+    check("notes", lambda x: validation.check_free_text("notes", LABELS["notes"], x))
 
     if not errors and out.get("public") == Public.JEUNE.value and "birth_date" in out:
-        if v.age_on(out["birth_date"], today) >= 26:
+        if validation.age_on(out["birth_date"], today) >= 26:
             errors.append(
                 ValidationError("public", "le public « jeune » concerne les moins de 26 ans : vérifiez la date de naissance ou le public.", LABELS["public"])
             )
@@ -127,4 +127,4 @@ def validate(
 
 
 def is_under_26(birth_date: date, today: date) -> bool:
-    return v.age_on(birth_date, today) < 26
+    return validation.age_on(birth_date, today) < 26

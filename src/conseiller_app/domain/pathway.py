@@ -25,7 +25,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.enums import Funder, OutcomeCategory, Stage, StepReason, StepStatus
 from conseiller_app.domain.errors import AppError, ValidationError
 
@@ -345,7 +345,7 @@ def _reason_for(status: StepStatus, reason: StepReason | str | None) -> StepReas
 
 
 def _comment(text: str | None, current: str = "") -> str:
-    clean = v.check_free_text("comment", "Commentaire", text, max_length=500)
+    clean = validation.check_free_text("comment", "Commentaire", text, max_length=500)
     return clean or current
 
 
@@ -702,7 +702,7 @@ def _close(p: Pathway, a: Close, today: date) -> Pathway:
     except ValueError:
         raise ValidationError("outcome", "catégorie de sortie inconnue.", "Catégorie de sortie") from None
     on = _on("on", "Date de sortie", a.on, today)
-    detail = v.check_free_text("detail", "Précision", a.detail, max_length=120)
+    detail = validation.check_free_text("detail", "Précision", a.detail, max_length=120)
     o = p.open_step
     if o is not None:
         if a.end_status in (None, ""):
@@ -746,7 +746,7 @@ def _set_details(p: Pathway, a: SetDetails, today: date) -> Pathway:
             raise ValidationError("amount_cents", "montant entre 0 et 100 000 €.", "Montant")
         changes["funded_amount_cents"] = a.amount_cents
     if a.comment is not None:
-        changes["comment"] = v.check_free_text("comment", "Commentaire", a.comment, max_length=500)
+        changes["comment"] = validation.check_free_text("comment", "Commentaire", a.comment, max_length=500)
     steps = list(p.steps)
     steps[a.index] = replace(st, **changes)
     return Pathway(tuple(steps))

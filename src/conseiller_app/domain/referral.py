@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from conseiller_app.domain import pathway as P
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.enums import ConsentScope, PartnerKind, ReferralStatus, RefusalReason, Stage, StepStatus
 from conseiller_app.domain.errors import AppError, ValidationError
 from conseiller_app.domain.text import fold
@@ -163,12 +163,12 @@ def check_transition(current: ReferralStatus, new: ReferralStatus, *, on: date, 
         except ValueError:
             raise ValidationError("refusal_reason", "motif de refus inconnu.", "Motif du refus") from None
     if new is RS.CLOSED:
-        text = v.check_free_text("result", "Résultat", result, max_length=200)
+        text = validation.check_free_text("result", "Résultat", result, max_length=200)
         if not text:
             raise ValidationError("result", "indiquez le résultat de l'orientation pour la clôturer.", "Résultat")
         out["result"] = text
     elif result:
-        out["result"] = v.check_free_text("result", "Résultat", result, max_length=200)
+        out["result"] = validation.check_free_text("result", "Résultat", result, max_length=200)
     return out
 
 

@@ -15,12 +15,12 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
-from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.settings import RETENTION
 
-SETTING = "retention_months"
-DEFAULT_MONTHS = 24
-MONTHS_RANGE = (1, 36)
-LABEL = "Durée de conservation"
+SETTING = RETENTION.key
+DEFAULT_MONTHS = RETENTION.default
+MONTHS_RANGE = (RETENTION.low, RETENTION.high)
+LABEL = RETENTION.label
 
 TO_PURGE = "a_purger"
 TO_CHECK = "a_verifier"
@@ -29,23 +29,12 @@ KIND_LABELS = {TO_PURGE: "À purger", TO_CHECK: "À vérifier"}
 
 def check_months(value: object) -> int:
     """The setting as an int, or a French ``ValidationError`` outside 1–36 months."""
-    low, high = MONTHS_RANGE
-    try:
-        months = int(str(value).strip()) if not isinstance(value, bool) else None
-    except (TypeError, ValueError):
-        months = None
-    if months is None or not low <= months <= high:
-        raise ValidationError(SETTING, f"choisissez un nombre de mois entre {low} et {high} "
-                                       f"(24 mois par défaut).", LABEL)
-    return months
+    return RETENTION.check(value)
 
 
 def months_or_default(raw: str | None) -> int:
     """The stored setting, falling back on the default when it is missing or damaged."""
-    try:
-        return check_months(raw)
-    except ValidationError:
-        return DEFAULT_MONTHS
+    return RETENTION.or_default(raw)
 
 
 def subtract_months(day: date, months: int) -> date:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.enums import Organiser, RegistrationStatus, SessionKind, Stage
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
 
@@ -151,15 +151,15 @@ def validate(
     check("kind", lambda x: _enum("kind", SessionKind, x))
 
     def title(x):
-        text = v.check_free_text("title", LABELS["title"], x, max_length=160)
+        text = validation.check_free_text("title", LABELS["title"], x, max_length=160)
         if not text:
             raise ValidationError("title", "ce champ est obligatoire.", LABELS["title"])
         return text
 
     check("title", title)
-    check("start_date", lambda x: v.parse_date("start_date", LABELS["start_date"], x))
-    check("end_date", lambda x: v.parse_date("end_date", LABELS["end_date"], x, required=False))
-    check("place", lambda x: v.check_free_text("place", LABELS["place"], x, max_length=200))
+    check("start_date", lambda x: validation.parse_date("start_date", LABELS["start_date"], x))
+    check("end_date", lambda x: validation.parse_date("end_date", LABELS["end_date"], x, required=False))
+    check("place", lambda x: validation.check_free_text("place", LABELS["place"], x, max_length=200))
 
     def commune(x):
         text = (x or "").strip() if isinstance(x, str) else x
@@ -189,7 +189,7 @@ def validate(
 
     check("territory", territory)
     check("organiser", lambda x: _enum("organiser", Organiser, x or Organiser.DEPARTEMENT.value))
-    check("organiser_name", lambda x: v.check_free_text("organiser_name", LABELS["organiser_name"], x, max_length=160))
+    check("organiser_name", lambda x: validation.check_free_text("organiser_name", LABELS["organiser_name"], x, max_length=160))
 
     def capacity(x):
         try:

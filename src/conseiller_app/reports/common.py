@@ -19,6 +19,7 @@ from reportlab.graphics.barcode import qrencoder
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 from xml.sax.saxutils import escape
 
+from conseiller_app import APP_NAME
 from conseiller_app.resources import resources_dir
 from conseiller_app.storage.fsutil import write_atomic
 
@@ -153,7 +154,7 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
             self._saved: list[dict] = []
             self.setTitle(document_title)
             self.setAuthor(ISSUER)
-            self.setCreator("Parcours Grands Chantiers")
+            self.setCreator(APP_NAME)
             self.setSubject(document_title)
 
         def showPage(self):  # noqa: N802 - reportlab API

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import sqlcipher3
 
+from conseiller_app import APP_NAME
 from conseiller_app.domain.errors import IntegrityProblem, VaultNotFound, WrongPassphrase
 
 APPLICATION_ID = 0x50474331  # "PGC1": marks a Parcours Grands Chantiers vault
@@ -104,7 +105,7 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.
         else:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             if app_id != APPLICATION_ID:
-                raise IntegrityProblem("Ce fichier n'est pas un coffre Parcours Grands Chantiers.")
+                raise IntegrityProblem(f"Ce fichier n'est pas un coffre {APP_NAME}.")
         configure(conn)
         return conn
     except DatabaseError as exc:

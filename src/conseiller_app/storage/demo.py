@@ -33,7 +33,7 @@ from conseiller_app.domain.enums import (
     StepStatus,
 )
 from conseiller_app.domain.referral import device_code, make_reference
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.bulk import insert_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import DEMO_KEY, get_setting, owner, set_setting
@@ -86,16 +86,16 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
     with vault.session() as s:
         me = owner(s)
         device = device_code(get_setting(s, "device_id") or "local")
-        referral_no = s.scalar(select(func.count()).select_from(m.Referral)) or 0
-        communes = list(s.execute(select(m.Commune.insee, m.Commune.name, m.Commune.postal_codes,
-                                         m.Commune.population, m.Commune.territory)))
-        agencies = list(s.execute(select(m.Agency.id, m.Agency.name, m.Agency.territory, m.Agency.trades)))
-        trades = [t for (t,) in s.execute(select(m.Trade.code))]
+        referral_no = s.scalar(select(func.count()).select_from(models.Referral)) or 0
+        communes = list(s.execute(select(models.Commune.insee, models.Commune.name, models.Commune.postal_codes,
+                                         models.Commune.population, models.Commune.territory)))
+        agencies = list(s.execute(select(models.Agency.id, models.Agency.name, models.Agency.territory, models.Agency.trades)))
+        trades = [t for (t,) in s.execute(select(models.Trade.code))]
         colleagues = [me.id]
-        extra = [{"id": m.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
+        extra = [{"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
                   "created_at": now, "updated_at": now, "version": 1}
                  for n in ("Karim Benali", "Sophie Vasseur")]
-        insert_rows(s, m.Conseiller.__table__, extra, journal=False)
+        insert_rows(s, models.Conseiller.__table__, extra, journal=False)
         set_setting(s, DEMO_KEY, "1")
         colleagues += [c["id"] for c in extra]
 
@@ -114,7 +114,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         start = today + timedelta(days=rng.randint(-730, 60))
         length = {SessionKind.TASTER: rng.randint(2, 5), SessionKind.PREP_COURSE: 28}.get(kind, 1)
         sessions.append({
-            "id": m.new_id(), "kind": kind.value, "title": f"{kind.label} — {c[1]}", "start_date": start,
+            "id": models.new_id(), "kind": kind.value, "title": f"{kind.label} — {c[1]}", "start_date": start,
             "end_date": start + timedelta(days=length - 1), "place": rng.choice(PLACES),
             "commune_insee": c[0], "territory": c[4],
             "organiser": rng.choice(list(Organiser)).value, "organiser_name": "",
@@ -137,7 +137,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         first = rng.choice(pools.first_f if female else pools.first_m)
         last = rng.choice(pools.last)
         spotted = today - timedelta(days=rng.randint(20, 1000))
-        bid = m.new_id()
+        bid = models.new_id()
         furthest = rng.choices(STAGES, weights=STAGE_WEIGHTS)[0]
         caf = f"{rng.randint(0, 9999999):07d}" if public == Public.RSA and rng.random() < 0.8 else None
         sort_key = sort_name(last, first)
@@ -159,7 +159,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         # Pathway: every stage up to the furthest, some skipped, the last one active or done.
         day = spotted
         for st in STAGES[: STAGES.index(furthest) + 1]:
-            step = {"id": m.new_id(), "beneficiary_id": bid, "stage": st.value, "reason": None, "comment": "",
+            step = {"id": models.new_id(), "beneficiary_id": bid, "stage": st.value, "reason": None, "comment": "",
                     "proposed_on": day, "planned_start": None, "planned_end": None, "actual_start": None,
                     "actual_end": None, "session_id": None, "scheme": None, "funder": None,
                     "funded_amount_cents": None, "outcome": None, "outcome_detail": "",
@@ -183,7 +183,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 sess = rng.choice(sessions_by_kind[SESSION_STAGE[st].value])
                 step["session_id"] = sess["id"]
                 rows["registration"].append({
-                    "id": m.new_id(), "session_id": sess["id"], "beneficiary_id": bid, "status": "inscrit",
+                    "id": models.new_id(), "session_id": sess["id"], "beneficiary_id": bid, "status": "inscrit",
                     "registered_at": now, "walk_in": False,
                     "attendance": (rng.choices([Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED],
                                                weights=[85, 10, 5])[0].value if sess["start_date"] < today else None),
@@ -199,7 +199,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             day = min(today, day + timedelta(days=length + rng.randint(7, 45)))
 
         for btype in rng.sample(list(BarrierType), rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
-            bar_id = m.new_id()
+            bar_id = models.new_id()
             status = rng.choice(list(BarrierStatus))
             identified = spotted + timedelta(days=rng.randint(0, 30))
             rows["barrier"].append({
@@ -211,7 +211,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             })
             if status != BarrierStatus.IDENTIFIED and btype == BarrierType.MOBILITY:
                 rows["barrier_action"].append({
-                    "id": m.new_id(), "barrier_id": bar_id, "offer_code": "ma_mobilite_62",
+                    "id": models.new_id(), "barrier_id": bar_id, "offer_code": "ma_mobilite_62",
                     "done_on": min(today, identified + timedelta(days=10)), "comment": "Orientation vers l'offre",
                     "created_at": now, "updated_at": now, "version": 1,
                 })
@@ -220,7 +220,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             local = [a for a in agencies if a[2] == c[4]] or agencies
             for _ in range(rng.choice([1, 1, 2])):
                 agency = rng.choice(local)
-                consent_id = m.new_id()
+                consent_id = models.new_id()
                 rows["consent"].append({
                     "id": consent_id, "beneficiary_id": bid, "partner_kind": PartnerKind.AGENCY.value,
                     "partner_id": agency[0], "partner_name": agency[1],
@@ -231,7 +231,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 referral_no += 1
                 status = rng.choice(list(ReferralStatus))
                 rows["referral"].append({
-                    "id": m.new_id(), "reference": make_reference(today.year, device, referral_no),
+                    "id": models.new_id(), "reference": make_reference(today.year, device, referral_no),
                     "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(list(ReferralScheme)).value,
                     "trades": rng.sample(list(agency[3]) or trades, 1), "barriers_summary": "",
                     "status": status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
@@ -242,10 +242,10 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         if progress and i % 1000 == 0:
             progress(i, beneficiaries)
 
-    order = [("atelier_session", m.AtelierSession, sessions), ("beneficiary", m.Beneficiary, rows["beneficiary"]),
-             ("pathway_step", m.PathwayStep, rows["pathway_step"]), ("barrier", m.Barrier, rows["barrier"]),
-             ("barrier_action", m.BarrierAction, rows["barrier_action"]), ("consent", m.Consent, rows["consent"]),
-             ("registration", m.Registration, rows["registration"]), ("referral", m.Referral, rows["referral"])]
+    order = [("atelier_session", models.AtelierSession, sessions), ("beneficiary", models.Beneficiary, rows["beneficiary"]),
+             ("pathway_step", models.PathwayStep, rows["pathway_step"]), ("barrier", models.Barrier, rows["barrier"]),
+             ("barrier_action", models.BarrierAction, rows["barrier_action"]), ("consent", models.Consent, rows["consent"]),
+             ("registration", models.Registration, rows["registration"]), ("referral", models.Referral, rows["referral"])]
     with vault.session() as s:
         for table, model, data in order:
             for chunk in _chunks(data):

@@ -7,15 +7,12 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.settings import INT_SETTINGS, match_territory
 from conseiller_app.domain.validation import clean_name
 from conseiller_app.storage.models import Conseiller, Setting, Territory
 
 DEMO_KEY = "demo"  # "1" in a vault filled by the demo generator: it never syncs
-DEFAULTS = {
-    "idle_lock_minutes": "5",
-    "retention_months": "24",
-}
+DEFAULTS = {key: str(rule.default) for key, rule in INT_SETTINGS.items()}
 
 
 def get_setting(session: Session, key: str) -> str | None:
@@ -39,16 +36,17 @@ def is_demo(session: Session) -> bool:
 def create_owner(session: Session, *, name: str, territory: str, office: str = "") -> Conseiller:
     name = clean_name("name", "Nom du conseiller", name)
     if session.get(Territory, territory) is None:
-        codes = {t.code: t.name for t in session.scalars(select(Territory))}
-        match = [c for c, n in codes.items() if n.lower() == (territory or "").strip().lower()]
-        if not match:
-            raise ValidationError("territory", "territoire inconnu (ex. Arrageois, Lens-Liévin).", "Territoire")
-        territory = match[0]
+        territory = territory_code(session, territory)
     owner = Conseiller(name=name, territory=territory, office=(office or "").strip(), is_owner=True)
     session.add(owner)
     set_setting(session, "device_id", str(uuid.uuid4()))
     session.flush()
     return owner
+
+
+def territory_code(session: Session, value: str) -> str:
+    """The code of the territory named ``value`` (code or name), or a French ``ValidationError``."""
+    return match_territory(value, {t.code: t.name for t in session.scalars(select(Territory))})
 
 
 def owner(session: Session) -> Conseiller:

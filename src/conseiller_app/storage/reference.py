@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from conseiller_app.domain.reference import ReferenceData, load_reference
 from conseiller_app.domain.text import fold
 from conseiller_app.resources import reference_dir
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.profile import get_setting, set_setting
 
 REFERENCE_VERSION_KEY = "reference_version"
@@ -23,30 +23,30 @@ def load_shipped(session: Session) -> ReferenceData:
 def replace_reference(session: Session, data: ReferenceData) -> None:
     """Replace territories, communes, chantiers, trades, schemes and offers; upsert agencies."""
     # Sessions point to chantiers: chantiers are upserted, never deleted.
-    for model in (m.Offer, m.Scheme, m.Trade):
+    for model in (models.Offer, models.Scheme, models.Trade):
         session.execute(delete(model))
-    session.add_all(m.Territory(code=c, name=n) for c, n in data.territories.items()
-                    if session.get(m.Territory, c) is None)
+    session.add_all(models.Territory(code=c, name=n) for c, n in data.territories.items()
+                    if session.get(models.Territory, c) is None)
     for code, name in data.territories.items():
-        session.get(m.Territory, code).name = name
+        session.get(models.Territory, code).name = name
     session.flush()
-    existing = {c.insee: c for c in session.scalars(select(m.Commune))}
+    existing = {c.insee: c for c in session.scalars(select(models.Commune))}
     for c in data.communes.values():
-        row = existing.get(c.insee) or m.Commune(insee=c.insee)
+        row = existing.get(c.insee) or models.Commune(insee=c.insee)
         row.name, row.search_name = c.name, fold(c.name)
         row.postal_codes, row.population = " ".join(c.postal_codes), c.population
         row.epci, row.territory = c.epci, c.territory
         session.add(row)
     for c in data.chantiers:
-        row = session.get(m.Chantier, c["code"]) or m.Chantier(code=c["code"])
+        row = session.get(models.Chantier, c["code"]) or models.Chantier(code=c["code"])
         row.name, row.description = c["name"], c.get("description", "")
         session.add(row)
     session.flush()
-    session.add_all(m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
-    session.add_all(m.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
-    session.add_all(m.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
+    session.add_all(models.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
+    session.add_all(models.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
+    session.add_all(models.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
     for a in data.agencies:
-        row = session.get(m.Agency, a["id"]) or m.Agency(id=a["id"])
+        row = session.get(models.Agency, a["id"]) or models.Agency(id=a["id"])
         row.name, row.network, row.address = a["name"], a.get("network", ""), a.get("address", "")
         row.commune_insee, row.territory, row.contact = a.get("commune"), a.get("territory"), a.get("contact", "")
         row.trades, row.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))

@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, delete, func, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.reference import replace_reference
 from conseiller_app.storage.sync_models import SyncBundle, SyncState
@@ -79,7 +79,7 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
         session.execute(text("PRAGMA defer_foreign_keys = OFF"))
         st.reference_version = man["reference_version"]
         reference_installed = True
-    mark = session.scalar(select(func.max(m.ChangeEntry.seq))) or 0
+    mark = session.scalar(select(func.max(models.ChangeEntry.seq))) or 0
     outcome = {"applied": 0, "same": 0, "local": 0, "unknown": 0, "refused": 0}
     for rec in payload["records"]:
         outcome[apply_record(session, rec, st.acked_change_seq, mark)] += 1
@@ -133,8 +133,8 @@ def prune(session: Session, after: int, upto: int) -> int:
     The journal's newest row is kept: SQLite would otherwise reuse its position numbers.
     """
     last: dict[tuple[str, str], tuple[int, str, dict]] = {}
-    q = (select(m.ChangeEntry.seq, m.ChangeEntry.entity, m.ChangeEntry.entity_id, m.ChangeEntry.op, m.ChangeEntry.data)
-         .where(m.ChangeEntry.seq > after, m.ChangeEntry.seq <= upto).order_by(m.ChangeEntry.seq))
+    q = (select(models.ChangeEntry.seq, models.ChangeEntry.entity, models.ChangeEntry.entity_id, models.ChangeEntry.op, models.ChangeEntry.data)
+         .where(models.ChangeEntry.seq > after, models.ChangeEntry.seq <= upto).order_by(models.ChangeEntry.seq))
     for seq, entity, eid, op, data in session.execute(q):
         if entity not in CENTRAL_OWNED:
             last[(entity, eid)] = (seq, op, data)
@@ -142,8 +142,8 @@ def prune(session: Session, after: int, upto: int) -> int:
         {"entity": e, "entity_id": i, "hash": change_hash(e, i, op, data), "mark": seq}
         for (e, i), (seq, op, data) in last.items()
     ])
-    newest = session.scalar(select(func.max(m.ChangeEntry.seq))) or 0
-    result = session.execute(delete(m.ChangeEntry).where(m.ChangeEntry.seq <= upto, m.ChangeEntry.seq < newest))
+    newest = session.scalar(select(func.max(models.ChangeEntry.seq))) or 0
+    result = session.execute(delete(models.ChangeEntry).where(models.ChangeEntry.seq <= upto, models.ChangeEntry.seq < newest))
     return result.rowcount or 0
 
 
@@ -185,12 +185,12 @@ def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
     """Apply one record version from the central office (no change journal entry: it comes from
     there). Returns applied | same | local (kept: unacknowledged local changes) | unknown | refused."""
     entity, eid = rec["entity"], rec["id"]
-    model = m.MODELS_BY_TABLE.get(entity)
-    if model is None or not issubclass(model, m.Synced) or entity in CENTRAL_OWNED:
+    model = models.MODELS_BY_TABLE.get(entity)
+    if model is None or not issubclass(model, models.Synced) or entity in CENTRAL_OWNED:
         return "unknown"
     local = session.execute(
-        select(m.ChangeEntry.seq).where(m.ChangeEntry.entity == entity, m.ChangeEntry.entity_id == eid,
-                                        m.ChangeEntry.seq > acked).limit(1)).first()
+        select(models.ChangeEntry.seq).where(models.ChangeEntry.entity == entity, models.ChangeEntry.entity_id == eid,
+                                        models.ChangeEntry.seq > acked).limit(1)).first()
     if local is not None:
         return "local"
     if device.current_hash(session, entity, eid) == rec["hash"]:
@@ -217,11 +217,11 @@ def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
 def _reindex(session: Session, beneficiary_id: str) -> None:
     from conseiller_app.storage.services.beneficiaries import index_tokens
 
-    row = session.execute(select(m.Beneficiary.__table__).where(m.Beneficiary.__table__.c.id == beneficiary_id)).mappings().one()
-    session.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id == beneficiary_id))
+    row = session.execute(select(models.Beneficiary.__table__).where(models.Beneficiary.__table__.c.id == beneficiary_id)).mappings().one()
+    session.execute(delete(models.BeneficiaryToken).where(models.BeneficiaryToken.beneficiary_id == beneficiary_id))
     tokens = index_tokens(session, dict(row))
     if tokens:
-        session.execute(m.BeneficiaryToken.__table__.insert(), tokens)
+        session.execute(models.BeneficiaryToken.__table__.insert(), tokens)
 
 
 __all__ = ["import_bundle", "apply_record", "prune", "row_values"]

@@ -11,11 +11,11 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
+from conseiller_app import APP_NAME
 from conseiller_app.resources import resources_dir
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "Parcours Grands Chantiers"
 STYLE_FILE = "app.qss"
 
 

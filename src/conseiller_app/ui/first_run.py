@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conseiller_app import APP_NAME
 from conseiller_app.domain.errors import PassphraseTooWeak, ValidationError
 from conseiller_app.domain.validation import check_passphrase, clean_name
 from conseiller_app.ui.errors import show_error
@@ -57,7 +58,7 @@ class FirstRunAssistant(QWidget):
         self.session = session
         self.setObjectName("firstRun")
 
-        title = QLabel(self.tr("Bienvenue dans Parcours Grands Chantiers"))
+        title = QLabel(self.tr("Bienvenue dans {app}").format(app=APP_NAME))
         title.setObjectName("screenTitle")
         intro = QLabel(self.tr(
             "Les dossiers des personnes que vous accompagnez seront enregistrés dans un coffre chiffré, "

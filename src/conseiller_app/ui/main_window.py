@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
+from conseiller_app import APP_NAME
 from conseiller_app.ui.changes import ChangeBus
 from conseiller_app.ui.dialog_parking import DialogParking
 from conseiller_app.ui.idle import IdleMonitor
@@ -30,7 +31,6 @@ from conseiller_app.ui.window_state import WindowStateStore
 from conseiller_app.ui.worker import BACKGROUND, DbWorker
 from conseiller_app.ui.workspace import Workspace
 
-APP_TITLE = "Parcours Grands Chantiers"
 
 PageFactory = Callable[[DbWorker, QWidget | None], QWidget]
 
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.worker = worker
         self.data_dir = Path(data_dir)
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(APP_NAME)
         self.session = VaultSession(worker, self.data_dir, wall_clock=wall_clock, today=today, parent=self)
         self.window_state = WindowStateStore(self.data_dir)
         self._closing = False
@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
             self.first_run = None
         self.unlock_screen.set_owner(info["name"])
         self.status.set_owner(info["name"])
-        self.setWindowTitle(f"{APP_TITLE} — {info['name']}")
+        self.setWindowTitle(f"{APP_NAME} — {info['name']}")
         self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
         self.idle.start()
         self._show_screen()
@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
 
     def _vault_locked(self) -> None:
         self.status.set_locked()
-        self.setWindowTitle(APP_TITLE)
+        self.setWindowTitle(APP_NAME)
         self._show_screen()
 
     def _state_changed(self, state: State) -> None:
@@ -322,9 +322,9 @@ class MainWindow(QMainWindow):
 
     def _show_about(self) -> None:
         QMessageBox.about(self, self.tr("À propos"), self.tr(
-            "<b>Parcours Grands Chantiers</b><br>L'application des conseillers du Département du Pas-de-Calais "
+            "<b>{app}</b><br>L'application des conseillers du Département du Pas-de-Calais "
             "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
-            "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."))
+            "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur.").format(app=APP_NAME))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
+from conseiller_app import APP_NAME
+
 
 @dataclass
 class ShellActions:
@@ -57,7 +59,7 @@ def build_menus(window: QMainWindow, pages: list[tuple[str, str]]) -> ShellActio
         settings=action(tr("&Paramètres"), QKeySequence.StandardKey.Preferences),
         toggle_navigation=action(tr("Afficher la &navigation")),
         shortcuts=action(tr("&Raccourcis clavier"), QKeySequence.StandardKey.HelpContents),
-        about=action(tr("À &propos de Parcours Grands Chantiers")),
+        about=action(tr("À &propos de {app}").format(app=APP_NAME)),
         about_qt=action(tr("À propos de &Qt")),
     )
     actions.toggle_navigation.setCheckable(True)

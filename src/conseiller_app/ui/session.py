@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 from conseiller_app.domain.errors import WrongPassphrase
 from conseiller_app.storage.paths import vault_exists
 from conseiller_app.ui.progress import run_with_progress
-from conseiller_app.ui.throttle import UnlockThrottle
+from conseiller_app.storage.throttle import UnlockThrottle
 from conseiller_app.ui.worker import DbWorker
 
 

@@ -12,14 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.settings import IDLE_LOCK
 from conseiller_app.storage import cipher
-from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.services import settings
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.vault import Vault
 
-IDLE_LOCK_KEY = "idle_lock_minutes"
-IDLE_LOCK_RANGE = (1, 60)
 DEMO_SEED = 62
 
 
@@ -69,40 +67,24 @@ def close_vault(worker) -> None:
 
 def vault_info(ctx: Context) -> dict[str, Any]:
     """What the shell shows about the open vault: owner, folder, settings, reference version."""
-    from conseiller_app.storage import models as m
     from conseiller_app.storage.reference import reference_version
 
+    current = settings.read(ctx)
     with ctx.vault.session() as s:
-        territory = s.get(m.Territory, ctx.actor["territory"])
-        minutes = _parse_minutes(get_setting(s, IDLE_LOCK_KEY))
         version = reference_version(s)
     return {
         "name": ctx.actor["name"],
-        "territory": ctx.actor["territory"],
-        "territory_name": territory.name if territory else ctx.actor["territory"],
+        "territory": current.territory,
+        "territory_name": current.territory_name,
         "office": ctx.actor["office"],
         "data_dir": str(ctx.vault.data_dir),
-        "idle_lock_minutes": minutes,
+        "idle_lock_minutes": current.idle_lock_minutes,
         "reference_version": version or "",
     }
 
 
-def _parse_minutes(raw: str | None) -> int:
-    try:
-        value = int(raw or 5)
-    except ValueError:
-        return 5
-    low, high = IDLE_LOCK_RANGE
-    return min(high, max(low, value))
-
-
 def set_idle_lock_minutes(ctx: Context, minutes: int) -> int:
-    low, high = IDLE_LOCK_RANGE
-    if not isinstance(minutes, int) or not low <= minutes <= high:
-        raise ValidationError(IDLE_LOCK_KEY, f"choisissez entre {low} et {high} minutes.", "Verrouillage automatique")
-    with ctx.vault.session() as s:
-        set_setting(s, IDLE_LOCK_KEY, str(minutes))
-    return minutes
+    return settings.set_int(ctx, IDLE_LOCK.key, minutes)
 
 
 def change_passphrase(ctx: Context, current: str, new: str) -> None:

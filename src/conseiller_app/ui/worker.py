@@ -109,19 +109,6 @@ class _Runner(QObject):
             self.done.emit(job.ticket, result)
 
 
-def safe_exc_info(exc: BaseException):
-    """Traceback without exception messages (which could quote data): type and frames only."""
-    return (type(exc), type(exc)("(message masqué)") if _rebuildable(exc) else None, exc.__traceback__)
-
-
-def _rebuildable(exc: BaseException) -> bool:
-    try:
-        type(exc)("x")
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-
-
 class _WorkerThread(QThread):
     """The worker's thread, with its event loop started *from Python*.
 
@@ -248,8 +235,7 @@ class DbWorker(QObject):
         self.busy_changed.emit(bool(self._callbacks))
         if on_error is not None:
             on_error(exc)
-        elif not isinstance(exc, AppError):
-            log.error("Erreur non traitée dans une opération (%s)", type(exc).__name__)
+        # A bug without on_error was already logged, with its frames, by the worker thread.
 
     # --- vault ownership ---------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ from conseiller_app.domain.enums import (
     SessionKind,
     StepReason,
 )
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import get_setting
 from conseiller_app.storage.services import beneficiaries, drafts, followup
@@ -136,10 +136,10 @@ def _steps(f: dict[str, Any], schemes: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _registrations(s, beneficiary_id: str, territories: dict[str, str]) -> list[dict[str, Any]]:
-    rows = s.execute(select(m.Registration, m.AtelierSession)
-                     .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
-                     .where(m.Registration.beneficiary_id == beneficiary_id, m.Registration.deleted_at.is_(None))
-                     .order_by(m.AtelierSession.start_date, m.AtelierSession.id)).all()
+    rows = s.execute(select(models.Registration, models.AtelierSession)
+                     .join(models.AtelierSession, models.AtelierSession.id == models.Registration.session_id)
+                     .where(models.Registration.beneficiary_id == beneficiary_id, models.Registration.deleted_at.is_(None))
+                     .order_by(models.AtelierSession.start_date, models.AtelierSession.id)).all()
     return [{
         "session_title": x.title, "kind_label": _label(SessionKind, x.kind), "start_date": x.start_date,
         "end_date": x.end_date, "place": x.place, "territory_name": territories.get(x.territory, x.territory),
@@ -149,10 +149,10 @@ def _registrations(s, beneficiary_id: str, territories: dict[str, str]) -> list[
 
 
 def _referrals(s, beneficiary_id: str, trades: dict[str, str], names: dict[str, str]) -> list[dict[str, Any]]:
-    rows = s.execute(select(m.Referral, m.Agency.name)
-                     .join(m.Agency, m.Agency.id == m.Referral.agency_id)
-                     .where(m.Referral.beneficiary_id == beneficiary_id, m.Referral.deleted_at.is_(None))
-                     .order_by(m.Referral.created_at, m.Referral.id)).all()
+    rows = s.execute(select(models.Referral, models.Agency.name)
+                     .join(models.Agency, models.Agency.id == models.Referral.agency_id)
+                     .where(models.Referral.beneficiary_id == beneficiary_id, models.Referral.deleted_at.is_(None))
+                     .order_by(models.Referral.created_at, models.Referral.id)).all()
     return [{
         "reference": r.reference, "agency": agency, "scheme_label": _label(ReferralScheme, r.scheme),
         "trades": [trades.get(t, t) for t in r.trades or []],
@@ -194,18 +194,18 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
     statement lists its own production."""
     f = beneficiaries.get(ctx, beneficiary_id, record_read=False)
     with ctx.vault.session() as s:
-        names = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
-        territories = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
-        offers = dict(s.execute(select(m.Offer.code, m.Offer.name)).all())
-        schemes = dict(s.execute(select(m.Scheme.code, m.Scheme.name)).all())
-        trades = dict(s.execute(select(m.Trade.code, m.Trade.name)).all())
+        names = {c.id: c.name for c in s.scalars(select(models.Conseiller))}
+        territories = dict(s.execute(select(models.Territory.code, models.Territory.name)).all())
+        offers = dict(s.execute(select(models.Offer.code, models.Offer.name)).all())
+        schemes = dict(s.execute(select(models.Scheme.code, models.Scheme.name)).all())
+        trades = dict(s.execute(select(models.Trade.code, models.Trade.name)).all())
         registrations = _registrations(s, beneficiary_id, territories)
         referrals = _referrals(s, beneficiary_id, trades, names)
         try:
             months = int(get_setting(s, "retention_months") or DEFAULT_RETENTION_MONTHS)
         except ValueError:
             months = DEFAULT_RETENTION_MONTHS
-        referent = s.get(m.Conseiller, f["referent_id"])
+        referent = s.get(models.Conseiller, f["referent_id"])
         audit(s, ctx.actor_id, "access_report", "beneficiary", beneficiary_id, beneficiary_id)
     draft_list = _drafts(ctx, beneficiary_id)
     journal = [{"at": e["at"].replace(tzinfo=timezone.utc), "who": e["who"], "action": e["action"], "action_label": e["action_label"],

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.beneficiary import LABELS as FIELD_LABELS
 from conseiller_app.domain.enums import (
     Attendance,
@@ -29,7 +29,7 @@ from conseiller_app.domain.enums import (
     StepStatus,
 )
 from conseiller_app.domain.errors import NotFound, ValidationError
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services.beneficiaries import load_in
 from conseiller_app.storage.services.context import Context
@@ -85,15 +85,15 @@ def add_barrier_in(s: Session, ctx: Context, beneficiary_id: str, type_: str, su
             raise ValidationError("subtype", "seul le frein mobilité a des sous-types.", "Précision")
         subtype = _enum("subtype", "Précision", MobilitySubtype, subtype)
     today = ctx.today()
-    identified_on = v.check_event_date("identified_on", "Date d'identification", identified_on or today, today)
+    identified_on = validation.check_event_date("identified_on", "Date d'identification", identified_on or today, today)
     load_in(s, beneficiary_id)
-    open_same = s.scalar(select(m.Barrier.id).where(
-        m.Barrier.beneficiary_id == beneficiary_id, m.Barrier.type == type_,
-        m.Barrier.status.in_([x.value for x in BarrierStatus if x.is_open]), m.Barrier.deleted_at.is_(None)))
+    open_same = s.scalar(select(models.Barrier.id).where(
+        models.Barrier.beneficiary_id == beneficiary_id, models.Barrier.type == type_,
+        models.Barrier.status.in_([x.value for x in BarrierStatus if x.is_open]), models.Barrier.deleted_at.is_(None)))
     if open_same:
         raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
-    barrier = m.Barrier(beneficiary_id=beneficiary_id, type=type_, subtype=subtype,
-                        status=BarrierStatus.IDENTIFIED.value, identified_on=identified_on)
+    barrier = models.Barrier(beneficiary_id=beneficiary_id, type=type_, subtype=subtype,
+                             status=BarrierStatus.IDENTIFIED.value, identified_on=identified_on)
     s.add(barrier)
     s.flush()
     audit(s, ctx.actor_id, "barrier_added", "barrier", barrier.id, beneficiary_id, {"type": type_})
@@ -109,7 +109,7 @@ def add_barrier(ctx: Context, beneficiary_id: str, type_: str, subtype: str | No
 def set_barrier_status(ctx: Context, barrier_id: str, status: str, on: date | None = None) -> None:
     status = _enum("status", "Statut du frein", BarrierStatus, status)
     with ctx.vault.session() as s:
-        barrier = s.get(m.Barrier, barrier_id)
+        barrier = s.get(models.Barrier, barrier_id)
         if barrier is None or barrier.deleted_at is not None:
             raise NotFound("Ce frein n'existe pas.")
         barrier.status = status
@@ -117,15 +117,15 @@ def set_barrier_status(ctx: Context, barrier_id: str, status: str, on: date | No
         audit(s, ctx.actor_id, "barrier_updated", "barrier", barrier.id, barrier.beneficiary_id, {"status": status})
 
 
-def add_barrier_action_in(s: Session, ctx: Context, barrier: m.Barrier, offer_code: str | None, comment: str = "",
-                          done_on: date | None = None) -> str:
+def add_barrier_action_in(s: Session, ctx: Context, barrier: models.Barrier, offer_code: str | None,
+                          comment: str = "", done_on: date | None = None) -> str:
     """An action on a barrier (an offer used), in the caller's transaction: the barrier moves from
     identified to in progress."""
-    comment = v.check_free_text("comment", "Commentaire", comment, max_length=500)
-    if offer_code and s.get(m.Offer, offer_code) is None:
+    comment = validation.check_free_text("comment", "Commentaire", comment, max_length=500)
+    if offer_code and s.get(models.Offer, offer_code) is None:
         raise ValidationError("offer_code", "offre inconnue.", "Offre")
-    action = m.BarrierAction(barrier_id=barrier.id, offer_code=offer_code, comment=comment,
-                             done_on=done_on or ctx.today())
+    action = models.BarrierAction(barrier_id=barrier.id, offer_code=offer_code, comment=comment,
+                                  done_on=done_on or ctx.today())
     s.add(action)
     if barrier.status == BarrierStatus.IDENTIFIED.value:
         barrier.status = BarrierStatus.IN_PROGRESS.value
@@ -138,7 +138,7 @@ def add_barrier_action_in(s: Session, ctx: Context, barrier: m.Barrier, offer_co
 def add_barrier_action(ctx: Context, barrier_id: str, offer_code: str | None, comment: str = "",
                        done_on: date | None = None) -> str:
     with ctx.vault.session() as s:
-        barrier = s.get(m.Barrier, barrier_id)
+        barrier = s.get(models.Barrier, barrier_id)
         if barrier is None:
             raise NotFound("Ce frein n'existe pas.")
         return add_barrier_action_in(s, ctx, barrier, offer_code, comment, done_on)
@@ -154,10 +154,10 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
         raise ValidationError("scope", "cochez au moins une catégorie de données partagées.", "Périmètre")
     scope = [_enum("scope", "Périmètre", ConsentScope, x) for x in scope]
     today = ctx.today()
-    given_on = v.check_event_date("given_on", "Date du consentement", given_on or today, today)
+    given_on = validation.check_event_date("given_on", "Date du consentement", given_on or today, today)
     with ctx.vault.session() as s:
         load_in(s, beneficiary_id)
-        consent = m.Consent(beneficiary_id=beneficiary_id, partner_kind=kind, partner_id=partner_id,
+        consent = models.Consent(beneficiary_id=beneficiary_id, partner_kind=kind, partner_id=partner_id,
                             partner_name=name, scope=scope, given_on=given_on, recorded_by=ctx.actor_id)
         s.add(consent)
         s.flush()
@@ -168,7 +168,7 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
 
 def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> None:
     with ctx.vault.session() as s:
-        consent = s.get(m.Consent, consent_id)
+        consent = s.get(models.Consent, consent_id)
         if consent is None:
             raise NotFound("Ce consentement n'existe pas.")
         consent.withdrawn_on = on or ctx.today()
@@ -220,14 +220,14 @@ def describe_audit(entry: dict, offers: dict[str, str]) -> str:
         return _label(Attendance, details.get("attendance")) if details.get("attendance") else "effacée"
     if action == "print_referral":
         return ", ".join(_label(ConsentScope, s) for s in details.get("scope", []))
-    return ", ".join(f"{k} : {v}" for k, v in details.items() if not isinstance(v, (dict, list)))
+    return ", ".join(f"{k} : {value}" for k, value in details.items() if not isinstance(value, (dict, list)))
 
 
 def audit_trail(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
     """The file's audit journal, newest first, with who did it."""
     with ctx.vault.session() as s:
-        names = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
-        q = select(m.AuditEntry).where(m.AuditEntry.beneficiary_id == beneficiary_id).order_by(m.AuditEntry.seq.desc())
+        names = {c.id: c.name for c in s.scalars(select(models.Conseiller))}
+        q = select(models.AuditEntry).where(models.AuditEntry.beneficiary_id == beneficiary_id).order_by(models.AuditEntry.seq.desc())
         return [
             {"at": e.at, "who": names.get(e.actor_id, "?"), "action": e.action,
              "action_label": AUDIT_LABELS.get(e.action, e.action), "entity": e.entity, "details": dict(e.details)}

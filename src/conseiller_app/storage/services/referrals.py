@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import referral as rules
-from conseiller_app.domain import validation as v
+from conseiller_app.domain import validation
 from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
@@ -94,7 +94,7 @@ def create_in(s: Session, ctx: Context, beneficiary_id: str, agency_id: str, sch
     except ValueError:
         raise ValidationError("scheme", "dispositif inconnu (mission, CIPI, CDPI, Tremplin RSA, SPOTT, autre).",
                               "Dispositif") from None
-    summary = v.check_free_text("barriers_summary", "Synthèse des freins", barriers_summary, max_length=1000)
+    summary = validation.check_free_text("barriers_summary", "Synthèse des freins", barriers_summary, max_length=1000)
     if on > today:
         raise ValidationError("status_date", "cette date est dans le futur.", "Date")
     b = load_file(s, beneficiary_id)

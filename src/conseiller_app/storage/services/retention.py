@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from conseiller_app.domain import retention as rules
 from conseiller_app.domain.enums import ReferralStatus, RegistrationStatus, Stage, StepStatus
 from conseiller_app.domain.errors import ValidationError
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit_many
-from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.services import settings
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle, SyncState
 
@@ -46,10 +47,7 @@ def months(ctx: Context) -> int:
 
 def set_months(ctx: Context, value: object) -> int:
     """Save the retention (1–36 months); raises a French ``ValidationError`` otherwise."""
-    value = rules.check_months(value)
-    with ctx.vault.session() as s:
-        set_setting(s, rules.SETTING, str(value))
-    return value
+    return settings.set_int(ctx, rules.SETTING, value)
 
 
 # --- the dry run ------------------------------------------------------------------------------
@@ -63,7 +61,7 @@ def _chunks(ids: list[str]):
 def _review(s: Session, today: date, months_: int, only: list[str] | None = None) -> list[dict[str, Any]]:
     """Files past their retention, oldest contact first (reads only: nothing is written)."""
     limit = rules.cutoff(today, months_)
-    b = m.Beneficiary
+    b = models.Beneficiary
     q = select(b.id, b.last_name, b.first_name, b.last_contact, b.spotting_date, b.current_stage, b.status).where(
         b.deleted_at.is_(None), or_(b.last_contact < limit, b.last_contact.is_(None)), b.spotting_date < limit)
     if only is not None:
@@ -76,20 +74,20 @@ def _review(s: Session, today: date, months_: int, only: list[str] | None = None
     open_referrals: dict[str, list[str]] = defaultdict(list)
     future: dict[str, list[date]] = defaultdict(list)
     for ids in _chunks(list(files)):
-        p = m.PathwayStep
+        p = models.PathwayStep
         for bid, stage, status, start, end in s.execute(
                 select(p.beneficiary_id, p.stage, p.status, p.actual_start, p.actual_end)
                 .where(p.beneficiary_id.in_(ids), p.deleted_at.is_(None))):
             evidence[bid] += [start, end]
             if status in _OPEN_STEPS:
                 open_steps[bid].append(f"{Stage(stage).label} ({StepStatus(status).label.lower()})")
-        r = m.Referral
+        r = models.Referral
         for bid, status, when in s.execute(select(r.beneficiary_id, r.status, r.status_date)
                                            .where(r.beneficiary_id.in_(ids), r.deleted_at.is_(None))):
             evidence[bid].append(when)
             if status not in _FINAL_REFERRALS:
                 open_referrals[bid].append(ReferralStatus(status).label.lower())
-        g, a = m.Registration, m.AtelierSession
+        g, a = models.Registration, models.AtelierSession
         for bid, status, attendance, start, end in s.execute(
                 select(g.beneficiary_id, g.status, g.attendance, a.start_date, a.end_date)
                 .join(a, a.id == g.session_id).where(g.beneficiary_id.in_(ids), g.deleted_at.is_(None))):
@@ -137,31 +135,31 @@ _BLANK_BENEFICIARY = {
     "to_complete": False,
 }
 _BLANK = {  # free text of the linked records (coded fields stay: they identify no one)
-    m.BarrierAction: {"comment": ""},
-    m.PathwayStep: {"comment": "", "outcome_detail": ""},
-    m.Referral: {"barriers_summary": "", "result": ""},
-    m.Consent: {},
-    m.Barrier: {},
-    m.Registration: {},
+    models.BarrierAction: {"comment": ""},
+    models.PathwayStep: {"comment": "", "outcome_detail": ""},
+    models.Referral: {"barriers_summary": "", "result": ""},
+    models.Consent: {},
+    models.Barrier: {},
+    models.Registration: {},
 }
 
 
-def _tombstone(row: m.Synced, blank: dict, now) -> None:
+def _tombstone(row: models.Synced, blank: dict, now) -> None:
     for k, v in blank.items():
         if getattr(row, k) != v:
             setattr(row, k, v)
     row.deleted_at = now
 
 
-def _purge_one(s: Session, b: m.Beneficiary, now, keys: set[tuple[str, str]]) -> dict[str, int]:
+def _purge_one(s: Session, b: models.Beneficiary, now, keys: set[tuple[str, str]]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    children: list[m.Synced] = []
-    for model in (m.Barrier, m.Consent, m.PathwayStep, m.Registration, m.Referral):
+    children: list[models.Synced] = []
+    for model in (models.Barrier, models.Consent, models.PathwayStep, models.Registration, models.Referral):
         children += s.scalars(select(model).where(model.beneficiary_id == b.id, model.deleted_at.is_(None))).all()
-    barrier_ids = [x.id for x in children if isinstance(x, m.Barrier)]
+    barrier_ids = [x.id for x in children if isinstance(x, models.Barrier)]
     if barrier_ids:
-        children += s.scalars(select(m.BarrierAction).where(m.BarrierAction.barrier_id.in_(barrier_ids),
-                                                            m.BarrierAction.deleted_at.is_(None))).all()
+        children += s.scalars(select(models.BarrierAction).where(models.BarrierAction.barrier_id.in_(barrier_ids),
+                                                            models.BarrierAction.deleted_at.is_(None))).all()
     for row in children:
         _tombstone(row, _BLANK[type(row)], now)
         counts[row.__tablename__] += 1
@@ -186,7 +184,7 @@ def _erase_journal_copies(s: Session, keys: set[tuple[str, str]], first_new: int
     by_entity: dict[str, list[str]] = defaultdict(list)
     for entity, eid in keys:
         by_entity[entity].append(eid)
-    c = m.ChangeEntry
+    c = models.ChangeEntry
     for entity, ids in by_entity.items():
         for chunk in _chunks(ids):
             mine = (c.entity == entity) & c.entity_id.in_(chunk) & (c.seq < first_new)
@@ -213,12 +211,12 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
                 "ids", f"{len(refused)} dossier(s) demandé(s) ne sont pas à purger : contact trop récent, dossier "
                        "inconnu ou déjà purgé. Rien n'a été purgé ; relancez la liste des dossiers à purger.",
                 "Purge")
-        first_new = (s.scalar(select(func.max(m.ChangeEntry.seq))) or 0) + 1
-        now = m.utcnow()
+        first_new = (s.scalar(select(func.max(models.ChangeEntry.seq))) or 0) + 1
+        now = models.utcnow()
         totals: dict[str, int] = defaultdict(int)
         entries, keys = [], set()
         for chunk in _chunks(wanted):
-            for b in s.scalars(select(m.Beneficiary).where(m.Beneficiary.id.in_(chunk))):
+            for b in s.scalars(select(models.Beneficiary).where(models.Beneficiary.id.in_(chunk))):
                 counts = _purge_one(s, b, now, keys)
                 for k, v in counts.items():
                     totals[k] += v
@@ -227,12 +225,12 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
                                 "details": {"months": n, "kind": listed[b.id]["kind"], "records": counts}})
             s.flush()
         for chunk in _chunks(wanted):
-            s.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id.in_(chunk)))
+            s.execute(delete(models.BeneficiaryToken).where(models.BeneficiaryToken.beneficiary_id.in_(chunk)))
         # unsaved edits of these files (« beneficiary:<id> », « orientation:<id> »): few rows
         purged_ids = set(wanted)
-        stale = [k for k in s.scalars(select(m.Draft.key)) if k.rpartition(":")[2] in purged_ids]
+        stale = [k for k in s.scalars(select(models.Draft.key)) if k.rpartition(":")[2] in purged_ids]
         if stale:
-            s.execute(delete(m.Draft).where(m.Draft.key.in_(stale)))
+            s.execute(delete(models.Draft).where(models.Draft.key.in_(stale)))
         _erase_journal_copies(s, keys, first_new)
         audit_many(s, entries)
     return {"purged": len(entries), "records": dict(totals), "ids": [e["entity_id"] for e in entries]}

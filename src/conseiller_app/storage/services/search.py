@@ -20,11 +20,11 @@ from sqlalchemy.dialects import sqlite
 from conseiller_app.domain.enums import BarrierStatus, FileStatus, Public, Stage
 from conseiller_app.domain.text import prefix_key, query_tokens
 from conseiller_app.domain.validation import age_on
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.services.context import Context
 
 SORT_KEYS = ("name", "age", "commune", "stage", "last_contact")
-_STAGE_ORDER = case({s.value: s.order for s in Stage}, value=m.Beneficiary.current_stage, else_=0)
+_STAGE_ORDER = case({s.value: s.order for s in Stage}, value=models.Beneficiary.current_stage, else_=0)
 SEPARATOR = ","  # never in an id (UUID text)
 _DIALECT = sqlite.dialect()
 
@@ -61,22 +61,22 @@ def _token_match(t, token: str):
 def _statement(q: Query):
     """Any query (filters, other sort orders): the files' listing, restricted to the ids the
     search index matches."""
-    b = m.Beneficiary
+    b = models.Beneficiary
     stmt = select(b.id).where(b.deleted_at.is_(None))
     f = q.filters
     if not f.include_archived:
         stmt = stmt.where(b.status == FileStatus.ACTIVE.value)
     tokens = query_tokens(q.text)
     if tokens:
-        t = m.BeneficiaryToken
+        t = models.BeneficiaryToken
         subs = [select(t.beneficiary_id).where(_token_match(t, tok)) for tok in tokens]
         matching = subs[0] if len(subs) == 1 else intersect(*subs)
         stmt = stmt.where(b.id.in_(matching))
     needs_commune = f.territory or q.sort == "commune"
     if needs_commune:
-        stmt = stmt.join(m.Commune, m.Commune.insee == b.commune_insee)
+        stmt = stmt.join(models.Commune, models.Commune.insee == b.commune_insee)
     if f.territory:
-        stmt = stmt.where(m.Commune.territory == f.territory)
+        stmt = stmt.where(models.Commune.territory == f.territory)
     if f.public:
         stmt = stmt.where(b.public == f.public)
     if f.stage:
@@ -86,13 +86,13 @@ def _statement(q: Query):
     if f.barrier_type:
         open_statuses = [s.value for s in BarrierStatus if s.is_open]
         stmt = stmt.where(exists().where(and_(
-            m.Barrier.beneficiary_id == b.id, m.Barrier.type == f.barrier_type,
-            m.Barrier.status.in_(open_statuses), m.Barrier.deleted_at.is_(None),
+            models.Barrier.beneficiary_id == b.id, models.Barrier.type == f.barrier_type,
+            models.Barrier.status.in_(open_statuses), models.Barrier.deleted_at.is_(None),
         )))
     key = {
         "name": b.sort_name,
         "age": b.birth_date,
-        "commune": m.Commune.search_name if needs_commune else b.commune_insee,
+        "commune": models.Commune.search_name if needs_commune else b.commune_insee,
         "stage": _STAGE_ORDER,
         "last_contact": b.last_contact,
     }[q.sort if q.sort in SORT_KEYS else "name"]

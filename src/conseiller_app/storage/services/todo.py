@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from conseiller_app.domain.enums import FileStatus, ReferralStatus, Stage
 from conseiller_app.domain.referral import AWAITING_AGENCY, NO_NEWS_DAYS
-from conseiller_app.storage import models as m
+from conseiller_app.storage import models
 from conseiller_app.storage.services.context import Context
 
 FOLLOWUP_DAYS = 30
@@ -29,7 +29,7 @@ def followups_due(ctx: Context, days: int = FOLLOWUP_DAYS, limit: int = 50) -> t
 
     Returns (rows, total); a file never contacted counts from its spotting date.
     """
-    b = m.Beneficiary
+    b = models.Beneficiary
     today = ctx.today()
     cutoff = today - timedelta(days=days)
     last_seen = func.coalesce(b.last_contact, b.spotting_date)
@@ -57,7 +57,7 @@ def followups_due(ctx: Context, days: int = FOLLOWUP_DAYS, limit: int = 50) -> t
 def stale_referrals(ctx: Context, days: int = REFERRAL_SILENCE_DAYS,
                     limit: int = 50) -> tuple[list[dict[str, Any]], int]:
     """Referrals of the owner's caseload awaiting the agency with no status change for ``days`` days."""
-    r, b, a = m.Referral, m.Beneficiary, m.Agency
+    r, b, a = models.Referral, models.Beneficiary, models.Agency
     today = ctx.today()
     cutoff = today - timedelta(days=days)
     where = (

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain import retention as retention_rules
+from conseiller_app.domain.settings import IDLE_LOCK
 from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.changes import Changes, Kind
@@ -54,7 +55,7 @@ class SettingsPage(QWidget):
         self._locked = True
         self._loading = False
 
-        low, high = vault_ops.IDLE_LOCK_RANGE
+        low, high = IDLE_LOCK.low, IDLE_LOCK.high
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(low, high)
         self.idle_minutes.setSuffix(self.tr(" min"))

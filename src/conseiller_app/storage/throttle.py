@@ -1,5 +1,6 @@
-"""Slows down passphrase guessing: after a few wrong passphrases the unlock screen waits, longer
-each time, and the wait survives a restart of the application.
+"""Slows down passphrase guessing: after a few wrong passphrases the next attempt waits, longer
+each time, and the wait survives a restart of the application. The unlock screen and the command
+line (``open_vault``) share the same count.
 
 The state lives in a small JSON file beside the vault (never inside it: the vault cannot be read
 before it is unlocked). It holds a count and a time, no personal data.
@@ -14,7 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from conseiller_app.domain.errors import WrongPassphrase
 from conseiller_app.storage.fsutil import write_bytes_atomic
+from conseiller_app.storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +86,30 @@ class UnlockThrottle:
             self.failures = 0
             self.not_before = 0.0
             self._save()
+
+
+class UnlockThrottled(WrongPassphrase):
+    """An attempt refused before the passphrase is even tried (exit code 3, as a wrong one)."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"Trop de phrases de passe erronées : nouvel essai possible dans {seconds} s. "
+                         "Le coffre n'a pas été ouvert.")
+        self.seconds = seconds
+
+
+def open_vault(data_dir: Path, passphrase: str, clock: Callable[[], float] = time.time) -> Vault:
+    """``Vault.open`` behind the throttle: refused while a delay runs (``UnlockThrottled``); a wrong
+    passphrase is counted (the message says the delay it starts), a right one clears the count."""
+    throttle = UnlockThrottle(data_dir, clock)
+    wait = throttle.remaining_whole_seconds()
+    if wait:
+        raise UnlockThrottled(wait)
+    try:
+        vault = Vault.open(data_dir, passphrase)
+    except WrongPassphrase as exc:
+        delay = math.ceil(throttle.record_failure())
+        if delay:
+            raise WrongPassphrase(f"{exc.message} Prochain essai possible dans {delay} s.") from None
+        raise
+    throttle.record_success()
+    return vault
