@@ -66,7 +66,7 @@ def test_purge_reaches_the_central_office(db_url, tmp_path):
 
         # 3. the purge, exported and ingested
         keys = _file_keys(a, gone)
-        assert retention.purge(a, [gone])["purged"] == 1
+        assert retention.purge(a, [gone]).purged == 1
         result = ingest.ingest_file(central, Path(sync.export(a, out)["path"]))
         assert result.status == "ingere" and result.conflicts_opened == 0
 

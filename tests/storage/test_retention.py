@@ -98,24 +98,24 @@ def test_dry_run_lists_old_files_only_and_changes_nothing(ctx, clock):
     with ctx.vault.session() as s:
         assert s.scalar(select(func.max(m.AuditEntry.seq))) == audit_before
 
-    assert found["months"] == 24 and found["cutoff"] == date(2024, 11, 28)
-    by_id = {f["id"]: f for f in found["files"]}
+    assert found.months == 24 and found.cutoff == date(2024, 11, 28)
+    by_id = {f.id: f for f in found.files}
     assert set(by_id) == {old, running}
     assert recent not in by_id and attended not in by_id
-    assert by_id[old]["kind"] == rules.TO_PURGE and by_id[old]["name"] == "LEMAIRE Océane"
-    assert by_id[old]["last_contact"] == date(2024, 9, 1)
-    assert by_id[old]["reason"].startswith("Sans contact depuis le 01/09/2024 (26 mois)")
-    assert by_id[old]["stage_label"]
+    assert by_id[old].kind == rules.TO_PURGE and by_id[old].name == "LEMAIRE Océane"
+    assert by_id[old].last_contact == date(2024, 9, 1)
+    assert by_id[old].reason.startswith("Sans contact depuis le 01/09/2024 (26 mois)")
+    assert by_id[old].stage_label
     check = by_id[running]
-    assert check["kind"] == rules.TO_CHECK
-    assert "Étape en cours" in check["reason"] and "Orientation en cours" in check["reason"]
-    assert "12/01/2027" in check["reason"]
-    assert [f["kind"] for f in found["files"]] == [rules.TO_PURGE, rules.TO_CHECK]
-    assert (found["to_purge"], found["to_check"]) == (1, 1)
+    assert check.kind == rules.TO_CHECK
+    assert "Étape en cours" in check.reason and "Orientation en cours" in check.reason
+    assert "12/01/2027" in check.reason
+    assert [f.kind for f in found.files] == [rules.TO_PURGE, rules.TO_CHECK]
+    assert (found.to_purge, found.to_check) == (1, 1)
 
     # a shorter setting lists more files
     retention.set_months(ctx, 12)
-    assert {f["id"] for f in retention.candidates(ctx)["files"]} == {old, running, recent, attended}
+    assert {f.id for f in retention.candidates(ctx).files} == {old, running, recent, attended}
 
 
 def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock):
@@ -128,8 +128,8 @@ def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock)
         audit_before = s.scalar(select(func.max(m.AuditEntry.seq)))
 
     result = retention.purge(ctx, [gone])
-    assert result["purged"] == 1 and result["ids"] == [gone]
-    assert result["records"] == {"beneficiary": 1, "barrier": 1, "barrier_action": 1, "consent": 1,
+    assert result.purged == 1 and result.ids == (gone,)
+    assert result.records == {"beneficiary": 1, "barrier": 1, "barrier_action": 1, "consent": 1,
                                  "pathway_step": 2, "registration": 1, "referral": 1}
 
     # gone from the search, the list, the count and the drafts; the other Lemaire stays
@@ -137,7 +137,7 @@ def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock)
     assert search.search(ctx, "7654321") == []
     assert beneficiaries.count(ctx) == 1
     assert drafts.keys(ctx) == []
-    assert retention.candidates(ctx)["files"] == []
+    assert retention.candidates(ctx).files == ()
 
     with ctx.vault.session() as s:
         assert s.scalar(select(func.count()).select_from(m.BeneficiaryToken)
@@ -191,7 +191,7 @@ def test_a_recent_file_is_never_purged(ctx, clock):
     assert "Rien n'a été purgé" in exc.value.message
     assert table_counts(ctx.vault) == before  # all or nothing
     beneficiaries.touch_contact(ctx, old)  # a contact today: no longer listed
-    assert retention.candidates(ctx)["files"] == []
+    assert retention.candidates(ctx).files == ()
     with pytest.raises(ValidationError):
         retention.purge(ctx, [old])
 
@@ -199,9 +199,9 @@ def test_a_recent_file_is_never_purged(ctx, clock):
 def test_a_file_to_check_is_purged_only_when_chosen(ctx, clock):
     running = make_file(ctx, clock, date(2023, 2, 1))
     fill(ctx, running, date(2023, 2, 1), open_step=True)
-    [row] = retention.candidates(ctx)["files"]
-    assert row["kind"] == rules.TO_CHECK
-    assert retention.purge(ctx, [running])["purged"] == 1  # chosen explicitly
+    [row] = retention.candidates(ctx).files
+    assert row.kind == rules.TO_CHECK
+    assert retention.purge(ctx, [running]).purged == 1  # chosen explicitly
     assert ctx.vault.check().ok
 
 
@@ -233,9 +233,9 @@ def test_demo_vaults_purge_too(vault, clock):
     demo.generate(vault, 60, seed=3, today=date(2026, 11, 28))
     ctx = Context(vault, today=clock)
     found = retention.candidates(ctx)
-    ids = [f["id"] for f in found["files"] if f["kind"] == rules.TO_PURGE]
+    ids = [f.id for f in found.files if f.kind == rules.TO_PURGE]
     assert ids, "the demo data has files older than 24 months"
     n = beneficiaries.count(ctx)
-    assert retention.purge(ctx, ids)["purged"] == len(ids)
+    assert retention.purge(ctx, ids).purged == len(ids)
     assert beneficiaries.count(ctx) == n - len(ids)
     assert vault.check().ok

@@ -96,7 +96,7 @@ def test_dialog_lists_then_purges_after_confirmation(qtbot, ctx, clock, sync_wor
     dialog.confirm_button.click()
     qtbot.waitUntil(lambda: purged == [1, 1])
     qtbot.waitUntil(lambda: "Aucun dossier" in dialog.summary.text())
-    assert retention.candidates(ctx)["files"] == []
+    assert retention.candidates(ctx).files == ()
 
 
 def test_dialog_says_when_nothing_is_to_purge(qtbot, ctx, clock, sync_worker):

@@ -25,6 +25,7 @@ from conseiller_app.logs import log_bug
 
 if TYPE_CHECKING:
     from conseiller_app.storage.services import Context
+    from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
     from conseiller_app.storage.services.settings import Settings
     from conseiller_app.storage.vault import Vault
 
@@ -79,6 +80,23 @@ def settings_json(current: Settings) -> dict[str, Any]:
     """``conseiller settings show --json``: every setting by its key."""
     return {"retention_months": current.retention_months, "idle_lock_minutes": current.idle_lock_minutes,
             "territory": current.territory}
+
+
+def retention_json(found: RetentionReview) -> dict[str, Any]:
+    """``conseiller retention list --json``."""
+    return {
+        "months": found.months, "today": found.today, "cutoff": found.cutoff,
+        "files": [{"id": f.id, "last_name": f.last_name, "first_name": f.first_name, "name": f.name,
+                   "last_contact": f.last_contact, "stage": f.stage, "stage_label": f.stage_label,
+                   "status": f.status, "kind": f.kind, "kind_label": f.kind_label, "reasons": list(f.reasons),
+                   "reason": f.reason} for f in found.files],
+        "to_purge": found.to_purge, "to_check": found.to_check,
+    }
+
+
+def purge_json(result: PurgeResult) -> dict[str, Any]:
+    """``conseiller retention purge --json``."""
+    return {"purged": result.purged, "records": dict(result.records), "ids": list(result.ids)}
 
 
 # --- passphrases and the vault ----------------------------------------------------------------

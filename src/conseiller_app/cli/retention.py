@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from conseiller_app.cli.common import err, out, print_json, vault_context
+from typing import TYPE_CHECKING
+
+from conseiller_app.cli.common import err, out, print_json, purge_json, retention_json, vault_context
 from conseiller_app.domain import retention as rules
 
+if TYPE_CHECKING:
+    from conseiller_app.storage.services.retention import RetentionFile
 
-def _line(f: dict) -> str:
-    return f"{f['id']}  {f['name']} — dernier contact le {f['last_contact']:%d/%m/%Y} — {f['stage_label']} — " \
-           f"{f['reason']}"
+
+def _line(f: RetentionFile) -> str:
+    return f"{f.id}  {f.name} — dernier contact le {f.last_contact:%d/%m/%Y} — {f.stage_label} — {f.reason}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -19,13 +23,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         found = retention.candidates(ctx)
     if args.json:
-        print_json(found)
+        print_json(retention_json(found))
         return 0
-    out(f"Durée de conservation : {found['months']} mois (dernier contact avant le {found['cutoff']:%d/%m/%Y}). "
-          "Liste seule : rien n'a été modifié.")
-    purge = [f for f in found["files"] if f["kind"] == rules.TO_PURGE]
-    check = [f for f in found["files"] if f["kind"] == rules.TO_CHECK]
-    if not found["files"]:
+    out(f"Durée de conservation : {found.months} mois (dernier contact avant le {found.cutoff:%d/%m/%Y}). "
+        "Liste seule : rien n'a été modifié.")
+    purge = [f for f in found.files if f.kind == rules.TO_PURGE]
+    check = [f for f in found.files if f.kind == rules.TO_CHECK]
+    if not found.files:
         out("Aucun dossier à purger.")
         return 0
     out(f"\nÀ purger ({len(purge)}) :")
@@ -33,7 +37,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         out("  " + _line(f))
     if check:
         out(f"\nÀ vérifier ({len(check)}) — quelque chose est encore en cours ; purgés seulement si vous les "
-              "désignez avec --id :")
+            "désignez avec --id :")
         for f in check:
             out("  " + _line(f))
     out("\nPour purger : conseiller retention purge --yes (ou --id ID … pour choisir).")
@@ -45,21 +49,21 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     if not args.yes:
         err("Purge refusée : elle est définitive (les données personnelles sont effacées du coffre et la "
-              "suppression est transmise au siège à la prochaine synchronisation). Vérifiez d'abord la liste avec "
-              "« conseiller retention list », puis relancez avec --yes.")
+            "suppression est transmise au siège à la prochaine synchronisation). Vérifiez d'abord la liste avec "
+            "« conseiller retention list », puis relancez avec --yes.")
         return 2
     with vault_context(args) as ctx:
         found = retention.candidates(ctx)
         if args.id:
             ids = list(dict.fromkeys(args.id))
         else:
-            ids = [f["id"] for f in found["files"] if f["kind"] == rules.TO_PURGE]
-        result = retention.purge(ctx, ids, today=found["today"])
+            ids = [f.id for f in found.files if f.kind == rules.TO_PURGE]
+        result = retention.purge(ctx, ids, today=found.today)
     if args.json:
-        print_json(result)
-    elif result["purged"]:
-        out(f"{result['purged']} dossier(s) purgé(s). La suppression sera transmise au siège à la prochaine "
-              "synchronisation.")
+        print_json(purge_json(result))
+    elif result.purged:
+        out(f"{result.purged} dossier(s) purgé(s). La suppression sera transmise au siège à la prochaine "
+            "synchronisation.")
     else:
         out("Aucun dossier à purger.")
     return 0

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from conseiller_app.domain import guidance as guidance_rules  # the module; guidance() below is the service
+from conseiller_app.domain import guidance as g
 from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import (
     BarrierStatus,
@@ -190,7 +190,7 @@ def preview(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action]) -> d
 # --- guidance ----------------------------------------------------------------------------------
 
 
-def _upcoming_sessions(s: Session, today: date) -> list[guidance_rules.SessionInfo]:
+def _upcoming_sessions(s: Session, today: date) -> list[g.SessionInfo]:
     counts = dict(s.execute(
         select(m.Registration.session_id, func.count())
         .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
@@ -201,7 +201,7 @@ def _upcoming_sessions(s: Session, today: date) -> list[guidance_rules.SessionIn
     out = []
     for x in s.scalars(select(m.AtelierSession).where(m.AtelierSession.start_date >= today,
                                                       m.AtelierSession.deleted_at.is_(None))):
-        out.append(guidance_rules.SessionInfo(
+        out.append(g.SessionInfo(
             id=x.id, kind=SessionKind(x.kind), title=x.title, start_date=x.start_date, end_date=x.end_date,
             territory=x.territory, seats_left=max(0, x.capacity - counts.get(x.id, 0)), commune_insee=x.commune_insee,
             territory_name=names.get(x.territory, x.territory), place=x.place, chantier=x.chantier,
@@ -209,17 +209,16 @@ def _upcoming_sessions(s: Session, today: date) -> list[guidance_rules.SessionIn
     return out
 
 
-def _reference_facts(s: Session) -> tuple[list[guidance_rules.OfferInfo], list[guidance_rules.AgencyInfo]]:
-    offers = [guidance_rules.OfferInfo(o.code, o.name, BarrierType(o.barrier))
-              for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
+def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]:
+    offers = [g.OfferInfo(o.code, o.name, BarrierType(o.barrier)) for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
               if o.barrier in BarrierType._value2member_map_]
-    agencies = [guidance_rules.AgencyInfo(a.id, a.name, a.territory, tuple(a.trades or ()))
+    agencies = [g.AgencyInfo(a.id, a.name, a.territory, tuple(a.trades or ()))
                 for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))]
     return offers, agencies
 
 
-def facts_in(s: Session, ctx: Context, beneficiary_id: str, *,
-             sessions: list[guidance_rules.SessionInfo] | None = None, reference: tuple | None = None) -> guidance_rules.FileFacts:
+def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.SessionInfo] | None = None,
+             reference: tuple | None = None) -> g.FileFacts:
     today = ctx.today()
     b = load_in(s, beneficiary_id)
     commune = s.get(m.Commune, b.commune_insee)
@@ -228,23 +227,23 @@ def facts_in(s: Session, ctx: Context, beneficiary_id: str, *,
     for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))):
         used = tuple(c for c in s.scalars(select(m.BarrierAction.offer_code).where(
             m.BarrierAction.barrier_id == x.id, m.BarrierAction.deleted_at.is_(None))) if c)
-        barriers.append(guidance_rules.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, used))
-    consents = [guidance_rules.ConsentInfo(c.id, PartnerKind(c.partner_kind), c.partner_name,
+        barriers.append(g.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, used))
+    consents = [g.ConsentInfo(c.id, PartnerKind(c.partner_kind), c.partner_name,
                               tuple(ConsentScope(z) for z in c.scope), c.given_on, c.partner_id, c.withdrawn_on)
                 for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id == b.id,
                                                            m.Consent.deleted_at.is_(None)))]
-    referrals = [guidance_rules.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name)
+    referrals = [g.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name)
                  for r, name in s.execute(select(m.Referral, m.Agency.name)
                                           .join(m.Agency, m.Agency.id == m.Referral.agency_id)
                                           .where(m.Referral.beneficiary_id == b.id, m.Referral.deleted_at.is_(None)))]
     registrations = [
-        guidance_rules.RegistrationInfo(r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date,
+        g.RegistrationInfo(r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date,
                            x.end_date, r.attendance)
         for r, x in s.execute(select(m.Registration, m.AtelierSession)
                               .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
                               .where(m.Registration.beneficiary_id == b.id, m.Registration.deleted_at.is_(None)))]
     offers, agencies = reference or _reference_facts(s)
-    return guidance_rules.FileFacts(
+    return g.FileFacts(
         today=today, public=Public(b.public), birth_date=b.birth_date, commune_insee=b.commune_insee,
         territory=commune.territory if commune else None, pathway=pathway, barriers=barriers, consents=consents,
         referrals=referrals, registrations=registrations,
@@ -252,11 +251,11 @@ def facts_in(s: Session, ctx: Context, beneficiary_id: str, *,
         offers=offers, agencies=agencies, to_complete=bool(b.to_complete))
 
 
-def guidance(ctx: Context, beneficiary_id: str, limit: int = guidance_rules.DEFAULT_LIMIT) -> list[dict[str, Any]]:
+def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """The suggested next actions of one file, each with its French reason."""
     with ctx.vault.session() as s:
         facts = facts_in(s, ctx, beneficiary_id)
-    return [x.to_dict() for x in guidance_rules.suggest(facts, limit=limit)]
+    return [x.to_dict() for x in g.suggest(facts, limit=limit)]
 
 
 CASELOAD_SCAN = 400  # a référent's caseload is typically 50-400 files (domain.md)
@@ -290,36 +289,36 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
                                           .where(m.BarrierAction.deleted_at.is_(None))):
             if code:
                 used.setdefault(barrier_id, []).append(code)
-        barriers: dict[str, list[guidance_rules.BarrierInfo]] = {}
+        barriers: dict[str, list[g.BarrierInfo]] = {}
         for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id.in_(mine), m.Barrier.deleted_at.is_(None))):
             barriers.setdefault(x.beneficiary_id, []).append(
-                guidance_rules.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, tuple(used.get(x.id, ()))))
-        consents: dict[str, list[guidance_rules.ConsentInfo]] = {}
+                g.BarrierInfo(x.id, BarrierType(x.type), BarrierStatus(x.status), x.subtype, tuple(used.get(x.id, ()))))
+        consents: dict[str, list[g.ConsentInfo]] = {}
         for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id.in_(mine), m.Consent.deleted_at.is_(None))):
-            consents.setdefault(c.beneficiary_id, []).append(guidance_rules.ConsentInfo(
+            consents.setdefault(c.beneficiary_id, []).append(g.ConsentInfo(
                 c.id, PartnerKind(c.partner_kind), c.partner_name, tuple(ConsentScope(z) for z in c.scope),
                 c.given_on, c.partner_id, c.withdrawn_on))
-        referrals: dict[str, list[guidance_rules.ReferralInfo]] = {}
+        referrals: dict[str, list[g.ReferralInfo]] = {}
         for r, name in s.execute(select(m.Referral, m.Agency.name).join(m.Agency, m.Agency.id == m.Referral.agency_id)
                                  .where(m.Referral.beneficiary_id.in_(mine), m.Referral.deleted_at.is_(None))):
             referrals.setdefault(r.beneficiary_id, []).append(
-                guidance_rules.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name))
-        registrations: dict[str, list[guidance_rules.RegistrationInfo]] = {}
+                g.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name))
+        registrations: dict[str, list[g.RegistrationInfo]] = {}
         for r, x in s.execute(select(m.Registration, m.AtelierSession)
                               .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
                               .where(m.Registration.beneficiary_id.in_(mine), m.Registration.deleted_at.is_(None))):
-            registrations.setdefault(r.beneficiary_id, []).append(guidance_rules.RegistrationInfo(
+            registrations.setdefault(r.beneficiary_id, []).append(g.RegistrationInfo(
                 r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date, x.end_date,
                 r.attendance))
     rows = []
     for bid, last, first, public, birth, commune, to_complete in files:
-        facts = guidance_rules.FileFacts(
+        facts = g.FileFacts(
             today=today, public=Public(public), birth_date=birth, commune_insee=commune,
             territory=territory_of.get(commune), pathway=P.Pathway.from_records(steps.get(bid, [])),
             barriers=barriers.get(bid, ()), consents=consents.get(bid, ()), referrals=referrals.get(bid, ()),
             registrations=registrations.get(bid, ()), sessions=sessions, offers=offers, agencies=agencies,
             to_complete=bool(to_complete))
-        for x in guidance_rules.suggest(facts, limit=per_file):
+        for x in g.suggest(facts, limit=per_file):
             d = x.to_dict()
             d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
             rows.append(d)

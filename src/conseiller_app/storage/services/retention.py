@@ -15,8 +15,8 @@ rewritten. The rules (range, cut-off, « à vérifier ») live in ``domain.reten
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,7 +58,44 @@ def _chunks(ids: list[str]):
         yield ids[i:i + CHUNK]
 
 
-def _review(s: Session, today: date, months_: int, only: list[str] | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RetentionFile:
+    """One file past its retention, as the dry run lists it."""
+
+    id: str
+    last_name: str
+    first_name: str
+    name: str  # « NOM Prénom »
+    last_contact: date
+    stage: str
+    stage_label: str
+    status: str
+    kind: str  # rules.TO_PURGE or rules.TO_CHECK
+    kind_label: str
+    reasons: tuple[str, ...]  # why a file is « à vérifier »
+    reason: str  # the reasons in one line
+
+
+@dataclass(frozen=True)
+class RetentionReview:
+    """The dry run: the setting, the day and cut-off it was computed for, and the files."""
+
+    months: int
+    today: date
+    cutoff: date
+    files: tuple[RetentionFile, ...]
+    to_purge: int
+    to_check: int
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    purged: int
+    records: dict[str, int]  # table → rows blanked or tombstoned
+    ids: tuple[str, ...]
+
+
+def _review(s: Session, today: date, months_: int, only: list[str] | None = None) -> list[RetentionFile]:
     """Files past their retention, oldest contact first (reads only: nothing is written)."""
     limit = rules.cutoff(today, months_)
     b = models.Beneficiary
@@ -102,29 +139,29 @@ def _review(s: Session, today: date, months_: int, only: list[str] | None = None
             continue  # something happened within the retention: not a candidate
         rv = rules.review(last, today, open_steps=open_steps[bid], open_referrals=open_referrals[bid],
                           future_sessions=future[bid])
-        out.append({
-            "id": bid, "last_name": f.last_name, "first_name": f.first_name,
-            "name": f"{f.last_name.upper()} {f.first_name}".strip(),
-            "last_contact": last, "stage": f.current_stage, "stage_label": Stage(f.current_stage).label,
-            "status": f.status, "kind": rv.kind, "kind_label": rules.KIND_LABELS[rv.kind],
-            "reasons": rv.reasons, "reason": " ; ".join(rv.reasons),
-        })
-    out.sort(key=lambda c: (c["kind"] != rules.TO_PURGE, c["last_contact"], c["name"]))
+        out.append(RetentionFile(
+            id=bid, last_name=f.last_name, first_name=f.first_name,
+            name=f"{f.last_name.upper()} {f.first_name}".strip(),
+            last_contact=last, stage=f.current_stage, stage_label=Stage(f.current_stage).label,
+            status=f.status, kind=rv.kind, kind_label=rules.KIND_LABELS[rv.kind],
+            reasons=tuple(rv.reasons), reason=" ; ".join(rv.reasons),
+        ))
+    out.sort(key=lambda c: (c.kind != rules.TO_PURGE, c.last_contact, c.name))
     return out
 
 
-def candidates(ctx: Context, *, today: date | None = None) -> dict[str, Any]:
+def candidates(ctx: Context, *, today: date | None = None) -> RetentionReview:
     """The dry run: files past their retention, « à purger » first, then « à vérifier » (a step,
     referral or session still running). Nothing is changed, nothing is audited (no file is read)."""
     today = today or ctx.today()
     with ctx.vault.session() as s:
         n = rules.months_or_default(get_setting(s, rules.SETTING))
         rows = _review(s, today, n)
-    return {
-        "months": n, "today": today, "cutoff": rules.cutoff(today, n), "files": rows,
-        "to_purge": sum(r["kind"] == rules.TO_PURGE for r in rows),
-        "to_check": sum(r["kind"] == rules.TO_CHECK for r in rows),
-    }
+    return RetentionReview(
+        months=n, today=today, cutoff=rules.cutoff(today, n), files=tuple(rows),
+        to_purge=sum(r.kind == rules.TO_PURGE for r in rows),
+        to_check=sum(r.kind == rules.TO_CHECK for r in rows),
+    )
 
 
 # --- the purge --------------------------------------------------------------------------------
@@ -192,19 +229,19 @@ def _erase_journal_copies(s: Session, keys: set[tuple[str, str]], first_new: int
             s.execute(update(c).where(mine, c.seq <= acked).values(data={}))
 
 
-def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[str, Any]:
+def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> PurgeResult:
     """Purge the given files, all in one transaction. Every id must be listed by the dry run on
     ``today`` (« à purger », or « à vérifier » when chosen explicitly); otherwise nothing is done
     and a French ``ValidationError`` says why."""
     today = today or ctx.today()
     wanted = list(dict.fromkeys(ids))
     if not wanted:
-        return {"purged": 0, "records": {}, "ids": []}
+        return PurgeResult(purged=0, records={}, ids=())
     with ctx.vault.session() as s:
         n = rules.months_or_default(get_setting(s, rules.SETTING))
         listed = {}
         for chunk in _chunks(wanted):
-            listed.update({r["id"]: r for r in _review(s, today, n, only=chunk)})
+            listed.update({r.id: r for r in _review(s, today, n, only=chunk)})
         refused = [i for i in wanted if i not in listed]
         if refused:
             raise ValidationError(
@@ -222,7 +259,7 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
                     totals[k] += v
                 entries.append({"actor_id": ctx.actor_id, "action": "retention_purge", "entity": "beneficiary",
                                 "entity_id": b.id, "beneficiary_id": b.id,
-                                "details": {"months": n, "kind": listed[b.id]["kind"], "records": counts}})
+                                "details": {"months": n, "kind": listed[b.id].kind, "records": counts}})
             s.flush()
         for chunk in _chunks(wanted):
             s.execute(delete(models.BeneficiaryToken).where(models.BeneficiaryToken.beneficiary_id.in_(chunk)))
@@ -233,4 +270,4 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
             s.execute(delete(models.Draft).where(models.Draft.key.in_(stale)))
         _erase_journal_copies(s, keys, first_new)
         audit_many(s, entries)
-    return {"purged": len(entries), "records": dict(totals), "ids": [e["entity_id"] for e in entries]}
+    return PurgeResult(purged=len(entries), records=dict(totals), ids=tuple(e["entity_id"] for e in entries))

@@ -3,7 +3,6 @@ and the purge of the ticked ones after a plain confirmation. Work runs on the DB
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.retention import TO_PURGE
 from conseiller_app.storage.services import retention
+from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_date
@@ -40,7 +40,7 @@ class RetentionDialog(QDialog):
         self.worker = worker
         self.setWindowTitle(self.tr("Dossiers à purger"))
         self.resize(900, 520)
-        self.found: dict[str, Any] = {}
+        self.found: RetentionReview | None = None
         self.confirmation: QMessageBox | None = None
         self.loading = False
 
@@ -102,30 +102,30 @@ class RetentionDialog(QDialog):
         self.purge_button.setEnabled(False)
         self.worker.submit(retention.candidates, on_done=self.show_candidates, on_error=self._failed)
 
-    def show_candidates(self, found: dict[str, Any]) -> None:
+    def show_candidates(self, found: RetentionReview) -> None:
         self.loading = False
         self.found = found
         self.model.removeRows(0, self.model.rowCount())
-        for f in found["files"]:
-            name = QStandardItem(f["name"] or self.tr("(sans nom)"))
+        for f in found.files:
+            name = QStandardItem(f.name or self.tr("(sans nom)"))
             name.setCheckable(True)
-            name.setCheckState(Qt.CheckState.Checked if f["kind"] == TO_PURGE else Qt.CheckState.Unchecked)
-            name.setData(f["id"], ID_ROLE)
-            cells = [name, QStandardItem(fr_date(f["last_contact"])), QStandardItem(f["stage_label"]),
-                     QStandardItem(f["kind_label"]), QStandardItem(f["reason"])]
-            cells[4].setToolTip("\n".join(f["reasons"]))
+            name.setCheckState(Qt.CheckState.Checked if f.kind == TO_PURGE else Qt.CheckState.Unchecked)
+            name.setData(f.id, ID_ROLE)
+            cells = [name, QStandardItem(fr_date(f.last_contact)), QStandardItem(f.stage_label),
+                     QStandardItem(f.kind_label), QStandardItem(f.reason)]
+            cells[4].setToolTip("\n".join(f.reasons))
             for c in cells:
                 c.setEditable(False)
             self.model.appendRow(cells)
-        n = len(found["files"])
+        n = len(found.files)
         if n:
             text = self.tr("Durée de conservation : {months} mois. {n} dossier(s) sans contact depuis le {cutoff} : "
                            "{purge} à purger, {check} à vérifier.")
         else:
             text = self.tr("Durée de conservation : {months} mois. Aucun dossier sans contact depuis le {cutoff} : "
                            "rien à purger.")
-        self.summary.setText(text.format(months=found["months"], n=n, cutoff=fr_date(found["cutoff"]),
-                                         purge=found["to_purge"], check=found["to_check"]))
+        self.summary.setText(text.format(months=found.months, n=n, cutoff=fr_date(found.cutoff),
+                                         purge=found.to_purge, check=found.to_check))
         self._update_button()
 
     def _failed(self, exc: BaseException) -> None:
@@ -184,11 +184,11 @@ class RetentionDialog(QDialog):
         self.loading = True
         self._update_button()
         self.banner.clear()
-        self.worker.submit(retention.purge, ids, today=self.found.get("today"), on_done=self._purged,
+        self.worker.submit(retention.purge, ids, today=self.found.today if self.found else None, on_done=self._purged,
                            on_error=self._failed)
 
-    def _purged(self, result: dict[str, Any]) -> None:
-        n = result["purged"]
+    def _purged(self, result: PurgeResult) -> None:
+        n = result.purged
         self.banner.show_message(self.tr("{n} dossier(s) purgé(s). La suppression sera transmise au siège à la "
                                          "prochaine synchronisation.").format(n=n), "success")
         self.purged.emit(n)
