@@ -39,7 +39,7 @@ def test_devices_to_central_and_back(db_url, tmp_path):
     ctxs = [a, b, c]
     try:
         for ctx in ctxs:
-            assert sync.enroll(ctx, enrollment)["changed"]
+            assert sync.enroll(ctx, enrollment).changed
         p1 = add_person(a, "N'Diaye", "Awa")
         add_person(a, "Lefèvre", "Jérôme", commune="62498")
         beneficiaries.update(a, p1, {"phone": "0612345678"})
@@ -70,8 +70,8 @@ def test_devices_to_central_and_back(db_url, tmp_path):
             assert s.get(m.AtelierSession, session_id).title == "Atelier BTP Arras"
         for ctx in ctxs:
             st = sync.status(ctx)
-            assert st["changes_waiting"] == 0 and st["history"][0]["status"] == "importe"
-            assert any(h["status"] == "accuse" for h in st["history"])
+            assert st.changes_waiting == 0 and st.history[0].status == "importe"
+            assert any(h.status == "accuse" for h in st.history)
 
         # Concurrent edits of the shared session on A and B: a conflict, kept whole.
         edit(a, m.AtelierSession, session_id, capacity=15)
@@ -218,10 +218,10 @@ def test_a_vault_restored_from_a_backup_becomes_a_new_device_and_nothing_is_lost
         assert people[awa]["phone"] == "+33612345678"  # the lost laptop's last change is kept
         made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour-2")}
         assert sync.import_bundle(b, made[new_id])["status"] == "importe"
-        assert sync.status(b)["changes_waiting"] == 0
+        assert sync.status(b).changes_waiting == 0
         # From now on the new device goes on like any other: nothing already received is sent again.
         add_person(b, "Œuvrard", "Noé")
-        waiting = sync.status(b)["changes_waiting"]  # the new file and its first pathway step
+        waiting = sync.status(b).changes_waiting  # the new file and its first pathway step
         with b.vault.session() as s:
             audit_since = s.scalar(select(func.count()).where(m.AuditEntry.seq > sent_upto))
         again = sync.export(b, out)

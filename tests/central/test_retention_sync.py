@@ -90,7 +90,7 @@ def test_purge_reaches_the_central_office(db_url, tmp_path):
         # 4. acknowledged: the device's journal keeps nothing of the person either
         made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
         assert sync.import_bundle(a, made[sync.identity(a)["device_id"]])["status"] == "importe"
-        assert sync.status(a)["changes_waiting"] == 0
+        assert sync.status(a).changes_waiting == 0
         with a.vault.session() as s:
             journal = json.dumps([e.data for e in s.scalars(select(m.ChangeEntry))], ensure_ascii=False)
             row = s.get(m.Beneficiary, gone)

@@ -98,16 +98,16 @@ def test_enrollment_pins_the_keys(tmp_path, siege):
     try:
         shown = sync.read_enrollment(siege.enrollment)
         result = sync.enroll(ctx, siege.enrollment)
-        assert result["changed"] and result["fingerprint"] == shown["fingerprint"]
-        assert result["fingerprint"] == crypto.display_fingerprint(siege.fingerprint)
-        assert not sync.enroll(ctx, siege.enrollment)["changed"]
+        assert result.changed and result.fingerprint == shown.fingerprint
+        assert result.fingerprint == crypto.display_fingerprint(siege.fingerprint)
+        assert not sync.enroll(ctx, siege.enrollment).changed
         create_keys(tmp_path / "autre", "Autre")
         with pytest.raises(EnrollmentRefused, match="--replace"):
             sync.enroll(ctx, tmp_path / "autre" / "inscription-siege.json")
-        assert sync.status(ctx)["central_fingerprint"] == shown["fingerprint"]
-        assert sync.enroll(ctx, tmp_path / "autre" / "inscription-siege.json", replace=True)["changed"]
+        assert sync.status(ctx).central_fingerprint == shown.fingerprint
+        assert sync.enroll(ctx, tmp_path / "autre" / "inscription-siege.json", replace=True).changed
         st_ = sync.status(ctx)  # the new central office numbers its bundles and releases afresh
-        assert st_["central_name"] == "Autre" and st_["reference_version"] == 0
+        assert st_.central_name == "Autre" and st_.reference_version == 0
     finally:
         ctx.vault.close()
 
@@ -126,7 +126,7 @@ def test_export_needs_enrollment_and_refuses_a_demo_vault(tmp_path, siege):
         with pytest.raises(DemoVaultRefused):
             sync.export(ctx, tmp_path)
         assert list(tmp_path.glob("*.age")) == []
-        assert sync.status(ctx)["next_sequence"] == 1
+        assert sync.status(ctx).next_sequence == 1
     finally:
         ctx.vault.close()
 
@@ -172,8 +172,8 @@ def test_bundles_are_cumulative_until_acknowledged(device, siege, tmp_path):
     assert result["newly_acknowledged"] > 0
     assert journal_size(device) == 1  # the newest row is kept so its number is never reused
     st_ = sync.status(device)
-    assert st_["changes_waiting"] == 0 and st_["last_ack_at"] is not None
-    assert {h["status"] for h in st_["history"] if h["direction"] == "out"} == {"accuse"}
+    assert st_.changes_waiting == 0 and st_.last_ack_at is not None
+    assert {h.status for h in st_.history if h.direction == "out"} == {"accuse"}
 
     beneficiaries.update(device, p1, {"phone": "0611223344"})
     third = sync.export(device, tmp_path)
@@ -187,13 +187,13 @@ def test_bundles_are_cumulative_until_acknowledged(device, siege, tmp_path):
 def test_status_warns_when_nothing_is_acknowledged_for_long(device, tmp_path):
     add_person(device, "Martin", "Paul")
     st_ = sync.status(device)
-    assert st_["changes_waiting"] >= 2 and not st_["ack_overdue"] and st_["ack_warning_days"] == 14
+    assert st_.changes_waiting >= 2 and not st_.ack_overdue and st_.ack_warning_days == 14
     device.today = lambda: date.today() + timedelta(days=20)
     st_ = sync.status(device)
-    assert st_["ack_overdue"] and st_["days_without_ack"] >= 20
+    assert st_.ack_overdue and st_.days_without_ack >= 20
     with device.vault.session() as s:
         set_setting(s, "sync_ack_warning_days", "60")
-    assert not sync.status(device)["ack_overdue"]
+    assert not sync.status(device).ack_overdue
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_reference_data_only_go_up(tmp_path):
             assert s.get(m.Commune, "62041").territory == "artois"
             assert s.get(m.Agency, "0196a0b0-0000-7000-8000-000000000001").name == "Agence nouvelle"
             assert s.get(m.Setting, "reference_version").value == "siege-2"
-        assert sync.status(ctx)["reference_version"] == 2
+        assert sync.status(ctx).reference_version == 2
         # A (forged, validly signed) bundle with an older reference version is refused.
         [made] = publish.publish(central, tmp_path / "r3")
         ident = _age_identity(ctx)

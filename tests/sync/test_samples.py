@@ -62,7 +62,7 @@ def sample_vault(tmp_path):
 def test_sample_central_bundle_still_imports(sample_vault):
     ctx = sample_vault
     before = sync.status(ctx)
-    assert before["changes_waiting"] > 0 and before["device_id"] == EXPECTED["device_a"]
+    assert before.changes_waiting > 0 and before.device_id == EXPECTED["device_a"]
     result = sync.import_bundle(ctx, SAMPLES / EXPECTED["central_bundle"])
     assert result["status"] == "importe" and result["reference_installed"]
     assert result["reference_version"] == EXPECTED["reference_version"]
@@ -72,5 +72,5 @@ def test_sample_central_bundle_still_imports(sample_vault):
         assert s.get(m.AtelierSession, EXPECTED["shared_session_from_b"]).title == "Atelier BTP Arras"
         assert s.scalar(select(func.count()).select_from(m.ChangeEntry)) <= 2
     after = sync.status(ctx)
-    assert after["changes_waiting"] == 0
-    assert {h["status"] for h in after["history"] if h["direction"] == "out"} == {"accuse"}
+    assert after.changes_waiting == 0
+    assert {h.status for h in after.history if h.direction == "out"} == {"accuse"}

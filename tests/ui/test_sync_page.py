@@ -82,12 +82,12 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     qtbot.mouseClick(page.enroll_button, Qt.MouseButton.LeftButton)
     dialog = page.enroll_dialog
     assert dialog is not None and dialog.isVisible()
-    groups = sync.read_enrollment(siege.enrollment)["fingerprint"]
+    groups = sync.read_enrollment(siege.enrollment).fingerprint
     assert all(g in visible_texts(dialog) for g in groups.split())
     assert not dialog.confirm.isEnabled()
     dialog.compared.setChecked(True)
     qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
-    assert page.status["enrolled"] and not page.enroll_card.isVisibleTo(page)
+    assert page.status.enrolled and not page.enroll_card.isVisibleTo(page)
     assert page.central_fingerprint.text() == groups
     assert "Siège de test" in page.central.text()
     assert "Poste inscrit" in page.result_banner.text()
@@ -97,7 +97,7 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     usb = tmp_path / "cle-usb"
     usb.mkdir()
     choose_folder(monkeypatch, usb)
-    waiting_before = sync.status(ctx)["changes_waiting"]
+    waiting_before = sync.status(ctx).changes_waiting
     assert waiting_before > 0
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     written = list(usb.iterdir())
@@ -105,7 +105,7 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     assert page.last_export["path"] == str(written[0])
     assert written[0].name in page.result_banner.text()
     st = sync.status(ctx)
-    assert page.waiting_tile.value.text() == str(st["changes_waiting"])
+    assert page.waiting_tile.value.text() == str(st.changes_waiting)
     assert page.export_tile.value.text() != "jamais" and page.ack_tile.value.text() == "jamais"
     assert page.history.rowCount() == 1
     assert page.history.index(0, 4).data() == "Exporté, en attente d'accusé de réception"
@@ -123,9 +123,9 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     assert "Données de référence" in banner and "Accusé de réception" in banner
     assert page.last_import["newly_acknowledged"] > 0
     st = sync.status(ctx)
-    assert st["changes_waiting"] == 0 and st["last_ack_at"] is not None
+    assert st.changes_waiting == 0 and st.last_ack_at is not None
     assert page.waiting_tile.value.text() == "0"
-    assert page.ack_tile.value.text() == st["last_ack_at"].strftime("%d/%m/%Y")
+    assert page.ack_tile.value.text() == st.last_ack_at.strftime("%d/%m/%Y")
     assert "aujourd'hui" in page.ack_tile.detail.text()
     labels = {page.history.index(r, 4).data() for r in range(page.history.rowCount())}
     assert labels == {"Reçu par le siège", "Importé"}
@@ -150,7 +150,7 @@ def test_tampered_bundle_is_refused_and_changes_nothing(page, ctx, siege, qtbot,
     assert "Rien n'a été modifié" in text and "Traceback" not in text
     assert page.last_import is None
     assert sync.status(ctx) == before
-    assert page.waiting_tile.value.text() == str(before["changes_waiting"]) != "0"
+    assert page.waiting_tile.value.text() == str(before.changes_waiting) != "0"
     assert page.ack_tile.value.text() == "jamais"
     assert page.import_button.isEnabled()  # the page is usable again
 
@@ -242,7 +242,7 @@ def test_export_on_the_real_worker_thread(qtbot, data_dir, vault, passphrase, si
         qtbot.waitUntil(lambda: page.enroll_dialog is not None)
         page.enroll_dialog.compared.setChecked(True)
         page.enroll_dialog.confirm.click()
-        qtbot.waitUntil(lambda: page.status is not None and page.status["enrolled"])
+        qtbot.waitUntil(lambda: page.status is not None and page.status.enrolled)
 
         out = tmp_path / "partage"
         out.mkdir()
@@ -268,7 +268,7 @@ def test_enrollment_file_changed_after_the_comparison_is_refused(page, ctx, sieg
     dialog.compared.setChecked(True)
     dialog.confirm.click()
     assert page.result_banner.kind == "error" and "a changé" in page.result_banner.text()
-    assert not sync.status(ctx)["enrolled"] and page.enroll_card.isVisibleTo(page)
+    assert not sync.status(ctx).enrolled and page.enroll_card.isVisibleTo(page)
 
 
 def test_a_bundle_imported_twice_says_so(page, ctx, siege, tmp_path):

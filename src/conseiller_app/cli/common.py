@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from conseiller_app.storage.services import Context
     from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
     from conseiller_app.storage.services.settings import Settings
+    from conseiller_app.sync.service import Enrolled, SyncStatus
     from conseiller_app.storage.vault import Vault
 
 PASSPHRASE_ENV = "CONSEILLER_PASSPHRASE"
@@ -97,6 +99,19 @@ def retention_json(found: RetentionReview) -> dict[str, Any]:
 def purge_json(result: PurgeResult) -> dict[str, Any]:
     """``conseiller retention purge --json``."""
     return {"purged": result.purged, "records": dict(result.records), "ids": list(result.ids)}
+
+
+def enrolled_json(result: Enrolled) -> dict[str, Any]:
+    """``conseiller sync enroll --json``."""
+    return {"name": result.name, "fingerprint": result.fingerprint, "changed": result.changed,
+            "device_fingerprint": result.device_fingerprint}
+
+
+def sync_status_json(st: SyncStatus) -> dict[str, Any]:
+    """``conseiller sync status --json``: every figure but the day they were computed for."""
+    data = {f.name: getattr(st, f.name) for f in fields(st) if f.name not in ("history", "today")}
+    data["history"] = [{f.name: getattr(b, f.name) for f in fields(b)} for b in st.history]
+    return data
 
 
 # --- passphrases and the vault ----------------------------------------------------------------

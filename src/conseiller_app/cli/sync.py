@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from conseiller_app.cli.common import out, print_json, vault_context
+from conseiller_app.cli.common import enrolled_json, out, print_json, sync_status_json, vault_context
 
 
 def _when(value) -> str:
@@ -19,7 +19,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from conseiller_app.sync import service
 
     info = service.read_enrollment(Path(args.file))
-    if args.fingerprint and args.fingerprint.replace(" ", "").upper() != info["fingerprint"].replace(" ", ""):
+    if args.fingerprint and args.fingerprint.replace(" ", "").upper() != info.fingerprint.replace(" ", ""):
         from conseiller_app.sync.errors import EnrollmentRefused
 
         raise EnrollmentRefused("L'empreinte saisie ne correspond pas à celle du fichier d'inscription : "
@@ -27,13 +27,13 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         result = service.enroll(ctx, Path(args.file), replace=args.replace)
     if args.json:
-        print_json(result)
+        print_json(enrolled_json(result))
         return 0
-    out(f"Siège : {result['name']}")
-    out(f"Empreinte du siège : {result['fingerprint']}")
+    out(f"Siège : {result.name}")
+    out(f"Empreinte du siège : {result.fingerprint}")
     out("Comparez cette empreinte avec celle que le siège vous lit au téléphone.")
-    out("Clés du siège enregistrées dans le coffre." if result["changed"] else "Ces clés étaient déjà enregistrées.")
-    out(f"Empreinte de cet appareil (à communiquer au siège) : {result['device_fingerprint']}")
+    out("Clés du siège enregistrées dans le coffre." if result.changed else "Ces clés étaient déjà enregistrées.")
+    out(f"Empreinte de cet appareil (à communiquer au siège) : {result.device_fingerprint}")
     return 0
 
 
@@ -80,23 +80,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         st = service.status(ctx, history_limit=args.history)
     if args.json:
-        print_json(st)
+        print_json(sync_status_json(st))
         return 0
-    if st["enrolled"]:
-        out(f"Siège : {st['central_name']} (empreinte {st['central_fingerprint']})")
+    if st.enrolled:
+        out(f"Siège : {st.central_name} (empreinte {st.central_fingerprint})")
     else:
         out("Pas encore inscrit auprès du siège (« conseiller sync enroll FICHIER »).")
-    out(f"Appareil : {st['device_id']} (empreinte {st['device_fingerprint']})")
-    out(f"Changements en attente d'envoi : {st['changes_waiting']}")
-    out(f"Dernier export : {_when(st['last_export_at'])}")
-    out(f"Dernier accusé de réception du siège : {_when(st['last_ack_at'])}")
-    out(f"Dernier import d'un paquet du siège : {_when(st['last_import_at'])}")
-    if st["ack_overdue"]:
-        out(f"Attention : aucun accusé de réception du siège depuis {st['days_without_ack']} jours alors que des "
-                 "changements attendent. Exportez un paquet et faites-le parvenir au siège.")
-    for b in st["history"]:
-        way = "envoyé " if b["direction"] == "out" else "reçu   "
-        out(f"  {way} n°{b['sequence']:<5} {_when(b['created_at'])}  {b['changes']:>6} élément(s)  {b['status_label']}")
+    out(f"Appareil : {st.device_id} (empreinte {st.device_fingerprint})")
+    out(f"Changements en attente d'envoi : {st.changes_waiting}")
+    out(f"Dernier export : {_when(st.last_export_at)}")
+    out(f"Dernier accusé de réception du siège : {_when(st.last_ack_at)}")
+    out(f"Dernier import d'un paquet du siège : {_when(st.last_import_at)}")
+    if st.ack_overdue:
+        out(f"Attention : aucun accusé de réception du siège depuis {st.days_without_ack} jours alors que des "
+            "changements attendent. Exportez un paquet et faites-le parvenir au siège.")
+    for b in st.history:
+        way = "envoyé " if b.direction == "out" else "reçu   "
+        out(f"  {way} n°{b.sequence:<5} {_when(b.created_at)}  {b.changes:>6} élément(s)  {b.status_label}")
     return 0
 
 

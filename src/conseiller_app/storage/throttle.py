@@ -14,10 +14,13 @@ import math
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from conseiller_app.domain.errors import WrongPassphrase
 from conseiller_app.storage.fsutil import write_bytes_atomic
-from conseiller_app.storage.vault import Vault
+
+if TYPE_CHECKING:
+    from conseiller_app.storage.vault import Vault
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,9 @@ class UnlockThrottled(WrongPassphrase):
 def open_vault(data_dir: Path, passphrase: str, clock: Callable[[], float] = time.time) -> Vault:
     """``Vault.open`` behind the throttle: refused while a delay runs (``UnlockThrottled``); a wrong
     passphrase is counted (the message says the delay it starts), a right one clears the count."""
+    # Imported here: the unlock screen imports this module and must show before SQLAlchemy loads.
+    from conseiller_app.storage.vault import Vault
+
     throttle = UnlockThrottle(data_dir, clock)
     wait = throttle.remaining_whole_seconds()
     if wait:

@@ -7,6 +7,8 @@ Each function is one transaction and returns plain dicts (no ORM object leaves).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,13 +35,72 @@ STATUS_LABELS = {"exporte": "exporté, en attente d'accusé de réception", "acc
                  "importe": "importé"}
 
 
-def read_enrollment(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class EnrollmentInfo:
+    """What to show before enrolling: the central office's name and fingerprint."""
+
+    name: str
+    fingerprint: str  # grouped for reading aloud
+    fingerprint_full: str
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    name: str
+    fingerprint: str
+    changed: bool  # False when these keys were already pinned
+    device_fingerprint: str
+
+
+@dataclass(frozen=True)
+class BundleRow:
+    """One bundle of the history (sent or received)."""
+
+    id: str
+    direction: str  # "out" or "in"
+    sequence: int
+    created_at: datetime
+    file_name: str
+    changes: int
+    audit: int
+    status: str
+    status_label: str
+    acknowledged_at: datetime | None
+    reference_version: int | None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """Everything the Synchronisation page and ``conseiller sync status`` show."""
+
+    enrolled: bool
+    central_name: str | None
+    central_fingerprint: str | None
+    device_id: str
+    device_fingerprint: str
+    demo: bool
+    changes_waiting: int
+    audit_waiting: int
+    last_export_at: datetime | None
+    last_ack_at: datetime | None
+    last_import_at: datetime | None
+    acknowledged_changes: int
+    next_sequence: int
+    reference_version: int
+    ack_warning_days: int
+    days_without_ack: int | None
+    ack_overdue: bool
+    history: tuple[BundleRow, ...]
+    today: date  # the services' day the figures were computed for (not part of the JSON)
+
+
+def read_enrollment(path: Path) -> EnrollmentInfo:
     """What to show before enrolling: the central office's name and fingerprint."""
     c = _read_enrollment(Path(path))
-    return {"name": c.name, "fingerprint": c.display_fingerprint, "fingerprint_full": c.fingerprint}
+    return EnrollmentInfo(name=c.name, fingerprint=c.display_fingerprint, fingerprint_full=c.fingerprint)
 
 
-def enroll(ctx: Context, path: Path, *, replace: bool = False) -> dict[str, Any]:
+def enroll(ctx: Context, path: Path, *, replace: bool = False) -> Enrolled:
     """Pin the central office's keys found in an enrollment file."""
     c = _read_enrollment(Path(path))
     with ctx.vault.session() as s:
@@ -47,8 +108,8 @@ def enroll(ctx: Context, path: Path, *, replace: bool = False) -> dict[str, Any]
         if changed:
             audit(s, ctx.actor_id, "sync_enroll", "sync_state", None, None, {"fingerprint": c.fingerprint[:32]})
         _, _, fp = device.public_keys(device.ensure_state(s))
-    return {"name": c.name, "fingerprint": c.display_fingerprint, "changed": changed,
-            "device_fingerprint": crypto.display_fingerprint(fp)}
+    return Enrolled(name=c.name, fingerprint=c.display_fingerprint, changed=changed,
+                    device_fingerprint=crypto.display_fingerprint(fp))
 
 
 def identity(ctx: Context) -> dict[str, Any]:
@@ -94,7 +155,7 @@ def import_bundle(ctx: Context, path: Path, *, limits: Limits = DEFAULT_LIMITS) 
                                           "les dossiers de ce coffre. Rien n'a été modifié ; prévenez le siège.") from None
 
 
-def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
+def status(ctx: Context, history_limit: int = 50) -> SyncStatus:
     """Everything the Synchronisation page shows."""
     with ctx.vault.session() as s:
         st = device.ensure_state(s)
@@ -108,33 +169,35 @@ def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
         except ValueError:
             warn_days = ACK_WARNING_DEFAULT
         since = st.last_ack_at or oldest
-        days = (ctx.today() - since.date()).days if since else None
-        history = [bundle_row(b) for b in s.scalars(
-            select(SyncBundle).order_by(SyncBundle.created_at.desc(), SyncBundle.sequence.desc()).limit(history_limit))]
-        return {
-            "enrolled": bool(st.central_fingerprint),
-            "central_name": st.central_name,
-            "central_fingerprint": crypto.display_fingerprint(st.central_fingerprint) if st.central_fingerprint else None,
-            "device_id": device.device_id(s),
-            "device_fingerprint": crypto.display_fingerprint(fp),
-            "demo": is_demo(s),
-            "changes_waiting": waiting,
-            "audit_waiting": audit_waiting,
-            "last_export_at": st.last_export_at,
-            "last_ack_at": st.last_ack_at,
-            "last_import_at": st.last_import_at,
-            "acknowledged_changes": st.acked_change_seq,
-            "next_sequence": st.next_sequence,
-            "reference_version": st.reference_version,
-            "ack_warning_days": warn_days,
-            "days_without_ack": days if waiting else 0,
-            "ack_overdue": bool(waiting and days is not None and days > warn_days),
-            "history": history,
-        }
+        today = ctx.today()
+        days = (today - since.date()).days if since else None
+        history = tuple(bundle_row(b) for b in s.scalars(
+            select(SyncBundle).order_by(SyncBundle.created_at.desc(), SyncBundle.sequence.desc()).limit(history_limit)))
+        return SyncStatus(
+            enrolled=bool(st.central_fingerprint),
+            central_name=st.central_name,
+            central_fingerprint=crypto.display_fingerprint(st.central_fingerprint) if st.central_fingerprint else None,
+            device_id=device.device_id(s),
+            device_fingerprint=crypto.display_fingerprint(fp),
+            demo=is_demo(s),
+            changes_waiting=waiting,
+            audit_waiting=audit_waiting,
+            last_export_at=st.last_export_at,
+            last_ack_at=st.last_ack_at,
+            last_import_at=st.last_import_at,
+            acknowledged_changes=st.acked_change_seq,
+            next_sequence=st.next_sequence,
+            reference_version=st.reference_version,
+            ack_warning_days=warn_days,
+            days_without_ack=days if waiting else 0,
+            ack_overdue=bool(waiting and days is not None and days > warn_days),
+            history=history,
+            today=today,
+        )
 
 
-def bundle_row(b: SyncBundle) -> dict[str, Any]:
-    return {"id": b.id, "direction": b.direction, "sequence": b.sequence, "created_at": b.created_at,
-            "file_name": b.file_name, "changes": b.changes, "audit": b.audit, "status": b.status,
-            "status_label": STATUS_LABELS.get(b.status, b.status), "acknowledged_at": b.acknowledged_at,
-            "reference_version": b.reference_version}
+def bundle_row(b: SyncBundle) -> BundleRow:
+    return BundleRow(id=b.id, direction=b.direction, sequence=b.sequence, created_at=b.created_at,
+                     file_name=b.file_name, changes=b.changes, audit=b.audit, status=b.status,
+                     status_label=STATUS_LABELS.get(b.status, b.status), acknowledged_at=b.acknowledged_at,
+                     reference_version=b.reference_version)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from conseiller_app.sync.service import EnrollmentInfo
 from conseiller_app.ui.sync_page.widgets import big_fingerprint
 
 
@@ -12,7 +13,7 @@ class EnrollDialog(QDialog):
     """``info`` is ``service.read_enrollment``'s answer; ``replacing`` the name of the central
     office already pinned, if any."""
 
-    def __init__(self, info: dict, replacing: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, info: EnrollmentInfo, replacing: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.info = info
         self.setWindowTitle(self.tr("Inscrire ce poste auprès du siège"))
@@ -21,14 +22,14 @@ class EnrollDialog(QDialog):
         heading = QLabel(self.tr("Vérifiez l'empreinte du siège avant d'inscrire ce poste"))
         heading.setObjectName("sectionTitle")
         heading.setWordWrap(True)
-        intro = QLabel(self.tr("Fichier d'inscription de : <b>{name}</b>").format(name=_escape(info["name"])))
+        intro = QLabel(self.tr("Fichier d'inscription de : <b>{name}</b>").format(name=_escape(info.name)))
         intro.setWordWrap(True)
         steps = QLabel(self.tr(
             "Appelez le siège au numéro que vous connaissez (pas un numéro trouvé dans un message) et demandez "
             "qu'on vous lise l'empreinte de ses clés. Comparez-la, groupe par groupe, avec ces huit groupes :"))
         steps.setWordWrap(True)
-        self.fingerprint = big_fingerprint(info["fingerprint"])
-        self.fingerprint.setAccessibleName(self.tr("Empreinte du siège : {fp}").format(fp=info["fingerprint"]))
+        self.fingerprint = big_fingerprint(info.fingerprint)
+        self.fingerprint.setAccessibleName(self.tr("Empreinte du siège : {fp}").format(fp=info.fingerprint))
         caution = QLabel(self.tr(
             "Si un seul caractère diffère, annulez : ce fichier ne vient pas du siège. Vos paquets seraient "
             "lisibles par quelqu'un d'autre. Prévenez le siège."))

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from conseiller_app.sync.service import BundleRow
 from conseiller_app.ui.sync_page.when import stamp
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -20,9 +21,9 @@ class HistoryModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[BundleRow] = []
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def set_rows(self, rows: list[BundleRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -30,7 +31,7 @@ class HistoryModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_rows([])
 
-    def row_data(self, row: int) -> dict[str, Any] | None:
+    def row_data(self, row: int) -> BundleRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
@@ -61,46 +62,46 @@ class HistoryModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(b)
         if role == Qt.ItemDataRole.ForegroundRole and column == 4:
-            return QBrush(QColor(STATUS_COLORS.get(b["status"], "#1b2631")))
+            return QBrush(QColor(STATUS_COLORS.get(b.status, "#1b2631")))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
 
-    def _text(self, b: dict[str, Any], column: int) -> str:
-        out = b["direction"] == "out"
+    def _text(self, b: BundleRow, column: int) -> str:
+        out = b.direction == "out"
         if column == 0:
             return self.tr("Envoyé au siège") if out else self.tr("Reçu du siège")
         if column == 1:
-            return str(b["sequence"])
+            return str(b.sequence)
         if column == 2:
-            return stamp(b["created_at"])
+            return stamp(b.created_at)
         if column == 3:
             return self._content(b)
         return self.status_label(b)
 
-    def _content(self, b: dict[str, Any]) -> str:
-        n = b["changes"]
-        if b["direction"] == "out":
+    def _content(self, b: BundleRow) -> str:
+        n = b.changes
+        if b.direction == "out":
             text = self.tr("{n} changement").format(n=n) if n <= 1 else self.tr("{n} changements").format(n=n)
-            if b["audit"]:
-                text += self.tr(", {n} entrées d'audit").format(n=b["audit"]) if b["audit"] > 1 \
+            if b.audit:
+                text += self.tr(", {n} entrées d'audit").format(n=b.audit) if b.audit > 1 \
                     else self.tr(", 1 entrée d'audit")
             return text
         parts = []
-        if b.get("reference_version"):
-            parts.append(self.tr("Données de référence v{v}").format(v=b["reference_version"]))
+        if b.reference_version:
+            parts.append(self.tr("Données de référence v{v}").format(v=b.reference_version))
         if n:
             parts.append(self.tr("1 enregistrement reçu") if n == 1 else
                          self.tr("{n} enregistrements reçus").format(n=n))
         return ", ".join(parts) or self.tr("Accusé de réception")
 
-    def status_label(self, b: dict[str, Any]) -> str:
+    def status_label(self, b: BundleRow) -> str:
         labels = {"exporte": self.tr("Exporté, en attente d'accusé de réception"),
                   "accuse": self.tr("Reçu par le siège"), "importe": self.tr("Importé")}
-        return labels.get(b["status"], b.get("status_label") or b["status"])
+        return labels.get(b.status, b.status_label or b.status)
 
-    def _tooltip(self, b: dict[str, Any]) -> str:
-        lines = [self.tr("Fichier : {name}").format(name=b["file_name"])]
-        if b.get("acknowledged_at"):
-            lines.append(self.tr("Accusé de réception du siège le {when}").format(when=stamp(b["acknowledged_at"])))
+    def _tooltip(self, b: BundleRow) -> str:
+        lines = [self.tr("Fichier : {name}").format(name=b.file_name)]
+        if b.acknowledged_at:
+            lines.append(self.tr("Accusé de réception du siège le {when}").format(when=stamp(b.acknowledged_at)))
         return "\n".join(lines)

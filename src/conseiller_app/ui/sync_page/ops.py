@@ -17,20 +17,18 @@ class ExportCancelled(AppError):
         super().__init__("Export annulé : aucun paquet n'a été écrit.")
 
 
-def load_status(ctx) -> dict[str, Any]:
-    """``service.status`` and the services' 'today' (the page counts days with it)."""
-    st = service.status(ctx)
-    st["today"] = ctx.today()
-    return st
+def load_status(ctx) -> service.SyncStatus:
+    """``service.status`` (with the services' 'today': the page counts days with it)."""
+    return service.status(ctx)
 
 
-def read_enrollment(path: Path) -> dict[str, Any]:
+def read_enrollment(path: Path) -> service.EnrollmentInfo:
     return service.read_enrollment(Path(path))
 
 
-def enroll(ctx, path: Path, expected_fingerprint: str, replace: bool = False) -> dict[str, Any]:
+def enroll(ctx, path: Path, expected_fingerprint: str, replace: bool = False) -> service.Enrolled:
     """Pin the keys of the file, provided it still holds the fingerprint the conseiller compared."""
-    if service.read_enrollment(Path(path))["fingerprint_full"] != expected_fingerprint:
+    if service.read_enrollment(Path(path)).fingerprint_full != expected_fingerprint:
         raise EnrollmentRefused("Le fichier d'inscription a changé depuis la comparaison de l'empreinte : rien "
                                 "n'a été enregistré. Recommencez l'inscription.")
     return service.enroll(ctx, Path(path), replace=replace)

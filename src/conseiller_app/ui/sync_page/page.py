@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain.errors import AppError
+from conseiller_app.sync.service import Enrolled, EnrollmentInfo, SyncStatus
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.progress import ProgressRun, run_with_progress
@@ -61,7 +62,7 @@ class SyncPage(QWidget):
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self.status: dict[str, Any] | None = None
+        self.status: SyncStatus | None = None
         self.last_export: dict[str, Any] | None = None
         self.last_import: dict[str, Any] | None = None
         self.enroll_dialog: EnrollDialog | None = None
@@ -253,12 +254,12 @@ class SyncPage(QWidget):
             self.result_banner.show_message(self.tr("L'état de la synchronisation n'a pas pu être lu"),
                                             user_message(exc), "error")
 
-    def _show_status(self, st: dict[str, Any], generation: int) -> None:
+    def _show_status(self, st: SyncStatus, generation: int) -> None:
         if not self._current(generation):
             return
         self.status = st
-        today = st["today"]
-        if st["demo"]:
+        today = st.today
+        if st.demo:
             self.demo_banner.show_message(
                 self.tr("Coffre de démonstration : rien ne peut être envoyé au siège"),
                 self.tr("Ce coffre contient des personnes fictives, créées pour découvrir l'application. Pour ne "
@@ -267,47 +268,47 @@ class SyncPage(QWidget):
                         "coffre (sans données de démonstration)."))
         else:
             self.demo_banner.clear()
-        if st["ack_overdue"]:
-            waiting = (self.tr("1 changement attend") if st["changes_waiting"] == 1 else
-                       self.tr("{n} changements attendent").format(n=st["changes_waiting"]))
+        if st.ack_overdue:
+            waiting = (self.tr("1 changement attend") if st.changes_waiting == 1 else
+                       self.tr("{n} changements attendent").format(n=st.changes_waiting))
             self.overdue_banner.show_message(
                 "\u26a0 " + self.tr("Rien n'a été confirmé par le siège depuis {days} jours").format(
-                    days=st["days_without_ack"]),
+                    days=st.days_without_ack),
                 self.tr("{waiting} sur ce poste et le siège n'a rien confirmé depuis plus de {limit} jours : tant "
                         "qu'il ne les a pas reçus, ils n'existent que sur cet ordinateur. Exportez un paquet, "
                         "faites-le parvenir au siège, puis importez sa réponse.").format(
-                    waiting=waiting, limit=st["ack_warning_days"]))
+                    waiting=waiting, limit=st.ack_warning_days))
         else:
             self.overdue_banner.clear()
 
-        waiting = st["changes_waiting"]
-        if st["demo"]:
+        waiting = st.changes_waiting
+        if st.demo:
             detail = self.tr("resteront sur ce poste")
         elif not waiting:
             detail = self.tr("tout a été reçu par le siège")
         else:
             detail = self.tr("changement à envoyer au siège") if waiting == 1 else \
                 self.tr("changements à envoyer au siège")
-        self.waiting_tile.set(str(waiting), detail, warn=st["ack_overdue"])
-        self.export_tile.set(*self._when(st["last_export_at"], today))
-        self.ack_tile.set(*self._when(st["last_ack_at"], today), warn=st["ack_overdue"])
-        self.import_tile.set(*self._when(st["last_import_at"], today))
+        self.waiting_tile.set(str(waiting), detail, warn=st.ack_overdue)
+        self.export_tile.set(*self._when(st.last_export_at, today))
+        self.ack_tile.set(*self._when(st.last_ack_at, today), warn=st.ack_overdue)
+        self.import_tile.set(*self._when(st.last_import_at, today))
 
-        self.enroll_card.setVisible(not st["enrolled"] and not st["demo"])
-        self.replace_button.setVisible(st["enrolled"] and not st["demo"])
-        self.device_id.setText(st["device_id"])
-        self.device_fingerprint.setText(st["device_fingerprint"])
-        if st["enrolled"]:
-            self.central.setText(self.tr("{name} — clés enregistrées dans ce coffre").format(name=st["central_name"]))
-            self.central_fingerprint.setText(st["central_fingerprint"])
+        self.enroll_card.setVisible(not st.enrolled and not st.demo)
+        self.replace_button.setVisible(st.enrolled and not st.demo)
+        self.device_id.setText(st.device_id)
+        self.device_fingerprint.setText(st.device_fingerprint)
+        if st.enrolled:
+            self.central.setText(self.tr("{name} — clés enregistrées dans ce coffre").format(name=st.central_name))
+            self.central_fingerprint.setText(st.central_fingerprint)
         else:
             self.central.setText(self.tr("pas encore inscrit : les clés du siège ne sont pas enregistrées"))
             self.central_fingerprint.setText("—")
-        self.reference_version.setText(self.tr("version {v}").format(v=st["reference_version"])
-                                       if st["reference_version"] else self.tr("celles livrées avec l'application"))
-        self.history.set_rows(st["history"])
-        self.history_view.setVisible(bool(st["history"]))
-        self.history_empty.setVisible(not st["history"])
+        self.reference_version.setText(self.tr("version {v}").format(v=st.reference_version)
+                                       if st.reference_version else self.tr("celles livrées avec l'application"))
+        self.history.set_rows(st.history)
+        self.history_view.setVisible(bool(st.history))
+        self.history_empty.setVisible(not st.history)
         self._update_actions()
 
     def _when(self, value, today) -> tuple[str, str]:
@@ -326,8 +327,8 @@ class SyncPage(QWidget):
     def _update_actions(self) -> None:
         st = self.status
         ready = st is not None and not self._busy
-        enrolled = bool(st and st["enrolled"])
-        demo = bool(st and st["demo"])
+        enrolled = bool(st and st.enrolled)
+        demo = bool(st and st.demo)
         self.export_button.setEnabled(ready and enrolled and not demo)
         self.overdue_export.setEnabled(ready and enrolled and not demo)
         self.import_button.setEnabled(ready and enrolled)
@@ -367,12 +368,12 @@ class SyncPage(QWidget):
                            on_done=lambda info: self._confirm_enroll(path, info, generation),
                            on_error=lambda exc: self._failed(exc, generation, self.tr("Inscription impossible")))
 
-    def _confirm_enroll(self, path: Path, info: dict, generation: int) -> None:
+    def _confirm_enroll(self, path: Path, info: EnrollmentInfo, generation: int) -> None:
         if not self._current(generation):
             return
         self._set_busy(False)
-        st = self.status or {}
-        replacing = st.get("central_name") if st.get("enrolled") else None
+        st = self.status
+        replacing = st.central_name if st is not None and st.enrolled else None
         dialog = EnrollDialog(info, replacing, self.window())
         self.enroll_dialog = dialog
         dialog.accepted.connect(lambda: self._enroll(path, info, bool(replacing), generation))
@@ -384,23 +385,23 @@ class SyncPage(QWidget):
             self.enroll_dialog.deleteLater()
             self.enroll_dialog = None
 
-    def _enroll(self, path: Path, info: dict, replace: bool, generation: int) -> None:
+    def _enroll(self, path: Path, info: EnrollmentInfo, replace: bool, generation: int) -> None:
         if not self._current(generation):
             return
         self._set_busy(True)
-        self.worker.submit(ops.enroll, path, info["fingerprint_full"], replace,
+        self.worker.submit(ops.enroll, path, info.fingerprint_full, replace,
                            on_done=lambda result: self._enrolled(result, generation),
                            on_error=lambda exc: self._failed(exc, generation, self.tr("Inscription impossible")))
 
-    def _enrolled(self, result: dict, generation: int) -> None:
+    def _enrolled(self, result: Enrolled, generation: int) -> None:
         if not self._current(generation):
             return
         self._set_busy(False)
         self.result_banner.show_message(
-            self.tr("Poste inscrit auprès de « {name} »").format(name=result["name"]),
+            self.tr("Poste inscrit auprès de « {name} »").format(name=result.name),
             self.tr("Les clés du siège sont enregistrées dans le coffre. Vous pouvez maintenant exporter un premier "
                     "paquet. Le siège vous demandera peut-être l'empreinte de ce poste : {fp}.").format(
-                fp=result["device_fingerprint"]), "success")
+                fp=result.device_fingerprint), "success")
         self.refresh()
 
     # --- export --------------------------------------------------------------------------------
