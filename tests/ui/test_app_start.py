@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from conseiller_app.ui.session import State
-from tests.ui.shell_helpers import shell, unlock  # noqa: F401 - fixture
+from tests.ui.shell_helpers import unlock
 
 PAGE_CLASSES = {"DashboardPage", "BeneficiariesPage", "AteliersPage", "OrientationsPage", "SyncPage", "SettingsPage"}
 ROOT = Path(__file__).resolve().parents[2]

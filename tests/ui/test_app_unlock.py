@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from conseiller_app.ui import throttle as throttle_mod
 from conseiller_app.ui.session import State, format_wait
 from conseiller_app.ui.throttle import MAX_DELAY, STATE_FILE, UnlockThrottle, delay_after
-from tests.ui.shell_helpers import FakeClock, shell  # noqa: F401 - fixture
+from tests.ui.shell_helpers import FakeClock
 
 WRONG = "ce n'est pas la bonne phrase"
 

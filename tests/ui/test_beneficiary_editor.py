@@ -12,16 +12,7 @@ from conseiller_app.storage.services import beneficiaries, drafts, followup
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.errors import generic_message
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    make_file,
-    open_page,
-    people,
-    sync_worker,
-    threaded_worker,
-    type_text,
-    wait_results,
-)
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, open_page, type_text, wait_results
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -9,13 +9,10 @@ from conseiller_app.storage.services import followup
 from conseiller_app.storage.services.search import Filters, Query
 from conseiller_app.ui.beneficiaries.list_model import PLACEHOLDER, BeneficiaryListModel
 from conseiller_app.ui.beneficiaries.list_page import BeneficiaryListPage
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
+from tests.ui.test_beneficiaries_support import (
     OFFSCREEN_NOISE,
     make_file,
     open_page,
-    people,
-    sync_worker,
-    threaded_worker,
     type_text,
     visible_names,
     wait_results,

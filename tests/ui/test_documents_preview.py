@@ -16,7 +16,7 @@ from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents import pdf_support
 from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.worker import DbWorker
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
+from tests.ui.pages_support import (
     ARRAS_AGENCY,
     OFFSCREEN_NOISE,
     give_consent,
@@ -24,7 +24,6 @@ from tests.ui.pages_support import (  # noqa: F401 - fixtures
     make_session,
     open_ateliers,
     open_orientations,
-    sync_worker,
 )
 
 pytestmark = OFFSCREEN_NOISE

@@ -12,7 +12,7 @@ from conseiller_app.storage.services import followup, referrals
 from conseiller_app.ui.referrals.list_model import referral_list_model
 from conseiller_app.ui.referrals.operations import OPEN_ONLY, ReferralQuery
 from tests.ui.shell_helpers import visible_texts
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
+from tests.ui.pages_support import (
     ARRAS_AGENCY,
     ARRAS_AGENCY_NAME,
     OFFSCREEN_NOISE,
@@ -20,7 +20,6 @@ from tests.ui.pages_support import (  # noqa: F401 - fixtures
     give_consent,
     make_person,
     open_orientations,
-    sync_worker,
 )
 
 pytestmark = OFFSCREEN_NOISE
