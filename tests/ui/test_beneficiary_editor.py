@@ -339,8 +339,8 @@ def test_restart_offers_the_drafts_back(qtbot, ctx, people, sync_worker):
         e.save_draft()
     # A crash: the page goes away without closing anything.
     page.hide()
-    page.deleteLater()
-    qtbot.wait(10)
+    with qtbot.waitSignal(page.destroyed):
+        page.deleteLater()
 
     worker = DbWorker(synchronous=True)
     worker.submit(lambda: worker.set_context(ctx), needs_vault=False)
