@@ -81,7 +81,7 @@ def test_sequences_keep_the_pathway_consistent():
             try:
                 after = P.apply(p, a, TODAY)
             except (P.TransitionRefused, ValidationError) as exc:
-                assert exc.message and not exc.message.isascii() or "." in exc.message
+                assert (exc.message and not exc.message.isascii()) or "." in exc.message
                 continue  # a refusal leaves ``p`` as it was (immutable)
             # What applies is among what the buttons offer (details are edited at any time).
             assert a.kind in allowed or a.kind is P.ActionKind.SET_DETAILS, (a.kind, allowed)

@@ -15,7 +15,7 @@ from tests.storage.test_access import AGENCY_NAME
 
 
 def test_statement_holds_the_file_and_nothing_else(ctx, two_people, tmp_path):
-    bid, ref, other, other_ref = two_people
+    bid, ref, _other, other_ref = two_people
     data = access.gather(ctx, bid)
     out = access_report.write(tmp_path / access_report.filename(data), data)
     assert out.name == f"releve-droit-acces-{data['reference']}.pdf"

@@ -73,7 +73,7 @@ def test_delay_after_repeated_failures_survives_a_restart(shell, vault, passphra
     again = shell.window()
     again_screen = again.unlock_screen
     assert not again_screen.unlock_button.isEnabled()
-    assert "Nouvel essai possible dans 5 s." == again_screen.countdown.text()
+    assert again_screen.countdown.text() == "Nouvel essai possible dans 5 s."
 
     shell.wall.advance(3)
     again_screen.refresh_countdown()

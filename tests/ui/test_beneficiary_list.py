@@ -11,7 +11,6 @@ from conseiller_app.ui.beneficiaries.list_model import PLACEHOLDER, BeneficiaryL
 from conseiller_app.ui.beneficiaries.list_page import BeneficiaryListPage
 from tests.ui.test_beneficiaries_support import (
     OFFSCREEN_NOISE,
-    make_file,
     open_page,
     type_text,
     visible_names,
@@ -185,7 +184,9 @@ def test_enter_and_double_click_open_the_file(qtbot, people, sync_worker):
     # alone sends only the latter, which the view takes for a first press).
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: page.current_editor() is not None and page.current_editor().beneficiary_id == people["Martin"])
+    qtbot.waitUntil(
+        lambda: page.current_editor() is not None and page.current_editor().beneficiary_id == people["Martin"]
+    )
     assert page.tabs.count() == 3
 
 
@@ -300,7 +301,7 @@ class ManualWorker:
         self.jobs.append((fn, args, kwargs, on_done, on_error))
 
     def run(self, index: int = 0) -> None:
-        fn, args, kwargs, on_done, on_error = self.jobs.pop(index)
+        fn, args, kwargs, on_done, _on_error = self.jobs.pop(index)
         result = fn(self.ctx, *args, **kwargs)
         if on_done:
             on_done(result)

@@ -86,7 +86,9 @@ def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
                 for r in rows:
                     copy.write_row(r)
         else:
-            cur.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
+            cur.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows
+            )
     finally:
         cur.close()
 
@@ -118,7 +120,9 @@ def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
     cur = cursor(conn)
     try:
         for fixed, values in groups.items():
-            cur.execute(f"DELETE FROM {table.name} WHERE {where}{key[-1]} = ANY(%s::text[])", (*fixed, text_array(values)))
+            cur.execute(
+                f"DELETE FROM {table.name} WHERE {where}{key[-1]} = ANY(%s::text[])", (*fixed, text_array(values))
+            )
     finally:
         cur.close()
     insert_rows(conn, table, names, rows)
@@ -132,11 +136,13 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     columns = [table.c[n] for n in names]
     if is_postgresql(conn):
         as_json = [isinstance(c.type, JSON) for c in columns]
-        tuples = [tuple(json.dumps(r[n]) if j and r[n] is not None else r[n] for n, j in zip(names, as_json))
-                  for r in rows]
+        tuples = [
+            tuple(json.dumps(r[n]) if j and r[n] is not None else r[n] for n, j in zip(names, as_json, strict=False))
+            for r in rows
+        ]
     else:
         processors = [_memo(c.type._cached_bind_processor(conn.dialect), c.type) for c in columns]
-        tuples = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors)) for r in rows]
+        tuples = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors, strict=False)) for r in rows]
     insert_rows(conn, table, names, tuples)
 
 

@@ -26,7 +26,7 @@ def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[
     nt, dt = Node.__table__, Device.__table__
     names = dict(conn.execute(select(dt.c.id, dt.c.name)).all())
     out = []
-    for letter, h in zip(LETTERS, heads):
+    for letter, h in zip(LETTERS, heads, strict=False):
         row = conn.execute(select(nt.c.device_id, nt.c.version, nt.c.op, nt.c.data, nt.c.received_at)
                            .where(nt.c.entity == entity, nt.c.entity_id == entity_id, nt.c.hash == h)
                            .order_by(nt.c.id).limit(1)).first()
@@ -86,8 +86,11 @@ def resolve(central, conflict_id: int, keep: str, *, who: str | None = None) -> 
                                         device_id=CENTRAL, bundle_id=None, received_at=now,
                                         resolution_no=number))
         by = (who or _whoami())[:120]
-        conn.execute(ct.update().where(ct.c.id == conflict_id).values(status="resolu", resolved_at=now, kept=kept["hash"],
-                                                                      resolution=h, resolved_by=by))
+        conn.execute(
+            ct.update()
+            .where(ct.c.id == conflict_id)
+            .values(status="resolu", resolved_at=now, kept=kept["hash"], resolution=h, resolved_by=by)
+        )
         key = (c["entity"], c["entity_id"])
         merge.refresh(conn, merge.load_nodes(conn, [key]), [key], now)
     return {"id": conflict_id, "entity": c["entity"], "entity_id": c["entity_id"], "kept": keep,

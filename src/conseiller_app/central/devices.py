@@ -26,7 +26,11 @@ def find(conn: Connection, ref: str) -> dict:
         return dict(row)
     if len(ref) < 4:
         raise UsageError("Identifiant d'appareil trop court : donnez-en au moins les 4 premiers caractères.")
-    rows = conn.execute(select(dt).where(dt.c.id.like(ref.replace("%", "").replace("_", "\\_") + "%", escape="\\"))).mappings().all()
+    rows = (
+        conn.execute(select(dt).where(dt.c.id.like(ref.replace("%", "").replace("_", "\\_") + "%", escape="\\")))
+        .mappings()
+        .all()
+    )
     if not rows:
         raise NotFound(f"Aucun appareil ne correspond à « {ref} ».")
     if len(rows) > 1:

@@ -115,8 +115,9 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     if dev is not None and dev["status"] == REVOKED:
         raise reject("revoked", "Paquet refusé : cet appareil a été révoqué par le siège.")
     if dev is not None and (dev["signing_key"] != m["device_key"] or dev["age_recipient"] != m["device_recipient"]):
-        raise _Incident("device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.",
-                        did, bid)
+        raise _Incident(
+            "device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.", did, bid
+        )
     verify_signature(env, m["device_key"], who="l'appareil")
 
     bt = Bundle.__table__
@@ -124,8 +125,13 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     from_quarantine = False
     if seen is not None:
         if seen.manifest_sha256 != env.manifest_sha256 or seen.device_id != did:
-            raise _Incident("reused_id", "Paquet refusé : son identifiant est celui d'un paquet déjà reçu, avec un contenu "
-                                         "différent. L'incident est noté.", did, bid)
+            raise _Incident(
+                "reused_id",
+                "Paquet refusé : son identifiant est celui d'un paquet déjà reçu, avec un contenu "
+                "différent. L'incident est noté.",
+                did,
+                bid,
+            )
         if seen.status == INGESTED:
             return IngestResult("deja_recu", bid, did, m["sequence"],
                                 f"Paquet n°{m['sequence']} déjà reçu : rien à faire.")
@@ -153,7 +159,9 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
             "audit": m["counts"]["audit"], "central_seq_seen": m["last_ack"]["central_sequence"]}
 
 
-def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict, new_device: bool, now) -> IngestResult:
+def _quarantine(
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict, new_device: bool, now
+) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
     if new_device:
@@ -168,12 +176,18 @@ def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, in
     conn.execute(Quarantine.__table__.insert().values(bundle_id=m["bundle_id"], device_id=did, content=data))
     fp = crypto.display_fingerprint(m["sender"])
     restored = _restored_note(conn, info)
-    return IngestResult(QUARANTINED, m["bundle_id"], did, m["sequence"],
-                        f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
-                        f"empreinte {fp}.{restored} Après vérification, approuvez-le : "
-                        f"conseiller-central devices approve {did}",
-                        changes=m["counts"]["changes"], audit=m["counts"]["audit"],
-                        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp})
+    return IngestResult(
+        QUARANTINED,
+        m["bundle_id"],
+        did,
+        m["sequence"],
+        f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
+        f"empreinte {fp}.{restored} Après vérification, approuvez-le : "
+        f"conseiller-central devices approve {did}",
+        changes=m["counts"]["changes"],
+        audit=m["counts"]["audit"],
+        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp},
+    )
 
 
 def _restored_note(conn: Connection, info: dict) -> str:
@@ -223,7 +237,9 @@ def _audit_received_upto(conn: Connection, device_id: str, known: int) -> int:
     """The last audit entry received with none missing before it."""
     at = AuditRecord.__table__
     upto = known
-    for (seq,) in conn.execute(select(at.c.seq).where(at.c.device_id == device_id, at.c.seq > known).order_by(at.c.seq)):
+    for (seq,) in conn.execute(
+        select(at.c.seq).where(at.c.device_id == device_id, at.c.seq > known).order_by(at.c.seq)
+    ):
         if seq != upto + 1:
             break
         upto = seq

@@ -121,11 +121,21 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     if new_conflicts:
         conn.execute(ct.insert(), new_conflicts)
     if changed_conflicts:
-        conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(heads=bindparam("b_heads")), changed_conflicts)
+        conn.execute(
+            ct.update().where(ct.c.id == bindparam("b_id")).values(heads=bindparam("b_heads")), changed_conflicts
+        )
     if closed:  # heads joined once versions that were missing arrived
-        conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(
-            status="resolu", resolved_at=bindparam("b_at"), kept=bindparam("b_kept"), resolved_by="automatique (versions manquantes reçues)"),
-            closed)
+        conn.execute(
+            ct.update()
+            .where(ct.c.id == bindparam("b_id"))
+            .values(
+                status="resolu",
+                resolved_at=bindparam("b_at"),
+                kept=bindparam("b_kept"),
+                resolved_by="automatique (versions manquantes reçues)",
+            ),
+            closed,
+        )
     return {"records": len(new_records) + len(changed_records), "conflicts_opened": len(new_conflicts),
             "conflicts_changed": len(changed_conflicts)}
 

@@ -41,7 +41,11 @@ def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
         if start > changes + 1:
             break
         changes = max(changes, end)
-    return {"changes": changes, "audit": device["audit_seq"], "bundle_sequence": max((r.sequence for r in rows), default=0)}
+    return {
+        "changes": changes,
+        "audit": device["audit_seq"],
+        "bundle_sequence": max((r.sequence for r in rows), default=0),
+    }
 
 
 def _with_data(conn: Connection, rows) -> list[dict[str, Any]]:
@@ -55,9 +59,17 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
     """Current state of records resolved after resolution ``after`` that this device holds."""
     nt, rt = Node.__table__, Record.__table__
     mine = aliased(nt)
-    resolved = (select(nt.c.entity, nt.c.entity_id).where(nt.c.resolution_no > after, nt.c.entity.not_in(sorted(SHARED)))
-                .where(exists().where(and_(mine.c.entity == nt.c.entity, mine.c.entity_id == nt.c.entity_id,
-                                           mine.c.device_id == device_id))).distinct().subquery())
+    resolved = (
+        select(nt.c.entity, nt.c.entity_id)
+        .where(nt.c.resolution_no > after, nt.c.entity.not_in(sorted(SHARED)))
+        .where(
+            exists().where(
+                and_(mine.c.entity == nt.c.entity, mine.c.entity_id == nt.c.entity_id, mine.c.device_id == device_id)
+            )
+        )
+        .distinct()
+        .subquery()
+    )
     q = (select(rt).join(resolved, and_(rt.c.entity == resolved.c.entity, rt.c.entity_id == resolved.c.entity_id))
          .where(rt.c.in_conflict.is_(False)).order_by(rt.c.entity, rt.c.entity_id))
     return _with_data(conn, conn.execute(q))

@@ -45,7 +45,9 @@ def load_folder(central, folder: Path) -> tuple[int, bool]:
     try:
         data = load_reference(folder)
     except FileNotFoundError as exc:
-        raise ValidationError("reference", f"fichier manquant : {Path(exc.filename or '').name}", "Référentiel") from None
+        raise ValidationError(
+            "reference", f"fichier manquant : {Path(exc.filename or '').name}", "Référentiel"
+        ) from None
     except (ValueError, KeyError) as exc:
         raise ValidationError("reference", f"contenu invalide ({exc})", "Référentiel") from None
     return add_release(central, data, f"dossier {folder.name}")

@@ -86,7 +86,9 @@ def validate(
             raise ValidationError("commune", "ce champ est obligatoire.", LABELS["commune"])
         found = resolve_commune(text)
         if not found:
-            raise ValidationError("commune", "commune inconnue dans le Pas-de-Calais (nom ou code INSEE).", LABELS["commune"])
+            raise ValidationError(
+                "commune", "commune inconnue dans le Pas-de-Calais (nom ou code INSEE).", LABELS["commune"]
+            )
         if len(found) > 1:
             raise ValidationError(
                 "commune", f"{len(found)} communes correspondent : précisez avec le code INSEE.", LABELS["commune"]
@@ -116,11 +118,11 @@ def validate(
     check("rqth", lambda x: bool(x) and str(x).lower() not in ("0", "false", "non", "no"))
     check("notes", lambda x: v.check_free_text("notes", LABELS["notes"], x))
 
-    if not errors and out.get("public") == Public.JEUNE.value and "birth_date" in out:
-        if v.age_on(out["birth_date"], today) >= 26:
-            errors.append(
-                ValidationError("public", "le public « jeune » concerne les moins de 26 ans : vérifiez la date de naissance ou le public.", LABELS["public"])
-            )
+    if (not errors and out.get("public") == Public.JEUNE.value and "birth_date" in out
+            and v.age_on(out["birth_date"], today) >= 26):
+        errors.append(ValidationError(
+            "public", "le public « jeune » concerne les moins de 26 ans : vérifiez la date de naissance ou le public.",
+            LABELS["public"]))
     if errors:
         raise ValidationErrors(errors)
     return out

@@ -238,9 +238,13 @@ def validate(
         if end < start:
             errors.append(ValidationError("end_date", "la fin précède le début.", LABELS["end_date"]))
         elif (end - start).days >= MAX_DAYS:
-            errors.append(ValidationError("end_date", f"une session dure {MAX_DAYS} jours au plus.", LABELS["end_date"]))
+            errors.append(
+                ValidationError("end_date", f"une session dure {MAX_DAYS} jours au plus.", LABELS["end_date"])
+            )
     if not partial and not merged.get("territory"):
-        errors.append(ValidationError("territory", "indiquez le territoire ou la commune du lieu.", LABELS["territory"]))
+        errors.append(
+            ValidationError("territory", "indiquez le territoire ou la commune du lieu.", LABELS["territory"])
+        )
     if errors:
         raise ValidationErrors(errors)
     return out

@@ -226,8 +226,13 @@ def render(data: dict[str, Any]) -> bytes:
         f"votre conseiller(ère) ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
         "adresser une réclamation à la CNIL (www.cnil.fr).", st["cell"])]))
 
-    return render_story(story, title=f"Relevé droit d'accès {ref}", header_right=ref, margin=MARGIN,
-                        footer=f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles")
+    return render_story(
+        story,
+        title=f"Relevé droit d'accès {ref}",
+        header_right=ref,
+        margin=MARGIN,
+        footer=f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles",
+    )
 
 
 def write(target: Path, data: dict[str, Any]) -> Path:

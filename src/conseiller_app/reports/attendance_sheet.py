@@ -51,7 +51,9 @@ def sheet_days(session: dict[str, Any], day: date | None = None) -> list[date | 
     return days if len(days) <= MAX_DAY_COLUMNS else [None]
 
 
-def render(session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None) -> bytes:
+def render(
+    session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None
+) -> bytes:
     st = styles()
     days = sheet_days(session, day)
     pagesize = landscape(A4) if len(days) > 1 else A4
@@ -85,7 +87,7 @@ def render(session: dict[str, Any], *, blank: bool = False, day: date | None = N
 
     day_heads = [Paragraph(f"Signature<br/>{esc(fr_date(d)) if d else 'Date : ___/___/______'}", st["head"])
                  for d in days]
-    head = [Paragraph("N°", st["head"]), Paragraph("NOM", st["head"]), Paragraph("Prénom", st["head"])] + day_heads
+    head = [Paragraph("N°", st["head"]), Paragraph("NOM", st["head"]), Paragraph("Prénom", st["head"]), *day_heads]
     sig_w = max(30 * mm, (width - 10 * mm - 95 * mm) / len(days))
     name_w = (width - 10 * mm - sig_w * len(days)) * 0.55
     first_w = width - 10 * mm - sig_w * len(days) - name_w

@@ -7,7 +7,9 @@ import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -15,9 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.graphics.barcode import qrencoder
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from conseiller_app.resources import resources_dir
 from conseiller_app.storage.fsutil import write_atomic
@@ -206,7 +206,7 @@ class QrFlowable(Flowable):
         self.text, self.size, self.border = text, size, border
         self.width = self.height = size
 
-    def wrap(self, avail_width, avail_height):  # noqa: D401 - reportlab API
+    def wrap(self, avail_width, avail_height):
         return self.size, self.size
 
     def draw(self) -> None:

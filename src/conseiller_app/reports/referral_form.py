@@ -17,8 +17,8 @@ from conseiller_app.reports.common import (
     ACCENT,
     BAND,
     CONVENTION,
-    QrFlowable,
     RULE,
+    QrFlowable,
     esc,
     field_grid,
     fr_date,
@@ -204,4 +204,4 @@ def write(target: Path, data: dict[str, Any]) -> Path:
     return write_pdf(target, lambda: render(data))
 
 
-__all__ = ["filename", "render", "write", "fr_long_date"]
+__all__ = ["filename", "fr_long_date", "render", "write"]

@@ -7,7 +7,7 @@ unchanged: dates as ISO text, datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON as
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -82,9 +82,10 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, j
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         changes = []
         for r in rows:
-            snap = {k: (conv(r[k]) if conv else r[k]) for k, conv in zip(keys, iso)}
+            snap = {k: (conv(r[k]) if conv else r[k]) for k, conv in zip(keys, iso, strict=False)}
             changes.append((at, table.name, r["id"], "insert", r.get("version", 1), encode(snap)))
         dbapi.executemany(
-            f"INSERT INTO {ChangeEntry.__tablename__} (at, entity, entity_id, op, version, data) VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {ChangeEntry.__tablename__} (at, entity, entity_id, op, version, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             changes,
         )

@@ -143,16 +143,33 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         caf = f"{rng.randint(0, 9999999):07d}" if public == Public.RSA and rng.random() < 0.8 else None
         sort_key = sort_name(last, first)
         b = {
-            "id": bid, "last_name": last, "first_name": first, "birth_date": birth, "public": public.value,
+            "id": bid,
+            "last_name": last,
+            "first_name": first,
+            "birth_date": birth,
+            "public": public.value,
             "phone": f"+33{rng.choice('67')}{rng.randint(10000000, 99999999)}" if rng.random() < 0.9 else None,
             "email": f"{sort_name(first, '').strip().replace(' ', '.')}.{i}@exemple.fr" if rng.random() < 0.5 else None,
-            "address": rng.choice(pools.streets), "commune_insee": c[0], "caf_number": caf,
-            "france_travail_id": f"{rng.randint(1000000, 9999999)}{rng.choice('ABCDEFGH')}" if rng.random() < 0.4 else None,
-            "nationality": None, "rqth": rng.random() < 0.06, "prescriber": rng.choice(list(Prescriber)).value,
-            "spotting_date": spotted, "referent_id": rng.choice(colleagues) if rng.random() < 0.3 else colleagues[0],
-            "status": "actif", "notes": "", "last_contact": min(today, spotted + timedelta(days=rng.randint(0, 900))),
-            "to_complete": False, "sort_name": sort_key, "current_stage": furthest.value,
-            "created_at": now, "updated_at": now, "version": 1,
+            "address": rng.choice(pools.streets),
+            "commune_insee": c[0],
+            "caf_number": caf,
+            "france_travail_id": f"{rng.randint(1000000, 9999999)}{rng.choice('ABCDEFGH')}"
+            if rng.random() < 0.4
+            else None,
+            "nationality": None,
+            "rqth": rng.random() < 0.06,
+            "prescriber": rng.choice(list(Prescriber)).value,
+            "spotting_date": spotted,
+            "referent_id": rng.choice(colleagues) if rng.random() < 0.3 else colleagues[0],
+            "status": "actif",
+            "notes": "",
+            "last_contact": min(today, spotted + timedelta(days=rng.randint(0, 900))),
+            "to_complete": False,
+            "sort_name": sort_key,
+            "current_stage": furthest.value,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
         }
         rows["beneficiary"].append(b)
         tokens.extend((key, sort_key, bid) for key in index_keys(last, first, caf, c[0], c[1], c[2]))
@@ -192,7 +209,9 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 })
             if st in FUNDING and status == StepStatus.DONE:
                 scheme, funder, amount = FUNDING[st]
-                step.update(scheme=scheme, funder=funder, funded_amount_cents=amount * 100 + rng.randint(-200, 200) * 100)
+                step.update(
+                    scheme=scheme, funder=funder, funded_amount_cents=amount * 100 + rng.randint(-200, 200) * 100
+                )
             if st == Stage.EXIT:
                 outcome = rng.choices(list(OutcomeCategory), weights=[35, 25, 15, 18, 7])[0]
                 step["outcome"] = outcome.value
@@ -231,15 +250,28 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 })
                 referral_no += 1
                 status = rng.choice(list(ReferralStatus))
-                rows["referral"].append({
-                    "id": m.new_id(), "reference": make_reference(today.year, device, referral_no),
-                    "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(list(ReferralScheme)).value,
-                    "trades": rng.sample(list(agency[3]) or trades, 1), "barriers_summary": "",
-                    "status": status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
-                    "refusal_reason": rng.choice(list(RefusalReason)).value if status == ReferralStatus.REFUSED else None,
-                    "result": "", "consent_id": consent_id, "created_by": colleagues[0],
-                    "created_at": now, "updated_at": now, "version": 1,
-                })
+                rows["referral"].append(
+                    {
+                        "id": m.new_id(),
+                        "reference": make_reference(today.year, device, referral_no),
+                        "beneficiary_id": bid,
+                        "agency_id": agency[0],
+                        "scheme": rng.choice(list(ReferralScheme)).value,
+                        "trades": rng.sample(list(agency[3]) or trades, 1),
+                        "barriers_summary": "",
+                        "status": status.value,
+                        "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
+                        "refusal_reason": rng.choice(list(RefusalReason)).value
+                        if status == ReferralStatus.REFUSED
+                        else None,
+                        "result": "",
+                        "consent_id": consent_id,
+                        "created_by": colleagues[0],
+                        "created_at": now,
+                        "updated_at": now,
+                        "version": 1,
+                    }
+                )
         if progress and i % 1000 == 0:
             progress(i, beneficiaries)
 

@@ -103,7 +103,10 @@ def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str 
 
 def _entry_hash(prev_hash: str, entry: dict) -> str:
     payload = json.dumps(
-        {k: _json_value(entry[k]) for k in ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")},
+        {
+            k: _json_value(entry[k])
+            for k in ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")
+        },
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

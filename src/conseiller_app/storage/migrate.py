@@ -86,7 +86,9 @@ def _make_revision(message: str) -> None:  # pragma: no cover - developer tool
     from conseiller_app.storage.vault import Vault
 
     with tempfile.TemporaryDirectory() as tmp:
-        vault = Vault.create(Path(tmp), "revision-only passphrase 42!", "Outil Migration", "arrageois", check_policy=False)
+        vault = Vault.create(
+            Path(tmp), "revision-only passphrase 42!", "Outil Migration", "arrageois", check_policy=False
+        )
         with vault.engine.connect() as conn:
             command.revision(alembic_config(conn), message=message, autogenerate=True)
         vault.close()

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -37,7 +36,7 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 _last_v7 = [0]
@@ -74,7 +73,7 @@ class Synced:
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict:  # the version counter is maintained by SQLAlchemy
+    def __mapper_args__(cls) -> dict:  # noqa: N805 - a class-level directive; the version counter is maintained by SQLAlchemy
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -388,10 +387,12 @@ class BeneficiaryToken(Base):
     sort_name: Mapped[str] = mapped_column(String(170), primary_key=True)
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), primary_key=True, index=True)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - read once by SQLAlchemy
 
 
-SYNCED_MODELS = sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__)
+SYNCED_MODELS = sorted(
+    (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__
+)
 MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
 
 from conseiller_app.storage import sync_models  # noqa: E402,F401  (sync tables, for alembic)

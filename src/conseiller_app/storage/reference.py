@@ -42,7 +42,9 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
         row.name, row.description = c["name"], c.get("description", "")
         session.add(row)
     session.flush()
-    session.add_all(m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
+    session.add_all(
+        m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades
+    )
     session.add_all(m.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
     session.add_all(m.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
     for a in data.agencies:

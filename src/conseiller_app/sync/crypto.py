@@ -13,7 +13,7 @@ import binascii
 import hashlib
 
 import pyrage
-import pyrage.passphrase  # noqa: F401 - the submodule is not imported by pyrage itself
+import pyrage.passphrase
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from conseiller_app.storage.models import ChangeEntry, Setting, utcnow
 from conseiller_app.storage.profile import get_setting, set_setting
-from conseiller_app.storage.vault import RESTORED_SETTING
 from conseiller_app.storage.sync_models import SyncBase, SyncState
+from conseiller_app.storage.vault import RESTORED_SETTING
 from conseiller_app.sync import crypto
 from conseiller_app.sync.enrollment import CentralPublic
 from conseiller_app.sync.errors import EnrollmentRefused, NotEnrolled

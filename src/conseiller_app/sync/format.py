@@ -162,8 +162,12 @@ def decrypt(data: bytes, identity: str, limits: Limits = DEFAULT_LIMITS, *, who:
         return crypto.decrypt(data, identity)
     except crypto.DecryptError as exc:
         if "no matching keys" in str(exc).lower():
-            raise reject("recipient", f"Paquet refusé : il n'est pas adressé à {who} (ou son en-tête est endommagé).") from None
-        raise reject("damaged", "Paquet refusé : le fichier est endommagé ou incomplet (contenu modifié ou tronqué).") from None
+            raise reject(
+                "recipient", f"Paquet refusé : il n'est pas adressé à {who} (ou son en-tête est endommagé)."
+            ) from None
+        raise reject(
+            "damaged", "Paquet refusé : le fichier est endommagé ou incomplet (contenu modifié ou tronqué)."
+        ) from None
 
 
 def _json_loads(data: bytes) -> Any:

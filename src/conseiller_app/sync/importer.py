@@ -10,7 +10,6 @@ office has not seen yet (those will come back to it as a conflict rather than be
 
 from __future__ import annotations
 
-
 from datetime import date, datetime
 from typing import Any
 
@@ -64,8 +63,11 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
         raise reject("older", f"Paquet refusé : ce paquet du siège (n°{man['sequence']}) est plus ancien que le "
                               f"dernier importé (n°{st.central_sequence}).")
     if man["reference_version"] < st.reference_version:
-        raise reject("reference_older", f"Paquet refusé : ses données de référence (version {man['reference_version']}) "
-                                        f"sont plus anciennes que celles installées (version {st.reference_version}).")
+        raise reject(
+            "reference_older",
+            f"Paquet refusé : ses données de référence (version {man['reference_version']}) "
+            f"sont plus anciennes que celles installées (version {st.reference_version}).",
+        )
     payload = check_central_payload(man, read_payload(env, limits))
     _check_ack(session, man["ack"])
 
@@ -217,11 +219,15 @@ def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
 def _reindex(session: Session, beneficiary_id: str) -> None:
     from conseiller_app.storage.services.beneficiaries import index_tokens
 
-    row = session.execute(select(m.Beneficiary.__table__).where(m.Beneficiary.__table__.c.id == beneficiary_id)).mappings().one()
+    row = (
+        session.execute(select(m.Beneficiary.__table__).where(m.Beneficiary.__table__.c.id == beneficiary_id))
+        .mappings()
+        .one()
+    )
     session.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id == beneficiary_id))
     tokens = index_tokens(session, dict(row))
     if tokens:
         session.execute(m.BeneficiaryToken.__table__.insert(), tokens)
 
 
-__all__ = ["import_bundle", "apply_record", "prune", "row_values"]
+__all__ = ["apply_record", "import_bundle", "prune", "row_values"]

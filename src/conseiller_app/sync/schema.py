@@ -45,7 +45,9 @@ def check_device_manifest(m: dict, limits: Limits) -> None:
         raise _bad_manifest("device_recipient")
     if crypto.fingerprint(m["device_recipient"], m["device_key"]) != m["sender"]:
         raise _bad_manifest("sender")
-    _ints(m.get("last_ack"), ("central_sequence", "changes", "audit", "bundle_sequence", "reference_version"), "last_ack")
+    _ints(
+        m.get("last_ack"), ("central_sequence", "changes", "audit", "bundle_sequence", "reference_version"), "last_ack"
+    )
     r = _ints(m.get("range"), ("changes_from", "changes_to", "audit_from", "audit_to"), "range")
     if not (1 <= r["changes_from"] <= r["changes_to"] + 1 and 1 <= r["audit_from"] <= r["audit_to"] + 1):
         raise _bad_manifest("range")

@@ -20,9 +20,8 @@ from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
 from conseiller_app.storage.profile import get_setting
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle
-from conseiller_app.sync import crypto, device
+from conseiller_app.sync import crypto, device, importer
 from conseiller_app.sync import export as exporter
-from conseiller_app.sync import importer
 from conseiller_app.sync.enrollment import read_enrollment as _read_enrollment
 from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, Limits
@@ -90,8 +89,11 @@ def import_bundle(ctx: Context, path: Path, *, limits: Limits = DEFAULT_LIMITS) 
             return importer.import_bundle(s, data, Path(path).name, actor_id=ctx.actor_id, now=utcnow(),
                                           limits=limits)
     except IntegrityError:
-        raise BundleRejected("reference", "Paquet refusé : ses données de référence ne sont pas compatibles avec "
-                                          "les dossiers de ce coffre. Rien n'a été modifié ; prévenez le siège.") from None
+        raise BundleRejected(
+            "reference",
+            "Paquet refusé : ses données de référence ne sont pas compatibles avec "
+            "les dossiers de ce coffre. Rien n'a été modifié ; prévenez le siège.",
+        ) from None
 
 
 def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
@@ -102,7 +104,9 @@ def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
         waiting_q = select(func.count(), func.min(ChangeEntry.at)).where(
             ChangeEntry.seq > st.acked_change_seq, ChangeEntry.entity.not_in(sorted(CENTRAL_OWNED)))
         waiting, oldest = s.execute(waiting_q).one()
-        audit_waiting = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > st.acked_audit_seq))
+        audit_waiting = s.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > st.acked_audit_seq)
+        )
         try:
             warn_days = max(1, int(get_setting(s, ACK_WARNING_SETTING) or ACK_WARNING_DEFAULT))
         except ValueError:
@@ -114,7 +118,9 @@ def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
         return {
             "enrolled": bool(st.central_fingerprint),
             "central_name": st.central_name,
-            "central_fingerprint": crypto.display_fingerprint(st.central_fingerprint) if st.central_fingerprint else None,
+            "central_fingerprint": crypto.display_fingerprint(st.central_fingerprint)
+            if st.central_fingerprint
+            else None,
             "device_id": device.device_id(s),
             "device_fingerprint": crypto.display_fingerprint(fp),
             "demo": is_demo(s),

@@ -3,6 +3,7 @@ standard dialogs and buttons are French), the style sheet, the technical log and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -49,10 +50,8 @@ def setup_logging(data_dir: Path) -> None:
     personal data; bugs are logged by exception type and code location only."""
     from conseiller_app import logs
 
-    try:
+    with contextlib.suppress(OSError):  # an unwritable folder must not prevent the application from starting
         logs.configure(data_dir)
-    except OSError:
-        pass  # an unwritable folder must not prevent the application from starting
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -80,7 +79,7 @@ def preload(worker=None) -> None:
     # otherwise run on the GUI thread between the unlock and the list). Importing defines
     # classes and value constants only; every widget is still built on the GUI thread, after
     # the vault opens: the worker runs one job at a time, so not while this one imports.
-    import conseiller_app.ui.beneficiaries.page  # noqa: F401
+    import conseiller_app.ui.beneficiaries.page
     import conseiller_app.ui.pages.dashboard  # noqa: F401
 
 

@@ -96,5 +96,7 @@ def shortcuts_html(window: QMainWindow, actions: ShellActions) -> str:
                 *actions.pages.values(), actions.quit):
         keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         if keys:
-            rows.append(f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{act.text().replace('&', '')}</td></tr>")
+            rows.append(
+                f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{act.text().replace('&', '')}</td></tr>"
+            )
     return "<table>" + "".join(rows) + "</table>"

@@ -243,8 +243,15 @@ def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None =
         if exclude_id:
             q = q.where(m.Beneficiary.id != exclude_id)
         return [
-            {"id": r[0], "last_name": r[1], "first_name": r[2], "birth_date": r[3], "caf_number": r[4], "commune_name": r[5],
-             "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance"}
+            {
+                "id": r[0],
+                "last_name": r[1],
+                "first_name": r[2],
+                "birth_date": r[3],
+                "caf_number": r[4],
+                "commune_name": r[5],
+                "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
+            }
             for r in s.execute(q)
         ]
 

@@ -197,7 +197,9 @@ def describe_audit(entry: dict, offers: dict[str, str]) -> str:
                                       _label(ReferralStatus, details.get("status"))) if x)
     if action == "referral_status":
         text = _label(ReferralStatus, details.get("status"))
-        return text + (f" ({_label(RefusalReason, details['refusal_reason'])})" if details.get("refusal_reason") else "")
+        return text + (
+            f" ({_label(RefusalReason, details['refusal_reason'])})" if details.get("refusal_reason") else ""
+        )
     if action in ("session_registered", "session_withdrawn", "session_promoted"):
         return _label(RegistrationStatus, details.get("status")) if details.get("status") else ""
     if action == "attendance":

@@ -97,7 +97,7 @@ def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.
     if not actions:
         return pathway
     rows = _write(s, beneficiary_id, rows, current)
-    for a, state in zip(actions, states):
+    for a, state in zip(actions, states, strict=False):
         idx = state.open_index if state.open_index is not None else len(state.steps) - 1
         if isinstance(a, P.SetDetails):
             idx = a.index
@@ -207,8 +207,11 @@ def _upcoming_sessions(s: Session, today: date) -> list[g.SessionInfo]:
 
 
 def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]:
-    offers = [g.OfferInfo(o.code, o.name, BarrierType(o.barrier)) for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
-              if o.barrier in BarrierType._value2member_map_]
+    offers = [
+        g.OfferInfo(o.code, o.name, BarrierType(o.barrier))
+        for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
+        if o.barrier in BarrierType._value2member_map_
+    ]
     agencies = [g.AgencyInfo(a.id, a.name, a.territory, tuple(a.trades or ()))
                 for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))]
     return offers, agencies

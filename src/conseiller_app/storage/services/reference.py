@@ -37,7 +37,13 @@ def offers(ctx: Context) -> list[dict]:
 def agencies(ctx: Context) -> list[dict]:
     with ctx.vault.session() as s:
         return [
-            {"id": a.id, "name": a.name, "territory": a.territory, "trades": list(a.trades), "illustrative": a.illustrative}
+            {
+                "id": a.id,
+                "name": a.name,
+                "territory": a.territory,
+                "trades": list(a.trades),
+                "illustrative": a.illustrative,
+            }
             for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))
         ]
 

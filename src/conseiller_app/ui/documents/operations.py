@@ -7,6 +7,7 @@ Each preview gets its own sub-folder, so two previews of the same document never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -100,10 +101,8 @@ def clean_leftovers(data_dir: Path) -> int:
             except OSError:
                 pass
         if own.is_dir():
-            try:
+            with contextlib.suppress(OSError):
                 own.rmdir()
-            except OSError:
-                pass
     return removed
 
 

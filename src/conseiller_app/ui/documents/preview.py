@@ -198,7 +198,7 @@ class DocumentPreview(QDialog):
 
     # --- closing -------------------------------------------------------------------------------
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt API
+    def done(self, result: int) -> None:
         if not self._closed:
             self._closed = True
             if self.document is not None:  # pragma: no cover - needs PySide6-Addons

@@ -283,8 +283,11 @@ class DashboardPage(QWidget):
                                      .format(n=n, d=days))
         self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
         n, shown = referrals["referrals_total"], len(referrals["referrals"])
-        self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun "
-                                             "changement depuis {d} jours").format(n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
+        self.referrals_title.setText(
+            self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun changement depuis {d} jours").format(
+                n=n, d=todo_service.REFERRAL_SILENCE_DAYS
+            )
+        )
         self.referrals_more.setText(self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles.")))
 
     def _more_text(self, total: int, shown: int, none: str) -> str:
