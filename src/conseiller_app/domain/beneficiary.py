@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from conseiller_app.domain import validation as v
-from conseiller_app.domain.enums import Nationality, Prescriber, Public
+from conseiller_app.domain.enums import Labelled, Nationality, Prescriber, Public
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
 
 LABELS = {
@@ -33,11 +33,11 @@ FIELDS = tuple(LABELS)
 REQUIRED = ("last_name", "first_name", "birth_date", "public", "commune")
 
 
-def _enum(field: str, enum_cls, value: Any):
+def _enum(field: str, enum_cls: type[Labelled], value: Any) -> str:
     if value in (None, ""):
         raise ValidationError(field, "ce champ est obligatoire.", LABELS[field])
     try:
-        return enum_cls.parse(value).value
+        return str(enum_cls.parse(value).value)
     except ValueError:
         allowed = ", ".join(m.label for m in enum_cls)
         raise ValidationError(field, f"valeur inconnue ; choix possibles : {allowed}.", LABELS[field]) from None
@@ -73,14 +73,15 @@ def validate(
     check("last_name", lambda x: v.clean_name("last_name", LABELS["last_name"], x))
     check("first_name", lambda x: v.clean_name("first_name", LABELS["first_name"], x))
 
-    def birth(x):
+    def birth(x: Any) -> Any:
         d = v.parse_date("birth_date", LABELS["birth_date"], x)
+        assert d is not None  # required: parse_date raised otherwise
         return v.check_birth_date(d, today)
 
     check("birth_date", birth)
     check("public", lambda x: _enum("public", Public, x))
 
-    def commune(x):
+    def commune(x: Any) -> Any:
         text = (x or "").strip() if isinstance(x, str) else x
         if not text:
             raise ValidationError("commune", "ce champ est obligatoire.", LABELS["commune"])
@@ -103,13 +104,13 @@ def validate(
     check("france_travail_id", v.clean_france_travail_id)
     check("prescriber", lambda x: _enum("prescriber", Prescriber, x or Prescriber.OTHER.value))
 
-    def spotting(x):
+    def spotting(x: Any) -> Any:
         d = v.parse_date("spotting_date", LABELS["spotting_date"], x, required=False) or today
         return v.check_event_date("spotting_date", LABELS["spotting_date"], d, today)
 
     check("spotting_date", spotting)
 
-    def last_contact(x):
+    def last_contact(x: Any) -> Any:
         d = v.parse_date("last_contact", LABELS["last_contact"], x, required=False)
         return v.check_event_date("last_contact", LABELS["last_contact"], d, today)
 

@@ -24,7 +24,7 @@ from conseiller_app.domain.enums import (
     Stage,
     StepStatus,
 )
-from conseiller_app.domain.pathway import FOLLOW_UP_MONTHS, Action, Pathway, PathwayState, Propose, next_stage
+from conseiller_app.domain.pathway import FOLLOW_UP_MONTHS, Action, Pathway, PathwayState, Propose, Step, next_stage
 from conseiller_app.domain.validation import age_on
 
 NO_NEWS_DAYS = 30
@@ -414,7 +414,7 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
         action=Propose(stage, f.today))]
 
 
-def _referral(f: FileFacts, open_step) -> list[Suggestion]:
+def _referral(f: FileFacts, open_step: Step | None) -> list[Suggestion]:
     active = [r for r in f.referrals if not r.status.is_final]
     if active:
         return []
@@ -460,8 +460,8 @@ def suggest(f: FileFacts, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     out += _follow_up(f)
     out += _attendance(f)
     p = f.pathway
-    if p.state is PathwayState.SUSPENDED:
-        o = p.open_step
+    o = p.open_step
+    if p.state is PathwayState.SUSPENDED and o is not None:
         out.append(Suggestion(
             Code.SUSPENDED, "Parcours suspendu : faire le point",
             f"L'étape « {o.stage.label} » est suspendue ({o.reason.label.lower() if o.reason else 'sans motif'}) : "

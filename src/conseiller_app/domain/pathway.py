@@ -19,11 +19,11 @@ is never modified, so a caller (the orientation wizard) can undo by replaying fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
-from enum import StrEnum
-from typing import Any, ClassVar
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from conseiller_app.domain import validation as v
 from conseiller_app.domain.enums import Funder, OutcomeCategory, Stage, StepReason, StepStatus
@@ -137,7 +137,10 @@ def _step_refusal(status: StepStatus, kind: ActionKind, stage: Stage) -> Transit
 # --- steps and pathways ----------------------------------------------------------------------
 
 
-def _enum_or_none(enum_cls, value):
+_E = TypeVar("_E", bound=Enum)
+
+
+def _enum_or_none(enum_cls: type[_E], value: object) -> _E | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, enum_cls) else enum_cls(value)
@@ -169,7 +172,7 @@ class Step:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> Step:
         """From a stored row (plain values); unknown keys are ignored."""
-        data = {k: record.get(k) for k in cls.RECORD_FIELDS if k in record}
+        data: dict[str, Any] = {k: record.get(k) for k in cls.RECORD_FIELDS if k in record}
         data["stage"] = Stage(record["stage"])
         data["status"] = StepStatus(record["status"])
         data["reason"] = _enum_or_none(StepReason, record.get("reason"))
@@ -590,7 +593,7 @@ def _end_open(p: Pathway, status: StepStatus, reason: StepReason | str | None, o
         changes["reason"] = _reason_for(status, reason)
         if o.started:
             end = _on("on", "Date de fin", on or today, today)
-            if end < o.actual_start:
+            if o.actual_start is not None and end < o.actual_start:
                 raise ValidationError("on", "la fin ne peut pas précéder le début de l'étape.", "Date de fin")
             changes["actual_end"] = end
     return _replace_open(p, replace(o, **changes))
@@ -771,7 +774,7 @@ def _complete(p: Pathway, a: Complete, today: date) -> Pathway:
     return _end_open(p, S.DONE, None, a.on, None, today)
 
 
-_HANDLERS = {
+_HANDLERS: dict[ActionKind, Callable[[Pathway, Any, date], Pathway]] = {
     ActionKind.PROPOSE: _propose,
     ActionKind.PLAN: _plan,
     ActionKind.UNPLAN: _unplan,

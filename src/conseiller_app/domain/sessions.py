@@ -7,11 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app.domain import validation as v
-from conseiller_app.domain.enums import Organiser, RegistrationStatus, SessionKind, Stage
+from conseiller_app.domain.enums import Labelled, Organiser, RegistrationStatus, SessionKind, Stage
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
+
+if TYPE_CHECKING:  # imported where used: pathway imports this module
+    from conseiller_app.domain import pathway as P
 
 #: The pathway stage a session kind serves (an information collective serves none).
 STAGE_OF_KIND: dict[SessionKind, Stage] = {
@@ -107,11 +110,11 @@ def schedule_warnings(start: date, end: date) -> list[dict[str, Any]]:
     return out
 
 
-def _enum(field: str, enum_cls, value: Any) -> str:
+def _enum(field: str, enum_cls: type[Labelled], value: Any) -> str:
     if value in (None, ""):
         raise ValidationError(field, "ce champ est obligatoire.", LABELS[field])
     try:
-        return enum_cls.parse(value).value
+        return str(enum_cls.parse(value).value)
     except ValueError:
         allowed = ", ".join(m.label for m in enum_cls)
         raise ValidationError(field, f"valeur inconnue ; choix possibles : {allowed}.", LABELS[field]) from None
@@ -150,7 +153,7 @@ def validate(
 
     check("kind", lambda x: _enum("kind", SessionKind, x))
 
-    def title(x):
+    def title(x: Any) -> Any:
         text = v.check_free_text("title", LABELS["title"], x, max_length=160)
         if not text:
             raise ValidationError("title", "ce champ est obligatoire.", LABELS["title"])
@@ -161,7 +164,7 @@ def validate(
     check("end_date", lambda x: v.parse_date("end_date", LABELS["end_date"], x, required=False))
     check("place", lambda x: v.check_free_text("place", LABELS["place"], x, max_length=200))
 
-    def commune(x):
+    def commune(x: Any) -> Any:
         text = (x or "").strip() if isinstance(x, str) else x
         if not text:
             return None
@@ -176,7 +179,7 @@ def validate(
 
     check("commune", commune)
 
-    def territory(x):
+    def territory(x: Any) -> Any:
         if x in (None, ""):
             return None
         text = str(x).strip()
@@ -191,7 +194,7 @@ def validate(
     check("organiser", lambda x: _enum("organiser", Organiser, x or Organiser.DEPARTEMENT.value))
     check("organiser_name", lambda x: v.check_free_text("organiser_name", LABELS["organiser_name"], x, max_length=160))
 
-    def capacity(x):
+    def capacity(x: Any) -> Any:
         try:
             n = int(x)
         except (TypeError, ValueError):
@@ -202,7 +205,7 @@ def validate(
 
     check("capacity", capacity)
 
-    def chantier(x):
+    def chantier(x: Any) -> Any:
         if x in (None, ""):
             return None
         if x not in chantiers:
@@ -211,7 +214,7 @@ def validate(
 
     check("chantier", chantier)
 
-    def trade_list(x):
+    def trade_list(x: Any) -> Any:
         items = list(x or [])
         unknown = [t for t in items if t not in trades]
         if unknown:
@@ -286,8 +289,8 @@ def waiting_positions(seats: Iterable[Seat]) -> dict[str, int]:
 # --- how a registration moves the pathway ----------------------------------------------------
 
 
-def registration_actions(p, stage: Stage, start: date, end: date, session_id: str, today: date, *,
-                         waiting: bool = False) -> list:
+def registration_actions(p: P.Pathway, stage: Stage, start: date, end: date, session_id: str, today: date, *,
+                         waiting: bool = False) -> list[P.Action]:
     """Pathway actions that follow a registration: the stage's step is proposed if needed and,
     unless on the waiting list, planned on the session's dates. Raises ``TransitionRefused`` when
     the pathway cannot follow (another step open, stages to skip)."""
@@ -304,13 +307,13 @@ def registration_actions(p, stage: Stage, start: date, end: date, session_id: st
         raise P.TransitionRefused(
             f"l'étape « {o.stage.label} » est {o.status.label.lower()} ; mettez le parcours à jour dans l'onglet "
             "Parcours.", code="registration_other_step")
-    actions: list = [P.Propose(stage, today)]
+    actions: list[P.Action] = [P.Propose(stage, today)]
     if not waiting:
         actions.append(P.Plan(start, end, session_id))
     return actions
 
 
-def withdrawal_actions(p, session_id: str) -> list:
+def withdrawal_actions(p: P.Pathway, session_id: str) -> list[P.Action]:
     """Unregistered: the step planned on this session goes back to proposée."""
     from conseiller_app.domain import pathway as P
 
@@ -320,7 +323,8 @@ def withdrawal_actions(p, session_id: str) -> list:
     return []
 
 
-def attendance_actions(p, session_id: str, attendance: str, start: date, end: date, today: date) -> list:
+def attendance_actions(p: P.Pathway, session_id: str, attendance: str, start: date, end: date,
+                       today: date) -> list[P.Action]:
     """Pathway actions once a session's attendance is final: present → réalisée (or en cours while
     a multi-day session goes on), absent → non réalisée (absent), excusé → back to proposée so the
     person can join another session."""
@@ -332,7 +336,7 @@ def attendance_actions(p, session_id: str, attendance: str, start: date, end: da
         return []
     att = Attendance(attendance)
     if att is Attendance.PRESENT:
-        actions: list = []
+        actions: list[P.Action] = []
         if o.status is not P.S.IN_PROGRESS and start <= today:
             actions.append(P.Start(start))
         if end <= today:
