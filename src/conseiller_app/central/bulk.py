@@ -52,7 +52,7 @@ def text_array(values: Sequence[str]) -> str:
 
 
 def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: Sequence[str],
-                  where: str = "") -> list[tuple]:
+                  where: str = "") -> list[tuple[Any, ...]]:
     """``SELECT columns FROM table WHERE entity = … AND entity_id IN ids [AND where]``, as tuples.
     ``columns``, ``table`` and ``where`` are constant SQL text of the caller, never data."""
     if not ids:
@@ -64,7 +64,7 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
                         (entity, text_array(ids)))
             return cur.fetchall()
         ids = list(ids)
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
             cur.execute(f"SELECT {columns} FROM {table} WHERE entity = ? AND entity_id IN "
@@ -75,7 +75,7 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
         cur.close()
 
 
-def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert ``rows``, tuples of driver-ready values (see :func:`db_time`) for columns ``names``."""
     if not rows:
         return
@@ -93,7 +93,9 @@ def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
         cur.close()
 
 
-def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple], key: Sequence[str]) -> None:
+def update_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
+) -> None:
     """Rewrite existing rows whole: each of ``rows`` (as for :func:`insert_rows`) replaces the row
     with the same ``key`` columns.
 
@@ -113,7 +115,7 @@ def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
             cur.close()
         return
     fixed_at, varying_at = [names.index(k) for k in key[:-1]], names.index(key[-1])
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[Any, ...], list[str]] = {}
     for r in rows:
         groups.setdefault(tuple(r[i] for i in fixed_at), []).append(r[varying_at])
     where = "".join(f"{k} = %s AND " for k in key[:-1])
@@ -150,7 +152,7 @@ def _memo(processor, type_):
     """Timestamps and flags repeat across a bundle's rows: convert each distinct value once."""
     if processor is None or isinstance(type_, JSON):
         return processor
-    cache: dict = {}
+    cache: dict[str, Any] = {}
 
     def convert(value):
         try:

@@ -17,7 +17,7 @@ from conseiller_app.sync.errors import BundleRejected
 STATUS_LABELS = {PENDING: "en attente d'approbation", APPROVED: "approuvé", REVOKED: "révoqué"}
 
 
-def find(conn: Connection, ref: str) -> dict:
+def find(conn: Connection, ref: str) -> dict[str, Any]:
     """A device by its id or an unambiguous beginning of it (at least 4 characters)."""
     dt = Device.__table__
     ref = (ref or "").strip().lower()
@@ -38,7 +38,7 @@ def find(conn: Connection, ref: str) -> dict:
     return dict(rows[0])
 
 
-def _describe(row: dict, counts: dict) -> dict[str, Any]:
+def _describe(row: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "status": row["status"], "status_label": STATUS_LABELS.get(row["status"], row["status"]),
         "name": row["name"], "territory": row["territory"], "office": row["office"],
@@ -52,9 +52,9 @@ def _describe(row: dict, counts: dict) -> dict[str, Any]:
     }
 
 
-def _bundle_counts(conn: Connection) -> dict:
+def _bundle_counts(conn: Connection) -> dict[str, Any]:
     bt = Bundle.__table__
-    out: dict = {}
+    out: dict[str, Any] = {}
     for did, status, n, last in conn.execute(select(bt.c.device_id, bt.c.status, func.count(), func.max(bt.c.sequence))
                                              .group_by(bt.c.device_id, bt.c.status)):
         out[(did, status)] = n

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -51,9 +52,9 @@ class IngestResult:
     new_changes: int = 0
     audit: int = 0
     conflicts_opened: int = 0
-    device: dict = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict[str, Any])
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -148,7 +149,7 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     return _apply(central, conn, dict(dev), env, payload, file_name, from_quarantine, now)
 
 
-def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
+def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict[str, Any]:
     m = env.manifest
     r = m["range"]
     return {"id": m["bundle_id"], "device_id": m["device_id"], "sequence": m["sequence"],
@@ -160,7 +161,7 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
 
 
 def _quarantine(
-    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict, new_device: bool, now
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now
 ) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
@@ -190,7 +191,7 @@ def _quarantine(
     )
 
 
-def _restored_note(conn: Connection, info: dict) -> str:
+def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
     """What the approver must know about a vault restored from a backup of another device."""
     previous = info.get("restored_from")
     if not isinstance(previous, str) or not 0 < len(previous) <= 64:
@@ -246,7 +247,7 @@ def _audit_received_upto(conn: Connection, device_id: str, known: int) -> int:
     return upto
 
 
-def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, file_name: str,
+def _apply(central, conn: Connection, dev: dict[str, Any], env: Envelope, payload: dict[str, Any], file_name: str,
            from_quarantine: bool, now) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
@@ -25,7 +26,7 @@ Key = tuple[str, str]
 class NodeInfo:
     hash: str
     parent: str
-    merges: list | None
+    merges: list[Any] | None
     version: int
     op: str
     device_id: str
@@ -92,7 +93,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     # A record is in conflict exactly when it has an open conflict (both are written here only):
     # conflicts are looked up for the records in conflict before or after, not for every record.
     disputed = [k for k, (_, hashes) in decisions.items() if len(hashes) > 1 or current.get(k, ("", False))[1]]
-    open_conflicts: dict[Key, tuple[int, list]] = {}
+    open_conflicts: dict[Key, tuple[int, list[Any]]] = {}
     for entity, ids in group_by_entity(disputed).items():
         for cid, eid, heads in bulk.select_by_ids(conn, "id, entity_id, heads", "conflict", entity, ids,
                                                    " AND status = 'ouvert'"):
@@ -158,18 +159,18 @@ def erase_superseded(conn: Connection, keys: list[Key]) -> None:
                                            nt.c.deleted.is_(False), nt.c.data != ERASED).values(data=ERASED))
 
 
-def is_deleted(op: str, data: dict) -> bool:
+def is_deleted(op: str, data: dict[str, Any]) -> bool:
     return op == "delete" or data.get("deleted_at") is not None
 
 
-def snapshots(conn: Connection, records) -> dict[Key, dict]:
+def snapshots(conn: Connection, records) -> dict[Key, dict[str, Any]]:
     """The snapshot (parsed) of each given record's current version: rows with entity, entity_id, hash."""
     import json
 
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for r in records:
         wanted[r.entity][r.entity_id] = r.hash
-    out: dict[Key, dict] = {}
+    out: dict[Key, dict[str, Any]] = {}
     for entity, by_id in wanted.items():
         for eid, h, text in bulk.select_by_ids(conn, "entity_id, hash, data", "node", entity, list(by_id)):
             if by_id[eid] == h and (entity, eid) not in out:

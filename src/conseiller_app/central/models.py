@@ -14,6 +14,7 @@ from this one as its baseline.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -114,7 +115,7 @@ class Node(CentralBase):
     entity_id: Mapped[str] = mapped_column(String(36))
     hash: Mapped[str] = mapped_column(String(64))
     parent: Mapped[str] = mapped_column(String(64), default="")  # "" for a creation
-    merges: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # other parents (a resolution's)
+    merges: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # other parents (a resolution's)
     op: Mapped[str] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean)  # a tombstone (or a hard delete)
@@ -159,7 +160,7 @@ class Conflict(CentralBase):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(10))  # ouvert | resolu
-    heads: Mapped[list] = mapped_column(JSON)  # hashes, sorted: version A, B, ...
+    heads: Mapped[list[Any]] = mapped_column(JSON)  # hashes, sorted: version A, B, ...
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     kept: Mapped[str | None] = mapped_column(String(64))

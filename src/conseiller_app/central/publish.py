@@ -28,7 +28,7 @@ def central_file_name(device_id: str, sequence: int) -> str:
     return f"siege-{device_id}-{sequence:06d}.age"
 
 
-def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
+def acknowledgment(conn: Connection, device: dict[str, Any]) -> dict[str, int]:
     """What was received from a device: changes up to the first gap, audit entries, last bundle."""
     bt = Bundle.__table__
     rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)

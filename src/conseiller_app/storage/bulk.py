@@ -18,7 +18,7 @@ from conseiller_app.storage.models import ChangeEntry, utcnow
 
 
 def _memo(fn):
-    cache: dict = {}
+    cache: dict[str, Any] = {}
 
     def convert(v):
         if v is None:
@@ -45,7 +45,7 @@ def _converter(column):
     return None
 
 
-def _values(rows: list[dict[str, Any]], keys: list[str], convs: list) -> list[tuple | list]:
+def _values(rows: list[dict[str, Any]], keys: list[str], convs: list[Any]) -> list[tuple[Any, ...] | list[Any]]:
     """Parameter rows in column order, converted where the column needs it (a per-value
     generator cost a quarter of the demo generation's time)."""
     get = itemgetter(*keys)

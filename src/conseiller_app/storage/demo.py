@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -102,7 +103,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
     weights = [max(c[3], 50) for c in communes]
     commune_pick = rng.choices(communes, weights=weights, k=beneficiaries)
-    by_territory: dict[str, list] = {}
+    by_territory: dict[str, list[Any]] = {}
     for c in communes:
         by_territory.setdefault(c[4], []).append(c)
 

@@ -58,7 +58,7 @@ def _deleted_history(obj: Synced) -> bool:
     return bool(hist.added) and hist.added[0] is not None and not (hist.deleted and hist.deleted[0])
 
 
-def _change(obj: Synced, op: str, now: datetime) -> dict:
+def _change(obj: Synced, op: str, now: datetime) -> dict[str, Any]:
     return {
         "at": now,
         "entity": obj.__tablename__,  # type: ignore[attr-defined]
@@ -101,7 +101,7 @@ def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str 
 # --- audit journal ----------------------------------------------------------------------------
 
 
-def _entry_hash(prev_hash: str, entry: dict) -> str:
+def _entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     payload = json.dumps(
         {
             k: _json_value(entry[k])
@@ -126,7 +126,7 @@ def audit(
     entity: str,
     entity_id: str | None = None,
     beneficiary_id: str | None = None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit entry. ``details`` holds field names and codes, never personal values."""
     entries = [dict(actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -73,7 +74,7 @@ class Synced:
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict:  # noqa: N805 - a class-level directive; the version counter is maintained by SQLAlchemy
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a class-level directive; the version counter is maintained by SQLAlchemy
         return {"version_id_col": cls.__table__.c.version}
 
 
@@ -162,7 +163,7 @@ class Agency(Synced, Base):
     commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
     territory: Mapped[str | None] = mapped_column(ForeignKey("territory.code"))
     contact: Mapped[str] = mapped_column(String(200), default="")
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -241,7 +242,7 @@ class Consent(Synced, Base):
     partner_kind: Mapped[str] = mapped_column(String(20))
     partner_id: Mapped[str | None] = mapped_column(String(36))
     partner_name: Mapped[str] = mapped_column(String(160))
-    scope: Mapped[list] = mapped_column(JSON, default=list)
+    scope: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     given_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("conseiller.id"))
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
@@ -284,7 +285,7 @@ class AtelierSession(Synced, Base):
     organiser_name: Mapped[str] = mapped_column(String(160), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     chantier: Mapped[str | None] = mapped_column(ForeignKey("chantier.code"))
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
 
 
 class Registration(Synced, Base):
@@ -313,7 +314,7 @@ class Referral(Synced, Base):
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
     scheme: Mapped[str] = mapped_column(String(20))
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     barriers_summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="brouillon")
     status_date: Mapped[date] = mapped_column(Date)
@@ -343,7 +344,7 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(36))
     beneficiary_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict] = mapped_column(JSON, default=dict[str, Any])
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,7 +51,7 @@ def _bases(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
     return out
 
 
-def pending_changes(session: Session, after: int) -> list:
+def pending_changes(session: Session, after: int) -> list[Any]:
     return session.execute(
         select(ChangeEntry.seq, ChangeEntry.entity, ChangeEntry.entity_id, ChangeEntry.op, ChangeEntry.version,
                ChangeEntry.data).where(ChangeEntry.seq > after).order_by(ChangeEntry.seq)
@@ -94,7 +95,7 @@ def collect_audit(session: Session, after: int) -> list[dict]:
 
 
 def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict:
+                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
     """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits."""
     if is_demo(session):
         raise DemoVaultRefused()

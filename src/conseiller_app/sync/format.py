@@ -80,13 +80,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def change_hash(entity: str, entity_id: str, op: str, data: dict) -> str:
+def change_hash(entity: str, entity_id: str, op: str, data: dict[str, Any]) -> str:
     """Identity of one version of a record: SHA-256 of the canonical JSON of
     ``{"entity", "id", "op", "data"}`` (what it is, what happened, the full snapshot)."""
     return hashed_snapshot(entity, entity_id, op, data)[0]
 
 
-def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict) -> tuple[str, str]:
+def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict[str, Any]) -> tuple[str, str]:
     """(change hash, canonical JSON text of ``data``): the snapshot is serialised once, and the
     text kept by the central office is exactly what was hashed."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -97,7 +97,7 @@ def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict) -> tuple[s
 AUDIT_HASHED = ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")
 
 
-def audit_hash(prev_hash: str, entry: dict) -> str:
+def audit_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     """The vault's audit chain hash (``storage.journal``), recomputed on ISO-text timestamps."""
     payload = json.dumps({k: entry[k] for k in AUDIT_HASHED}, sort_keys=True, ensure_ascii=False,
                          separators=(",", ":"))
@@ -107,8 +107,8 @@ def audit_hash(prev_hash: str, entry: dict) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def seal(manifest: dict, payload: dict, signing_key_b64: str, recipient: str,
-         limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, dict, str]:
+def seal(manifest: dict[str, Any], payload: dict[str, Any], signing_key_b64: str, recipient: str,
+         limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, dict[str, Any], str]:
     """Sign then encrypt. Returns (file bytes, manifest as written, manifest SHA-256)."""
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(raw) > limits.max_payload_bytes:
@@ -138,7 +138,7 @@ def seal(manifest: dict, payload: dict, signing_key_b64: str, recipient: str,
 class Envelope:
     """A decrypted bundle whose manifest is well formed; signature and payload not checked yet."""
 
-    manifest: dict
+    manifest: dict[str, Any]
     manifest_line: bytes
     signature: bytes
     payload: bytes
@@ -234,7 +234,7 @@ def is_hex64(v: Any) -> bool:
     return isinstance(v, str) and HEX64_RE.match(v) is not None
 
 
-def _check_common_manifest(m: dict, container_version: int) -> None:
+def _check_common_manifest(m: dict[str, Any], container_version: int) -> None:
     if m.get("format_version") != container_version:
         raise _bad("format_version")
     if m.get("kind") not in (DEVICE_KIND, CENTRAL_KIND):

@@ -101,7 +101,7 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
             "records": outcome}
 
 
-def _check_ack(session: Session, ack: dict) -> None:
+def _check_ack(session: Session, ack: dict[str, Any]) -> None:
     changes_to, audit_to, seq = session.execute(
         select(func.max(SyncBundle.changes_to), func.max(SyncBundle.audit_to), func.max(SyncBundle.sequence))
         .where(SyncBundle.direction == "out")).one()
@@ -109,7 +109,7 @@ def _check_ack(session: Session, ack: dict) -> None:
         raise reject("ack", "Paquet refusé : il accuse réception de données que cet appareil n'a jamais envoyées.")
 
 
-def _apply_ack(session: Session, st: SyncState, ack: dict, now: datetime) -> int:
+def _apply_ack(session: Session, st: SyncState, ack: dict[str, Any], now: datetime) -> int:
     """Record the acknowledgment and prune the acknowledged changes; returns how many were pruned."""
     new_changes = max(st.acked_change_seq, ack["changes"])
     new_audit = max(st.acked_audit_seq, ack["audit"])
@@ -134,7 +134,7 @@ def prune(session: Session, after: int, upto: int) -> int:
 
     The journal's newest row is kept: SQLite would otherwise reuse its position numbers.
     """
-    last: dict[tuple[str, str], tuple[int, str, dict]] = {}
+    last: dict[tuple[str, str], tuple[int, str, dict[str, Any]]] = {}
     q = (select(m.ChangeEntry.seq, m.ChangeEntry.entity, m.ChangeEntry.entity_id, m.ChangeEntry.op, m.ChangeEntry.data)
          .where(m.ChangeEntry.seq > after, m.ChangeEntry.seq <= upto).order_by(m.ChangeEntry.seq))
     for seq, entity, eid, op, data in session.execute(q):
@@ -175,7 +175,7 @@ def _convert(column, value):
     return value
 
 
-def row_values(table, data: dict) -> dict | None:
+def row_values(table, data: dict[str, Any]) -> dict[str, Any] | None:
     """Column values from a snapshot, or None when a value does not fit its column."""
     try:
         return {c.key: _convert(c, data[c.key]) for c in table.columns if c.key in data}
@@ -183,7 +183,7 @@ def row_values(table, data: dict) -> dict | None:
         return None
 
 
-def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
+def apply_record(session: Session, rec: dict[str, Any], acked: int, mark: int) -> str:
     """Apply one record version from the central office (no change journal entry: it comes from
     there). Returns applied | same | local (kept: unacknowledged local changes) | unknown | refused."""
     entity, eid = rec["entity"], rec["id"]

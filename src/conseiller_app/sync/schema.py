@@ -29,7 +29,7 @@ def _bad_manifest(field: str):
     return reject("format", f"Paquet refusé : manifeste invalide (champ « {field} »).")
 
 
-def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict:
+def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict[str, Any]:
     if not isinstance(d, dict) or not all(is_int(d.get(k)) for k in keys):
         raise _bad_manifest(field)
     return d
@@ -38,7 +38,7 @@ def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict:
 # --- device -> central office -----------------------------------------------------------------
 
 
-def check_device_manifest(m: dict, limits: Limits) -> None:
+def check_device_manifest(m: dict[str, Any], limits: Limits) -> None:
     if not crypto.valid_public_signing_key(m.get("device_key")):
         raise _bad_manifest("device_key")
     if not crypto.valid_age_recipient(m.get("device_recipient")):
@@ -61,7 +61,7 @@ _AUDIT_TEXT = {"id": 36, "at": 40, "actor_id": 36, "action": 30, "entity": 30}
 _AUDIT_OPTIONAL = {"entity_id": 36, "beneficiary_id": 36}
 
 
-def check_device_payload(m: dict, payload: Any) -> dict:
+def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     """Validate a device's payload against its (signed) manifest; return it."""
     if not isinstance(payload, dict):
         raise bad_payload("document")
@@ -125,7 +125,7 @@ def check_device_payload(m: dict, payload: Any) -> dict:
 # --- central office -> device -----------------------------------------------------------------
 
 
-def check_central_manifest(m: dict, limits: Limits) -> None:
+def check_central_manifest(m: dict[str, Any], limits: Limits) -> None:
     if not is_int(m.get("reference_version"), 1):
         raise _bad_manifest("reference_version")
     _ints(m.get("ack"), ("changes", "audit", "bundle_sequence"), "ack")
@@ -134,7 +134,7 @@ def check_central_manifest(m: dict, limits: Limits) -> None:
         raise reject("limits", "Paquet refusé : trop d'enregistrements.")
 
 
-def check_record(r: Any) -> dict:
+def check_record(r: Any) -> dict[str, Any]:
     if not isinstance(r, dict):
         raise bad_payload("enregistrement")
     entity, eid, op, version, h, data = (r.get(k) for k in ("entity", "id", "op", "version", "hash", "data"))
@@ -149,7 +149,7 @@ def check_record(r: Any) -> dict:
 _REF_LISTS = ("chantiers", "trades", "schemes", "offers", "agencies")
 
 
-def check_central_payload(m: dict, payload: Any) -> dict:
+def check_central_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise bad_payload("document")
     records = payload.get("records")

@@ -166,7 +166,7 @@ def _label(enum_cls, value: str | None) -> str:
         return value or ""
 
 
-def describe_audit(entry: dict, offers: dict[str, str]) -> str:
+def describe_audit(entry: dict[str, Any], offers: dict[str, str]) -> str:
     """An audit entry's details (field names and codes only, never values) in French: the
     Historique tab and the access report (relevé droit d'accès) show the same sentence."""
     details = entry.get("details") or {}

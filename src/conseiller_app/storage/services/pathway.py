@@ -218,7 +218,7 @@ def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]
 
 
 def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.SessionInfo] | None = None,
-             reference: tuple | None = None) -> g.FileFacts:
+             reference: tuple[Any, ...] | None = None) -> g.FileFacts:
     today = ctx.today()
     b = _load(s, beneficiary_id)
     commune = s.get(m.Commune, b.commune_insee)

@@ -146,7 +146,7 @@ _BLANK = {  # free text of the linked records (coded fields stay: they identify 
 }
 
 
-def _tombstone(row: m.Synced, blank: dict, now) -> None:
+def _tombstone(row: m.Synced, blank: dict[str, Any], now) -> None:
     for k, v in blank.items():
         if getattr(row, k) != v:
             setattr(row, k, v)

@@ -49,7 +49,7 @@ def _commune_territory_resolver(s: Session):
     return resolve
 
 
-def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str, Any] | None = None) -> dict:
+def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
     return rules.validate(
         data, today=ctx.today(),
         territories=dict(s.execute(select(m.Territory.code, m.Territory.name)).all()),
