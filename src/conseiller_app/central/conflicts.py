@@ -37,7 +37,7 @@ def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[
     return out
 
 
-def _differing(versions: list[dict]) -> list[str]:
+def _differing(versions: list[dict[str, Any]]) -> list[str]:
     keys = set().union(*(v["data"].keys() for v in versions))
     return sorted(k for k in keys - IGNORED_FIELDS if len({repr(v["data"].get(k)) for v in versions}) > 1)
 

@@ -205,7 +205,9 @@ def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
             f"n'avait pas été accusé à la date de la sauvegarde.{advice}")
 
 
-def _check_audit(conn: Connection, device_id: str, bundle_id: str, entries: list[dict]) -> list[dict]:
+def _check_audit(
+    conn: Connection, device_id: str, bundle_id: str, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """New audit entries of this bundle, after checking they continue the chain already received.
 
     Each entry must link to the entries received on both sides of it; an entry already received

@@ -183,7 +183,7 @@ class AuditRecord(CentralBase):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(36))
     beneficiary_id: Mapped[str | None] = mapped_column(String(36))
-    details: Mapped[dict] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     bundle_id: Mapped[str] = mapped_column(String(36))
@@ -197,7 +197,7 @@ class ReferenceRelease(CentralBase):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sha256: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Publication(CentralBase):

@@ -55,7 +55,7 @@ def _with_data(conn: Connection, rows) -> list[dict[str, Any]]:
              "data": data[(r.entity, r.entity_id)]} for r in rows]
 
 
-def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
+def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str, Any]]:
     """Current state of records resolved after resolution ``after`` that this device holds."""
     nt, rt = Node.__table__, Record.__table__
     mine = aliased(nt)

@@ -71,7 +71,7 @@ class _Pools:
         self.last += ["N'Diaye", "Lefèvre", "Dupré-Lagarde", "Œuvrard", "Vandenbroucke", "D'Hondt"]
 
 
-def _chunks(rows: list[dict], size: int = CHUNK):
+def _chunks(rows: list[dict[str, Any]], size: int = CHUNK):
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
@@ -123,7 +123,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "capacity": rng.choice([8, 10, 12, 15]), "chantier": rng.choice(["csne", "erbm", "autre"]),
             "trades": rng.sample(trades, 3), "created_at": now, "updated_at": now, "version": 1,
         })
-    sessions_by_kind: dict[str, list[dict]] = {}
+    sessions_by_kind: dict[str, list[dict[str, Any]]] = {}
     for x in sessions:
         sessions_by_kind.setdefault(x["kind"], []).append(x)
 

@@ -77,7 +77,7 @@ def install(factory: sessionmaker) -> None:
     _installed.add(id(factory))
 
 
-def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str = "insert") -> None:
+def record_bulk_changes(session: Session, table: str, rows: list[dict[str, Any]], op: str = "insert") -> None:
     """Change journal for rows written with bulk Core inserts (demo generator, imports)."""
     if not rows:
         return
@@ -134,7 +134,7 @@ def audit(
     audit_many(session, entries)
 
 
-def audit_many(session: Session, entries: list[dict]) -> None:
+def audit_many(session: Session, entries: list[dict[str, Any]]) -> None:
     prev = _last_hash(session)
     now = utcnow()
     rows = []

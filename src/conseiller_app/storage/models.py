@@ -344,7 +344,7 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(36))
     beneficiary_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    details: Mapped[dict] = mapped_column(JSON, default=dict[str, Any])
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict[str, Any])
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -359,7 +359,7 @@ class ChangeEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(8))  # insert | update | delete
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_change_log_entity", "entity", "entity_id"),)
 
@@ -369,7 +369,7 @@ class Draft(Base):
 
     __tablename__ = "draft"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 

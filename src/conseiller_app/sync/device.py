@@ -4,6 +4,7 @@ the pinned central office keys, and what each record's last shared version is.""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -128,7 +129,7 @@ def set_base(session: Session, entity: str, entity_id: str, hash_: str, mark: in
         base.hash, base.mark = hash_, mark
 
 
-def upsert_bases(session: Session, rows: list[dict]) -> None:
+def upsert_bases(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk version of :func:`set_base` (rows: entity, entity_id, hash, mark)."""
     if not rows:
         return

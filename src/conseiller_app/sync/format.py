@@ -24,7 +24,7 @@ import re
 import uuid
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected, BundleTooLarge
@@ -216,7 +216,7 @@ def is_int(v: Any, low: int = 0, high: int = 2**62) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
 
 
-def is_str(v: Any, max_len: int, min_len: int = 0) -> bool:
+def is_str(v: Any, max_len: int, min_len: int = 0) -> TypeGuard[str]:
     """A text of bounded length without NUL characters (PostgreSQL refuses them in text columns)."""
     return isinstance(v, str) and min_len <= len(v) <= max_len and "\x00" not in v
 

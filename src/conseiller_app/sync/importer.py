@@ -11,9 +11,9 @@ office has not seen yet (those will come back to it as a conflict rather than be
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, delete, func, select, text, update
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, Table, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -146,13 +146,13 @@ def prune(session: Session, after: int, upto: int) -> int:
     ])
     newest = session.scalar(select(func.max(m.ChangeEntry.seq))) or 0
     result = session.execute(delete(m.ChangeEntry).where(m.ChangeEntry.seq <= upto, m.ChangeEntry.seq < newest))
-    return result.rowcount or 0
+    return int(getattr(result, "rowcount", 0) or 0)  # a CursorResult for a DELETE
 
 
 # --- records ----------------------------------------------------------------------------------
 
 
-def _convert(column, value):
+def _convert(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     t = column.type
@@ -175,7 +175,7 @@ def _convert(column, value):
     return value
 
 
-def row_values(table, data: dict[str, Any]) -> dict[str, Any] | None:
+def row_values(table: Table, data: dict[str, Any]) -> dict[str, Any] | None:
     """Column values from a snapshot, or None when a value does not fit its column."""
     try:
         return {c.key: _convert(c, data[c.key]) for c in table.columns if c.key in data}
@@ -197,7 +197,7 @@ def apply_record(session: Session, rec: dict[str, Any], acked: int, mark: int) -
         return "local"
     if device.current_hash(session, entity, eid) == rec["hash"]:
         return "same"
-    table = model.__table__
+    table: Table = model.__table__  # type: ignore[attr-defined]  # every Synced subclass is mapped
     values = row_values(table, rec["data"])
     if values is None or values.get("id") != eid:
         return "refused"
@@ -227,7 +227,7 @@ def _reindex(session: Session, beneficiary_id: str) -> None:
     session.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id == beneficiary_id))
     tokens = index_tokens(session, dict(row))
     if tokens:
-        session.execute(m.BeneficiaryToken.__table__.insert(), tokens)
+        session.execute(cast(Table, m.BeneficiaryToken.__table__).insert(), tokens)
 
 
 __all__ = ["apply_record", "import_bundle", "prune", "row_values"]

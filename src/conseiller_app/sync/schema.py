@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from conseiller_app.sync import crypto
+from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import (
     ENTITY_RE,
     GENESIS,
@@ -25,7 +26,7 @@ from conseiller_app.sync.format import (
 )
 
 
-def _bad_manifest(field: str):
+def _bad_manifest(field: str) -> BundleRejected:
     return reject("format", f"Paquet refusé : manifeste invalide (champ « {field} »).")
 
 
@@ -91,7 +92,7 @@ def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
             raise bad_payload("changement mal formé")
         if data.get("id") != eid or data.get("version") != version:
             raise bad_payload("instantané incohérent")
-        computed, text = hashed_snapshot(entity, eid, op, data)
+        computed, text = hashed_snapshot(entity, eid, str(op), data)
         if computed != h or parent == h:
             raise bad_payload("empreinte d'un changement")
         c["text"] = text  # kept by the central office as is (not part of the bundle)
@@ -141,7 +142,7 @@ def check_record(r: Any) -> dict[str, Any]:
     if not (isinstance(entity, str) and ENTITY_RE.match(entity) and is_str(eid, 36, 1) and op in OPS
             and is_int(version, 1) and is_hex64(h) and isinstance(data, dict)):
         raise bad_payload("enregistrement mal formé")
-    if data.get("id") != eid or data.get("version") != version or change_hash(entity, eid, op, data) != h:
+    if data.get("id") != eid or data.get("version") != version or change_hash(entity, eid, str(op), data) != h:
         raise bad_payload("empreinte d'un enregistrement")
     return r
 

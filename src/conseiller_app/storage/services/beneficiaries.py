@@ -58,7 +58,7 @@ def index_keys(last: str, first: str, caf_number: str | None, commune_insee: str
     return tokens + prefix_keys(tokens)
 
 
-def index_tokens(session: Session, b: m.Beneficiary | dict[str, Any]) -> list[dict]:
+def index_tokens(session: Session, b: m.Beneficiary | dict[str, Any]) -> list[dict[str, Any]]:
     """Index rows of a file given as an ORM object or a row (the sync importer passes a dict)."""
     get = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
     commune = session.get(m.Commune, get("commune_insee"))

@@ -279,7 +279,7 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
                                                       b.deleted_at.is_(None))
                           .order_by(func.coalesce(b.last_contact, b.spotting_date), b.id).limit(scan)).all()
         mine = [f[0] for f in files]
-        steps: dict[str, list[dict]] = {}
+        steps: dict[str, list[dict[str, Any]]] = {}
         for row in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id.in_(mine),
                                                          m.PathwayStep.deleted_at.is_(None))
                              .order_by(m.PathwayStep.created_at, m.PathwayStep.id)):

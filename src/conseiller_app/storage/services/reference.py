@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from conseiller_app.storage import models as m
@@ -13,7 +15,7 @@ def territories(ctx: Context) -> list[tuple[str, str]]:
         return [(t.code, t.name) for t in s.scalars(select(m.Territory).order_by(m.Territory.name))]
 
 
-def communes(ctx: Context) -> list[dict]:
+def communes(ctx: Context) -> list[dict[str, Any]]:
     c = m.Commune
     with ctx.vault.session() as s:  # columns, not 887 ORM objects: asked for at every unlock
         return [
@@ -29,12 +31,12 @@ def conseillers(ctx: Context) -> list[tuple[str, str]]:
                                                   .order_by(m.Conseiller.name))]
 
 
-def offers(ctx: Context) -> list[dict]:
+def offers(ctx: Context) -> list[dict[str, Any]]:
     with ctx.vault.session() as s:
         return [{"code": o.code, "name": o.name, "barrier": o.barrier} for o in s.scalars(select(m.Offer))]
 
 
-def agencies(ctx: Context) -> list[dict]:
+def agencies(ctx: Context) -> list[dict[str, Any]]:
     with ctx.vault.session() as s:
         return [
             {
@@ -54,7 +56,7 @@ def chantiers(ctx: Context) -> list[tuple[str, str]]:
         return [(c.code, c.name) for c in s.scalars(select(m.Chantier).order_by(m.Chantier.name))]
 
 
-def trades(ctx: Context) -> list[dict]:
+def trades(ctx: Context) -> list[dict[str, Any]]:
     """Trades (métiers) with their ROME code and chantier, by name."""
     with ctx.vault.session() as s:
         return [{"code": t.code, "name": t.name, "rome": t.rome, "chantier": t.chantier}

@@ -227,9 +227,18 @@ def _list_statement(columns, today: date, *, status: str | None = None, benefici
     return q.order_by(r.status_date.desc(), r.reference.desc())
 
 
-def list_referrals(ctx: Context, *, status: str | None = None, beneficiary_id: str | None = None,
-                   agency_id: str | None = None, scheme: str | None = None, territory: str | None = None,
-                   no_news_only: bool = False, include_final: bool = True, limit: int | None = None) -> list[dict]:
+def list_referrals(
+    ctx: Context,
+    *,
+    status: str | None = None,
+    beneficiary_id: str | None = None,
+    agency_id: str | None = None,
+    scheme: str | None = None,
+    territory: str | None = None,
+    no_news_only: bool = False,
+    include_final: bool = True,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """All referrals (Orientations page), newest status first; ``no_news_only`` gives those
     awaiting news for 30 days or more."""
     today = ctx.today()
