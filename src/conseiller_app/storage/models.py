@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -62,6 +63,8 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here is mapped to a Table (SQLAlchemy types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class Synced:
@@ -75,7 +78,7 @@ class Synced:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a class-level directive; the version counter is maintained by SQLAlchemy
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # on a mapped class
 
 
 # --- Vault metadata and reference data -------------------------------------------------------
@@ -392,7 +395,7 @@ class BeneficiaryToken(Base):
 
 
 SYNCED_MODELS = sorted(
-    (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__
+    (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__  # type: ignore[attr-defined]
 )
 MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
 
