@@ -9,20 +9,24 @@ from __future__ import annotations
 import getpass
 import json
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from conseiller_app.central import merge
 from conseiller_app.central.models import CENTRAL, Conflict, Device, Node
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.sync.format import hashed_snapshot
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 LETTERS = string.ascii_uppercase
 IGNORED_FIELDS = {"version", "updated_at"}
 
 
-def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[str, Any]]:
+def _versions(conn: Connection, entity: str, entity_id: str, heads: list[str]) -> list[dict[str, Any]]:
     nt, dt = Node.__table__, Device.__table__
     names = dict(conn.execute(select(dt.c.id, dt.c.name)).all())
     out = []
@@ -42,7 +46,7 @@ def _differing(versions: list[dict[str, Any]]) -> list[str]:
     return sorted(k for k in keys - IGNORED_FIELDS if len({repr(v["data"].get(k)) for v in versions}) > 1)
 
 
-def list_conflicts(central, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+def list_conflicts(central: Central, *, include_resolved: bool = False) -> list[dict[str, Any]]:
     ct = Conflict.__table__
     with central.db.read() as conn:
         q = select(ct).order_by(ct.c.id)
@@ -57,7 +61,7 @@ def list_conflicts(central, *, include_resolved: bool = False) -> list[dict[str,
         return out
 
 
-def resolve(central, conflict_id: int, keep: str, *, who: str | None = None) -> dict[str, Any]:
+def resolve(central: Central, conflict_id: int, keep: str, *, who: str | None = None) -> dict[str, Any]:
     """Keep version ``keep`` (a letter) of an open conflict."""
     ct, nt = Conflict.__table__, Node.__table__
     keep = (keep or "").strip().upper()

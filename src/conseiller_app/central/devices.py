@@ -3,7 +3,7 @@ revoke (their bundles are refused from then on; what was received stays)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -13,6 +13,9 @@ from conseiller_app.central.models import Bundle, Device, Quarantine
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 STATUS_LABELS = {PENDING: "en attente d'approbation", APPROVED: "approuvé", REVOKED: "révoqué"}
 
@@ -63,7 +66,7 @@ def _bundle_counts(conn: Connection) -> dict[str, Any]:
     return out
 
 
-def list_devices(central) -> list[dict[str, Any]]:
+def list_devices(central: Central) -> list[dict[str, Any]]:
     with central.db.read() as conn:
         counts = _bundle_counts(conn)
         dt = Device.__table__
@@ -71,7 +74,7 @@ def list_devices(central) -> list[dict[str, Any]]:
         return [_describe(dict(r), counts) for r in rows]
 
 
-def approve(central, ref: str) -> dict[str, Any]:
+def approve(central: Central, ref: str) -> dict[str, Any]:
     """Approve a pending device, then ingest its quarantined bundles (each in its own transaction)."""
     dt, qt, bt = Device.__table__, Quarantine.__table__, Bundle.__table__
     with central.db.write() as conn:
@@ -95,7 +98,7 @@ def approve(central, ref: str) -> dict[str, Any]:
     return {"device": described, "was_pending": dev["status"] == PENDING, "ingested": results, "errors": errors}
 
 
-def revoke(central, ref: str) -> dict[str, Any]:
+def revoke(central: Central, ref: str) -> dict[str, Any]:
     dt, qt, bt = Device.__table__, Quarantine.__table__, Bundle.__table__
     with central.db.write() as conn:
         dev = find(conn, ref)

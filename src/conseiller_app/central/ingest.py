@@ -13,8 +13,9 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -34,6 +35,9 @@ from conseiller_app.sync.format import (
     verify_signature,
 )
 from conseiller_app.sync.schema import check_device_manifest, check_device_payload
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
 INGESTED, QUARANTINED = "ingere", "quarantaine"
@@ -72,11 +76,11 @@ def read_file(path: Path, limits) -> bytes:
     return read_bundle_file(path, limits)
 
 
-def ingest_file(central, path: Path) -> IngestResult:
+def ingest_file(central: Central, path: Path) -> IngestResult:
     return ingest_bytes(central, read_file(Path(path), central.limits), Path(path).name)
 
 
-def ingest_bytes(central, data: bytes, file_name: str) -> IngestResult:
+def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     keys = central.require_keys()
     env = open_envelope(decrypt(data, keys.age_identity, central.limits, who="ce siège"), central.limits)
     check_kind(env, DEVICE_KIND)
@@ -108,7 +112,7 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
+def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]
     dt = Device.__table__
@@ -149,7 +153,7 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     return _apply(central, conn, dict(dev), env, payload, file_name, from_quarantine, now)
 
 
-def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict[str, Any]:
+def _bundle_row(env: Envelope, file_name: str, status: str, now: datetime) -> dict[str, Any]:
     m = env.manifest
     r = m["range"]
     return {"id": m["bundle_id"], "device_id": m["device_id"], "sequence": m["sequence"],
@@ -161,7 +165,7 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict[str, An
 
 
 def _quarantine(
-    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now: datetime
 ) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
@@ -249,8 +253,16 @@ def _audit_received_upto(conn: Connection, device_id: str, known: int) -> int:
     return upto
 
 
-def _apply(central, conn: Connection, dev: dict[str, Any], env: Envelope, payload: dict[str, Any], file_name: str,
-           from_quarantine: bool, now) -> IngestResult:
+def _apply(
+    central: Central,
+    conn: Connection,
+    dev: dict[str, Any],
+    env: Envelope,
+    payload: dict[str, Any],
+    file_name: str,
+    from_quarantine: bool,
+    now: datetime,
+) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]
     new_audit = _check_audit(conn, did, bid, payload["audit"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
@@ -22,6 +22,9 @@ from conseiller_app.central.ingest import APPROVED, INGESTED
 from conseiller_app.central.models import Bundle, Device, Node, Publication, Record
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 
 def central_file_name(device_id: str, sequence: int) -> str:
@@ -75,7 +78,7 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str
     return _with_data(conn, conn.execute(q))
 
 
-def publish(central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
     keys = central.require_keys()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

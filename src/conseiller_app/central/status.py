@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -11,8 +11,11 @@ from conseiller_app.central.ingest import INGESTED, QUARANTINED
 from conseiller_app.central.models import SCHEMA_VERSION, Bundle, Conflict, Incident, Node, Record, ReferenceRelease
 from conseiller_app.sync import crypto
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
-def status(central) -> dict[str, Any]:
+
+def status(central: Central) -> dict[str, Any]:
     devices = devices_mod.list_devices(central)
     bt, rt, ct, it, nt, ref = (Bundle.__table__, Record.__table__, Conflict.__table__, Incident.__table__,
                                Node.__table__, ReferenceRelease.__table__)
