@@ -11,7 +11,7 @@ at a time in Python (~60 ms), one string at C speed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,18 +25,18 @@ def is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def cursor(conn: Connection):
+def cursor(conn: Connection) -> Any:
     """The DBAPI cursor of the connection's current transaction (close it after use)."""
-    return conn.connection.driver_connection.cursor()
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # open while in use
 
 
-def db_time(conn: Connection, value: datetime):
+def db_time(conn: Connection, value: datetime) -> Any:
     """A timestamp as the driver stores it in a ``DateTime`` column (SQLite: SQLAlchemy's text form)."""
     processor = DateTime()._cached_bind_processor(conn.dialect)
     return processor(value) if processor else value
 
 
-def json_value(value):
+def json_value(value: Any) -> Any:
     """A ``JSON`` column's value as the driver reads it (parsed on PostgreSQL, text on SQLite), parsed."""
     if value is None or not isinstance(value, (str, bytes)):
         return value
@@ -62,7 +62,8 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
         if is_postgresql(conn):
             cur.execute(f"SELECT {columns} FROM {table} WHERE entity = %s AND entity_id = ANY(%s::text[]){where}",
                         (entity, text_array(ids)))
-            return cur.fetchall()
+            rows: list[tuple[Any, ...]] = cur.fetchall()
+            return rows
         ids = list(ids)
         out: list[tuple[Any, ...]] = []
         for i in range(0, len(ids), CHUNK):
@@ -148,13 +149,13 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     insert_rows(conn, table, names, tuples)
 
 
-def _memo(processor, type_):
+def _memo(processor: Callable[[Any], Any] | None, type_: Any) -> Callable[[Any], Any] | None:
     """Timestamps and flags repeat across a bundle's rows: convert each distinct value once."""
     if processor is None or isinstance(type_, JSON):
         return processor
     cache: dict[str, Any] = {}
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         try:
             return cache[value]
         except KeyError:

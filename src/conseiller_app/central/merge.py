@@ -9,6 +9,7 @@ of versions received, never on the order they came in.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,14 +34,14 @@ class NodeInfo:
     deleted: bool
 
 
-def group_by_entity(keys) -> dict[str, list[str]]:
+def group_by_entity(keys: Iterable[Key]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for entity, eid in keys:
         out[entity].append(eid)
     return out
 
 
-def load_nodes(conn: Connection, keys) -> dict[Key, list[NodeInfo]]:
+def load_nodes(conn: Connection, keys: Iterable[Key]) -> dict[Key, list[NodeInfo]]:
     """The versions of records ``keys`` (without their snapshots)."""
     out: dict[Key, list[NodeInfo]] = defaultdict(list)
     parse = bulk.json_value
@@ -79,7 +80,9 @@ RECORD_COLUMNS = ("entity", "entity_id", "hash", "op", "version", "deleted", "in
 RECORD_KEY = ("entity", "entity_id")
 
 
-def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now: datetime) -> dict[str, int]:
+def refresh(
+    conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys: Iterable[Key], now: datetime
+) -> dict[str, int]:
     """Recompute records and open conflicts of ``keys`` from their versions; returns counts."""
     decisions: dict[Key, tuple[NodeInfo, list[str]]] = {}
     for key in keys:
@@ -100,7 +103,11 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
             open_conflicts[(entity, eid)] = (cid, bulk.json_value(heads))
 
     stamp = bulk.db_time(conn, now)
-    new_records, changed_records, new_conflicts, changed_conflicts, closed = [], [], [], [], []
+    new_records: list[tuple[Any, ...]] = []
+    changed_records: list[tuple[Any, ...]] = []
+    new_conflicts: list[dict[str, Any]] = []
+    changed_conflicts: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
     for key, (top, head_hashes) in decisions.items():
         in_conflict = len(head_hashes) > 1
         was = current.get(key)
@@ -111,7 +118,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
         if in_conflict and existing is None:
             new_conflicts.append({"entity": key[0], "entity_id": key[1], "status": "ouvert", "heads": head_hashes,
                                   "opened_at": now})
-        elif in_conflict and list(existing[1]) != head_hashes:
+        elif in_conflict and existing is not None and list(existing[1]) != head_hashes:
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
@@ -163,7 +170,7 @@ def is_deleted(op: str, data: dict[str, Any]) -> bool:
     return op == "delete" or data.get("deleted_at") is not None
 
 
-def snapshots(conn: Connection, records) -> dict[Key, dict[str, Any]]:
+def snapshots(conn: Connection, records: Iterable[Any]) -> dict[Key, dict[str, Any]]:
     """The snapshot (parsed) of each given record's current version: rows with entity, entity_id, hash."""
     import json
 
