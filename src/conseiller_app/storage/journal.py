@@ -34,7 +34,7 @@ def snapshot(obj: Synced) -> dict[str, Any]:
     return {c.key: _json_value(getattr(obj, c.key)) for c in table.columns}
 
 
-def _after_flush(session: Session, flush_context) -> None:
+def _after_flush(session: Session, flush_context: Any) -> None:
     rows = []
     now = utcnow()
     for obj in session.new:
@@ -69,7 +69,7 @@ def _change(obj: Synced, op: str, now: datetime) -> dict[str, Any]:
     }
 
 
-def install(factory: sessionmaker) -> None:
+def install(factory: sessionmaker[Session]) -> None:
     """Attach the change journal to every session made by ``factory``."""
     if id(factory) in _installed:
         return

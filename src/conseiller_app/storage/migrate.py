@@ -47,7 +47,9 @@ def script_directory() -> ScriptDirectory:
 
 
 def head_revision() -> str:
-    return script_directory().get_current_head()
+    head = script_directory().get_current_head()
+    assert head is not None  # the migrations folder ships with the package
+    return head
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -26,4 +26,4 @@ class Context:
 
     @property
     def actor_id(self) -> str:
-        return self.actor["id"]
+        return str(self.actor["id"])
