@@ -28,19 +28,21 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
     session.add_all(m.Territory(code=c, name=n) for c, n in data.territories.items()
                     if session.get(m.Territory, c) is None)
     for code, name in data.territories.items():
-        session.get(m.Territory, code).name = name
+        territory = session.get(m.Territory, code)
+        assert territory is not None  # added just above
+        territory.name = name
     session.flush()
     existing = {c.insee: c for c in session.scalars(select(m.Commune))}
-    for c in data.communes.values():
-        row = existing.get(c.insee) or m.Commune(insee=c.insee)
-        row.name, row.search_name = c.name, fold(c.name)
-        row.postal_codes, row.population = " ".join(c.postal_codes), c.population
-        row.epci, row.territory = c.epci, c.territory
+    for commune in data.communes.values():
+        row = existing.get(commune.insee) or m.Commune(insee=commune.insee)
+        row.name, row.search_name = commune.name, fold(commune.name)
+        row.postal_codes, row.population = " ".join(commune.postal_codes), commune.population
+        row.epci, row.territory = commune.epci, commune.territory
         session.add(row)
     for c in data.chantiers:
-        row = session.get(m.Chantier, c["code"]) or m.Chantier(code=c["code"])
-        row.name, row.description = c["name"], c.get("description", "")
-        session.add(row)
+        chantier = session.get(m.Chantier, c["code"]) or m.Chantier(code=c["code"])
+        chantier.name, chantier.description = c["name"], c.get("description", "")
+        session.add(chantier)
     session.flush()
     session.add_all(
         m.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades
@@ -48,11 +50,12 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
     session.add_all(m.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
     session.add_all(m.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
     for a in data.agencies:
-        row = session.get(m.Agency, a["id"]) or m.Agency(id=a["id"])
-        row.name, row.network, row.address = a["name"], a.get("network", ""), a.get("address", "")
-        row.commune_insee, row.territory, row.contact = a.get("commune"), a.get("territory"), a.get("contact", "")
-        row.trades, row.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
-        session.add(row)
+        agency = session.get(m.Agency, a["id"]) or m.Agency(id=a["id"])
+        agency.name, agency.network, agency.address = a["name"], a.get("network", ""), a.get("address", "")
+        agency.commune_insee, agency.territory = a.get("commune"), a.get("territory")
+        agency.contact = a.get("contact", "")
+        agency.trades, agency.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
+        session.add(agency)
     set_setting(session, REFERENCE_VERSION_KEY, data.version)
 
 
