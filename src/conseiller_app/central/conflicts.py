@@ -33,7 +33,7 @@ def _versions(conn: Connection, entity: str, entity_id: str, heads: list[str]) -
     for letter, h in zip(LETTERS, heads, strict=False):
         row = conn.execute(select(nt.c.device_id, nt.c.version, nt.c.op, nt.c.data, nt.c.received_at)
                            .where(nt.c.entity == entity, nt.c.entity_id == entity_id, nt.c.hash == h)
-                           .order_by(nt.c.id).limit(1)).first()
+                           .order_by(nt.c.id).limit(1)).one()
         out.append({"letter": letter, "hash": h, "device_id": row.device_id,
                     "device_name": names.get(row.device_id, "siège") if row.device_id != CENTRAL else "siège",
                     "version": row.version, "op": row.op, "data": json.loads(row.data),

@@ -3,6 +3,7 @@ revoke (their bundles are refused from then on; what was received stays)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -41,7 +42,7 @@ def find(conn: Connection, ref: str) -> dict[str, Any]:
     return dict(rows[0])
 
 
-def _describe(row: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
+def _describe(row: Mapping[str, Any], counts: dict[tuple[str, str], Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "status": row["status"], "status_label": STATUS_LABELS.get(row["status"], row["status"]),
         "name": row["name"], "territory": row["territory"], "office": row["office"],
@@ -55,9 +56,9 @@ def _describe(row: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _bundle_counts(conn: Connection) -> dict[str, Any]:
+def _bundle_counts(conn: Connection) -> dict[tuple[str, str], Any]:
     bt = Bundle.__table__
-    out: dict[str, Any] = {}
+    out: dict[tuple[str, str], Any] = {}
     for did, status, n, last in conn.execute(select(bt.c.device_id, bt.c.status, func.count(), func.max(bt.c.sequence))
                                              .group_by(bt.c.device_id, bt.c.status)):
         out[(did, status)] = n
@@ -90,7 +91,7 @@ def approve(central: Central, ref: str) -> dict[str, Any]:
         with central.db.read() as conn:
             content = conn.execute(select(qt.c.content).where(qt.c.bundle_id == bundle_id)).scalar()
         try:
-            results.append(ingest_bytes(central, bytes(content), file_name).as_dict())
+            results.append(ingest_bytes(central, bytes(content or b""), file_name).as_dict())
         except BundleRejected as exc:
             errors.append({"bundle_id": bundle_id, "reason": exc.reason, "message": exc.message})
     with central.db.read() as conn:

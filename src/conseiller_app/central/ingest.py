@@ -27,6 +27,7 @@ from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
     Envelope,
+    Limits,
     check_kind,
     decrypt,
     open_envelope,
@@ -70,7 +71,7 @@ class _Incident(BundleRejected):
         self.device_id, self.bundle_id = device_id, bundle_id
 
 
-def read_file(path: Path, limits) -> bytes:
+def read_file(path: Path, limits: Limits) -> bytes:
     from conseiller_app.sync.service import read_bundle_file
 
     return read_bundle_file(path, limits)

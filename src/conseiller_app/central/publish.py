@@ -9,6 +9,7 @@ number (devices accept any newer one), it never gives two different bundles the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ def central_file_name(device_id: str, sequence: int) -> str:
     return f"siege-{device_id}-{sequence:06d}.age"
 
 
-def acknowledgment(conn: Connection, device: dict[str, Any]) -> dict[str, int]:
+def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> dict[str, int]:
     """What was received from a device: changes up to the first gap, audit entries, last bundle."""
     bt = Bundle.__table__
     rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)
@@ -51,7 +52,7 @@ def acknowledgment(conn: Connection, device: dict[str, Any]) -> dict[str, int]:
     }
 
 
-def _with_data(conn: Connection, rows) -> list[dict[str, Any]]:
+def _with_data(conn: Connection, rows: Iterable[Any]) -> list[dict[str, Any]]:
     rows = list(rows)
     data = merge.snapshots(conn, rows)
     return [{"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash,

@@ -20,13 +20,13 @@ def status(central: Central) -> dict[str, Any]:
     bt, rt, ct, it, nt, ref = (Bundle.__table__, Record.__table__, Conflict.__table__, Incident.__table__,
                                Node.__table__, ReferenceRelease.__table__)
     with central.db.read() as conn:
-        bundles = dict(conn.execute(select(bt.c.status, func.count()).group_by(bt.c.status)).all())
+        bundles: dict[str, int] = dict(conn.execute(select(bt.c.status, func.count()).group_by(bt.c.status)).all())
         records: dict[str, dict[str, int]] = {}
         for entity, deleted, n in conn.execute(select(rt.c.entity, rt.c.deleted, func.count())
                                                .group_by(rt.c.entity, rt.c.deleted)):
             kind = records.setdefault(entity, {"active": 0, "deleted": 0})
             kind["deleted" if deleted else "active"] += n
-        conflicts = dict(conn.execute(select(ct.c.status, func.count()).group_by(ct.c.status)).all())
+        conflicts: dict[str, int] = dict(conn.execute(select(ct.c.status, func.count()).group_by(ct.c.status)).all())
         incidents = conn.execute(select(func.count()).select_from(it)).scalar() or 0
         versions = conn.execute(select(func.count()).select_from(nt)).scalar() or 0
         reference_version = conn.execute(select(func.max(ref.c.version))).scalar() or 0

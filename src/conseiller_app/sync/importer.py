@@ -11,7 +11,7 @@ office has not seen yet (those will come back to it as a conflict rather than be
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Integer, Table, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -227,7 +227,7 @@ def _reindex(session: Session, beneficiary_id: str) -> None:
     session.execute(delete(m.BeneficiaryToken).where(m.BeneficiaryToken.beneficiary_id == beneficiary_id))
     tokens = index_tokens(session, dict(row))
     if tokens:
-        session.execute(cast(Table, m.BeneficiaryToken.__table__).insert(), tokens)
+        session.execute(m.BeneficiaryToken.__table__.insert(), tokens)
 
 
 __all__ = ["apply_record", "import_bundle", "prune", "row_values"]
