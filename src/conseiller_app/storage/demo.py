@@ -8,11 +8,12 @@ journal, and the vault is marked ``demo`` (the sync refuses to export a demo vau
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain.enums import (
     Attendance,
@@ -71,7 +72,7 @@ class _Pools:
         self.last += ["N'Diaye", "Lefèvre", "Dupré-Lagarde", "Œuvrard", "Vandenbroucke", "D'Hondt"]
 
 
-def _chunks(rows: list[dict[str, Any]], size: int = CHUNK):
+def _chunks(rows: list[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
@@ -99,7 +100,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                  for n in ("Karim Benali", "Sophie Vasseur")]
         insert_rows(s, m.Conseiller.__table__, extra, journal=False)
         set_setting(s, DEMO_KEY, "1")
-        colleagues += [c["id"] for c in extra]
+        colleagues += [str(c["id"]) for c in extra]
 
     weights = [max(c[3], 50) for c in communes]
     commune_pick = rng.choices(communes, weights=weights, k=beneficiaries)
@@ -125,10 +126,12 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         })
     sessions_by_kind: dict[str, list[dict[str, Any]]] = {}
     for x in sessions:
-        sessions_by_kind.setdefault(x["kind"], []).append(x)
+        sessions_by_kind.setdefault(str(x["kind"]), []).append(x)
 
-    rows = {t: [] for t in ("beneficiary", "pathway_step", "barrier", "barrier_action", "consent", "registration",
-                            "referral")}
+    rows: dict[str, list[dict[str, Any]]] = {
+        t: []
+        for t in ("beneficiary", "pathway_step", "barrier", "barrier_action", "consent", "registration", "referral")
+    }
     tokens: list[tuple[str, str, str]] = []  # the search index (token, sort key, file), see index_keys
     for i in range(beneficiaries):
         c = commune_pick[i]
@@ -221,16 +224,25 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
         for btype in rng.sample(list(BarrierType), rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
             bar_id = m.new_id()
-            status = rng.choice(list(BarrierStatus))
+            bar_status = rng.choice(list(BarrierStatus))
             identified = spotted + timedelta(days=rng.randint(0, 30))
-            rows["barrier"].append({
-                "id": bar_id, "beneficiary_id": bid, "type": btype.value,
-                "subtype": rng.choice(list(MobilitySubtype)).value if btype == BarrierType.MOBILITY else None,
-                "status": status.value, "identified_on": min(identified, today),
-                "lifted_on": min(today, identified + timedelta(days=60)) if status == BarrierStatus.LIFTED else None,
-                "created_at": now, "updated_at": now, "version": 1,
-            })
-            if status != BarrierStatus.IDENTIFIED and btype == BarrierType.MOBILITY:
+            rows["barrier"].append(
+                {
+                    "id": bar_id,
+                    "beneficiary_id": bid,
+                    "type": btype.value,
+                    "subtype": rng.choice(list(MobilitySubtype)).value if btype == BarrierType.MOBILITY else None,
+                    "status": bar_status.value,
+                    "identified_on": min(identified, today),
+                    "lifted_on": min(today, identified + timedelta(days=60))
+                    if bar_status == BarrierStatus.LIFTED
+                    else None,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
+            if bar_status != BarrierStatus.IDENTIFIED and btype == BarrierType.MOBILITY:
                 rows["barrier_action"].append({
                     "id": m.new_id(), "barrier_id": bar_id, "offer_code": "ma_mobilite_62",
                     "done_on": min(today, identified + timedelta(days=10)), "comment": "Orientation vers l'offre",
@@ -250,7 +262,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                     "created_at": now, "updated_at": now, "version": 1,
                 })
                 referral_no += 1
-                status = rng.choice(list(ReferralStatus))
+                ref_status = rng.choice(list(ReferralStatus))
                 rows["referral"].append(
                     {
                         "id": m.new_id(),
@@ -260,10 +272,10 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                         "scheme": rng.choice(list(ReferralScheme)).value,
                         "trades": rng.sample(list(agency[3]) or trades, 1),
                         "barriers_summary": "",
-                        "status": status.value,
+                        "status": ref_status.value,
                         "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
                         "refusal_reason": rng.choice(list(RefusalReason)).value
-                        if status == ReferralStatus.REFUSED
+                        if ref_status == ReferralStatus.REFUSED
                         else None,
                         "result": "",
                         "consent_id": consent_id,
@@ -292,11 +304,12 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
     return counts
 
 
-def _insert_index(session, tokens: list[tuple[str, str, str]]) -> None:
+def _insert_index(session: Session, tokens: list[tuple[str, str, str]]) -> None:
     """A million index rows at 60,000 files: inserted in key order (appended to the table's
     B-tree) with a large page cache for the other index, whose inserts land at random pages."""
     tokens.sort()
     dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None  # the session's connection is open
     cache = dbapi.execute("PRAGMA cache_size").fetchone()[0]
     dbapi.execute("PRAGMA cache_size = -262144")  # 256 MiB, for this bulk load only
     try:
@@ -307,5 +320,5 @@ def _insert_index(session, tokens: list[tuple[str, str, str]]) -> None:
         dbapi.execute(f"PRAGMA cache_size = {int(cache)}")
 
 
-def is_demo(session) -> bool:
+def is_demo(session: Session) -> bool:
     return get_setting(session, DEMO_KEY) == "1"
