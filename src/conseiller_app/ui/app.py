@@ -55,7 +55,8 @@ def setup_logging(data_dir: Path) -> None:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("Département du Pas-de-Calais")
@@ -115,8 +116,10 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
         window = MainWindow(data_dir, worker)
         # While the passphrase is typed: what opening the vault needs and nobody waits for yet
         # (after the first screen is painted: the imports would compete with it for the GIL).
-        after_first_paint(window.current_screen(), lambda: worker.submit(
-            preload, worker, needs_vault=False, on_error=lambda exc: None))
+        def start_preload() -> None:
+            worker.submit(preload, worker, needs_vault=False, on_error=lambda exc: None)
+
+        after_first_paint(window.current_screen(), start_preload)
         window.show()
         code = app.exec()
     finally:

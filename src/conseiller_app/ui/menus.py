@@ -35,7 +35,9 @@ def build_menus(window: QMainWindow, pages: list[tuple[str, str]]) -> ShellActio
     """``pages``: (key, title) in navigation order; each gets Ctrl+1, Ctrl+2..."""
     tr = window.tr
 
-    def action(text: str, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+    def action(
+        text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = ""
+    ) -> QAction:
         act = QAction(text, window)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))

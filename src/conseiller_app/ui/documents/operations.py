@@ -65,7 +65,10 @@ def access_report_pdf(ctx, beneficiary_id: str) -> Path:
 def save_copy(source: Path, target: Path) -> Path:
     """Copy a written document to where the conseiller chose, atomically (no half-written file)."""
     target = Path(target)
-    write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
+    def copy(tmp: Path) -> None:
+        shutil.copyfile(source, tmp)
+
+    write_atomic(target, copy)
     return target
 
 

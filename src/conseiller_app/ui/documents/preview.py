@@ -44,7 +44,7 @@ class DocumentPreview(QDialog):
         self._worker = worker
         self._on_error = on_error
         self.path: Path | None = None
-        self.document = None
+        self.document: pdf_support.QPdfDocument | None = None
         self._closed = False
         self.setWindowTitle(title)
         self.setObjectName("documentPreview")

@@ -272,7 +272,7 @@ class DashboardPage(QWidget):
 
     def _show_titles(self, followups: dict | None, referrals: dict | None) -> None:
         days = todo_service.FOLLOWUP_DAYS
-        if followups is None:
+        if followups is None or referrals is None:
             self.followups_title.setText(self.tr("Relances à faire"))
             self.referrals_title.setText(self.tr("Orientations sans nouvelles"))
             self.followups_more.setText("")
