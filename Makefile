@@ -17,6 +17,8 @@ run: $(STAMP)
 	$(BIN)/conseiller $(ARGS)
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 

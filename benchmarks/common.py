@@ -171,7 +171,7 @@ def repeat(fn: Callable[[int], Any], runs: int, warmup: int = 1) -> list[float]:
     """Durations of ``runs`` calls after ``warmup`` discarded ones; ``fn`` gets the run number."""
     out = []
     for i in range(warmup + runs):
-        seconds, _ = timed(lambda: fn(i))
+        seconds, _ = timed(lambda i=i: fn(i))
         if i >= warmup:
             out.append(seconds)
     return out
@@ -263,7 +263,7 @@ def format_table(results: list[Result], markdown: bool = False) -> str:
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
         return "\n".join(lines)
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(HEADERS)]
-    line = "  ".join(h.ljust(w) for h, w in zip(HEADERS, widths))
+    line = "  ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=False))
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
+    out += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
     return "\n".join(out)

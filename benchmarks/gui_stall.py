@@ -67,7 +67,7 @@ class Heartbeat:
         self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self._timer.start()
 
-    def stop(self) -> "Heartbeat":
+    def stop(self) -> Heartbeat:
         self._timer.stop()
         self._tick()
         return self
@@ -86,9 +86,11 @@ def summary(beat: Heartbeat) -> str:
     ordered = sorted(gaps)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     worst = max(range(len(gaps)), key=gaps.__getitem__)
-    return (f"plus long blocage {gaps[worst]:.1f} ms (dont {beat.cpu[worst]:.1f} ms de calcul du fil graphique) · "
-            f"plus long calcul {max(beat.cpu):.1f} ms · p99 {p99:.1f} ms · médiane {statistics.median(gaps):.2f} ms · "
-            f"{sum(g > 16 for g in gaps)} écarts > 16 ms · {sum(g > 50 for g in gaps)} > 50 ms ({len(gaps)} battements)")
+    return (
+        f"plus long blocage {gaps[worst]:.1f} ms (dont {beat.cpu[worst]:.1f} ms de calcul du fil graphique) · "
+        f"plus long calcul {max(beat.cpu):.1f} ms · p99 {p99:.1f} ms · médiane {statistics.median(gaps):.2f} ms · "
+        f"{sum(g > 16 for g in gaps)} écarts > 16 ms · {sum(g > 50 for g in gaps)} > 50 ms ({len(gaps)} battements)"
+    )
 
 
 def wait_until(condition, timeout: float = 120.0, poll_ms: int = 5) -> float:
@@ -221,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(lambda: model.row_data(model.rowCount() - 1) is not None)
     bar = view.verticalScrollBar()
     jumps = [lambda v=v: bar.setValue(v) for v in range(bar.maximum(), 0, -max(1, bar.maximum() // 50))]
-    play(jumps + [view.scrollToTop], 30)
+    play([*jumps, view.scrollToTop], 30)
     top = view.rowAt(0)
     wait_until(lambda: model.row_data(top) is not None)
     print(f"Défilement jusqu'à la fin puis retour (50 sauts, un toutes les 30 ms) : {summary(beat.stop())}")

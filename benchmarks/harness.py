@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import ROOT, Result, format_table, log
@@ -43,7 +43,9 @@ def machine() -> dict:
 
 def git_commit() -> str | None:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
                                text=True, timeout=10).stdout.strip()
         return out.stdout.strip() + ("+modifications" if dirty else "") if out.returncode == 0 else None
@@ -53,7 +55,9 @@ def git_commit() -> str | None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    p.add_argument("--files", type=int, default=60_000, help="dossiers du coffre synthétique (60 000 ; 2 000 pour un essai rapide)")
+    p.add_argument(
+        "--files", type=int, default=60_000, help="dossiers du coffre synthétique (60 000 ; 2 000 pour un essai rapide)"
+    )
     p.add_argument("--runs", type=int, default=5, help="essais mesurés par mesure, après échauffement (5)")
     p.add_argument("--warmup", type=int, default=1, help="essais d'échauffement écartés (1)")
     p.add_argument("--seed", type=int, default=62, help="graine des données synthétiques (62)")
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(format_table(results, markdown=True))
     report = {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
         "files": args.files, "runs": args.runs, "warmup": args.warmup, "seed": args.seed,
         "commit": git_commit(), "machine": machine(),

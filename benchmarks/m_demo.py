@@ -17,11 +17,18 @@ def measure(cv: CachedVault, runs: int, warmup: int) -> Result:
     from conseiller_app.storage import demo
     from conseiller_app.storage.vault import Vault
 
-    result = Result("demo_generation", "génération de démonstration, " + f"{cv.files:,}".replace(",", " ") + " dossiers",
-                    unit="s", aim=Aim("median", "<", 60 * cv.files / 60_000), warmup=warmup)
+    result = Result(
+        "demo_generation",
+        "génération de démonstration, " + f"{cv.files:,}".replace(",", " ") + " dossiers",
+        unit="s",
+        aim=Aim("median", "<", 60 * cv.files / 60_000),
+        warmup=warmup,
+    )
     if cv.built_now and cv.generate_seconds is not None:
         result.samples.append(cv.generate_seconds)
-        result.notes.append("Mesurée pendant la construction du coffre de ce banc d'essai (même fonction, même graine).")
+        result.notes.append(
+            "Mesurée pendant la construction du coffre de ce banc d'essai (même fonction, même graine)."
+        )
         runs -= 1
     for i in range(warmup + max(0, runs)):
         folder = CACHE / "work" / "demo"
@@ -39,6 +46,8 @@ def measure(cv: CachedVault, runs: int, warmup: int) -> Result:
             log(f"  génération de {size} dossiers : {seconds:.1f} s")
         shutil.rmtree(folder, ignore_errors=True)
     result.extra["counts"] = cv.meta["counts"]
-    result.notes.append(f"Objectif ramené à l'échelle : 60 s pour 60 000 dossiers, soit {60 * cv.files / 60_000:g} s ici ; "
-                        "l'échauffement (s'il y en a) génère au plus 1 000 dossiers.")
+    result.notes.append(
+        f"Objectif ramené à l'échelle : 60 s pour 60 000 dossiers, soit {60 * cv.files / 60_000:g} s ici ; "
+        "l'échauffement (s'il y en a) génère au plus 1 000 dossiers."
+    )
     return result

@@ -70,7 +70,9 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         if i >= warmup:
             save_result.samples.append(seconds)
             save_result.baseline.append(bare)
-    save_result.notes.append("Opération du worker save_file, en alternance : téléphone + notes, puis prénom (réindexation "
-                             "de la recherche). Référence : INSERT de la ligne obtenue, même connexion, même COMMIT.")
+    save_result.notes.append(
+        "Opération du worker save_file, en alternance : téléphone + notes, puis prénom (réindexation "
+        "de la recherche). Référence : INSERT de la ligne obtenue, même connexion, même COMMIT."
+    )
     vault.close()
     return [open_result, save_result]

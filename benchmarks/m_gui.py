@@ -96,7 +96,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         shown = clock.hit - t
         last = total - 1
         wait_until(lambda: not model.is_searching() and model.rowCount() == total)
-        clock.arm(lambda: model.row_data(last) is not None)
+        clock.arm(lambda last=last: model.row_data(last) is not None)
         t = time.perf_counter()
         view.scrollToBottom()
         wait_until(lambda: clock.hit is not None)
@@ -107,8 +107,10 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         view.scrollToTop()
     first_page.notes.append("Du signal d'ouverture du coffre (listes de référence, première requête) à la fin du "
                             "premier affichage des lignes ; le modèle est vidé avant chaque essai.")
-    scroll.notes.append(f"scrollToBottom sur {total} dossiers, jusqu'à l'affichage des dernières lignes chargées "
-                        "par le worker (pages de 100 lignes, cache de pages vide : modèle réinitialisé à chaque essai).")
+    scroll.notes.append(
+        f"scrollToBottom sur {total} dossiers, jusqu'à l'affichage des dernières lignes chargées "
+        "par le worker (pages de 100 lignes, cache de pages vide : modèle réinitialisé à chaque essai)."
+    )
     scroll.extra["rows_fetched_last_run"] = model.fetched_rows
 
     # Typing: the last name of a file, a space, the first two letters of its first name, one key
@@ -130,7 +132,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         beat.start()
         play([lambda ch=ch: QTest.keyClick(edit, ch) for ch in text], 120)
         wanted = page.list_page.current_query()
-        wait_until(lambda: model.query() == wanted and not model.is_searching()
+        wait_until(lambda wanted=wanted: model.query() == wanted and not model.is_searching()
                    and (model.rowCount() == 0 or model.row_data(0) is not None))
         beat.stop()
         gaps, cpu = list(beat.gaps), list(getattr(beat, "cpu", []))

@@ -114,7 +114,7 @@ def memory(cv: CachedVault, runs: int) -> list[Result]:
     in_app = Result("list_first_page_in_app", "liste : première page après déverrouillage (application entière)",
                     unit="ms", aim=Aim("median", "<", 150))
     first_pages, unlocks = [], []
-    for i in range(runs):
+    for _i in range(runs):
         data_dir = cv.working_copy("memoire")
         code = (f"from benchmarks.probes import memory; memory({str(data_dir)!r}, {PASSPHRASE!r}, "
                 f"{cv.meta['counts']['beneficiary']})")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
 from benchmarks.common import Aim, Result
 from benchmarks.vaults import PASSPHRASE, TODAY, CachedVault

@@ -13,7 +13,6 @@ import random
 import sqlite3
 import time
 from collections import defaultdict
-from pathlib import Path
 
 from benchmarks.common import Aim, Result, percentile
 from benchmarks.vaults import PASSPHRASE, TODAY, CachedVault
@@ -62,12 +61,12 @@ class RawRunner:
 
 
 def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
+    import sqlcipher3
+
     from conseiller_app.storage import cipher
     from conseiller_app.storage.services import Context, search
     from conseiller_app.storage.vault import Vault
     from conseiller_app.ui.beneficiaries.operations import search_first_page
-
-    import sqlcipher3
 
     folder = cv.working_copy("recherche")
     vault = Vault.open(folder, PASSPHRASE)

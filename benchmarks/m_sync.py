@@ -23,7 +23,7 @@ CHANGES = 10_000
 def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = CHANGES) -> list[Result]:
     """``changes``: 10,000 at full scale; the quick scale uses fewer (the aim on the export's
     time is scaled with them, the throughput's is not)."""
-    N = f"{changes:,}".replace(",", " ")
+    scale = f"{changes:,}".replace(",", " ")
     from benchmarks.sync_bench import PASSPHRASE, fill, touch_all
     from conseiller_app.central import ingest, publish
     from conseiller_app.central.service import init
@@ -45,7 +45,7 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
     register_device(lite, ctx)
     ids = fill(ctx, changes)
 
-    export = Result("sync_export", f"export de synchronisation, {N} changements", unit="s",
+    export = Result("sync_export", f"export de synchronisation, {scale} changements", unit="s",
                     aim=Aim("median", "<", round(3 * changes / CHANGES, 3)), warmup=warmup)
     created = sync.export(ctx, bundles)  # 10,000 creations: the warm-up export
     assert created["changes"] >= changes, created["changes"]  # + the owner's profile
@@ -64,13 +64,13 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
         if i >= warmup - 1:
             export.samples.append(seconds)
     export.extra["bundle_kib"] = round(modified["size"] / 1024)
-    export.notes.append(f"Paquet signé et chiffré de {N} modifications (le premier export, {N} créations, sert "
+    export.notes.append(f"Paquet signé et chiffré de {scale} modifications (le premier export, {scale} créations, sert "
                         "d'échauffement).")
 
     def ingest_runs(label: str, new_url) -> list[Result]:
-        creations = Result(f"ingest_{label.lower()}_creations", f"ingestion centrale {label}, {N} créations",
+        creations = Result(f"ingest_{label.lower()}_creations", f"ingestion centrale {label}, {scale} créations",
                            unit="changes/s", per=changes, aim=Aim("median", ">", 5000), warmup=warmup)
-        updates = Result(f"ingest_{label.lower()}_updates", f"ingestion centrale {label}, {N} modifications",
+        updates = Result(f"ingest_{label.lower()}_updates", f"ingestion centrale {label}, {scale} modifications",
                          unit="changes/s", per=changes, aim=Aim("median", ">", 5000), warmup=warmup)
         for i in range(warmup + runs):
             central = init(new_url(i), keys, existing_keys=True)
@@ -100,7 +100,7 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
         except pgserver.Unavailable as exc:
             log(f"  PostgreSQL non mesuré : {exc}")
             for suffix, what in (("creations", "créations"), ("updates", "modifications")):
-                results.append(Result(f"ingest_postgresql_{suffix}", f"ingestion centrale PostgreSQL, {N} {what}",
+                results.append(Result(f"ingest_postgresql_{suffix}", f"ingestion centrale PostgreSQL, {scale} {what}",
                                       unit="changes/s", per=changes, aim=Aim("median", ">", 5000),
                                       skipped=f"serveur PostgreSQL indisponible ({exc})"))
         else:

@@ -38,12 +38,23 @@ def main() -> None:
         vault = Vault.create(Path(tmp) / "v", "cheval agrafe batterie correcte 7", "Marie Dupont", "arrageois",
                              "MDS Arras", check_policy=False)
         ctx = Context(vault, today=lambda: date(2026, 11, 28))
-        bid = beneficiaries.create(ctx, {"last_name": "Lefèvre-N'Diaye", "first_name": "Zoé", "birth_date": "1990-04-05",
-                                         "commune": "Arras", "public": "rsa", "phone": "0612345678"})
+        bid = beneficiaries.create(
+            ctx,
+            {
+                "last_name": "Lefèvre-N'Diaye",
+                "first_name": "Zoé",
+                "birth_date": "1990-04-05",
+                "commune": "Arras",
+                "public": "rsa",
+                "phone": "0612345678",
+            },
+        )
         followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="x", partner_id=AGENCY,
                                 scope=["identite", "contact", "parcours", "freins"])
-        ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], barriers_summary="Permis en cours.")["reference"]
+        ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], barriers_summary="Permis en cours.")[
+            "reference"
+        ]
         sid = sessions.create(ctx, {"kind": "decouverte", "title": "Découverte maçonnerie", "start_date": "2026-12-07",
                                     "end_date": "2026-12-11", "commune": "Arras", "capacity": 30})["id"]
         for i in range(30):
@@ -66,7 +77,9 @@ def main() -> None:
         print(f"Fiche de liaison, rendu seul        : médiane {med:.1f} ms (min {lo:.1f}, max {hi:.1f}, {RUNS} essais)")
         out = Path(tmp) / "out"
         lo, med, hi = timed(lambda: referral_form.write(out / f"{ref}.pdf", referrals.form_data(ctx, ref)))
-        print(f"Fiche de liaison, requête + rendu + écriture atomique : médiane {med:.1f} ms (min {lo:.1f}, max {hi:.1f})")
+        print(
+            f"Fiche de liaison, requête + rendu + écriture atomique : médiane {med:.1f} ms (min {lo:.1f}, max {hi:.1f})"
+        )
 
         sheet = sessions.sheet_data(ctx, sid)
         lo, med, hi = timed(lambda: attendance_sheet.render(sheet))

@@ -47,14 +47,35 @@ def fill(ctx: Context, n: int) -> list[str]:
         rows = []
         for i in range(n):
             last, first = f"Nom{i:05d}", rng.choice(["Awa", "Paul", "Léa", "Yanis", "Noé", "Julie"])
-            rows.append({"id": m.new_id(), "last_name": last, "first_name": first,
-                         "birth_date": date(1970, 1, 1) + timedelta(days=rng.randint(0, 15000)), "public": "rsa",
-                         "phone": None, "email": None, "address": "1 rue de la Gare", "commune_insee": rng.choice(communes),
-                         "caf_number": None, "france_travail_id": None, "nationality": None, "rqth": False,
-                         "prescriber": "france_travail", "spotting_date": date(2026, 1, 5), "referent_id": me,
-                         "status": "actif", "notes": "", "last_contact": None, "to_complete": False,
-                         "sort_name": sort_name(last, first), "current_stage": "reperage",
-                         "created_at": now, "updated_at": now, "version": 1})
+            rows.append(
+                {
+                    "id": m.new_id(),
+                    "last_name": last,
+                    "first_name": first,
+                    "birth_date": date(1970, 1, 1) + timedelta(days=rng.randint(0, 15000)),
+                    "public": "rsa",
+                    "phone": None,
+                    "email": None,
+                    "address": "1 rue de la Gare",
+                    "commune_insee": rng.choice(communes),
+                    "caf_number": None,
+                    "france_travail_id": None,
+                    "nationality": None,
+                    "rqth": False,
+                    "prescriber": "france_travail",
+                    "spotting_date": date(2026, 1, 5),
+                    "referent_id": me,
+                    "status": "actif",
+                    "notes": "",
+                    "last_contact": None,
+                    "to_complete": False,
+                    "sort_name": sort_name(last, first),
+                    "current_stage": "reperage",
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
+                }
+            )
         insert_rows(s, m.Beneficiary.__table__, rows, journal=True)
     return [r["id"] for r in rows]
 

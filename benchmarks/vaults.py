@@ -78,7 +78,9 @@ def ensure(files: int, seed: int) -> CachedVault:
     meta_file = folder / "meta.json"
     if meta_file.exists() and (folder / VAULT_FILE).exists() and (folder / "plain.db").exists():
         meta = json.loads(meta_file.read_text())
-        log(f"Coffre de démonstration réutilisé : {folder.relative_to(ROOT)} ({meta['counts']['beneficiary']} dossiers)")
+        log(
+            f"Coffre de démonstration réutilisé : {folder.relative_to(ROOT)} ({meta['counts']['beneficiary']} dossiers)"
+        )
         return CachedVault(folder, files, seed, False, None, meta)
     for old in CACHE.glob(f"vault-{files}-s{seed}-*"):
         if old != folder:

@@ -39,7 +39,7 @@ def describe_bug(exc: BaseException) -> str:
     """Exception type and frames (file, line, function) — no message, no local values."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames[-8:]))
-    chain = []
+    chain: list[str] = []
     cause = exc.__cause__ or exc.__context__
     while cause is not None and len(chain) < 3:
         chain.append(type(cause).__name__)

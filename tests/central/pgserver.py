@@ -54,7 +54,7 @@ class Server:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=self.root)
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         if self.as_postgres:
             try:
                 shutil.chown(self.root, "postgres", "postgres")
@@ -70,7 +70,11 @@ class Server:
         r = self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"),
                       "-o", options, "-w", "-t", "60", "start")
         if r.returncode != 0:
-            log = (self.root / "server.log").read_text(errors="replace")[-500:] if (self.root / "server.log").exists() else ""
+            log = (
+                (self.root / "server.log").read_text(errors="replace")[-500:]
+                if (self.root / "server.log").exists()
+                else ""
+            )
             self.stop()
             raise Unavailable(f"pg_ctl start a échoué : {r.stderr.strip()[-300:]} {log}")
         return self

@@ -25,7 +25,7 @@ def test_odd_ids_are_found_and_updated(db_url, tmp_path):
                               ("beneficiary", ODD_IDS[1], "new", "delete", 2, True, False, stamp)], merge.RECORD_KEY)
         with central.db.read() as conn:
             found = bulk.select_by_ids(conn, "entity_id, hash, version, deleted, in_conflict", "record", "beneficiary",
-                                       ODD_IDS[:4] + ["absent"])
+                                       [*ODD_IDS[:4], "absent"])
             none = bulk.select_by_ids(conn, "entity_id", "record", "person", ODD_IDS)
             total = conn.exec_driver_sql("SELECT count(*) FROM record").scalar()
         assert sorted((r[0], r[1], r[2], bool(r[3]), bool(r[4])) for r in found) == sorted([

@@ -220,7 +220,9 @@ def test_central_keys_protected_by_a_passphrase(tmp_path, capsys, monkeypatch):
     assert json.loads(run.central("status", "--json")[1])["central"]["fingerprint"] == before
 
     # The identity file is a standard passphrase-encrypted age file holding the age identity.
-    identity = crypto.passphrase_decrypt((tmp_path / "cles" / AGE_FILE).read_bytes(), "cheval agrafe batterie correcte 7")
+    identity = crypto.passphrase_decrypt(
+        (tmp_path / "cles" / AGE_FILE).read_bytes(), "cheval agrafe batterie correcte 7"
+    )
     assert identity is not None and b"AGE-SECRET-KEY-1" in identity
 
 

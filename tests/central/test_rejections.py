@@ -48,7 +48,7 @@ class World:
 def world(tmp_path_factory) -> World:
     root = tmp_path_factory.mktemp("rejets")
     keys = create_keys(root / "cles", "Siège")
-    other = create_keys(root / "autre", "Un autre siège")
+    create_keys(root / "autre", "Un autre siège")
     a, x, r = make_vault(root / "a"), make_vault(root / "x", "Inconnue Dupuis"), make_vault(root / "r", "Révoquée Roux")
     out = root / "out"
     out.mkdir()
@@ -117,9 +117,9 @@ def test_a_byte_flipped_in_every_region_of_the_file(central, world):
     data = world.b2
     header_end = data.index(b"\n", data.index(b"\n--- ")) + 1
     stanza = data.index(b"-> X25519")
-    offsets = ([0, 5, 20, 21] + _spread(stanza, stanza + 60, 6) + _spread(header_end - 48, header_end, 6)
-               + _spread(header_end, header_end + 16, 4)  # payload nonce
-               + _spread(header_end + 16, len(data), 20) + [len(data) - 17, len(data) - 1])
+    offsets = [0, 5, 20, 21, *_spread(stanza, stanza + 60, 6), *_spread(header_end - 48, header_end, 6),
+               *_spread(header_end, header_end + 16, 4),  # payload nonce
+               *_spread(header_end + 16, len(data), 20), len(data) - 17, len(data) - 1]
     before = db_dump(central)
     for offset in sorted(set(offsets)):
         refused(central, _flip(data, offset), "damaged", "recipient", "format")

@@ -8,11 +8,11 @@ import json
 
 from pypdf import PdfReader
 
-from tests.cli.test_cli import cli_vault, run  # noqa: F401 - fixture reused
+from tests.cli.conftest import run
 from tests.cli.test_cli_documents import seed
 
 
-def test_access_report_pdf_and_json(cli_vault, tmp_path):  # noqa: F811
+def test_access_report_pdf_and_json(cli_vault, tmp_path):
     bid, ref, _ = seed(cli_vault)
     out = tmp_path / "releve.pdf"
     r = run(cli_vault, "access-report", bid, "--out", str(out))
@@ -31,7 +31,7 @@ def test_access_report_pdf_and_json(cli_vault, tmp_path):  # noqa: F811
     assert [e["action"] for e in data["audit"]].count("access_report") == 2  # the PDF's read, then this one
 
 
-def test_access_report_errors(cli_vault, tmp_path):  # noqa: F811
+def test_access_report_errors(cli_vault, tmp_path):
     r = run(cli_vault, "access-report", "00000000-0000-0000-0000-000000000000", "--out", str(tmp_path / "x.pdf"))
     assert r.returncode == 4
     assert "Ce dossier n'existe pas" in r.stderr and not (tmp_path / "x.pdf").exists()

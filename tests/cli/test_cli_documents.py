@@ -7,7 +7,7 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from tests.cli.test_cli import cli_vault, run  # noqa: F401 - fixture reused
+from tests.cli.conftest import run
 
 AGENCY = "6a1f0c2e-0000-4000-8000-000000000001"
 
@@ -34,7 +34,7 @@ def seed(folder):
         vault.close()
 
 
-def test_referral_and_session_commands(cli_vault, tmp_path):  # noqa: F811
+def test_referral_and_session_commands(cli_vault, tmp_path):
     bid, ref, sid = seed(cli_vault)
     r = run(cli_vault, "referral", "list", "--json")
     assert r.returncode == 0, r.stderr
@@ -68,7 +68,7 @@ def test_referral_and_session_commands(cli_vault, tmp_path):  # noqa: F811
     assert r.returncode == 0 and (tmp_path / "vierge.pdf").exists()
 
 
-def test_print_refused_without_consent(cli_vault, tmp_path):  # noqa: F811
+def test_print_refused_without_consent(cli_vault, tmp_path):
     from conseiller_app.storage.services import Context, beneficiaries, followup
     from conseiller_app.storage.vault import Vault
     from tests.conftest import PASSPHRASE

@@ -10,7 +10,7 @@ from datetime import date
 from conseiller_app.domain.retention import subtract_months
 from conseiller_app.storage.services import Context, beneficiaries
 from conseiller_app.storage.vault import Vault
-from tests.cli.test_cli import cli_vault, run  # noqa: F401 - fixture
+from tests.cli.conftest import run
 from tests.conftest import PASSPHRASE
 
 

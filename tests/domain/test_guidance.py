@@ -25,7 +25,7 @@ TODAY = date(2026, 11, 28)
 ARRAS, LENS, CALAIS = "62041", "62498", "62193"
 MOBILITY_OFFERS = (g.OfferInfo("ma_mobilite_62", "ma mobilité 62", BarrierType.MOBILITY),
                    g.OfferInfo("fastt_mobilite", "FASTT : aide à la mobilité", BarrierType.MOBILITY))
-OFFERS = MOBILITY_OFFERS + (g.OfferInfo("fastt_garde", "FASTT : garde d'enfants", BarrierType.CHILDCARE),)
+OFFERS = (*MOBILITY_OFFERS, g.OfferInfo("fastt_garde", "FASTT : garde d'enfants", BarrierType.CHILDCARE))
 
 
 def session(id_, kind=SessionKind.AWARENESS, days=10, territory="arrageois", commune=ARRAS, seats=5,

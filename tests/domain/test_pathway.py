@@ -119,8 +119,9 @@ def test_every_action_after_a_final_status(final, kind):
         S.DONE: lambda: p.apply(P.Complete(TODAY), TODAY),
         S.ABANDONED: lambda: p.apply(P.Start(TODAY), TODAY).apply(P.Abandon(StepReason.HEALTH, TODAY), TODAY),
         S.NOT_DONE: lambda: p.apply(P.NotDone(StepReason.ABSENT), TODAY),
-        S.REDIRECTED: lambda: replace(p, steps=p.steps[:-1] + (replace(p.steps[-1], status=S.REDIRECTED,
-                                                                          reason=StepReason.PROJECT_CHANGED),)),
+        S.REDIRECTED: lambda: replace(
+            p, steps=(*p.steps[:-1], replace(p.steps[-1], status=S.REDIRECTED, reason=StepReason.PROJECT_CHANGED))
+        ),
         S.SKIPPED: lambda: p.apply(P.Skip(StepReason.ALREADY_EXPERIENCED), TODAY),
     }[final]()
     assert p.open_step is None and p.steps[-1].status is final
@@ -266,7 +267,7 @@ def test_actions_round_trip_as_json():
 
 def test_problems_detects_inconsistencies():
     p = base()
-    two_open = replace(p, steps=p.steps + (P.Step(Stage.TASTER, S.PROPOSED),))
+    two_open = replace(p, steps=(*p.steps, P.Step(Stage.TASTER, S.PROPOSED)))
     assert "two_active_steps_same_stage" in P.problems(two_open)
-    no_outcome = replace(p, steps=p.steps[:-1] + (P.Step(Stage.EXIT, S.DONE, actual_end=TODAY, actual_start=TODAY),))
+    no_outcome = replace(p, steps=(*p.steps[:-1], P.Step(Stage.EXIT, S.DONE, actual_end=TODAY, actual_start=TODAY)))
     assert any("closed_without_outcome" in x for x in P.problems(no_outcome))

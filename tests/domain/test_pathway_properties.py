@@ -4,6 +4,7 @@ reason...), and a refused action changes nothing."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -18,23 +19,38 @@ days = st.integers(min_value=-60, max_value=5).map(lambda n: TODAY + timedelta(d
 reasons = st.sampled_from(list(StepReason))
 stages = st.sampled_from(list(Stage))
 
-actions = st.one_of(
-    st.builds(P.Propose, stages, days, st.none() | reasons),
-    st.builds(P.Plan, days, st.none() | days, st.none() | st.just("session-1")),
-    st.just(P.Unplan()),
-    st.builds(P.Start, days),
-    st.builds(P.Complete, days),
-    st.builds(P.NotDone, reasons),
-    st.builds(P.Abandon, reasons, days),
-    st.builds(P.Skip, reasons),
-    st.builds(P.Suspend, reasons),
-    st.just(P.Resume()),
-    st.builds(P.Reorient, stages, reasons, days),
-    st.builds(P.Close, st.sampled_from(list(OutcomeCategory)), days, st.just(""),
-              st.none() | st.sampled_from(list(StepStatus)), st.none() | reasons),
-    st.builds(P.SetDetails, st.integers(0, 12), st.none() | st.just("cipi"), st.none() | st.just("fpett"),
-              st.none() | st.integers(0, 500_000)),
-)
+
+def reasons_for(status: StepStatus) -> st.SearchStrategy[StepReason]:
+    """Mostly a reason that fits the status, sometimes any (to be refused)."""
+    return st.sampled_from(P.REASONS[status]) | reasons
+
+
+BY_KIND = {
+    P.ActionKind.PROPOSE: st.builds(P.Propose, stages, days, st.none() | reasons),
+    P.ActionKind.PLAN: st.builds(P.Plan, days, st.none() | days, st.none() | st.just("session-1")),
+    P.ActionKind.UNPLAN: st.just(P.Unplan()),
+    P.ActionKind.START: st.builds(P.Start, days),
+    P.ActionKind.COMPLETE: st.builds(P.Complete, days),
+    P.ActionKind.NOT_DONE: st.builds(P.NotDone, reasons_for(StepStatus.NOT_DONE)),
+    P.ActionKind.ABANDON: st.builds(P.Abandon, reasons_for(StepStatus.ABANDONED), days),
+    P.ActionKind.SKIP: st.builds(P.Skip, reasons_for(StepStatus.SKIPPED)),
+    P.ActionKind.SUSPEND: st.builds(P.Suspend, reasons_for(StepStatus.SUSPENDED)),
+    P.ActionKind.RESUME: st.just(P.Resume()),
+    P.ActionKind.REORIENT: st.builds(P.Reorient, stages, reasons_for(StepStatus.REDIRECTED), days),
+    P.ActionKind.CLOSE: st.builds(P.Close, st.sampled_from(list(OutcomeCategory)), days, st.just(""),
+                                  st.none() | st.sampled_from(list(StepStatus)), st.none() | reasons),
+    P.ActionKind.SET_DETAILS: st.builds(P.SetDetails, st.integers(0, 12), st.none() | st.just("cipi"),
+                                        st.none() | st.just("fpett"), st.none() | st.integers(0, 500_000)),
+}
+assert set(BY_KIND) == set(P.ActionKind)
+actions = st.one_of(*BY_KIND.values())
+
+
+def likely_action(p: P.Pathway) -> st.SearchStrategy[P.Action]:
+    """Mostly an action of a kind the pathway offers now (its parameters still random), sometimes
+    any action at all: random sequences alone are refused almost always after a few steps."""
+    offered = [*P.allowed_actions(p), P.ActionKind.SET_DETAILS]
+    return st.one_of(st.sampled_from(offered).flatmap(BY_KIND.__getitem__), actions)
 
 
 def check(p: P.Pathway) -> None:
@@ -48,27 +64,38 @@ def check(p: P.Pathway) -> None:
         assert p.state is P.PathwayState.CLOSED or p.open_step.stage is Stage.FOLLOW_UP
     assert p.current_stage is p.steps[-1].stage
     assert p.steps[0].stage is Stage.SPOTTING
-    assert set(P.allowed_actions(p)) <= set(P.ActionKind)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(actions, max_size=40))
-def test_sequences_keep_the_pathway_consistent(sequence):
-    p = P.Pathway.new(date(2026, 1, 5))
-    applied = 0
-    for a in sequence:
-        try:
-            after = P.apply(p, a, TODAY)
-        except (P.TransitionRefused, ValidationError) as exc:
-            assert exc.message and not exc.message.isascii() or "." in exc.message
-            continue  # a refusal leaves ``p`` as it was (immutable)
-        assert len(after.steps) >= len(p.steps)  # steps are only appended...
-        for old, new in zip(p.steps, after.steps):  # ...and finished ones never change status
-            if not old.status.is_open:
-                assert new.status is old.status
-        p = after
-        applied += 1
-        check(p)
+def test_sequences_keep_the_pathway_consistent():
+    """Random sequences of actions, most of them refused; the run must also apply every kind of
+    action (a few times each at least) (a pathway refusing everything would pass the checks above)."""
+    applied: Counter[P.ActionKind] = Counter()
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    @given(st.data(), st.integers(0, 40))
+    def run(data, length):
+        p = P.Pathway.new(date(2026, 1, 5))
+        for _ in range(length):
+            a = data.draw(likely_action(p))
+            allowed = P.allowed_actions(p)
+            try:
+                after = P.apply(p, a, TODAY)
+            except (P.TransitionRefused, ValidationError) as exc:
+                assert (exc.message and not exc.message.isascii()) or "." in exc.message
+                continue  # a refusal leaves ``p`` as it was (immutable)
+            # What applies is among what the buttons offer (details are edited at any time).
+            assert a.kind in allowed or a.kind is P.ActionKind.SET_DETAILS, (a.kind, allowed)
+            assert len(after.steps) >= len(p.steps)  # steps are only appended...
+            for old, new in zip(p.steps, after.steps, strict=False):  # ...and finished ones never change status
+                if not old.status.is_open:
+                    assert new.status is old.status
+            p = after
+            applied[a.kind] += 1
+            check(p)
+
+    run()
+    never = {kind for kind in P.ActionKind if not applied[kind]}
+    assert not never, f"never applied: {never} (applied: {dict(applied)})"
 
 
 @settings(max_examples=150, deadline=None)

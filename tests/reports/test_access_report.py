@@ -11,11 +11,11 @@ from pypdf import PdfReader
 from conseiller_app.reports import access_report
 from conseiller_app.storage.services import access
 from tests.reports.test_documents import pdftotext, text_of
-from tests.storage.test_access import AGENCY_NAME, two_people  # noqa: F401 - fixture
+from tests.storage.test_access import AGENCY_NAME
 
 
-def test_statement_holds_the_file_and_nothing_else(ctx, two_people, tmp_path):  # noqa: F811
-    bid, ref, other, other_ref = two_people
+def test_statement_holds_the_file_and_nothing_else(ctx, two_people, tmp_path):
+    bid, ref, _other, other_ref = two_people
     data = access.gather(ctx, bid)
     out = access_report.write(tmp_path / access_report.filename(data), data)
     assert out.name == f"releve-droit-acces-{data['reference']}.pdf"

@@ -40,7 +40,7 @@ def referral(ctx):
 
 
 def test_referral_form_shows_only_what_the_consent_covers(ctx, referral, tmp_path):
-    bid, ref = referral
+    _bid, ref = referral
     data = referrals.form_data(ctx, ref)
     out = referral_form.write(tmp_path / referral_form.filename(ref), data)
     assert out.name == f"{ref}.pdf" and "Lef" not in out.name  # neutral name

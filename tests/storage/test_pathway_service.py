@@ -3,7 +3,7 @@ writing nothing, guidance from stored data, and the wizard's one-transaction com
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

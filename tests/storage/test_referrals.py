@@ -131,7 +131,9 @@ def test_form_data_is_limited_to_the_consent_scope(ctx):
     followup.add_barrier(ctx, bid, "sante")
     followup.add_barrier(ctx, bid, "garde_enfants")
     consent(ctx, bid, scope=("identite",))
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "spott", barriers_summary="Garde d'enfants le mercredi.")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "spott", barriers_summary="Garde d'enfants le mercredi.")[
+        "reference"
+    ]
     data = referrals.form_data(ctx, ref)
     assert set(data["person"]) == {"last_name", "first_name", "birth_date"}
     consent(ctx, bid, scope=("identite", "contact", "freins"))

@@ -46,7 +46,9 @@ def fill(ctx, bid: str, on: date, *, open_step: bool = False, open_referral: boo
         barrier = m.Barrier(beneficiary_id=bid, type="mobilite", status="identifie", identified_on=on)
         s.add(barrier)
         s.flush()
-        s.add(m.BarrierAction(barrier_id=barrier.id, offer_code=None, done_on=on, comment="Voiture prêtée par un voisin"))
+        s.add(
+            m.BarrierAction(barrier_id=barrier.id, offer_code=None, done_on=on, comment="Voiture prêtée par un voisin")
+        )
         consent = m.Consent(beneficiary_id=bid, partner_kind="agence", partner_id=ARRAS_AGENCY,
                             partner_name="Intérim Exemple Arras (fictive)", scope=["identite"], given_on=on,
                             recorded_by=ctx.actor_id)
@@ -155,7 +157,7 @@ def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock)
         assert len(rows) == 8 and all(r.deleted_at is not None for r in rows)
         dump = json.dumps([{c.key: str(getattr(r, c.key)) for c in r.__table__.columns} for r in rows],
                           ensure_ascii=False)
-        for word in PERSONAL + ("Très motivée", "Lemaire"):
+        for word in (*PERSONAL, "Très motivée", "Lemaire"):
             assert word not in dump
         step = s.scalars(select(m.PathwayStep).where(m.PathwayStep.stage == "decouverte")).one()
         assert (step.funded_amount_cents, step.funder, step.actual_end) == (45000, "fpett", date(2024, 3, 1))

@@ -122,8 +122,8 @@ def test_sync_import_reindexes_with_the_sort_key(ctx, vault):
 
 
 def test_old_vault_upgraded_gets_its_index(tmp_path):
-    from tests.data.make_vault_rev0001 import SAMPLE_PASSPHRASE
     from conseiller_app.storage.services import Context
+    from tests.data.make_vault_rev0001 import SAMPLE_PASSPHRASE
 
     folder = tmp_path / "ancien"
     shutil.copytree(Path(__file__).parent.parent / "data" / "vault-rev0001", folder)
@@ -137,7 +137,9 @@ def test_old_vault_upgraded_gets_its_index(tmp_path):
                 assert row.sort_name == s.get(m.Beneficiary, row.beneficiary_id).sort_name
             ids = list(s.scalars(select(m.Beneficiary.id)))
             for bid in ids:
-                stored = set(s.scalars(select(m.BeneficiaryToken.token).where(m.BeneficiaryToken.beneficiary_id == bid)))
+                stored = set(
+                    s.scalars(select(m.BeneficiaryToken.token).where(m.BeneficiaryToken.beneficiary_id == bid))
+                )
                 expected = {r["token"] for r in beneficiaries.index_tokens(s, s.get(m.Beneficiary, bid))}
                 assert stored == expected
             assert s.scalar(select(func.count()).select_from(m.BeneficiaryToken)) > 0

@@ -92,8 +92,13 @@ def test_phone_is_stored_normalised_and_shown_french(ctx):
 
 def test_commune_by_insee_code_postal_code_or_name(ctx):
     assert beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62041")))["commune_name"] == "Arras"
-    assert beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="béthune")))["commune_name"] == "Béthune"
-    assert beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62110")))["commune_name"] == "Hénin-Beaumont"
+    assert (
+        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="béthune")))["commune_name"] == "Béthune"
+    )
+    assert (
+        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62110")))["commune_name"]
+        == "Hénin-Beaumont"
+    )
     with pytest.raises(ValidationError) as err:  # 62000 is the postal code of Arras and Dainville
         beneficiaries.create(ctx, dict(VALID, commune="62000"))
     assert "2 communes correspondent" in err.value.message
@@ -111,7 +116,9 @@ def test_search_is_accent_case_and_apostrophe_insensitive(ctx, stored, typed):
 
 
 def test_search_by_first_and_last_name_caf_and_commune(ctx):
-    a = beneficiaries.create(ctx, dict(VALID, first_name="Aïcha", last_name="Benali", caf_number="1234567", commune="Lens"))
+    a = beneficiaries.create(
+        ctx, dict(VALID, first_name="Aïcha", last_name="Benali", caf_number="1234567", commune="Lens")
+    )
     b = beneficiaries.create(ctx, dict(VALID, first_name="Jérôme", last_name="Benali", commune="Arras"))
     assert {r["id"] for r in search.search(ctx, "benali")} == {a, b}
     assert [r["id"] for r in search.search(ctx, "benali aich")] == [a]
@@ -122,25 +129,27 @@ def test_search_by_first_and_last_name_caf_and_commune(ctx):
 
 
 def test_search_filters_and_sorting(ctx):
-    young = beneficiaries.create(ctx, dict(VALID, last_name="Alpha", public="jeune", birth_date="2004-01-01", commune="Lens"))
+    young = beneficiaries.create(
+        ctx, dict(VALID, last_name="Alpha", public="jeune", birth_date="2004-01-01", commune="Lens")
+    )
     old = beneficiaries.create(ctx, dict(VALID, last_name="Bravo", birth_date="1970-01-01", commune="Arras"))
     followup.add_barrier(ctx, old, "mobilite", "pas_de_permis")
     q = search.Query
-    F = search.Filters
-    assert search.search_ids(ctx, q(filters=F(territory="lens_lievin"))) == [young]
-    assert search.search_ids(ctx, q(filters=F(public="rsa"))) == [old]
-    assert search.search_ids(ctx, q(filters=F(barrier_type="mobilite"))) == [old]
-    assert search.search_ids(ctx, q(filters=F(stage="reperage"))) == [young, old]
-    assert search.search_ids(ctx, q(filters=F(referent_id=ctx.actor_id))) == [young, old]
+    flt = search.Filters
+    assert search.search_ids(ctx, q(filters=flt(territory="lens_lievin"))) == [young]
+    assert search.search_ids(ctx, q(filters=flt(public="rsa"))) == [old]
+    assert search.search_ids(ctx, q(filters=flt(barrier_type="mobilite"))) == [old]
+    assert search.search_ids(ctx, q(filters=flt(stage="reperage"))) == [young, old]
+    assert search.search_ids(ctx, q(filters=flt(referent_id=ctx.actor_id))) == [young, old]
     assert search.search_ids(ctx, q(sort="name", descending=True)) == [old, young]
     assert search.search_ids(ctx, q(sort="age")) == [young, old]
     assert search.search_ids(ctx, q(sort="commune")) == [old, young]  # Arras before Lens
     barrier = beneficiaries.get(ctx, old)["barriers"][0]["id"]
     followup.set_barrier_status(ctx, barrier, "leve")
-    assert search.search_ids(ctx, q(filters=F(barrier_type="mobilite"))) == []
+    assert search.search_ids(ctx, q(filters=flt(barrier_type="mobilite"))) == []
     beneficiaries.archive(ctx, young)
     assert search.search_ids(ctx, q()) == [old]
-    assert search.search_ids(ctx, q(filters=F(include_archived=True))) == [young, old]
+    assert search.search_ids(ctx, q(filters=flt(include_archived=True))) == [young, old]
 
 
 def test_search_index_follows_renames(ctx):
@@ -157,7 +166,10 @@ def test_duplicates_same_name_and_birth_date_or_same_caf(ctx):
     assert "même nom" in dup[0]["reason"]
     by_caf = beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "caf_number": "765 4321"})
     assert [d["reason"] for d in by_caf] == ["même numéro CAF"]
-    assert beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "birth_date": "1980-05-12"}) == []
+    assert (
+        beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "birth_date": "1980-05-12"})
+        == []
+    )
 
 
 def test_update_validates_and_journals(ctx, vault):
@@ -172,7 +184,9 @@ def test_update_validates_and_journals(ctx, vault):
         beneficiaries.update(ctx, bid, {"email": "autre@exemple.fr"}, expected_version=1)
     assert err.value.field == "version"
     with vault.session() as s:
-        changes = list(s.scalars(select(m.ChangeEntry).where(m.ChangeEntry.entity_id == bid).order_by(m.ChangeEntry.seq)))
+        changes = list(
+            s.scalars(select(m.ChangeEntry).where(m.ChangeEntry.entity_id == bid).order_by(m.ChangeEntry.seq))
+        )
         assert [(c.op, c.version) for c in changes] == [("insert", 1), ("update", 2)]
         assert changes[-1].data["email"] == "jerome.lefevre@exemple.fr"
     trail = followup.audit_trail(ctx, bid)

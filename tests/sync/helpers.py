@@ -14,7 +14,8 @@ from conseiller_app.storage.journal import snapshot
 from conseiller_app.storage.services import Context, beneficiaries
 from conseiller_app.storage.sync_models import SyncState
 from conseiller_app.storage.vault import Vault
-from conseiller_app.sync import crypto, format as fmt
+from conseiller_app.sync import crypto
+from conseiller_app.sync import format as fmt
 from conseiller_app.sync.format import CENTRAL_OWNED
 
 PASSPHRASE = "cheval agrafe batterie correcte 7"
@@ -98,13 +99,21 @@ def central_state(central) -> dict:
     nt, rt, ct, at, dt = Node.__table__, Record.__table__, Conflict.__table__, AuditRecord.__table__, Device.__table__
     with central.db.read() as conn:
         return {
-            "nodes": sorted(conn.execute(select(nt.c.entity, nt.c.entity_id, nt.c.hash, nt.c.parent, nt.c.device_id)).all()),
-            "records": sorted(conn.execute(select(rt.c.entity, rt.c.entity_id, rt.c.hash, rt.c.deleted, rt.c.in_conflict)).all()),
-            "conflicts": sorted((r.entity, r.entity_id, tuple(r.heads)) for r in conn.execute(
-                select(ct.c.entity, ct.c.entity_id, ct.c.heads).where(ct.c.status == "ouvert"))),
+            "nodes": sorted(
+                conn.execute(select(nt.c.entity, nt.c.entity_id, nt.c.hash, nt.c.parent, nt.c.device_id)).all()
+            ),
+            "records": sorted(
+                conn.execute(select(rt.c.entity, rt.c.entity_id, rt.c.hash, rt.c.deleted, rt.c.in_conflict)).all()
+            ),
+            "conflicts": sorted(
+                (r.entity, r.entity_id, tuple(r.heads))
+                for r in conn.execute(select(ct.c.entity, ct.c.entity_id, ct.c.heads).where(ct.c.status == "ouvert"))
+            ),
             "audit": sorted(conn.execute(select(at.c.device_id, at.c.seq, at.c.hash)).all()),
-            "acks": sorted((d["id"], tuple(sorted(acknowledgment(conn, d).items())), d["audit_seq"], d["central_seq_seen"])
-                           for d in conn.execute(select(dt)).mappings()),
+            "acks": sorted(
+                (d["id"], tuple(sorted(acknowledgment(conn, d).items())), d["audit_seq"], d["central_seq_seen"])
+                for d in conn.execute(select(dt)).mappings()
+            ),
         }
 
 

@@ -226,7 +226,9 @@ def test_import_refusals(device, siege, tmp_path):
         recipient = crypto.age_recipient(my_identity)
         key = siege.keys.signing_key
         data = p2[mine].read_bytes()
-        refused(forge(data, my_identity, key, recipient, manifest=lambda m_: m_.update(device_id=theirs)), "other_device")
+        refused(
+            forge(data, my_identity, key, recipient, manifest=lambda m_: m_.update(device_id=theirs)), "other_device"
+        )
         refused(forge(data, my_identity, crypto.new_signing_key(), recipient), "signature")
         refused(forge(data, my_identity, key, recipient, manifest=lambda m_: m_["ack"].update(changes=10**6)), "ack")
         before = journal_size(device)

@@ -1,4 +1,4 @@
-"""Fixtures and helpers of the Ateliers, Orientations and documents tests (no test here)."""
+"""Helpers of the Ateliers, Orientations and documents tests (no test here; the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,6 @@ def make_session(ctx, title="Atelier BTP — Arras", start="2026-12-07", end=Non
 def give_consent(ctx, bid, agency=ARRAS_AGENCY, name=ARRAS_AGENCY_NAME, scope=("identite", "contact")) -> str:
     return followup.record_consent(ctx, bid, partner_kind="agence", partner_name=name, partner_id=agency,
                                    scope=list(scope))
-
-
-@pytest.fixture
-def sync_worker(ctx):
-    from conseiller_app.ui.worker import DbWorker
-
-    worker = DbWorker(synchronous=True)
-    worker.submit(lambda: worker.set_context(ctx), needs_vault=False)
-    yield worker
 
 
 def show(qtbot, widget, size=(1200, 800)):

@@ -1,12 +1,12 @@
-"""Helpers and fixtures for the application-shell tests (tests/ui/test_app_*.py): controllable
-clocks, a main window on a temporary data folder, and probes for personal data left in widgets."""
+"""Helpers for the application-shell tests (tests/ui/test_app_*.py): controllable clocks, main
+windows on a temporary data folder (the ``shell`` fixture in conftest.py), and probes for personal
+data left in widgets."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
@@ -24,30 +24,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-def beneficiaries_factory():
-    """The real Bénéficiaires page when it is there; a stand-in with the agreed interface otherwise."""
-    try:
-        from conseiller_app.ui.beneficiaries.page import BeneficiariesPage  # noqa: F401
-    except ImportError:  # pragma: no cover - only while the other half of the issue is not merged
-        return PlaceholderBeneficiariesPage
-    from conseiller_app.ui.main_window import default_beneficiaries_page
-
-    return default_beneficiaries_page
-
-
-class PlaceholderBeneficiariesPage(QWidget):  # pragma: no cover - see beneficiaries_factory
-    def __init__(self, worker, parent=None) -> None:
-        super().__init__(parent)
-        self.calls: list[str] = []
-
-    def __getattr__(self, name):
-        if name in ("new_file", "focus_search", "save_current", "lock", "unlock", "vault_opened"):
-            return lambda *a: self.calls.append(name)
-        if name == "has_unsaved_changes":
-            return lambda: False
-        raise AttributeError(name)
 
 
 class Shell:
@@ -68,8 +44,7 @@ class Shell:
         worker = DbWorker(synchronous=synchronous)
         self.workers.append(worker)
         win = MainWindow(self.data_dir, worker, monotonic=self.monotonic, wall_clock=self.wall,
-                         today=lambda: TODAY, beneficiaries_factory=beneficiaries_factory(),
-                         watch_session_lock=False)
+                         today=lambda: TODAY, watch_session_lock=False)
         # Not given to qtbot.addWidget: qtbot would close it before this fixture's teardown, while
         # the vault may still be open (and a dirty file would ask a question in a modal box).
         self.windows.append(win)
@@ -104,13 +79,6 @@ def unlock(qtbot, win, passphrase: str) -> None:
     win.unlock_screen.passphrase.setText(passphrase)
     win.unlock_screen.submit()
     qtbot.waitUntil(lambda: win.session.is_open, timeout=20_000)
-
-
-@pytest.fixture
-def shell(qtbot, data_dir):
-    s = Shell(qtbot, data_dir)
-    yield s
-    s.close_all()
 
 
 def visible_texts(root: QWidget) -> list[str]:

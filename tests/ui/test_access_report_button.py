@@ -14,7 +14,7 @@ from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents import pdf_support
 from conseiller_app.ui.documents.preview import DocumentPreview
 from tests.ui.pages_support import give_consent
-from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, sync_worker  # noqa: F401 - fixtures
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file
 from tests.ui.test_parcours_orientation import editor_for
 
 pytestmark = OFFSCREEN_NOISE
@@ -28,7 +28,7 @@ def opened(monkeypatch):
     return calls
 
 
-def test_button_opens_the_statement_in_the_preview(qtbot, ctx, data_dir, sync_worker):  # noqa: F811
+def test_button_opens_the_statement_in_the_preview(qtbot, ctx, data_dir, sync_worker):
     bid = make_file(ctx, last="Lefèvre", first="Zoé")
     give_consent(ctx, bid)
     make_file(ctx, last="Quérel", first="Bertrand")
@@ -54,7 +54,7 @@ def test_button_opens_the_statement_in_the_preview(qtbot, ctx, data_dir, sync_wo
     assert not path.exists() and editor.preview is None
 
 
-def test_lock_closes_the_statement(qtbot, ctx, sync_worker):  # noqa: F811
+def test_lock_closes_the_statement(qtbot, ctx, sync_worker):
     bid = make_file(ctx)
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     preview = editor.show_access_report()

@@ -32,13 +32,18 @@ def test_bug_gives_a_generic_message_and_a_log_without_the_data(caplog):
     assert "DUPONT" not in logged and "0612345678" not in logged
 
 
-def _slow(seconds: float, token=None) -> str:
+def _slow(seconds: float, outcomes: list | None = None, token=None) -> str:
+    """Work of ``seconds`` that stops early when its token is cancelled; says in ``outcomes`` how it ended."""
     end = time.monotonic() + seconds
+    result = "fini"
     while time.monotonic() < end:
         if token is not None and token.cancelled:
-            return "interrompu"
-        time.sleep(0.01)
-    return "fini"
+            result = "interrompu"
+            break
+        time.sleep(0.01)  # a slice of the simulated work
+    if outcomes is not None:
+        outcomes.append(result)
+    return result
 
 
 def test_progress_dialog_only_for_long_work_and_cancel_drops_the_result(qtbot):
@@ -50,14 +55,18 @@ def test_progress_dialog_only_for_long_work_and_cancel_drops_the_result(qtbot):
         qtbot.waitUntil(lambda: quick == ["fini"])
         assert run.dialog is None  # finished before the delay: closed without ever showing
 
-        done, cancelled = [], []
-        run = run_with_progress(worker, None, "Long", _slow, 10, needs_vault=False,
+        done, cancelled, outcomes = [], [], []
+        run = run_with_progress(worker, None, "Long", _slow, 10, outcomes, needs_vault=False,
                                 on_done=done.append, on_cancel=lambda: cancelled.append(True))
         qtbot.waitUntil(lambda: run.dialog is not None and run.dialog.isVisible(), timeout=SHOW_AFTER_MS + 3000)
         qtbot.mouseClick(run.dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
         assert cancelled == [True]
-        assert run.token.cancelled
-        qtbot.wait(200)  # the operation saw its token and stopped; its result is not delivered
+        # The token reached the operation: it stopped long before its 10 seconds.
+        qtbot.waitUntil(lambda: outcomes == ["interrompu"], timeout=3000)
+        # Its result is not delivered: a job queued after it reports, and nothing came before.
+        after: list = []
+        worker.submit(lambda: "après", needs_vault=False, on_done=after.append)
+        qtbot.waitUntil(lambda: after == ["après"])
         assert done == []
     finally:
         worker.shutdown()

@@ -7,7 +7,6 @@ from PySide6.QtCore import Qt
 from conseiller_app.storage.vault import Vault, vault_exists
 from conseiller_app.ui import first_run
 from conseiller_app.ui.session import State
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 GOOD = "cheval agrafe batterie correcte 7"
 

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from conseiller_app.storage.services import beneficiaries
 from conseiller_app.ui.session import State
 from conseiller_app.ui.worker import VaultLocked
-from tests.ui.shell_helpers import shell, unlock, visible_texts  # noqa: F401 - fixture
+from tests.ui.shell_helpers import unlock, visible_texts
 
 PEOPLE = [("Lefèvre", "Aïcha"), ("Vandenbroucke", "Théo"), ("N'Diaye", "Moussa")]
 
@@ -126,8 +126,6 @@ def test_ctrl_l_locks_and_unlocking_returns_to_the_same_page(shell, filled, pass
 def test_unsaved_edit_survives_a_lock(shell, filled, passphrase, qtbot):
     win = shell.unlocked(passphrase)
     page = win.beneficiaries
-    if not hasattr(page, "editors"):
-        pytest.skip("the Bénéficiaires page is not there yet")
     win.actions.new_file.trigger()
     qtbot.waitUntil(lambda: len(page.editors()) == 1)
     editor = page.editors()[0]

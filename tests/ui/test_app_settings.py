@@ -14,7 +14,7 @@ from conseiller_app.storage.vault import Vault
 from conseiller_app.ui.pages.dashboard import TodoTableModel
 from conseiller_app.ui.session import State
 from conseiller_app.ui.window_state import INI_FILE
-from tests.ui.shell_helpers import shell, unlock  # noqa: F401 - fixture
+from tests.ui.shell_helpers import unlock
 
 NEW_PASSPHRASE = "lampadaire violet sous la pluie 42"
 

@@ -14,7 +14,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from conseiller_app.ui.session import State
-from tests.ui.shell_helpers import shell, unlock  # noqa: F401 - fixture
+from tests.ui.shell_helpers import unlock
 
 PAGE_CLASSES = {"DashboardPage", "BeneficiariesPage", "AteliersPage", "OrientationsPage", "SyncPage", "SettingsPage"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,14 +115,34 @@ worker.shutdown()
     assert report["loaded"] == []
 
 
-def test_dashboard_left_at_once_loads_when_shown_again(shell, closed_vault, passphrase, qtbot):
+def test_dashboard_left_at_once_loads_when_shown_again(shell, closed_vault, passphrase, qtbot, monkeypatch):
     """Leaving the dashboard right after the unlock drops its loads not started yet (the worker
-    serves the page on screen); coming back computes its lists and suggestions."""
+    serves the page on screen); coming back computes its lists and suggestions, once each."""
+    from conseiller_app.storage.services import pathway as pathway_service
+    from conseiller_app.storage.services import todo as todo_service
+    from conseiller_app.ui import worker as worker_module
+
+    # Background loads wait this long after the last other job: the page is left well before.
+    monkeypatch.setattr(worker_module, "BACKGROUND_GRACE", 1.5)
+    runs: list[str] = []
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            runs.append(name)
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(todo_service, "todo", counted("todo", todo_service.todo))
+    monkeypatch.setattr(pathway_service, "caseload_guidance",
+                        counted("guidance", pathway_service.caseload_guidance))
+
     win = shell.unlocked(passphrase, synchronous=False)
     dashboard = win.workspace.current_page()
     win.workspace.show_page("beneficiaries")
-    qtbot.wait(300)  # the dropped loads would have started by now
+    assert runs == []  # still waiting for their turn
     win.workspace.show_page("dashboard")
     qtbot.waitUntil(lambda: dashboard.loaded, timeout=20_000)
     qtbot.waitUntil(lambda: dashboard.guidance_more.text() == "Aucune action conseillée pour l'instant.",
                     timeout=20_000)
+    # The loads queued before leaving were dropped: each list was computed once, for the return.
+    assert sorted(runs) == ["guidance", "todo"]

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from conseiller_app.storage import throttle as throttle_mod
 from conseiller_app.ui.session import State, format_wait
 from conseiller_app.storage.throttle import MAX_DELAY, STATE_FILE, UnlockThrottle, delay_after
-from tests.ui.shell_helpers import FakeClock, shell  # noqa: F401 - fixture
+from tests.ui.shell_helpers import FakeClock
 
 WRONG = "ce n'est pas la bonne phrase"
 
@@ -73,7 +73,7 @@ def test_delay_after_repeated_failures_survives_a_restart(shell, vault, passphra
     again = shell.window()
     again_screen = again.unlock_screen
     assert not again_screen.unlock_button.isEnabled()
-    assert "Nouvel essai possible dans 5 s." == again_screen.countdown.text()
+    assert again_screen.countdown.text() == "Nouvel essai possible dans 5 s."
 
     shell.wall.advance(3)
     again_screen.refresh_countdown()

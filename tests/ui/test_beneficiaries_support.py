@@ -1,4 +1,4 @@
-"""Fixtures and helpers shared by the Bénéficiaires page tests (no test here)."""
+"""Helpers shared by the Bénéficiaires page tests (no test here; the fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
@@ -24,31 +24,6 @@ def make_file(ctx, last="Durand", first="Claire", birth="01/02/1990", public="rs
     data = {"last_name": last, "first_name": first, "birth_date": birth, "public": public, "commune": commune}
     data.update(extra)
     return beneficiaries.create(ctx, data)
-
-
-@pytest.fixture
-def people(ctx) -> dict[str, str]:
-    """Six files; returns last name → id."""
-    return {p[0]: make_file(ctx, *p) for p in PEOPLE}
-
-
-@pytest.fixture
-def sync_worker(ctx):
-    from conseiller_app.ui.worker import DbWorker
-
-    worker = DbWorker(synchronous=True)
-    worker.submit(lambda: worker.set_context(ctx), needs_vault=False)
-    yield worker
-
-
-@pytest.fixture
-def threaded_worker(ctx):
-    from conseiller_app.ui.worker import DbWorker
-
-    worker = DbWorker()
-    worker.submit(lambda: worker.set_context(ctx), needs_vault=False)
-    yield worker
-    worker.shutdown()
 
 
 def open_page(qtbot, worker):

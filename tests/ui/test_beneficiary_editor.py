@@ -12,16 +12,7 @@ from conseiller_app.storage.services import beneficiaries, drafts, followup
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.errors import generic_message
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    make_file,
-    open_page,
-    people,
-    sync_worker,
-    threaded_worker,
-    type_text,
-    wait_results,
-)
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, open_page, type_text, wait_results
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -348,8 +339,8 @@ def test_restart_offers_the_drafts_back(qtbot, ctx, people, sync_worker):
         e.save_draft()
     # A crash: the page goes away without closing anything.
     page.hide()
-    page.deleteLater()
-    qtbot.wait(10)
+    with qtbot.waitSignal(page.destroyed):
+        page.deleteLater()
 
     worker = DbWorker(synchronous=True)
     worker.submit(lambda: worker.set_context(ctx), needs_vault=False)

@@ -4,7 +4,7 @@ its reason in French; a double-click opens the file; cleared on lock."""
 from __future__ import annotations
 
 from conseiller_app.ui.pages.dashboard import DashboardPage
-from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, make_session, show, sync_worker  # noqa: F401
+from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, make_session, show
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -16,7 +16,7 @@ from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents import pdf_support
 from conseiller_app.ui.documents.preview import DocumentPreview
 from conseiller_app.ui.worker import DbWorker
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
+from tests.ui.pages_support import (
     ARRAS_AGENCY,
     OFFSCREEN_NOISE,
     give_consent,
@@ -24,7 +24,6 @@ from tests.ui.pages_support import (  # noqa: F401 - fixtures
     make_session,
     open_ateliers,
     open_orientations,
-    sync_worker,
 )
 
 pytestmark = OFFSCREEN_NOISE
@@ -132,8 +131,8 @@ def test_missing_consent_is_said_in_the_preview_and_leftovers_are_cleaned(qtbot,
 
 @pytest.mark.skipif(not pdf_support.HAVE_QTPDF, reason="Qt PDF comes with PySide6-Addons, not installed here")
 def test_with_qt_pdf_the_preview_shows_the_pages_and_prints_them(qtbot, ctx, tmp_path, sync_worker, opened):
-    from PySide6.QtPrintSupport import QPrinter
     from pypdf import PdfReader
+    from PySide6.QtPrintSupport import QPrinter
 
     from conseiller_app.ui.documents.printing import print_document
 

@@ -14,13 +14,7 @@ from conseiller_app.storage import models as m
 from conseiller_app.storage.services import beneficiaries, drafts, followup, orientation, pathway, referrals, sessions
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.file_editor import EditorEnv, FileEditor
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    make_file,
-    open_page,
-    sync_worker,
-    threaded_worker,
-)
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, open_page
 
 pytestmark = OFFSCREEN_NOISE
 

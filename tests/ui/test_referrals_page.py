@@ -11,8 +11,7 @@ from PySide6.QtCore import QDate, Qt
 from conseiller_app.storage.services import followup, referrals
 from conseiller_app.ui.referrals.list_model import referral_list_model
 from conseiller_app.ui.referrals.operations import OPEN_ONLY, ReferralQuery
-from tests.ui.shell_helpers import visible_texts
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
+from tests.ui.pages_support import (
     ARRAS_AGENCY,
     ARRAS_AGENCY_NAME,
     OFFSCREEN_NOISE,
@@ -20,8 +19,8 @@ from tests.ui.pages_support import (  # noqa: F401 - fixtures
     give_consent,
     make_person,
     open_orientations,
-    sync_worker,
 )
+from tests.ui.shell_helpers import visible_texts
 
 pytestmark = OFFSCREEN_NOISE
 
@@ -105,7 +104,7 @@ def test_status_changes_with_date_reason_and_result(qtbot, ctx, clock, sync_work
     dialog.choose("refusee")
     assert dialog.reason.isVisibleTo(dialog)
     dialog.submit()
-    assert dialog.isVisible() and "Motif du refus : indiquez le motif du refus." == dialog.error_line.text()
+    assert dialog.isVisible() and dialog.error_line.text() == "Motif du refus : indiquez le motif du refus."
     dialog.choose("entretien_planifie")
     assert not dialog.reason.isVisibleTo(dialog)
     dialog.on.setDate(QDate(2026, 11, 25))

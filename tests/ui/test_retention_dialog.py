@@ -15,8 +15,7 @@ from conseiller_app.storage.profile import get_setting
 from conseiller_app.storage.services import beneficiaries, retention, search
 from conseiller_app.ui.pages.settings import SettingsPage
 from tests.storage.test_retention import fill, make_file
-from tests.ui.pages_support import OFFSCREEN_NOISE, show, sync_worker  # noqa: F401 - fixture
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
+from tests.ui.pages_support import OFFSCREEN_NOISE, show
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -13,15 +13,7 @@ from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
 from conseiller_app.ui.sessions.attendance_model import AttendanceModel
 from conseiller_app.ui.worker import DbWorker
 from tests.conftest import PASSPHRASE
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    click_cell,
-    make_person,
-    make_session,
-    open_ateliers,
-    show,
-    sync_worker,
-)
+from tests.ui.pages_support import OFFSCREEN_NOISE, click_cell, make_person, make_session, open_ateliers, show
 
 pytestmark = OFFSCREEN_NOISE
 

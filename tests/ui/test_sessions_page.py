@@ -12,15 +12,8 @@ from conseiller_app.domain.enums import SessionKind
 from conseiller_app.storage.services import sessions
 from conseiller_app.ui.sessions.list_model import session_list_model
 from conseiller_app.ui.sessions.operations import SessionQuery
+from tests.ui.pages_support import OFFSCREEN_NOISE, column_texts, make_person, make_session, open_ateliers
 from tests.ui.shell_helpers import visible_texts
-from tests.ui.pages_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    column_texts,
-    make_person,
-    make_session,
-    open_ateliers,
-    sync_worker,
-)
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -20,7 +20,7 @@ from conseiller_app.sync import service as sync
 from conseiller_app.ui.sync_page import SyncPage
 from conseiller_app.ui.worker import DbWorker
 from tests.sync.helpers import add_person, register_device
-from tests.ui.shell_helpers import shell, visible_texts  # noqa: F401 - fixture
+from tests.ui.shell_helpers import visible_texts
 
 
 @pytest.fixture

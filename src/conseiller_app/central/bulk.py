@@ -11,7 +11,7 @@ at a time in Python (~60 ms), one string at C speed.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,18 +25,18 @@ def is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def cursor(conn: Connection):
+def cursor(conn: Connection) -> Any:
     """The DBAPI cursor of the connection's current transaction (close it after use)."""
-    return conn.connection.driver_connection.cursor()
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]  # open while in use
 
 
-def db_time(conn: Connection, value: datetime):
+def db_time(conn: Connection, value: datetime) -> Any:
     """A timestamp as the driver stores it in a ``DateTime`` column (SQLite: SQLAlchemy's text form)."""
     processor = DateTime()._cached_bind_processor(conn.dialect)
     return processor(value) if processor else value
 
 
-def json_value(value):
+def json_value(value: Any) -> Any:
     """A ``JSON`` column's value as the driver reads it (parsed on PostgreSQL, text on SQLite), parsed."""
     if value is None or not isinstance(value, (str, bytes)):
         return value
@@ -52,7 +52,7 @@ def text_array(values: Sequence[str]) -> str:
 
 
 def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: Sequence[str],
-                  where: str = "") -> list[tuple]:
+                  where: str = "") -> list[tuple[Any, ...]]:
     """``SELECT columns FROM table WHERE entity = … AND entity_id IN ids [AND where]``, as tuples.
     ``columns``, ``table`` and ``where`` are constant SQL text of the caller, never data."""
     if not ids:
@@ -62,9 +62,10 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
         if is_postgresql(conn):
             cur.execute(f"SELECT {columns} FROM {table} WHERE entity = %s AND entity_id = ANY(%s::text[]){where}",
                         (entity, text_array(ids)))
-            return cur.fetchall()
+            rows: list[tuple[Any, ...]] = cur.fetchall()
+            return rows
         ids = list(ids)
-        out: list[tuple] = []
+        out: list[tuple[Any, ...]] = []
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
             cur.execute(f"SELECT {columns} FROM {table} WHERE entity = ? AND entity_id IN "
@@ -75,7 +76,7 @@ def select_by_ids(conn: Connection, columns: str, table: str, entity: str, ids: 
         cur.close()
 
 
-def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple]) -> None:
+def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert ``rows``, tuples of driver-ready values (see :func:`db_time`) for columns ``names``."""
     if not rows:
         return
@@ -86,12 +87,16 @@ def insert_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
                 for r in rows:
                     copy.write_row(r)
         else:
-            cur.executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
+            cur.executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows
+            )
     finally:
         cur.close()
 
 
-def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list[tuple], key: Sequence[str]) -> None:
+def update_rows(
+    conn: Connection, table: Table, names: Sequence[str], rows: list[tuple[Any, ...]], key: Sequence[str]
+) -> None:
     """Rewrite existing rows whole: each of ``rows`` (as for :func:`insert_rows`) replaces the row
     with the same ``key`` columns.
 
@@ -111,14 +116,16 @@ def update_rows(conn: Connection, table: Table, names: Sequence[str], rows: list
             cur.close()
         return
     fixed_at, varying_at = [names.index(k) for k in key[:-1]], names.index(key[-1])
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[Any, ...], list[str]] = {}
     for r in rows:
         groups.setdefault(tuple(r[i] for i in fixed_at), []).append(r[varying_at])
     where = "".join(f"{k} = %s AND " for k in key[:-1])
     cur = cursor(conn)
     try:
         for fixed, values in groups.items():
-            cur.execute(f"DELETE FROM {table.name} WHERE {where}{key[-1]} = ANY(%s::text[])", (*fixed, text_array(values)))
+            cur.execute(
+                f"DELETE FROM {table.name} WHERE {where}{key[-1]} = ANY(%s::text[])", (*fixed, text_array(values))
+            )
     finally:
         cur.close()
     insert_rows(conn, table, names, rows)
@@ -132,21 +139,23 @@ def insert_many(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     columns = [table.c[n] for n in names]
     if is_postgresql(conn):
         as_json = [isinstance(c.type, JSON) for c in columns]
-        tuples = [tuple(json.dumps(r[n]) if j and r[n] is not None else r[n] for n, j in zip(names, as_json))
-                  for r in rows]
+        tuples = [
+            tuple(json.dumps(r[n]) if j and r[n] is not None else r[n] for n, j in zip(names, as_json, strict=False))
+            for r in rows
+        ]
     else:
         processors = [_memo(c.type._cached_bind_processor(conn.dialect), c.type) for c in columns]
-        tuples = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors)) for r in rows]
+        tuples = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, processors, strict=False)) for r in rows]
     insert_rows(conn, table, names, tuples)
 
 
-def _memo(processor, type_):
+def _memo(processor: Callable[[Any], Any] | None, type_: Any) -> Callable[[Any], Any] | None:
     """Timestamps and flags repeat across a bundle's rows: convert each distinct value once."""
     if processor is None or isinstance(type_, JSON):
         return processor
-    cache: dict = {}
+    cache: dict[str, Any] = {}
 
-    def convert(value):
+    def convert(value: Any) -> Any:
         try:
             return cache[value]
         except KeyError:

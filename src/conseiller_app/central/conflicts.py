@@ -9,27 +9,31 @@ from __future__ import annotations
 import getpass
 import json
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from conseiller_app.central import merge
 from conseiller_app.central.models import CENTRAL, Conflict, Device, Node
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.sync.format import hashed_snapshot
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 LETTERS = string.ascii_uppercase
 IGNORED_FIELDS = {"version", "updated_at"}
 
 
-def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[str, Any]]:
+def _versions(conn: Connection, entity: str, entity_id: str, heads: list[str]) -> list[dict[str, Any]]:
     nt, dt = Node.__table__, Device.__table__
     names = dict(conn.execute(select(dt.c.id, dt.c.name)).all())
     out = []
-    for letter, h in zip(LETTERS, heads):
+    for letter, h in zip(LETTERS, heads, strict=False):
         row = conn.execute(select(nt.c.device_id, nt.c.version, nt.c.op, nt.c.data, nt.c.received_at)
                            .where(nt.c.entity == entity, nt.c.entity_id == entity_id, nt.c.hash == h)
-                           .order_by(nt.c.id).limit(1)).first()
+                           .order_by(nt.c.id).limit(1)).one()
         out.append({"letter": letter, "hash": h, "device_id": row.device_id,
                     "device_name": names.get(row.device_id, "siège") if row.device_id != CENTRAL else "siège",
                     "version": row.version, "op": row.op, "data": json.loads(row.data),
@@ -37,12 +41,12 @@ def _versions(conn, entity: str, entity_id: str, heads: list[str]) -> list[dict[
     return out
 
 
-def _differing(versions: list[dict]) -> list[str]:
+def _differing(versions: list[dict[str, Any]]) -> list[str]:
     keys = set().union(*(v["data"].keys() for v in versions))
     return sorted(k for k in keys - IGNORED_FIELDS if len({repr(v["data"].get(k)) for v in versions}) > 1)
 
 
-def list_conflicts(central, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+def list_conflicts(central: Central, *, include_resolved: bool = False) -> list[dict[str, Any]]:
     ct = Conflict.__table__
     with central.db.read() as conn:
         q = select(ct).order_by(ct.c.id)
@@ -57,7 +61,7 @@ def list_conflicts(central, *, include_resolved: bool = False) -> list[dict[str,
         return out
 
 
-def resolve(central, conflict_id: int, keep: str, *, who: str | None = None) -> dict[str, Any]:
+def resolve(central: Central, conflict_id: int, keep: str, *, who: str | None = None) -> dict[str, Any]:
     """Keep version ``keep`` (a letter) of an open conflict."""
     ct, nt = Conflict.__table__, Node.__table__
     keep = (keep or "").strip().upper()
@@ -86,8 +90,11 @@ def resolve(central, conflict_id: int, keep: str, *, who: str | None = None) -> 
                                         device_id=CENTRAL, bundle_id=None, received_at=now,
                                         resolution_no=number))
         by = (who or _whoami())[:120]
-        conn.execute(ct.update().where(ct.c.id == conflict_id).values(status="resolu", resolved_at=now, kept=kept["hash"],
-                                                                      resolution=h, resolved_by=by))
+        conn.execute(
+            ct.update()
+            .where(ct.c.id == conflict_id)
+            .values(status="resolu", resolved_at=now, kept=kept["hash"], resolution=h, resolved_by=by)
+        )
         key = (c["entity"], c["entity_id"])
         merge.refresh(conn, merge.load_nodes(conn, [key]), [key], now)
     return {"id": conflict_id, "entity": c["entity"], "entity_id": c["entity_id"], "kept": keep,

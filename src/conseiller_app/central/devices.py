@@ -3,7 +3,8 @@ revoke (their bundles are refused from then on; what was received stays)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -14,10 +15,13 @@ from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 STATUS_LABELS = {PENDING: "en attente d'approbation", APPROVED: "approuvé", REVOKED: "révoqué"}
 
 
-def find(conn: Connection, ref: str) -> dict:
+def find(conn: Connection, ref: str) -> dict[str, Any]:
     """A device by its id or an unambiguous beginning of it (at least 4 characters)."""
     dt = Device.__table__
     ref = (ref or "").strip().lower()
@@ -26,7 +30,11 @@ def find(conn: Connection, ref: str) -> dict:
         return dict(row)
     if len(ref) < 4:
         raise UsageError("Identifiant d'appareil trop court : donnez-en au moins les 4 premiers caractères.")
-    rows = conn.execute(select(dt).where(dt.c.id.like(ref.replace("%", "").replace("_", "\\_") + "%", escape="\\"))).mappings().all()
+    rows = (
+        conn.execute(select(dt).where(dt.c.id.like(ref.replace("%", "").replace("_", "\\_") + "%", escape="\\")))
+        .mappings()
+        .all()
+    )
     if not rows:
         raise NotFound(f"Aucun appareil ne correspond à « {ref} ».")
     if len(rows) > 1:
@@ -34,7 +42,7 @@ def find(conn: Connection, ref: str) -> dict:
     return dict(rows[0])
 
 
-def _describe(row: dict, counts: dict) -> dict[str, Any]:
+def _describe(row: Mapping[str, Any], counts: dict[tuple[str, str], Any]) -> dict[str, Any]:
     return {
         "id": row["id"], "status": row["status"], "status_label": STATUS_LABELS.get(row["status"], row["status"]),
         "name": row["name"], "territory": row["territory"], "office": row["office"],
@@ -48,9 +56,9 @@ def _describe(row: dict, counts: dict) -> dict[str, Any]:
     }
 
 
-def _bundle_counts(conn: Connection) -> dict:
+def _bundle_counts(conn: Connection) -> dict[tuple[str, str], Any]:
     bt = Bundle.__table__
-    out: dict = {}
+    out: dict[tuple[str, str], Any] = {}
     for did, status, n, last in conn.execute(select(bt.c.device_id, bt.c.status, func.count(), func.max(bt.c.sequence))
                                              .group_by(bt.c.device_id, bt.c.status)):
         out[(did, status)] = n
@@ -59,7 +67,7 @@ def _bundle_counts(conn: Connection) -> dict:
     return out
 
 
-def list_devices(central) -> list[dict[str, Any]]:
+def list_devices(central: Central) -> list[dict[str, Any]]:
     with central.db.read() as conn:
         counts = _bundle_counts(conn)
         dt = Device.__table__
@@ -67,7 +75,7 @@ def list_devices(central) -> list[dict[str, Any]]:
         return [_describe(dict(r), counts) for r in rows]
 
 
-def approve(central, ref: str) -> dict[str, Any]:
+def approve(central: Central, ref: str) -> dict[str, Any]:
     """Approve a pending device, then ingest its quarantined bundles (each in its own transaction)."""
     dt, qt, bt = Device.__table__, Quarantine.__table__, Bundle.__table__
     with central.db.write() as conn:
@@ -83,7 +91,7 @@ def approve(central, ref: str) -> dict[str, Any]:
         with central.db.read() as conn:
             content = conn.execute(select(qt.c.content).where(qt.c.bundle_id == bundle_id)).scalar()
         try:
-            results.append(ingest_bytes(central, bytes(content), file_name).as_dict())
+            results.append(ingest_bytes(central, bytes(content or b""), file_name).as_dict())
         except BundleRejected as exc:
             errors.append({"bundle_id": bundle_id, "reason": exc.reason, "message": exc.message})
     with central.db.read() as conn:
@@ -91,7 +99,7 @@ def approve(central, ref: str) -> dict[str, Any]:
     return {"device": described, "was_pending": dev["status"] == PENDING, "ingested": results, "errors": errors}
 
 
-def revoke(central, ref: str) -> dict[str, Any]:
+def revoke(central: Central, ref: str) -> dict[str, Any]:
     dt, qt, bt = Device.__table__, Quarantine.__table__, Bundle.__table__
     with central.db.write() as conn:
         dev = find(conn, ref)

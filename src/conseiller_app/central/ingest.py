@@ -13,7 +13,9 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -25,6 +27,7 @@ from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
     Envelope,
+    Limits,
     check_kind,
     decrypt,
     open_envelope,
@@ -33,6 +36,9 @@ from conseiller_app.sync.format import (
     verify_signature,
 )
 from conseiller_app.sync.schema import check_device_manifest, check_device_payload
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
 INGESTED, QUARANTINED = "ingere", "quarantaine"
@@ -51,9 +57,9 @@ class IngestResult:
     new_changes: int = 0
     audit: int = 0
     conflicts_opened: int = 0
-    device: dict = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict[str, Any])
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -65,17 +71,17 @@ class _Incident(BundleRejected):
         self.device_id, self.bundle_id = device_id, bundle_id
 
 
-def read_file(path: Path, limits) -> bytes:
+def read_file(path: Path, limits: Limits) -> bytes:
     from conseiller_app.sync.service import read_bundle_file
 
     return read_bundle_file(path, limits)
 
 
-def ingest_file(central, path: Path) -> IngestResult:
+def ingest_file(central: Central, path: Path) -> IngestResult:
     return ingest_bytes(central, read_file(Path(path), central.limits), Path(path).name)
 
 
-def ingest_bytes(central, data: bytes, file_name: str) -> IngestResult:
+def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     keys = central.require_keys()
     env = open_envelope(decrypt(data, keys.age_identity, central.limits, who="ce siège"), central.limits)
     check_kind(env, DEVICE_KIND)
@@ -107,7 +113,7 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
+def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]
     dt = Device.__table__
@@ -115,8 +121,9 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     if dev is not None and dev["status"] == REVOKED:
         raise reject("revoked", "Paquet refusé : cet appareil a été révoqué par le siège.")
     if dev is not None and (dev["signing_key"] != m["device_key"] or dev["age_recipient"] != m["device_recipient"]):
-        raise _Incident("device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.",
-                        did, bid)
+        raise _Incident(
+            "device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.", did, bid
+        )
     verify_signature(env, m["device_key"], who="l'appareil")
 
     bt = Bundle.__table__
@@ -124,8 +131,13 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     from_quarantine = False
     if seen is not None:
         if seen.manifest_sha256 != env.manifest_sha256 or seen.device_id != did:
-            raise _Incident("reused_id", "Paquet refusé : son identifiant est celui d'un paquet déjà reçu, avec un contenu "
-                                         "différent. L'incident est noté.", did, bid)
+            raise _Incident(
+                "reused_id",
+                "Paquet refusé : son identifiant est celui d'un paquet déjà reçu, avec un contenu "
+                "différent. L'incident est noté.",
+                did,
+                bid,
+            )
         if seen.status == INGESTED:
             return IngestResult("deja_recu", bid, did, m["sequence"],
                                 f"Paquet n°{m['sequence']} déjà reçu : rien à faire.")
@@ -142,7 +154,7 @@ def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: st
     return _apply(central, conn, dict(dev), env, payload, file_name, from_quarantine, now)
 
 
-def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
+def _bundle_row(env: Envelope, file_name: str, status: str, now: datetime) -> dict[str, Any]:
     m = env.manifest
     r = m["range"]
     return {"id": m["bundle_id"], "device_id": m["device_id"], "sequence": m["sequence"],
@@ -153,7 +165,9 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now) -> dict:
             "audit": m["counts"]["audit"], "central_seq_seen": m["last_ack"]["central_sequence"]}
 
 
-def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict, new_device: bool, now) -> IngestResult:
+def _quarantine(
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now: datetime
+) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
     if new_device:
@@ -168,15 +182,21 @@ def _quarantine(conn: Connection, env: Envelope, data: bytes, file_name: str, in
     conn.execute(Quarantine.__table__.insert().values(bundle_id=m["bundle_id"], device_id=did, content=data))
     fp = crypto.display_fingerprint(m["sender"])
     restored = _restored_note(conn, info)
-    return IngestResult(QUARANTINED, m["bundle_id"], did, m["sequence"],
-                        f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
-                        f"empreinte {fp}.{restored} Après vérification, approuvez-le : "
-                        f"conseiller-central devices approve {did}",
-                        changes=m["counts"]["changes"], audit=m["counts"]["audit"],
-                        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp})
+    return IngestResult(
+        QUARANTINED,
+        m["bundle_id"],
+        did,
+        m["sequence"],
+        f"Appareil inconnu : paquet mis en quarantaine. Conseiller : {info['name']} ({info['territory']}), "
+        f"empreinte {fp}.{restored} Après vérification, approuvez-le : "
+        f"conseiller-central devices approve {did}",
+        changes=m["counts"]["changes"],
+        audit=m["counts"]["audit"],
+        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp},
+    )
 
 
-def _restored_note(conn: Connection, info: dict) -> str:
+def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
     """What the approver must know about a vault restored from a backup of another device."""
     previous = info.get("restored_from")
     if not isinstance(previous, str) or not 0 < len(previous) <= 64:
@@ -190,7 +210,9 @@ def _restored_note(conn: Connection, info: dict) -> str:
             f"n'avait pas été accusé à la date de la sauvegarde.{advice}")
 
 
-def _check_audit(conn: Connection, device_id: str, bundle_id: str, entries: list[dict]) -> list[dict]:
+def _check_audit(
+    conn: Connection, device_id: str, bundle_id: str, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """New audit entries of this bundle, after checking they continue the chain already received.
 
     Each entry must link to the entries received on both sides of it; an entry already received
@@ -223,15 +245,25 @@ def _audit_received_upto(conn: Connection, device_id: str, known: int) -> int:
     """The last audit entry received with none missing before it."""
     at = AuditRecord.__table__
     upto = known
-    for (seq,) in conn.execute(select(at.c.seq).where(at.c.device_id == device_id, at.c.seq > known).order_by(at.c.seq)):
+    for (seq,) in conn.execute(
+        select(at.c.seq).where(at.c.device_id == device_id, at.c.seq > known).order_by(at.c.seq)
+    ):
         if seq != upto + 1:
             break
         upto = seq
     return upto
 
 
-def _apply(central, conn: Connection, dev: dict, env: Envelope, payload: dict, file_name: str,
-           from_quarantine: bool, now) -> IngestResult:
+def _apply(
+    central: Central,
+    conn: Connection,
+    dev: dict[str, Any],
+    env: Envelope,
+    payload: dict[str, Any],
+    file_name: str,
+    from_quarantine: bool,
+    now: datetime,
+) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]
     new_audit = _check_audit(conn, did, bid, payload["audit"])

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conseiller_app.domain.errors import IntegrityProblem, UsageError, WrongPassphrase
@@ -62,11 +62,11 @@ class KeysLocked(UsageError):
 
 
 def _secret_files(folder: Path, keys: CentralKeys) -> dict[Path, bytes]:
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
     return {
         folder / AGE_FILE: f"# created: {stamp}\n# public key: {keys.recipient}\n{keys.age_identity}\n".encode("ascii"),
         folder / SIGNING_FILE: (f"# Clé de signature Ed25519 du siège ({keys.name}) : secrète.\n"
-                                f"{keys.signing_key}\n").encode("utf-8"),
+                                f"{keys.signing_key}\n").encode(),
     }
 
 

@@ -9,8 +9,10 @@ of versions received, never on the order they came in.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Connection
@@ -25,21 +27,21 @@ Key = tuple[str, str]
 class NodeInfo:
     hash: str
     parent: str
-    merges: list | None
+    merges: list[Any] | None
     version: int
     op: str
     device_id: str
     deleted: bool
 
 
-def group_by_entity(keys) -> dict[str, list[str]]:
+def group_by_entity(keys: Iterable[Key]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for entity, eid in keys:
         out[entity].append(eid)
     return out
 
 
-def load_nodes(conn: Connection, keys) -> dict[Key, list[NodeInfo]]:
+def load_nodes(conn: Connection, keys: Iterable[Key]) -> dict[Key, list[NodeInfo]]:
     """The versions of records ``keys`` (without their snapshots)."""
     out: dict[Key, list[NodeInfo]] = defaultdict(list)
     parse = bulk.json_value
@@ -78,7 +80,9 @@ RECORD_COLUMNS = ("entity", "entity_id", "hash", "op", "version", "deleted", "in
 RECORD_KEY = ("entity", "entity_id")
 
 
-def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now: datetime) -> dict[str, int]:
+def refresh(
+    conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys: Iterable[Key], now: datetime
+) -> dict[str, int]:
     """Recompute records and open conflicts of ``keys`` from their versions; returns counts."""
     decisions: dict[Key, tuple[NodeInfo, list[str]]] = {}
     for key in keys:
@@ -92,14 +96,18 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     # A record is in conflict exactly when it has an open conflict (both are written here only):
     # conflicts are looked up for the records in conflict before or after, not for every record.
     disputed = [k for k, (_, hashes) in decisions.items() if len(hashes) > 1 or current.get(k, ("", False))[1]]
-    open_conflicts: dict[Key, tuple[int, list]] = {}
+    open_conflicts: dict[Key, tuple[int, list[Any]]] = {}
     for entity, ids in group_by_entity(disputed).items():
         for cid, eid, heads in bulk.select_by_ids(conn, "id, entity_id, heads", "conflict", entity, ids,
                                                    " AND status = 'ouvert'"):
             open_conflicts[(entity, eid)] = (cid, bulk.json_value(heads))
 
     stamp = bulk.db_time(conn, now)
-    new_records, changed_records, new_conflicts, changed_conflicts, closed = [], [], [], [], []
+    new_records: list[tuple[Any, ...]] = []
+    changed_records: list[tuple[Any, ...]] = []
+    new_conflicts: list[dict[str, Any]] = []
+    changed_conflicts: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
     for key, (top, head_hashes) in decisions.items():
         in_conflict = len(head_hashes) > 1
         was = current.get(key)
@@ -110,7 +118,7 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
         if in_conflict and existing is None:
             new_conflicts.append({"entity": key[0], "entity_id": key[1], "status": "ouvert", "heads": head_hashes,
                                   "opened_at": now})
-        elif in_conflict and list(existing[1]) != head_hashes:
+        elif in_conflict and existing is not None and list(existing[1]) != head_hashes:
             changed_conflicts.append({"b_id": existing[0], "b_heads": head_hashes})
         elif not in_conflict and existing is not None:
             closed.append({"b_id": existing[0], "b_at": now, "b_kept": top.hash})
@@ -121,11 +129,21 @@ def refresh(conn: Connection, nodes_by_key: dict[Key, list[NodeInfo]], keys, now
     if new_conflicts:
         conn.execute(ct.insert(), new_conflicts)
     if changed_conflicts:
-        conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(heads=bindparam("b_heads")), changed_conflicts)
+        conn.execute(
+            ct.update().where(ct.c.id == bindparam("b_id")).values(heads=bindparam("b_heads")), changed_conflicts
+        )
     if closed:  # heads joined once versions that were missing arrived
-        conn.execute(ct.update().where(ct.c.id == bindparam("b_id")).values(
-            status="resolu", resolved_at=bindparam("b_at"), kept=bindparam("b_kept"), resolved_by="automatique (versions manquantes reçues)"),
-            closed)
+        conn.execute(
+            ct.update()
+            .where(ct.c.id == bindparam("b_id"))
+            .values(
+                status="resolu",
+                resolved_at=bindparam("b_at"),
+                kept=bindparam("b_kept"),
+                resolved_by="automatique (versions manquantes reçues)",
+            ),
+            closed,
+        )
     return {"records": len(new_records) + len(changed_records), "conflicts_opened": len(new_conflicts),
             "conflicts_changed": len(changed_conflicts)}
 
@@ -148,18 +166,18 @@ def erase_superseded(conn: Connection, keys: list[Key]) -> None:
                                            nt.c.deleted.is_(False), nt.c.data != ERASED).values(data=ERASED))
 
 
-def is_deleted(op: str, data: dict) -> bool:
+def is_deleted(op: str, data: dict[str, Any]) -> bool:
     return op == "delete" or data.get("deleted_at") is not None
 
 
-def snapshots(conn: Connection, records) -> dict[Key, dict]:
+def snapshots(conn: Connection, records: Iterable[Any]) -> dict[Key, dict[str, Any]]:
     """The snapshot (parsed) of each given record's current version: rows with entity, entity_id, hash."""
     import json
 
     wanted: dict[str, dict[str, str]] = defaultdict(dict)
     for r in records:
         wanted[r.entity][r.entity_id] = r.hash
-    out: dict[Key, dict] = {}
+    out: dict[Key, dict[str, Any]] = {}
     for entity, by_id in wanted.items():
         for eid, h, text in bulk.select_by_ids(conn, "entity_id, hash, data", "node", entity, list(by_id)):
             if by_id[eid] == h and (entity, eid) not in out:

@@ -14,6 +14,7 @@ from this one as its baseline.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -43,6 +45,8 @@ NAMING = {
 
 class CentralBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here is mapped to a Table (SQLAlchemy types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class Meta(CentralBase):
@@ -114,7 +118,7 @@ class Node(CentralBase):
     entity_id: Mapped[str] = mapped_column(String(36))
     hash: Mapped[str] = mapped_column(String(64))
     parent: Mapped[str] = mapped_column(String(64), default="")  # "" for a creation
-    merges: Mapped[list | None] = mapped_column(JSON(none_as_null=True))  # other parents (a resolution's)
+    merges: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))  # other parents (a resolution's)
     op: Mapped[str] = mapped_column(String(8))
     version: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean)  # a tombstone (or a hard delete)
@@ -159,7 +163,7 @@ class Conflict(CentralBase):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(10))  # ouvert | resolu
-    heads: Mapped[list] = mapped_column(JSON)  # hashes, sorted: version A, B, ...
+    heads: Mapped[list[Any]] = mapped_column(JSON)  # hashes, sorted: version A, B, ...
     opened_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     kept: Mapped[str | None] = mapped_column(String(64))
@@ -182,7 +186,7 @@ class AuditRecord(CentralBase):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(36))
     beneficiary_id: Mapped[str | None] = mapped_column(String(36))
-    details: Mapped[dict] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     bundle_id: Mapped[str] = mapped_column(String(36))
@@ -196,7 +200,7 @@ class ReferenceRelease(CentralBase):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     sha256: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Publication(CentralBase):

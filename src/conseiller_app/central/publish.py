@@ -9,8 +9,9 @@ number (devices accept any newer one), it never gives two different bundles the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.engine import Connection
@@ -23,12 +24,15 @@ from conseiller_app.central.models import Bundle, Device, Node, Publication, Rec
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 
 def central_file_name(device_id: str, sequence: int) -> str:
     return f"siege-{device_id}-{sequence:06d}.age"
 
 
-def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
+def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> dict[str, int]:
     """What was received from a device: changes up to the first gap, audit entries, last bundle."""
     bt = Bundle.__table__
     rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)
@@ -41,29 +45,41 @@ def acknowledgment(conn: Connection, device: dict) -> dict[str, int]:
         if start > changes + 1:
             break
         changes = max(changes, end)
-    return {"changes": changes, "audit": device["audit_seq"], "bundle_sequence": max((r.sequence for r in rows), default=0)}
+    return {
+        "changes": changes,
+        "audit": device["audit_seq"],
+        "bundle_sequence": max((r.sequence for r in rows), default=0),
+    }
 
 
-def _with_data(conn: Connection, rows) -> list[dict[str, Any]]:
+def _with_data(conn: Connection, rows: Iterable[Any]) -> list[dict[str, Any]]:
     rows = list(rows)
     data = merge.snapshots(conn, rows)
     return [{"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash,
              "data": data[(r.entity, r.entity_id)]} for r in rows]
 
 
-def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict]:
+def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str, Any]]:
     """Current state of records resolved after resolution ``after`` that this device holds."""
     nt, rt = Node.__table__, Record.__table__
     mine = aliased(nt)
-    resolved = (select(nt.c.entity, nt.c.entity_id).where(nt.c.resolution_no > after, nt.c.entity.not_in(sorted(SHARED)))
-                .where(exists().where(and_(mine.c.entity == nt.c.entity, mine.c.entity_id == nt.c.entity_id,
-                                           mine.c.device_id == device_id))).distinct().subquery())
+    resolved = (
+        select(nt.c.entity, nt.c.entity_id)
+        .where(nt.c.resolution_no > after, nt.c.entity.not_in(sorted(SHARED)))
+        .where(
+            exists().where(
+                and_(mine.c.entity == nt.c.entity, mine.c.entity_id == nt.c.entity_id, mine.c.device_id == device_id)
+            )
+        )
+        .distinct()
+        .subquery()
+    )
     q = (select(rt).join(resolved, and_(rt.c.entity == resolved.c.entity, rt.c.entity_id == resolved.c.entity_id))
          .where(rt.c.in_conflict.is_(False)).order_by(rt.c.entity, rt.c.entity_id))
     return _with_data(conn, conn.execute(q))
 
 
-def publish(central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
     keys = central.require_keys()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

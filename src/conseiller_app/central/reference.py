@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from conseiller_app.central.models import ReferenceRelease
 from conseiller_app.domain.errors import ValidationError
@@ -15,6 +16,9 @@ from conseiller_app.resources import reference_dir
 from conseiller_app.sync import refdata
 from conseiller_app.sync.format import canonical, sha256
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 
 def _content_hash(data: ReferenceData) -> str:
     doc = refdata.to_json(data, 0)
@@ -22,7 +26,7 @@ def _content_hash(data: ReferenceData) -> str:
     return sha256(canonical(doc))
 
 
-def add_release(central, data: ReferenceData, source: str) -> tuple[int, bool]:
+def add_release(central: Central, data: ReferenceData, source: str) -> tuple[int, bool]:
     """Store ``data`` as a new release unless it equals the latest one; returns (version, created)."""
     digest = _content_hash(data)
     t = ReferenceRelease.__table__
@@ -36,22 +40,24 @@ def add_release(central, data: ReferenceData, source: str) -> tuple[int, bool]:
         return version, True
 
 
-def load_shipped(central) -> tuple[int, bool]:
+def load_shipped(central: Central) -> tuple[int, bool]:
     return add_release(central, load_reference(reference_dir()), "données livrées avec l'application")
 
 
-def load_folder(central, folder: Path) -> tuple[int, bool]:
+def load_folder(central: Central, folder: Path) -> tuple[int, bool]:
     folder = Path(folder)
     try:
         data = load_reference(folder)
     except FileNotFoundError as exc:
-        raise ValidationError("reference", f"fichier manquant : {Path(exc.filename or '').name}", "Référentiel") from None
+        raise ValidationError(
+            "reference", f"fichier manquant : {Path(exc.filename or '').name}", "Référentiel"
+        ) from None
     except (ValueError, KeyError) as exc:
         raise ValidationError("reference", f"contenu invalide ({exc})", "Référentiel") from None
     return add_release(central, data, f"dossier {folder.name}")
 
 
-def latest(conn) -> dict[str, Any]:
+def latest(conn: Connection) -> dict[str, Any]:
     t = ReferenceRelease.__table__
     row = conn.execute(select(t.c.version, t.c.data).order_by(t.c.version.desc()).limit(1)).first()
     if row is None:  # pragma: no cover - init always loads a first release

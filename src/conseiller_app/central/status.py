@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -11,19 +11,22 @@ from conseiller_app.central.ingest import INGESTED, QUARANTINED
 from conseiller_app.central.models import SCHEMA_VERSION, Bundle, Conflict, Incident, Node, Record, ReferenceRelease
 from conseiller_app.sync import crypto
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
-def status(central) -> dict[str, Any]:
+
+def status(central: Central) -> dict[str, Any]:
     devices = devices_mod.list_devices(central)
     bt, rt, ct, it, nt, ref = (Bundle.__table__, Record.__table__, Conflict.__table__, Incident.__table__,
                                Node.__table__, ReferenceRelease.__table__)
     with central.db.read() as conn:
-        bundles = dict(conn.execute(select(bt.c.status, func.count()).group_by(bt.c.status)).all())
+        bundles: dict[str, int] = dict(conn.execute(select(bt.c.status, func.count()).group_by(bt.c.status)).all())
         records: dict[str, dict[str, int]] = {}
         for entity, deleted, n in conn.execute(select(rt.c.entity, rt.c.deleted, func.count())
                                                .group_by(rt.c.entity, rt.c.deleted)):
             kind = records.setdefault(entity, {"active": 0, "deleted": 0})
             kind["deleted" if deleted else "active"] += n
-        conflicts = dict(conn.execute(select(ct.c.status, func.count()).group_by(ct.c.status)).all())
+        conflicts: dict[str, int] = dict(conn.execute(select(ct.c.status, func.count()).group_by(ct.c.status)).all())
         incidents = conn.execute(select(func.count()).select_from(it)).scalar() or 0
         versions = conn.execute(select(func.count()).select_from(nt)).scalar() or 0
         reference_version = conn.execute(select(func.max(ref.c.version))).scalar() or 0

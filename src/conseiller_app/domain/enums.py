@@ -4,6 +4,7 @@ French labels for everything a user reads."""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Self
 
 
 class Labelled(StrEnum):
@@ -11,14 +12,15 @@ class Labelled(StrEnum):
 
     @property
     def label(self) -> str:
-        return type(self)._label_map[self]  # type: ignore[attr-defined]
+        label: str = type(self)._label_map[self]  # type: ignore[attr-defined]
+        return label
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         return [(m.value, m.label) for m in cls]
 
     @classmethod
-    def parse(cls, value: str):
+    def parse(cls, value: object) -> Self:
         """Accept a stored value or a French label (case-insensitive)."""
         if isinstance(value, cls):
             return value

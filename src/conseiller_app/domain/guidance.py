@@ -24,7 +24,7 @@ from conseiller_app.domain.enums import (
     Stage,
     StepStatus,
 )
-from conseiller_app.domain.pathway import FOLLOW_UP_MONTHS, Action, Pathway, PathwayState, Propose, next_stage
+from conseiller_app.domain.pathway import FOLLOW_UP_MONTHS, Action, Pathway, PathwayState, Propose, Step, next_stage
 from conseiller_app.domain.validation import age_on
 
 NO_NEWS_DAYS = 30
@@ -292,10 +292,18 @@ def _follow_up(f: FileFacts) -> list[Suggestion]:
     late = (f.today - due).days
     when = f"prévu le {_d(due)}" + (f", en retard de {late} jours" if late > 0 else "")
     action = None if o is not None else Propose(Stage.FOLLOW_UP, f.today)
-    return [Suggestion(
-        Code.FOLLOW_UP_DUE, f"Suivi post-sortie à {months} mois",
-        f"Sortie le {_d(exit_step.actual_end)} ({exit_step.outcome.label.lower() if exit_step.outcome else 'sortie'}) : "
-        f"le point à {months} mois est {when}.", 15, stage=Stage.FOLLOW_UP, action=action)]
+    return [
+        Suggestion(
+            Code.FOLLOW_UP_DUE,
+            f"Suivi post-sortie à {months} mois",
+            f"Sortie le {_d(exit_step.actual_end)} "
+            f"({exit_step.outcome.label.lower() if exit_step.outcome else 'sortie'}) : "
+            f"le point à {months} mois est {when}.",
+            15,
+            stage=Stage.FOLLOW_UP,
+            action=action,
+        )
+    ]
 
 
 def _attendance(f: FileFacts) -> list[Suggestion]:
@@ -348,7 +356,9 @@ def _session_suggestions(f: FileFacts, stage: Stage, why: str, priority: int) ->
     s = best.session
     seats = f"{s.seats_left} place{'s' if s.seats_left > 1 else ''} restante{'s' if s.seats_left > 1 else ''}"
     if waiting:
-        why = f"La personne est sur liste d'attente pour « {waiting[0].session_title} » ; une autre session a des places."
+        why = (
+            f"La personne est sur liste d'attente pour « {waiting[0].session_title} » ; une autre session a des places."
+        )
         code = Code.WAITING_LIST
     else:
         code = Code.NEXT_SESSION
@@ -375,7 +385,8 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
                else "Nouvel atelier à prévoir.")
         last = p.last_of(Stage.AWARENESS)
         if last is not None and last.status is StepStatus.NOT_DONE:
-            why = f"L'atelier n'a pas eu lieu pour la personne ({last.reason.label.lower() if last.reason else 'non réalisé'})."
+            reason = last.reason.label.lower() if last.reason else "non réalisé"
+            why = f"L'atelier n'a pas eu lieu pour la personne ({reason})."
         return _session_suggestions(f, stage, why, 50)
     if stage is Stage.TASTER:
         return _session_suggestions(f, stage, "Atelier réalisé : la découverte métiers confirme le projet.", 50)
@@ -403,7 +414,7 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
         action=Propose(stage, f.today))]
 
 
-def _referral(f: FileFacts, open_step) -> list[Suggestion]:
+def _referral(f: FileFacts, open_step: Step | None) -> list[Suggestion]:
     active = [r for r in f.referrals if not r.status.is_final]
     if active:
         return []
@@ -449,8 +460,8 @@ def suggest(f: FileFacts, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     out += _follow_up(f)
     out += _attendance(f)
     p = f.pathway
-    if p.state is PathwayState.SUSPENDED:
-        o = p.open_step
+    o = p.open_step
+    if p.state is PathwayState.SUSPENDED and o is not None:
         out.append(Suggestion(
             Code.SUSPENDED, "Parcours suspendu : faire le point",
             f"L'étape « {o.stage.label} » est suspendue ({o.reason.label.lower() if o.reason else 'sans motif'}) : "

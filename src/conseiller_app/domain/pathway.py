@@ -19,11 +19,11 @@ is never modified, so a caller (the orientation wizard) can undo by replaying fe
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import date
-from enum import StrEnum
-from typing import Any, ClassVar
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from conseiller_app.domain import validation
 from conseiller_app.domain.enums import Funder, OutcomeCategory, Stage, StepReason, StepStatus
@@ -137,7 +137,10 @@ def _step_refusal(status: StepStatus, kind: ActionKind, stage: Stage) -> Transit
 # --- steps and pathways ----------------------------------------------------------------------
 
 
-def _enum_or_none(enum_cls, value):
+_E = TypeVar("_E", bound=Enum)
+
+
+def _enum_or_none(enum_cls: type[_E], value: object) -> _E | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, enum_cls) else enum_cls(value)
@@ -167,9 +170,9 @@ class Step:
     RECORD_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> "Step":
+    def from_record(cls, record: Mapping[str, Any]) -> Step:
         """From a stored row (plain values); unknown keys are ignored."""
-        data = {k: record.get(k) for k in cls.RECORD_FIELDS if k in record}
+        data: dict[str, Any] = {k: record.get(k) for k in cls.RECORD_FIELDS if k in record}
         data["stage"] = Stage(record["stage"])
         data["status"] = StepStatus(record["status"])
         data["reason"] = _enum_or_none(StepReason, record.get("reason"))
@@ -219,11 +222,11 @@ class Pathway:
     steps: tuple[Step, ...] = ()
 
     @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> "Pathway":
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> Pathway:
         return cls(tuple(Step.from_record(r) for r in records))
 
     @classmethod
-    def new(cls, spotted_on: date) -> "Pathway":
+    def new(cls, spotted_on: date) -> Pathway:
         """A new file's pathway: the repérage, done on the spotting date."""
         return cls((Step(Stage.SPOTTING, S.DONE, proposed_on=spotted_on, actual_start=spotted_on,
                          actual_end=spotted_on),))
@@ -312,7 +315,7 @@ class Pathway:
 
     # --- convenience ---
 
-    def apply(self, action: "Action", today: date) -> "Pathway":
+    def apply(self, action: Action, today: date) -> Pathway:
         return apply(self, action, today)
 
 
@@ -370,7 +373,7 @@ class Action:
         return out
 
     @staticmethod
-    def from_dict(data: Mapping[str, Any]) -> "Action":
+    def from_dict(data: Mapping[str, Any]) -> Action:
         cls = ACTION_CLASSES[ActionKind(data["kind"])]
         kwargs = {}
         for f in fields(cls):
@@ -551,7 +554,7 @@ assert set(ACTION_CLASSES) == set(ActionKind)
 def _replace_open(p: Pathway, new: Step) -> Pathway:
     i = p.open_index
     assert i is not None
-    return Pathway(p.steps[:i] + (new,) + p.steps[i + 1:])
+    return Pathway((*p.steps[:i], new, *p.steps[i + 1:]))
 
 
 def _require_open(p: Pathway, kind: ActionKind) -> Step:
@@ -590,7 +593,7 @@ def _end_open(p: Pathway, status: StepStatus, reason: StepReason | str | None, o
         changes["reason"] = _reason_for(status, reason)
         if o.started:
             end = _on("on", "Date de fin", on or today, today)
-            if end < o.actual_start:
+            if o.actual_start is not None and end < o.actual_start:
                 raise ValidationError("on", "la fin ne peut pas précéder le début de l'étape.", "Date de fin")
             changes["actual_end"] = end
     return _replace_open(p, replace(o, **changes))
@@ -616,7 +619,7 @@ def _propose(p: Pathway, a: Propose, today: date) -> Pathway:
         if not p.is_closed:
             raise TransitionRefused("Le suivi post-sortie vient après la sortie : clôturez d'abord le parcours.",
                                     code="follow_up_before_exit")
-        return Pathway(p.steps + (Step(stage, S.PROPOSED, proposed_on=on, comment=_comment(a.comment)),))
+        return Pathway((*p.steps, Step(stage, S.PROPOSED, proposed_on=on, comment=_comment(a.comment))))
     if p.is_closed:
         raise TransitionRefused("Le parcours est clôturé : pour reprendre l'accompagnement, utilisez la réorientation.",
                                 code="closed")
@@ -634,7 +637,7 @@ def _propose(p: Pathway, a: Propose, today: date) -> Pathway:
                 "indiquez le motif (par exemple « Expérience déjà acquise »).", code="skip_needs_reason")
         reason = _reason_for(S.SKIPPED, a.skip_reason)
         steps += tuple(Step(g, S.SKIPPED, reason=reason, proposed_on=on) for g in gaps)
-    return Pathway(steps + (Step(stage, S.PROPOSED, proposed_on=on, comment=_comment(a.comment)),))
+    return Pathway((*steps, Step(stage, S.PROPOSED, proposed_on=on, comment=_comment(a.comment))))
 
 
 def _plan(p: Pathway, a: Plan, today: date) -> Pathway:
@@ -687,7 +690,7 @@ def _reorient(p: Pathway, a: Reorient, today: date) -> Pathway:
     reason = _reason_for(S.REDIRECTED, a.reason)
     if p.open_step is not None:
         p = _end_open(p, S.REDIRECTED, reason, on, a.comment, today)
-    return Pathway(p.steps + (Step(stage, S.PROPOSED, proposed_on=on),))
+    return Pathway((*p.steps, Step(stage, S.PROPOSED, proposed_on=on)))
 
 
 def _close(p: Pathway, a: Close, today: date) -> Pathway:
@@ -720,8 +723,20 @@ def _close(p: Pathway, a: Close, today: date) -> Pathway:
     last_dates = [d for s in p.steps for d in (s.actual_end, s.actual_start) if d is not None]
     if last_dates and on < max(last_dates):
         raise ValidationError("on", "la sortie ne peut pas précéder la fin de la dernière étape.", "Date de sortie")
-    return Pathway(p.steps + (Step(Stage.EXIT, S.DONE, proposed_on=on, actual_start=on, actual_end=on,
-                                   outcome=outcome, outcome_detail=detail),))
+    return Pathway(
+        (
+            *p.steps,
+            Step(
+                Stage.EXIT,
+                S.DONE,
+                proposed_on=on,
+                actual_start=on,
+                actual_end=on,
+                outcome=outcome,
+                outcome_detail=detail,
+            ),
+        )
+    )
 
 
 def _set_details(p: Pathway, a: SetDetails, today: date) -> Pathway:
@@ -759,7 +774,7 @@ def _complete(p: Pathway, a: Complete, today: date) -> Pathway:
     return _end_open(p, S.DONE, None, a.on, None, today)
 
 
-_HANDLERS = {
+_HANDLERS: dict[ActionKind, Callable[[Pathway, Any, date], Pathway]] = {
     ActionKind.PROPOSE: _propose,
     ActionKind.PLAN: _plan,
     ActionKind.UNPLAN: _unplan,

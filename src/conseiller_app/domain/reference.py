@@ -7,6 +7,7 @@ import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conseiller_app.domain.text import fold
 
@@ -26,11 +27,11 @@ class ReferenceData:
     version: str
     territories: dict[str, str]  # code -> name
     communes: dict[str, Commune]  # insee -> commune
-    chantiers: list[dict]
-    trades: list[dict]
-    schemes: list[dict]
-    offers: list[dict]
-    agencies: list[dict]
+    chantiers: list[dict[str, Any]]
+    trades: list[dict[str, Any]]
+    schemes: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    agencies: list[dict[str, Any]]
     _by_name: dict[str, list[Commune]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from conseiller_app.reports.common import (
     data_table,
@@ -69,7 +70,8 @@ def _saved_at(iso: str) -> str:
         return ""
 
 
-def _section(story: list, title: str, width: float, st, body: list) -> None:
+def _section(story: list[Flowable], title: str, width: float, st: dict[str, ParagraphStyle],
+             body: list[Flowable]) -> None:
     """A heading kept with the start of its content, then the rest."""
     head = [section(title, width, st), Spacer(0, 1.5 * mm)]
     story.append(KeepTogether(head + body[:1]))
@@ -77,7 +79,7 @@ def _section(story: list, title: str, width: float, st, body: list) -> None:
     story.append(Spacer(0, 4 * mm))
 
 
-def _empty(text: str, st) -> Paragraph:
+def _empty(text: str, st: dict[str, ParagraphStyle]) -> Paragraph:
     return Paragraph(esc(text), st["italic"])
 
 
@@ -87,7 +89,7 @@ def render(data: dict[str, Any]) -> bytes:
     ref = data["reference"]
     c = data["controller"]
     r = data["retention"]
-    story: list = [
+    story: list[Flowable] = [
         Paragraph(esc(TITLE), st["title"]),
         Spacer(0, 2 * mm),
         Paragraph(esc(f"Établi le {fr_long_date(data['generated_on'])} par {data['generated_by']} — "
@@ -114,7 +116,7 @@ def render(data: dict[str, Any]) -> bytes:
         field_grid([(x["label"], _text(x["value"])) for x in data["identity"]], width, st)])
 
     barriers = data["barriers"]
-    body: list = []
+    body: list[Flowable] = []
     if barriers:
         body.append(data_table(
             ["Frein", "Statut", "Identifié le", "Levé le", "Actions menées"],
@@ -143,7 +145,7 @@ def render(data: dict[str, Any]) -> bytes:
 
     steps = data["steps"]
 
-    def step_dates(p: dict) -> str:
+    def step_dates(p: dict[str, Any]) -> str:
         planned = (f"prévue du {fr_date(p['planned_start'])}" + (f" au {fr_date(p['planned_end'])}"
                                                                  if p["planned_end"] else "")
                    if p["planned_start"] else "")
@@ -153,7 +155,7 @@ def render(data: dict[str, Any]) -> bytes:
         return _lines(esc(f"proposée le {fr_date(p['proposed_on'])}") if p["proposed_on"] else "",
                       esc(planned), esc(done))
 
-    def step_more(p: dict) -> str:
+    def step_more(p: dict[str, Any]) -> str:
         money = " — ".join(x for x in (p["funder_label"], _euros(p["funded_amount_cents"])) if x)
         return _lines(esc(p["reason_label"]) if p["reason_label"] else "",
                       esc(f"Sortie : {p['outcome_label']}") if p["outcome_label"] else "",
@@ -226,8 +228,13 @@ def render(data: dict[str, Any]) -> bytes:
         f"votre conseiller(ère) ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
         "adresser une réclamation à la CNIL (www.cnil.fr).", st["cell"])]))
 
-    return render_story(story, title=f"Relevé droit d'accès {ref}", header_right=ref, margin=MARGIN,
-                        footer=f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles")
+    return render_story(
+        story,
+        title=f"Relevé droit d'accès {ref}",
+        header_right=ref,
+        margin=MARGIN,
+        footer=f"Relevé droit d'accès {ref} — document confidentiel : contient des données personnelles",
+    )
 
 
 def write(target: Path, data: dict[str, Any]) -> Path:

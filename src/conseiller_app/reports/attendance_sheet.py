@@ -13,7 +13,7 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from conseiller_app.domain.sessions import days_of, holiday_name
 from conseiller_app.reports.common import (
@@ -45,18 +45,21 @@ def sheet_days(session: dict[str, Any], day: date | None = None) -> list[date | 
     or fewer; else one column dated by hand (one sheet per day)."""
     if day is not None:
         return [day]
+    days: list[date | None]
     days = [d for d in days_of(session["start_date"], session["end_date"]) if d.weekday() < 5 and not holiday_name(d)]
     if not days:
         return [session["start_date"]]
     return days if len(days) <= MAX_DAY_COLUMNS else [None]
 
 
-def render(session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None) -> bytes:
+def render(
+    session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None
+) -> bytes:
     st = styles()
     days = sheet_days(session, day)
     pagesize = landscape(A4) if len(days) > 1 else A4
     width = pagesize[0] - 2 * MARGIN
-    story: list = []
+    story: list[Flowable] = []
 
     title = "Feuille d'émargement" + (" — feuille vierge" if blank else "")
     story += [Paragraph(esc(title), st["title"]), Spacer(0, 1.5 * mm),
@@ -85,11 +88,11 @@ def render(session: dict[str, Any], *, blank: bool = False, day: date | None = N
 
     day_heads = [Paragraph(f"Signature<br/>{esc(fr_date(d)) if d else 'Date : ___/___/______'}", st["head"])
                  for d in days]
-    head = [Paragraph("N°", st["head"]), Paragraph("NOM", st["head"]), Paragraph("Prénom", st["head"])] + day_heads
+    head = [Paragraph("N°", st["head"]), Paragraph("NOM", st["head"]), Paragraph("Prénom", st["head"]), *day_heads]
     sig_w = max(30 * mm, (width - 10 * mm - 95 * mm) / len(days))
     name_w = (width - 10 * mm - sig_w * len(days)) * 0.55
     first_w = width - 10 * mm - sig_w * len(days) - name_w
-    rows = [head]
+    rows: list[list[Any]] = [head]
     if blank:
         n = blank_rows or max(12, min(int(session.get("capacity") or 12), 40))
         rows += [[Paragraph(str(i + 1), st["cell"]), "", ""] + [""] * len(days) for i in range(n)]

@@ -7,7 +7,10 @@ import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
+from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -15,9 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.graphics.barcode import qrencoder
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
-from xml.sax.saxutils import escape
 
 from conseiller_app import APP_NAME
 from conseiller_app.resources import resources_dir
@@ -114,7 +115,7 @@ def field_grid(rows: list[tuple[str, str]], width: float, st: dict[str, Paragrap
             cells.append(line)
             line = []
     if line:
-        line += [""] * (2 * columns - len(line))
+        line += [Paragraph("", st["value"])] * (2 * columns - len(line))
         cells.append(line)
     t = Table(cells, colWidths=[label_w, value_w] * columns)
     t.setStyle(TableStyle([
@@ -147,21 +148,21 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
     """A canvas that draws the header and « page n / N » footer once the page count is known."""
 
     class _Canvas(rl_canvas.Canvas):
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("initialFontName", FONT)  # no stray (unembedded) Helvetica
             kwargs.setdefault("initialFontSize", 9)
             super().__init__(*args, **kwargs)
-            self._saved: list[dict] = []
+            self._saved: list[dict[str, Any]] = []
             self.setTitle(document_title)
             self.setAuthor(ISSUER)
             self.setCreator(APP_NAME)
             self.setSubject(document_title)
 
-        def showPage(self):  # noqa: N802 - reportlab API
+        def showPage(self) -> None:  # noqa: N802 - reportlab API
             self._saved.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # reportlab's own, not in its stubs
 
-        def save(self):
+        def save(self) -> None:
             total = len(self._saved)
             for state in self._saved:
                 self.__dict__.update(state)
@@ -170,7 +171,7 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
             super().save()
 
         def _decorate(self, total: int) -> None:
-            w, h = self._pagesize
+            w, h = self._pagesize  # type: ignore[attr-defined]
             left, right = 15 * mm, w - 15 * mm
             self.saveState()
             # Header: issuer on the left, the document's identifier on the right.
@@ -192,7 +193,7 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
             self.setFillColor(MUTED)
             self.setFont(FONT, 7)
             self.drawString(left, 9 * mm, footer_left)
-            self.drawRightString(right, 9 * mm, f"Page {self._pageNumber} / {total}")
+            self.drawRightString(right, 9 * mm, f"Page {self._pageNumber} / {total}")  # type: ignore[attr-defined]
             self.restoreState()
 
     return _Canvas
@@ -207,14 +208,14 @@ class QrFlowable(Flowable):
         self.text, self.size, self.border = text, size, border
         self.width = self.height = size
 
-    def wrap(self, avail_width, avail_height):  # noqa: D401 - reportlab API
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         return self.size, self.size
 
     def draw(self) -> None:
         qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
         qr.addData(self.text)
         qr.make()
-        n = qr.getModuleCount()
+        n: int = qr.getModuleCount()  # type: ignore[no-untyped-call]
         box = self.size / (n + 2 * self.border)
         c = self.canv
         c.saveState()
@@ -239,7 +240,10 @@ def write_pdf(target: Path, render: Callable[[], bytes]) -> Path:
     """Render then write atomically (temp file beside the target, fsync, rename)."""
     data = render()
     target = Path(target)
-    write_atomic(target, lambda p: p.write_bytes(data))
+    def write(p: Path) -> None:
+        p.write_bytes(data)
+
+    write_atomic(target, write)
     return target
 
 
@@ -249,7 +253,8 @@ def to_bytes(build: Callable[[io.BytesIO], None]) -> bytes:
     return buf.getvalue()
 
 
-def render_story(story: list, *, title: str, footer: str, header_right: str, pagesize=None,
+def render_story(story: list[Flowable], *, title: str, footer: str, header_right: str,
+                 pagesize: tuple[float, float] | None = None,
                  margin: float = 15 * mm, top: float = 20 * mm, bottom: float = 16 * mm) -> bytes:
     """Lay out a document's flowables on numbered pages (header, confidential footer, page n/N)
     and return the PDF's bytes."""
@@ -258,7 +263,7 @@ def render_story(story: list, *, title: str, footer: str, header_right: str, pag
 
     canvas_cls = numbered_canvas(footer, header_right, title)
 
-    def build(buf) -> None:
+    def build(buf: io.BytesIO) -> None:
         doc = SimpleDocTemplate(buf, pagesize=pagesize or A4, leftMargin=margin, rightMargin=margin, topMargin=top,
                                 bottomMargin=bottom, title=title, author=ISSUER)
         doc.build(story, canvasmaker=canvas_cls)

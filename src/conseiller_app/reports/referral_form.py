@@ -5,20 +5,22 @@ the consent's scope; this module prints what it is given and says what is not sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from conseiller_app.reports.common import (
     ACCENT,
     BAND,
     CONVENTION,
-    QrFlowable,
     RULE,
+    QrFlowable,
     esc,
     field_grid,
     fr_date,
@@ -38,7 +40,7 @@ def filename(reference: str) -> str:
     return f"{reference}.pdf"
 
 
-def _value(person: dict, key: str, fmt=None) -> str:
+def _value(person: dict[str, Any], key: str, fmt: Callable[[Any], Any] | None = None) -> str:
     if key not in person:
         return NOT_SHARED
     val = person[key]
@@ -47,7 +49,7 @@ def _value(person: dict, key: str, fmt=None) -> str:
     return esc(val) if val not in (None, "") else "<font color='#8a8a8a'>—</font>"
 
 
-def _checkbox_line(items: list[str], st) -> Paragraph:
+def _checkbox_line(items: list[str], st: dict[str, ParagraphStyle]) -> Paragraph:
     return Paragraph("&nbsp;&nbsp;&nbsp;".join(f"<font size=11>☐</font>&nbsp;{esc(i)}" for i in items), st["cell"])
 
 
@@ -56,7 +58,7 @@ def render(data: dict[str, Any]) -> bytes:
     width = A4[0] - 2 * MARGIN
     person = data["person"]
     ref = data["reference"]
-    story: list = []
+    story: list[Flowable] = []
 
     # Title block with the QR code of the reference.
     qr = QrFlowable(ref, 27 * mm)
@@ -204,4 +206,4 @@ def write(target: Path, data: dict[str, Any]) -> Path:
     return write_pdf(target, lambda: render(data))
 
 
-__all__ = ["filename", "render", "write", "fr_long_date"]
+__all__ = ["filename", "fr_long_date", "render", "write"]

@@ -7,20 +7,21 @@ unchanged: dates as ISO text, datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff', JSON as
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Table
 from sqlalchemy.orm import Session
 
 from conseiller_app.storage.models import ChangeEntry, utcnow
 
 
-def _memo(fn):
-    cache: dict = {}
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    cache: dict[Any, Any] = {}
 
-    def convert(v):
+    def convert(v: Any) -> Any:
         if v is None:
             return None
         try:
@@ -32,7 +33,7 @@ def _memo(fn):
     return convert
 
 
-def _converter(column):
+def _converter(column: Column[Any]) -> Callable[[Any], Any] | None:
     t = column.type
     if isinstance(t, DateTime):
         return _memo(lambda v: v.strftime("%Y-%m-%d %H:%M:%S.%f"))
@@ -45,7 +46,7 @@ def _converter(column):
     return None
 
 
-def _values(rows: list[dict[str, Any]], keys: list[str], convs: list) -> list[tuple | list]:
+def _values(rows: list[dict[str, Any]], keys: list[str], convs: list[Any]) -> list[tuple[Any, ...] | list[Any]]:
     """Parameter rows in column order, converted where the column needs it (a per-value
     generator cost a quarter of the demo generation's time)."""
     get = itemgetter(*keys)
@@ -55,7 +56,7 @@ def _values(rows: list[dict[str, Any]], keys: list[str], convs: list) -> list[tu
         return [((conv(r[keys[0]]) if conv else r[keys[0]]),) for r in rows]
     if not converted:
         return [get(r) for r in rows]
-    out = []
+    out: list[tuple[Any, ...] | list[Any]] = []
     for r in rows:
         row = list(get(r))
         for i, conv in converted:
@@ -74,6 +75,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, j
     keys = [c.key for c in cols]
     values = _values(rows, keys, convs)
     dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None  # the session's connection is open
     dbapi.executemany(sql, values)
     if journal:
         at = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -82,9 +84,10 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], *, j
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         changes = []
         for r in rows:
-            snap = {k: (conv(r[k]) if conv else r[k]) for k, conv in zip(keys, iso)}
+            snap = {k: (conv(r[k]) if conv else r[k]) for k, conv in zip(keys, iso, strict=False)}
             changes.append((at, table.name, r["id"], "insert", r.get("version", 1), encode(snap)))
         dbapi.executemany(
-            f"INSERT INTO {ChangeEntry.__tablename__} (at, entity, entity_id, op, version, data) VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO {ChangeEntry.__tablename__} (at, entity, entity_id, op, version, data) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             changes,
         )

@@ -55,4 +55,7 @@ def write_atomic(target: Path, producer: Callable[[Path], None]) -> None:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:
-    write_atomic(Path(target), lambda p: p.write_bytes(data))
+    def write(p: Path) -> None:
+        p.write_bytes(data)
+
+    write_atomic(Path(target), write)

@@ -34,7 +34,7 @@ def snapshot(obj: Synced) -> dict[str, Any]:
     return {c.key: _json_value(getattr(obj, c.key)) for c in table.columns}
 
 
-def _after_flush(session: Session, flush_context) -> None:
+def _after_flush(session: Session, flush_context: Any) -> None:
     rows = []
     now = utcnow()
     for obj in session.new:
@@ -58,7 +58,7 @@ def _deleted_history(obj: Synced) -> bool:
     return bool(hist.added) and hist.added[0] is not None and not (hist.deleted and hist.deleted[0])
 
 
-def _change(obj: Synced, op: str, now: datetime) -> dict:
+def _change(obj: Synced, op: str, now: datetime) -> dict[str, Any]:
     return {
         "at": now,
         "entity": obj.__tablename__,  # type: ignore[attr-defined]
@@ -69,7 +69,7 @@ def _change(obj: Synced, op: str, now: datetime) -> dict:
     }
 
 
-def install(factory: sessionmaker) -> None:
+def install(factory: sessionmaker[Session]) -> None:
     """Attach the change journal to every session made by ``factory``."""
     if id(factory) in _installed:
         return
@@ -77,7 +77,7 @@ def install(factory: sessionmaker) -> None:
     _installed.add(id(factory))
 
 
-def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str = "insert") -> None:
+def record_bulk_changes(session: Session, table: str, rows: list[dict[str, Any]], op: str = "insert") -> None:
     """Change journal for rows written with bulk Core inserts (demo generator, imports)."""
     if not rows:
         return
@@ -101,9 +101,12 @@ def record_bulk_changes(session: Session, table: str, rows: list[dict], op: str 
 # --- audit journal ----------------------------------------------------------------------------
 
 
-def _entry_hash(prev_hash: str, entry: dict) -> str:
+def _entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     payload = json.dumps(
-        {k: _json_value(entry[k]) for k in ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")},
+        {
+            k: _json_value(entry[k])
+            for k in ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")
+        },
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -123,7 +126,7 @@ def audit(
     entity: str,
     entity_id: str | None = None,
     beneficiary_id: str | None = None,
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit entry. ``details`` holds field names and codes, never personal values."""
     entries = [dict(actor_id=actor_id, action=action, entity=entity, entity_id=entity_id,
@@ -131,7 +134,7 @@ def audit(
     audit_many(session, entries)
 
 
-def audit_many(session: Session, entries: list[dict]) -> None:
+def audit_many(session: Session, entries: list[dict[str, Any]]) -> None:
     prev = _last_hash(session)
     now = utcnow()
     rows = []

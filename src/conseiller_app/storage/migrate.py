@@ -47,7 +47,9 @@ def script_directory() -> ScriptDirectory:
 
 
 def head_revision() -> str:
-    return script_directory().get_current_head()
+    head = script_directory().get_current_head()
+    assert head is not None  # the migrations folder ships with the package
+    return head
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -86,7 +88,9 @@ def _make_revision(message: str) -> None:  # pragma: no cover - developer tool
     from conseiller_app.storage.vault import Vault
 
     with tempfile.TemporaryDirectory() as tmp:
-        vault = Vault.create(Path(tmp), "revision-only passphrase 42!", "Outil Migration", "arrageois", check_policy=False)
+        vault = Vault.create(
+            Path(tmp), "revision-only passphrase 42!", "Outil Migration", "arrageois", check_policy=False
+        )
         with vault.engine.connect() as conn:
             command.revision(alembic_config(conn), message=message, autogenerate=True)
         vault.close()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -37,7 +38,7 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 _last_v7 = [0]
@@ -62,6 +63,8 @@ def new_id() -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every model here is mapped to a Table (SQLAlchemy types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class Synced:
@@ -74,8 +77,8 @@ class Synced:
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict:  # the version counter is maintained by SQLAlchemy
-        return {"version_id_col": cls.__table__.c.version}
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a class-level directive; the version counter is maintained by SQLAlchemy
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # on a mapped class
 
 
 # --- Vault metadata and reference data -------------------------------------------------------
@@ -163,7 +166,7 @@ class Agency(Synced, Base):
     commune_insee: Mapped[str | None] = mapped_column(ForeignKey("commune.insee"))
     territory: Mapped[str | None] = mapped_column(ForeignKey("territory.code"))
     contact: Mapped[str] = mapped_column(String(200), default="")
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -242,7 +245,7 @@ class Consent(Synced, Base):
     partner_kind: Mapped[str] = mapped_column(String(20))
     partner_id: Mapped[str | None] = mapped_column(String(36))
     partner_name: Mapped[str] = mapped_column(String(160))
-    scope: Mapped[list] = mapped_column(JSON, default=list)
+    scope: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     given_on: Mapped[date] = mapped_column(Date)
     recorded_by: Mapped[str] = mapped_column(ForeignKey("conseiller.id"))
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
@@ -285,7 +288,7 @@ class AtelierSession(Synced, Base):
     organiser_name: Mapped[str] = mapped_column(String(160), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     chantier: Mapped[str | None] = mapped_column(ForeignKey("chantier.code"))
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
 
 
 class Registration(Synced, Base):
@@ -314,7 +317,7 @@ class Referral(Synced, Base):
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agency.id"), index=True)
     scheme: Mapped[str] = mapped_column(String(20))
-    trades: Mapped[list] = mapped_column(JSON, default=list)
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
     barriers_summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="brouillon")
     status_date: Mapped[date] = mapped_column(Date)
@@ -344,7 +347,7 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[str | None] = mapped_column(String(36))
     beneficiary_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict[str, Any])
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -359,7 +362,7 @@ class ChangeEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(36))
     op: Mapped[str] = mapped_column(String(8))  # insert | update | delete
     version: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_change_log_entity", "entity", "entity_id"),)
 
@@ -369,7 +372,7 @@ class Draft(Base):
 
     __tablename__ = "draft"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -388,8 +391,10 @@ class BeneficiaryToken(Base):
     sort_name: Mapped[str] = mapped_column(String(170), primary_key=True)
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), primary_key=True, index=True)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - read once by SQLAlchemy
 
 
-SYNCED_MODELS = sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__)
+SYNCED_MODELS = sorted(
+    (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__  # type: ignore[attr-defined]
+)
 MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import TypeGuard
 
 import pyrage
-import pyrage.passphrase  # noqa: F401 - the submodule is not imported by pyrage itself
+import pyrage.passphrase
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
@@ -65,7 +66,7 @@ def verify(public_b64: str, signature: bytes, message: bytes) -> bool:
         return False
 
 
-def valid_public_signing_key(text: object) -> bool:
+def valid_public_signing_key(text: object) -> TypeGuard[str]:
     try:
         Ed25519PublicKey.from_public_bytes(unb64(text, 32))  # type: ignore[arg-type]
         return True
@@ -84,7 +85,7 @@ def age_recipient(identity: str) -> str:
     return str(pyrage.x25519.Identity.from_str(identity).to_public())
 
 
-def valid_age_recipient(text: object) -> bool:
+def valid_age_recipient(text: object) -> TypeGuard[str]:
     if not isinstance(text, str) or not text.startswith("age1") or len(text) > 100:
         return False
     try:
@@ -95,7 +96,8 @@ def valid_age_recipient(text: object) -> bool:
 
 
 def encrypt(plaintext: bytes, recipient: str) -> bytes:
-    return pyrage.encrypt(plaintext, [pyrage.x25519.Recipient.from_str(recipient)])
+    out: bytes = pyrage.encrypt(plaintext, [pyrage.x25519.Recipient.from_str(recipient)])
+    return out
 
 
 AGE_MAGIC = b"age-encryption.org/v1"
@@ -103,20 +105,23 @@ AGE_MAGIC = b"age-encryption.org/v1"
 
 def passphrase_encrypt(plaintext: bytes, passphrase: str) -> bytes:
     """age with a scrypt passphrase (what ``age -p`` writes; ``age -d`` asks for the passphrase)."""
-    return pyrage.passphrase.encrypt(plaintext, passphrase)
+    out: bytes = pyrage.passphrase.encrypt(plaintext, passphrase)
+    return out
 
 
 def passphrase_decrypt(ciphertext: bytes, passphrase: str) -> bytes | None:
     """The plaintext, or None when the passphrase does not open it."""
     try:
-        return pyrage.passphrase.decrypt(ciphertext, passphrase)
+        out: bytes = pyrage.passphrase.decrypt(ciphertext, passphrase)
+        return out
     except Exception:  # noqa: BLE001 - pyrage.DecryptError and friends
         return None
 
 
 def decrypt(ciphertext: bytes, identity: str) -> bytes:
     """Decrypt; raises ``pyrage.DecryptError`` for another recipient, a damaged or truncated file."""
-    return pyrage.decrypt(ciphertext, [pyrage.x25519.Identity.from_str(identity)])
+    out: bytes = pyrage.decrypt(ciphertext, [pyrage.x25519.Identity.from_str(identity)])
+    return out
 
 
 DecryptError = pyrage.DecryptError

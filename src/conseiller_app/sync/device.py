@@ -4,14 +4,15 @@ the pinned central office keys, and what each record's last shared version is.""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app.storage.models import ChangeEntry, Setting, utcnow
 from conseiller_app.storage.profile import get_setting, set_setting
-from conseiller_app.storage.vault import RESTORED_SETTING
 from conseiller_app.storage.sync_models import SyncBase, SyncState
+from conseiller_app.storage.vault import RESTORED_SETTING
 from conseiller_app.sync import crypto
 from conseiller_app.sync.enrollment import CentralPublic
 from conseiller_app.sync.errors import EnrollmentRefused, NotEnrolled
@@ -128,7 +129,7 @@ def set_base(session: Session, entity: str, entity_id: str, hash_: str, mark: in
         base.hash, base.mark = hash_, mark
 
 
-def upsert_bases(session: Session, rows: list[dict]) -> None:
+def upsert_bases(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk version of :func:`set_base` (rows: entity, entity_id, hash, mark)."""
     if not rows:
         return

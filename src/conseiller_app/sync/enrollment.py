@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from conseiller_app.storage.fsutil import write_bytes_atomic
@@ -40,7 +40,7 @@ def write_enrollment(path: Path, central: CentralPublic) -> None:
         "age_recipient": central.recipient,
         "signing_key": central.signing_key,
         "fingerprint": central.fingerprint,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     write_bytes_atomic(Path(path), (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
@@ -60,7 +60,9 @@ def read_enrollment(path: Path) -> CentralPublic:
     if not isinstance(doc, dict) or doc.get("kind") != ENROLLMENT_KIND:
         raise bad
     if doc.get("format_version") != 1:
-        raise EnrollmentRefused("Ce fichier d'inscription vient d'une version plus récente : mettez l'application à jour.")
+        raise EnrollmentRefused(
+            "Ce fichier d'inscription vient d'une version plus récente : mettez l'application à jour."
+        )
     name, recipient, key, fp = (doc.get(k) for k in ("name", "age_recipient", "signing_key", "fingerprint"))
     if not (isinstance(name, str) and 0 < len(name) <= 120 and crypto.valid_age_recipient(recipient)
             and crypto.valid_public_signing_key(key) and isinstance(fp, str)):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from conseiller_app import __version__
@@ -50,14 +51,14 @@ def _bases(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
     return out
 
 
-def pending_changes(session: Session, after: int) -> list:
+def pending_changes(session: Session, after: int) -> Sequence[Row[Any]]:
     return session.execute(
         select(ChangeEntry.seq, ChangeEntry.entity, ChangeEntry.entity_id, ChangeEntry.op, ChangeEntry.version,
                ChangeEntry.data).where(ChangeEntry.seq > after).order_by(ChangeEntry.seq)
     ).all()
 
 
-def collect_changes(session: Session, after: int) -> tuple[list[dict], int]:
+def collect_changes(session: Session, after: int) -> tuple[list[dict[str, Any]], int]:
     """Changes after ``after`` with their parents; returns (changes, last journal position covered)."""
     rows = pending_changes(session, after)
     last_seq = rows[-1].seq if rows else after
@@ -83,7 +84,7 @@ def collect_changes(session: Session, after: int) -> tuple[list[dict], int]:
     return out, last_seq
 
 
-def collect_audit(session: Session, after: int) -> list[dict]:
+def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
     q = select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
     return [
         {"seq": a.seq, "id": a.id, "at": a.at.isoformat(), "actor_id": a.actor_id, "action": a.action,
@@ -94,7 +95,7 @@ def collect_audit(session: Session, after: int) -> list[dict]:
 
 
 def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict:
+                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
     """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits."""
     if is_demo(session):
         raise DemoVaultRefused()
@@ -135,9 +136,10 @@ def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: dateti
         "counts": {"changes": len(changes), "audit": len(audit_entries), "entities": dict(sorted(by_entity.items()))},
         "app_version": __version__,
     }
-    info = {"name": me.name, "territory": me.territory, "office": me.office or ""}
-    if device.restored_from(session):
-        info["restored_from"] = device.restored_from(session)
+    info: dict[str, str] = {"name": me.name, "territory": me.territory, "office": me.office or ""}
+    restored_from = device.restored_from(session)
+    if restored_from:
+        info["restored_from"] = restored_from
     payload = {"device": info, "changes": changes, "audit": audit_entries}
     sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits)
     if progress:

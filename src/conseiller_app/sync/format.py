@@ -24,7 +24,7 @@ import re
 import uuid
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected, BundleTooLarge
@@ -80,13 +80,13 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def change_hash(entity: str, entity_id: str, op: str, data: dict) -> str:
+def change_hash(entity: str, entity_id: str, op: str, data: dict[str, Any]) -> str:
     """Identity of one version of a record: SHA-256 of the canonical JSON of
     ``{"entity", "id", "op", "data"}`` (what it is, what happened, the full snapshot)."""
     return hashed_snapshot(entity, entity_id, op, data)[0]
 
 
-def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict) -> tuple[str, str]:
+def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict[str, Any]) -> tuple[str, str]:
     """(change hash, canonical JSON text of ``data``): the snapshot is serialised once, and the
     text kept by the central office is exactly what was hashed."""
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -97,7 +97,7 @@ def hashed_snapshot(entity: str, entity_id: str, op: str, data: dict) -> tuple[s
 AUDIT_HASHED = ("id", "at", "actor_id", "action", "entity", "entity_id", "beneficiary_id", "details")
 
 
-def audit_hash(prev_hash: str, entry: dict) -> str:
+def audit_hash(prev_hash: str, entry: dict[str, Any]) -> str:
     """The vault's audit chain hash (``storage.journal``), recomputed on ISO-text timestamps."""
     payload = json.dumps({k: entry[k] for k in AUDIT_HASHED}, sort_keys=True, ensure_ascii=False,
                          separators=(",", ":"))
@@ -107,8 +107,8 @@ def audit_hash(prev_hash: str, entry: dict) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def seal(manifest: dict, payload: dict, signing_key_b64: str, recipient: str,
-         limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, dict, str]:
+def seal(manifest: dict[str, Any], payload: dict[str, Any], signing_key_b64: str, recipient: str,
+         limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, dict[str, Any], str]:
     """Sign then encrypt. Returns (file bytes, manifest as written, manifest SHA-256)."""
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(raw) > limits.max_payload_bytes:
@@ -138,7 +138,7 @@ def seal(manifest: dict, payload: dict, signing_key_b64: str, recipient: str,
 class Envelope:
     """A decrypted bundle whose manifest is well formed; signature and payload not checked yet."""
 
-    manifest: dict
+    manifest: dict[str, Any]
     manifest_line: bytes
     signature: bytes
     payload: bytes
@@ -162,8 +162,12 @@ def decrypt(data: bytes, identity: str, limits: Limits = DEFAULT_LIMITS, *, who:
         return crypto.decrypt(data, identity)
     except crypto.DecryptError as exc:
         if "no matching keys" in str(exc).lower():
-            raise reject("recipient", f"Paquet refusé : il n'est pas adressé à {who} (ou son en-tête est endommagé).") from None
-        raise reject("damaged", "Paquet refusé : le fichier est endommagé ou incomplet (contenu modifié ou tronqué).") from None
+            raise reject(
+                "recipient", f"Paquet refusé : il n'est pas adressé à {who} (ou son en-tête est endommagé)."
+            ) from None
+        raise reject(
+            "damaged", "Paquet refusé : le fichier est endommagé ou incomplet (contenu modifié ou tronqué)."
+        ) from None
 
 
 def _json_loads(data: bytes) -> Any:
@@ -212,7 +216,7 @@ def is_int(v: Any, low: int = 0, high: int = 2**62) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
 
 
-def is_str(v: Any, max_len: int, min_len: int = 0) -> bool:
+def is_str(v: Any, max_len: int, min_len: int = 0) -> TypeGuard[str]:
     """A text of bounded length without NUL characters (PostgreSQL refuses them in text columns)."""
     return isinstance(v, str) and min_len <= len(v) <= max_len and "\x00" not in v
 
@@ -230,7 +234,7 @@ def is_hex64(v: Any) -> bool:
     return isinstance(v, str) and HEX64_RE.match(v) is not None
 
 
-def _check_common_manifest(m: dict, container_version: int) -> None:
+def _check_common_manifest(m: dict[str, Any], container_version: int) -> None:
     if m.get("format_version") != container_version:
         raise _bad("format_version")
     if m.get("kind") not in (DEVICE_KIND, CENTRAL_KIND):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from conseiller_app.sync import crypto
+from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import (
     ENTITY_RE,
     GENESIS,
@@ -25,11 +26,11 @@ from conseiller_app.sync.format import (
 )
 
 
-def _bad_manifest(field: str):
+def _bad_manifest(field: str) -> BundleRejected:
     return reject("format", f"Paquet refusé : manifeste invalide (champ « {field} »).")
 
 
-def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict:
+def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict[str, Any]:
     if not isinstance(d, dict) or not all(is_int(d.get(k)) for k in keys):
         raise _bad_manifest(field)
     return d
@@ -38,14 +39,16 @@ def _ints(d: Any, keys: tuple[str, ...], field: str) -> dict:
 # --- device -> central office -----------------------------------------------------------------
 
 
-def check_device_manifest(m: dict, limits: Limits) -> None:
+def check_device_manifest(m: dict[str, Any], limits: Limits) -> None:
     if not crypto.valid_public_signing_key(m.get("device_key")):
         raise _bad_manifest("device_key")
     if not crypto.valid_age_recipient(m.get("device_recipient")):
         raise _bad_manifest("device_recipient")
     if crypto.fingerprint(m["device_recipient"], m["device_key"]) != m["sender"]:
         raise _bad_manifest("sender")
-    _ints(m.get("last_ack"), ("central_sequence", "changes", "audit", "bundle_sequence", "reference_version"), "last_ack")
+    _ints(
+        m.get("last_ack"), ("central_sequence", "changes", "audit", "bundle_sequence", "reference_version"), "last_ack"
+    )
     r = _ints(m.get("range"), ("changes_from", "changes_to", "audit_from", "audit_to"), "range")
     if not (1 <= r["changes_from"] <= r["changes_to"] + 1 and 1 <= r["audit_from"] <= r["audit_to"] + 1):
         raise _bad_manifest("range")
@@ -59,7 +62,7 @@ _AUDIT_TEXT = {"id": 36, "at": 40, "actor_id": 36, "action": 30, "entity": 30}
 _AUDIT_OPTIONAL = {"entity_id": 36, "beneficiary_id": 36}
 
 
-def check_device_payload(m: dict, payload: Any) -> dict:
+def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     """Validate a device's payload against its (signed) manifest; return it."""
     if not isinstance(payload, dict):
         raise bad_payload("document")
@@ -89,7 +92,7 @@ def check_device_payload(m: dict, payload: Any) -> dict:
             raise bad_payload("changement mal formé")
         if data.get("id") != eid or data.get("version") != version:
             raise bad_payload("instantané incohérent")
-        computed, text = hashed_snapshot(entity, eid, op, data)
+        computed, text = hashed_snapshot(entity, eid, str(op), data)
         if computed != h or parent == h:
             raise bad_payload("empreinte d'un changement")
         c["text"] = text  # kept by the central office as is (not part of the bundle)
@@ -123,7 +126,7 @@ def check_device_payload(m: dict, payload: Any) -> dict:
 # --- central office -> device -----------------------------------------------------------------
 
 
-def check_central_manifest(m: dict, limits: Limits) -> None:
+def check_central_manifest(m: dict[str, Any], limits: Limits) -> None:
     if not is_int(m.get("reference_version"), 1):
         raise _bad_manifest("reference_version")
     _ints(m.get("ack"), ("changes", "audit", "bundle_sequence"), "ack")
@@ -132,14 +135,14 @@ def check_central_manifest(m: dict, limits: Limits) -> None:
         raise reject("limits", "Paquet refusé : trop d'enregistrements.")
 
 
-def check_record(r: Any) -> dict:
+def check_record(r: Any) -> dict[str, Any]:
     if not isinstance(r, dict):
         raise bad_payload("enregistrement")
     entity, eid, op, version, h, data = (r.get(k) for k in ("entity", "id", "op", "version", "hash", "data"))
     if not (isinstance(entity, str) and ENTITY_RE.match(entity) and is_str(eid, 36, 1) and op in OPS
             and is_int(version, 1) and is_hex64(h) and isinstance(data, dict)):
         raise bad_payload("enregistrement mal formé")
-    if data.get("id") != eid or data.get("version") != version or change_hash(entity, eid, op, data) != h:
+    if data.get("id") != eid or data.get("version") != version or change_hash(entity, eid, str(op), data) != h:
         raise bad_payload("empreinte d'un enregistrement")
     return r
 
@@ -147,7 +150,7 @@ def check_record(r: Any) -> dict:
 _REF_LISTS = ("chantiers", "trades", "schemes", "offers", "agencies")
 
 
-def check_central_payload(m: dict, payload: Any) -> dict:
+def check_central_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise bad_payload("document")
     records = payload.get("records")

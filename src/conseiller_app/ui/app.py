@@ -3,6 +3,7 @@ standard dialogs and buttons are French), the style sheet, the technical log and
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -49,14 +50,13 @@ def setup_logging(data_dir: Path) -> None:
     personal data; bugs are logged by exception type and code location only."""
     from conseiller_app import logs
 
-    try:
+    with contextlib.suppress(OSError):  # an unwritable folder must not prevent the application from starting
         logs.configure(data_dir)
-    except OSError:
-        pass  # an unwritable folder must not prevent the application from starting
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv if argv is not None else sys.argv))
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("Département du Pas-de-Calais")
@@ -80,7 +80,7 @@ def preload(worker=None) -> None:
     # otherwise run on the GUI thread between the unlock and the list). Importing defines
     # classes and value constants only; every widget is still built on the GUI thread, after
     # the vault opens: the worker runs one job at a time, so not while this one imports.
-    import conseiller_app.ui.beneficiaries.page  # noqa: F401
+    import conseiller_app.ui.beneficiaries.page
     import conseiller_app.ui.pages.dashboard  # noqa: F401
 
 
@@ -116,8 +116,10 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
         window = MainWindow(data_dir, worker)
         # While the passphrase is typed: what opening the vault needs and nobody waits for yet
         # (after the first screen is painted: the imports would compete with it for the GIL).
-        after_first_paint(window.current_screen(), lambda: worker.submit(
-            preload, worker, needs_vault=False, on_error=lambda exc: None))
+        def start_preload() -> None:
+            worker.submit(preload, worker, needs_vault=False, on_error=lambda exc: None)
+
+        after_first_paint(window.current_screen(), start_preload)
         window.show()
         code = app.exec()
     finally:

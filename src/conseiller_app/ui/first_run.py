@@ -109,7 +109,9 @@ class FirstRunAssistant(QWidget):
         who_form.addRow("", self.office_error)
 
         # 3. Demo
-        self.demo = QCheckBox(self.tr("Remplir ce coffre avec {n} dossiers fictifs de démonstration").format(n=DEMO_FILES))
+        self.demo = QCheckBox(
+            self.tr("Remplir ce coffre avec {n} dossiers fictifs de démonstration").format(n=DEMO_FILES)
+        )
         demo_hint = QLabel(self.tr(
             "Pour découvrir l'application sans rien saisir : des personnes inventées, à tous les stades du parcours. "
             "Ne cochez pas cette case pour votre coffre de travail."))

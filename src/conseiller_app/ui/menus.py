@@ -37,7 +37,9 @@ def build_menus(window: QMainWindow, pages: list[tuple[str, str]]) -> ShellActio
     """``pages``: (key, title) in navigation order; each gets Ctrl+1, Ctrl+2..."""
     tr = window.tr
 
-    def action(text: str, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+    def action(
+        text: str, shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None, tip: str = ""
+    ) -> QAction:
         act = QAction(text, window)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -98,5 +100,7 @@ def shortcuts_html(window: QMainWindow, actions: ShellActions) -> str:
                 *actions.pages.values(), actions.quit):
         keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         if keys:
-            rows.append(f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{act.text().replace('&', '')}</td></tr>")
+            rows.append(
+                f"<tr><td style='padding-right:16px'><b>{keys}</b></td><td>{act.text().replace('&', '')}</td></tr>"
+            )
     return "<table>" + "".join(rows) + "</table>"

@@ -62,7 +62,9 @@ class PassphraseDialog(QDialog):
             check_passphrase(new, [self._owner_name] if self._owner_name else None)
             set_error(self.new_error, "")
         except PassphraseTooWeak as exc:
-            set_error(self.new_error, self.tr("Cette phrase de passe est refusée :") + "\n• " + "\n• ".join(exc.reasons))
+            set_error(
+                self.new_error, self.tr("Cette phrase de passe est refusée :") + "\n• " + "\n• ".join(exc.reasons)
+            )
             ok = False
         if ok and new == self.current.text():
             set_error(self.new_error, self.tr("La nouvelle phrase de passe doit être différente de l'actuelle."))

@@ -36,14 +36,15 @@ class ProgressRun(QObject):
         super().__init__(parent)
         self._on_done, self._on_error, self._on_cancel = on_done, on_error, on_cancel
         self.cancelled = False
-        self.dialog = QProgressDialog(label, self.tr("Annuler") if cancellable else "", 0, 0, parent)
-        self.dialog.setWindowTitle(self.tr("Veuillez patienter"))
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.setMinimumDuration(SHOW_AFTER_MS)
-        self.dialog.setValue(0)  # Qt 6 starts the "show after" timer on the first value only
-        self.dialog.canceled.connect(self._cancel)
+        dialog = QProgressDialog(label, self.tr("Annuler") if cancellable else "", 0, 0, parent)
+        dialog.setWindowTitle(self.tr("Veuillez patienter"))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumDuration(SHOW_AFTER_MS)
+        dialog.setValue(0)  # Qt 6 starts the "show after" timer on the first value only
+        dialog.canceled.connect(self._cancel)
+        self.dialog: QProgressDialog | None = dialog
         self.finished.connect(self.deleteLater)
         if with_progress:
             self.relay = ProgressRelay(self)

@@ -22,7 +22,6 @@ from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.storage.throttle import UnlockThrottle
 from conseiller_app.ui.worker import DbWorker
 
-
 # The vault operations, imported on the worker thread when they run: ``vault_ops`` brings the
 # whole storage layer (SQLAlchemy, the models), which the unlock screen does not need to appear.
 

@@ -85,7 +85,7 @@ class _Runner(QObject):
     failed = Signal(int, object)
     skipped = Signal(int)
 
-    def __init__(self, owner: "DbWorker") -> None:
+    def __init__(self, owner: DbWorker) -> None:
         super().__init__()
         self._owner = owner
 
@@ -119,7 +119,7 @@ class _WorkerThread(QThread):
     page cache). Running ``exec()`` from a Python ``run()`` keeps one thread state for the
     thread's whole life."""
 
-    def run(self) -> None:  # noqa: D102 - Qt API
+    def run(self) -> None:
         self.exec()
 
 

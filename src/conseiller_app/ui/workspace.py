@@ -23,7 +23,7 @@ class _Pages(Mapping):
     """``workspace.pages[key]``: the page, built on first access; iteration and ``in`` cover
     every declared key."""
 
-    def __init__(self, workspace: "Workspace") -> None:
+    def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
 
     def __getitem__(self, key: str) -> QWidget:

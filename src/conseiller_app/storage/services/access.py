@@ -9,7 +9,7 @@ text is printed for a health barrier (its actions' comments are left out).
 from __future__ import annotations
 
 import calendar
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import select
@@ -208,9 +208,16 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         referent = s.get(models.Conseiller, f["referent_id"])
         audit(s, ctx.actor_id, "access_report", "beneficiary", beneficiary_id, beneficiary_id)
     draft_list = _drafts(ctx, beneficiary_id)
-    journal = [{"at": e["at"].replace(tzinfo=timezone.utc), "who": e["who"], "action": e["action"], "action_label": e["action_label"],
-                "detail": followup.describe_audit(e, offers)}
-               for e in followup.audit_trail(ctx, beneficiary_id)]
+    journal = [
+        {
+            "at": e["at"].replace(tzinfo=UTC),
+            "who": e["who"],
+            "action": e["action"],
+            "action_label": e["action_label"],
+            "detail": followup.describe_audit(e, offers),
+        }
+        for e in followup.audit_trail(ctx, beneficiary_id)
+    ]
     journal.reverse()  # oldest first: the statement reads as a history
     last_seen = f.get("last_contact") or f["spotting_date"]
     actor = ctx.actor

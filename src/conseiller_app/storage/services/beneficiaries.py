@@ -60,7 +60,7 @@ def index_keys(last: str, first: str, caf_number: str | None, commune_insee: str
     return tokens + prefix_keys(tokens)
 
 
-def index_tokens(session: Session, b: m.Beneficiary | dict) -> list[dict]:
+def index_tokens(session: Session, b: m.Beneficiary | dict[str, Any]) -> list[dict[str, Any]]:
     """Index rows of a file given as an ORM object or a row (the sync importer passes a dict)."""
     get = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
     commune = session.get(m.Commune, get("commune_insee"))
@@ -246,8 +246,15 @@ def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None =
         if exclude_id:
             q = q.where(m.Beneficiary.id != exclude_id)
         return [
-            {"id": r[0], "last_name": r[1], "first_name": r[2], "birth_date": r[3], "caf_number": r[4], "commune_name": r[5],
-             "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance"}
+            {
+                "id": r[0],
+                "last_name": r[1],
+                "first_name": r[2],
+                "birth_date": r[3],
+                "caf_number": r[4],
+                "commune_name": r[5],
+                "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
+            }
             for r in s.execute(q)
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from conseiller_app.storage.profile import owner
 from conseiller_app.storage.vault import Vault
@@ -16,7 +17,7 @@ class Context:
 
     vault: Vault
     today: Callable[[], date] = field(default=date.today)
-    actor: dict = field(init=False)
+    actor: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         with self.vault.session() as s:
@@ -25,4 +26,4 @@ class Context:
 
     @property
     def actor_id(self) -> str:
-        return self.actor["id"]
+        return str(self.actor["id"])

@@ -182,7 +182,7 @@ def _label(enum_cls, value: str | None) -> str:
         return value or ""
 
 
-def describe_audit(entry: dict, offers: dict[str, str]) -> str:
+def describe_audit(entry: dict[str, Any], offers: dict[str, str]) -> str:
     """An audit entry's details (field names and codes only, never values) in French: the
     Historique tab and the access report (relevé droit d'accès) show the same sentence."""
     details = entry.get("details") or {}
@@ -213,7 +213,9 @@ def describe_audit(entry: dict, offers: dict[str, str]) -> str:
                                       _label(ReferralStatus, details.get("status"))) if x)
     if action == "referral_status":
         text = _label(ReferralStatus, details.get("status"))
-        return text + (f" ({_label(RefusalReason, details['refusal_reason'])})" if details.get("refusal_reason") else "")
+        return text + (
+            f" ({_label(RefusalReason, details['refusal_reason'])})" if details.get("refusal_reason") else ""
+        )
     if action in ("session_registered", "session_withdrawn", "session_promoted"):
         return _label(RegistrationStatus, details.get("status")) if details.get("status") else ""
     if action == "attendance":

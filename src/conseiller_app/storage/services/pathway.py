@@ -100,7 +100,7 @@ def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.
     if not actions:
         return pathway
     rows = _write(s, beneficiary_id, rows, current)
-    for a, state in zip(actions, states):
+    for a, state in zip(actions, states, strict=False):
         idx = state.open_index if state.open_index is not None else len(state.steps) - 1
         if isinstance(a, P.SetDetails):
             idx = a.index
@@ -210,15 +210,18 @@ def _upcoming_sessions(s: Session, today: date) -> list[g.SessionInfo]:
 
 
 def _reference_facts(s: Session) -> tuple[list[g.OfferInfo], list[g.AgencyInfo]]:
-    offers = [g.OfferInfo(o.code, o.name, BarrierType(o.barrier)) for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
-              if o.barrier in BarrierType._value2member_map_]
+    offers = [
+        g.OfferInfo(o.code, o.name, BarrierType(o.barrier))
+        for o in s.scalars(select(m.Offer).order_by(m.Offer.code))
+        if o.barrier in BarrierType._value2member_map_
+    ]
     agencies = [g.AgencyInfo(a.id, a.name, a.territory, tuple(a.trades or ()))
                 for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))]
     return offers, agencies
 
 
 def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.SessionInfo] | None = None,
-             reference: tuple | None = None) -> g.FileFacts:
+             reference: tuple[Any, ...] | None = None) -> g.FileFacts:
     today = ctx.today()
     b = load_in(s, beneficiary_id)
     commune = s.get(m.Commune, b.commune_insee)
@@ -279,7 +282,7 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
                                                       b.deleted_at.is_(None))
                           .order_by(func.coalesce(b.last_contact, b.spotting_date), b.id).limit(scan)).all()
         mine = [f[0] for f in files]
-        steps: dict[str, list[dict]] = {}
+        steps: dict[str, list[dict[str, Any]]] = {}
         for row in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id.in_(mine),
                                                          m.PathwayStep.deleted_at.is_(None))
                              .order_by(m.PathwayStep.created_at, m.PathwayStep.id)):

@@ -165,7 +165,7 @@ def send(ctx: Context, referral: str, on: date | None = None) -> dict[str, Any]:
     return set_status(ctx, referral, RS.SENT.value, on=on)
 
 
-def _consent_state(s: Session, r: m.Referral, today: date, cache: dict) -> str:
+def _consent_state(s: Session, r: m.Referral, today: date, cache: dict[str, Any]) -> str:
     if r.consent_id is None:
         return "missing"
     c = cache.get(r.consent_id)
@@ -178,7 +178,9 @@ def _consent_state(s: Session, r: m.Referral, today: date, cache: dict) -> str:
     return rules.consent_state(view, today)
 
 
-def _row(s: Session, r: m.Referral, b: m.Beneficiary, agency: m.Agency, today: date, cache: dict) -> dict[str, Any]:
+def _row(
+    s: Session, r: m.Referral, b: m.Beneficiary, agency: m.Agency, today: date, cache: dict[str, Any]
+) -> dict[str, Any]:
     status = RS(r.status)
     state = _consent_state(s, r, today, cache)
     return {
@@ -218,9 +220,18 @@ def _list_statement(columns, today: date, *, status: str | None = None, benefici
     return q.order_by(r.status_date.desc(), r.reference.desc())
 
 
-def list_referrals(ctx: Context, *, status: str | None = None, beneficiary_id: str | None = None,
-                   agency_id: str | None = None, scheme: str | None = None, territory: str | None = None,
-                   no_news_only: bool = False, include_final: bool = True, limit: int | None = None) -> list[dict]:
+def list_referrals(
+    ctx: Context,
+    *,
+    status: str | None = None,
+    beneficiary_id: str | None = None,
+    agency_id: str | None = None,
+    scheme: str | None = None,
+    territory: str | None = None,
+    no_news_only: bool = False,
+    include_final: bool = True,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """All referrals (Orientations page), newest status first; ``no_news_only`` gives those
     awaiting news for 30 days or more."""
     today = ctx.today()
@@ -229,7 +240,7 @@ def list_referrals(ctx: Context, *, status: str | None = None, beneficiary_id: s
                         include_final=include_final)
     if limit:
         q = q.limit(limit)
-    cache: dict = {}
+    cache: dict[str, Any] = {}
     with ctx.vault.session() as s:
         return [_row(s, x, y, z, today, cache) for x, y, z in s.execute(q)]
 
@@ -248,7 +259,7 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
     today = ctx.today()
     r, b, a = m.Referral, m.Beneficiary, m.Agency
     q = (select(r, b, a).join(b, b.id == r.beneficiary_id).join(a, a.id == r.agency_id).where(r.id.in_(ids)))
-    cache: dict = {}
+    cache: dict[str, Any] = {}
     with ctx.vault.session() as s:
         return {x.id: _row(s, x, y, z, today, cache) for x, y, z in s.execute(q)}
 

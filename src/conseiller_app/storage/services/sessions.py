@@ -51,7 +51,7 @@ def _commune_territory_resolver(s: Session):
     return resolve
 
 
-def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str, Any] | None = None) -> dict:
+def _validate(s: Session, ctx: Context, data: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
     return rules.validate(
         data, today=ctx.today(),
         territories=dict(s.execute(select(m.Territory.code, m.Territory.name)).all()),
@@ -181,9 +181,18 @@ def _counts(s: Session, ids: list[str]) -> dict[str, dict[str, int]]:
     return counts
 
 
-def list_sessions(ctx: Context, *, kind: str | None = None, territory: str | None = None,
-                  date_from: date | None = None, date_to: date | None = None, with_seats: bool = False,
-                  chantier: str | None = None, trade: str | None = None, limit: int | None = None) -> list[dict]:
+def list_sessions(
+    ctx: Context,
+    *,
+    kind: str | None = None,
+    territory: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    with_seats: bool = False,
+    chantier: str | None = None,
+    trade: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """Sessions in date order with their seats, filtered as the sessions page and the wizard need.
     The filters run on ids (seats counted from an index); rows are built only for what is returned."""
     ids = session_ids(ctx, kind=kind, territory=territory, date_from=date_from, date_to=date_to,

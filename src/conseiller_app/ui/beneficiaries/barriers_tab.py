@@ -27,7 +27,8 @@ from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage.services import followup
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
-from conseiller_app.ui.beneficiaries.widgets import ErrorLine, left_aligned as _left
+from conseiller_app.ui.beneficiaries.widgets import ErrorLine
+from conseiller_app.ui.beneficiaries.widgets import left_aligned as _left
 
 BARRIER_ROLE = Qt.ItemDataRole.UserRole
 

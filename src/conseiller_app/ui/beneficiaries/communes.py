@@ -57,7 +57,7 @@ class CommuneListModel(QAbstractListModel):
         ]
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -86,8 +86,8 @@ class CommuneCompleter(QCompleter):
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setMaxVisibleItems(12)
 
-    def splitPath(self, path: str) -> list[str]:
+    def splitPath(self, path: str) -> list[str]:  # noqa: N802 - Qt API
         return [_key(path)]
 
-    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:
+    def pathFromIndex(self, index: QModelIndex | QPersistentModelIndex) -> str:  # noqa: N802 - Qt API
         return index.data(Qt.ItemDataRole.EditRole) or ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QLocale
 
@@ -17,7 +17,7 @@ def fr_local_datetime(utc_naive: datetime | None) -> str:
     """Journal timestamps are stored in UTC without zone; show them in local time."""
     if utc_naive is None:
         return ""
-    local = utc_naive.replace(tzinfo=timezone.utc).astimezone()
+    local = utc_naive.replace(tzinfo=UTC).astimezone()
     return local.strftime("%d/%m/%Y %H:%M")
 
 

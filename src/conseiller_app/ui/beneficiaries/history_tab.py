@@ -39,7 +39,9 @@ class HistoryTab(QWidget):
         self._offers = {o["code"]: o["name"] for o in offers}
 
     def set_entries(self, entries: list[dict]) -> None:
-        rows = [[fr_local_datetime(e["at"]), e["who"], e["action_label"], describe_audit(e, self._offers)] for e in entries]
+        rows = [
+            [fr_local_datetime(e["at"]), e["who"], e["action_label"], describe_audit(e, self._offers)] for e in entries
+        ]
         fill_table(self.table, rows)
 
     def entries(self) -> list[tuple[str, str]]:

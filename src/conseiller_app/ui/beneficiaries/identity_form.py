@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.beneficiary import LABELS, REQUIRED
 from conseiller_app.domain.enums import Nationality, Prescriber, Public
-from conseiller_app.domain.validation import age_on, parse_date
 from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.validation import age_on, parse_date
 from conseiller_app.ui.beneficiaries.communes import CommuneCompleter, CommuneListModel, CommuneResolver
 from conseiller_app.ui.beneficiaries.errors import sentence
 

@@ -97,7 +97,7 @@ class BeneficiaryListModel(PagedTableModel):
 
     # --- QAbstractTableModel ----------------------------------------------------------------------
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt's signature
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
@@ -116,7 +116,7 @@ class BeneficiaryListModel(PagedTableModel):
             return PLACEHOLDER if role == _DISPLAY else None
         return cells[column]
 
-    def multiData(self, index: _Index, span) -> None:
+    def multiData(self, index: _Index, span) -> None:  # noqa: N802 - Qt API
         """What the view's delegate calls while painting: every role of a cell in one call
         (seven Python calls per cell otherwise; painting 60 rows then costs tens of ms)."""
         row, column = index.row(), index.column()
@@ -128,7 +128,7 @@ class BeneficiaryListModel(PagedTableModel):
         text = PLACEHOLDER if cells is None else cells[column]
         for item in span:
             role = item.role()
-            if role == _DISPLAY or role == _TOOLTIP and cells is not None:
+            if role == _DISPLAY or (role == _TOOLTIP and cells is not None):
                 item.setData(text)
             elif role == _ALIGN:
                 item.setData(_ALIGNMENTS[column])
@@ -142,7 +142,7 @@ class BeneficiaryListModel(PagedTableModel):
         page = self._page_for(row)
         return None if page is None else page[row % self._page_size][0]
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802 - Qt API
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:

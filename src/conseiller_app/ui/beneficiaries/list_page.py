@@ -57,7 +57,7 @@ class ResultsView(QTableView):
             if key in _WEIGHTS:
                 self.setColumnWidth(i, int(available * _WEIGHTS[key] / total))
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.open_requested.emit(self.currentIndex().row())
             return
@@ -287,16 +287,16 @@ class BeneficiaryListPage(QWidget):
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         # From the search box, ↓ or Entrée go to the results, so the keyboard never leaves.
-        if watched is self.search_edit and event.type() == QEvent.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rowCount():
-                if self._debounce.isActive():
-                    self.run_query()
-                self.view.setFocus(Qt.FocusReason.OtherFocusReason)
-                if not self.view.currentIndex().isValid():
-                    self.view.setCurrentIndex(self.model.index(0, 0))
-                return True
+        if (watched is self.search_edit and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rowCount()):
+            if self._debounce.isActive():
+                self.run_query()
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not self.view.currentIndex().isValid():
+                self.view.setCurrentIndex(self.model.index(0, 0))
+            return True
         return super().eventFilter(watched, event)
 
     # --- lock -------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ Each preview gets its own sub-folder, so two previews of the same document never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -64,7 +65,10 @@ def access_report_pdf(ctx, beneficiary_id: str) -> Path:
 def save_copy(source: Path, target: Path) -> Path:
     """Copy a written document to where the conseiller chose, atomically (no half-written file)."""
     target = Path(target)
-    write_atomic(target, lambda tmp: shutil.copyfile(source, tmp))
+    def copy(tmp: Path) -> None:
+        shutil.copyfile(source, tmp)
+
+    write_atomic(target, copy)
     return target
 
 
@@ -100,10 +104,8 @@ def clean_leftovers(data_dir: Path) -> int:
             except OSError:
                 pass
         if own.is_dir():
-            try:
+            with contextlib.suppress(OSError):
                 own.rmdir()
-            except OSError:
-                pass
     return removed
 
 

@@ -44,7 +44,7 @@ class DocumentPreview(QDialog):
         self._worker = worker
         self._on_error = on_error
         self.path: Path | None = None
-        self.document = None
+        self.document: pdf_support.QPdfDocument | None = None
         self._closed = False
         self.setWindowTitle(title)
         self.setObjectName("documentPreview")
@@ -198,7 +198,7 @@ class DocumentPreview(QDialog):
 
     # --- closing -------------------------------------------------------------------------------
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt API
+    def done(self, result: int) -> None:
         if not self._closed:
             self._closed = True
             if self.document is not None:  # pragma: no cover - needs PySide6-Addons

@@ -279,7 +279,7 @@ class DashboardPage(QWidget):
 
     def _show_titles(self, followups: dict | None, referrals: dict | None) -> None:
         days = todo_service.FOLLOWUP_DAYS
-        if followups is None:
+        if followups is None or referrals is None:
             self.followups_title.setText(self.tr("Relances à faire"))
             self.referrals_title.setText(self.tr("Orientations sans nouvelles"))
             self.followups_more.setText("")
@@ -290,8 +290,11 @@ class DashboardPage(QWidget):
                                      .format(n=n, d=days))
         self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
         n, shown = referrals["referrals_total"], len(referrals["referrals"])
-        self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun "
-                                             "changement depuis {d} jours").format(n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
+        self.referrals_title.setText(
+            self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun changement depuis {d} jours").format(
+                n=n, d=todo_service.REFERRAL_SILENCE_DAYS
+            )
+        )
         self.referrals_more.setText(self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles.")))
 
     def _more_text(self, total: int, shown: int, none: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -31,6 +32,9 @@ from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.worker import DbWorker, VaultLocked
+
+if TYPE_CHECKING:  # imported when first opened
+    from conseiller_app.ui.pages.retention_dialog import RetentionDialog
 
 
 def _value_label() -> QLabel:
@@ -84,7 +88,7 @@ class SettingsPage(QWidget):
         self.retention_months.valueChanged.connect(self._retention_edited)
         self.show_purge = QPushButton(self.tr("Voir les dossiers à purger…"))
         self.show_purge.clicked.connect(self.open_retention_dialog)
-        self.retention_dialog = None
+        self.retention_dialog: RetentionDialog | None = None
 
         self.folder = _value_label()
         self.open_folder = QPushButton(self.tr("Ouvrir le dossier"))

@@ -30,7 +30,7 @@ def _qdate(d: date) -> QDate:
 
 
 def ask_consent_after_refusal(owner: QWidget, worker, refusal, beneficiary_id: str, person_name: str,
-                              today: date) -> "ConsentDialog":
+                              today: date) -> ConsentDialog:
     """Open the consent dialog prefilled from a ``ConsentRequired`` refusal, on top of ``owner``
     (which keeps it as ``owner.consent_dialog`` while open and hears ``owner._consent_recorded``)."""
     dialog = ConsentDialog(worker, beneficiary_id, person_name, refusal.partner_kind.value, refusal.partner_name,

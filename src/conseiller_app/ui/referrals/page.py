@@ -72,7 +72,7 @@ class OrientationsPage(LoadOnShowPage):
         self.agency.setMinimumWidth(220)
         self.territory = QComboBox()
         self.scheme = QComboBox()
-        fill_combo(self.status, [(ops.OPEN_ONLY, tr("En cours (non closes)"))] + RS.choices(), tr("Tous les statuts"))
+        fill_combo(self.status, [(ops.OPEN_ONLY, tr("En cours (non closes)")), *RS.choices()], tr("Tous les statuts"))
         fill_combo(self.agency, [], tr("Toutes les agences"))
         fill_combo(self.territory, [], tr("Tous les territoires"))
         fill_combo(self.scheme, ReferralScheme.choices(), tr("Tous les dispositifs"))

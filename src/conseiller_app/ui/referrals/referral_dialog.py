@@ -165,7 +165,9 @@ class ReferralDialog(QDialog):
         return self.trades.checked()
 
     def _update_button(self) -> None:
-        self.create_button.setEnabled(not self._busy and self.person is not None and self.agency.currentData() is not None)
+        self.create_button.setEnabled(
+            not self._busy and self.person is not None and self.agency.currentData() is not None
+        )
 
     # --- creating -------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ class SessionFilters(QWidget):
         fill_combo(self.chantier, [], tr("Tous les chantiers"))
         self.period = QComboBox()
         for value, label in zip(PERIODS, (tr("À venir"), tr("Ce mois-ci"), tr("Passées (12 derniers mois)"),
-                                          tr("Toutes les dates"), tr("Dates choisies…"))):
+                                          tr("Toutes les dates"), tr("Dates choisies…")), strict=False):
             self.period.addItem(label, value)
         self.date_from = QDateEdit()
         self.date_to = QDateEdit()

@@ -3,13 +3,13 @@ with how long ago in days (counted from the services' 'today')."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 
 def local(value: datetime) -> datetime:
     """A naive UTC timestamp of the vault, in this computer's time zone."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.astimezone()
 
 
