@@ -20,7 +20,9 @@ def fold(text: str) -> str:
     stripping combining marks: letters that are not a base letter plus an accent (Polish ``Ł``,
     South-Slavic ``Đ``, Danish ``ø``, ligatures ``Æ``, ``Œ``, ``ß``, other scripts) then fold too
     — ``Łukasz`` → ``lukasz``, ``Đorđević`` → ``dordevic``, ``Ærø`` → ``aero``."""
-    return anyascii(text).lower()
+    # upper() then casefold() first so that case pairs that differ in length or that casefold()
+    # keeps apart meet before transliteration (ᾀ/ἈΙ, ı/I/i, ſ/s, ß/SS).
+    return anyascii(text.upper().casefold()).lower()
 
 
 def search_tokens(*parts: str | None) -> list[str]:
