@@ -1,7 +1,8 @@
 """What the command lines (``conseiller``, ``conseiller-central``) share: French messages for
 argparse's own texts, passphrase reading, opening the vault, text and JSON output, and the mapping
 of errors to exit codes (0 success, 2 usage, 3 wrong passphrase, 4 invalid input, 5 integrity
-problem or refused bundle, 1 anything unexpected).
+problem or refused bundle, 6 disk full, 7 vault in use by another process, 8 read-only data
+folder, 1 anything unexpected).
 
 The command modules import only this module from the ``cli`` package.
 """
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from conseiller_app.storage.services import Context
 
 PASSPHRASE_ENV = "CONSEILLER_PASSPHRASE"
+# How long a command waits for the vault while another command holds it (never for the
+# application: see storage.lock). Commands run one after another in a script then succeed.
+LOCK_WAIT_SECONDS = 30.0
 
 _FR = {
     "usage: ": "usage : ",
@@ -79,6 +83,9 @@ def read_secret_file(path: str) -> str:
         text = Path(path).read_text(encoding="utf-8")
     except OSError:
         raise UsageError(f"Impossible de lire le fichier de phrase de passe : {path}") from None
+    except UnicodeDecodeError:
+        raise ValidationError("passphrase_file", "ce fichier n'est pas du texte UTF-8 (enregistrez-le en UTF-8).",
+                              "Fichier de phrase de passe") from None
     return text.rstrip("\r\n")
 
 
@@ -104,6 +111,13 @@ def passphrase(args: argparse.Namespace, *, confirm: bool = False,
     return ask_secret(prompt, confirm=confirm)
 
 
+def name_process(command: str) -> None:
+    """How this process is named to another one that finds the vault held (storage.lock)."""
+    from conseiller_app.storage.lock import set_process_holder
+
+    set_process_holder(f"la commande « {command} »")
+
+
 def data_dir(args: argparse.Namespace) -> Path:
     from conseiller_app.storage.paths import default_data_dir
 
@@ -115,7 +129,7 @@ def open_context(args: argparse.Namespace) -> Context:
     from conseiller_app.storage.services import Context
     from conseiller_app.storage.vault import Vault
 
-    vault = Vault.open(data_dir(args), passphrase(args))
+    vault = Vault.open(data_dir(args), passphrase(args), wait=LOCK_WAIT_SECONDS)
     return Context(vault)
 
 

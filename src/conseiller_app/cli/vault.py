@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from conseiller_app.cli.common import (
+    LOCK_WAIT_SECONDS,
     data_dir,
     out,
     err,
@@ -81,7 +82,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     folder = data_dir(args)
     secret = passphrase(args, confirm=not vault_exists(folder))
     if vault_exists(folder):
-        vault = Vault.open(folder, secret)
+        vault = Vault.open(folder, secret, wait=LOCK_WAIT_SECONDS)
         with vault.session() as s:
             real = s.scalar(select(func.count()).select_from(Beneficiary)) and not is_demo(s)
         if real:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from conseiller_app.domain.errors import (
     VaultNotFound,
     WrongPassphrase,
 )
+from conseiller_app.storage.fsutil import os_error
 
 APPLICATION_ID = 0x50474331  # "PGC1": marks a Parcours Grands Chantiers vault
 PLAINTEXT_HEADER = b"SQLite format 3\x00"
@@ -83,15 +83,6 @@ def _free_bytes(path: Path) -> int:
         except OSError:
             return NEARLY_FULL_BYTES
     return st.f_bavail * st.f_frsize
-
-
-def os_error(exc: OSError) -> AppError | OSError:
-    """The user's words for an OS error on the data folder, or the error itself (a bug)."""
-    if exc.errno == errno.ENOSPC:
-        return StorageFull()
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return ReadOnlyStorage()
-    return exc
 
 
 def quote_literal(text: str) -> str:

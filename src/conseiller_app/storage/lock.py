@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from conseiller_app.domain.errors import VaultBusy
-from conseiller_app.storage.cipher import os_error
+from conseiller_app.storage.fsutil import os_error
 
 LOCK_FILE = "coffre.verrou"
 APPLICATION = "l'application"

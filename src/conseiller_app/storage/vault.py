@@ -31,7 +31,7 @@ from conseiller_app.domain.errors import (
     IntegrityProblem,
     ReadOnlyStorage,
     StorageFull,
-    VaultBusy,
+    ValidationError,
     VaultExists,
     VaultNotFound,
     WrongPassphrase,
@@ -295,6 +295,16 @@ class Vault:
         out = Path(out)
         if out.resolve() == self.path.resolve():
             raise VaultExists("La sauvegarde ne peut pas remplacer le coffre lui-même.")
+        if out.is_dir():
+            raise ValidationError("out", "c'est un dossier : indiquez le nom du fichier de sauvegarde à écrire "
+                                         "(ex. dossier/sauvegarde.db).", "Sauvegarde")
+        inside = _is_within(out, self.data_dir)
+        if inside and not _is_within(out, self.backup_dir()):
+            # The application's own files live there (the vault, its -wal, temporary copies that
+            # the next open removes): a backup written among them can be lost without a word.
+            raise ValidationError("out", "pas dans le dossier du coffre (hors de son sous-dossier « sauvegardes ») : "
+                                         "choisissez un autre emplacement, de préférence un autre support.",
+                                  "Sauvegarde")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_path_beside(out, ".db")
         tmp.unlink()  # ATTACH must create it encrypted
@@ -422,6 +432,14 @@ class Vault:
             raise IntegrityProblem("Ce fichier n'est pas une sauvegarde de coffre valide.") from None
         finally:
             _cleanup(staged, Path(str(staged) + "-wal"), Path(str(staged) + "-shm"))
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _remove_leftovers(data_dir: Path) -> None:
