@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain.errors import ValidationError
-from conseiller_app.domain.validation import clean_name
+from conseiller_app.domain.text import query_tokens
+from conseiller_app.domain.validation import clean_label, clean_name
 from conseiller_app.storage.models import Conseiller, Setting, Territory
 
 DEMO_KEY = "demo"  # "1" in a vault filled by the demo generator: it never syncs
@@ -38,13 +39,16 @@ def is_demo(session: Session) -> bool:
 
 def create_owner(session: Session, *, name: str, territory: str, office: str = "") -> Conseiller:
     name = clean_name("name", "Nom du conseiller", name)
+    office = clean_label("office", "Lieu d'accueil", office)
     if session.get(Territory, territory) is None:
+        # Loosely: « lens-lievin », « LENS LIEVIN », « Lens-Liévin » are the same territory.
+        wanted = "".join(query_tokens(territory or ""))
         codes = {t.code: t.name for t in session.scalars(select(Territory))}
-        match = [c for c, n in codes.items() if n.lower() == (territory or "").strip().lower()]
-        if not match:
+        match = [c for c, n in codes.items() if wanted in ("".join(query_tokens(n)), "".join(query_tokens(c)))]
+        if not wanted or not match:
             raise ValidationError("territory", "territoire inconnu (ex. Arrageois, Lens-Liévin).", "Territoire")
         territory = match[0]
-    owner = Conseiller(name=name, territory=territory, office=(office or "").strip(), is_owner=True)
+    owner = Conseiller(name=name, territory=territory, office=office, is_owner=True)
     session.add(owner)
     set_setting(session, "device_id", str(uuid.uuid4()))
     session.flush()
