@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conseiller_app.domain.errors import AppError, UsageError, ValidationError
+from conseiller_app.domain.text import json_terminal_safe, terminal_safe
 from conseiller_app.logs import log_bug
 
 if TYPE_CHECKING:
@@ -54,13 +55,14 @@ def install() -> None:
 
 
 def out(text: str = "") -> None:
-    """One line for the user on standard output."""
-    print(text)
+    """One line for the user on standard output (without control or bidi characters: names and
+    labels may come from another machine)."""
+    print(terminal_safe(text))
 
 
 def err(text: str) -> None:
-    """One line for the user on standard error."""
-    print(text, file=sys.stderr)
+    """One line for the user on standard error (same cleaning as :func:`out`)."""
+    print(terminal_safe(text), file=sys.stderr)
 
 
 def print_json(data: Any) -> None:
@@ -71,7 +73,7 @@ def print_json(data: Any) -> None:
             return o.isoformat()
         raise TypeError(type(o).__name__)
 
-    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
+    print(json_terminal_safe(json.dumps(data, default=default, ensure_ascii=False, indent=2)))
 
 
 # --- passphrases and the vault ----------------------------------------------------------------
