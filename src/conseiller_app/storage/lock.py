@@ -81,8 +81,7 @@ def busy_error(data_dir: Path) -> VaultBusy:
     who = holder.rsplit(" (processus", 1)[0] if holder else ""
     if who == APPLICATION:
         return VaultBusy(f"Le coffre est ouvert dans l'application ({holder.split('(', 1)[1].rstrip(')')}) : "
-                         "fermez-la (ou verrouillez puis quittez) avant de lancer cette commande. "
-                         "Rien n'a été modifié.")
+                         "fermez-la puis réessayez. Rien n'a été modifié.")
     if holder:
         return VaultBusy(f"Le coffre est déjà ouvert par {holder} : attendez la fin de cette opération "
                          "puis réessayez. Rien n'a été modifié.")
