@@ -8,8 +8,8 @@ import pytest
 
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.validation import clean_caf_number, clean_label, clean_name
-from conseiller_app.storage.profile import create_owner
 from conseiller_app.storage.models import Conseiller
+from conseiller_app.storage.profile import create_owner
 
 
 @pytest.mark.parametrize("typed", ["١٢٣٤٥٦٧", "۱۲۳۴۵۶۷", "１２３４５６７", "123 4567"])

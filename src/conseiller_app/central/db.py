@@ -128,8 +128,8 @@ class CentralDB:
         path = self.sqlite_file
         if path is None:
             return []
-        warnings = ["la base SQLite du siège n'est pas chiffrée : elle contient des données personnelles en clair. "
-                    "Gardez-la sur un disque chiffré, ou passez à PostgreSQL sur un stockage chiffré (voir le README)."]
+        warnings = [("la base SQLite du siège n'est pas chiffrée : elle contient des données personnelles en clair. "
+                     "Gardez-la sur un disque chiffré, ou passez à PostgreSQL sur un stockage chiffré (voir le README).")]
         for what, target, mode in (("le fichier", path, 0o600), ("le dossier", path.parent, 0o700)):
             try:
                 current = stat.S_IMODE(target.stat().st_mode)

@@ -8,8 +8,8 @@ from pathlib import Path
 from conseiller_app.cli.common import (
     LOCK_WAIT_SECONDS,
     data_dir,
-    out,
     err,
+    out,
     passphrase,
     print_json,
     read_secret_file,

@@ -38,9 +38,9 @@ from conseiller_app.domain.errors import (
 )
 from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
-from conseiller_app.storage.lock import VaultLock
 from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
-from conseiller_app.storage.paths import (  # noqa: F401 - re-exported: the vault's public names
+from conseiller_app.storage.lock import VaultLock
+from conseiller_app.storage.paths import (
     BACKUP_DIR,
     LOG_DIR,
     VAULT_FILE,
@@ -166,7 +166,7 @@ class Vault:
         except BaseException:
             try:
                 vault.close()  # type: ignore[possibly-undefined]
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
