@@ -17,7 +17,7 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
     read-only folder) the record is dropped. The default prints a « --- Logging error --- »
     traceback per record, hundreds of lines on a full disk, over the message the user needs."""
 
-    def handleError(self, record: logging.LogRecord) -> None:
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
         pass
 
 

@@ -53,7 +53,10 @@ def hostile_bundle(tmp_path, capsys, monkeypatch):
                   {"n": HOSTILE["name"], "t": HOSTILE["territory"], "o": HOSTILE["office"]})
     ctx.vault.close()
     fingerprint = json.loads(central("status", "--json")[1])["central"]["fingerprint"]
-    device = lambda *a: _run(capsys, device_cli.main, "--data-dir", str(folder), *a)
+
+    def device(*args):
+        return _run(capsys, device_cli.main, "--data-dir", str(folder), *args)
+
     assert device("sync", "enroll", str(keys / "inscription-siege.json"), "--fingerprint", fingerprint)[0] == 0
     out_dir = tmp_path / "usb"
     out_dir.mkdir()
