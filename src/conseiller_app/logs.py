@@ -12,6 +12,15 @@ LOG_FILE = "technique.log"
 _configured: Path | None = None
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A technical log that never speaks on stderr: when it cannot be written (full disk,
+    read-only folder) the record is dropped. The default prints a « --- Logging error --- »
+    traceback per record, hundreds of lines on a full disk, over the message the user needs."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def configure(data_dir: Path, level: int = logging.INFO) -> Path:
     """Log to a rotating file in ``data_dir/journaux``; nothing goes to stderr."""
     global _configured
@@ -24,7 +33,7 @@ def configure(data_dir: Path, level: int = logging.INFO) -> Path:
     for h in list(root.handlers):
         if getattr(h, "_conseiller", False):
             root.removeHandler(h)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+    handler = _QuietFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8", delay=True)
     handler._conseiller = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)

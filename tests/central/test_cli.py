@@ -162,6 +162,10 @@ def exchange(run: Runner, ctxs, out_dir: Path, back: Path) -> None:
 
 def test_uninitialised_database_and_missing_keys(tmp_path, capsys):
     code = central_cli.main(["--db", str(tmp_path / "absent.db"), "status"])
+    assert code == 2 and "introuvable" in capsys.readouterr().err
+    assert not (tmp_path / "absent.db").exists()  # a mistyped --db creates nothing
+    (tmp_path / "vide.db").touch()
+    code = central_cli.main(["--db", str(tmp_path / "vide.db"), "status"])
     assert code == 2 and "non initialisée" in capsys.readouterr().err
     central_cli.main(["--db", str(tmp_path / "s.db"), "--keys", str(tmp_path / "k"), "init"])
     capsys.readouterr()

@@ -67,3 +67,29 @@ def test_writes_on_a_full_disk_fail_cleanly_and_keep_acknowledged_data(small_dis
             assert beneficiaries.get(ctx, bid, record_read=False)["last_name"] == "Remplissage"
     finally:
         reopened.close()
+
+
+def test_check_on_a_full_disk_says_full_not_damaged(small_disk):
+    folder = small_disk / "profil"
+    vault = Vault.create(folder, PASSPHRASE, "Marie Dupont", "arrageois")
+    try:
+        ctx = Context(vault)
+        for i in range(5):
+            beneficiaries.create(ctx, {"last_name": "Dupont", "first_name": "Léa" + "abcde"[i],
+                                       "birth_date": "1990-01-01", "commune": "Arras", "public": "rsa",
+                                       "notes": "x" * 3000})
+        fill(small_disk, leave=0)
+        try:
+            report = vault.check()
+        except StorageFull as exc:
+            assert exc.exit_code == 6
+        else:
+            assert report.ok, report.problems  # enough room after all: then it must be intact
+    finally:
+        vault.close()
+    (small_disk / "remplissage.bin").unlink()
+    reopened = Vault.open(folder, PASSPHRASE)
+    try:
+        assert reopened.check().ok
+    finally:
+        reopened.close()

@@ -65,6 +65,8 @@ def resolve(central: Central, conflict_id: int, keep: str, *, who: str | None = 
     """Keep version ``keep`` (a letter) of an open conflict."""
     ct, nt = Conflict.__table__, Node.__table__
     keep = (keep or "").strip().upper()
+    if not 1 <= conflict_id < 2**63:  # beyond a database integer: cannot exist
+        raise NotFound(f"Aucun conflit n°{conflict_id}.")
     with central.db.write() as conn:
         c = conn.execute(select(ct).where(ct.c.id == conflict_id)).mappings().first()
         if c is None:

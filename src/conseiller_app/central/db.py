@@ -4,13 +4,15 @@ and write transactions serialised across processes (one ingest, publish or resol
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from conseiller_app.central.models import SCHEMA_VERSION, CentralBase, Meta
 from conseiller_app.domain.errors import AppError, IntegrityProblem, UsageError
@@ -92,17 +94,51 @@ class CentralDB:
         except OperationalError as exc:
             raise _unavailable(exc) from None
 
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file, or None (PostgreSQL, in-memory)."""
+        database = self.engine.url.database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            return Path(database)
+        return None
+
     def initialised(self) -> bool:
         try:
             return inspect(self.engine).has_table(Meta.__tablename__)
         except OperationalError as exc:
             raise _unavailable(exc) from None
+        except DatabaseError:
+            raise _not_central() from None
 
     def ensure_folder(self) -> None:
-        """For a SQLite file, create its folder (``init`` only: other commands never create a base)."""
-        database = self.engine.url.database
-        if self.dialect == "sqlite" and database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        """For a SQLite file, create its folder (0700) and the empty file (0600) that SQLite will
+        fill (``init`` only: other commands never create a base). The file holds personal data in
+        clear: only its owner may read it (SQLite gives its -wal and -shm the same mode)."""
+        path = self.sqlite_file
+        if path is None:
+            return
+        if not path.parent.exists():
+            path.parent.mkdir(parents=True, mode=0o700)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+    def exposure(self) -> list[str]:
+        """Warnings on how the SQLite file is protected (empty for PostgreSQL): it is never
+        encrypted, and group or other users may be able to read it."""
+        path = self.sqlite_file
+        if path is None:
+            return []
+        warnings = [("la base SQLite du siège n'est pas chiffrée : elle contient des données personnelles en clair. "
+                     "Gardez-la sur un disque chiffré, ou passez à PostgreSQL sur un stockage chiffré (voir le README).")]
+        for what, target, mode in (("le fichier", path, 0o600), ("le dossier", path.parent, 0o700)):
+            try:
+                current = stat.S_IMODE(target.stat().st_mode)
+            except OSError:
+                continue
+            if os.name == "posix" and current & 0o077:
+                warnings.append(f"{what} {target} est lisible par d'autres utilisateurs de la machine "
+                                f"(droits {current:o}) : « chmod {mode:o} {target} ».")
+        return warnings
 
     def create(self, meta: dict[str, str]) -> None:
         if self.initialised():
@@ -114,10 +150,18 @@ class CentralDB:
 
     def check(self) -> dict[str, str]:
         """The meta facts of an initialised database at this application's schema version."""
+        path = self.sqlite_file
+        if path is not None and not path.is_file():
+            # Never create a file for a mistyped --db (SQLite would, empty).
+            raise UsageError(f"Base du siège introuvable : {path} (vérifiez --db ; « conseiller-central init » "
+                             "crée une base). Rien n'a été créé.")
         if not self.initialised():
             raise UsageError("Base du siège non initialisée : lancez d'abord « conseiller-central init ».")
-        with self.engine.connect() as conn:
-            meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
+        try:
+            with self.engine.connect() as conn:
+                meta = dict(conn.execute(select(Meta.key, Meta.value)).all())
+        except DatabaseError:
+            raise _not_central() from None
         version = int(meta.get("schema_version", "0"))
         if version > SCHEMA_VERSION:
             raise IntegrityProblem("Cette base du siège a été créée par une version plus récente de l'application : "
@@ -125,6 +169,11 @@ class CentralDB:
         if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
             raise IntegrityProblem("Cette base du siège doit être migrée avant usage.")
         return meta
+
+
+def _not_central() -> AppError:
+    return UsageError("Ce fichier n'est pas une base du siège (ni une base SQLite lisible ; un coffre de conseiller, "
+                      "chiffré, n'en est pas une) : vérifiez --db. Rien n'a été modifié.")
 
 
 def _unavailable(exc: OperationalError) -> AppError:

@@ -21,6 +21,7 @@ from conseiller_app import __version__
 from conseiller_app.central import merge, reference
 from conseiller_app.central.ingest import APPROVED, INGESTED
 from conseiller_app.central.models import Bundle, Device, Node, Publication, Record
+from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
 
@@ -82,8 +83,17 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str
 def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
     keys = central.require_keys()
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     dt, rt, nt, pt = Device.__table__, Record.__table__, Node.__table__, Publication.__table__
+    if device_ids:  # each named device must exist and be approved: nothing written otherwise
+        with central.db.read() as conn:
+            known = dict(conn.execute(select(dt.c.id, dt.c.status).where(dt.c.id.in_(device_ids))).all())
+        for wanted in device_ids:
+            if wanted not in known:
+                raise NotFound(f"Appareil inconnu : « {wanted[:60]} » (voir « conseiller-central devices list »). "
+                               "Rien n'a été publié.")
+            if known[wanted] != APPROVED:
+                raise UsageError(f"L'appareil {wanted} n'est pas approuvé : rien n'a été publié.")
+    out_dir.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, bytes]] = []
     made: list[dict[str, Any]] = []
     with central.db.write() as conn:

@@ -31,6 +31,7 @@ def status(central: Central) -> dict[str, Any]:
         versions = conn.execute(select(func.count()).select_from(nt)).scalar() or 0
         reference_version = conn.execute(select(func.max(ref.c.version))).scalar() or 0
     return {
+        "warnings": central.db.exposure(),
         "schema_version": SCHEMA_VERSION,
         "central": {"name": central.name, "fingerprint": crypto.display_fingerprint(central.fingerprint)},
         "reference_version": reference_version,

@@ -1,7 +1,8 @@
 """The command line: ``conseiller`` (also ``python -m conseiller_app``).
 
 Without a sub-command it starts the desktop application. Exit codes: 0 success, 2 usage,
-3 wrong passphrase, 4 invalid input, 5 integrity problem, 1 anything unexpected.
+3 wrong passphrase, 4 invalid input, 5 integrity problem, 6 disk full, 7 vault in use by another
+process (the application, another command), 8 read-only data folder, 1 anything unexpected.
 
 One module per command group (``vault``, ``beneficiaries``, ``documents``, ``retention``,
 ``settings``, ``sync``), each with a ``register(sub)`` adding its sub-commands; what they share is
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             pass  # a read-only or missing folder is reported by the command itself
         if args.command is None:
             return _start_gui(args)
+        common.name_process(" ".join(["conseiller", args.command] + ([args.action] if getattr(args, "action", None) else [])))
         result: int = args.func(args)
         return result
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 
 from conseiller_app.cli.common import out, print_json, vault_context
+from conseiller_app.domain.errors import ValidationError
+
+MAX_LIMIT = 100_000
+MAX_QUERY_WORDS, MAX_QUERY_CHARS = 12, 200
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -17,6 +21,14 @@ def cmd_add(args: argparse.Namespace) -> int:
         "prescriber": args.prescriber,
     }.items() if v is not None}
     with vault_context(args) as ctx:
+        if not args.allow_duplicate:
+            same = beneficiaries.find_duplicates(ctx, data)
+            if same:
+                # As the application warns before creating a second file for the same person; ids
+                # and reasons only on stderr (no personal data).
+                found = ", ".join(f"{d['id']} ({d['reason']})" for d in same)
+                raise ValidationError("duplicate", f"un dossier semblable existe déjà : {found}. Rien n'a été créé ; "
+                                      "--allow-duplicate pour le créer quand même.", "Doublon probable")
         new_id = beneficiaries.create(ctx, data)
     if args.json:
         print_json({"id": new_id})
@@ -28,6 +40,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from conseiller_app.storage.services import search
 
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise ValidationError("limit", f"entre 1 et {MAX_LIMIT:,} dossiers.".replace(",", "\u202f"), "--limit")
+    if len(args.text) > MAX_QUERY_CHARS or len(args.text.split()) > MAX_QUERY_WORDS:
+        raise ValidationError("text", f"{MAX_QUERY_WORDS} mots et {MAX_QUERY_CHARS} caractères au plus.", "Recherche")
     with vault_context(args) as ctx:
         found = search.search(ctx, args.text, limit=args.limit)
     if args.json:
@@ -80,6 +96,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--caf-number")
     s.add_argument("--france-travail-id")
     s.add_argument("--prescriber")
+    s.add_argument("--allow-duplicate", action="store_true",
+                   help="crée le dossier même si un dossier semblable existe (même nom et naissance, ou même n° CAF)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_add)
     s = b.add_parser("search", help="recherche par nom, commune ou n° CAF (accents et casse ignorés)")

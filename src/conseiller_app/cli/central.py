@@ -89,6 +89,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
         out(f"Siège initialisé : {central.name}")
         out(f"Base de données : {central.db.url.split('://')[0]}")
+        for warning in central.db.exposure():
+            err(f"ATTENTION : {warning}")
         protected = " (chiffrées par la phrase de passe des clés)" if key_passphrase else (
             " — non chiffrées : protégez-les avec « conseiller-central keys protect »")
         out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder){protected}")
@@ -269,6 +271,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         st = status(central)
     finally:
         central.close()
+    for warning in st["warnings"]:  # loud, and apart from what scripts read on stdout
+        err(f"ATTENTION : {warning}")
     if args.json:
         print_json(st)
         return 0

@@ -1,7 +1,8 @@
 """What the command lines (``conseiller``, ``conseiller-central``) share: French messages for
 argparse's own texts, passphrase reading, opening the vault, text and JSON output, and the mapping
 of errors to exit codes (0 success, 2 usage, 3 wrong passphrase, 4 invalid input, 5 integrity
-problem or refused bundle, 1 anything unexpected).
+problem or refused bundle, 6 disk full, 7 vault in use by another process, 8 read-only data
+folder, 1 anything unexpected).
 
 The command modules import only this module from the ``cli`` package.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conseiller_app.domain.errors import AppError, UsageError, ValidationError
+from conseiller_app.domain.text import json_terminal_safe, terminal_safe
 from conseiller_app.logs import log_bug
 
 if TYPE_CHECKING:
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from conseiller_app.storage.vault import Vault
 
 PASSPHRASE_ENV = "CONSEILLER_PASSPHRASE"
+# How long a command waits for the vault while another command holds it (never for the
+# application: see storage.lock). Commands run one after another in a script then succeed.
+LOCK_WAIT_SECONDS = 30.0
 
 _FR = {
     "usage: ": "usage : ",
@@ -55,13 +60,14 @@ def install() -> None:
 
 
 def out(text: str = "") -> None:
-    """One line for the user on standard output."""
-    print(text)
+    """One line for the user on standard output (without control or bidi characters: names and
+    labels may come from another machine)."""
+    print(terminal_safe(text))
 
 
 def err(text: str) -> None:
-    """One line for the user on standard error."""
-    print(text, file=sys.stderr)
+    """One line for the user on standard error (same cleaning as :func:`out`)."""
+    print(terminal_safe(text), file=sys.stderr)
 
 
 def print_json(data: Any) -> None:
@@ -72,7 +78,7 @@ def print_json(data: Any) -> None:
             return o.isoformat()
         raise TypeError(type(o).__name__)
 
-    print(json.dumps(data, default=default, ensure_ascii=False, indent=2))
+    print(json_terminal_safe(json.dumps(data, default=default, ensure_ascii=False, indent=2)))
 
 
 # --- JSON built from the services' typed results ----------------------------------------------
@@ -123,6 +129,9 @@ def read_secret_file(path: str) -> str:
         text = Path(path).read_text(encoding="utf-8")
     except OSError:
         raise UsageError(f"Impossible de lire le fichier de phrase de passe : {path}") from None
+    except UnicodeDecodeError:
+        raise ValidationError("passphrase_file", "ce fichier n'est pas du texte UTF-8 (enregistrez-le en UTF-8).",
+                              "Fichier de phrase de passe") from None
     return text.rstrip("\r\n")
 
 
@@ -148,6 +157,13 @@ def passphrase(args: argparse.Namespace, *, confirm: bool = False,
     return ask_secret(prompt, confirm=confirm)
 
 
+def name_process(command: str) -> None:
+    """How this process is named to another one that finds the vault held (storage.lock)."""
+    from conseiller_app.storage.lock import set_process_holder
+
+    set_process_holder(f"la commande « {command} »")
+
+
 def data_dir(args: argparse.Namespace) -> Path:
     from conseiller_app.storage.paths import default_data_dir
 
@@ -159,7 +175,9 @@ def open_vault(args: argparse.Namespace, secret: str | None = None) -> Vault:
     application (a wait after repeated wrong passphrases, refused with exit code 3)."""
     from conseiller_app.storage import throttle
 
-    return throttle.open_vault(data_dir(args), passphrase(args) if secret is None else secret)
+    return throttle.open_vault(
+        data_dir(args), passphrase(args) if secret is None else secret, wait=LOCK_WAIT_SECONDS
+    )
 
 
 def open_context(args: argparse.Namespace) -> Context:

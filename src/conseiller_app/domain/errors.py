@@ -84,10 +84,27 @@ class NotFound(AppError):
 
 
 class StorageFull(AppError):
-    exit_code = 1
+    exit_code = 6
 
     def __init__(self) -> None:
         super().__init__(
             "Le disque est plein : l'opération a été annulée et rien n'a été modifié. "
             "Libérez de la place puis réessayez."
         )
+
+
+class ReadOnlyStorage(AppError):
+    """The data folder (or the vault file) cannot be written: read-only medium, permissions."""
+
+    exit_code = 8
+
+    def __init__(self, message: str = (
+            "Le dossier des données est en lecture seule (support protégé en écriture ou droits insuffisants) : "
+            "le coffre n'a pas été ouvert et rien n'a été modifié.")) -> None:
+        super().__init__(message)
+
+
+class VaultBusy(AppError):
+    """Another process holds the vault (the application, or another command)."""
+
+    exit_code = 7

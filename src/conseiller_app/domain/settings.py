@@ -61,9 +61,12 @@ DESCRIPTIONS = {**{s.key: s.description for s in INT_SETTINGS.values()}, TERRITO
 def match_territory(value: str, territories: dict[str, str]) -> str:
     """The territory code meant by ``value`` (a code or a name, case ignored) among ``territories``
     (code → name), or a French ``ValidationError``."""
-    wanted = (value or "").strip().lower()
+    # Loosely: « lens-lievin », « LENS LIEVIN », « Lens-Liévin » are the same territory.
+    from conseiller_app.domain.text import query_tokens
+
+    wanted = "".join(query_tokens(value or ""))
     for code, name in territories.items():
-        if wanted in (code.lower(), name.lower()):
+        if wanted and wanted in ("".join(query_tokens(name)), "".join(query_tokens(code))):
             return code
     known = ", ".join(sorted(territories.values()))
     raise ValidationError(TERRITORY, f"territoire inconnu (possibles : {known}).", TERRITORY_LABEL)

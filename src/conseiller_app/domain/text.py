@@ -1,5 +1,5 @@
 """Text normalisation for accent- and case-insensitive search (``lefevre`` finds ``Lefèvre``,
-``ndiaye`` finds ``N'Diaye``)."""
+``ndiaye`` finds ``N'Diaye``, ``lukasz`` finds ``Łukasz``)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from anyascii import anyascii
+
 _SEPARATORS = re.compile(r"[\s\-'’‘`´.,;:/()]+")
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
 
 
 @lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower-case, strip accents and ligatures; keeps separators. Cached: the same names and
-    communes come back all the time (and the demo generator folds 60,000 of them twice)."""
-    # upper() first so that case pairs that casefold() keeps apart meet (ı/I/i, ſ/s).
-    text = unicodedata.normalize("NFKD", text.translate(_LIGATURES).upper().casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return unicodedata.normalize("NFKC", text)
+    """Lower-case ASCII transliteration; keeps separators. Cached: the same names and communes
+    come back all the time (and the demo generator folds 60,000 of them twice).
+
+    ``anyascii`` (a maintained transliteration table covering all of Unicode) rather than
+    stripping combining marks: letters that are not a base letter plus an accent (Polish ``Ł``,
+    South-Slavic ``Đ``, Danish ``ø``, ligatures ``Æ``, ``Œ``, ``ß``, other scripts) then fold too
+    — ``Łukasz`` → ``lukasz``, ``Đorđević`` → ``dordevic``, ``Ærø`` → ``aero``."""
+    # upper() then casefold() first so that case pairs that differ in length or that casefold()
+    # keeps apart meet before transliteration (ᾀ/ἈΙ, ı/I/i, ſ/s, ß/SS).
+    return anyascii(text.upper().casefold()).lower()
 
 
 def search_tokens(*parts: str | None) -> list[str]:
@@ -79,3 +84,35 @@ def prefix_key(typed: str) -> str | None:
     if len(typed) <= PREFIX_LENGTHS[-1] and has_prefix_keys(typed):
         return PREFIX_MARK + typed
     return None
+
+
+# Characters that act on a terminal or reorder what it shows: C0/C1 controls (ESC sequences,
+# carriage return over a line already printed), bidirectional overrides and isolates (U+202E),
+# zero-width and other invisible format characters, line and paragraph separators.
+def _unsafe(c: str, keep_newlines: bool) -> bool:
+    if c == "\n":
+        return not keep_newlines
+    if c in "\u200c\u200d":  # joiners: part of how some scripts are written, inert on a terminal
+        return False
+    return unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and c != " "
+
+
+def terminal_safe(text: str, *, keep_newlines: bool = True) -> str:
+    """``text`` with every control, bidirectional-override and invisible format character
+    removed (tabs become spaces): what can be printed on a terminal without the text acting on
+    it. Everything printed by the command lines goes through it; data that comes from another
+    machine (a device's name in a bundle) is cleaned with ``keep_newlines=False`` on arrival."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = text.replace("\t", " ")
+    return "".join(c for c in text if not _unsafe(c, keep_newlines))
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text (``ensure_ascii=False``) with the same characters escaped as ``\\uXXXX``: still
+    the same JSON value, inert on a terminal (``json`` escapes C0 controls but not C1 ones, U+202E
+    or U+2028)."""
+    if text.isascii():
+        return text
+    return "".join(f"\\u{ord(c):04x}" if c != "\n" and _unsafe(c, False) and ord(c) <= 0xFFFF else c
+                   for c in text)

@@ -13,6 +13,12 @@ MIN_PASSPHRASE_LENGTH = 12
 MIN_ZXCVBN_SCORE = 3
 
 _NAME_ALLOWED_PUNCT = set("'’- ")
+# Letters (category Lo) that render as nothing: a name made of them looks empty.
+_INVISIBLE_LETTERS = set("\u115f\u1160\u3164\uffa0")
+MAX_MARKS_PER_LETTER = 3  # accents stacked on one letter (Vietnamese needs 2); « Zalgo » text beyond
+# Free-text labels (a conseiller's office, « MDS d'Arras ») travel to the central office and are
+# printed on its terminal: letters, digits, spaces and usual punctuation only.
+_LABEL_ALLOWED_PUNCT = set("'’-.,()/&°+: ")
 
 
 def clean_name(field: str, label: str, value: str | None) -> str:
@@ -23,14 +29,19 @@ def clean_name(field: str, label: str, value: str | None) -> str:
         raise ValidationError(field, "ce champ est obligatoire.", label)
     if len(text) > 80:
         raise ValidationError(field, "80 caractères au plus.", label)
+    marks = 0
     for ch in text:
         if ch in _NAME_ALLOWED_PUNCT:
+            marks = 0
             continue
         cat = unicodedata.category(ch)
-        if not (cat.startswith("L") or cat == "Mn"):
+        if not (cat.startswith("L") or cat == "Mn") or ch in _INVISIBLE_LETTERS:
             raise ValidationError(
                 field, "seules les lettres, les apostrophes, les traits d'union et les espaces sont acceptés.", label
             )
+        marks = marks + 1 if cat == "Mn" else 0
+        if marks > MAX_MARKS_PER_LETTER:
+            raise ValidationError(field, "trop d'accents sur une même lettre.", label)
     if not any(unicodedata.category(c).startswith("L") for c in text):
         raise ValidationError(field, "doit contenir au moins une lettre.", label)
     if text[0] in "'’-" or text[-1] in "'’-":
@@ -122,11 +133,32 @@ def clean_email(value: str | None) -> str | None:
         raise ValidationError("email", "adresse e-mail invalide (ex. prenom.nom@exemple.fr).", "E-mail") from None
 
 
+def clean_label(field: str, label: str, value: str | None, *, max_length: int = 120) -> str:
+    """A short free-text label (an office, « MDS d'Arras »): letters, digits, single spaces and
+    usual punctuation; no control, format or bidirectional characters. May be empty."""
+    if any(unicodedata.category(c) == "Cc" for c in value or ""):  # line breaks, escapes
+        raise ValidationError(field, "une seule ligne, sans caractère de contrôle.", label)
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", value or "")).strip()
+    if len(text) > max_length:
+        raise ValidationError(field, f"{max_length} caractères au plus.", label)
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if not (ch in _LABEL_ALLOWED_PUNCT or cat[0] in "LN" or cat == "Mn") or ch in _INVISIBLE_LETTERS:
+            raise ValidationError(field, "lettres, chiffres, espaces et ponctuation usuelle (' - . , ( ) / &) "
+                                         "seulement.", label)
+    return text
+
+
+def ascii_digits(text: str) -> str:
+    """Digits of any script (Arabic-Indic ٣, full-width ３…) as ASCII digits; other characters kept."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
 def clean_caf_number(value: str | None) -> str | None:
-    text = re.sub(r"\s", "", value or "")
+    text = ascii_digits(re.sub(r"\s", "", value or ""))
     if not text:
         return None
-    if not re.fullmatch(r"\d{7}", text):
+    if not re.fullmatch(r"[0-9]{7}", text):
         raise ValidationError("caf_number", "le numéro d'allocataire CAF compte 7 chiffres.", "N° allocataire CAF")
     return text
 

@@ -8,7 +8,15 @@ from pathlib import Path
 import sqlcipher3
 
 from conseiller_app import APP_NAME
-from conseiller_app.domain.errors import IntegrityProblem, VaultNotFound, WrongPassphrase
+from conseiller_app.domain.errors import (
+    AppError,
+    IntegrityProblem,
+    ReadOnlyStorage,
+    StorageFull,
+    VaultNotFound,
+    WrongPassphrase,
+)
+from conseiller_app.storage.fsutil import os_error
 
 APPLICATION_ID = 0x50474331  # "PGC1": marks a Parcours Grands Chantiers vault
 PLAINTEXT_HEADER = b"SQLite format 3\x00"
@@ -26,6 +34,56 @@ DatabaseError = sqlcipher3.DatabaseError
 # It fills as pages are read; the application open on that vault then holds ~270 MB resident
 # (~215 MB with 8 MiB; over the 300 MB aim with 64 MiB).
 CACHE_KIB = 32768
+
+
+DAMAGED = ("Le coffre est endommagé : une page du fichier ne peut pas être déchiffrée ou vérifiée. "
+           "Restaurez une sauvegarde (commande « restore »).")
+
+
+# Below this, a « disk I/O error » is taken for a full disk: SQLite reports the shared-memory file
+# it cannot grow on a full disk as SQLITE_IOERR, not SQLITE_FULL.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def translate_error(exc: BaseException, where: Path | None = None) -> AppError | None:
+    """A SQLite/SQLCipher error the user can act on, or None (a bug). SQLite's messages tell a
+    full disk, a read-only medium and a damaged file apart: none of them is a wrong passphrase.
+    ``where``: a path on the vault's disk, to tell a full disk behind an I/O error."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, BaseException):
+        exc = orig
+    if isinstance(exc, OSError):
+        known = os_error(exc)
+        return known if isinstance(known, AppError) else None
+    msg = str(exc).lower()
+    if "disk is full" in msg:
+        return StorageFull()
+    if "readonly" in msg or "read-only" in msg or "unable to open database file" in msg:
+        return ReadOnlyStorage()
+    if "disk i/o error" in msg:
+        if where is not None and _free_bytes(where) < NEARLY_FULL_BYTES:
+            return StorageFull()
+        return IntegrityProblem("Le disque n'a pas pu lire ou écrire le fichier du coffre (erreur d'entrée-sortie) : "
+                                "vérifiez le support, puis lancez « conseiller check ».")
+    if any(s in msg for s in ("malformed", "not a database", "hmac", "corrupt")):
+        return IntegrityProblem(DAMAGED)
+    return None
+
+
+def _free_bytes(path: Path) -> int:
+    path = Path(path)
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    try:
+        st = os.statvfs(path)
+    except (OSError, AttributeError):  # AttributeError: Windows
+        import shutil
+
+        try:
+            return shutil.disk_usage(path).free
+        except OSError:
+            return NEARLY_FULL_BYTES
+    return st.f_bavail * st.f_frsize
 
 
 def quote_literal(text: str) -> str:
@@ -93,12 +151,15 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.
         assert_cipher_settings(conn)
         try:
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
-        except DatabaseError:
+        except DatabaseError as exc:
+            # SQLite tells these apart: a full disk, a read-only medium, a damaged or truncated file
+            # read with the right key (SQLITE_CORRUPT) are not a wrong passphrase. A first page
+            # that does not authenticate (SQLITE_NOTADB) is a wrong passphrase or a damaged header.
+            known = translate_error(exc, path)
+            if known is not None and getattr(exc, "sqlite_errorname", "") != "SQLITE_NOTADB":
+                raise known from None
             if not create and _first_page_opens(path, passphrase):
-                raise IntegrityProblem(
-                    "Le coffre est endommagé : une page du fichier ne peut pas être déchiffrée ou vérifiée. "
-                    "Restaurez une sauvegarde (commande « restore »)."
-                ) from None
+                raise IntegrityProblem(DAMAGED) from None
             raise WrongPassphrase() from None
         if create:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -110,6 +171,9 @@ def connect(path: Path, passphrase: str, *, create: bool = False) -> sqlcipher3.
         return conn
     except DatabaseError as exc:
         conn.close()
+        known = translate_error(exc, path)
+        if isinstance(known, (StorageFull, ReadOnlyStorage)):
+            raise known from None
         raise IntegrityProblem(
             "Le coffre est endommagé et n'a pas pu être lu. Restaurez une sauvegarde (commande « restore »)."
         ) from exc

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from conseiller_app.domain.errors import StorageFull
+from conseiller_app.domain.errors import AppError, ReadOnlyStorage, StorageFull
 
 
 def fsync_dir(directory: Path) -> None:
@@ -59,3 +59,12 @@ def write_bytes_atomic(target: Path, data: bytes) -> None:
         p.write_bytes(data)
 
     write_atomic(Path(target), write)
+
+
+def os_error(exc: OSError) -> AppError | OSError:
+    """The user's words for an OS error on the data folder, or the error itself (a bug)."""
+    if exc.errno == errno.ENOSPC:
+        return StorageFull()
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ReadOnlyStorage()
+    return exc

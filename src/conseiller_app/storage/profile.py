@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain.settings import INT_SETTINGS, match_territory
-from conseiller_app.domain.validation import clean_name
+from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.text import query_tokens
+from conseiller_app.domain.validation import clean_label, clean_name
 from conseiller_app.storage.models import Conseiller, Setting, Territory
 
 DEMO_KEY = "demo"  # "1" in a vault filled by the demo generator: it never syncs
@@ -35,9 +37,10 @@ def is_demo(session: Session) -> bool:
 
 def create_owner(session: Session, *, name: str, territory: str, office: str = "") -> Conseiller:
     name = clean_name("name", "Nom du conseiller", name)
+    office = clean_label("office", "Lieu d'accueil", office)
     if session.get(Territory, territory) is None:
         territory = territory_code(session, territory)
-    owner = Conseiller(name=name, territory=territory, office=(office or "").strip(), is_owner=True)
+    owner = Conseiller(name=name, territory=territory, office=office, is_owner=True)
     session.add(owner)
     set_setting(session, "device_id", str(uuid.uuid4()))
     session.flush()

@@ -100,7 +100,9 @@ class UnlockThrottled(WrongPassphrase):
         self.seconds = seconds
 
 
-def open_vault(data_dir: Path, passphrase: str, clock: Callable[[], float] = time.time) -> Vault:
+def open_vault(
+    data_dir: Path, passphrase: str, clock: Callable[[], float] = time.time, *, wait: float = 0.0
+) -> Vault:
     """``Vault.open`` behind the throttle: refused while a delay runs (``UnlockThrottled``); a wrong
     passphrase is counted (the message says the delay it starts), a right one clears the count."""
     # Imported here: the unlock screen imports this module and must show before SQLAlchemy loads.
@@ -111,7 +113,7 @@ def open_vault(data_dir: Path, passphrase: str, clock: Callable[[], float] = tim
     if wait:
         raise UnlockThrottled(wait)
     try:
-        vault = Vault.open(data_dir, passphrase)
+        vault = Vault.open(data_dir, passphrase, wait=wait)
     except WrongPassphrase as exc:
         delay = math.ceil(throttle.record_failure())
         if delay:

@@ -29,7 +29,9 @@ from sqlalchemy.pool import SingletonThreadPool
 from conseiller_app.domain.errors import (
     AppError,
     IntegrityProblem,
+    ReadOnlyStorage,
     StorageFull,
+    ValidationError,
     VaultExists,
     VaultNotFound,
     WrongPassphrase,
@@ -37,7 +39,8 @@ from conseiller_app.domain.errors import (
 from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
 from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
-from conseiller_app.storage.paths import (  # noqa: F401 - re-exported: the vault's public names
+from conseiller_app.storage.lock import VaultLock
+from conseiller_app.storage.paths import (
     BACKUP_DIR,
     LOG_DIR,
     VAULT_FILE,
@@ -64,27 +67,21 @@ class CheckReport:
         return not self.problems
 
 
-def translate_db_error(exc: BaseException) -> AppError | None:
+def translate_db_error(exc: BaseException, where: Path | None = None) -> AppError | None:
     """Map a database exception to a user-actionable error, or None for a bug."""
-    orig = getattr(exc, "orig", exc)
-    msg = str(orig).lower()
-    if "disk is full" in msg or "database or disk is full" in msg:
-        return StorageFull()
-    if any(s in msg for s in ("malformed", "not a database", "hmac", "corrupt")):
-        return IntegrityProblem(
-            "Le coffre est endommagé : une page du fichier ne peut pas être déchiffrée ou vérifiée. "
-            "Restaurez une sauvegarde (commande « restore »)."
-        )
-    return None
+    return cipher.translate_error(exc, where)
 
 
 class Vault:
     """An open vault. Create with :meth:`create` or :meth:`open`; :meth:`close` when done."""
 
-    def __init__(self, data_dir: Path, passphrase: str, first_connection: sqlcipher3.Connection | None = None) -> None:
+    def __init__(self, data_dir: Path, passphrase: str, first_connection: sqlcipher3.Connection | None = None,
+                 lock: VaultLock | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.path = vault_path(self.data_dir)
         self._passphrase = passphrase
+        # Held from open to close: no other process opens this vault meanwhile (storage.lock).
+        self._vault_lock = lock
         self._lock = threading.RLock()
         # A connection already keyed and verified is reused by the pool (one key derivation less).
         self._spare = first_connection
@@ -112,8 +109,13 @@ class Vault:
         )
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # proper transactions (the driver runs with isolation_level=None)
-            conn.exec_driver_sql("BEGIN")
+        def _begin(conn):
+            # Proper transactions (the driver runs with isolation_level=None), IMMEDIATE: the write
+            # lock is taken at the start, where the busy timeout applies, rather than at the first
+            # write of a read-then-write, where SQLite fails at once with « database is locked »
+            # (a deferred reader cannot wait for a writer without risking a deadlock). Sessions of
+            # one process are serialised by ``_lock`` anyway, and other processes by the vault lock.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
 
@@ -140,11 +142,21 @@ class Vault:
             raise VaultExists("Un coffre existe déjà dans ce dossier : il n'a pas été modifié.")
         if check_policy:
             check_passphrase(passphrase, [name])
-        data_dir.mkdir(parents=True, exist_ok=True)
-        conn = cipher.connect(path, passphrase, create=True)
-        conn.close()
         try:
-            vault = cls(data_dir, passphrase)
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cipher.os_error(exc) from None
+        lock = VaultLock(data_dir).acquire()
+        try:
+            if path.exists():
+                raise VaultExists("Un coffre existe déjà dans ce dossier : il n'a pas été modifié.")
+            conn = cipher.connect(path, passphrase, create=True)
+            conn.close()
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            vault = cls(data_dir, passphrase, lock=lock)
             with vault.engine.begin() as c:
                 migrate.upgrade(c)
             with vault.session() as s:
@@ -154,36 +166,58 @@ class Vault:
         except BaseException:
             try:
                 vault.close()  # type: ignore[possibly-undefined]
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
+            lock.release()
             raise
 
     @classmethod
-    def open(cls, data_dir: Path, passphrase: str) -> "Vault":
-        """Open an existing vault; back it up then upgrade it when its schema is older."""
+    def open(cls, data_dir: Path, passphrase: str, *, wait: float = 0.0) -> "Vault":
+        """Open an existing vault; back it up then upgrade it when its schema is older.
+
+        Raises :class:`VaultBusy` when another process has it open (after waiting up to ``wait``
+        seconds when that process is a command, which ends soon)."""
         data_dir = Path(data_dir)
         if not vault_path(data_dir).exists():
             raise VaultNotFound(
                 "Aucun coffre dans ce dossier. Créez-en un avec « conseiller init » ou l'assistant de démarrage."
             )
-        probe = cipher.connect(vault_path(data_dir), passphrase)  # fails closed before anything else
-        vault = cls(data_dir, passphrase, first_connection=probe)
+        lock = VaultLock(data_dir).acquire(wait)
         try:
-            with vault.engine.connect() as c:
-                outdated = migrate.needs_upgrade(c)
-            if outdated:
-                vault.backup(vault.backup_dir() / f"avant-migration-{_stamp()}.db")
-                with vault.engine.begin() as c:
-                    migrate.upgrade(c)
+            _remove_leftovers(data_dir)
+            probe = cipher.connect(vault_path(data_dir), passphrase)  # fails closed before anything else
+        except BaseException:
+            lock.release()
+            raise
+        vault = cls(data_dir, passphrase, first_connection=probe, lock=lock)
+        try:
+            try:
+                with vault.engine.connect() as c:
+                    outdated = migrate.needs_upgrade(c)
+                if outdated:
+                    vault.backup(vault.backup_dir() / f"avant-migration-{_stamp()}.db")
+                    with vault.engine.begin() as c:
+                        migrate.upgrade(c)
+            except (OperationalError, DBAPIError, cipher.DatabaseError) as exc:
+                known = translate_db_error(exc, data_dir)
+                if known is None:
+                    raise
+                raise known from None
         except BaseException:
             vault.close()
             raise
         return vault
 
     def close(self) -> None:
-        """Close every connection (pending WAL content is checkpointed by SQLite)."""
+        """Close every connection (pending WAL content is checkpointed by SQLite), then let
+        other processes open the vault."""
+        self._dispose()
+        if self._vault_lock is not None:
+            self._vault_lock.release()
+
+    def _dispose(self) -> None:
         spare, self._spare = self._spare, None
         if spare is not None:
             spare.close()
@@ -204,7 +238,7 @@ class Vault:
                 s.commit()
             except (OperationalError, DBAPIError) as exc:
                 s.rollback()
-                known = translate_db_error(exc)
+                known = translate_db_error(exc, self.data_dir)
                 if known is not None:
                     raise known from None
                 raise
@@ -242,7 +276,9 @@ class Vault:
                 if fk:
                     problems.append(f"{len(fk)} référence(s) brisée(s) entre enregistrements.")
         except (cipher.DatabaseError, DBAPIError) as exc:
-            known = translate_db_error(exc)
+            known = translate_db_error(exc, self.data_dir)
+            if isinstance(known, (StorageFull, ReadOnlyStorage)):
+                raise known from None  # the disk, not the vault: the check could not run
             problems.append(known.message if known else "Lecture du coffre impossible.")
             return CheckReport(problems, 0, 0)
         with self.session() as s:
@@ -259,6 +295,16 @@ class Vault:
         out = Path(out)
         if out.resolve() == self.path.resolve():
             raise VaultExists("La sauvegarde ne peut pas remplacer le coffre lui-même.")
+        if out.is_dir():
+            raise ValidationError("out", "c'est un dossier : indiquez le nom du fichier de sauvegarde à écrire "
+                                         "(ex. dossier/sauvegarde.db).", "Sauvegarde")
+        inside = _is_within(out, self.data_dir)
+        if inside and not _is_within(out, self.backup_dir()):
+            # The application's own files live there (the vault, its -wal, temporary copies that
+            # the next open removes): a backup written among them can be lost without a word.
+            raise ValidationError("out", "pas dans le dossier du coffre (hors de son sous-dossier « sauvegardes ») : "
+                                         "choisissez un autre emplacement, de préférence un autre support.",
+                                  "Sauvegarde")
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = temp_path_beside(out, ".db")
         tmp.unlink()  # ATTACH must create it encrypted
@@ -268,7 +314,7 @@ class Vault:
             commit_file(tmp, out)
         except cipher.DatabaseError as exc:
             _cleanup(tmp)
-            known = translate_db_error(exc)
+            known = translate_db_error(exc, self.data_dir)
             raise (known or IntegrityProblem("La sauvegarde a échoué.")) from None
         except OSError as exc:
             _cleanup(tmp)
@@ -295,7 +341,7 @@ class Vault:
                 cipher.export_copy(conn, tmp, new_passphrase)
             cipher.connect(tmp, new_passphrase).close()  # the copy opens with the new key
             _cleanup(Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm"))
-            self.close()
+            self._dispose()  # the vault lock stays held: nobody opens the file while it is replaced
             for suffix in ("-wal", "-shm"):
                 Path(str(self.path) + suffix).unlink(missing_ok=True)
             commit_file(tmp, self.path)
@@ -317,6 +363,21 @@ class Vault:
         source = Path(source)
         if not source.is_file():
             raise VaultNotFound("Le fichier de sauvegarde est introuvable.")
+        if vault_path(data_dir).exists() and source.resolve() == vault_path(data_dir).resolve():
+            raise VaultExists("Ce fichier est le coffre lui-même, pas une sauvegarde : rien n'a été modifié. "
+                              "Indiquez un fichier du dossier « sauvegardes » ou une sauvegarde écrite par « backup ».")
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise cipher.os_error(exc) from None
+        lock = VaultLock(data_dir).acquire()
+        try:
+            return cls._restore_locked(data_dir, source, passphrase)
+        finally:
+            lock.release()
+
+    @classmethod
+    def _restore_locked(cls, data_dir: Path, source: Path, passphrase: str) -> Path | None:
         try:
             cipher.refuse_plaintext(source)
         except (IntegrityProblem, VaultNotFound):
@@ -371,6 +432,22 @@ class Vault:
             raise IntegrityProblem("Ce fichier n'est pas une sauvegarde de coffre valide.") from None
         finally:
             _cleanup(staged, Path(str(staged) + "-wal"), Path(str(staged) + "-shm"))
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).resolve().relative_to(Path(folder).resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _remove_leftovers(data_dir: Path) -> None:
+    """Temporary copies a killed ``rekey``, ``restore`` or migration backup left in the data folder
+    (``.tmp-*.db``: a full encrypted copy each). Called with the vault lock held, so no other
+    process is writing one."""
+    for leftover in data_dir.glob(".tmp-*.db*"):
+        _cleanup(leftover)
 
 
 def _opens(path: Path, passphrase: str) -> bool:

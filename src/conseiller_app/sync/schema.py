@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conseiller_app.domain.text import terminal_safe
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected
 from conseiller_app.sync.format import (
@@ -69,6 +70,13 @@ def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     dev = payload.get("device")
     if not (isinstance(dev, dict) and is_str(dev.get("name"), 120, 1) and is_str(dev.get("territory"), 40)
             and is_str(dev.get("office"), 120)):
+        raise bad_payload("identité de l'appareil")
+    # Hostile until proven otherwise: these are printed on the central office's terminal (and
+    # shown in its console). Control, bidi-override and invisible characters are dropped here, at
+    # the border, so that nothing stored or shown carries them.
+    for key in ("name", "territory", "office"):
+        dev[key] = terminal_safe(dev[key], keep_newlines=False).strip()
+    if not dev["name"]:
         raise bad_payload("identité de l'appareil")
     changes, audit = payload.get("changes"), payload.get("audit")
     if not isinstance(changes, list) or not isinstance(audit, list):

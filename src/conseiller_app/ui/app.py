@@ -107,7 +107,10 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     from conseiller_app.ui.main_window import MainWindow
     from conseiller_app.ui.worker import DbWorker
 
+    from conseiller_app.storage.lock import APPLICATION, set_process_holder
+
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    set_process_holder(APPLICATION)  # what a command refused the vault is told
     setup_logging(data_dir)
     app = create_application(argv)
     install_excepthook()
