@@ -39,9 +39,11 @@ from conseiller_app.storage.services import beneficiaries, drafts, followup
 from conseiller_app.storage.services.context import Context
 
 CONTROLLER = "Département du Pas-de-Calais"
-CONTROLLER_SERVICE = "Direction de l'Insertion — Mission Insertion par l'Emploi"
+CONTROLLER_SERVICE = ("Pôle Solidarités — Direction des Politiques d'Inclusion Durable — Mission Insertion par "
+                      "l'Emploi et partenariats stratégiques")
 PURPOSE = ("Accompagnement vers l'emploi des allocataires du RSA et des publics prioritaires (parcours BTP, "
-           "grands chantiers), dans le cadre de la convention de partenariat n° 2024-330.")
+           "grands chantiers), dans le cadre de la convention de partenariat entre le Département, le FPETT, AKTO et "
+           "le FASTT (délibération de la Commission Permanente n° 2024-330 du 8 juillet 2024).")
 DEFAULT_RETENTION_MONTHS = 24
 
 
