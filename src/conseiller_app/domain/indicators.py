@@ -777,12 +777,85 @@ def explain(ds: Dataset, f: Filters, name: str) -> Explanation:
     return Explanation(name, title, unit, tuple(items), total)
 
 
-def public_of(value: str) -> str:
-    """Accept a stored public code or its French label (CLI filters)."""
-    return Public.parse(value).value
+FILTER_LABELS = {"from": "Du", "to": "Au", "month": "Mois", "quarter": "Trimestre", "year": "Année",
+                 "convention_year": "Année de convention", "territory": "Territoire", "chantier": "Chantier",
+                 "public": "Public", "agency": "Agence", "scheme": "Dispositif", "referent": "Référent"}
+CHANTIERS = ("csne", "erbm", "autre")
+SCHEMES = ("mission", "cipi", "cdpi", "tremplin_rsa", "spott", "aktiv_competences", "preparatoire_metier",
+           "coup_de_pouce", "autre")
+
+
+def parse_filters(values: Mapping[str, Any], territories: Mapping[str, str], signature: date) -> Filters:
+    """Filters from raw values (a form, the command line), each checked with a French message
+    naming the field. Period: ``from``/``to`` dates, or one of ``month`` (« 2026-03 », « 03/2026 »),
+    ``quarter`` (« 2026-T2 »), ``year`` (« 2026 »), ``convention_year`` (1 to 4, from ``signature``).
+    ``territories``: code -> name (a name is accepted too)."""
+    import re
+
+    from conseiller_app.domain import validation as v
+    from conseiller_app.domain.errors import ValidationError
+
+    def bad(key: str, message: str) -> ValidationError:
+        return ValidationError(key, message, FILTER_LABELS[key])
+
+    def text(key: str) -> str | None:
+        value = values.get(key)
+        return str(value).strip() if value not in (None, "") else None
+
+    periods = [k for k in ("month", "quarter", "year", "convention_year") if text(k)]
+    if len(periods) > 1 or (periods and (text("from") or text("to"))):
+        raise bad(periods[-1], "une seule période à la fois (dates, mois, trimestre, année ou année de convention).")
+    kw: dict[str, Any] = {}
+    t = text("territory")
+    if t:
+        folded = t.lower()
+        code = next((c for c, n in territories.items() if folded in (c.lower(), n.lower())), None)
+        if code is None:
+            raise bad("territory", f"territoire inconnu « {t} » (attendu : {', '.join(sorted(territories))}).")
+        kw["territory_code"] = code
+    c = text("chantier")
+    if c and c.lower() not in CHANTIERS:
+        raise bad("chantier", f"chantier inconnu « {c} » (attendu : {', '.join(CHANTIERS)}).")
+    p = text("public")
+    if p:
+        try:
+            p = Public.parse(p).value
+        except ValueError:
+            raise bad("public", f"public inconnu « {p} » (attendu : {', '.join(x.value for x in Public)}).") from None
+    sc = text("scheme")
+    if sc and sc.lower() not in SCHEMES:
+        raise bad("scheme", f"dispositif inconnu « {sc} » (attendu : {', '.join(SCHEMES)}).")
+    rest = dict(territory=kw.get("territory_code"), chantier=c.lower() if c else None, public=p,
+                agency_id=text("agency"), scheme=sc.lower() if sc else None, referent_id=text("referent"))
+    if text("month"):
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4})", text("month") or "")
+        month = (int(m.group(1) or m.group(4)), int(m.group(2) or m.group(3))) if m else None
+        if month is None or not 1 <= month[1] <= 12:
+            raise bad("month", "mois attendu au format AAAA-MM (ex. 2026-03).")
+        return Filters.month(*month, **rest)
+    if text("quarter"):
+        m = re.fullmatch(r"(\d{4})-?[TQtq]([1-4])", text("quarter") or "")
+        if not m:
+            raise bad("quarter", "trimestre attendu au format AAAA-T1 à AAAA-T4 (ex. 2026-T2).")
+        return Filters.quarter(int(m.group(1)), int(m.group(2)), **rest)
+    if text("year"):
+        y = text("year") or ""
+        if not re.fullmatch(r"\d{4}", y):
+            raise bad("year", "année attendue sur quatre chiffres (ex. 2026).")
+        return Filters.calendar_year(int(y), **rest)
+    if text("convention_year"):
+        n = text("convention_year") or ""
+        if not (n.isdigit() and 1 <= int(n) <= CONVENTION_YEARS):
+            raise bad("convention_year", f"de 1 à {CONVENTION_YEARS} (la convention court 4 ans).")
+        return Filters.convention_year(signature, int(n), **rest)
+    start = v.parse_date("from", FILTER_LABELS["from"], values.get("from"), required=False)
+    end = v.parse_date("to", FILTER_LABELS["to"], values.get("to"), required=False)
+    if start and end and end < start:
+        raise bad("to", "la date de fin précède la date de début.")
+    return Filters(start, end, **rest)
 
 
 __all__ = ["CONVENTION_YEARS", "DEFINITIONS", "EXPLAINABLE", "INDICATORS", "BarrierRow", "Dataset", "Definition",
            "Delay", "ExplainItem", "Explanation", "FileRow", "Filters", "FundingRow", "FunnelStage", "IndicatorReport",
            "PciRow", "PreventionRow", "Rate", "ReferralRow", "RegistrationRow", "SessionRow", "StepRow", "compute",
-           "explain", "public_of"]
+           "explain", "parse_filters"]

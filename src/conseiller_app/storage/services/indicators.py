@@ -80,6 +80,18 @@ def monthly(ctx: Context, filters: I.Filters, name: str, months: int = 12) -> li
     return points[::-1]
 
 
+def filters_from(ctx: Context, values: dict) -> I.Filters:
+    """Checked filters from raw values (see ``domain.indicators.parse_filters``): the vault's
+    territories and the convention's signature date come from here."""
+    from sqlalchemy import select
+
+    from conseiller_app.storage import models as m
+
+    with ctx.vault.session() as s:
+        territories = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
+    return I.parse_filters(values, territories, signature_date(ctx))
+
+
 def signature_date(ctx: Context) -> date:
     with ctx.vault.session() as s:
         text = get_setting(s, SIGNATURE_KEY)
@@ -100,4 +112,4 @@ def set_signature_date(ctx: Context, value: str | date) -> date:
     return day
 
 
-__all__ = ["DEFAULT_SIGNATURE", "compute", "dataset", "explain", "monthly", "set_signature_date", "signature_date"]
+__all__ = ["DEFAULT_SIGNATURE", "compute", "dataset", "explain", "filters_from", "monthly", "set_signature_date", "signature_date"]
