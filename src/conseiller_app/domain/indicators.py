@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
+from conseiller_app.domain.facts import format_euros
 from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
@@ -771,8 +772,8 @@ def explain(ds: Dataset, f: Filters, name: str) -> Explanation:
                          "aktiv_envelope_cents": (Funder.AKTO.value, (FundingLine.AKTIV.value,)),
                          "departement_amount_cents": (Funder.DEPARTEMENT.value, DEPARTEMENT_LINES)}[name]
         rows = _lines(sc, funder, lines)
-        items = [ExplainItem(x.beneficiary_id, x.id, x.granted_on, f"{FundingLine(x.line).label} — "
-                             f"{x.amount_cents} c") for x in rows]
+        items = [ExplainItem(x.beneficiary_id, x.id, x.granted_on,
+                             f"{FundingLine(x.line).label} — {format_euros(x.amount_cents)}") for x in rows]
         total = sum(x.amount_cents for x in rows)
     return Explanation(name, title, unit, tuple(items), total)
 

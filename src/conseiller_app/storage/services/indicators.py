@@ -18,6 +18,7 @@ The signature date of the convention (its years start there) is the setting
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from conseiller_app.domain import indicators as I
@@ -92,6 +93,54 @@ def filters_from(ctx: Context, values: dict) -> I.Filters:
     return I.parse_filters(values, territories, signature_date(ctx))
 
 
+@dataclass(frozen=True)
+class PageData:
+    """What the Indicateurs page shows for one set of filters (computed on the worker)."""
+
+    report: I.IndicatorReport
+    trend: tuple[tuple[date, int], ...]  # dynamic exits, month by month (12 months)
+    territories: tuple[tuple[str, str], ...]  # (code, name) for the filter
+    signature: date
+
+
+def page_data(ctx: Context, filters: I.Filters) -> PageData:
+    from sqlalchemy import select
+
+    from conseiller_app.storage import models as m
+
+    with ctx.vault.session() as s:
+        territories = tuple(s.execute(select(m.Territory.code, m.Territory.name).order_by(m.Territory.name)).all())
+    return PageData(compute(ctx, filters), tuple(monthly(ctx, filters, "exits_dynamic")),
+                    tuple((c, n) for c, n in territories), signature_date(ctx))
+
+
+@dataclass(frozen=True)
+class ExplainRow:
+    """One line of « D'où vient ce chiffre ? » in the application (the file's name is shown)."""
+
+    file_id: str | None
+    name: str
+    day: date | None
+    detail: str
+
+
+def explain_rows(ctx: Context, filters: I.Filters, name: str) -> tuple[I.Explanation, tuple[ExplainRow, ...]]:
+    """The explanation and its lines with the files' names (for the page's list, which opens them)."""
+    from sqlalchemy import select
+
+    from conseiller_app.storage import models as m
+
+    ex = explain(ctx, filters, name)
+    ids = ex.file_ids
+    names: dict[str, str] = {}
+    with ctx.vault.session() as s:
+        b = m.Beneficiary
+        for i in range(0, len(ids), 500):
+            for bid, last, first in s.execute(select(b.id, b.last_name, b.first_name).where(b.id.in_(ids[i:i + 500]))):
+                names[bid] = f"{last.upper()} {first}"
+    return ex, tuple(ExplainRow(it.file_id, names.get(it.file_id or "", "—"), it.day, it.detail) for it in ex.items)
+
+
 def signature_date(ctx: Context) -> date:
     with ctx.vault.session() as s:
         text = get_setting(s, SIGNATURE_KEY)
@@ -112,4 +161,5 @@ def set_signature_date(ctx: Context, value: str | date) -> date:
     return day
 
 
-__all__ = ["DEFAULT_SIGNATURE", "compute", "dataset", "explain", "filters_from", "monthly", "set_signature_date", "signature_date"]
+__all__ = ["DEFAULT_SIGNATURE", "ExplainRow", "PageData", "compute", "dataset", "explain", "explain_rows", "filters_from",
+           "monthly", "page_data", "set_signature_date", "signature_date"]
