@@ -509,6 +509,29 @@ class Index:
                 self.exits[st.beneficiary_id].append((st.actual_end or start, st.outcome))
             elif st.stage == prep:
                 self.agency_prep[st.beneficiary_id].append(start)
+        self.all_files: dict[str, FileRow] = {x.id: x for x in ds.files}
+        # Per file, what the funnel and the delays read, so that a computation walks each file once:
+        # the stages reached (one shared frozenset per combination, counted as a whole) and the
+        # dates of the first atelier, of the positionnement (else the first referral) and of the
+        # first mission.
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        spotting, exit_done = Stage.SPOTTING.value, Stage.EXIT.value
+        atelier_s, agency_s, job_s = Stage.AWARENESS.value, Stage.AGENCY.value, Stage.JOB.value
+        self.reached: dict[str, frozenset[str]] = {}
+        self.milestones: dict[str, tuple[date | None, date | None, date | None]] = {}
+        for x in ds.files:
+            own = self.firsts.get(x.id, {})
+            stages = set(own)
+            stages.add(spotting)
+            if exit_done in stages and x.id not in self.exits:  # an exit without an outcome: not reached
+                stages.discard(exit_done)
+            key = frozenset(stages)
+            self.reached[x.id] = shared.setdefault(key, key)
+            atelier = own.get(atelier_s)
+            agency = own.get(agency_s) or self.first_referral.get(x.id)
+            mission = own.get(job_s)
+            if atelier or agency or mission:
+                self.milestones[x.id] = (atelier, agency, mission)
 
 
 _indexes: weakref.WeakKeyDictionary[Dataset, Index] = weakref.WeakKeyDictionary()
@@ -529,7 +552,10 @@ class _Scope:
         self.f = f
         self.ix = ix
         self.sessions = ix.sessions
-        files = ix.ds.files
+        if not (f.territory or f.public or f.referent_id or f.chantier or f.agency_id or f.scheme):
+            self.files = ix.all_files
+            return
+        files: Sequence[FileRow] = ix.ds.files
         if f.territory:
             files = [x for x in files if x.territory == f.territory]
         if f.public:
@@ -615,14 +641,16 @@ def _prevention(sc: _Scope) -> list[ExplainItem]:
             and sc.f.in_period(p.completed_on)]
 
 
-def _pci(sc: _Scope) -> list[PciRow]:
-    return sorted((p for p in sc.ix.ds.pci if p.beneficiary_id in sc.files and sc.f.in_period(p.held_on)),
-                  key=lambda p: (p.held_on, p.id))
+def _pci(sc: _Scope, *, ordered: bool = False) -> list[PciRow]:
+    out = [p for p in sc.ix.ds.pci if p.beneficiary_id in sc.files and sc.f.in_period(p.held_on)]
+    return sorted(out, key=lambda p: (p.held_on, p.id)) if ordered else out
 
 
-def _lines(sc: _Scope, funder: str, lines: Sequence[str]) -> list[FundingRow]:
-    return sorted((x for x in sc.ix.ds.funding if x.funder == funder and x.line in lines
-                   and sc.f.in_period(x.granted_on) and sc.funding_ok(x)), key=lambda x: (x.granted_on, x.id))
+def _lines(sc: _Scope, funder: str, lines: Sequence[str], *, ordered: bool = False) -> list[FundingRow]:
+    lo, hi = sc.f.start or date.min, sc.f.end or date.max
+    out = [x for x in sc.ix.ds.funding if x.funder == funder and x.line in lines and lo <= x.granted_on <= hi
+           and sc.funding_ok(x)]
+    return sorted(out, key=lambda x: (x.granted_on, x.id)) if ordered else out
 
 
 def _envelope(ds: Dataset, f: Filters) -> int | None:
@@ -633,21 +661,25 @@ def _envelope(ds: Dataset, f: Filters) -> int | None:
     return sum(ds.aktiv_envelopes[y] for y in years)
 
 
-def _delays(sc: _Scope) -> dict[str, list[tuple[str, int]]]:
-    pairs: dict[str, list[tuple[str, int]]] = {"spotting_to_atelier": [], "atelier_to_agency": [],
-                                                "agency_to_mission": []}
-    firsts, first_referral, in_period = sc.ix.firsts, sc.ix.first_referral, sc.f.in_period
-    atelier_s, agency_s, job_s = Stage.AWARENESS.value, Stage.AGENCY.value, Stage.JOB.value
-    for bid, x in sc.files.items():
-        d = firsts.get(bid, {})
-        atelier = d.get(atelier_s)
-        agency = d.get(agency_s) or first_referral.get(bid)
-        mission = d.get(job_s)
-        for key, a, b in (("spotting_to_atelier", x.spotting_date, atelier), ("atelier_to_agency", atelier, agency),
-                          ("agency_to_mission", agency, mission)):
-            if a is not None and b is not None and b >= a and in_period(b):
-                pairs[key].append((bid, (b - a).days))
-    return pairs
+def _delays(sc: _Scope) -> dict[str, list[int]]:
+    """Days of each delay whose second event falls in the period."""
+    lo, hi = sc.f.start or date.min, sc.f.end or date.max
+    s2a: list[int] = []
+    a2g: list[int] = []
+    g2m: list[int] = []
+    files = sc.files
+    for bid, (atelier, agency, mission) in sc.ix.milestones.items():
+        x = files.get(bid)
+        if x is None:
+            continue
+        if atelier is not None:
+            if lo <= atelier <= hi and atelier >= x.spotting_date:
+                s2a.append((atelier - x.spotting_date).days)
+            if agency is not None and lo <= agency <= hi and agency >= atelier:
+                a2g.append((agency - atelier).days)
+        if agency is not None and mission is not None and lo <= mission <= hi and mission >= agency:
+            g2m.append((mission - agency).days)
+    return {"spotting_to_atelier": s2a, "atelier_to_agency": a2g, "agency_to_mission": g2m}
 
 
 def _median(values: list[int]) -> float | None:
@@ -671,29 +703,34 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
     dep = _lines(sc, Funder.DEPARTEMENT.value, DEPARTEMENT_LINES)
     aktiv = _lines(sc, Funder.AKTO.value, (FundingLine.AKTIV.value,))
 
-    # Funnel: the cohort spotted in the period.
-    cohort = [x for x in sc.files.values() if f.in_period(x.spotting_date)]
+    # Funnel: the cohort spotted in the period (stage sets counted whole, then spread).
+    lo, hi = f.start or date.min, f.end or date.max
+    signatures: Counter[frozenset[str]] = Counter()
+    current: Counter[str] = Counter()
+    reached_of = ix.reached
+    for x in sc.files.values():
+        if lo <= x.spotting_date <= hi:
+            signatures[reached_of[x.id]] += 1
+            current[x.current_stage] += 1
     reached: Counter[str] = Counter()
-    exit_done = Stage.EXIT.value
-    for x in cohort:
-        stages = ix.firsts.get(x.id, {})
-        reached.update(stages.keys())
-        if Stage.SPOTTING.value not in stages:
-            reached[Stage.SPOTTING.value] += 1
-        if exit_done in stages and x.id not in ix.exits:  # an exit abandoned has no outcome: not reached
-            reached[exit_done] -= 1
-    current = Counter(x.current_stage for x in cohort)
+    for stages, n in signatures.items():
+        for stage in stages:
+            reached[stage] += n
     funnel = tuple(FunnelStage(s.value, s.label, reached[s.value], current[s.value]) for s in Stage)
 
     pairs = _delays(sc)
     barriers: dict[str, list[int]] = {t.value: [0, 0] for t in BarrierType}
     lifted = BarrierStatus.LIFTED.value
+    files = sc.files
     for b in ds.barriers:
-        if b.beneficiary_id not in sc.files:
-            continue
-        c = barriers.setdefault(b.type, [0, 0])
-        c[0] += f.in_period(b.identified_on)
-        c[1] += b.status == lifted and f.in_period(b.lifted_on)
+        if b.beneficiary_id in files:
+            c = barriers.get(b.type)
+            if c is None:
+                c = barriers[b.type] = [0, 0]
+            if lo <= b.identified_on <= hi:
+                c[0] += 1
+            if b.status == lifted and b.lifted_on is not None and lo <= b.lifted_on <= hi:
+                c[1] += 1
     outcomes = Counter(o for _, o in exits.values())
 
     def by_line(lines: list[FundingRow], keys: Sequence[str]) -> dict[str, int]:
@@ -718,7 +755,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
         aktiv_committed=sum(x.amount_cents for x in aktiv),
         departement_by_line=by_line(dep, DEPARTEMENT_LINES),
         funnel=funnel,
-        delays={k: Delay(_median([d for _, d in v]), len(v)) for k, v in pairs.items()},
+        delays={k: Delay(_median(v), len(v)) for k, v in pairs.items()},
         barriers={k: (a, b) for k, (a, b) in barriers.items()},
         exits_by_outcome={o.value: outcomes.get(o.value, 0) for o in OutcomeCategory},
     )
@@ -766,12 +803,12 @@ def explain(ds: Dataset, f: Filters, name: str) -> Explanation:
     elif name == "pci":
         items = [ExplainItem(p.beneficiary_id, p.id, p.held_on,
                              ", ".join(PciRecommendation(c).label for c, _ in p.recommendations))
-                 for p in _pci(sc)]
+                 for p in _pci(sc, ordered=True)]
     else:
         funder, lines = {"fpett_amount_cents": (Funder.FPETT.value, FPETT_LINES),
                          "aktiv_envelope_cents": (Funder.AKTO.value, (FundingLine.AKTIV.value,)),
                          "departement_amount_cents": (Funder.DEPARTEMENT.value, DEPARTEMENT_LINES)}[name]
-        rows = _lines(sc, funder, lines)
+        rows = _lines(sc, funder, lines, ordered=True)
         items = [ExplainItem(x.beneficiary_id, x.id, x.granted_on,
                              f"{FundingLine(x.line).label} — {format_euros(x.amount_cents)}") for x in rows]
         total = sum(x.amount_cents for x in rows)
