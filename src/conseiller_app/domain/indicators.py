@@ -532,6 +532,21 @@ class Index:
             mission = own.get(job_s)
             if atelier or agency or mission:
                 self.milestones[x.id] = (atelier, agency, mission)
+        #: each delay as (file, date of its second event, days), measurable ones only
+        self.delay_rows: dict[str, list[tuple[str, date, int]]] = {
+            "spotting_to_atelier": [], "atelier_to_agency": [], "agency_to_mission": []}
+        spotted = {x.id: x.spotting_date for x in ds.files}
+        for bid, (atelier, agency, mission) in self.milestones.items():
+            for key, a, b in (("spotting_to_atelier", spotted[bid], atelier), ("atelier_to_agency", atelier, agency),
+                              ("agency_to_mission", agency, mission)):
+                if a is not None and b is not None and b >= a:
+                    self.delay_rows[key].append((bid, b, (b - a).days))
+        #: barriers by type: (file, identified on, lifted on when lifted)
+        self.barrier_rows: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+        lifted = BarrierStatus.LIFTED.value
+        for b in ds.barriers:
+            self.barrier_rows[b.type].append(
+                (b.beneficiary_id, b.identified_on, b.lifted_on if b.status == lifted else None))
 
 
 _indexes: weakref.WeakKeyDictionary[Dataset, Index] = weakref.WeakKeyDictionary()
@@ -611,6 +626,16 @@ def _positioned(sc: _Scope) -> list[ExplainItem]:
             for bid, (day, rid, what) in sorted(first.items(), key=lambda kv: (kv[1][0], kv[0]))]
 
 
+def _positioned_count(sc: _Scope) -> int:
+    """The number of files :func:`_positioned` lists, without building the list."""
+    files, in_period = sc.files, sc.f.in_period
+    found = {bid for bid, x in sc.ix.positioned if bid in files and in_period(x.start_date)}
+    for bid, starts in sc.ix.agency_prep.items():
+        if bid in files and bid not in found and any(in_period(d) for d in starts):
+            found.add(bid)
+    return len(found)
+
+
 def _exits(sc: _Scope) -> dict[str, tuple[date, str]]:
     """The exit (date, outcome) of each file in the period (the latest if several)."""
     out: dict[str, tuple[date, str]] = {}
@@ -653,6 +678,30 @@ def _lines(sc: _Scope, funder: str, lines: Sequence[str], *, ordered: bool = Fal
     return sorted(out, key=lambda x: (x.granted_on, x.id)) if ordered else out
 
 
+def _funding_groups(sc: _Scope) -> tuple[list[FundingRow], list[FundingRow], list[FundingRow]]:
+    """The lines of indicators 6 (FPETT), 8 (Département) and 7 (AKTIV), in one pass."""
+    lo, hi = sc.f.start or date.min, sc.f.end or date.max
+    groups: dict[tuple[str, str], list[FundingRow]] = {}
+    for funder, lines in ((Funder.FPETT.value, FPETT_LINES), (Funder.DEPARTEMENT.value, DEPARTEMENT_LINES),
+                          (Funder.AKTO.value, (FundingLine.AKTIV.value,))):
+        bucket: list[FundingRow] = []
+        for line in lines:
+            groups[(funder, line)] = bucket
+    files, scheme = sc.files, sc.f.scheme
+    for x in sc.ix.ds.funding:
+        bucket = groups.get((x.funder, x.line))
+        if bucket is None or not lo <= x.granted_on <= hi:
+            continue
+        if x.beneficiary_id:
+            if x.beneficiary_id in files and (not scheme or scheme == x.line):
+                bucket.append(x)
+        elif sc.funding_ok(x):
+            bucket.append(x)
+    return (groups[(Funder.FPETT.value, FundingLine.CIPI.value)],
+            groups[(Funder.DEPARTEMENT.value, FundingLine.PREP_METIER.value)],
+            groups[(Funder.AKTO.value, FundingLine.AKTIV.value)])
+
+
 def _envelope(ds: Dataset, f: Filters) -> int | None:
     if not ds.aktiv_envelopes:
         return None
@@ -664,22 +713,11 @@ def _envelope(ds: Dataset, f: Filters) -> int | None:
 def _delays(sc: _Scope) -> dict[str, list[int]]:
     """Days of each delay whose second event falls in the period."""
     lo, hi = sc.f.start or date.min, sc.f.end or date.max
-    s2a: list[int] = []
-    a2g: list[int] = []
-    g2m: list[int] = []
     files = sc.files
-    for bid, (atelier, agency, mission) in sc.ix.milestones.items():
-        x = files.get(bid)
-        if x is None:
-            continue
-        if atelier is not None:
-            if lo <= atelier <= hi and atelier >= x.spotting_date:
-                s2a.append((atelier - x.spotting_date).days)
-            if agency is not None and lo <= agency <= hi and agency >= atelier:
-                a2g.append((agency - atelier).days)
-        if agency is not None and mission is not None and lo <= mission <= hi and mission >= agency:
-            g2m.append((mission - agency).days)
-    return {"spotting_to_atelier": s2a, "atelier_to_agency": a2g, "agency_to_mission": g2m}
+    if files is sc.ix.all_files and sc.f.start is None and sc.f.end is None:
+        return {key: [d for _, _, d in rows] for key, rows in sc.ix.delay_rows.items()}
+    return {key: [d for bid, day, d in rows if lo <= day <= hi and bid in files]
+            for key, rows in sc.ix.delay_rows.items()}
 
 
 def _median(values: list[int]) -> float | None:
@@ -699,19 +737,16 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
             c[0] += 1
             c[1] += followed is True
             c[2] += followed is False
-    fpett = _lines(sc, Funder.FPETT.value, FPETT_LINES)
-    dep = _lines(sc, Funder.DEPARTEMENT.value, DEPARTEMENT_LINES)
-    aktiv = _lines(sc, Funder.AKTO.value, (FundingLine.AKTIV.value,))
+    fpett, dep, aktiv = _funding_groups(sc)
 
     # Funnel: the cohort spotted in the period (stage sets counted whole, then spread).
     lo, hi = f.start or date.min, f.end or date.max
-    signatures: Counter[frozenset[str]] = Counter()
-    current: Counter[str] = Counter()
+    files = sc.files
+    cohort = (list(files.values()) if f.start is None and f.end is None
+              else [x for x in files.values() if lo <= x.spotting_date <= hi])
     reached_of = ix.reached
-    for x in sc.files.values():
-        if lo <= x.spotting_date <= hi:
-            signatures[reached_of[x.id]] += 1
-            current[x.current_stage] += 1
+    signatures = Counter([reached_of[x.id] for x in cohort])
+    current = Counter([x.current_stage for x in cohort])
     reached: Counter[str] = Counter()
     for stages, n in signatures.items():
         for stage in stages:
@@ -719,18 +754,14 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
     funnel = tuple(FunnelStage(s.value, s.label, reached[s.value], current[s.value]) for s in Stage)
 
     pairs = _delays(sc)
-    barriers: dict[str, list[int]] = {t.value: [0, 0] for t in BarrierType}
-    lifted = BarrierStatus.LIFTED.value
-    files = sc.files
-    for b in ds.barriers:
-        if b.beneficiary_id in files:
-            c = barriers.get(b.type)
-            if c is None:
-                c = barriers[b.type] = [0, 0]
-            if lo <= b.identified_on <= hi:
-                c[0] += 1
-            if b.status == lifted and b.lifted_on is not None and lo <= b.lifted_on <= hi:
-                c[1] += 1
+    barriers: dict[str, tuple[int, int]] = {t.value: (0, 0) for t in BarrierType}
+    everything = files is ix.all_files and f.start is None and f.end is None
+    for kind, rows in ix.barrier_rows.items():
+        if everything:
+            barriers[kind] = (len(rows), len([1 for _, _, d in rows if d is not None]))
+        else:
+            barriers[kind] = (len([1 for bid, d, _ in rows if lo <= d <= hi and bid in files]),
+                              len([1 for bid, _, d in rows if d is not None and lo <= d <= hi and bid in files]))
     outcomes = Counter(o for _, o in exits.values())
 
     def by_line(lines: list[FundingRow], keys: Sequence[str]) -> dict[str, int]:
@@ -741,12 +772,14 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
 
     return IndicatorReport(
         filters=f,
-        spott_grands_chantiers=len(_spott(sc)),
-        positioned_by_agencies=len(_positioned(sc)),
+        spott_grands_chantiers=sum(1 for s in ix.sessions.values() if s.kind == SessionKind.SPOTT.value
+                                   and s.chantier in GRANDS_CHANTIERS and f.in_period(s.start_date) and sc.session_ok(s)),
+        positioned_by_agencies=_positioned_count(sc),
         insertion_all=_rate(o for _, o in exits.values()),
         insertion_departement=_rate(o for bid, (_, o) in exits.items() if bid not in ix.agency_files),
         insertion_agencies=_rate(o for bid, (_, o) in exits.items() if bid in ix.agency_files),
-        prevention_completed=len(_prevention(sc)),
+        prevention_completed=sum(1 for p in ds.prevention if p.status == PreventionStatus.COMPLETED.value
+                                 and p.beneficiary_id in sc.files and f.in_period(p.completed_on)),
         pci_count=len(pci),
         pci_files=len({p.beneficiary_id for p in pci}),
         pci_recommendations={k: (a, b, c) for k, (a, b, c) in recs.items()},
@@ -756,7 +789,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
         departement_by_line=by_line(dep, DEPARTEMENT_LINES),
         funnel=funnel,
         delays={k: Delay(_median(v), len(v)) for k, v in pairs.items()},
-        barriers={k: (a, b) for k, (a, b) in barriers.items()},
+        barriers=barriers,
         exits_by_outcome={o.value: outcomes.get(o.value, 0) for o in OutcomeCategory},
     )
 

@@ -17,7 +17,10 @@ The signature date of the convention (its years start there) is the setting
 
 from __future__ import annotations
 
+import gc
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,19 +49,38 @@ def dataset(ctx: Context) -> I.Dataset:
         if hit is not None and hit[0] == version:
             return hit[1]
         ds = load_dataset(s)
+    with _paused_collector():
+        I.index(ds)  # built once per dataset (grouped by file), kept with it
     with _lock:
         _cache[id(ctx.vault)] = (version, ds)
     return ds
 
 
+@contextmanager
+def _paused_collector() -> Iterator[None]:
+    """The computations allocate many small acyclic objects: the cyclic collector's passes over the
+    dataset's million rows would cost more than the computation itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(ctx: Context, filters: I.Filters = I.Filters()) -> I.IndicatorReport:
-    return I.compute(dataset(ctx), filters)
+    ds = dataset(ctx)
+    with _paused_collector():
+        return I.compute(ds, filters)
 
 
 def explain(ctx: Context, filters: I.Filters, name: str, *, journal: bool = True) -> I.Explanation:
     """The units behind one figure. Listing files is a read of personal data: audited (the
     figure's name and the number of files, never the ids)."""
-    out = I.explain(dataset(ctx), filters, name)
+    ds = dataset(ctx)
+    with _paused_collector():
+        out = I.explain(ds, filters, name)
     if journal:
         with ctx.vault.session() as s:
             audit(s, ctx.actor_id, "indicator_explained", "indicator", None, None,
