@@ -64,3 +64,16 @@ def test_cards_filters_and_the_files_behind_a_figure(qtbot, qtmodeltester, ctx, 
 
     page.lock()
     assert page.dialog is None and page.cards["pci"].figure == "…"
+
+
+def test_export_writes_the_figures_on_the_worker(qtbot, ctx, sync_worker, tmp_path):
+    make_person(ctx)
+    page = show(qtbot, IndicatorsPage(sync_worker))
+    page.vault_opened()
+    qtbot.waitUntil(lambda: page.data is not None)
+    with qtbot.waitSignal(page.exported):
+        page.export_to(str(tmp_path / "indicateurs.csv"), "csv")
+    assert "funnel.reperage.reached;Repérage : atteint;1" in (tmp_path / "indicateurs.csv").read_text("utf-8-sig")
+    with qtbot.waitSignal(page.exported):
+        page.export_to(str(tmp_path / "indicateurs.pdf"), "pdf")
+    assert (tmp_path / "indicateurs.pdf").read_bytes().startswith(b"%PDF")

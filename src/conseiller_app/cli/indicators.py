@@ -99,6 +99,17 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                 out(f"{item.file_id or item.record_id}  {when}  {item.detail}")
             return 0
         report = indicators.compute(ctx, filters)
+        today = ctx.today()
+    if args.pdf or args.csv:
+        from conseiller_app.reports import indicators as export
+
+        scope = ", ".join(f"{k} {v}" for k, v in (("territoire", filters.territory), ("chantier", filters.chantier),
+                                                  ("public", filters.public)) if v)
+        if args.pdf:
+            out(f"Écrit : {export.write_pdf(args.pdf, report, today, scope)}")
+        if args.csv:
+            out(f"Écrit : {export.write_csv(args.csv, report)}")
+        return 0
     if args.json:
         print_json(report.to_json())
     else:
@@ -125,4 +136,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--referent", metavar="ID", help="identifiant d'un référent")
     s.add_argument("--explain", metavar="NOM", help=f"liste ce qui est compté ({', '.join(I.EXPLAINABLE)})")
     s.add_argument("--json", action="store_true", help="sortie JSON (clés stables, montants en centimes)")
+    s.add_argument("--pdf", metavar="FICHIER", help="exporte une page PDF (chiffres seulement, sans donnée personnelle)")
+    s.add_argument("--csv", metavar="FICHIER", help="exporte les chiffres en CSV (séparateur « ; », montants en centimes)")
     s.set_defaults(func=cmd_indicators)

@@ -217,6 +217,15 @@ class IndicatorsPage(QWidget):
         charts.addWidget(self.funnel_view, 3)
         charts.addWidget(self.trend_view, 2)
 
+        self.export_pdf = QPushButton(tr("Exporter en PDF…"))
+        self.export_csv = QPushButton(tr("Exporter en CSV…"))
+        self.export_pdf.setToolTip(tr("Une page : les chiffres de ces filtres, sans donnée personnelle."))
+        self.export_csv.setToolTip(tr("Les chiffres de ces filtres (montants en centimes), sans donnée personnelle."))
+        self.export_pdf.clicked.connect(lambda: self._ask_export("pdf"))
+        self.export_csv.clicked.connect(lambda: self._ask_export("csv"))
+        filters.addWidget(self.export_pdf, 0, Qt.AlignmentFlag.AlignBottom)
+        filters.addWidget(self.export_csv, 0, Qt.AlignmentFlag.AlignBottom)
+
         self.delays = QLabel()
         self.delays.setObjectName("hint")
         self.delays.setWordWrap(True)
@@ -372,6 +381,43 @@ class IndicatorsPage(QWidget):
         y.setRange(0, max([1] + [v for _, v in points]))
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y)
+
+    # --- export -----------------------------------------------------------------------------
+
+    exported = Signal(str)  # the path written
+
+    def _ask_export(self, kind: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        if self.data is None:
+            return
+        from conseiller_app.reports import indicators as export
+
+        name = export.filename(self.data.report, date.today(), kind)
+        pattern = self.tr("PDF (*.pdf)") if kind == "pdf" else self.tr("CSV (*.csv)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Exporter les indicateurs"), name, pattern)
+        if path:
+            self.export_to(path, kind)
+
+    def export_to(self, path: str, kind: str) -> None:
+        """Write the figures on screen (PDF or CSV) on the worker."""
+        if self.data is None:
+            return
+        report = self.data.report
+        scope = ", ".join(c.currentText() for c in (self.territory, self.public, self.chantier) if c.currentIndex() > 0)
+
+        def write(ctx):
+            from conseiller_app.reports import indicators as export
+
+            if kind == "pdf":
+                return str(export.write_pdf(path, report, ctx.today(), scope))
+            return str(export.write_csv(path, report))
+        self.status.setText(self.tr("Export…"))
+        self.worker.submit(write, on_done=self._exported, on_error=lambda e: self.status.setText(user_message(e)))
+
+    def _exported(self, path: str) -> None:
+        self.status.setText(self.tr("Exporté : {p}").format(p=path))
+        self.exported.emit(path)
 
     # --- « D'où vient ce chiffre ? » -----------------------------------------------------------
 
