@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     run("search", lambda: m_search.measure(cv, runs, warmup))
     run("files", lambda: m_files.measure(cv, runs, warmup))
     run("reports", lambda: m_reports.measure(cv, runs, warmup))
-    run("indicators", lambda: m_indicators.measure(cv, runs, warmup))
+    run("indicators", lambda: m_indicators.measure(cv, runs, warmup) + m_indicators.measure_gui(cv, runs, warmup))
 
     def gui():
         from benchmarks import m_gui
