@@ -208,3 +208,34 @@ def test_facts_reach_the_central_office(tmp_path: Path):
         assert (line["amount_cents"], line["line"], line["beneficiary_id"]) == (30000, "coup_de_pouce", bid)
     finally:
         ctx.vault.close()
+
+
+def test_facts_are_in_the_access_statement_and_go_with_a_purge(ctx, clock):
+    from conseiller_app.storage.services import access, retention
+
+    clock.value = date(2024, 3, 1)
+    bid = beneficiaries.create(ctx, {"last_name": "Lefèvre", "first_name": "Zoé", "birth_date": "1990-04-05",
+                                     "commune": "Arras", "public": "rsa", "spotting_date": "2024-03-01"})
+    facts.add_pci(ctx, bid, {"held_on": "2024-03-01", "recommendations": [{"code": "logement", "followed": True}]})
+    facts.set_prevention(ctx, bid, {"status": "commence", "started_on": "2024-03-01"})
+    step_id = pathway.get(ctx, bid)["steps"][0]["id"]
+    facts.add_funding(ctx, {"target_kind": "etape", "target_id": step_id, "funder": "fpett", "line": "cipi",
+                            "amount": "1 234,50", "granted_on": "2024-03-01"})
+    facts.set_sas_interest(ctx, bid, {"interested": False})
+    lines = access.gather(ctx, bid)["indicator_facts"]
+    assert lines[0] == "Point Conseils Intérimaire le 01/03/2024 (FASTT) : Logement (mise en œuvre)"
+    assert "Parcours prévention : Commencé, début le 01/03/2024" in lines
+    assert "Financement FPETT — CIPI : 1\u202f234,50\u00a0€ le 01/03/2024" in lines
+    assert lines[-1] == "Intérêt pour le SAS préparatoire : non (le 01/03/2024)"
+
+    clock.value = date(2026, 11, 28)
+    result = retention.purge(ctx, [bid])
+    for table in ("pci_diagnostic", "prevention_pathway", "funding_line", "sas_interest"):
+        assert result["records"][table] == 1
+    got = facts.file_facts
+    with ctx.vault.session() as s:
+        for model in (m.PciDiagnostic, m.PreventionPathway, m.FundingLine, m.SasInterest):
+            assert s.scalars(select(model).where(model.deleted_at.is_(None))).all() == []
+    from conseiller_app.storage.services import indicators
+
+    assert indicators.compute(ctx).pci_count == 0 and got is not None
