@@ -59,6 +59,12 @@ CARDS = (
 )
 
 
+#: Stage names short enough for the funnel's axis.
+SHORT_STAGE = {"reperage": "Repérage", "atelier": "Atelier", "decouverte": "Découverte", "sas": "SAS",
+               "positionnement": "Positionnement", "action_preparatoire": "Action prépa.", "formation": "Formation",
+               "emploi": "Mission / emploi", "sortie": "Sortie", "suivi": "Suivi"}
+
+
 def _pct(rate: I.Rate) -> str:
     return "—" if rate.rate is None else f"{100 * rate.rate:.0f}\u00a0%"
 
@@ -223,8 +229,10 @@ class IndicatorsPage(QWidget):
         self.export_csv.setToolTip(tr("Les chiffres de ces filtres (montants en centimes), sans donnée personnelle."))
         self.export_pdf.clicked.connect(lambda: self._ask_export("pdf"))
         self.export_csv.clicked.connect(lambda: self._ask_export("csv"))
-        filters.addWidget(self.export_pdf, 0, Qt.AlignmentFlag.AlignBottom)
-        filters.addWidget(self.export_csv, 0, Qt.AlignmentFlag.AlignBottom)
+        for combo in (self.period, self.territory, self.public, self.chantier):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        self.period.setMinimumContentsLength(24)
 
         self.delays = QLabel()
         self.delays.setObjectName("hint")
@@ -239,6 +247,11 @@ class IndicatorsPage(QWidget):
         layout.addWidget(page_header(tr("Indicateurs"), tr(
             "Les indicateurs de la convention (article 5-1), calculés sur ce poste. Survolez une carte pour sa "
             "définition ; cliquez pour voir d'où vient le chiffre.")))
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_pdf)
+        exports.addWidget(self.export_csv)
+        layout.addLayout(exports)
         layout.addLayout(filters)
         layout.addLayout(grid)
         layout.addLayout(charts)
@@ -353,12 +366,14 @@ class IndicatorsPage(QWidget):
         series.append(current)
         chart.addSeries(series)
         categories = QBarCategoryAxis()
-        categories.append([f.label for f in stages])
+        categories.append([SHORT_STAGE.get(f.stage, f.label) for f in stages])
+        categories.setTruncateLabels(False)  # the axis makes room for « Positionnement »
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         values = QValueAxis()
         values.setLabelFormat("%d")
         values.setRange(0, max([1] + [f.reached for f in stages]))
+        values.applyNiceNumbers()
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(values)
 
@@ -379,6 +394,7 @@ class IndicatorsPage(QWidget):
         y = QValueAxis()
         y.setLabelFormat("%d")
         y.setRange(0, max([1] + [v for _, v in points]))
+        y.applyNiceNumbers()
         chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(y)
 
