@@ -133,3 +133,13 @@ def test_periods():
     assert (f.start, f.end) == (date(2024, 2, 29), date(2025, 2, 27))
     assert set(I.DEFINITIONS) >= set(I.INDICATORS)
     assert all(I.DEFINITIONS[k].convention.startswith("«") for k in I.INDICATORS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(datasets(), st.sampled_from([None, *TERRITORIES]))
+def test_monthly_trend_equals_one_computation_per_month(ds, territory):
+    f = I.Filters(territory=territory)
+    trend = I.monthly_dynamic_exits(ds, f, date(2026, 12, 15))
+    assert [d for d, _ in trend] == [date(2026, m, 1) for m in range(1, 13)]
+    assert [n for _, n in trend] == [I.compute(ds, I.Filters.month(2026, m, territory=territory)).insertion_all.dynamic
+                                     for m in range(1, 13)]

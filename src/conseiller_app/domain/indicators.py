@@ -794,6 +794,36 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
     )
 
 
+def monthly_dynamic_exits(ds: Dataset, f: Filters, end: date, months: int = 12) -> list[tuple[date, int]]:
+    """Dynamic exits month by month over the ``months`` months ending with ``end``'s month: the
+    same figure as ``compute(ds, Filters.month(...)).insertion_all.dynamic`` for each month (the
+    latest exit of a file in a month counts), in one pass instead of one computation per month."""
+    y, m = end.year, end.month
+    starts = []
+    for _ in range(months):
+        starts.append(date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    starts.reverse()
+    first, last = starts[0], Filters.month(end.year, end.month).end
+    sc = _Scope(index(ds), replace_period(f, first, last))
+    latest: dict[tuple[str, date], tuple[date, str]] = {}
+    for bid, exits in sc.ix.exits.items():
+        if bid not in sc.files:
+            continue
+        for day, outcome in exits:
+            if first <= day <= last:  # type: ignore[operator]
+                key = (bid, date(day.year, day.month, 1))
+                if key not in latest or latest[key][0] <= day:
+                    latest[key] = (day, outcome)
+    counts = Counter(month for (_, month), (_, outcome) in latest.items() if outcome in _DYNAMIC)
+    return [(s, counts.get(s, 0)) for s in starts]
+
+
+def replace_period(f: Filters, start: date | None, end: date | None) -> Filters:
+    """The same filters over another period."""
+    return Filters(start, end, f.territory, f.chantier, f.public, f.agency_id, f.scheme, f.referent_id)
+
+
 # --- « D'où vient ce chiffre ? » ---------------------------------------------------------------
 
 #: The figures that can be explained, with their title and unit.

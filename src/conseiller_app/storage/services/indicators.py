@@ -48,11 +48,15 @@ def dataset(ctx: Context) -> I.Dataset:
             hit = _cache.get(id(ctx.vault))
         if hit is not None and hit[0] == version:
             return hit[1]
+        gc.unfreeze()  # the previous dataset's rows go back to the collector (and away by refcount)
         ds = load_dataset(s)
     with _paused_collector():
         I.index(ds)  # built once per dataset (grouped by file), kept with it
     with _lock:
         _cache[id(ctx.vault)] = (version, ds)
+    # A million long-lived rows: out of the cyclic collector's sight, or each of its full passes
+    # (on any thread, the GUI's included) walks them all — seconds of stall on a loaded machine.
+    gc.freeze()
     return ds
 
 
@@ -132,7 +136,10 @@ def page_data(ctx: Context, filters: I.Filters) -> PageData:
 
     with ctx.vault.session() as s:
         territories = tuple(s.execute(select(m.Territory.code, m.Territory.name).order_by(m.Territory.name)).all())
-    return PageData(compute(ctx, filters), tuple(monthly(ctx, filters, "exits_dynamic")),
+    ds = dataset(ctx)
+    with _paused_collector():
+        trend = I.monthly_dynamic_exits(ds, filters, filters.end or ctx.today())
+    return PageData(compute(ctx, filters), tuple(trend),
                     tuple((c, n) for c, n in territories), signature_date(ctx))
 
 
