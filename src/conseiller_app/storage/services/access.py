@@ -190,7 +190,7 @@ def _drafts(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _indicator_facts(ctx: Context, beneficiary_id: str) -> list[str]:
+def indicator_fact_lines(ctx: Context, beneficiary_id: str) -> list[str]:
     """The facts recorded for the convention's indicators, one French line each."""
     from conseiller_app.domain.enums import FundingLine, PciHolder, PciRecommendation, PreventionStatus
     from conseiller_app.domain.facts import format_euros
@@ -237,7 +237,7 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         referent = s.get(m.Conseiller, f["referent_id"])
         audit(s, ctx.actor_id, "access_report", "beneficiary", beneficiary_id, beneficiary_id)
     draft_list = _drafts(ctx, beneficiary_id)
-    indicator_facts = _indicator_facts(ctx, beneficiary_id)
+    indicator_facts = indicator_fact_lines(ctx, beneficiary_id)
     journal = [{"at": e["at"].replace(tzinfo=timezone.utc), "who": e["who"], "action": e["action"], "action_label": e["action_label"],
                 "detail": followup.describe_audit(e, offers)}
                for e in followup.audit_trail(ctx, beneficiary_id)]
