@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Result, format_table, log
 
-GROUPS = ("start", "unlock", "search", "files", "reports", "gui", "memory", "sync", "demo")
+GROUPS = ("start", "unlock", "search", "files", "reports", "indicators", "gui", "memory", "sync", "demo")
 
 
 def machine() -> dict:
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         results.extend(produced if isinstance(produced, list) else [produced])
         log(f"  ({time.perf_counter() - t:.1f} s)")
 
-    from benchmarks import m_demo, m_files, m_process, m_reports, m_search, m_sync
+    from benchmarks import m_demo, m_files, m_indicators, m_process, m_reports, m_search, m_sync
 
     runs, warmup = args.runs, args.warmup
     run("start", lambda: m_process.process_start(cv, runs, warmup, cold=not args.warm))
@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     run("search", lambda: m_search.measure(cv, runs, warmup))
     run("files", lambda: m_files.measure(cv, runs, warmup))
     run("reports", lambda: m_reports.measure(cv, runs, warmup))
+    run("indicators", lambda: m_indicators.measure(cv, runs, warmup) + m_indicators.measure_gui(cv, runs, warmup))
 
     def gui():
         from benchmarks import m_gui

@@ -35,6 +35,14 @@ def pump(app, until: Callable[[], bool] | None = None, timeout: float = 20.0, se
         time.sleep(0.01)
 
 
+def _indicators(app, window, save) -> None:
+    """The Indicateurs page on the demo vault (figures of the demo's fictitious files)."""
+    window.workspace.show_page("indicators")
+    page = window.workspace.page("indicators")
+    pump(app, lambda: page.data is not None, timeout=120)
+    save(window, "09-indicateurs")
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -127,6 +135,7 @@ def main(argv: list[str]) -> int:
         editor.pathway.wizard.reject()
 
         _ateliers_and_orientations(app, window, worker, showcase, save, save_dialog)
+        _indicators(app, window, save)
         window.workspace.show_page("settings")
         pump(app, lambda: window.settings_page.name.text() != "")
         save(window, "07-parametres")

@@ -110,10 +110,35 @@ def test_atelier_done_proposes_a_taster():
     assert "découverte métiers" in out[0].reason
 
 
-def test_taster_done_proposes_a_prep_course():
-    out = g.suggest(facts(done_until(Stage.TASTER), sessions=[session("sas", kind=SessionKind.PREP_COURSE)]))
+def test_taster_done_proposes_a_prep_course_only_when_the_person_is_interested():
+    sas = [session("sas", kind=SessionKind.PREP_COURSE)]
+    out = g.suggest(facts(done_until(Stage.TASTER), sessions=sas, sas_interest=True))
     assert out[0].stage is Stage.PREP_COURSE and out[0].session_id == "sas"
     assert "Découverte métiers réalisée le 02/06/2026, projet confirmé : proposer un SAS" in out[0].reason
+    # not asked yet: ask first, no SAS session offered
+    ask = g.suggest(facts(done_until(Stage.TASTER), sessions=sas))
+    assert ask[0].code is g.Code.SAS_INTEREST and ask[0].session_id is None
+    assert "manifeste son intérêt" in ask[0].reason
+    assert all(x.session_id != "sas" for x in ask)
+    # not interested: on to the agency, still no SAS
+    no = g.suggest(facts(done_until(Stage.TASTER), sessions=sas, sas_interest=False))
+    assert no[0].stage is Stage.AGENCY and "Pas d'intérêt pour le SAS" in no[0].reason
+    assert all(x.session_id != "sas" for x in no)
+
+
+def test_rsa_recipient_starting_a_mission_gets_the_point_conseils_interimaire_proposed():
+    p = done_until(Stage.TRAINING).apply(P.Propose(Stage.JOB, date(2026, 11, 1)), TODAY)
+    p = p.apply(P.Plan(date(2026, 11, 20), date(2027, 2, 20)), TODAY)
+    out = g.suggest(facts(p))
+    assert g.Code.PROPOSE_PCI in codes(out)
+    pci = next(x for x in out if x.code is g.Code.PROPOSE_PCI)
+    assert "mission-formation" in pci.reason
+    assert g.Code.PROPOSE_PCI not in codes(g.suggest(facts(p, pci_count=1)))
+    assert g.Code.PROPOSE_PCI not in codes(g.suggest(facts(p, public=Public.IAE)))
+    # a referral « en mission » is enough, whatever the pathway says
+    r = g.ReferralInfo("r1", "REF-1", ReferralStatus.IN_MISSION, date(2026, 11, 20), "Agence")
+    assert g.Code.PROPOSE_PCI in codes(g.suggest(facts(done_until(Stage.AGENCY), referrals=[r])))
+    assert g.Code.PROPOSE_PCI not in codes(g.suggest(facts(done_until(Stage.AGENCY))))
 
 
 def test_no_consent_means_no_referral_yet():

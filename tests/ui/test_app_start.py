@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication
 from conseiller_app.ui.session import State
 from tests.ui.shell_helpers import unlock
 
-PAGE_CLASSES = {"DashboardPage", "BeneficiariesPage", "AteliersPage", "OrientationsPage", "SyncPage", "SettingsPage"}
+PAGE_CLASSES = {"DashboardPage", "BeneficiariesPage", "AteliersPage", "OrientationsPage", "IndicatorsPage", "SyncPage",
+                "SettingsPage"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,7 +39,8 @@ def test_only_the_unlock_screen_exists_before_the_unlock(shell, closed_vault, pa
     assert win.workspace.each_page() == [] and _pages_alive() == before
     # The navigation already lists every page, and the menus are there (disabled while locked).
     assert [win.workspace.nav.item(i).text() for i in range(win.workspace.nav.count())] == [
-        "Tableau de bord", "Bénéficiaires", "Ateliers", "Orientations", "Synchronisation", "Paramètres"]
+        "Tableau de bord", "Bénéficiaires", "Ateliers", "Orientations", "Indicateurs", "Synchronisation",
+        "Paramètres"]
     assert not win.actions.new_file.isEnabled()
 
     unlock(qtbot, win, passphrase)

@@ -5,7 +5,7 @@ Without a sub-command it starts the desktop application. Exit codes: 0 success, 
 process (the application, another command), 8 read-only data folder, 1 anything unexpected.
 
 One module per command group (``vault``, ``beneficiaries``, ``documents``, ``retention``,
-``settings``, ``sync``), each with a ``register(sub)`` adding its sub-commands; what they share is
+``settings``, ``sync``, ``indicators``, ``facts``), each with a ``register(sub)`` adding its sub-commands; what they share is
 in ``common``. The central office's ``conseiller-central`` is ``central``.
 """
 
@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from conseiller_app import APP_NAME, __version__
-from conseiller_app.cli import beneficiaries, common, documents, retention, settings, sync, vault
+from conseiller_app.cli import beneficiaries, common, documents, facts, indicators, retention, settings, sync, vault
 from conseiller_app.logs import configure as configure_logs
 
 log = logging.getLogger("conseiller_app.cli")
@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sync.register(sub)  # conseiller sync enroll|export|import|status
     retention.register(sub)  # conseiller retention list|purge
     settings.register(sub)  # conseiller settings show|set
+    indicators.register(sub)  # conseiller indicators [--explain NAME]
+    facts.register(sub)  # conseiller pci|funding|prevention|sas-interest|spott|positioning ...
     return p
 
 

@@ -449,3 +449,89 @@ class FileStatus(Labelled):
 
 
 _labels(FileStatus, {"actif": "Actif", "archive": "Archivé"})
+
+
+# --- facts of the convention's indicators (article 5-1) -----------------------------------------
+
+
+class FundingLine(Labelled):
+    """The budget line a funding line is charged to (article 5-1, indicators 6 to 8)."""
+
+    CIPI = "cipi"
+    CDPI = "cdpi"
+    SPOTT = "spott"
+    TREMPLIN_RSA = "tremplin_rsa"
+    AKTIV = "aktiv_competences"
+    PREP_METIER = "preparatoire_metier"
+    COUP_DE_POUCE = "coup_de_pouce"
+    OTHER = "autre"
+
+
+_labels(FundingLine, {
+    "cipi": "CIPI",
+    "cdpi": "CDPI",
+    "spott": "SPOTT",
+    "tremplin_rsa": "Tremplin RSA",
+    "aktiv_competences": "AKTIV compétences",
+    "preparatoire_metier": "Préparatoire métier",
+    "coup_de_pouce": "Coup de pouce compétences",
+    "autre": "Autre ligne",
+})
+
+#: The funders a funding line may name (the issue's list; other funders go under « autre »).
+FUNDING_FUNDERS = (Funder.FPETT, Funder.AKTO, Funder.DEPARTEMENT, Funder.OTHER)
+
+
+class FundingTarget(Labelled):
+    """What a funding line pays for."""
+
+    STEP = "etape"
+    SESSION = "session"
+    REFERRAL = "orientation"
+
+
+_labels(FundingTarget, {"etape": "Étape de parcours", "session": "Session", "orientation": "Orientation"})
+
+
+class PciHolder(Labelled):
+    """Who held a Point Conseils Intérimaire."""
+
+    FASTT = "fastt"
+    AGENCY = "agence"
+
+
+_labels(PciHolder, {"fastt": "FASTT", "agence": "Agence d'emploi"})
+
+
+class PciRecommendation(Labelled):
+    """A recommendation (préconisation) of a Point Conseils Intérimaire. Health is a flag only."""
+
+    HOUSING = "logement"
+    MOBILITY = "mobilite"
+    CHILDCARE = "garde_enfants"
+    BUDGET = "budget"
+    HEALTH_PREVENTION = "sante_prevention"
+    RIGHTS = "droits"
+    OTHER = "autre"
+
+
+_labels(PciRecommendation, {
+    "logement": "Logement",
+    "mobilite": "Mobilité",
+    "garde_enfants": "Garde d'enfants",
+    "budget": "Budget",
+    "sante_prevention": "Santé-prévention",
+    "droits": "Accès aux droits",
+    "autre": "Autre",
+})
+
+
+class PreventionStatus(Labelled):
+    """The FASTT parcours prévention (E-prévention) of a file."""
+
+    STARTED = "commence"
+    COMPLETED = "finalise"
+    ABANDONED = "abandonne"
+
+
+_labels(PreventionStatus, {"commence": "Commencé", "finalise": "Finalisé", "abandonne": "Abandonné"})

@@ -57,6 +57,8 @@ class Code(StrEnum):
     BARRIER_OFFER = "barrier_offer"
     COMPLETE_FILE = "complete_file"
     PUBLIC_AGE = "public_age"
+    SAS_INTEREST = "sas_interest"
+    PROPOSE_PCI = "propose_pci"
 
 
 # --- facts -----------------------------------------------------------------------------------
@@ -155,6 +157,10 @@ class FileFacts:
     agencies: Sequence[AgencyInfo] = ()
     to_complete: bool = False
     coords: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: Interest for the SAS recorded after the découverte (None: not asked yet).
+    sas_interest: bool | None = None
+    #: Number of Point Conseils Intérimaire held for the file.
+    pci_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -393,6 +399,18 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
     if stage is Stage.PREP_COURSE:
         taster = p.last_of(Stage.TASTER)
         when = f" le {_d(taster.actual_end)}" if taster and taster.actual_end else ""
+        # The SAS only « si le candidat manifeste son intérêt » (convention, article 4-1); once a
+        # SAS step is proposed, the interest was shown.
+        if o is None and f.sas_interest is None:
+            return [Suggestion(
+                Code.SAS_INTEREST, "Recueillir l'intérêt pour le SAS préparatoire",
+                f"Découverte métiers réalisée{when} : le SAS préparatoire n'est proposé que si la personne "
+                "manifeste son intérêt. Enregistrez sa réponse.", 50, stage=stage)]
+        if o is None and f.sas_interest is False:
+            return [Suggestion(
+                Code.PROPOSE_STAGE, f"Proposer : {Stage.AGENCY.label}",
+                "Pas d'intérêt pour le SAS préparatoire après la découverte : passer au positionnement en agence "
+                "d'emploi (le SAS sera marqué « étape passée »).", 70, stage=Stage.AGENCY)]
         return _session_suggestions(
             f, stage, f"Découverte métiers réalisée{when}, projet confirmé : proposer un SAS préparatoire.", 50)
     if stage is Stage.AGENCY:
@@ -453,6 +471,27 @@ def _barrier_offers(f: FileFacts, skip_mobility: bool) -> list[Suggestion]:
     return out
 
 
+#: Referral statuses meaning the person starts a mission or a mission-formation.
+_MISSION_REFERRALS = (ReferralStatus.IN_MISSION, ReferralStatus.IN_TRAINING)
+
+
+def _pci(f: FileFacts) -> list[Suggestion]:
+    """FASTT proposes its Point Conseils Intérimaire « aux bénéficiaires du RSA qui débutent un
+    parcours en mission ou en mission formation » (convention, article 4-4)."""
+    if f.public is not Public.RSA or f.pci_count:
+        return []
+    o = f.pathway.open_step
+    starting = (o is not None and o.stage in (Stage.JOB, Stage.TRAINING)
+                and o.status in (StepStatus.PLANNED, StepStatus.IN_PROGRESS))
+    starting = starting or any(r.status in _MISSION_REFERRALS for r in f.referrals)
+    if not starting or f.pathway.state is PathwayState.CLOSED:
+        return []
+    return [Suggestion(
+        Code.PROPOSE_PCI, "Proposer un Point Conseils Intérimaire (FASTT)",
+        "Allocataire du RSA qui débute une mission ou une mission-formation : le FASTT propose un diagnostic "
+        "individuel (besoins, risques de rupture, conseils). Enregistrez-le une fois réalisé.", 48)]
+
+
 def suggest(f: FileFacts, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     """The suggested actions for one file, most urgent first (at most ``limit``)."""
     out: list[Suggestion] = []
@@ -471,6 +510,7 @@ def suggest(f: FileFacts, limit: int = DEFAULT_LIMIT) -> list[Suggestion]:
     mobility_shown = any(s.code is Code.MOBILITY_FIRST for s in nxt)
     if p.state is not PathwayState.CLOSED:
         out += _barrier_offers(f, skip_mobility=mobility_shown)
+    out += _pci(f)
     if f.to_complete:
         out.append(Suggestion(Code.COMPLETE_FILE, "Compléter le dossier",
                               "Dossier créé rapidement (arrivée sur place à un atelier) : vérifiez l'identité, le "

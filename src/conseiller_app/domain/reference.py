@@ -32,6 +32,9 @@ class ReferenceData:
     schemes: list[dict[str, Any]]
     offers: list[dict[str, Any]]
     agencies: list[dict[str, Any]]
+    #: AKTIV compétences envelope allocated by AKTO, by calendar year, in cents (article 5-1,
+    #: indicator 7). Sent by the central office; empty until it knows the amounts.
+    aktiv_envelopes: dict[int, int] = field(default_factory=dict)
     _by_name: dict[str, list[Commune]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -83,4 +86,20 @@ def load_reference(directory: Path) -> ReferenceData:
         schemes=meta["schemes"],
         offers=meta["offers"],
         agencies=meta["agencies"],
+        aktiv_envelopes=envelopes_from_json(meta.get("aktiv_envelopes", [])),
     )
+
+
+def envelopes_from_json(items: list) -> dict[int, int]:
+    """``[{"year": 2025, "amount_cents": 123}]`` → ``{2025: 123}`` (checked: ints, one per year)."""
+    out: dict[int, int] = {}
+    for item in items:
+        year, amount = item["year"], item["amount_cents"]
+        if not (isinstance(year, int) and isinstance(amount, int) and amount >= 0) or year in out:
+            raise ValueError("aktiv_envelopes")
+        out[year] = amount
+    return out
+
+
+def envelopes_to_json(envelopes: dict[int, int]) -> list[dict]:
+    return [{"year": y, "amount_cents": a} for y, a in sorted(envelopes.items())]

@@ -18,7 +18,7 @@ STAGE_OF_KIND: dict[SessionKind, Stage] = {
     SessionKind.AWARENESS: Stage.AWARENESS,
     SessionKind.TASTER: Stage.TASTER,
     SessionKind.PREP_COURSE: Stage.PREP_COURSE,
-    SessionKind.SPOTT: Stage.AGENCY_PREP,
+    SessionKind.SPOTT: Stage.TRAINING,  # inter-agency training (convention 4-2), not a preparatory action
 }
 KIND_OF_STAGE = {stage: kind for kind, stage in STAGE_OF_KIND.items()}
 

@@ -200,6 +200,11 @@ def render(data: dict[str, Any]) -> bytes:
         body.append(_empty("Aucune orientation vers une agence d'emploi.", st))
     _section(story, "7. Orientations vers les agences d'emploi", width, st, body)
 
+    lines = data.get("indicator_facts") or []
+    _section(story, "7 bis. Diagnostic FASTT, prévention, financements, intérêt pour le SAS", width, st,
+             [Paragraph("<br/>".join(esc(x) for x in lines), st["cell"])] if lines
+             else [_empty("Rien d'enregistré.", st)])
+
     _section(story, "8. Notes du conseiller", width, st, [
         Paragraph(_text(data["notes"]), st["cell"]) if data["notes"] else _empty("Aucune note.", st)])
 

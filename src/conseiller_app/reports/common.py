@@ -34,8 +34,15 @@ RULE = colors.HexColor("#9aa5b1")
 BAND = colors.HexColor("#e9edf2")
 
 ISSUER = "Département du Pas-de-Calais"
-ISSUER_SERVICE = "Direction de l'Insertion — Mission Insertion par l'Emploi"
-CONVENTION = "Convention de partenariat n° 2024-330 — travail temporaire et grands chantiers"
+ISSUER_SERVICE = ("Pôle Solidarités — Direction des Politiques d'Inclusion Durable — Mission Insertion par l'Emploi "
+                  "et partenariats stratégiques")
+#: The convention has no number of its own: 2024-330 is the Commission Permanente's deliberation
+#: of 8 July 2024 that authorised its signature.
+CONVENTION = ("Convention de partenariat Département – branche du travail temporaire (délibération de la "
+              "Commission Permanente n° 2024-330 du 8 juillet 2024)")
+#: « mentionner l'ensemble des partenaires pour toute action de communication » (article 6):
+#: every printed document names the four partners.
+PARTNERS = "Partenaires de la convention : Département du Pas-de-Calais · FPETT · AKTO · FASTT"
 
 _registered = False
 
@@ -180,7 +187,7 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
             self.setFont(FONT_BOLD, 10)
             self.drawString(left + 4.5 * mm, h - 8.8 * mm, ISSUER.upper())
             self.setFillColor(MUTED)
-            self.setFont(FONT, 7.5)
+            self.setFont(FONT, 6.5)
             self.drawString(left + 4.5 * mm, h - 12.6 * mm, ISSUER_SERVICE)
             self.setFillColor(INK)
             self.setFont(FONT_BOLD, 9)
@@ -194,6 +201,8 @@ def numbered_canvas(footer_left: str, header_right: str, document_title: str) ->
             self.setFont(FONT, 7)
             self.drawString(left, 9 * mm, footer_left)
             self.drawRightString(right, 9 * mm, f"Page {self._pageNumber} / {total}")  # type: ignore[attr-defined]
+            self.setFont(FONT, 6)
+            self.drawString(left, 5.5 * mm, PARTNERS)
             self.restoreState()
 
     return _Canvas

@@ -7,6 +7,7 @@ journal, and the vault is marked ``demo`` (the sync refuses to export a demo vau
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -22,7 +23,10 @@ from conseiller_app.domain.enums import (
     Organiser,
     OutcomeCategory,
     PartnerKind,
+    PciHolder,
+    PciRecommendation,
     Prescriber,
+    PreventionStatus,
     Public,
     ReferralScheme,
     ReferralStatus,
@@ -37,6 +41,7 @@ from conseiller_app.storage import models
 from conseiller_app.storage.bulk import insert_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import DEMO_KEY, get_setting, owner, set_setting
+from conseiller_app.storage.reference import AKTIV_ENVELOPES_KEY
 from conseiller_app.storage.services.beneficiaries import index_keys, sort_name
 from conseiller_app.storage.vault import Vault
 
@@ -242,11 +247,18 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         if progress and i % 1000 == 0:
             progress(i, beneficiaries)
 
+    extra_rows = _indicator_facts(random.Random(seed + 1), rows, sessions, agencies, today, now)
     order = [("atelier_session", models.AtelierSession, sessions), ("beneficiary", models.Beneficiary, rows["beneficiary"]),
              ("pathway_step", models.PathwayStep, rows["pathway_step"]), ("barrier", models.Barrier, rows["barrier"]),
              ("barrier_action", models.BarrierAction, rows["barrier_action"]), ("consent", models.Consent, rows["consent"]),
-             ("registration", models.Registration, rows["registration"]), ("referral", models.Referral, rows["referral"])]
+             ("registration", models.Registration, rows["registration"]), ("referral", models.Referral, rows["referral"]),
+             ("pci_diagnostic", models.PciDiagnostic, extra_rows["pci_diagnostic"]),
+             ("prevention_pathway", models.PreventionPathway, extra_rows["prevention_pathway"]),
+             ("funding_line", models.FundingLine, extra_rows["funding_line"]),
+             ("sas_interest", models.SasInterest, extra_rows["sas_interest"])]
     with vault.session() as s:
+        if get_setting(s, AKTIV_ENVELOPES_KEY) in (None, "[]"):
+            set_setting(s, AKTIV_ENVELOPES_KEY, json.dumps(DEMO_ENVELOPES))
         for table, model, data in order:
             for chunk in _chunks(data):
                 insert_rows(s, model.__table__, chunk, journal=False)
@@ -256,6 +268,107 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
     if progress:
         progress(beneficiaries, beneficiaries)
     return counts
+
+
+#: Illustrative AKTIV compétences envelopes of a demo vault (cents by year): not real amounts.
+DEMO_ENVELOPES = [{"year": 2024, "amount_cents": 15_000_000}, {"year": 2025, "amount_cents": 30_000_000},
+                  {"year": 2026, "amount_cents": 30_000_000}, {"year": 2027, "amount_cents": 30_000_000}]
+
+
+def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: list[dict], agencies: list,
+                     today: date, now: datetime) -> dict[str, list[dict]]:
+    """The facts of the convention's indicators, in plausible proportions: SPOTT details and
+    funding, agencies positioning people on preparatory actions, Points Conseils Intérimaire for
+    RSA recipients starting a mission or a training, prevention pathways, funding lines, interest
+    for the SAS after a découverte. A separate random stream keeps the rest of the demo unchanged."""
+    out: dict[str, list[dict]] = {t: [] for t in ("pci_diagnostic", "prevention_pathway", "funding_line",
+                                                  "sas_interest")}
+    meta = {"created_at": now, "updated_at": now, "version": 1, "deleted_at": None}
+    agency_ids = [a[0] for a in agencies]
+    by_territory: dict[str, list[str]] = {}
+    for a in agencies:
+        by_territory.setdefault(a[2], []).append(a[0])
+
+    def line(bid, kind, target, funder, code, euros, day):
+        out["funding_line"].append({"id": m.new_id(), "beneficiary_id": bid, "target_kind": kind, "target_id": target,
+                                    "funder": funder, "line": code, "amount_cents": euros * 100,
+                                    "granted_on": min(day, today), **meta})
+
+    kinds = {}
+    for x in sessions:
+        kinds[x["id"]] = x
+        if x["kind"] == SessionKind.SPOTT.value:
+            x["chantier"] = rng.choices(["csne", "erbm", "autre"], weights=[55, 30, 15])[0]
+            x["fpett_validated_on"] = x["start_date"] - timedelta(days=rng.randint(20, 60))
+            x["opco"] = "akto"
+            local = by_territory.get(x["territory"]) or agency_ids
+            x["agencies"] = rng.sample(local, min(len(local), rng.randint(2, 4)))
+            line(None, "session", x["id"], "fpett", "spott", rng.randint(15, 30) * 1000, x["fpett_validated_on"])
+        else:
+            x.setdefault("fpett_validated_on", None)
+            x.setdefault("opco", None)
+            x.setdefault("agencies", [])
+    preparatory = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
+    for r in rows["registration"]:
+        x = kinds.get(r["session_id"])
+        positioned = x is not None and x["kind"] in preparatory and agency_ids and rng.random() < 0.3
+        r["positioned_by_agency_id"] = (rng.choice(by_territory.get(x["territory"]) or agency_ids)
+                                        if positioned else None)
+    public = {b["id"]: b["public"] for b in rows["beneficiary"]}
+    steps: dict[str, list[dict]] = {}
+    for st in rows["pathway_step"]:
+        steps.setdefault(st["beneficiary_id"], []).append(st)
+    started = (StepStatus.IN_PROGRESS.value, StepStatus.DONE.value)
+    for bid, own in steps.items():
+        stages = {st["stage"]: st for st in own if st["status"] in started and st["actual_start"]}
+        taster = stages.get(Stage.TASTER.value)
+        if taster is not None and taster["status"] == StepStatus.DONE.value:
+            went = Stage.PREP_COURSE.value in stages
+            out["sas_interest"].append({"id": m.new_id(), "beneficiary_id": bid,
+                                        "interested": went or rng.random() < 0.6,
+                                        "recorded_on": taster["actual_end"] or taster["actual_start"], **meta})
+        sas = stages.get(Stage.PREP_COURSE.value)
+        if sas is not None and rng.random() < 0.3:
+            line(bid, "etape", sas["id"], "departement", "preparatoire_metier", rng.randint(12, 24) * 100,
+                 sas["actual_start"])
+        prep = stages.get(Stage.AGENCY_PREP.value)
+        if prep is not None and public[bid] == Public.RSA.value:
+            line(bid, "etape", prep["id"], "fpett", "tremplin_rsa", rng.randint(10, 14) * 100, prep["actual_start"])
+        training = stages.get(Stage.TRAINING.value)
+        if training is not None:
+            code, euros = rng.choices([("cipi", rng.randint(35, 55) * 100), ("cdpi", rng.randint(80, 120) * 100)],
+                                      weights=[70, 30])[0]
+            line(bid, "etape", training["id"], "fpett", code, euros, training["actual_start"])
+            if rng.random() < 0.25:
+                line(bid, "etape", training["id"], "akto", "aktiv_competences", rng.randint(15, 30) * 100,
+                     training["actual_start"])
+        if Stage.AGENCY.value in stages and rng.random() < 0.12:
+            line(bid, "etape", stages[Stage.AGENCY.value]["id"], "departement", "coup_de_pouce",
+                 rng.randint(3, 8) * 100, stages[Stage.AGENCY.value]["actual_start"])
+        job = stages.get(Stage.JOB.value)
+        mission = job or training
+        if mission is not None and public[bid] == Public.RSA.value and rng.random() < 0.55:
+            recs = rng.sample([r.value for r in PciRecommendation], rng.choices([0, 1, 2, 3], weights=[15, 40, 30, 15])[0])
+            held = min(today, mission["actual_start"] + timedelta(days=rng.randint(0, 20)))
+            out["pci_diagnostic"].append({
+                "id": m.new_id(), "beneficiary_id": bid, "held_on": held,
+                "held_by": rng.choices([PciHolder.FASTT.value, PciHolder.AGENCY.value], weights=[70, 30])[0],
+                "agency_id": None,
+                "recommendations": [{"code": c, "followed": rng.choices([True, False, None], weights=[55, 20, 25])[0]}
+                                    for c in recs], **meta})
+            if out["pci_diagnostic"][-1]["held_by"] == PciHolder.AGENCY.value:
+                out["pci_diagnostic"][-1]["agency_id"] = rng.choice(agency_ids) if agency_ids else None
+                if not agency_ids:
+                    out["pci_diagnostic"][-1]["held_by"] = PciHolder.FASTT.value
+        if job is not None and rng.random() < 0.45:
+            start = job["actual_start"]
+            status = rng.choices([PreventionStatus.COMPLETED, PreventionStatus.STARTED, PreventionStatus.ABANDONED],
+                                 weights=[60, 30, 10])[0]
+            end = min(today, start + timedelta(days=rng.randint(7, 45)))
+            out["prevention_pathway"].append({
+                "id": m.new_id(), "beneficiary_id": bid, "status": status.value, "started_on": start,
+                "completed_on": None if status is PreventionStatus.STARTED else end, **meta})
+    return out
 
 
 def _insert_index(session, tokens: list[tuple[str, str, str]]) -> None:

@@ -288,7 +288,12 @@ class AtelierSession(Synced, Base):
     organiser_name: Mapped[str] = mapped_column(String(160), default="")
     capacity: Mapped[int] = mapped_column(Integer)
     chantier: Mapped[str | None] = mapped_column(ForeignKey("chantier.code"))
-    trades: Mapped[list[Any]] = mapped_column(JSON, default=list[Any])
+    trades: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # SPOTT only (convention 4-2, 4-3): « validation préalable par l'équipe du FPETT », the OPCO that
+    # deploys it (AKTO) and the agencies (ids) taking part in this inter-agency training.
+    fpett_validated_on: Mapped[date | None] = mapped_column(Date)
+    opco: Mapped[str | None] = mapped_column(String(20))
+    agencies: Mapped[list | None] = mapped_column(JSON, default=list)
 
 
 class Registration(Synced, Base):
@@ -301,6 +306,8 @@ class Registration(Synced, Base):
     registered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     attendance: Mapped[str | None] = mapped_column(String(10))
     walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The agency that positioned the person on a preparatory action (indicator 2 of article 5-1).
+    positioned_by_agency_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (
         UniqueConstraint("session_id", "beneficiary_id", name="uq_registration_session_beneficiary"),
@@ -327,6 +334,59 @@ class Referral(Synced, Base):
     created_by: Mapped[str] = mapped_column(ForeignKey("conseiller.id"))
 
     __table_args__ = (Index("ix_referral_status", "status", "status_date"),)
+
+
+# --- Facts of the convention's indicators (article 5-1) ----------------------------------------
+
+
+class PciDiagnostic(Synced, Base):
+    """A Point Conseils Intérimaire (FASTT's individual diagnostic) held for a file.
+
+    ``recommendations`` is a list of ``{"code": PciRecommendation, "followed": bool | None}``
+    (codes only: « santé-prévention » is a flag, never a text)."""
+
+    __tablename__ = "pci_diagnostic"
+    beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    held_by: Mapped[str] = mapped_column(String(10))
+    agency_id: Mapped[str | None] = mapped_column(String(36))
+    recommendations: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PreventionPathway(Synced, Base):
+    """The FASTT parcours prévention (E-prévention) of a file: started, completed or abandoned."""
+
+    __tablename__ = "prevention_pathway"
+    beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    started_on: Mapped[date] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+
+class FundingLine(Synced, Base):
+    """One funding line (funder, budget line, amount in cents, date) on a pathway step, a session
+    or a referral. ``beneficiary_id`` is set for steps and referrals (None for a session)."""
+
+    __tablename__ = "funding_line"
+    beneficiary_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    target_kind: Mapped[str] = mapped_column(String(12))
+    target_id: Mapped[str] = mapped_column(String(36))
+    funder: Mapped[str] = mapped_column(String(20))
+    line: Mapped[str] = mapped_column(String(30))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    granted_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = (Index("ix_funding_line_target", "target_kind", "target_id"),)
+
+
+class SasInterest(Synced, Base):
+    """Whether the person showed interest for the SAS préparatoire after a découverte métiers
+    (« si le candidat manifeste son intérêt »). The latest record of a file counts."""
+
+    __tablename__ = "sas_interest"
+    beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    interested: Mapped[bool] = mapped_column(Boolean)
+    recorded_on: Mapped[date] = mapped_column(Date)
 
 
 # --- Journals and drafts ----------------------------------------------------------------------

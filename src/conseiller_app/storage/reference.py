@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from conseiller_app.domain.reference import ReferenceData, load_reference
+from conseiller_app.domain.reference import ReferenceData, envelopes_from_json, envelopes_to_json, load_reference
 from conseiller_app.domain.text import fold
 from conseiller_app.resources import reference_dir
 from conseiller_app.storage import models
 from conseiller_app.storage.profile import get_setting, set_setting
 
 REFERENCE_VERSION_KEY = "reference_version"
+AKTIV_ENVELOPES_KEY = "aktiv_envelopes"
 
 
 def load_shipped(session: Session) -> ReferenceData:
@@ -52,6 +55,13 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
         row.trades, row.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
         session.add(row)
     set_setting(session, REFERENCE_VERSION_KEY, data.version)
+    set_setting(session, AKTIV_ENVELOPES_KEY, json.dumps(envelopes_to_json(data.aktiv_envelopes)))
+
+
+def aktiv_envelopes(session: Session) -> dict[int, int]:
+    """The AKTIV compétences envelope by year (cents), as last received from the central office."""
+    text = get_setting(session, AKTIV_ENVELOPES_KEY)
+    return envelopes_from_json(json.loads(text)) if text else {}
 
 
 def reference_version(session: Session) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conseiller_app.domain.reference import Commune, ReferenceData
+from conseiller_app.domain.reference import Commune, ReferenceData, envelopes_from_json, envelopes_to_json
 
 
 def label(version: int) -> str:
@@ -27,6 +27,7 @@ def to_json(data: ReferenceData, version: int) -> dict[str, Any]:
         "schemes": list(data.schemes),
         "offers": list(data.offers),
         "agencies": list(data.agencies),
+        "aktiv_envelopes": envelopes_to_json(data.aktiv_envelopes),
     }
 
 
@@ -45,4 +46,5 @@ def from_json(doc: dict[str, Any]) -> ReferenceData:
         schemes=list(doc["schemes"]),
         offers=list(doc["offers"]),
         agencies=list(doc["agencies"]),
+        aktiv_envelopes=envelopes_from_json(doc.get("aktiv_envelopes", [])),  # absent before release 0007
     )

@@ -180,4 +180,9 @@ def check_central_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
     for k in _REF_LISTS:
         if not all(isinstance(x, dict) for x in ref[k]):
             raise bad_payload("données de référence")
+    envelopes = ref.get("aktiv_envelopes", [])  # optional: older central offices do not send it
+    if not (isinstance(envelopes, list) and all(
+            isinstance(e, dict) and is_int(e.get("year"), 2000) and is_int(e.get("amount_cents"))
+            for e in envelopes) and len({e["year"] for e in envelopes}) == len(envelopes)):
+        raise bad_payload("enveloppe AKTIV compétences")
     return payload

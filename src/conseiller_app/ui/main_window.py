@@ -61,6 +61,12 @@ def _orientations_page(worker: DbWorker) -> QWidget:
     return OrientationsPage(worker)
 
 
+def _indicators_page(worker: DbWorker) -> QWidget:
+    from conseiller_app.ui.pages.indicators import IndicatorsPage
+
+    return IndicatorsPage(worker)
+
+
 def _sync_page(worker: DbWorker) -> QWidget:
     from conseiller_app.ui.sync_page import SyncPage
 
@@ -101,6 +107,7 @@ class MainWindow(QMainWindow):
             ("beneficiaries", tr("Bénéficiaires"), lambda w: beneficiaries_factory(w, None)),
             ("ateliers", tr("Ateliers"), _ateliers_page),
             ("orientations", tr("Orientations"), _orientations_page),
+            ("indicators", tr("Indicateurs"), _indicators_page),
             ("sync", tr("Synchronisation"), _sync_page),
             ("settings", tr("Paramètres"), _settings_page),
         ):

@@ -39,9 +39,11 @@ from conseiller_app.storage.services import beneficiaries, drafts, followup
 from conseiller_app.storage.services.context import Context
 
 CONTROLLER = "Département du Pas-de-Calais"
-CONTROLLER_SERVICE = "Direction de l'Insertion — Mission Insertion par l'Emploi"
+CONTROLLER_SERVICE = ("Pôle Solidarités — Direction des Politiques d'Inclusion Durable — Mission Insertion par "
+                      "l'Emploi et partenariats stratégiques")
 PURPOSE = ("Accompagnement vers l'emploi des allocataires du RSA et des publics prioritaires (parcours BTP, "
-           "grands chantiers), dans le cadre de la convention de partenariat n° 2024-330.")
+           "grands chantiers), dans le cadre de la convention de partenariat entre le Département, le FPETT, AKTO et "
+           "le FASTT (délibération de la Commission Permanente n° 2024-330 du 8 juillet 2024).")
 DEFAULT_RETENTION_MONTHS = 24
 
 
@@ -188,6 +190,33 @@ def _drafts(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
     return out
 
 
+def indicator_fact_lines(ctx: Context, beneficiary_id: str) -> list[str]:
+    """The facts recorded for the convention's indicators, one French line each."""
+    from conseiller_app.domain.enums import FundingLine, PciHolder, PciRecommendation, PreventionStatus
+    from conseiller_app.domain.facts import format_euros
+    from conseiller_app.storage.services import facts
+
+    got = facts.file_facts(ctx, beneficiary_id)
+    follow = {True: "mise en œuvre", False: "non mise en œuvre", None: "suivi non renseigné"}
+    out = []
+    for p in got.pci:
+        recs = ", ".join(f"{_label(PciRecommendation, r['code'])} ({follow[r.get('followed')]})"
+                         for r in p.recommendations) or "aucune préconisation"
+        out.append(f"Point Conseils Intérimaire le {p.held_on:%d/%m/%Y} ({_label(PciHolder, p.held_by)}) : {recs}")
+    if got.prevention:
+        p = got.prevention
+        end = f", fin le {p.completed_on:%d/%m/%Y}" if p.completed_on else ""
+        out.append(f"Parcours prévention : {_label(PreventionStatus, p.status)}, début le {p.started_on:%d/%m/%Y}{end}")
+    for x in got.funding:
+        out.append(f"Financement {_label(Funder, x.funder)} — {_label(FundingLine, x.line)} : "
+                   f"{format_euros(x.amount_cents)} le {x.granted_on:%d/%m/%Y}")
+    if got.sas_interest:
+        i = got.sas_interest
+        out.append(f"Intérêt pour le SAS préparatoire : {'oui' if i.interested else 'non'} "
+                   f"(le {i.recorded_on:%d/%m/%Y})")
+    return out
+
+
 def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
     """Everything held about one person (raises ``NotFound`` for an unknown file). The read is
     recorded in the audit journal (``access_report``) before the journal is read, so the
@@ -208,6 +237,7 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         referent = s.get(models.Conseiller, f["referent_id"])
         audit(s, ctx.actor_id, "access_report", "beneficiary", beneficiary_id, beneficiary_id)
     draft_list = _drafts(ctx, beneficiary_id)
+    indicator_facts = indicator_fact_lines(ctx, beneficiary_id)
     journal = [
         {
             "at": e["at"].replace(tzinfo=UTC),
@@ -245,6 +275,7 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         "steps": _steps(f, schemes),
         "registrations": registrations,
         "referrals": referrals,
+        "indicator_facts": indicator_facts,
         "notes": f.get("notes") or "",
         "drafts": draft_list,
         "audit": journal,

@@ -31,6 +31,7 @@ from conseiller_app.domain.enums import (
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
+from conseiller_app.storage.services import facts as facts_service
 from conseiller_app.storage.services.beneficiaries import load_in
 from conseiller_app.storage.services.context import Context
 
@@ -251,7 +252,10 @@ def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.
         territory=commune.territory if commune else None, pathway=pathway, barriers=barriers, consents=consents,
         referrals=referrals, registrations=registrations,
         sessions=sessions if sessions is not None else _upcoming_sessions(s, today),
-        offers=offers, agencies=agencies, to_complete=bool(b.to_complete))
+        offers=offers, agencies=agencies, to_complete=bool(b.to_complete),
+        sas_interest=facts_service.sas_interest_in(s, b.id),
+        pci_count=s.scalar(select(func.count()).select_from(m.PciDiagnostic).where(
+            m.PciDiagnostic.beneficiary_id == b.id, m.PciDiagnostic.deleted_at.is_(None))) or 0)
 
 
 def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) -> list[dict[str, Any]]:
@@ -313,6 +317,15 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
             registrations.setdefault(r.beneficiary_id, []).append(g.RegistrationInfo(
                 r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date, x.end_date,
                 r.attendance))
+        interest: dict[str, bool] = {}
+        for bid, value in s.execute(select(m.SasInterest.beneficiary_id, m.SasInterest.interested)
+                                    .where(m.SasInterest.beneficiary_id.in_(mine), m.SasInterest.deleted_at.is_(None))
+                                    .order_by(m.SasInterest.recorded_on, m.SasInterest.id)):
+            interest[bid] = value  # the latest wins
+        pci_counts = dict(s.execute(select(m.PciDiagnostic.beneficiary_id, func.count())
+                                    .where(m.PciDiagnostic.beneficiary_id.in_(mine),
+                                           m.PciDiagnostic.deleted_at.is_(None))
+                                    .group_by(m.PciDiagnostic.beneficiary_id)).all())
     rows = []
     for bid, last, first, public, birth, commune, to_complete in files:
         facts = g.FileFacts(
@@ -320,7 +333,7 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
             territory=territory_of.get(commune), pathway=P.Pathway.from_records(steps.get(bid, [])),
             barriers=barriers.get(bid, ()), consents=consents.get(bid, ()), referrals=referrals.get(bid, ()),
             registrations=registrations.get(bid, ()), sessions=sessions, offers=offers, agencies=agencies,
-            to_complete=bool(to_complete))
+            to_complete=bool(to_complete), sas_interest=interest.get(bid), pci_count=pci_counts.get(bid, 0))
         for x in g.suggest(facts, limit=per_file):
             d = x.to_dict()
             d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")

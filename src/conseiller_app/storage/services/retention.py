@@ -178,6 +178,11 @@ _BLANK = {  # free text of the linked records (coded fields stay: they identify 
     models.Consent: {},
     models.Barrier: {},
     models.Registration: {},
+    # The facts of the indicators are coded (no free text): tombstoned like the others.
+    models.PciDiagnostic: {},
+    models.PreventionPathway: {},
+    models.FundingLine: {},
+    models.SasInterest: {},
 }
 
 
@@ -191,7 +196,8 @@ def _tombstone(row: models.Synced, blank: dict, now) -> None:
 def _purge_one(s: Session, b: models.Beneficiary, now, keys: set[tuple[str, str]]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     children: list[models.Synced] = []
-    for model in (models.Barrier, models.Consent, models.PathwayStep, models.Registration, models.Referral):
+    for model in (models.Barrier, models.Consent, models.PathwayStep, models.Registration, models.Referral, models.PciDiagnostic,
+                  models.PreventionPathway, models.FundingLine, models.SasInterest):
         children += s.scalars(select(model).where(model.beneficiary_id == b.id, model.deleted_at.is_(None))).all()
     barrier_ids = [x.id for x in children if isinstance(x, models.Barrier)]
     if barrier_ids:

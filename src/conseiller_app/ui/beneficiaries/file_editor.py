@@ -23,6 +23,7 @@ from conseiller_app.storage.services import beneficiaries, drafts
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.beneficiaries import operations as ops
+from conseiller_app.ui.beneficiaries.convention_tab import ConventionTab
 from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
 from conseiller_app.ui.beneficiaries.communes import CommuneResolver
 from conseiller_app.ui.beneficiaries.consents_tab import ConsentsTab
@@ -98,7 +99,7 @@ class FileEditor(QWidget):
     open_requested = Signal(str)  # open another file (the probable duplicate)
     changes_made = Signal(object)  # Changes (ui/changes.py): saved, or a tab wrote something
 
-    TAB_IDENTITY, TAB_BARRIERS, TAB_CONSENTS, TAB_PATHWAY, TAB_NOTES, TAB_HISTORY = range(6)
+    TAB_IDENTITY, TAB_BARRIERS, TAB_CONSENTS, TAB_PATHWAY, TAB_NOTES, TAB_HISTORY, TAB_CONVENTION = range(7)
 
     def __init__(self, worker, env: EditorEnv, beneficiary_id: str | None = None,
                  draft_key: str | None = None, parent: QWidget | None = None) -> None:
@@ -166,6 +167,9 @@ class FileEditor(QWidget):
         self.pathway.changed.connect(lambda msg: self._sub_changed(msg, Kind.FILES, Kind.SESSIONS, Kind.REFERRALS))
         self.notes = NotesTab()
         self.notes.changed.connect(self._form_changed)
+        self.convention = ConventionTab(self._worker)
+        self.convention.set_today(self._env.today)
+        self.convention.changed.connect(self._sub_changed)
         self.history = HistoryTab()
         self.history.set_offers(self._env.offers)
         self.history.access_report_requested.connect(self.show_access_report)
@@ -178,6 +182,7 @@ class FileEditor(QWidget):
         self.tabs.addTab(self.pathway, self.tr("Parcours"))
         self.tabs.addTab(self.notes, self.tr("Notes"))
         self.tabs.addTab(self.history, self.tr("Historique"))
+        self.tabs.addTab(self.convention, self.tr("Convention"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
@@ -187,7 +192,7 @@ class FileEditor(QWidget):
 
     def _enable_file_tabs(self) -> None:
         exists = self.beneficiary_id is not None
-        for index in (self.TAB_BARRIERS, self.TAB_CONSENTS, self.TAB_PATHWAY, self.TAB_HISTORY):
+        for index in (self.TAB_BARRIERS, self.TAB_CONSENTS, self.TAB_PATHWAY, self.TAB_HISTORY, self.TAB_CONVENTION):
             self.tabs.setTabEnabled(index, exists)
             self.tabs.setTabToolTip(index, "" if exists else self.tr("Enregistrez d'abord le dossier."))
 
@@ -317,6 +322,7 @@ class FileEditor(QWidget):
         self.consents.set_file(self.beneficiary_id, data["consents"])
         self.pathway.set_file(self.beneficiary_id, data["stage_label"], data["steps"])
         self.history.set_entries(audit)
+        self.convention.set_file(self.beneficiary_id)
         self._update_header()
         self._update_title()
 
@@ -637,6 +643,7 @@ class FileEditor(QWidget):
         self.consents.clear()
         self.pathway.clear()
         self.history.clear()
+        self.convention.clear()
         self.message_banner.clear()
         self.draft_banner.clear()
         self.header.clear()

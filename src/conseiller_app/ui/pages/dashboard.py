@@ -1,6 +1,6 @@
 """Tableau de bord: the conseiller's "à faire" list (follow-ups due, referrals without news, the
 next step suggested for each file of the caseload), computed from the vault on the worker. The
-convention's indicators come with a later issue."""
+convention's indicators have their own page (``pages.indicators``)."""
 
 from __future__ import annotations
 
@@ -131,13 +131,6 @@ class DashboardPage(QWidget):
         self.refresh_button = QPushButton(tr("Actualiser"))
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
 
-        indicators = QLabel(tr(
-            "<b>Indicateurs : bientôt.</b> Les indicateurs de la convention (personnes positionnées, taux "
-            "d'insertion, SPOTT, diagnostics Point Conseils Intérimaire, montants engagés…) et l'entonnoir du "
-            "parcours s'afficheront ici dans une prochaine version."))
-        indicators.setWordWrap(True)
-        indicators.setObjectName("notice")
-
         top = QHBoxLayout()
         top.addWidget(page_header(tr("Tableau de bord"), tr("Ce qui attend une action de votre part.")), 1)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -155,7 +148,6 @@ class DashboardPage(QWidget):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addLayout(top)
-        layout.addWidget(indicators)
         layout.addWidget(section(self.guidance_title, self.guidance_view, self.guidance_more), 2)
         layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 2)
         layout.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 2)
