@@ -120,6 +120,47 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_push(args) -> int:
+    from conseiller_app.sync import network
+
+    cli = _cli()
+    ctx = cli.open_context(args)
+    try:
+        result = network.push(ctx)
+    finally:
+        ctx.vault.close()
+    if args.json:
+        cli._json(result)
+        return 0
+    cli._out(f"Paquet n°{result['sequence']} envoyé au siège ({result['changes']} changement(s), {result['audit']} "
+             "entrée(s) du journal d'audit).")
+    if result["message"]:
+        cli._out(f"Réponse du siège : {result['message']}")
+    return 0
+
+
+def cmd_pull(args) -> int:
+    from conseiller_app.sync import network
+
+    cli = _cli()
+    ctx = cli.open_context(args)
+    try:
+        result = network.pull(ctx)
+    finally:
+        ctx.vault.close()
+    if args.json:
+        cli._json(result)
+        return 0
+    if result["status"] == "importe":
+        cli._out(f"Paquet du siège n°{result['sequence']} reçu et importé ; {result['newly_acknowledged']} "
+                 "changement(s) confirmés par le siège.")
+        if result["reference_installed"]:
+            cli._out(f"Données de référence mises à jour (version {result['reference_version']}).")
+    else:
+        cli._out(result["message"])
+    return 0
+
+
 def register(subparsers) -> None:
     """Add ``sync`` and its actions to the main parser's sub-commands."""
     p = subparsers.add_parser("sync", help="échanges avec le siège (paquets chiffrés et signés)")
@@ -141,6 +182,14 @@ def register(subparsers) -> None:
     s.add_argument("file", metavar="FICHIER")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import)
+
+    s = actions.add_parser("push", help="envoie un paquet au siège par le réseau (sortie 6 : siège injoignable)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_push)
+
+    s = actions.add_parser("pull", help="reçoit et importe le paquet du siège par le réseau (sortie 6 : injoignable)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_pull)
 
     s = actions.add_parser("status", help="état de la synchronisation et historique des paquets")
     s.add_argument("--history", type=int, default=20, help="nombre de paquets de l'historique affichés")

@@ -36,19 +36,22 @@ STATUS_LABELS = {"exporte": "exporté, en attente d'accusé de réception", "acc
 def read_enrollment(path: Path) -> dict[str, Any]:
     """What to show before enrolling: the central office's name and fingerprint."""
     c = _read_enrollment(Path(path))
-    return {"name": c.name, "fingerprint": c.display_fingerprint, "fingerprint_full": c.fingerprint}
+    return {"name": c.name, "fingerprint": c.display_fingerprint, "fingerprint_full": c.fingerprint, "url": c.url}
 
 
 def enroll(ctx: Context, path: Path, *, replace: bool = False) -> dict[str, Any]:
     """Pin the central office's keys found in an enrollment file."""
+    from conseiller_app.sync import network
+
     c = _read_enrollment(Path(path))
     with ctx.vault.session() as s:
         changed = device.pin_central(s, c, replace=replace)
+        network.remember_endpoint(s, c.url, c.ca_certificate)
         if changed:
             audit(s, ctx.actor_id, "sync_enroll", "sync_state", None, None, {"fingerprint": c.fingerprint[:32]})
         _, _, fp = device.public_keys(device.ensure_state(s))
     return {"name": c.name, "fingerprint": c.display_fingerprint, "changed": changed,
-            "device_fingerprint": crypto.display_fingerprint(fp)}
+            "device_fingerprint": crypto.display_fingerprint(fp), "url": c.url}
 
 
 def identity(ctx: Context) -> dict[str, Any]:
