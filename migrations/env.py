@@ -2,9 +2,7 @@
 
 from alembic import context
 
-from conseiller_app.storage.models import Base
-
-target_metadata = Base.metadata
+from conseiller_app.storage.tables import metadata as target_metadata
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conseiller_app import cli as device_cli
-from conseiller_app.central import cli as central_cli
+from conseiller_app.cli import central as central_cli
 from conseiller_app.storage import models as m
 from tests.sync.helpers import PASSPHRASE, add_session, edit, make_vault
 

@@ -30,7 +30,7 @@ class WebServer:
         self.log = self.keys_dir.parent / f"serveur-{self.port}.log"
 
     def start(self, verify=True) -> "WebServer":
-        cmd = [sys.executable, "-m", "conseiller_app.central.cli", "--db", self.db_url, "--keys", str(self.keys_dir),
+        cmd = [sys.executable, "-m", "conseiller_app.cli.central", "--db", self.db_url, "--keys", str(self.keys_dir),
                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), *self.extra]
         env = {**os.environ, **self.env}
         with open(self.log, "ab") as log:

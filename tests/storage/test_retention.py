@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from conseiller_app.domain import retention as rules
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage import models as m
+from conseiller_app.storage import tables
 from conseiller_app.storage.journal import verify_audit_chain
 from conseiller_app.storage.profile import get_setting
 from conseiller_app.storage.services import beneficiaries, drafts, retention, search
@@ -71,7 +72,7 @@ def fill(ctx, bid: str, on: date, *, open_step: bool = False, open_referral: boo
 
 def table_counts(vault) -> dict[str, int]:
     with vault.session() as s:
-        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in m.Base.metadata.sorted_tables}
+        return {t.name: s.scalar(select(func.count()).select_from(t)) for t in tables.metadata.sorted_tables}
 
 
 def test_dry_run_lists_old_files_only_and_changes_nothing(ctx, clock):

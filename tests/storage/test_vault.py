@@ -293,12 +293,12 @@ def test_models_and_migrations_agree(vault):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from conseiller_app.storage.models import Base
+    from conseiller_app.storage.tables import metadata
 
     with vault.engine.connect() as conn:
         mc = MigrationContext.configure(conn, opts={"compare_type": True, "include_object":
                                                    lambda o, n, t, r, c: n != "alembic_version"})
-        assert compare_metadata(mc, Base.metadata) == []
+        assert compare_metadata(mc, metadata) == []
         assert migrate.current_revision(conn) == migrate.head_revision()
 
 

@@ -36,12 +36,11 @@ from conseiller_app.domain.referral import device_code, make_reference
 from conseiller_app.storage import models as m
 from conseiller_app.storage.bulk import insert_rows
 from conseiller_app.storage.journal import audit
-from conseiller_app.storage.profile import get_setting, owner, set_setting
+from conseiller_app.storage.profile import DEMO_KEY, get_setting, owner, set_setting
 from conseiller_app.storage.services.beneficiaries import index_keys, sort_name
 from conseiller_app.storage.vault import Vault
 
 CHUNK = 5000
-DEMO_KEY = "demo"
 PLACES = ["Salle polyvalente", "Maison du Département Solidarité", "Centre de formation BTP",
           "Maison de l'emploi", "Plateau technique du CFA"]
 STAGES = list(Stage)
@@ -58,7 +57,7 @@ FUNDING = {  # stage -> (scheme, funder, typical amount in euros)
 
 class _Pools:
     def __init__(self, rng: random.Random, seed: int) -> None:
-        from faker import Faker  # only to generate: the sync page imports this module for is_demo
+        from faker import Faker  # only when generating: importing this module stays cheap
 
         fake = Faker("fr_FR")
         fake.seed_instance(seed)
@@ -272,7 +271,3 @@ def _insert_index(session, tokens: list[tuple[str, str, str]]) -> None:
                               tokens[i:i + 50_000])
     finally:
         dbapi.execute(f"PRAGMA cache_size = {int(cache)}")
-
-
-def is_demo(session) -> bool:
-    return get_setting(session, DEMO_KEY) == "1"

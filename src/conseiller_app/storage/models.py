@@ -393,5 +393,3 @@ class BeneficiaryToken(Base):
 
 SYNCED_MODELS = sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__)
 MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
-
-from conseiller_app.storage import sync_models  # noqa: E402,F401  (sync tables, for alembic)

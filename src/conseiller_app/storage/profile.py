@@ -11,6 +11,7 @@ from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.validation import clean_name
 from conseiller_app.storage.models import Conseiller, Setting, Territory
 
+DEMO_KEY = "demo"  # "1" in a vault filled by the demo generator: it never syncs
 DEFAULTS = {
     "idle_lock_minutes": "5",
     "retention_months": "24",
@@ -28,6 +29,11 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def is_demo(session: Session) -> bool:
+    """Whether this vault holds the demo generator's fictitious files."""
+    return get_setting(session, DEMO_KEY) == "1"
 
 
 def create_owner(session: Session, *, name: str, territory: str, office: str = "") -> Conseiller:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app import __version__
-from conseiller_app.storage.demo import is_demo
+from conseiller_app.storage.profile import is_demo
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry

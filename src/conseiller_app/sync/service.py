@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from conseiller_app.domain.errors import UsageError
-from conseiller_app.storage.demo import is_demo
+from conseiller_app.storage.profile import is_demo
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
 from conseiller_app.storage.profile import get_setting

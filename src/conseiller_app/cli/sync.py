@@ -1,167 +1,139 @@
 """``conseiller sync``: enroll with the central office, export a bundle, import one, status.
 
-Registered by ``conseiller_app.cli.build_parser``; the commands reuse its passphrase handling
-and error reporting (exit 5 for a refused bundle, 2 for usage errors).
+Exit 5 for a refused bundle, 2 for usage errors (mapped by ``common.run``).
 """
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
-
-def _cli():
-    from conseiller_app import cli  # the main CLI imports this module: resolve lazily
-
-    return cli
+from conseiller_app.cli.common import out, print_json, vault_context
 
 
 def _when(value) -> str:
     return value.strftime("%d/%m/%Y %H:%M") + " (UTC)" if value else "jamais"
 
 
-def cmd_enroll(args) -> int:
+def cmd_enroll(args: argparse.Namespace) -> int:
     from conseiller_app.sync import service
 
-    cli = _cli()
     info = service.read_enrollment(Path(args.file))
     if args.fingerprint and args.fingerprint.replace(" ", "").upper() != info["fingerprint"].replace(" ", ""):
         from conseiller_app.sync.errors import EnrollmentRefused
 
         raise EnrollmentRefused("L'empreinte saisie ne correspond pas à celle du fichier d'inscription : "
                                 "rien n'a été enregistré. Vérifiez le fichier auprès du siège.")
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         result = service.enroll(ctx, Path(args.file), replace=args.replace)
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(result)
+        print_json(result)
         return 0
-    cli._out(f"Siège : {result['name']}")
-    cli._out(f"Empreinte du siège : {result['fingerprint']}")
-    cli._out("Comparez cette empreinte avec celle que le siège vous lit au téléphone.")
-    cli._out("Clés du siège enregistrées dans le coffre." if result["changed"] else "Ces clés étaient déjà enregistrées.")
-    cli._out(f"Empreinte de cet appareil (à communiquer au siège) : {result['device_fingerprint']}")
+    out(f"Siège : {result['name']}")
+    out(f"Empreinte du siège : {result['fingerprint']}")
+    out("Comparez cette empreinte avec celle que le siège vous lit au téléphone.")
+    out("Clés du siège enregistrées dans le coffre." if result["changed"] else "Ces clés étaient déjà enregistrées.")
+    out(f"Empreinte de cet appareil (à communiquer au siège) : {result['device_fingerprint']}")
     return 0
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from conseiller_app.sync import service
 
-    cli = _cli()
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         result = service.export(ctx, Path(args.out))
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(result)
+        print_json(result)
         return 0
-    cli._out(f"Paquet n°{result['sequence']} écrit : {result['path']}")
-    cli._out(f"{result['changes']} changement(s) et {result['audit']} entrée(s) du journal d'audit depuis le dernier "
+    out(f"Paquet n°{result['sequence']} écrit : {result['path']}")
+    out(f"{result['changes']} changement(s) et {result['audit']} entrée(s) du journal d'audit depuis le dernier "
              "accusé de réception du siège.")
     return 0
 
 
-def cmd_import(args) -> int:
+def cmd_import(args: argparse.Namespace) -> int:
     from conseiller_app.sync import service
 
-    cli = _cli()
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         result = service.import_bundle(ctx, Path(args.file))
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(result)
+        print_json(result)
         return 0
     if result["status"] == "deja_importe":
-        cli._out(result["message"])
+        out(result["message"])
         return 0
     r = result["records"]
-    cli._out(f"Paquet du siège n°{result['sequence']} importé.")
+    out(f"Paquet du siège n°{result['sequence']} importé.")
     if result["reference_installed"]:
-        cli._out(f"Données de référence mises à jour (version {result['reference_version']}).")
-    cli._out(f"Accusé de réception : {result['newly_acknowledged']} changement(s) confirmés par le siège retirés du journal.")
-    cli._out(f"Enregistrements partagés : {r['applied']} mis à jour, {r['same']} déjà à jour, "
+        out(f"Données de référence mises à jour (version {result['reference_version']}).")
+    out(f"Accusé de réception : {result['newly_acknowledged']} changement(s) confirmés par le siège retirés du journal.")
+    out(f"Enregistrements partagés : {r['applied']} mis à jour, {r['same']} déjà à jour, "
              f"{r['local']} gardés (modifiés ici depuis, le siège les recevra).")
     if r["refused"]:
-        cli._out(f"{r['refused']} enregistrement(s) incompatibles avec ce coffre ignorés.")
+        out(f"{r['refused']} enregistrement(s) incompatibles avec ce coffre ignorés.")
     return 0
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from conseiller_app.sync import service
 
-    cli = _cli()
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         st = service.status(ctx, history_limit=args.history)
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(st)
+        print_json(st)
         return 0
     if st["enrolled"]:
-        cli._out(f"Siège : {st['central_name']} (empreinte {st['central_fingerprint']})")
+        out(f"Siège : {st['central_name']} (empreinte {st['central_fingerprint']})")
     else:
-        cli._out("Pas encore inscrit auprès du siège (« conseiller sync enroll FICHIER »).")
-    cli._out(f"Appareil : {st['device_id']} (empreinte {st['device_fingerprint']})")
-    cli._out(f"Changements en attente d'envoi : {st['changes_waiting']}")
-    cli._out(f"Dernier export : {_when(st['last_export_at'])}")
-    cli._out(f"Dernier accusé de réception du siège : {_when(st['last_ack_at'])}")
-    cli._out(f"Dernier import d'un paquet du siège : {_when(st['last_import_at'])}")
+        out("Pas encore inscrit auprès du siège (« conseiller sync enroll FICHIER »).")
+    out(f"Appareil : {st['device_id']} (empreinte {st['device_fingerprint']})")
+    out(f"Changements en attente d'envoi : {st['changes_waiting']}")
+    out(f"Dernier export : {_when(st['last_export_at'])}")
+    out(f"Dernier accusé de réception du siège : {_when(st['last_ack_at'])}")
+    out(f"Dernier import d'un paquet du siège : {_when(st['last_import_at'])}")
     if st["ack_overdue"]:
-        cli._out(f"Attention : aucun accusé de réception du siège depuis {st['days_without_ack']} jours alors que des "
+        out(f"Attention : aucun accusé de réception du siège depuis {st['days_without_ack']} jours alors que des "
                  "changements attendent. Exportez un paquet et faites-le parvenir au siège.")
     for b in st["history"]:
         way = "envoyé " if b["direction"] == "out" else "reçu   "
-        cli._out(f"  {way} n°{b['sequence']:<5} {_when(b['created_at'])}  {b['changes']:>6} élément(s)  {b['status_label']}")
+        out(f"  {way} n°{b['sequence']:<5} {_when(b['created_at'])}  {b['changes']:>6} élément(s)  {b['status_label']}")
     return 0
 
 
-def cmd_push(args) -> int:
+def cmd_push(args: argparse.Namespace) -> int:
     from conseiller_app.sync import network
 
-    cli = _cli()
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         result = network.push(ctx)
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(result)
+        print_json(result)
         return 0
-    cli._out(f"Paquet n°{result['sequence']} envoyé au siège ({result['changes']} changement(s), {result['audit']} "
-             "entrée(s) du journal d'audit).")
+    out(f"Paquet n°{result['sequence']} envoyé au siège ({result['changes']} changement(s), {result['audit']} "
+        "entrée(s) du journal d'audit).")
     if result["message"]:
-        cli._out(f"Réponse du siège : {result['message']}")
+        out(f"Réponse du siège : {result['message']}")
     return 0
 
 
-def cmd_pull(args) -> int:
+def cmd_pull(args: argparse.Namespace) -> int:
     from conseiller_app.sync import network
 
-    cli = _cli()
-    ctx = cli.open_context(args)
-    try:
+    with vault_context(args) as ctx:
         result = network.pull(ctx)
-    finally:
-        ctx.vault.close()
     if args.json:
-        cli._json(result)
+        print_json(result)
         return 0
     if result["status"] == "importe":
-        cli._out(f"Paquet du siège n°{result['sequence']} reçu et importé ; {result['newly_acknowledged']} "
-                 "changement(s) confirmés par le siège.")
+        out(f"Paquet du siège n°{result['sequence']} reçu et importé ; {result['newly_acknowledged']} "
+            "changement(s) confirmés par le siège.")
         if result["reference_installed"]:
-            cli._out(f"Données de référence mises à jour (version {result['reference_version']}).")
+            out(f"Données de référence mises à jour (version {result['reference_version']}).")
     else:
-        cli._out(result["message"])
+        out(result["message"])
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``sync`` and its actions to the main parser's sub-commands."""
     p = subparsers.add_parser("sync", help="échanges avec le siège (paquets chiffrés et signés)")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)

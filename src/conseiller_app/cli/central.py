@@ -8,28 +8,19 @@ by default, PostgreSQL with ``--db postgresql+psycopg://user@host/base``.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
-from conseiller_app import __version__, cli_text
-from conseiller_app.domain.errors import AppError, UsageError, ValidationError
-from conseiller_app.logs import log_bug
+from conseiller_app import __version__
+from conseiller_app.cli.common import ask_secret, err, install, out, print_json, read_secret_file, run
+from conseiller_app.domain.errors import UsageError
 
 log = logging.getLogger("conseiller_app.central")
 DB_ENV, KEYS_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS"
 DEFAULT_DB, DEFAULT_KEYS = "siege.db", "cles-siege"
-
-
-def _out(text: str = "") -> None:
-    print(text)
-
-
-_json = cli_text.print_json
 
 
 def _when(value) -> str:
@@ -42,20 +33,14 @@ def _key_passphrase(args, *, confirm: bool = False, required: bool = False) -> s
     from conseiller_app.central.keys import KEY_PASSPHRASE_ENV, KeysLocked, keys_protected
 
     if args.key_passphrase_file:
-        try:
-            return Path(args.key_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError:
-            raise UsageError(f"Impossible de lire le fichier de phrase de passe : {args.key_passphrase_file}") from None
+        return read_secret_file(args.key_passphrase_file)
     if os.environ.get(KEY_PASSPHRASE_ENV):
         return os.environ[KEY_PASSPHRASE_ENV]
     if not (required or keys_protected(Path(args.keys))):
         return None
     if not sys.stdin or not sys.stdin.isatty():
         raise KeysLocked()
-    first = getpass.getpass("Phrase de passe des clés du siège : ")
-    if confirm and getpass.getpass("Confirmez la phrase de passe : ") != first:
-        raise UsageError("Les deux saisies de la phrase de passe diffèrent.")
-    return first
+    return ask_secret("Phrase de passe des clés du siège : ", confirm=confirm)
 
 
 def _open(args, *, keys: bool = False):
@@ -69,7 +54,7 @@ def _open(args, *, keys: bool = False):
 # --- commands ---------------------------------------------------------------------------------
 
 
-def cmd_keys_protect(args) -> int:
+def cmd_keys_protect(args: argparse.Namespace) -> int:
     from conseiller_app.central.keys import keys_protected, protect_keys
     from conseiller_app.central.service import open_central
 
@@ -81,23 +66,18 @@ def cmd_keys_protect(args) -> int:
     finally:
         central.close()
     if args.new_passphrase_file:
-        try:
-            new = Path(args.new_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError:
-            raise UsageError(f"Impossible de lire le fichier de phrase de passe : {args.new_passphrase_file}") from None
+        new = read_secret_file(args.new_passphrase_file)
     else:
         if not sys.stdin or not sys.stdin.isatty():
             raise UsageError("Nouvelle phrase de passe manquante : utilisez --new-passphrase-file.")
-        new = getpass.getpass("Nouvelle phrase de passe des clés du siège : ")
-        if getpass.getpass("Confirmez la phrase de passe : ") != new:
-            raise UsageError("Les deux saisies de la phrase de passe diffèrent.")
+        new = ask_secret("Nouvelle phrase de passe des clés du siège : ", confirm=True)
     protect_keys(folder, name, new, old)
-    _out("Clés du siège chiffrées par la nouvelle phrase de passe. Gardez-la en lieu sûr : sans elle, "
+    out("Clés du siège chiffrées par la nouvelle phrase de passe. Gardez-la en lieu sûr : sans elle, "
          "les paquets des conseillers ne peuvent plus être ouverts.")
     return 0
 
 
-def cmd_init(args) -> int:
+def cmd_init(args: argparse.Namespace) -> int:
     from conseiller_app.central.service import enrollment_path, init
 
     key_passphrase = (_key_passphrase(args, confirm=True, required=True) if args.protect_keys
@@ -111,19 +91,19 @@ def cmd_init(args) -> int:
             set_service_address(Path(args.keys), args.url, Path(args.ca_file) if args.ca_file else None)
         from conseiller_app.sync.crypto import display_fingerprint
 
-        _out(f"Siège initialisé : {central.name}")
-        _out(f"Base de données : {central.db.url.split('://')[0]}")
+        out(f"Siège initialisé : {central.name}")
+        out(f"Base de données : {central.db.url.split('://')[0]}")
         protected = " (chiffrées par la phrase de passe des clés)" if key_passphrase else (
             " — non chiffrées : protégez-les avec « conseiller-central keys protect »")
-        _out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder){protected}")
-        _out(f"Fichier d'inscription pour les appareils : {enrollment_path(Path(args.keys)).resolve()}")
-        _out(f"Empreinte du siège (à lire aux conseillers) : {display_fingerprint(central.fingerprint)}")
+        out(f"Clés secrètes : {Path(args.keys).resolve()} (à sauvegarder){protected}")
+        out(f"Fichier d'inscription pour les appareils : {enrollment_path(Path(args.keys)).resolve()}")
+        out(f"Empreinte du siège (à lire aux conseillers) : {display_fingerprint(central.fingerprint)}")
     finally:
         central.close()
     return 0
 
 
-def cmd_devices_list(args) -> int:
+def cmd_devices_list(args: argparse.Namespace) -> int:
     from conseiller_app.central import devices
 
     central = _open(args)
@@ -132,18 +112,18 @@ def cmd_devices_list(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(rows)
+        print_json(rows)
         return 0
     if not rows:
-        _out("Aucun appareil connu.")
+        out("Aucun appareil connu.")
     for d in rows:
-        _out(f"{d['id']}  {d['status_label']:<25} {d['name']} ({d['territory']})")
-        _out(f"    empreinte {d['fingerprint']} — {d['bundles_ingested']} paquet(s) intégré(s), "
+        out(f"{d['id']}  {d['status_label']:<25} {d['name']} ({d['territory']})")
+        out(f"    empreinte {d['fingerprint']} — {d['bundles_ingested']} paquet(s) intégré(s), "
              f"{d['bundles_quarantined']} en quarantaine, dernier vu {_when(d['last_seen_at'])}")
     return 0
 
 
-def cmd_devices_approve(args) -> int:
+def cmd_devices_approve(args: argparse.Namespace) -> int:
     from conseiller_app.central import devices
 
     central = _open(args, keys=True)
@@ -152,19 +132,19 @@ def cmd_devices_approve(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(result)
+        print_json(result)
         return 5 if result["errors"] else 0
     d = result["device"]
-    _out(f"Appareil approuvé : {d['name']} ({d['territory']}{', ' + d['office'] if d['office'] else ''})")
-    _out(f"Empreinte de sa clé : {d['fingerprint']} (elle doit être celle que le conseiller vous a lue)")
+    out(f"Appareil approuvé : {d['name']} ({d['territory']}{', ' + d['office'] if d['office'] else ''})")
+    out(f"Empreinte de sa clé : {d['fingerprint']} (elle doit être celle que le conseiller vous a lue)")
     for r in result["ingested"]:
-        _out(r["message"])
+        out(r["message"])
     for e in result["errors"]:
-        print(f"Paquet {e['bundle_id']} : {e['message']}", file=sys.stderr)
+        err(f"Paquet {e['bundle_id']} : {e['message']}")
     return 5 if result["errors"] else 0
 
 
-def cmd_devices_revoke(args) -> int:
+def cmd_devices_revoke(args: argparse.Namespace) -> int:
     from conseiller_app.central import devices
 
     central = _open(args)
@@ -173,17 +153,17 @@ def cmd_devices_revoke(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(result)
+        print_json(result)
         return 0
     d = result["device"]
-    _out(f"Appareil révoqué : {d['name']} ({d['id']}). Ses prochains paquets seront refusés ; les données déjà "
+    out(f"Appareil révoqué : {d['name']} ({d['id']}). Ses prochains paquets seront refusés ; les données déjà "
          "reçues sont conservées.")
     if result["quarantine_dropped"]:
-        _out(f"{result['quarantine_dropped']} paquet(s) en quarantaine supprimé(s).")
+        out(f"{result['quarantine_dropped']} paquet(s) en quarantaine supprimé(s).")
     return 0
 
 
-def cmd_ingest(args) -> int:
+def cmd_ingest(args: argparse.Namespace) -> int:
     from conseiller_app.central.ingest import ingest_file
     from conseiller_app.sync.errors import BundleRejected
 
@@ -197,20 +177,20 @@ def cmd_ingest(args) -> int:
                 if r.status == "quarantaine":
                     code = 5
                 if not args.json:
-                    _out(f"{Path(f).name} : {r.message}")
+                    out(f"{Path(f).name} : {r.message}")
             except BundleRejected as exc:
                 code = 5
                 results.append({"file": f, "status": "refuse", "reason": exc.reason, "message": exc.message})
                 if not args.json:
-                    print(f"{Path(f).name} : {exc.message}", file=sys.stderr)
+                    err(f"{Path(f).name} : {exc.message}")
     finally:
         central.close()
     if args.json:
-        _json(results)
+        print_json(results)
     return code
 
 
-def cmd_conflicts_list(args) -> int:
+def cmd_conflicts_list(args: argparse.Namespace) -> int:
     from conseiller_app.central import conflicts
 
     central = _open(args)
@@ -219,25 +199,25 @@ def cmd_conflicts_list(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(rows)
+        print_json(rows)
         return 0
     if not rows:
-        _out("Aucun conflit ouvert." if not args.all else "Aucun conflit.")
+        out("Aucun conflit ouvert." if not args.all else "Aucun conflit.")
     for c in rows:
         state = "ouvert" if c["status"] == "ouvert" else f"résolu par {c['resolved_by']} le {_when(c['resolved_at'])}"
-        _out(f"Conflit n°{c['id']} — {c['entity']} {c['entity_id']} ({state}), depuis le {_when(c['opened_at'])}")
+        out(f"Conflit n°{c['id']} — {c['entity']} {c['entity_id']} ({state}), depuis le {_when(c['opened_at'])}")
         for v in c["versions"]:
-            _out(f"  {v['letter']} : version {v['version']} de {v['device_name']}, modifiée le {v['updated_at'] or '—'}"
+            out(f"  {v['letter']} : version {v['version']} de {v['device_name']}, modifiée le {v['updated_at'] or '—'}"
                  + (" (suppression)" if v["op"] == "delete" else ""))
             for field in c["differing_fields"]:
-                _out(f"      {field} = {json.dumps(v['data'].get(field), ensure_ascii=False)}")
+                out(f"      {field} = {json.dumps(v['data'].get(field), ensure_ascii=False)}")
         if c["status"] == "ouvert":
-            _out(f"  Pour trancher : conseiller-central conflicts resolve {c['id']} --keep "
+            out(f"  Pour trancher : conseiller-central conflicts resolve {c['id']} --keep "
                  + "|".join(v["letter"] for v in c["versions"]))
     return 0
 
 
-def cmd_conflicts_resolve(args) -> int:
+def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
     from conseiller_app.central import conflicts
 
     central = _open(args)
@@ -246,14 +226,14 @@ def cmd_conflicts_resolve(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(r)
+        print_json(r)
         return 0
-    _out(f"Conflit n°{r['id']} résolu : la version {r['kept']} ({r['kept_device']}) est gardée. Elle partira vers les "
+    out(f"Conflit n°{r['id']} résolu : la version {r['kept']} ({r['kept_device']}) est gardée. Elle partira vers les "
          "appareils concernés à la prochaine publication.")
     return 0
 
 
-def cmd_publish(args) -> int:
+def cmd_publish(args: argparse.Namespace) -> int:
     from conseiller_app.central.publish import publish
 
     central = _open(args, keys=True)
@@ -262,17 +242,17 @@ def cmd_publish(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(made)
+        print_json(made)
         return 0
     if not made:
-        _out("Aucun appareil approuvé : rien à publier.")
+        out("Aucun appareil approuvé : rien à publier.")
     for p in made:
-        _out(f"{Path(p['file']).name} : {p['name']} — référentiel v{p['reference_version']}, accusé jusqu'au "
+        out(f"{Path(p['file']).name} : {p['name']} — référentiel v{p['reference_version']}, accusé jusqu'au "
              f"changement n°{p['ack']['changes']}, {p['records']} enregistrement(s)")
     return 0
 
 
-def cmd_reference_load(args) -> int:
+def cmd_reference_load(args: argparse.Namespace) -> int:
     from conseiller_app.central import reference
 
     central = _open(args)
@@ -280,12 +260,12 @@ def cmd_reference_load(args) -> int:
         version, created = reference.load_folder(central, Path(args.folder))
     finally:
         central.close()
-    _out(f"Référentiel version {version} créé." if created else
+    out(f"Référentiel version {version} créé." if created else
          f"Contenu identique au référentiel en vigueur (version {version}) : rien de nouveau.")
     return 0
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from conseiller_app.central.status import status
 
     central = _open(args)
@@ -294,49 +274,43 @@ def cmd_status(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(st)
+        print_json(st)
         return 0
-    _out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
-    _out(f"Référentiel : version {st['reference_version']}")
-    _out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
+    out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
+    out(f"Référentiel : version {st['reference_version']}")
+    out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
          f"en quarantaine : {st['bundles']['quarantined']}")
     for d in st["devices"]:
-        _out(f"  {d['name']:<30} {d['status_label']:<25} {d['bundles_ingested']} paquet(s), dernier n°{d['last_sequence']}")
-    _out("Enregistrements :")
+        out(f"  {d['name']:<30} {d['status_label']:<25} {d['bundles_ingested']} paquet(s), dernier n°{d['last_sequence']}")
+    out("Enregistrements :")
     for kind, n in st["records"].items():
-        _out(f"  {kind:<20} {n['active']:>8} actifs, {n['deleted']} supprimés")
-    _out(f"Conflits ouverts : {st['conflicts']['open']} (résolus : {st['conflicts']['resolved']})")
+        out(f"  {kind:<20} {n['active']:>8} actifs, {n['deleted']} supprimés")
+    out(f"Conflits ouverts : {st['conflicts']['open']} (résolus : {st['conflicts']['resolved']})")
     if st["incidents"]:
-        _out(f"Incidents de sécurité notés : {st['incidents']}")
+        out(f"Incidents de sécurité notés : {st['incidents']}")
     return 0
 
 
-def cmd_enrollment(args) -> int:
+def cmd_enrollment(args: argparse.Namespace) -> int:
     from conseiller_app.central.service import open_central, set_service_address
 
     open_central(args.db).close()  # the database must be this central office's
     path = set_service_address(Path(args.keys), args.url, Path(args.ca_file) if args.ca_file else None)
-    _out(f"Fichier d'inscription réécrit : {path.resolve()}")
-    _out(f"Adresse du service : {args.url}" if args.url else "Sans adresse de service (échanges par fichiers seulement).")
-    _out("Les appareils déjà inscrits prennent l'adresse en important de nouveau ce fichier (« conseiller sync enroll »).")
+    out(f"Fichier d'inscription réécrit : {path.resolve()}")
+    out(f"Adresse du service : {args.url}" if args.url else "Sans adresse de service (échanges par fichiers seulement).")
+    out("Les appareils déjà inscrits prennent l'adresse en important de nouveau ce fichier (« conseiller sync enroll »).")
     return 0
 
 
-def _read_password(args, prompt: str) -> str:
+def _read_password(args: argparse.Namespace, prompt: str) -> str:
     if args.password_file:
-        try:
-            return Path(args.password_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError:
-            raise UsageError(f"Impossible de lire le fichier de mot de passe : {args.password_file}") from None
+        return read_secret_file(args.password_file)
     if not sys.stdin or not sys.stdin.isatty():
         raise UsageError("Mot de passe manquant : utilisez --password-file FICHIER (ou lancez depuis un terminal).")
-    first = getpass.getpass(prompt)
-    if getpass.getpass("Confirmez le mot de passe : ") != first:
-        raise UsageError("Les deux saisies du mot de passe diffèrent.")
-    return first
+    return ask_secret(prompt, confirm=True)
 
 
-def cmd_users_add(args) -> int:
+def cmd_users_add(args: argparse.Namespace) -> int:
     from conseiller_app.central import accounts
 
     central = _open(args)
@@ -344,11 +318,11 @@ def cmd_users_add(args) -> int:
         user = accounts.add_user(central, args.login, args.role, _read_password(args, "Mot de passe du compte : "))
     finally:
         central.close()
-    _out(f"Compte créé : {user['login']} ({accounts.ROLES[user['role']]}).")
+    out(f"Compte créé : {user['login']} ({accounts.ROLES[user['role']]}).")
     return 0
 
 
-def cmd_users_passwd(args) -> int:
+def cmd_users_passwd(args: argparse.Namespace) -> int:
     from conseiller_app.central import accounts
 
     central = _open(args)
@@ -356,11 +330,11 @@ def cmd_users_passwd(args) -> int:
         accounts.set_password(central, args.login, _read_password(args, "Nouveau mot de passe : "))
     finally:
         central.close()
-    _out(f"Mot de passe changé pour {args.login} ; ses sessions ouvertes sont fermées.")
+    out(f"Mot de passe changé pour {args.login} ; ses sessions ouvertes sont fermées.")
     return 0
 
 
-def cmd_users_disable(args) -> int:
+def cmd_users_disable(args: argparse.Namespace) -> int:
     from conseiller_app.central import accounts
 
     central = _open(args)
@@ -368,11 +342,11 @@ def cmd_users_disable(args) -> int:
         accounts.disable(central, args.login)
     finally:
         central.close()
-    _out(f"Compte désactivé : {args.login} ; ses sessions ouvertes sont fermées.")
+    out(f"Compte désactivé : {args.login} ; ses sessions ouvertes sont fermées.")
     return 0
 
 
-def cmd_users_list(args) -> int:
+def cmd_users_list(args: argparse.Namespace) -> int:
     from conseiller_app.central import accounts
 
     central = _open(args)
@@ -381,17 +355,17 @@ def cmd_users_list(args) -> int:
     finally:
         central.close()
     if args.json:
-        _json(users)
+        print_json(users)
         return 0
     if not users:
-        _out("Aucun compte.")
+        out("Aucun compte.")
     for u in users:
-        _out(f"{u['login']:<20} {u['role_label']:<22} {'actif' if u['active'] else 'désactivé'}, dernière connexion "
+        out(f"{u['login']:<20} {u['role_label']:<22} {'actif' if u['active'] else 'désactivé'}, dernière connexion "
              f"{_when(u['last_login_at'])}")
     return 0
 
 
-def cmd_serve(args) -> int:
+def cmd_serve(args: argparse.Namespace) -> int:
     from conseiller_app.central.web import serve
 
     return serve.run(args, _key_passphrase(args))
@@ -401,7 +375,7 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    cli_text.install()
+    install()
     p = argparse.ArgumentParser(prog="conseiller-central",
                                 description="Siège : réception des paquets des conseillers, conflits, publication.")
     p.add_argument("--version", action="version", version=f"conseiller-central {__version__}")
@@ -511,24 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _unexpected(exc: Exception) -> str:
+    return f"Erreur inattendue ({type(exc).__name__}). Aucune donnée n'a été modifiée par l'opération en cours."
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ValidationError as exc:
-        print(f"Donnée invalide — {exc}", file=sys.stderr)
-        return exc.exit_code
-    except AppError as exc:
-        print(f"Erreur : {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("Interrompu.", file=sys.stderr)
-        return 1
-    except Exception as exc:  # noqa: BLE001 - a bug: generic message, no personal data
-        log_bug(log, f"conseiller-central {args.command}", exc)
-        print(f"Erreur inattendue ({type(exc).__name__}). Aucune donnée n'a été modifiée par l'opération en cours.",
-              file=sys.stderr)
-        return 1
+    return run(lambda: int(args.func(args)), log=log, context=f"conseiller-central {args.command}",
+               unexpected=_unexpected)
 
 
 if __name__ == "__main__":

@@ -4,37 +4,24 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
+from conseiller_app.cli.common import out, print_json, vault_context
 from conseiller_app.domain.errors import UsageError
 
 
-def _base():
-    from conseiller_app import cli
-
-    return cli
-
-
-def _with_context(args, fn):
-    ctx = _base().open_context(args)
-    try:
-        return fn(ctx)
-    finally:
-        ctx.vault.close()
-
-
-def cmd_referral_list(args) -> int:
+def cmd_referral_list(args: argparse.Namespace) -> int:
     from conseiller_app.storage.services import referrals
 
-    rows = _with_context(args, lambda ctx: referrals.list_referrals(
-        ctx, status=args.status, no_news_only=args.no_news))
+    with vault_context(args) as ctx:
+        rows = referrals.list_referrals(ctx, status=args.status, no_news_only=args.no_news)
     if args.json:
-        _base()._json([{"id": r["id"], "reference": r["reference"], "beneficiary_id": r["beneficiary_id"],
+        print_json([{"id": r["id"], "reference": r["reference"], "beneficiary_id": r["beneficiary_id"],
                         "agency": r["agency"], "scheme": r["scheme"], "status": r["status"],
                         "status_date": r["status_date"], "no_news": r["no_news"],
                         "consent_state": r["consent_state"]} for r in rows])
         return 0
-    out = _base()._out
     if not rows:
         out("Aucune orientation.")
     for r in rows:
@@ -44,30 +31,31 @@ def cmd_referral_list(args) -> int:
     return 0
 
 
-def cmd_referral_print(args) -> int:
+def cmd_referral_print(args: argparse.Namespace) -> int:
     from conseiller_app.reports import referral_form
     from conseiller_app.storage.services import referrals
 
     out_path = Path(args.out)
     if out_path.suffix.lower() != ".pdf":
         raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
-    data = _with_context(args, lambda ctx: referrals.form_data(ctx, args.reference))
+    with vault_context(args) as ctx:
+        data = referrals.form_data(ctx, args.reference)
     referral_form.write(out_path, data)
-    _base()._out(f"Fiche de liaison {data['reference']} écrite : {out_path}")
+    out(f"Fiche de liaison {data['reference']} écrite : {out_path}")
     return 0
 
 
-def cmd_session_list(args) -> int:
+def cmd_session_list(args: argparse.Namespace) -> int:
     from conseiller_app.storage.services import sessions
 
-    rows = _with_context(args, lambda ctx: sessions.list_sessions(ctx, kind=args.kind, territory=args.territory))
+    with vault_context(args) as ctx:
+        rows = sessions.list_sessions(ctx, kind=args.kind, territory=args.territory)
     if args.json:
-        _base()._json([{"id": r["id"], "kind": r["kind"], "title": r["title"], "start_date": r["start_date"],
+        print_json([{"id": r["id"], "kind": r["kind"], "title": r["title"], "start_date": r["start_date"],
                         "end_date": r["end_date"], "territory": r["territory"], "capacity": r["capacity"],
                         "registered": r["registered"], "waiting": r["waiting"], "seats_left": r["seats_left"]}
                        for r in rows])
         return 0
-    out = _base()._out
     if not rows:
         out("Aucune session.")
     for r in rows:
@@ -76,21 +64,21 @@ def cmd_session_list(args) -> int:
     return 0
 
 
-def cmd_session_sheet(args) -> int:
+def cmd_session_sheet(args: argparse.Namespace) -> int:
     from conseiller_app.reports import attendance_sheet
     from conseiller_app.storage.services import sessions
 
     out_path = Path(args.out)
     if out_path.suffix.lower() != ".pdf":
         raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
-    data = _with_context(args, lambda ctx: sessions.get(ctx, args.session_id) if args.blank
-                         else sessions.sheet_data(ctx, args.session_id))
+    with vault_context(args) as ctx:
+        data = sessions.get(ctx, args.session_id) if args.blank else sessions.sheet_data(ctx, args.session_id)
     attendance_sheet.write(out_path, data, blank=args.blank)
-    _base()._out(f"Feuille d'émargement écrite : {out_path}")
+    out(f"Feuille d'émargement écrite : {out_path}")
     return 0
 
 
-def cmd_access_report(args) -> int:
+def cmd_access_report(args: argparse.Namespace) -> int:
     from conseiller_app.reports import access_report
     from conseiller_app.storage.services import access
 
@@ -99,17 +87,18 @@ def cmd_access_report(args) -> int:
         raise UsageError("Indiquez --out F.pdf (relevé PDF) ou --json (données pour un script).")
     if out_path is not None and out_path.suffix.lower() != ".pdf":
         raise UsageError("Le fichier de sortie doit se terminer par .pdf.")
-    data = _with_context(args, lambda ctx: access.gather(ctx, args.beneficiary_id))
+    with vault_context(args) as ctx:
+        data = access.gather(ctx, args.beneficiary_id)
     if out_path is not None:
         access_report.write(out_path, data)
     if args.json:
-        _base()._json(data)
+        print_json(data)
     else:
-        _base()._out(f"Relevé droit d'accès {data['reference']} écrit : {out_path}")
+        out(f"Relevé droit d'accès {data['reference']} écrit : {out_path}")
     return 0
 
 
-def register(sub) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``referral``, ``session`` and ``access-report`` commands to the main parser's sub-commands."""
     r = sub.add_parser("referral", help="orientations vers les agences d'emploi").add_subparsers(
         dest="action", metavar="ACTION", required=True)
