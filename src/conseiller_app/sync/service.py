@@ -133,6 +133,7 @@ def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
             "days_without_ack": days if waiting else 0,
             "ack_overdue": bool(waiting and days is not None and days > warn_days),
             "history": history,
+            "central_url": get_setting(s, "sync_url") or None,  # network.URL_SETTING
         }
 
 
