@@ -109,8 +109,8 @@ def _end_sessions(conn, login: str) -> None:
 
 
 def delay_after(failures: int) -> timedelta:
-    """Waiting time imposed after ``failures`` consecutive failed logins: none for the first
-    three, then 2, 4, 8… seconds, at most 15 minutes."""
+    """Waiting time imposed after ``failures`` consecutive failed logins: none after the first
+    two, 2 s after the third, then 4, 8… seconds, at most 15 minutes."""
     if failures < FREE_ATTEMPTS:
         return timedelta(0)
     return min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_ATTEMPTS + 1)))

@@ -85,11 +85,29 @@ async def device_status(request: Request) -> Response:
 
 
 def _app_error(request: Request, exc: Exception) -> Response:
-    if request.url.path.startswith(API):
-        return _json({"reason": "unavailable", "message": getattr(exc, "message", str(exc))}, 503)
+    from conseiller_app.central.db import DatabaseUnavailable
     from conseiller_app.central.web import console
 
-    return console.error_page(request, getattr(exc, "message", "Erreur."), 503)
+    unavailable = isinstance(exc, DatabaseUnavailable)
+    if request.url.path.startswith(API):
+        return _json({"reason": "unavailable" if unavailable else "error", "message": getattr(exc, "message", "")},
+                     503 if unavailable else 400)
+    if unavailable:
+        return console.error_page(request, getattr(exc, "message", "Erreur."), 503)
+    return console.app_error(request, exc)  # type: ignore[arg-type]
+
+
+def _security_headers():
+    from litestar.datastructures import ResponseHeader
+
+    return [ResponseHeader(name=k, value=v) for k, v in (
+        ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                    "frame-ancestors 'none'; base-uri 'none'"),
+        ("Cache-Control", "no-store"))]
+
+
+_SECURITY_HEADERS = _security_headers()
 
 
 def web_secret(central) -> str:
@@ -125,6 +143,7 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
         template_config=templates,
         request_max_body_size=central.limits.max_file_bytes,
         exception_handlers={AppError: _app_error, HTTPException: console.http_error},
+        response_headers=_SECURITY_HEADERS,
         debug=False,
     )
     app.state.central = central
