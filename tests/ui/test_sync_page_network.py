@@ -14,6 +14,7 @@ from conseiller_app.sync import service as sync
 from conseiller_app.ui.sync_page import SyncPage, ops
 from conseiller_app.ui.worker import DbWorker
 from tests.central.webserver import WebServer
+from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 from tests.sync.helpers import add_person
 
 
@@ -88,3 +89,26 @@ def test_push_pull_and_offline(page, ctx, served, qtbot):
     assert page.exchange.timer.remainingTime() <= 4 * 60_000  # retried after a few minutes, not 30
     page.lock()
     assert not page.exchange.timer.isActive()
+
+
+def test_automatic_exchange_runs_from_the_start_without_visiting_the_page(shell, ctx, vault, passphrase, qtbot,
+                                                                          served):
+    sync.enroll(ctx, served[2])
+    vault.close()
+    win = shell.unlocked(passphrase)
+    qtbot.wait(300)
+    assert win.workspace.built_page("sync") is None  # off by default: nothing runs
+    win.lock()
+    qtbot.waitUntil(lambda: not win.session.is_open)
+
+    with_auto = shell.unlocked(passphrase)
+    with_auto.worker.submit(ops.set_auto_minutes, 15)
+    with_auto.lock()
+    qtbot.waitUntil(lambda: not with_auto.session.is_open)
+    from tests.ui.shell_helpers import unlock
+
+    unlock(qtbot, with_auto, passphrase)
+    qtbot.waitUntil(lambda: with_auto.workspace.built_page("sync") is not None)
+    page = with_auto.workspace.built_page("sync")
+    qtbot.waitUntil(lambda: page.exchange.timer.isActive() and page.auto_check.isChecked())
+    assert with_auto.workspace.current_key() != "sync"
