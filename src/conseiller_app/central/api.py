@@ -91,6 +91,7 @@ def verify(central, method: str, path: str, headers) -> dict[str, Any]:
         with central.db.engine.begin() as conn:  # not the writer lock: nonces never wait for an ingest
             conn.execute(nt.delete().where(nt.c.at < now - window))
             conn.execute(nt.insert().values(device_id=did, nonce=nonce, at=now))
+            conn.execute(dt.update().where(dt.c.id == did).values(last_seen_at=now))  # « dernier contact »
     except IntegrityError:
         raise ApiRefused(401, "replay", "Requête refusée : elle a déjà été reçue (rejeu).") from None
     return dict(dev)
