@@ -236,3 +236,47 @@ def test_secure_cookie_over_tls(tmp_path):
     finally:
         server.stop()
         central.close()
+
+
+def test_reference_edits_reach_the_devices(site, tmp_path):
+    central, server, enrollment = site
+    ctx = make_vault(tmp_path / "a", "Marie Dupont")
+    sync.enroll(ctx, enrollment)
+    session_id = add_session(ctx, "Atelier BTP Arras")
+    network.push(ctx)
+    devices.approve(central, devices.list_devices(central)[0]["id"])
+    charge = Browser(server.url)
+    charge.login("charge")
+    page = charge.get("/referentiel")
+    assert "Atelier BTP Arras" in page.text
+    # Invalid input: a clear French message, nothing changed.
+    r = charge.post(f"/referentiel/sessions/{session_id}", {"title": "Atelier BTP Arras", "start_date": "2026-12-10",
+                                                            "end_date": "2026-12-01", "place": "x", "capacity": "12"})
+    assert r.status_code == 303 and "la fin précède le début" in charge.get("/referentiel").text
+    r = charge.post(f"/referentiel/sessions/{session_id}", {
+        "title": "Atelier BTP Arras", "start_date": "2026-12-10", "end_date": "2026-12-10",
+        "place": "Maison de l'emploi, Arras", "capacity": "18"})
+    assert r.status_code == 303
+    charge.get("/referentiel")
+    assert charge.post("/referentiel/communes", {"insee": "62041", "territoire": "artois"}).status_code == 303
+    agency = reference_agency_id(central)
+    charge.get("/referentiel")
+    r = charge.post(f"/referentiel/agences/{agency}", {"name": "Intérim Exemple Arras (fictive)", "commune": "62041",
+                                                       "contact": "03 21 99 99 99", "trades": "macon"})
+    assert r.status_code == 303
+    charge.get("/referentiel")
+    assert charge.post("/publier").status_code == 303
+    result = network.pull(ctx)
+    assert result["status"] == "importe" and result["reference_installed"]
+    with ctx.vault.session() as s:
+        row = s.get(m.AtelierSession, session_id)
+        assert (row.place, row.capacity) == ("Maison de l'emploi, Arras", 18)
+        assert s.get(m.Commune, "62041").territory == "artois"
+        assert s.get(m.Agency, agency).contact == "03 21 99 99 99"
+    assert sync.status(ctx)["changes_waiting"] == 0
+
+
+def reference_agency_id(central) -> str:
+    from conseiller_app.central import reference_edit
+
+    return reference_edit.current(central)[1].agencies[0]["id"]
