@@ -5,7 +5,6 @@ and the actions (approve, upload, resolve, publish) journaled with who did them.
 
 from __future__ import annotations
 
-
 import httpx
 import pytest
 from sqlalchemy import select

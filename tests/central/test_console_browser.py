@@ -153,7 +153,8 @@ def test_console_in_chromium(browser, site, tmp_path):
     wait.until(lambda d: heading() == "Données de référence")
     shot("06-referentiel")
     browser.find_element(By.XPATH, "//button[normalize-space()='Publier pour tous les appareils approuvés']").click()
-    wait.until(lambda d: "Publication faite pour 3 appareil(s)" in d.find_element(By.CSS_SELECTOR, "[role=status]").text)
+    wait.until(lambda d: "Publication faite pour 3 appareil(s)"
+               in d.find_element(By.CSS_SELECTOR, "[role=status]").text)
     kept = []
     for ctx in (a, b, c):
         assert network.pull(ctx)["status"] == "importe"

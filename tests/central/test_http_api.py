@@ -109,7 +109,7 @@ def test_push_and_pull_through_the_client(site, tmp_path):
     requests = [network.prepare_pull(ctx) for ctx in ctxs]
     with ThreadPoolExecutor(3) as pool:
         fetched = list(pool.map(network.fetch, requests))
-    for ctx, data in zip(ctxs, fetched):
+    for ctx, data in zip(ctxs, fetched, strict=True):
         result = network.finish_pull(ctx, data)
         assert result["status"] == "importe" and result["newly_acknowledged"] > 0
         assert sync.status(ctx)["changes_waiting"] == 0
@@ -148,8 +148,8 @@ def test_refused_uploads_leave_the_database_as_it_was(site, tmp_path):
     # Oversized: 413 whether the length is announced or the body streams in chunks.
     big = good + b"\0" * MAX_BYTES
     assert _upload(server.url, big).status_code == 413
-    assert httpx.post(f"{server.url}/api/v1/bundles", content=iter([big[i:i + 65536] for i in range(0, len(big), 65536)]),
-                      timeout=60).status_code == 413
+    chunks = iter([big[i:i + 65536] for i in range(0, len(big), 65536)])
+    assert httpx.post(f"{server.url}/api/v1/bundles", content=chunks, timeout=60).status_code == 413
     assert db_dump(central, exclude=LOGS) == before
 
     # The same upload twice: the same acknowledgment, nothing changed the second time.

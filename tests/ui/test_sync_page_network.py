@@ -14,8 +14,8 @@ from conseiller_app.sync import service as sync
 from conseiller_app.ui.sync_page import SyncPage, ops
 from conseiller_app.ui.worker import DbWorker
 from tests.central.webserver import WebServer
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 from tests.sync.helpers import add_person
+from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 
 @pytest.fixture

@@ -75,7 +75,8 @@ def verify(central, method: str, path: str, headers) -> dict[str, Any]:
     with central.db.read() as conn:
         dev = conn.execute(select(dt).where(dt.c.id == did)).mappings().first()
     if dev is None:
-        raise ApiRefused(401, "unknown_device", "Requête refusée : appareil inconnu du siège (envoyez d'abord un paquet).")
+        raise ApiRefused(401, "unknown_device",
+                         "Requête refusée : appareil inconnu du siège (envoyez d'abord un paquet).")
     try:
         signature = crypto.unb64(sig, 64)
     except ValueError:

@@ -41,7 +41,8 @@ def _text(form: dict, key: str, label: str, limit: int, required: bool = False) 
 def save_agency(central, form: dict[str, Any], agency_id: str | None = None) -> tuple[int, bool]:
     """Add (``agency_id`` None) or change an agency; a new reference release."""
     _, data = current(central)
-    values = {k: _text(form, k, label, limit, required=(k == "name")) for k, (label, limit) in AGENCY_FIELDS.items()}
+    values: dict[str, Any] = {k: _text(form, k, label, limit, required=(k == "name"))
+                              for k, (label, limit) in AGENCY_FIELDS.items()}
     commune = str(form.get("commune") or "").strip()
     if commune not in data.communes:
         raise ValidationError("commune", "code INSEE inconnu dans le Pas-de-Calais.", "Commune")
@@ -127,6 +128,6 @@ def edit_session(central, session_id: str, form: dict[str, Any]) -> dict[str, An
         conn.execute(nt.insert().values(entity="atelier_session", entity_id=session_id, hash=h, parent=rec.hash,
                                         merges=None, op="update", version=data["version"], deleted=False, data=text,
                                         device_id=CENTRAL, bundle_id=None, received_at=now, resolution_no=None))
-        key = ("atelier_session", session_id)
-        merge.refresh(conn, merge.load_nodes(conn, [key]), [key], now)
+        record_key = ("atelier_session", session_id)
+        merge.refresh(conn, merge.load_nodes(conn, [record_key]), [record_key], now)
     return {"id": session_id, "changed": True, "version": data["version"]}

@@ -183,8 +183,9 @@ def finish_pull(ctx: Context, data: bytes | None, limits: Limits = DEFAULT_LIMIT
                 result = importer.import_bundle(s, data, "retour-siege.age", actor_id=ctx.actor_id, now=now,
                                                 limits=limits)
         except IntegrityError:
-            raise BundleRejected("reference", "Paquet refusé : ses données de référence ne sont pas compatibles avec "
-                                              "les dossiers de ce coffre. Rien n'a été modifié ; prévenez le siège.") from None
+            raise BundleRejected("reference", "Paquet refusé : ses données de référence ne sont pas compatibles "
+                                              "avec les dossiers de ce coffre. Rien n'a été modifié ; prévenez le "
+                                              "siège.") from None
     with ctx.vault.session() as s:
         set_setting(s, LAST_PULL_SETTING, now.isoformat(timespec="seconds"))
     return {**result, "at": now}

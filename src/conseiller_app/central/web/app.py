@@ -153,10 +153,9 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
 
 def create_app_from_env() -> Litestar:
     """The factory uvicorn calls in each worker process."""
-    from conseiller_app.central.service import open_central
-
     from dataclasses import replace
 
+    from conseiller_app.central.service import open_central
     from conseiller_app.sync.format import DEFAULT_LIMITS
 
     keys = os.environ.get(KEYS_ENV)

@@ -105,7 +105,7 @@ class Exchange(QObject):
 
     # --- push: endpoint (worker) → probe (net) → bundle (worker) → upload (net) → record (worker)
 
-    def push(self, then: Callable[[], None] | None = None) -> bool:
+    def push(self, then: Callable[[], object] | None = None) -> bool:
         if self.busy:
             return False
         self.busy = True
@@ -118,14 +118,14 @@ class Exchange(QObject):
                     prepared, g, err, then)))))))
         return True
 
-    def _send(self, prepared, g: int, err: Callable, then: Callable[[], None] | None) -> None:
+    def _send(self, prepared, g: int, err: Callable, then: Callable[[], object] | None) -> None:
         ep, made = prepared
         data = made.pop("data")
         self._net(network.send, ep, data, on_error=err, on_done=self._guard(g, lambda answer: self.worker.submit(
             ops.finish_push, made, answer, on_error=err, on_done=self._guard(g, lambda result: self._pushed(
                 result, then)))))
 
-    def _pushed(self, result: dict, then: Callable[[], None] | None) -> None:
+    def _pushed(self, result: dict, then: Callable[[], object] | None) -> None:
         self.busy = False
         self._failures = 0
         self._set_state(self.tr("envoyé à {time}").format(time=hour(result["at"])), "ok")
