@@ -20,9 +20,9 @@ from tests.central.console_helpers import PASSWORDS, Browser, add_staff
 from tests.central.webserver import WebServer
 from tests.sync.helpers import add_person, add_session, edit, make_vault
 
-PAGES = ["/", "/appareils", "/appareils/0000", "/paquets", "/conflits", "/referentiel", "/journal"]
+PAGES = ["/", "/appareils", "/appareils/0000", "/paquets", "/conflits", "/referentiel", "/journal", "/comptes"]
 POSTS = ["/appareils/0000/approuver", "/appareils/0000/revoquer", "/paquets", "/conflits/1", "/referentiel/agences",
-         "/referentiel/communes", "/publier"]
+         "/referentiel/communes", "/publier", "/comptes/admin/desactiver"]
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_partner_sees_aggregates_only(site, tmp_path):
     for name in ("Vandenbroucke", "Léa", "Marie Dupont", "Dupont"):
         assert name not in home.text
     did = devices.list_devices(central)[0]["id"]
-    for path in ["/appareils", f"/appareils/{did}", "/paquets", "/conflits", "/referentiel", "/journal"]:
+    for path in ["/appareils", f"/appareils/{did}", "/paquets", "/conflits", "/referentiel", "/journal", "/comptes"]:
         r = b.get(path)
         assert r.status_code == 403 and "Vandenbroucke" not in r.text and "Marie" not in r.text, path
     b.get("/")
@@ -168,7 +168,7 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
     for ctx in (a, b2):
         network.pull(ctx)
 
-    # Concurrent edits of the shared session: a conflict, resolved in the console (B kept).
+    # Concurrent edits of the shared session: a conflict, resolved in the console (20 places kept).
     edit(a, m.AtelierSession, session_id, capacity=15)
     edit(b2, m.AtelierSession, session_id, capacity=20)
     network.push(a)
@@ -178,7 +178,11 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
     page = charge.get("/conflits")
     assert "Conflit n°1" in page.text and "(diffère)" in page.text
     assert "Atelier &lt;b&gt;BTP&lt;/b&gt;" in page.text and "<b>BTP</b>" not in page.text  # escaped
-    assert charge.post("/conflits/1", {"garder": "B"}).status_code == 303
+    from conseiller_app.central import conflicts
+
+    [open_conflict] = conflicts.list_conflicts(central)
+    [letter] = [v["letter"] for v in open_conflict["versions"] if v["data"]["capacity"] == 20]
+    assert charge.post("/conflits/1", {"garder": letter}).status_code == 303
     assert "Aucun conflit ouvert" in charge.get("/conflits").text
 
     # Reference data: a new agency, then publication; the devices get both.
@@ -198,6 +202,13 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
                   ("charge", "agence_ajoutee"), ("charge", "publication")]:
         assert entry in journal
     assert "admin" in admin.get("/journal").text
+
+    # Accounts: the administrator disables one; its open session ends at once.
+    page = admin.get("/comptes")
+    assert "charge" in page.text and "chargé·e de mission" in page.text
+    assert admin.post("/comptes/charge/desactiver").status_code == 303
+    assert charge.get("/conflits").status_code == 303
+    assert ("admin", "compte_desactive") in journal_after(central)
 
 
 def test_secure_cookie_over_tls(tmp_path):
@@ -273,6 +284,10 @@ def test_reference_edits_reach_the_devices(site, tmp_path):
         assert s.get(m.Commune, "62041").territory == "artois"
         assert s.get(m.Agency, agency).contact == "03 21 99 99 99"
     assert sync.status(ctx)["changes_waiting"] == 0
+
+
+def journal_after(central) -> list[tuple[str, str]]:
+    return _journal(central)
 
 
 def reference_agency_id(central) -> str:

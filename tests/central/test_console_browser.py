@@ -168,6 +168,9 @@ def test_console_in_chromium(browser, site, tmp_path):
     for action in ("appareil_approuve", "conflit_resolu", "publication"):
         assert action in text
     shot("07-journal")
+    browser.find_element(By.LINK_TEXT, "Comptes").click()
+    wait.until(lambda d: heading() == "Comptes de la console")
+    shot("08-comptes")
 
     # Keyboard: the skip link is the first stop and is visible when focused.
     browser.find_element(By.TAG_NAME, "body").send_keys("\ue004")  # Tab

@@ -286,7 +286,27 @@ async def journal_page(request: Request) -> Template:
     return _page(request, "journal.html", user, entries=await _run(accounts.journal_entries, _central(request)))
 
 
-ROUTES = [login_page, login, logout, home, devices_page, device_page, approve_device, revoke_device, bundles_page,
+# --- accounts (administrateur): created with « conseiller-central users add » (masked prompt) ----
+
+
+@get("/comptes")
+async def accounts_page(request: Request) -> Template:
+    user = await _staff(request, (ADMIN,))
+    return _page(request, "comptes.html", user, accounts=await _run(accounts.list_users, _central(request)))
+
+
+@post("/comptes/{login:str}/desactiver")
+async def disable_account(request: Request, login: str) -> Response:
+    user = await _staff(request, (ADMIN,))
+    if login == user["login"]:
+        _flash(request, "Vous ne pouvez pas désactiver votre propre compte.", "erreur")
+        return _back("/comptes")
+    await _run(lambda: accounts.disable(_central(request), login, by=user["login"]))
+    _flash(request, f"Compte « {login} » désactivé : ses sessions ouvertes sont fermées.")
+    return _back("/comptes")
+
+
+ROUTES = [accounts_page, disable_account, login_page, login, logout, home, devices_page, device_page, approve_device, revoke_device, bundles_page,
           upload_bundle_form, conflicts_page, resolve_conflict, reference_page, add_agency, edit_agency,
           commune_territory, edit_session, publish_all, journal_page]
 
