@@ -103,7 +103,7 @@ def test_a_full_disk_says_so_in_a_few_lines(small_fs):
     for args in (["check"], ["beneficiary", "add", "--last-name", "Autre", "--first-name", "Paul",
                              "--birth-date", "1990-01-01", "--commune", "Arras", "--public", "rsa"]):
         r = run(folder, *args)
-        assert r.returncode == 6, (args, r.returncode, r.stderr)
+        assert r.returncode == 9, (args, r.returncode, r.stderr)
         assert "disque est plein" in r.stderr
         assert "Phrase de passe incorrecte" not in r.stderr and "endommagé" not in r.stderr
         assert "Logging error" not in r.stderr and len(r.stderr.splitlines()) <= 3, r.stderr

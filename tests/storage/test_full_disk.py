@@ -82,7 +82,7 @@ def test_check_on_a_full_disk_says_full_not_damaged(small_disk):
         try:
             report = vault.check()
         except StorageFull as exc:
-            assert exc.exit_code == 6
+            assert exc.exit_code == 9
         else:
             assert report.ok, report.problems  # enough room after all: then it must be intact
     finally:

@@ -168,7 +168,17 @@ class CentralDB:
                                    "mettez l'application à jour.")
         if version < SCHEMA_VERSION:  # pragma: no cover - no older schema exists yet
             raise IntegrityProblem("Cette base du siège doit être migrée avant usage.")
+        self._add_missing_tables()
         return meta
+
+    def _add_missing_tables(self) -> None:
+        """Tables added to schema 1 by the service (users, sessions, nonces…) are created in a base
+        made before them: only new tables, never a change to an existing one."""
+        existing = set(inspect(self.engine).get_table_names())
+        if all(t in existing for t in CentralBase.metadata.tables):
+            return
+        with self.write() as conn:
+            CentralBase.metadata.create_all(conn, checkfirst=True)
 
 
 def _not_central() -> AppError:

@@ -88,9 +88,11 @@ def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     if env.manifest["recipient"] != keys.fingerprint:
         raise reject("recipient", "Paquet refusé : il est adressé à un autre siège (empreinte différente).")
     check_device_manifest(env.manifest, central.limits)
+    with _cycle_collector_paused():
+        checked = _Checked.of(env, central.limits)
     try:
         with _cycle_collector_paused(), central.db.write() as conn:
-            return _ingest(central, conn, env, data, file_name)
+            return _ingest(central, conn, env, data, file_name, checked)
     except _Incident as exc:
         with central.db.write() as conn:
             conn.execute(Incident.__table__.insert().values(at=central.now(), kind=exc.reason, device_id=exc.device_id,
@@ -113,7 +115,34 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file_name: str) -> IngestResult:
+@dataclass
+class _Checked:
+    """The signature (against the key the manifest names) and the payload, checked before the
+    writer lock is taken: with several service workers, only the writing waits for the lock. A
+    failure is kept and raised where the check stood in the order above (inside the lock, after
+    the device's status and key), so the outcome of every bundle is the same as before."""
+
+    signature_error: BundleRejected | None = None
+    payload: dict | None = None
+    payload_error: BundleRejected | None = None
+
+    @classmethod
+    def of(cls, env: Envelope, limits) -> "_Checked":
+        checked = cls()
+        try:
+            verify_signature(env, env.manifest["device_key"], who="l'appareil")
+        except BundleRejected as exc:
+            checked.signature_error = exc
+            return checked
+        try:
+            checked.payload = check_device_payload(env.manifest, read_payload(env, limits))
+        except BundleRejected as exc:
+            checked.payload_error = exc
+        return checked
+
+
+def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str,
+            checked: _Checked) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]
     dt = Device.__table__
@@ -121,10 +150,10 @@ def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file
     if dev is not None and dev["status"] == REVOKED:
         raise reject("revoked", "Paquet refusé : cet appareil a été révoqué par le siège.")
     if dev is not None and (dev["signing_key"] != m["device_key"] or dev["age_recipient"] != m["device_recipient"]):
-        raise _Incident(
-            "device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.", did, bid
-        )
-    verify_signature(env, m["device_key"], who="l'appareil")
+        raise _Incident("device_key", "Paquet refusé : il est signé par une autre clé que celle connue pour cet appareil.",
+                        did, bid)
+    if checked.signature_error is not None:
+        raise checked.signature_error
 
     bt = Bundle.__table__
     seen = conn.execute(select(bt.c.status, bt.c.manifest_sha256, bt.c.device_id).where(bt.c.id == bid)).first()
@@ -146,7 +175,10 @@ def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file
                                 "Paquet déjà en quarantaine : l'appareil attend son approbation.")
         from_quarantine = True
 
-    payload = check_device_payload(m, read_payload(env, central.limits))
+    if checked.payload_error is not None:
+        raise checked.payload_error
+    payload = checked.payload
+    assert payload is not None
     info = payload["device"]
     now = central.now()
     if dev is None or dev["status"] == PENDING:

@@ -234,3 +234,74 @@ class Incident(CentralBase):
     device_id: Mapped[str | None] = mapped_column(String(36))
     bundle_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[str] = mapped_column(Text)
+
+
+# --- the service (conseiller-central serve): added tables only, created when missing -----------
+
+
+class ReturnBundle(CentralBase):
+    """The latest publication for a device, as sealed, served by ``GET /api/v1/return-bundle``
+    (older ones are superseded: a device accepts any newer sequence)."""
+
+    __tablename__ = "return_bundle"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class RequestNonce(CentralBase):
+    """Nonces of signed device requests, kept for the validity window: a replay is refused."""
+
+    __tablename__ = "request_nonce"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Refusal(CentralBase):
+    """A bundle refused by the service or the console's upload form (what and why, no content)."""
+
+    __tablename__ = "refusal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(20))  # reseau | console
+    device_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(Text)
+
+
+class StaffUser(CentralBase):
+    """A console account of the central office's staff (password as an argon2 hash)."""
+
+    __tablename__ = "staff_user"
+    login: Mapped[str] = mapped_column(String(60), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # administrateur | charge_mission | partenaire
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StaffSession(CentralBase):
+    """Server-side console sessions (shared by every worker process; ended at logout)."""
+
+    __tablename__ = "staff_session"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class StaffJournal(CentralBase):
+    """Every staff action: who approved which device, who resolved which conflict…"""
+
+    __tablename__ = "staff_journal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    login: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(Text, default="")

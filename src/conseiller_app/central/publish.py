@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from conseiller_app import __version__
 from conseiller_app.central import merge, reference
 from conseiller_app.central.ingest import APPROVED, INGESTED
-from conseiller_app.central.models import Bundle, Device, Node, Publication, Record
+from conseiller_app.central.models import Bundle, Device, Node, Publication, Record, ReturnBundle
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
@@ -80,10 +80,12 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str
     return _with_data(conn, conn.execute(q))
 
 
-def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    """Make each approved device's return bundle. It is kept in the database (the latest one per
+    device, served by ``GET /api/v1/return-bundle``) and, with ``out_dir``, written there too."""
     keys = central.require_keys()
-    out_dir = Path(out_dir)
     dt, rt, nt, pt = Device.__table__, Record.__table__, Node.__table__, Publication.__table__
+    rb = ReturnBundle.__table__
     if device_ids:  # each named device must exist and be approved: nothing written otherwise
         with central.db.read() as conn:
             known = dict(conn.execute(select(dt.c.id, dt.c.status).where(dt.c.id.in_(device_ids))).all())
@@ -93,7 +95,9 @@ def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None
                                "Rien n'a été publié.")
             if known[wanted] != APPROVED:
                 raise UsageError(f"L'appareil {wanted} n'est pas approuvé : rien n'a été publié.")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, bytes]] = []
     made: list[dict[str, Any]] = []
     with central.db.write() as conn:
@@ -127,8 +131,12 @@ def publish(central: Central, out_dir: Path, device_ids: list[str] | None = None
                                             ack_audit=ack["audit"], ack_bundle=ack["bundle_sequence"],
                                             max_resolution_no=max_resolution, records=len(records), file_name=name))
             conn.execute(dt.update().where(dt.c.id == dev["id"]).values(publish_seq=sequence))
-            files.append((out_dir / name, sealed))
-            made.append({"device_id": dev["id"], "name": dev["name"], "sequence": sequence, "file": str(out_dir / name),
+            conn.execute(rb.delete().where(rb.c.device_id == dev["id"]))
+            conn.execute(rb.insert().values(device_id=dev["id"], sequence=sequence, content=sealed, created_at=now))
+            if out_dir is not None:
+                files.append((out_dir / name, sealed))
+            made.append({"device_id": dev["id"], "name": dev["name"], "sequence": sequence,
+                         "file": str(out_dir / name) if out_dir is not None else None,
                          "reference_version": release["version"], "ack": ack, "records": len(records)})
     for path, sealed in files:
         write_bytes_atomic(path, sealed)

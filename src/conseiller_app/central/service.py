@@ -87,3 +87,26 @@ def open_central(url: str, keys_dir: Path | None = None, *, limits: Limits = DEF
 
 def enrollment_path(keys_dir: Path) -> Path:
     return Path(keys_dir) / ENROLLMENT_FILE
+
+
+def set_service_address(keys_dir: Path, url: str | None, ca_file: Path | None = None) -> Path:
+    """Rewrite the enrollment file of an existing central office with the service's address (and
+    the CA certificate to verify it with, if any); the keys it carries are unchanged."""
+    from dataclasses import replace
+
+    from conseiller_app.sync.enrollment import read_enrollment, valid_url, write_enrollment
+
+    path = enrollment_path(keys_dir)
+    current = read_enrollment(path)
+    if url is not None and not valid_url(url):
+        raise UsageError("Adresse du service invalide : https://hote[:port] (http:// seulement pour 127.0.0.1).")
+    ca = None
+    if ca_file is not None:
+        try:
+            ca = Path(ca_file).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise UsageError(f"Certificat illisible : {ca_file}") from None
+        if "-----BEGIN CERTIFICATE-----" not in ca or len(ca) > 32 * 1024:
+            raise UsageError(f"Ce fichier n'est pas un certificat PEM : {ca_file}")
+    write_enrollment(path, replace(current, url=url.rstrip("/") if url else None, ca_certificate=ca))
+    return path

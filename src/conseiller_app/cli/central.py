@@ -85,6 +85,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys,
                    key_passphrase=key_passphrase)
     try:
+        if args.url or args.ca_file:
+            from conseiller_app.central.service import set_service_address
+
+            set_service_address(Path(args.keys), args.url, Path(args.ca_file) if args.ca_file else None)
         from conseiller_app.sync.crypto import display_fingerprint
 
         out(f"Siège initialisé : {central.name}")
@@ -291,6 +295,86 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_enrollment(args: argparse.Namespace) -> int:
+    from conseiller_app.central.service import open_central, set_service_address
+
+    open_central(args.db).close()  # the database must be this central office's
+    path = set_service_address(Path(args.keys), args.url, Path(args.ca_file) if args.ca_file else None)
+    out(f"Fichier d'inscription réécrit : {path.resolve()}")
+    out(f"Adresse du service : {args.url}" if args.url else "Sans adresse de service (échanges par fichiers seulement).")
+    out("Les appareils déjà inscrits prennent l'adresse en important de nouveau ce fichier (« conseiller sync enroll »).")
+    return 0
+
+
+def _read_password(args: argparse.Namespace, prompt: str) -> str:
+    if args.password_file:
+        return read_secret_file(args.password_file)
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UsageError("Mot de passe manquant : utilisez --password-file FICHIER (ou lancez depuis un terminal).")
+    return ask_secret(prompt, confirm=True)
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from conseiller_app.central import accounts
+
+    central = _open(args)
+    try:
+        user = accounts.add_user(central, args.login, args.role, _read_password(args, "Mot de passe du compte : "))
+    finally:
+        central.close()
+    out(f"Compte créé : {user['login']} ({accounts.ROLES[user['role']]}).")
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    from conseiller_app.central import accounts
+
+    central = _open(args)
+    try:
+        accounts.set_password(central, args.login, _read_password(args, "Nouveau mot de passe : "))
+    finally:
+        central.close()
+    out(f"Mot de passe changé pour {args.login} ; ses sessions ouvertes sont fermées.")
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace) -> int:
+    from conseiller_app.central import accounts
+
+    central = _open(args)
+    try:
+        accounts.disable(central, args.login)
+    finally:
+        central.close()
+    out(f"Compte désactivé : {args.login} ; ses sessions ouvertes sont fermées.")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from conseiller_app.central import accounts
+
+    central = _open(args)
+    try:
+        users = accounts.list_users(central)
+    finally:
+        central.close()
+    if args.json:
+        print_json(users)
+        return 0
+    if not users:
+        out("Aucun compte.")
+    for u in users:
+        out(f"{u['login']:<20} {u['role_label']:<22} {'actif' if u['active'] else 'désactivé'}, dernière connexion "
+             f"{_when(u['last_login_at'])}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from conseiller_app.central.web import serve
+
+    return serve.run(args, _key_passphrase(args))
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -314,7 +398,43 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nouvelle base avec les clés existantes du dossier --keys (ex. passage à PostgreSQL)")
     s.add_argument("--protect-keys", action="store_true",
                    help="chiffre les clés secrètes par une phrase de passe (demandée à chaque commande)")
+    s.add_argument("--url", help="adresse du service (https://…) écrite dans le fichier d'inscription")
+    s.add_argument("--ca-file", metavar="FICHIER", help="certificat d'autorité (PEM) du service, joint au fichier "
+                                                        "d'inscription quand il n'est pas d'une autorité publique")
     s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("enrollment", help="réécrit le fichier d'inscription des appareils (adresse du service)")
+    s.add_argument("--url", help="adresse du service (https://…) ; sans elle, le fichier n'en porte plus")
+    s.add_argument("--ca-file", metavar="FICHIER", help="certificat d'autorité (PEM) du service")
+    s.set_defaults(func=cmd_enrollment)
+
+    s = sub.add_parser("serve", help="lance le service : API des appareils et console du siège")
+    s.add_argument("--host", default="127.0.0.1", help="adresse d'écoute (défaut 127.0.0.1, derrière le proxy)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1, help="processus (plusieurs sur PostgreSQL ; un seul sur SQLite)")
+    s.add_argument("--certfile", metavar="FICHIER", help="certificat TLS (sinon derrière un proxy inverse TLS)")
+    s.add_argument("--keyfile", metavar="FICHIER", help="clé privée du certificat TLS")
+    s.add_argument("--secure-cookies", action="store_true",
+                   help="cookies « Secure » derrière un proxy TLS (automatique avec --certfile)")
+    s.set_defaults(func=cmd_serve)
+
+    u = sub.add_parser("users", help="comptes de la console du siège").add_subparsers(dest="action", metavar="ACTION",
+                                                                                     required=True)
+    s = u.add_parser("add", help="crée un compte")
+    s.add_argument("login", metavar="IDENTIFIANT")
+    s.add_argument("--role", required=True, choices=["administrateur", "charge_mission", "partenaire"])
+    s.add_argument("--password-file", metavar="FICHIER", help="mot de passe (sinon saisie masquée, deux fois)")
+    s.set_defaults(func=cmd_users_add)
+    s = u.add_parser("passwd", help="change le mot de passe d'un compte")
+    s.add_argument("login", metavar="IDENTIFIANT")
+    s.add_argument("--password-file", metavar="FICHIER")
+    s.set_defaults(func=cmd_users_passwd)
+    s = u.add_parser("disable", help="désactive un compte (ses sessions sont fermées)")
+    s.add_argument("login", metavar="IDENTIFIANT")
+    s.set_defaults(func=cmd_users_disable)
+    s = u.add_parser("list", help="liste les comptes")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_users_list)
 
     k = sub.add_parser("keys", help="clés du siège").add_subparsers(dest="action", metavar="ACTION", required=True)
     s = k.add_parser("protect", help="chiffre les clés secrètes par une phrase de passe (ou la change)")

@@ -100,6 +100,39 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(args: argparse.Namespace) -> int:
+    from conseiller_app.sync import network
+
+    with vault_context(args) as ctx:
+        result = network.push(ctx)
+    if args.json:
+        print_json(result)
+        return 0
+    out(f"Paquet n°{result['sequence']} envoyé au siège ({result['changes']} changement(s), {result['audit']} "
+        "entrée(s) du journal d'audit).")
+    if result["message"]:
+        out(f"Réponse du siège : {result['message']}")
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from conseiller_app.sync import network
+
+    with vault_context(args) as ctx:
+        result = network.pull(ctx)
+    if args.json:
+        print_json(result)
+        return 0
+    if result["status"] == "importe":
+        out(f"Paquet du siège n°{result['sequence']} reçu et importé ; {result['newly_acknowledged']} "
+            "changement(s) confirmés par le siège.")
+        if result["reference_installed"]:
+            out(f"Données de référence mises à jour (version {result['reference_version']}).")
+    else:
+        out(result["message"])
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``sync`` and its actions to the main parser's sub-commands."""
     p = subparsers.add_parser("sync", help="échanges avec le siège (paquets chiffrés et signés)")
@@ -121,6 +154,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     s.add_argument("file", metavar="FICHIER")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import)
+
+    s = actions.add_parser("push", help="envoie un paquet au siège par le réseau (sortie 6 : siège injoignable)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_push)
+
+    s = actions.add_parser("pull", help="reçoit et importe le paquet du siège par le réseau (sortie 6 : injoignable)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_pull)
 
     s = actions.add_parser("status", help="état de la synchronisation et historique des paquets")
     s.add_argument("--history", type=int, default=20, help="nombre de paquets de l'historique affichés")

@@ -84,7 +84,7 @@ class NotFound(AppError):
 
 
 class StorageFull(AppError):
-    exit_code = 6
+    exit_code = 9  # 6 is « siège injoignable » (sync push/pull)
 
     def __init__(self) -> None:
         super().__init__(

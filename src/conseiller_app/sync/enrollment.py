@@ -2,6 +2,10 @@
 
 Written by ``conseiller-central init``; read by ``conseiller sync enroll`` which pins the keys in
 the vault after showing the fingerprint, to be compared with the central office by phone.
+
+It may also carry the service's address (``url``, https) and a CA certificate (PEM) to verify it
+with when the certificate is not from a public authority. Neither is covered by the fingerprint,
+and neither needs to be: the transport adds no trust, bundles are signed and encrypted end to end.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from conseiller_app.sync.errors import EnrollmentRefused
 
 ENROLLMENT_KIND = "conseiller-inscription-siege"
 ENROLLMENT_FILE = "inscription-siege.json"
-MAX_ENROLLMENT_BYTES = 16 * 1024
+MAX_ENROLLMENT_BYTES = 64 * 1024
+MAX_URL = 300
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,8 @@ class CentralPublic:
     recipient: str  # age1...
     signing_key: str  # Ed25519 public key, base64
     fingerprint: str  # hex SHA-256
+    url: str | None = None  # the central office's service, https://… (http:// only on the loopback)
+    ca_certificate: str | None = None  # PEM, when the service's certificate is not from a public CA
 
     @property
     def display_fingerprint(self) -> str:
@@ -42,6 +49,10 @@ def write_enrollment(path: Path, central: CentralPublic) -> None:
         "fingerprint": central.fingerprint,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if central.url:
+        doc["url"] = central.url
+    if central.ca_certificate:
+        doc["ca_certificate"] = central.ca_certificate
     write_bytes_atomic(Path(path), (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
 
 
@@ -69,4 +80,26 @@ def read_enrollment(path: Path) -> CentralPublic:
         raise bad
     if crypto.fingerprint(recipient, key) != fp:
         raise EnrollmentRefused("Fichier d'inscription altéré : l'empreinte ne correspond pas aux clés qu'il contient.")
-    return CentralPublic(name=name, recipient=recipient, signing_key=key, fingerprint=fp)
+    url, ca = doc.get("url"), doc.get("ca_certificate")
+    if url is not None and not valid_url(url):
+        raise bad
+    if ca is not None and not (isinstance(ca, str) and "-----BEGIN CERTIFICATE-----" in ca):
+        raise bad
+    return CentralPublic(name=name, recipient=recipient, signing_key=key, fingerprint=fp, url=url, ca_certificate=ca)
+
+
+def valid_url(url: object) -> bool:
+    """https://host[:port][/prefix]; plain http only for the loopback interface (tests, a proxy on
+    the same machine)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str) or not 0 < len(url) <= MAX_URL or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conseiller_app.domain.errors import IntegrityProblem, UsageError
+from conseiller_app.domain.errors import AppError, IntegrityProblem, UsageError
 
 
 class BundleRejected(IntegrityProblem):
@@ -41,3 +41,18 @@ class BundleTooLarge(UsageError):
             f"Le paquet dépasserait la taille autorisée ({what}). Contactez le siège : "
             "rien n'a été écrit et aucune donnée n'est perdue."
         )
+
+
+class NetworkUnreachable(AppError):
+    """The central office's service could not be reached (offline, DNS, TLS, timeout): exit 6.
+    Nothing was lost; the exchange is tried again later."""
+
+    exit_code = 6
+
+
+class CentralRefused(IntegrityProblem):
+    """The central office answered and refused (exit 5); ``message`` is its reason, in French."""
+
+    def __init__(self, reason: str, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.reason, self.status = reason, status

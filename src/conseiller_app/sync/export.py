@@ -94,9 +94,10 @@ def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
     ]
 
 
-def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: datetime,
+def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now: datetime,
                   limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
-    """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits."""
+    """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits. Without
+    ``out_dir`` (an upload to the service) the sealed bytes are returned as ``data``."""
     if is_demo(session):
         raise DemoVaultRefused()
     st = device.ensure_state(session)
@@ -153,10 +154,15 @@ def export_bundle(session: Session, out_dir: Path, *, actor_id: str, now: dateti
     audit(session, actor_id, "sync_export", "sync_bundle", bundle_id, None,
           {"sequence": sequence, "changes": len(changes), "audit": len(audit_entries)})
     session.flush()
-    path = Path(out_dir) / name
-    write_bytes_atomic(path, sealed)  # last: a failure before this rolls everything back
+    result = {"file_name": name, "bundle_id": bundle_id, "sequence": sequence, "changes": len(changes),
+              "audit": len(audit_entries), "size": len(sealed)}
+    if out_dir is None:
+        result["data"] = sealed
+    else:
+        path = Path(out_dir) / name
+        write_bytes_atomic(path, sealed)  # last: a failure before this rolls everything back
+        result["path"] = str(path)
     if progress:
         progress(3, 3)
-    return {"path": str(path), "file_name": name, "bundle_id": bundle_id, "sequence": sequence,
-            "changes": len(changes), "audit": len(audit_entries), "size": len(sealed)}
+    return result
 

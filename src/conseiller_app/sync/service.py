@@ -42,6 +42,7 @@ class EnrollmentInfo:
     name: str
     fingerprint: str  # grouped for reading aloud
     fingerprint_full: str
+    url: str | None = None  # the central office's service, when the enrollment file names it
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Enrolled:
     fingerprint: str
     changed: bool  # False when these keys were already pinned
     device_fingerprint: str
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,24 +94,28 @@ class SyncStatus:
     ack_overdue: bool
     history: tuple[BundleRow, ...]
     today: date  # the services' day the figures were computed for (not part of the JSON)
+    central_url: str | None = None  # the service's URL named by the enrollment file
 
 
 def read_enrollment(path: Path) -> EnrollmentInfo:
     """What to show before enrolling: the central office's name and fingerprint."""
     c = _read_enrollment(Path(path))
-    return EnrollmentInfo(name=c.name, fingerprint=c.display_fingerprint, fingerprint_full=c.fingerprint)
+    return EnrollmentInfo(name=c.name, fingerprint=c.display_fingerprint, fingerprint_full=c.fingerprint, url=c.url)
 
 
 def enroll(ctx: Context, path: Path, *, replace: bool = False) -> Enrolled:
     """Pin the central office's keys found in an enrollment file."""
+    from conseiller_app.sync import network
+
     c = _read_enrollment(Path(path))
     with ctx.vault.session() as s:
         changed = device.pin_central(s, c, replace=replace)
+        network.remember_endpoint(s, c.url, c.ca_certificate)
         if changed:
             audit(s, ctx.actor_id, "sync_enroll", "sync_state", None, None, {"fingerprint": c.fingerprint[:32]})
         _, _, fp = device.public_keys(device.ensure_state(s))
     return Enrolled(name=c.name, fingerprint=c.display_fingerprint, changed=changed,
-                    device_fingerprint=crypto.display_fingerprint(fp))
+                    device_fingerprint=crypto.display_fingerprint(fp), url=c.url)
 
 
 def identity(ctx: Context) -> dict[str, Any]:
@@ -192,6 +198,7 @@ def status(ctx: Context, history_limit: int = 50) -> SyncStatus:
             days_without_ack=days if waiting else 0,
             ack_overdue=bool(waiting and days is not None and days > warn_days),
             history=history,
+            central_url=get_setting(s, "sync_url") or None,
             today=today,
         )
 

@@ -298,6 +298,13 @@ class MainWindow(QMainWindow):
             else:
                 self._opened_pages.add(key)
                 call_hook(page, "vault_opened")
+        if self.workspace.built_page("sync") is None:
+            # The automatic exchange with the central office lives on the Synchronisation page:
+            # when it is on, the page is built (hidden) so that its timer runs from the start.
+            from conseiller_app.ui.sync_page import ops as sync_ops
+
+            self.worker.submit(sync_ops.auto_minutes, priority=BACKGROUND,
+                               on_done=lambda minutes: self.workspace.page("sync") if minutes else None)
 
     def lock(self) -> None:
         """Lock now (menu, Ctrl+L, idle timeout, session locked)."""

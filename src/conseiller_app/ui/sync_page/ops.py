@@ -53,3 +53,57 @@ def export(ctx, out_dir: Path, outcome: dict, progress: Callable[[int, int], Non
 
 def import_bundle(ctx, path: Path) -> dict[str, Any]:
     return service.import_bundle(ctx, Path(path))
+
+
+# --- exchanges with the service (the network steps run away from the worker: see exchange.py) --
+
+
+def endpoint(ctx):
+    from conseiller_app.sync import network
+
+    with ctx.vault.session() as s:
+        return network.endpoint(s)
+
+
+def prepare_push(ctx):
+    from conseiller_app.sync import network
+
+    return network.prepare_push(ctx)
+
+
+def finish_push(ctx, made: dict, answer: dict) -> dict[str, Any]:
+    from conseiller_app.sync import network
+
+    return network.finish_push(ctx, made, answer)
+
+
+def prepare_pull(ctx):
+    from conseiller_app.sync import network
+
+    return network.prepare_pull(ctx)
+
+
+def finish_pull(ctx, data: bytes | None) -> dict[str, Any]:
+    from conseiller_app.sync import network
+
+    return network.finish_pull(ctx, data)
+
+
+AUTO_SETTING = "sync_auto_minutes"  # 0: off (the default)
+
+
+def auto_minutes(ctx) -> int:
+    from conseiller_app.storage.profile import get_setting
+
+    with ctx.vault.session() as s:
+        value = get_setting(s, AUTO_SETTING) or "0"
+    return int(value) if value.isdigit() else 0
+
+
+def set_auto_minutes(ctx, minutes: int) -> int:
+    from conseiller_app.storage.profile import set_setting
+
+    minutes = max(0, min(int(minutes), 24 * 60))
+    with ctx.vault.session() as s:
+        set_setting(s, AUTO_SETTING, str(minutes))
+    return minutes

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,6 +33,7 @@ from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.progress import ProgressRun, run_with_progress
 from conseiller_app.ui.sync_page import ops
 from conseiller_app.ui.sync_page.enroll_dialog import EnrollDialog
+from conseiller_app.ui.sync_page.exchange import Exchange
 from conseiller_app.ui.sync_page.history import HistoryModel
 from conseiller_app.ui.sync_page.when import days_ago, stamp
 from conseiller_app.ui.sync_page.widgets import Banner, Tile, fingerprint_label
@@ -71,6 +75,7 @@ class SyncPage(QWidget):
         self._generation = 0  # results of work started before a lock are dropped
         self._run: ProgressRun | None = None
         self._folder = str(Path.home())
+        self._auto_loaded = False
 
         # Banners: demo vault, acknowledgment overdue, outcome of the last action.
         self.demo_banner = Banner("info")
@@ -119,6 +124,50 @@ class SyncPage(QWidget):
         actions_box.addLayout(buttons)
         self.actions_hint = _hint()
         actions_box.addWidget(self.actions_hint)
+
+        # Over the network, when the enrollment file named the central office's service.
+        self.exchange = Exchange(worker, self)
+        self.exchange.state_changed.connect(self._show_exchange_state)
+        self.exchange.finished.connect(self._exchanged)
+        self.exchange.failed.connect(lambda title, message: self.result_banner.show_message(title, message, "error"))
+        self.network_box = QWidget()
+        net = QVBoxLayout(self.network_box)
+        net.setContentsMargins(0, 8, 0, 0)
+        self.push_button = QPushButton(self.tr("Envoyer au siège"))
+        self.push_button.setToolTip(self.tr("Envoyer par le réseau un paquet chiffré de vos changements"))
+        self.push_button.clicked.connect(lambda: self.exchange.push())
+        self.pull_button = QPushButton(self.tr("Recevoir du siège"))
+        self.pull_button.setToolTip(self.tr("Recevoir par le réseau le dernier paquet du siège"))
+        self.pull_button.clicked.connect(lambda: self.exchange.pull())
+        self.exchange_state = QLabel()
+        self.exchange_state.setAccessibleName(self.tr("État de l'échange avec le siège"))
+        self.exchange_progress = QProgressBar()
+        self.exchange_progress.setRange(0, 0)  # busy: no measurable progress over the network
+        self.exchange_progress.setMaximumWidth(120)
+        self.exchange_progress.setTextVisible(False)
+        self.exchange_progress.hide()
+        row = QHBoxLayout()
+        for w in (self.push_button, self.pull_button, self.exchange_progress, self.exchange_state):
+            row.addWidget(w)
+        row.addStretch(1)
+        net.addLayout(row)
+        auto_row = QHBoxLayout()
+        self.auto_check = QCheckBox(self.tr("Échanger automatiquement avec le siège, toutes les"))
+        self.auto_minutes = QSpinBox()
+        self.auto_minutes.setRange(5, 24 * 60)
+        self.auto_minutes.setValue(30)
+        self.auto_minutes.setSuffix(self.tr(" minutes"))
+        self.auto_minutes.setAccessibleName(self.tr("Intervalle des échanges automatiques"))
+        self.auto_check.toggled.connect(self._auto_changed)
+        self.auto_minutes.editingFinished.connect(self._auto_changed)
+        auto_row.addWidget(self.auto_check)
+        auto_row.addWidget(self.auto_minutes)
+        auto_row.addStretch(1)
+        net.addLayout(auto_row)
+        self.network_hint = _hint()
+        net.addWidget(self.network_hint)
+        actions_box.addWidget(self.network_box)
+        self.network_box.hide()
 
         # Identity of this device and of the central office.
         identity_card, identity_box = _card(self.tr("Ce poste et le siège"))
@@ -222,6 +271,9 @@ class SyncPage(QWidget):
     def lock(self) -> None:
         self._locked = True
         self._generation += 1
+        self.exchange.stop()
+        self.exchange.set_auto(0)
+        self._auto_loaded = False
         self._busy = False
         self.status = self.last_export = self.last_import = None
         if self.enroll_dialog is not None:
@@ -306,6 +358,14 @@ class SyncPage(QWidget):
             self.central_fingerprint.setText("—")
         self.reference_version.setText(self.tr("version {v}").format(v=st.reference_version)
                                        if st.reference_version else self.tr("celles livrées avec l'application"))
+        networked = bool(st.enrolled and st.central_url and not st.demo)
+        self.network_box.setVisible(networked)
+        if networked and self.exchange.auto_minutes == 0 and not self._auto_loaded:
+            self._auto_loaded = True
+            self.worker.submit(ops.auto_minutes, on_done=lambda m: self._show_auto(m, generation))
+        self.network_hint.setText(self.tr(
+            "Par le réseau ({url}) : le même paquet chiffré et signé que sur une clé USB. Sans connexion, rien "
+            "n'est perdu : l'échange est refait plus tard.").format(url=st.central_url or ""))
         self.history.set_rows(st.history)
         self.history_view.setVisible(bool(st.history))
         self.history_empty.setVisible(not st.history)
@@ -333,6 +393,9 @@ class SyncPage(QWidget):
         self.overdue_export.setEnabled(ready and enrolled and not demo)
         self.import_button.setEnabled(ready and enrolled)
         self.enroll_button.setEnabled(ready and not demo)
+        exchanging = self.exchange.busy
+        self.push_button.setEnabled(ready and enrolled and not demo and not exchanging)
+        self.pull_button.setEnabled(ready and enrolled and not exchanging)
         self.replace_button.setEnabled(ready and not demo)
         if st is None:
             self.actions_hint.clear()
@@ -349,6 +412,36 @@ class SyncPage(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self._update_actions()
+
+    # --- network exchange ----------------------------------------------------------------------
+
+    def _show_exchange_state(self, text: str, kind: str) -> None:
+        self.exchange_state.setText(text)
+        self.exchange_progress.setVisible(kind == "busy")
+        colours = {"ok": "#1e4d2b", "offline": "#5a3a00", "error": "#7a1c15"}
+        self.exchange_state.setStyleSheet(f"color: {colours[kind]}; font-weight: bold;" if kind in colours else "")
+        self._update_actions()
+
+    def _exchanged(self, what: str, result: dict) -> None:
+        if what == "push" and result.get("quarantine"):
+            self.result_banner.show_message(self.tr("Paquet reçu par le siège, en attente d'approbation"),
+                                            result.get("message", ""), "info")
+        self.refresh()
+
+    def _show_auto(self, minutes: int, generation: int) -> None:
+        if not self._current(generation):
+            return
+        self.auto_check.blockSignals(True)
+        self.auto_check.setChecked(minutes > 0)
+        self.auto_check.blockSignals(False)
+        if minutes > 0:
+            self.auto_minutes.setValue(minutes)
+        self.exchange.set_auto(minutes)
+
+    def _auto_changed(self) -> None:
+        minutes = self.auto_minutes.value() if self.auto_check.isChecked() else 0
+        self.exchange.set_auto(minutes)
+        self.worker.submit(ops.set_auto_minutes, minutes)
 
     # --- enrollment ----------------------------------------------------------------------------
 

@@ -1,0 +1,202 @@
+"""Exchanges with the central office's service over HTTPS: push a bundle, pull the return bundle.
+
+The transport adds no trust: what travels is the same signed, encrypted bundle as on a USB key.
+Each exchange is split into vault steps (``prepare_*``/``finish_*``, one transaction each) and a
+network step that touches no vault (``send``/``fetch``), so the GUI runs the network step away
+from the thread that owns the vault. :func:`push` and :func:`pull` chain them for the CLI.
+
+TLS is verified normally: the system's certificate store, plus the CA certificate carried by the
+enrollment file when there is one.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from conseiller_app.domain.errors import UsageError
+from conseiller_app.storage.journal import audit
+from conseiller_app.storage.models import utcnow
+from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.services.context import Context
+from conseiller_app.sync import device, importer, signed_request
+from conseiller_app.sync import export as exporter
+from conseiller_app.sync.errors import BundleRejected, CentralRefused, NetworkUnreachable
+from conseiller_app.sync.format import DEFAULT_LIMITS, Limits
+
+URL_SETTING, CA_SETTING = "sync_url", "sync_ca_certificate"
+LAST_PUSH_SETTING, LAST_PULL_SETTING = "sync_last_push_at", "sync_last_pull_at"
+TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=10.0)
+UPLOAD_PATH, RETURN_PATH, HEALTH_PATH = "/api/v1/bundles", "/api/v1/return-bundle", "/api/v1/health"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    url: str
+    ca_certificate: str | None
+
+    def client(self) -> httpx.Client:
+        context = ssl.create_default_context()  # the system's store
+        if self.ca_certificate:
+            context.load_verify_locations(cadata=self.ca_certificate)
+        return httpx.Client(base_url=self.url, verify=context, timeout=TIMEOUT, follow_redirects=False,
+                            headers={"User-Agent": "conseiller-app"})
+
+
+def endpoint(session) -> Endpoint:
+    url = get_setting(session, URL_SETTING)
+    if not url:
+        raise UsageError("Aucune adresse du siège dans ce coffre : importez un fichier d'inscription qui en porte "
+                         "une (« conseiller sync enroll FICHIER »), ou échangez par fichiers.")
+    return Endpoint(url, get_setting(session, CA_SETTING) or None)
+
+
+def remember_endpoint(session, url: str | None, ca_certificate: str | None) -> None:
+    """Called at enrollment: the address of the service (or none) and its CA certificate."""
+    set_setting(session, URL_SETTING, url or "")
+    set_setting(session, CA_SETTING, ca_certificate or "")
+
+
+def configured(ctx: Context) -> bool:
+    with ctx.vault.session() as s:
+        return bool(get_setting(s, URL_SETTING))
+
+
+def _refusal(response: httpx.Response) -> CentralRefused:
+    try:
+        doc = response.json()
+        reason, message = str(doc.get("reason", "http")), str(doc.get("message", ""))
+    except ValueError:
+        reason, message = "http", ""
+    if not message:
+        message = f"Le siège a refusé l'échange (erreur {response.status_code})."
+    return CentralRefused(reason, message[:500], response.status_code)
+
+
+def _unreachable(exc: Exception) -> NetworkUnreachable:
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return NetworkUnreachable("Le certificat du service du siège n'a pas pu être vérifié : échange annulé. "
+                                  "Prévenez le siège.")
+    return NetworkUnreachable("Siège injoignable (hors ligne ?) : rien n'est perdu, l'échange sera refait plus tard.")
+
+
+def probe(ep: Endpoint) -> None:
+    """Raise :class:`NetworkUnreachable` unless the service answers its health check."""
+    try:
+        with ep.client() as client:
+            response = client.get(HEALTH_PATH)
+    except httpx.HTTPError as exc:
+        raise _unreachable(exc) from None
+    if response.status_code != 200:
+        raise NetworkUnreachable(f"Le service du siège ne répond pas normalement (erreur {response.status_code}).")
+
+
+# --- push --------------------------------------------------------------------------------------
+
+
+def prepare_push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> tuple[Endpoint, dict[str, Any]]:
+    """Make the bundle (recorded as exported, as on a USB key): nothing is written to disk."""
+    with ctx.vault.session() as s:
+        ep = endpoint(s)
+        made = exporter.export_bundle(s, None, actor_id=ctx.actor_id, now=utcnow(), limits=limits)
+    return ep, made
+
+
+def send(ep: Endpoint, data: bytes) -> dict[str, Any]:
+    """Upload a sealed bundle; the central office's acknowledgment (JSON)."""
+    try:
+        with ep.client() as client:
+            response = client.post(UPLOAD_PATH, content=data, headers={"Content-Type": "application/octet-stream"})
+    except httpx.HTTPError as exc:
+        raise _unreachable(exc) from None
+    if response.status_code in (200, 202):
+        return response.json()
+    raise _refusal(response)
+
+
+def finish_push(ctx: Context, made: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    with ctx.vault.session() as s:
+        set_setting(s, LAST_PUSH_SETTING, now.isoformat(timespec="seconds"))
+        audit(s, ctx.actor_id, "sync_push", "sync_bundle", made["bundle_id"], None,
+              {"sequence": made["sequence"], "status": str(answer.get("status", ""))[:20]})
+    return {"status": answer.get("status"), "sequence": made["sequence"], "changes": made["changes"],
+            "audit": made["audit"], "message": str(answer.get("message", ""))[:500], "at": now,
+            "quarantine": answer.get("status") == "quarantaine"}
+
+
+def push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    with ctx.vault.session() as s:
+        ep = endpoint(s)
+    probe(ep)  # offline: no bundle made for nothing
+    ep, made = prepare_push(ctx, limits)
+    return finish_push(ctx, made, send(ep, made.pop("data")))
+
+
+# --- pull --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    endpoint: Endpoint
+    device_id: str
+    signing_key: str
+    after: int
+
+
+def prepare_pull(ctx: Context) -> PullRequest:
+    with ctx.vault.session() as s:
+        st = device.ensure_state(s)
+        device.pinned_central(st)
+        return PullRequest(endpoint(s), device.device_id(s), st.signing_key, st.central_sequence)
+
+
+def fetch(req: PullRequest) -> bytes | None:
+    """The return bundle published for this device since the last one imported, or None."""
+    path = f"{RETURN_PATH}?after={req.after}"
+    headers = signed_request.sign_headers(req.signing_key, req.device_id, "GET", path)
+    try:
+        with req.endpoint.client() as client:
+            response = client.get(path, headers=headers)
+    except httpx.HTTPError as exc:
+        raise _unreachable(exc) from None
+    if response.status_code == 204:
+        return None
+    if response.status_code == 200:
+        return response.content
+    raise _refusal(response)
+
+
+def finish_pull(ctx: Context, data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Import what was fetched (all or nothing, exactly as from a file)."""
+    from sqlalchemy.exc import IntegrityError
+
+    now = utcnow()
+    result: dict[str, Any] = {"status": "rien", "message": "Rien de nouveau au siège."}
+    if data is not None:
+        try:
+            with ctx.vault.session() as s:
+                result = importer.import_bundle(s, data, "retour-siege.age", actor_id=ctx.actor_id, now=now,
+                                                limits=limits)
+        except IntegrityError:
+            raise BundleRejected("reference", "Paquet refusé : ses données de référence ne sont pas compatibles "
+                                              "avec les dossiers de ce coffre. Rien n'a été modifié ; prévenez le "
+                                              "siège.") from None
+    with ctx.vault.session() as s:
+        set_setting(s, LAST_PULL_SETTING, now.isoformat(timespec="seconds"))
+    return {**result, "at": now}
+
+
+def pull(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    return finish_pull(ctx, fetch(prepare_pull(ctx)), limits)
+
+
+def last_exchanges(ctx: Context) -> dict[str, datetime | None]:
+    with ctx.vault.session() as s:
+        values = {k: get_setting(s, k) for k in (LAST_PUSH_SETTING, LAST_PULL_SETTING)}
+    return {("push" if k == LAST_PUSH_SETTING else "pull"): (datetime.fromisoformat(v) if v else None)
+            for k, v in values.items()}
