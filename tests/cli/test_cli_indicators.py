@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from tests.cli.test_cli import add, cli_vault, run  # noqa: F401  (fixture)
+from tests.cli.conftest import run
+from tests.cli.test_cli import add
 
 KEYS = {"filters", "spott_grands_chantiers", "positioned_by_agencies", "insertion_rate", "prevention_completed",
         "pci", "fpett_amount_cents", "aktiv_envelope_cents", "departement_amount_cents", "funnel", "delays_days",

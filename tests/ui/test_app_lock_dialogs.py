@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from conseiller_app.storage.services import beneficiaries, referrals
 from conseiller_app.ui.session import State
-from tests.ui.shell_helpers import shell, unlock  # noqa: F401 - fixture
+from tests.ui.shell_helpers import unlock
 
 SUMMARY = "Permis B en cours ; garde d'enfants trouvée."
 

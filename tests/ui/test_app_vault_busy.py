@@ -9,8 +9,7 @@ import sys
 from PySide6.QtCore import Qt
 
 from conseiller_app.ui.session import State
-from conseiller_app.ui.throttle import UnlockThrottle
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
+from conseiller_app.storage.throttle import UnlockThrottle
 
 HOLDER = r"""
 import sys

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QWidget
 
 from conseiller_app.storage.services import beneficiaries, followup
 from conseiller_app.ui.changes import ChangeBus, Changes, Kind
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 ARRAS_AGENCY = "6a1f0c2e-0000-4000-8000-000000000001"
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
 from conseiller_app.storage import models as m
-from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, open_page, sync_worker  # noqa: F401
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, make_file, open_page
 from tests.ui.test_beneficiary_editor import open_existing
 
 pytestmark = OFFSCREEN_NOISE

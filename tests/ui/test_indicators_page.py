@@ -10,7 +10,7 @@ from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import Stage
 from conseiller_app.storage.services import facts, pathway
 from conseiller_app.ui.pages.indicators import IndicatorsPage
-from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, show, sync_worker  # noqa: F401
+from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, show
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -14,7 +14,6 @@ from conseiller_app.storage.services import beneficiaries, referrals, sessions
 from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
     OFFSCREEN_NOISE,
     make_file,
-    sync_worker,
 )
 from tests.ui.test_parcours_orientation import choose, click, editor_for, open_wizard
 
