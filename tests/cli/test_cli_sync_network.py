@@ -8,7 +8,8 @@ import pytest
 from conseiller_app.central import devices
 from conseiller_app.central.service import init, set_service_address
 from tests.central.webserver import WebServer
-from tests.cli.test_cli import add, cli_vault, run  # noqa: F401 - cli_vault is a fixture
+from tests.cli.conftest import run
+from tests.cli.test_cli import add
 
 
 @pytest.fixture

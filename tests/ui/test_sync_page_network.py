@@ -15,7 +15,6 @@ from conseiller_app.ui.sync_page import SyncPage, ops
 from conseiller_app.ui.worker import DbWorker
 from tests.central.webserver import WebServer
 from tests.sync.helpers import add_person
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 
 @pytest.fixture
