@@ -283,7 +283,7 @@ def test_reference_edits_reach_the_devices(site, tmp_path):
         assert (row.place, row.capacity) == ("Maison de l'emploi, Arras", 18)
         assert s.get(m.Commune, "62041").territory == "artois"
         assert s.get(m.Agency, agency).contact == "03 21 99 99 99"
-    assert sync.status(ctx)["changes_waiting"] == 0
+    assert sync.status(ctx).changes_waiting == 0
 
 
 def journal_after(central) -> list[tuple[str, str]]:

@@ -42,7 +42,7 @@ def _devices(tmp_path, enrollment, n=3):
     names = ["Marie Dupont", "Karim Benali", "Sophie Vasseur"]
     ctxs = [make_vault(tmp_path / f"v{i}", names[i], "arrageois") for i in range(n)]
     for ctx in ctxs:
-        assert sync.enroll(ctx, enrollment)["url"].startswith("http://127.0.0.1:")
+        assert sync.enroll(ctx, enrollment).url.startswith("http://127.0.0.1:")
     return ctxs
 
 
@@ -112,7 +112,7 @@ def test_push_and_pull_through_the_client(site, tmp_path):
     for ctx, data in zip(ctxs, fetched, strict=True):
         result = network.finish_pull(ctx, data)
         assert result["status"] == "importe" and result["newly_acknowledged"] > 0
-        assert sync.status(ctx)["changes_waiting"] == 0
+        assert sync.status(ctx).changes_waiting == 0
     # Already imported: the next pull brings nothing.
     assert network.pull(ctxs[0])["status"] == "rien"
     # The whole chain (as the CLI runs it).

@@ -58,23 +58,23 @@ def test_push_pull_and_offline(page, ctx, served, qtbot):
     assert page.exchange_state.text() == "envoi en cours…" and not page.push_button.isEnabled()
     qtbot.waitUntil(lambda: page.exchange_state.text().startswith("envoyé à "), timeout=30_000)
     assert "en attente d'approbation" in page.result_banner.text()
-    qtbot.waitUntil(lambda: page.status["history"] and page.status["history"][0]["direction"] == "out")
+    qtbot.waitUntil(lambda: page.status.history and page.status.history[0].direction == "out")
 
     [d] = devices.list_devices(central)
     devices.approve(central, d["id"])
     publish.publish(central, None)
     page.pull_button.click()
     qtbot.waitUntil(lambda: page.exchange_state.text().startswith("reçu à "), timeout=30_000)
-    qtbot.waitUntil(lambda: page.status["changes_waiting"] == 0 and page.status["last_import_at"] is not None)
+    qtbot.waitUntil(lambda: page.status.changes_waiting == 0 and page.status.last_import_at is not None)
 
     server.stop()
-    exported = len(page.status["history"])
+    exported = len(page.status.history)
     add_person(ctx, "Martin")
     page.push_button.click()
     qtbot.waitUntil(lambda: page.exchange_state.text() == "hors ligne", timeout=30_000)
     assert _no_dialog() and page.result_banner.kind != "error"
     page.refresh()
-    assert len(page.status["history"]) == exported  # offline: no bundle made for nothing
+    assert len(page.status.history) == exported  # offline: no bundle made for nothing
     page.pull_button.click()
     qtbot.waitUntil(lambda: page.exchange_state.text() == "hors ligne" and page.pull_button.isEnabled(),
                     timeout=30_000)
