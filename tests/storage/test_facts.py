@@ -231,7 +231,7 @@ def test_facts_are_in_the_access_statement_and_go_with_a_purge(ctx, clock):
     clock.value = date(2026, 11, 28)
     result = retention.purge(ctx, [bid])
     for table in ("pci_diagnostic", "prevention_pathway", "funding_line", "sas_interest"):
-        assert result["records"][table] == 1
+        assert result.records[table] == 1
     got = facts.file_facts
     with ctx.vault.session() as s:
         for model in (m.PciDiagnostic, m.PreventionPathway, m.FundingLine, m.SasInterest):

@@ -290,7 +290,7 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
         by_territory.setdefault(a[2], []).append(a[0])
 
     def line(bid, kind, target, funder, code, euros, day):
-        out["funding_line"].append({"id": m.new_id(), "beneficiary_id": bid, "target_kind": kind, "target_id": target,
+        out["funding_line"].append({"id": models.new_id(), "beneficiary_id": bid, "target_kind": kind, "target_id": target,
                                     "funder": funder, "line": code, "amount_cents": euros * 100,
                                     "granted_on": min(day, today), **meta})
 
@@ -324,7 +324,7 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
         taster = stages.get(Stage.TASTER.value)
         if taster is not None and taster["status"] == StepStatus.DONE.value:
             went = Stage.PREP_COURSE.value in stages
-            out["sas_interest"].append({"id": m.new_id(), "beneficiary_id": bid,
+            out["sas_interest"].append({"id": models.new_id(), "beneficiary_id": bid,
                                         "interested": went or rng.random() < 0.6,
                                         "recorded_on": taster["actual_end"] or taster["actual_start"], **meta})
         sas = stages.get(Stage.PREP_COURSE.value)
@@ -351,7 +351,7 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
             recs = rng.sample([r.value for r in PciRecommendation], rng.choices([0, 1, 2, 3], weights=[15, 40, 30, 15])[0])
             held = min(today, mission["actual_start"] + timedelta(days=rng.randint(0, 20)))
             out["pci_diagnostic"].append({
-                "id": m.new_id(), "beneficiary_id": bid, "held_on": held,
+                "id": models.new_id(), "beneficiary_id": bid, "held_on": held,
                 "held_by": rng.choices([PciHolder.FASTT.value, PciHolder.AGENCY.value], weights=[70, 30])[0],
                 "agency_id": None,
                 "recommendations": [{"code": c, "followed": rng.choices([True, False, None], weights=[55, 20, 25])[0]}
@@ -366,7 +366,7 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
                                  weights=[60, 30, 10])[0]
             end = min(today, start + timedelta(days=rng.randint(7, 45)))
             out["prevention_pathway"].append({
-                "id": m.new_id(), "beneficiary_id": bid, "status": status.value, "started_on": start,
+                "id": models.new_id(), "beneficiary_id": bid, "status": status.value, "started_on": start,
                 "completed_on": None if status is PreventionStatus.STARTED else end, **meta})
     return out
 
