@@ -44,7 +44,7 @@ def check_report(report: dict, stderr: str = "") -> None:
         if key in WITH_BASELINE:
             assert row["baseline"] and all(_number(row["baseline"][s]) for s in ("median", "p95", "max")), row
             assert _number(row["ratio"]), row
-        assert row["met"] in (True, False), row
+        assert row["met"] in (True, False) or key in indicators, row  # some of issue 9's rows have no aim
     assert report["machine"]["nproc"] and report["files"] == 2000
     assert "| mesure |" in report["table_markdown"]
 
