@@ -544,10 +544,12 @@ EVERYTHING = I.Filters()
 
 def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id: str | None = None,
                 breakdowns: Sequence[str] = tuple(DIMENSIONS), stale_after_days: int = 30,
-                today: date | None = None) -> Consolidation:
+                today: date | None = None, trend: bool | None = None) -> Consolidation:
     """The whole scope's report (what ``conseiller indicators`` computes, over every device), one
     :class:`Breakdown` per dimension asked, the trend month by month over the period and the
-    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`)."""
+    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`).
+    ``trend``: by default given with the month breakdown (the same rows) and left out without it
+    (``breakdowns=()``: the headline figures only); ``True`` computes it anyway."""
     unknown = [d for d in breakdowns if d not in DIMENSIONS]
     if unknown:
         raise KeyError(unknown[0])
@@ -563,11 +565,14 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
             rows = tuple(BreakdownRow(key, label, I.compute(ds, f))
                          for key, label, f in _keys(dim, filters, base, ds, signature, period))
             out[dim] = Breakdown(dim, DIMENSIONS[dim], rows)
-        trend: Sequence[BreakdownRow] = out["month"].rows if "month" in out else tuple(
-            BreakdownRow(key, label, I.compute(ds, f))
-            for key, label, f in _keys("month", filters, base, ds, signature, period))
+        months: Sequence[BreakdownRow] = ()
+        if "month" in out:
+            months = out["month"].rows
+        elif trend:
+            months = tuple(BreakdownRow(key, label, I.compute(ds, f))
+                           for key, label, f in _keys("month", filters, base, ds, signature, period))
     quality = data_quality(central, ds, stale_after_days=stale_after_days, today=today, device_id=device_id)
-    return Consolidation(filters=filters, report=report, breakdowns=out, trend=trend, quality=quality,
+    return Consolidation(filters=filters, report=report, breakdowns=out, trend=months, quality=quality,
                          device_id=device_id)
 
 
