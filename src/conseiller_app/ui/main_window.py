@@ -71,6 +71,18 @@ def _settings_page(worker: DbWorker) -> QWidget:
     return SettingsPage(worker)
 
 
+def about_text(tr: Callable[[str], str]) -> str:
+    """The « À propos » box: what the application is for, and its version (asked by the support)."""
+    from conseiller_app import __version__
+
+    return tr(
+        "<b>Parcours Grands Chantiers</b><br>Version {version}<br><br>"
+        "L'application des conseillers du Département du Pas-de-Calais qui accompagnent les "
+        "allocataires du RSA et les jeunes vers les métiers des grands chantiers "
+        "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."
+    ).format(version=__version__)
+
+
 class MainWindow(QMainWindow):
     """``monotonic`` drives the idle lock, ``wall_clock`` the unlock delays, ``today`` the services:
     all three are injectable for tests."""
@@ -332,10 +344,7 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, self.tr("Raccourcis clavier"), shortcuts_html(self, self.actions))
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, self.tr("À propos"), self.tr(
-            "<b>Parcours Grands Chantiers</b><br>L'application des conseillers du Département du Pas-de-Calais "
-            "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
-            "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."))
+        QMessageBox.about(self, self.tr("À propos"), about_text(self.tr))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
