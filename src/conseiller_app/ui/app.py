@@ -79,7 +79,7 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("Département du Pas-de-Calais")
     app.setWindowIcon(app_icon())
-    app.setDesktopFileName("conseiller")  # Wayland/X11: matched with the installed conseiller.desktop
+    app.setDesktopFileName("fr.pasdecalais.ParcoursGrandsChantiers")  # the installed .desktop entry (Wayland)
     app._translators = install_translations(app)  # type: ignore[attr-defined]
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
