@@ -3,6 +3,7 @@
 # Not run here (no Windows machine): see packaging/README.md.
 param([Parameter(Mandatory = $true)][string]$Exe)
 $ErrorActionPreference = "Stop"
+[Console]::OutputEncoding = [Text.Encoding]::UTF8  # conseiller-cli.exe writes UTF-8 (spec: X utf8)
 $work = Join-Path ([IO.Path]::GetTempPath()) ("smoke-" + [guid]::NewGuid())
 New-Item -ItemType Directory -Path $work | Out-Null
 $env:CONSEILLER_PASSPHRASE = "Une phrase de passe assez longue pour le test 2026 !"
