@@ -31,9 +31,9 @@ ko() { failed=$((failed + 1)); echo "  ÉCHEC $*"; }
 # run LAUNCHER ARGS... : the binary in a bare environment; output in $WORK/out, code in $rc.
 run() {
   local launcher=$1; shift
-  env -i HOME="$WORK/home" LANG=C.UTF-8 PATH="$NOPY" QT_QPA_PLATFORM=offscreen \
+  timeout 120 env -i HOME="$WORK/home" LANG=C.UTF-8 PATH="$NOPY" QT_QPA_PLATFORM=offscreen \
     CONSEILLER_PASSPHRASE="${RUN_PASSPHRASE:-$PASSPHRASE}" ${RUN_ENV:-} \
-    timeout 120 "$launcher" "$@" >"$WORK/out" 2>&1
+    "$launcher" "$@" >"$WORK/out" 2>&1
   rc=$?
 }
 

@@ -82,5 +82,6 @@ Description: Parcours Grands Chantiers - application des conseillers
 CONTROL
 
 mkdir -p dist
-dpkg-deb --root-owner-group -Zxz -z3 --build "$ROOT" "$OUT" >/dev/null
+# gzip: every dpkg reads it, and it compresses this folder 10 times faster than xz (CI time).
+dpkg-deb --root-owner-group -Zgzip -z6 --build "$ROOT" "$OUT" >/dev/null
 echo "$OUT"
