@@ -77,7 +77,7 @@ suite() {  # suite LAUNCHER LABEL
     if command -v pdftotext >/dev/null && ! pdftotext "$WORK/$label-fiche.pdf" - | grep -qF "$ref"; then
       ko "$label: la fiche de liaison ne porte pas sa référence $ref"
     else ok "$label: fiche de liaison $ref imprimée ($(stat -c %s "$WORK/$label-fiche.pdf") octets)"; fi
-  else ko "$label: referral print (code $rc)"; cat "$WORK/out"; fi
+  else ko "$label: referral print (code $rc)"; cat "$WORK/out"; tail -1 "$d/journaux/technique.log"; echo; fi
 }
 
 upgrades() {  # upgrades LAUNCHER
