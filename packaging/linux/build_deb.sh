@@ -14,6 +14,8 @@ BUILD=dist/conseiller
 
 VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' src/conseiller_app/__init__.py)
 ARCH=$(dpkg --print-architecture)
+grep -q "<release version=\"$VERSION\"" "packaging/linux/$APP_ID.metainfo.xml" || {
+  echo "Ajoutez la version $VERSION aux <releases> de packaging/linux/$APP_ID.metainfo.xml" >&2; exit 1; }
 OUT=dist/${PACKAGE}_${VERSION}-1_${ARCH}.deb
 ROOT=$(mktemp -d)
 trap 'rm -rf "$ROOT"' EXIT
