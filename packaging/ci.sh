@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # binutils: PyInstaller reads the libraries' dependencies with objdump; appstream: the metainfo
-# check; systemd: systemd-analyze verify on the central office's unit; poppler-utils: the PDF text.
-packages=(binutils appstream systemd poppler-utils)
+# check; desktop-file-utils: the .desktop check; systemd: systemd-analyze verify on the central
+# office's unit; poppler-utils: the PDF text.
+packages=(binutils appstream desktop-file-utils systemd poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
