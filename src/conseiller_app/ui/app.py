@@ -138,9 +138,9 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
         # (after the first screen is painted: the imports would compete with it for the GIL).
         after_first_paint(window.current_screen(), lambda: worker.submit(
             preload, worker, needs_vault=False, on_error=lambda exc: None))
-        if os.environ.get(QUIT_AFTER_FIRST_SCREEN_ENV):
-            _quit_after_first_screen(app, window)
         window.show()
+        if os.environ.get(QUIT_AFTER_FIRST_SCREEN_ENV):
+            _quit_after_first_screen(app, window)  # painted only once the event loop runs
         code = app.exec()
     finally:
         worker.shutdown()
