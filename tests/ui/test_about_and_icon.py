@@ -12,7 +12,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from conseiller_app import __version__
-from tests.ui.shell_helpers import shell  # noqa: F401 - fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 
