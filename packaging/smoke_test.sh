@@ -134,6 +134,12 @@ deb() {
 
 if [ ! -x "$BUILD" ]; then echo "Construction absente : $BUILD (make package)" >&2; exit 1; fi
 echo "dossier construit : $(du -sm dist/conseiller | cut -f1) Mo"
+# Every Qt module the sources import is in the folder (pages built later, e.g. the Indicateurs
+# page's QtCharts, are not reached by the commands below).
+for m in $(grep -rhoE "^\s*from PySide6\.Qt[A-Za-z]+ import" src/conseiller_app | grep -oE "Qt[A-Za-z]+" | sort -u); do
+  if ls dist/conseiller/_internal/PySide6/"$m".* >/dev/null 2>&1; then ok "module PySide6.$m présent"
+  else ko "module PySide6.$m absent du dossier construit (QT_KEEP dans packaging/conseiller.spec)"; fi
+done
 suite "$ROOT_DIR/$BUILD" dossier
 upgrades "$ROOT_DIR/$BUILD"
 [ "${1:-}" = "--no-deb" ] || deb
