@@ -574,6 +574,8 @@ def test_tombstones_are_left_out_and_conflicts_count_in_their_last_accepted_vers
         edit(b, m.AtelierSession, sid, kind="spott", title="SPOTT canal")
         exchange()
         [conflict] = conflicts.list_conflicts(central)
+        before = CI.loaded(central)
+        assert_like_a_full_read(central)  # what changed was read again, and only that
         c = CI.consolidate(central, Filters(), breakdowns=())
         assert c.report.funnel[0].reached == 2  # the deleted file is gone
         assert c.report.spott_grands_chantiers == 0  # as accepted before the dispute: a sensibilisation
@@ -582,6 +584,8 @@ def test_tombstones_are_left_out_and_conflicts_count_in_their_last_accepted_vers
         assert len(CI.load_dataset(central, sync.identity(a)["device_id"]).files) == 1
 
         conflicts.resolve(central, conflict["id"], "A")
+        assert_like_a_full_read(central)
+        assert CI.loaded(central) is not before
         c = CI.consolidate(central, Filters(), breakdowns=())
         assert c.report.spott_grands_chantiers == 1 and c.quality.open_conflicts == 0
     finally:
@@ -611,3 +615,48 @@ def test_the_signature_date_moves_the_convention_years(tmp_path, capsys):
             ("2", date(2026, 1, 1), date(2026, 10, 14)), ("3", date(2026, 10, 15), date(2026, 12, 31))]
     finally:
         c.close()
+
+
+def assert_like_a_full_read(central) -> None:
+    """The rows kept up to date from the records received since the last read are those a full
+    read gives (compared as sets: the order of rows is not part of the result)."""
+    updated = CI.loaded(central)
+    with central.db.read() as conn:
+        full = CI._load(conn, CI.data_version(conn))
+    assert updated.version == full.version
+    for name in ("files", "steps", "sessions", "registrations", "referrals", "barriers", "pci", "prevention",
+                 "funding"):
+        assert sorted(map(repr, getattr(updated.dataset, name))) == sorted(map(repr, getattr(full.dataset, name))), name
+    assert dict(updated.conseillers) == dict(full.conseillers)
+    assert updated.dataset.aktiv_envelopes == full.dataset.aktiv_envelopes
+
+
+def test_rows_received_later_are_read_alone_and_give_the_same_figures(tmp_path, db_url):
+    """A file edited, one deleted and one added after the first read: the rows are updated from
+    the records received since, and equal a full read."""
+    from conseiller_app.storage import models as m
+    from conseiller_app.storage.services import beneficiaries
+    from tests.sync.helpers import add_person, edit, make_vault
+
+    central = init(db_url, tmp_path / "cles", "Siège de test")
+    a = make_vault(tmp_path / "a")
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        sync.enroll(a, tmp_path / "cles" / "inscription-siege.json")
+        register_device(central, a)
+        kept = add_person(a, "Lefèvre")
+        gone = add_person(a, "Martin")
+        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+        first = CI.loaded(central)
+        assert {x.public for x in first.dataset.files} == {"rsa"}
+        beneficiaries.update(a, kept, {"public": "iae"})
+        edit(a, m.Beneficiary, gone, deleted_at=m.utcnow())
+        add_person(a, "Durand", commune="62498", public="autre")
+        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+        assert_like_a_full_read(central)
+        files = CI.loaded(central).dataset.files
+        assert sorted((x.public, x.territory) for x in files) == [("autre", "lens_lievin"), ("iae", "arrageois")]
+    finally:
+        a.vault.close()
+        central.close()

@@ -102,35 +102,48 @@ def _day(text: Any) -> date | None:
     return date.fromisoformat(text[:10]) if text else None
 
 
-def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
-    """(entity_id, *fields) of every live record of ``entity``: its current version, or for a
-    record in conflict its last accepted version (see :func:`_accepted_in_conflict`)."""
+def _live_rows(conn: Connection, entity: str, ids: Sequence[str] | None = None) -> list[tuple[Any, ...]]:
+    """(entity_id, *fields) of every live record of ``entity`` (or of those of ``ids``): its
+    current version, or for a record in conflict its last accepted version (see
+    :func:`_accepted_in_conflict`)."""
     fields = FIELDS[entity]
     names = [name for name, _ in fields]
+    raw: list[tuple[Any, ...]] = []
     cur = bulk.cursor(conn)
     try:
         if bulk.is_postgresql(conn):
             cols = ", ".join(f"x.{name}" for name in names)
             types = ", ".join(f"{name} {type_}" for name, type_ in (*fields, ("deleted_at", "text")))
-            cur.execute(
-                f"SELECT r.entity_id, {cols} FROM record r JOIN node n ON n.entity = r.entity "
-                "AND n.entity_id = r.entity_id AND n.hash = r.hash "
-                f"CROSS JOIN LATERAL jsonb_to_record(n.data::jsonb) AS x({types}) "
-                "WHERE r.entity = %s AND NOT r.deleted AND NOT r.in_conflict AND x.deleted_at IS NULL", (entity,))
+            sql = (f"SELECT r.entity_id, {cols} FROM record r JOIN node n ON n.entity = r.entity "
+                   "AND n.entity_id = r.entity_id AND n.hash = r.hash "
+                   f"CROSS JOIN LATERAL jsonb_to_record(n.data::jsonb) AS x({types}) "
+                   "WHERE r.entity = %s AND NOT r.deleted AND NOT r.in_conflict AND x.deleted_at IS NULL")
+            if ids is None:
+                cur.execute(sql, (entity,))
+            else:
+                cur.execute(sql + " AND r.entity_id = ANY(%s::text[])", (entity, bulk.text_array(ids)))
             raw = cur.fetchall()
         else:
-            cur.execute("SELECT r.entity_id, n.data FROM record r JOIN node n ON n.entity = r.entity "
-                        "AND n.entity_id = r.entity_id AND n.hash = r.hash "
-                        "WHERE r.entity = ? AND r.deleted = 0 AND r.in_conflict = 0", (entity,))
+            sql = ("SELECT r.entity_id, n.data FROM record r JOIN node n ON n.entity = r.entity "
+                   "AND n.entity_id = r.entity_id AND n.hash = r.hash "
+                   "WHERE r.entity = ? AND r.deleted = 0 AND r.in_conflict = 0")
+            found: list[tuple[str, str]] = []
+            if ids is None:
+                cur.execute(sql, (entity,))
+                found = cur.fetchall()
+            else:
+                for i in range(0, len(ids), bulk.CHUNK):
+                    chunk = list(ids[i:i + bulk.CHUNK])
+                    cur.execute(sql + f" AND r.entity_id IN ({','.join('?' * len(chunk))})", (entity, *chunk))
+                    found += cur.fetchall()
             loads = json.loads
-            raw = []
-            for eid, text in cur.fetchall():
+            for eid, text in found:
                 d = loads(text)
                 if d.get("deleted_at") is None:
                     raw.append((eid, *[d.get(n) for n in names]))
     finally:
         cur.close()
-    for eid, d in _accepted_in_conflict(conn, entity).items():
+    for eid, d in _accepted_in_conflict(conn, entity, ids).items():
         if d.get("deleted_at") is None:
             raw.append((eid, *[d.get(n) for n in names]))
     # The same version may have reached the office more than once (from two devices, or with two
@@ -144,7 +157,7 @@ def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
     return out
 
 
-def _accepted_in_conflict(conn: Connection, entity: str) -> dict[str, dict[str, Any]]:
+def _accepted_in_conflict(conn: Connection, entity: str, ids: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
     """The snapshot of each record of ``entity`` in conflict, in its last accepted version: the
     latest version every competing head descends from (what the record was before the dispute).
     Without one (two creations of the same record), the version the office holds (its highest
@@ -152,6 +165,9 @@ def _accepted_in_conflict(conn: Connection, entity: str) -> dict[str, dict[str, 
     rt = Record.__table__
     current = dict(conn.execute(select(rt.c.entity_id, rt.c.hash).where(
         rt.c.entity == entity, rt.c.in_conflict.is_(True), rt.c.deleted.is_(False))).all())
+    if ids is not None:
+        wanted_ids = set(ids)
+        current = {eid: h for eid, h in current.items() if eid in wanted_ids}
     if not current:
         return {}
     nodes = merge.load_nodes(conn, [(entity, eid) for eid in current])
@@ -237,6 +253,8 @@ class Loaded:
     dataset: I.Dataset
     reference: Reference
     conseillers: Mapping[str, tuple[str, str]]  # conseiller id -> (name, territory)
+    #: entity -> record id -> its row (what a later load updates with the records received since)
+    rows: Mapping[str, Mapping[str, Any]] = dataclasses.field(default_factory=dict)
 
 
 def data_version(conn: Connection) -> tuple[Any, ...]:
@@ -260,35 +278,78 @@ def _paused_collector() -> Iterator[None]:
             gc.enable()
 
 
-def _load(conn: Connection, version: tuple[Any, ...]) -> Loaded:
-    ref = _reference(conn)
-    territory_of = ref.commune_territory
-    with _paused_collector():
-        files = [I.FileRow(eid, public, territory_of.get(commune or ""), referent or "", _day(spotted) or date.min,
-                           stage or "reperage")
-                 for eid, public, commune, referent, spotted, stage in _live_rows(conn, "beneficiary")]
-        steps = [I.StepRow(bid, stage, status, _day(start), _day(end), outcome)
-                 for _, bid, stage, status, start, end, outcome in _live_rows(conn, "pathway_step") if start]
-        sessions = [I.SessionRow(eid, kind, terr, chantier, _day(start) or date.min, _day(validated),
-                                 tuple(_json_list(agencies)))
-                    for eid, kind, terr, chantier, start, validated, agencies in _live_rows(conn, "atelier_session")]
-        registrations = [I.RegistrationRow(sid, bid, status, agency)
-                         for _, sid, bid, status, agency in _live_rows(conn, "registration")]
-        referrals = [I.ReferralRow(eid, bid, agency, scheme, status, _day(created) or date.min)
-                     for eid, bid, agency, scheme, status, created in _live_rows(conn, "referral")]
-        barriers = [I.BarrierRow(bid, type_, status, _day(identified) or date.min, _day(lifted))
-                    for _, bid, type_, status, identified, lifted in _live_rows(conn, "barrier")]
-        pci = [I.PciRow(eid, bid, _day(held) or date.min, by,
+def _builders(territory_of: Mapping[str, str]) -> dict[str, Any]:
+    """entity -> function from (entity_id, *fields) to the Dataset's row (None: not a row)."""
+    def pci(eid: str, bid: str, held: Any, by: str, recs: Any) -> I.PciRow:
+        return I.PciRow(eid, bid, _day(held) or date.min, by,
                         tuple((x["code"], x.get("followed")) for x in _json_list(recs) if isinstance(x, dict)))
-               for eid, bid, held, by, recs in _live_rows(conn, "pci_diagnostic")]
-        prevention = [I.PreventionRow(eid, bid, status, _day(start) or date.min, _day(end))
-                      for eid, bid, status, start, end in _live_rows(conn, "prevention_pathway")]
-        funding = [I.FundingRow(eid, bid, kind, target, funder, line, int(amount or 0), _day(granted) or date.min)
-                   for eid, bid, kind, target, funder, line, amount, granted in _live_rows(conn, "funding_line")]
-        conseillers = {eid: (name or "", terr or "") for eid, name, terr in _live_rows(conn, "conseiller")}
-    ds = I.Dataset(files, steps, sessions, registrations, referrals, barriers, pci, prevention, funding,
-                   dict(ref.aktiv_envelopes))
-    return Loaded(version, ds, ref, conseillers)
+
+    return {
+        "beneficiary": lambda eid, public, commune, referent, spotted, stage: I.FileRow(
+            eid, public, territory_of.get(commune or ""), referent or "", _day(spotted) or date.min,
+            stage or "reperage"),
+        "pathway_step": lambda _, bid, stage, status, start, end, outcome: I.StepRow(
+            bid, stage, status, _day(start), _day(end), outcome) if start else None,
+        "atelier_session": lambda eid, kind, terr, chantier, start, validated, agencies: I.SessionRow(
+            eid, kind, terr, chantier, _day(start) or date.min, _day(validated), tuple(_json_list(agencies))),
+        "registration": lambda _, sid, bid, status, agency: I.RegistrationRow(sid, bid, status, agency),
+        "referral": lambda eid, bid, agency, scheme, status, created: I.ReferralRow(
+            eid, bid, agency, scheme, status, _day(created) or date.min),
+        "barrier": lambda _, bid, type_, status, identified, lifted: I.BarrierRow(
+            bid, type_, status, _day(identified) or date.min, _day(lifted)),
+        "pci_diagnostic": pci,
+        "prevention_pathway": lambda eid, bid, status, start, end: I.PreventionRow(
+            eid, bid, status, _day(start) or date.min, _day(end)),
+        "funding_line": lambda eid, bid, kind, target, funder, line, amount, granted: I.FundingRow(
+            eid, bid, kind, target, funder, line, int(amount or 0), _day(granted) or date.min),
+        "conseiller": lambda _, name, terr: (name or "", terr or ""),
+    }
+
+
+def _changed_since(conn: Connection, node_id: int) -> dict[str, list[str]]:
+    """entity -> ids of the records that received a version (or a resolution) after ``node_id``."""
+    nt = Node.__table__
+    out: dict[str, list[str]] = defaultdict(list)
+    for entity, eid in conn.execute(select(nt.c.entity, nt.c.entity_id).distinct().where(nt.c.id > node_id)):
+        if entity in FIELDS:
+            out[entity].append(eid)
+    return out
+
+
+def _load(conn: Connection, version: tuple[Any, ...], previous: Loaded | None = None) -> Loaded:
+    """The rows of ``version``: from those of ``previous`` when it has the same reference release
+    (only the records that received a version since are read again), else all of them."""
+    ref = _reference(conn)
+    build = _builders(ref.commune_territory)
+    rows: dict[str, dict[str, Any]]
+    with _paused_collector():
+        if (previous is not None and previous.rows and previous.reference.version == ref.version
+                and previous.version[0] is not None and version[0] is not None):
+            rows = {entity: dict(previous.rows[entity]) for entity in FIELDS}
+            for entity, ids in _changed_since(conn, previous.version[0]).items():
+                table, make = rows[entity], build[entity]
+                for eid in ids:
+                    table.pop(eid, None)
+                for raw in _live_rows(conn, entity, ids):
+                    row = make(*raw)
+                    if row is not None:
+                        table[raw[0]] = row
+        else:
+            rows = {}
+            for entity in FIELDS:
+                make = build[entity]
+                table = rows[entity] = {}
+                for raw in _live_rows(conn, entity):
+                    row = make(*raw)
+                    if row is not None:
+                        table[raw[0]] = row
+        ds = I.Dataset(
+            files=list(rows["beneficiary"].values()), steps=list(rows["pathway_step"].values()),
+            sessions=list(rows["atelier_session"].values()), registrations=list(rows["registration"].values()),
+            referrals=list(rows["referral"].values()), barriers=list(rows["barrier"].values()),
+            pci=list(rows["pci_diagnostic"].values()), prevention=list(rows["prevention_pathway"].values()),
+            funding=list(rows["funding_line"].values()), aktiv_envelopes=dict(ref.aktiv_envelopes))
+    return Loaded(version, ds, ref, rows["conseiller"], rows)
 
 
 _lock = threading.Lock()
@@ -304,7 +365,7 @@ def loaded(central: Central) -> Loaded:
             hit: Loaded | None = cache.get(CACHE_KEY)
         if hit is not None and hit.version == version:
             return hit
-        out = _load(conn, version)
+        out = _load(conn, version, hit)
     with _paused_collector():
         I.index(out.dataset)  # built once, kept with the dataset
     with _lock:
