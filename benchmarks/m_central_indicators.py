@@ -18,7 +18,8 @@ that the data-quality notes read. Built once per run, on a throw-away local Post
 Measured: the first read of the records (``load_dataset`` after a change: SQL + rows + index),
 then, with the rows cached by data version as the service keeps them, ``consolidate`` without
 breakdowns for the whole Département and for one territory (what changing a filter costs: the
-data-version check, the computation, the data-quality queries), for one device, a year by
+data-version check, the computation, the data-quality queries), for one device, after receiving
+600 modified files (only the records received are read again, the index is rebuilt), a year by
 territory and by month (the bilan's figures), and once the whole consolidation with its nine
 breakdowns (the partners' exports). A fixed Python loop calibrates the machine's load.
 """
@@ -143,6 +144,39 @@ def build_central(cv: CachedVault, url: str, keys_dir) -> tuple[Any, dict[str, i
     return central, counts
 
 
+def receive_changes(central: Any, offset: int, count: int = 600) -> None:
+    """``count`` files modified on their device (a new version of each: notes changed), stored as
+    ``central.ingest`` stores a bundle's changes (versions, then records)."""
+    from conseiller_app.central import bulk, merge
+    from conseiller_app.central.ingest import NODE_COLUMNS
+    from conseiller_app.central.models import Node
+    from conseiller_app.storage.models import new_id
+    from conseiller_app.sync.format import hashed_snapshot
+
+    now = central.now()
+    with central.db.write() as conn:
+        cur = bulk.cursor(conn)
+        try:
+            cur.execute("SELECT r.entity_id, r.hash, r.version, n.data, n.device_id FROM record r JOIN node n "
+                        "ON n.entity = r.entity AND n.entity_id = r.entity_id AND n.hash = r.hash "
+                        "WHERE r.entity = 'beneficiary' ORDER BY r.entity_id LIMIT %s OFFSET %s", (count, offset))
+            found = cur.fetchall()
+        finally:
+            cur.close()
+        stamp, bid = bulk.db_time(conn, now), new_id()
+        rows, nodes = [], {}
+        for eid, parent, version, text, did in found:
+            d = json.loads(text)
+            d["notes"] = f"modifié {offset}"
+            d["version"] = version + 1
+            h, data = hashed_snapshot("beneficiary", eid, "update", d)
+            rows.append(("beneficiary", eid, h, parent, "update", version + 1, False, data, did, bid, stamp))
+            nodes[("beneficiary", eid)] = [merge.NodeInfo(parent, "", None, version, "insert", did, False),
+                                           merge.NodeInfo(h, parent, None, version + 1, "update", did, False)]
+        bulk.insert_rows(conn, Node.__table__, NODE_COLUMNS, rows)
+        merge.refresh(conn, nodes, list(nodes), now)
+
+
 def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True) -> list[Result]:
     from conseiller_app.central import indicators as CI
     from conseiller_app.domain.indicators import Filters
@@ -159,6 +193,8 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
         Result("central_indicators_territory", "siège : indicateurs consolidés, un territoire", unit="ms",
                aim=Aim("median", "<", 300), warmup=warmup),
         Result("central_indicators_device", "siège : indicateurs consolidés, un appareil", unit="ms", warmup=warmup),
+        Result("central_indicators_after_bundle", "siège : indicateurs après la réception de 600 dossiers modifiés",
+               unit="ms", warmup=warmup, notes=["relecture des seuls enregistrements reçus, index refait"]),
         Result("central_indicators_bilan", "siège : une année, par territoire et par mois (ce que lit le bilan)",
                unit="ms", warmup=warmup),
         Result("central_indicators_breakdowns", "siège : une année, les 9 ventilations et la tendance", unit="ms",
@@ -190,7 +226,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
             sum(i * i for i in range(3_000_000))
             calibration.samples.append(time.perf_counter() - t)
         try:
-            load, whole, territory, device, bilan, full = rows
+            load, whole, territory, device, after, bilan, full = rows
             today = TODAY
             for i in range(runs + warmup):
                 central.cache.clear()
@@ -210,6 +246,12 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                     CI.consolidate(central, f, today=today, **kw)
                     if keep:
                         result.samples.append(time.perf_counter() - t)
+            for i in range(runs + warmup):
+                receive_changes(central, 600 * i)
+                t = time.perf_counter()
+                CI.consolidate(central, Filters(), breakdowns=(), today=today)
+                if i >= warmup:
+                    after.samples.append(time.perf_counter() - t)
             t = time.perf_counter()
             c = CI.consolidate(central, year, today=today)
             full.samples.append(time.perf_counter() - t)
