@@ -21,6 +21,7 @@ from conseiller_app.domain.errors import UsageError
 log = logging.getLogger("conseiller_app.central")
 DB_ENV, KEYS_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS"
 DEFAULT_DB, DEFAULT_KEYS = "siege.db", "cles-siege"
+TRAINING_LABEL = "Siège de formation (données fictives)"
 
 
 def _when(value) -> str:
@@ -78,12 +79,13 @@ def cmd_keys_protect(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from conseiller_app.central.service import enrollment_path, init
+    from conseiller_app.central.service import DEFAULT_NAME, DEMO_NAME, enrollment_path, init
 
     key_passphrase = (_key_passphrase(args, confirm=True, required=True) if args.protect_keys
                       else _key_passphrase(args))
-    central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys,
-                   key_passphrase=key_passphrase)
+    name = args.name or (DEMO_NAME if args.demo else DEFAULT_NAME)
+    central = init(args.db, Path(args.keys), name, existing_keys=args.existing_keys,
+                   key_passphrase=key_passphrase, demo=args.demo)
     try:
         if args.url or args.ca_file:
             from conseiller_app.central.service import set_service_address
@@ -92,6 +94,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         from conseiller_app.sync.crypto import display_fingerprint
 
         out(f"Siège initialisé : {central.name}")
+        if central.demo:
+            out(f"{TRAINING_LABEL} : il n'accepte que les paquets des coffres de démonstration.")
         out(f"Base de données : {central.db.url.split('://')[0]}")
         for warning in central.db.exposure():
             err(f"ATTENTION : {warning}")
@@ -281,6 +285,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_json(st)
         return 0
     out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
+    if st["demo"]:
+        out(f"{TRAINING_LABEL} : n'accepte que les paquets des coffres de démonstration.")
     out(f"Référentiel : version {st['reference_version']}")
     out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
          f"en quarantaine : {st['bundles']['quarantined']}")
@@ -393,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", required=True)
 
     s = sub.add_parser("init", help="crée les clés, la base et le fichier d'inscription des appareils")
-    s.add_argument("--name", default="Mission Insertion par l'Emploi — Département du Pas-de-Calais")
+    s.add_argument("--name", help="nom du siège (par défaut : Mission Insertion par l'Emploi — Département du "
+                                  "Pas-de-Calais ; avec --demo : Siège de formation (données fictives))")
+    s.add_argument("--demo", action="store_true",
+                   help="siège de formation : n'accepte que les paquets des coffres de démonstration (données "
+                        "fictives), et un siège réel refuse ces paquets")
     s.add_argument("--existing-keys", action="store_true",
                    help="nouvelle base avec les clés existantes du dossier --keys (ex. passage à PostgreSQL)")
     s.add_argument("--protect-keys", action="store_true",
