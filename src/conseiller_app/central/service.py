@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from conseiller_app.central.db import CentralDB, open_db
 from conseiller_app.central.keys import CentralKeys, create_keys, load_keys
@@ -29,6 +30,8 @@ class Central:
     keys: CentralKeys | None = None
     limits: Limits = DEFAULT_LIMITS
     now: Callable[[], datetime] = field(default=utcnow)
+    #: Computed data kept between calls while the data does not change (``central.indicators``).
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:

@@ -375,6 +375,56 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve.run(args, _key_passphrase(args))
 
 
+def cmd_indicators(args: argparse.Namespace) -> int:
+    """The convention's indicators consolidated over every device (or one, --device)."""
+    from conseiller_app.central import devices, indicators
+
+    values = {"from": args.date_from, "to": args.date_to, "territory": args.territory, "public": args.public,
+              "chantier": args.chantier}
+    if args.stale_days < 1:
+        raise UsageError("--stale-days : un nombre de jours d'au moins 1.")
+    central = _open(args)
+    try:
+        filters = indicators.parse_filters(central, values)
+        device_id = None
+        if args.device:
+            with central.db.read() as conn:
+                device_id = devices.find(conn, args.device)["id"]
+        result = indicators.consolidate(central, filters, device_id=device_id, stale_after_days=args.stale_days)
+    finally:
+        central.close()
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print_consolidation(result)
+    return 0
+
+
+def print_consolidation(c) -> None:
+    from conseiller_app.cli.indicators import print_report
+    from conseiller_app.domain.facts import format_euros
+
+    out("Indicateurs consolidés au siège" + (f" — appareil {c.device_id}" if c.device_id else " — tous les appareils"))
+    print_report(c.report)
+    territory = c.breakdowns.get("territory")
+    if territory is not None:
+        out("")
+        out("Par territoire : dossiers repérés / sorties dynamiques / sorties comptées / FPETT")
+        for row in territory.rows:
+            r = row.report
+            out(f"  {row.label:<24} {r.funnel[0].reached:>6} / {r.insertion_all.dynamic} / {r.insertion_all.counted}"
+                f" / {format_euros(r.fpett_total)}")
+    q = c.quality
+    if q is not None:
+        out("")
+        out(f"Qualité des données (au {q.computed_on:%d/%m/%Y}) : {q.files} dossier(s) de {q.devices} appareil(s)")
+        for note in q.notes:
+            out(f"  - {note}")
+        for d in q.stale_devices:
+            last = f"le {d.last_sync:%d/%m/%Y}" if d.last_sync else "jamais"
+            out(f"    {d.name} ({d.territory or '—'}) : dernier envoi {last}")
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -486,6 +536,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="état du siège")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("indicators", help="indicateurs de la convention consolidés (article 5-1)",
+                       description="Indicateurs de la convention consolidés sur les données de tous les appareils "
+                                   "(mêmes définitions et mêmes clés JSON que « conseiller indicators »).")
+    s.add_argument("--from", dest="date_from", metavar="DATE", help="début de la période (JJ/MM/AAAA)")
+    s.add_argument("--to", dest="date_to", metavar="DATE", help="fin de la période (JJ/MM/AAAA)")
+    s.add_argument("--territory", metavar="T", help="territoire (code ou nom, ex. arrageois)")
+    s.add_argument("--public", metavar="P", help="public : rsa, jeune, iae, autre")
+    s.add_argument("--chantier", metavar="C", help="chantier : csne, erbm, autre")
+    s.add_argument("--device", metavar="APPAREIL", help="seulement les dossiers de cet appareil (identifiant)")
+    s.add_argument("--stale-days", type=int, default=30, metavar="N",
+                   help="un appareil sans envoi depuis plus de N jours est signalé (défaut 30)")
+    s.add_argument("--json", action="store_true",
+                   help="sortie JSON (clés de « conseiller indicators » + breakdowns, trend, data_quality)")
+    s.set_defaults(func=cmd_indicators)
     return p
 
 
