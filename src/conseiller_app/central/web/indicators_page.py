@@ -1,0 +1,136 @@
+"""The console's Indicateurs page (chargé·e de mission and partner): filters, the eight indicators
+with their definitions, the funnel, the trend and the breakdowns as server-drawn charts with a
+table under each, and the bilan and partners' exports to download (each download journaled with
+the console user's login).
+
+A partner sees aggregates only (see ``indicators_view``) and is refused (403) anything that names
+a person: the per-device filter (a device is one conseiller), and every device, conflict or
+bundle page (refused by their own routes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Template
+
+from conseiller_app.central import devices as devices_mod
+from conseiller_app.central import indicators
+from conseiller_app.central.accounts import CHARGE, PARTNER
+from conseiller_app.central.web import indicators_view
+from conseiller_app.central.web.console import _central, _journal, _page, _run, _staff
+from conseiller_app.domain.consolidation import Consolidation
+from conseiller_app.domain.enums import Public
+from conseiller_app.domain.errors import ValidationError
+from conseiller_app.domain.indicators import CHANTIERS
+
+ROLES = (CHARGE, PARTNER)
+FILTER_KEYS = ("from", "to", "territory", "public", "chantier")
+EXPORT_FORMATS = {"ods": "application/vnd.oasis.opendocument.spreadsheet",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  "csv": "text/csv; charset=utf-8"}
+PERSON_REFUSED = ("Accès refusé : les partenaires voient les chiffres agrégés du département, jamais ceux d'un "
+                  "appareil ou d'une personne.")
+
+
+def _values(source: Mapping[str, Any]) -> dict[str, str]:
+    """The page's parameters, as short plain texts (whatever a URL or a form carried)."""
+    out = {}
+    for key in (*FILTER_KEYS, "device", "chiffre", "format"):
+        value = source.get(key)
+        if isinstance(value, str) and value.strip():
+            out[key] = value.strip()[:80]
+    return out
+
+
+def _refuse_person_level(user: dict[str, Any], values: Mapping[str, str]) -> None:
+    if user["role"] == PARTNER and values.get("device"):
+        raise PermissionDeniedException(PERSON_REFUSED)
+
+
+def _consolidate(central, values: Mapping[str, str]) -> Consolidation:
+    filters = indicators.parse_filters(central, {k: values[k] for k in FILTER_KEYS if k in values})
+    device_id = values.get("device")
+    if device_id and device_id not in {d["id"] for d in devices_mod.list_devices(central)}:
+        raise ValidationError("device", "appareil inconnu.", "Appareil")
+    return indicators.consolidate(central, filters, device_id=device_id or None)
+
+
+def _options(central, partner: bool) -> dict[str, Any]:
+    ref = indicators.loaded(central).reference
+    devices = [] if partner else [d for d in devices_mod.list_devices(central) if d["status"] != "en_attente"]
+    return {"territories": sorted(ref.territories.items(), key=lambda kv: kv[1]),
+            "publics": [(p.value, p.label) for p in Public],
+            "chantiers": [(c, ref.chantiers.get(c, c)) for c in CHANTIERS],
+            "devices": devices,
+            "figures": list(indicators_view.FIGURES.items())}
+
+
+def _words(c: Consolidation) -> tuple[str, list[tuple[str, str]]]:
+    from conseiller_app.reports import comite
+
+    return comite.period_in_words(c.filters), comite.filters_in_words(c)
+
+
+def _build(central, values: dict[str, str], partner: bool) -> dict[str, Any]:
+    """Everything the template needs (run in a worker thread: it reads the database)."""
+    context: dict[str, Any] = {"values": values, "options": _options(central, partner), "partner": partner,
+                               "figure": values.get("chiffre", indicators_view.DEFAULT_FIGURE), "model": None}
+    try:
+        c = _consolidate(central, values)
+    except ValidationError as exc:
+        context["error"] = str(exc)
+        return context
+    context["model"] = indicators_view.page_model(c, partner=partner, figure=context["figure"])
+    context["period"], context["filter_words"] = _words(c)
+    context["hidden"] = [(k, values[k]) for k in (*FILTER_KEYS, "device") if k in values]
+    return context
+
+
+@get("/indicateurs")
+async def indicators_page(request: Request) -> Template:
+    user = await _staff(request, ROLES)
+    values = _values(request.query_params)
+    _refuse_person_level(user, values)
+    context = await _run(_build, _central(request), values, user["role"] == PARTNER)
+    return _page(request, "indicateurs.html", user, status=400 if context.get("error") else 200, **context)
+
+
+def _journal_detail(c: Consolidation, what: str) -> str:
+    period, words = _words(c)
+    return "; ".join([what, f"période {period}", *(f"{label} : {value}" for label, value in words)])[:500]
+
+
+def _download(data: bytes, name: str, media_type: str) -> Response:
+    return Response(data, media_type=media_type, status_code=200,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+async def _form_values(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return _values({k: form.get(k) for k in form.keys()})
+
+
+@post("/indicateurs/bilan")
+async def download_bilan(request: Request) -> Response:
+    from conseiller_app.reports import bilan
+
+    user = await _staff(request, ROLES)
+    values = await _form_values(request)
+    _refuse_person_level(user, values)
+    central = _central(request)
+    try:
+        c = await _run(_consolidate, central, values)
+    except ValidationError as exc:
+        return _page(request, "erreur.html", user, status=400, message=str(exc))
+    today: date = central.now().date()
+    data = await _run(lambda: bilan.render_bilan_bytes(c, generated_on=today))
+    await _journal(request, user, "bilan_telecharge", None, _journal_detail(c, "bilan PDF"))
+    return _download(data, bilan.default_file_name(c), "application/pdf")
+
+
+ROUTES = [indicators_page, download_bilan]
