@@ -14,7 +14,6 @@ names) are cleaned of control characters and escaped before they reach a Paragra
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -66,14 +65,7 @@ def default_file_name(c: Consolidation) -> str:
 # --- text ------------------------------------------------------------------------------------
 
 
-def clean(text: object) -> str:
-    """Text from the data as plain printable text: control, format (bidi overrides, zero-width)
-    and separator characters removed, tabs and line breaks as spaces."""
-    s = "" if text is None else str(text)
-    if s.isascii() and s.isprintable():
-        return s
-    s = s.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    return "".join(c for c in s if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
+clean = K.clean_text
 
 
 def para(text: object, style: ParagraphStyle) -> Paragraph:

@@ -22,6 +22,7 @@ Rules (on top of :func:`conseiller_app.domain.consolidation.mask_counts`):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +39,8 @@ from conseiller_app.domain.enums import BarrierType, FundingLine, OutcomeCategor
 from conseiller_app.domain.indicators import DEFINITIONS, INDICATORS, Filters, IndicatorReport, Rate
 
 __all__ = ["MASK", "NOT_PUBLISHED", "PARTNERS", "Cell", "Column", "Masked", "Money", "Pct", "Sheet", "breakdown_sheet",
-           "default_file_name", "definitions_sheet", "filters_in_words", "period_in_words", "sheets", "suppress"]
+           "clean_text", "default_file_name", "definitions_sheet", "filters_in_words", "period_in_words", "sheets",
+           "suppress"]
 
 
 class Masked:
@@ -93,6 +95,17 @@ class Sheet:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str = ""
+
+
+def clean_text(text: object) -> str:
+    """Text from the data (a territory's, an agency's, a device's name) as plain printable text:
+    control, format (bidirectional overrides, zero-width) and separator characters removed,
+    tabs and line breaks as spaces. Markup and formulas are each renderer's business."""
+    s = "" if text is None else str(text)
+    if s.isascii() and s.isprintable():
+        return s
+    s = s.replace("\t", " ").replace("\n", " ").replace("\r", " ")
+    return "".join(c for c in s if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
 
 
 # --- masking ---------------------------------------------------------------------------------
@@ -271,9 +284,9 @@ def summary_sheet(c: Consolidation, generated_on: date) -> Sheet:
     r = c.report
     rate_rows = _insertion_rows(r)
     rows: list[tuple[Cell, ...]] = [
-        ("Période", period_in_words(c.filters), None),
-        *((label, value, None) for label, value in filters_in_words(c)),
-        ("Calculé le", generated_on.strftime("%d/%m/%Y"), None),
+        ("Période", period_in_words(c.filters), ""),
+        *((label, value, "") for label, value in filters_in_words(c)),
+        ("Calculé le", generated_on.strftime("%d/%m/%Y"), ""),
         (f"1. {DEFINITIONS['spott_grands_chantiers'].title}", _count(r.spott_grands_chantiers), "sessions"),
         (f"2. {DEFINITIONS['positioned_by_agencies'].title}", _count(r.positioned_by_agencies), "personnes"),
         (f"3. {DEFINITIONS['insertion_rate'].title}", rate_rows[0][1], rate_rows[0][2]),
