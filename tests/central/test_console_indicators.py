@@ -153,3 +153,37 @@ def test_only_the_indicator_roles_reach_the_page(site):
     admin = Browser(server.url)
     admin.login("admin")
     assert admin.get("/indicateurs").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xlsx", "csv"])
+def test_exports_are_journaled_and_hold_no_small_count(site, tmp_path, fmt):
+    import io
+    import zipfile
+
+    from conseiller_app.central import exports
+
+    central, server, ids = site
+    b = Browser(server.url)
+    b.login("charge")
+    b.get("/indicateurs")
+    before = len(exports.journal(central))
+    r = b.post("/indicateurs/export", {"format": fmt, "public": "rsa"})
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    assert r.headers["content-disposition"].endswith(f'.{"zip" if fmt == "csv" else fmt}"')
+    rows = exports.journal(central)
+    assert len(rows) == before + 1 and rows[0]["who"] == "charge" and rows[0]["source"] == "console"
+    if fmt == "xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(r.content), read_only=True)
+        values = [v for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row]
+    elif fmt == "ods":
+        assert zipfile.ZipFile(io.BytesIO(r.content)).read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+        values = []
+    else:
+        archive = zipfile.ZipFile(io.BytesIO(r.content))
+        values = [line for name in archive.namelist() for line in archive.read(name).decode("utf-8").splitlines()]
+        assert "< 5" in "\n".join(values)
+    # The per-conseiller breakdown stays inside the central office, even for the chargé·e de mission.
+    assert not any(isinstance(v, str) and "Claire Martin" in v for v in values)
+    assert b.post("/indicateurs/export", {"format": "exe"}).status_code == 400

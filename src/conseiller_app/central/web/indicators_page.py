@@ -11,7 +11,6 @@ bundle page (refused by their own routes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -30,9 +29,9 @@ from conseiller_app.domain.indicators import CHANTIERS
 
 ROLES = (CHARGE, PARTNER)
 FILTER_KEYS = ("from", "to", "territory", "public", "chantier")
-EXPORT_FORMATS = {"ods": "application/vnd.oasis.opendocument.spreadsheet",
+EXPORT_FORMATS = {"pdf": "application/pdf", "ods": "application/vnd.oasis.opendocument.spreadsheet",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  "csv": "text/csv; charset=utf-8"}
+                  "csv": "application/zip"}  # csv: a ZIP of one CSV file per sheet
 PERSON_REFUSED = ("Accès refusé : les partenaires voient les chiffres agrégés du département, jamais ceux d'un "
                   "appareil ou d'une personne.")
 
@@ -115,22 +114,45 @@ async def _form_values(request: Request) -> dict[str, str]:
     return _values({k: form.get(k) for k in form.keys()})
 
 
-@post("/indicateurs/bilan")
-async def download_bilan(request: Request) -> Response:
-    from conseiller_app.reports import bilan
+async def _issue(request: Request, kind: str) -> Response:
+    """The bilan or an export for the page's filters: made by ``central.exports`` (which journals
+    it in the journal of exports with the console user's login), noted in the staff journal too,
+    and sent as a download."""
+    from conseiller_app.central import exports
 
     user = await _staff(request, ROLES)
     values = await _form_values(request)
     _refuse_person_level(user, values)
     central = _central(request)
+    fmt = values.get("format", "ods") if kind == "export" else "pdf"
+    if kind == "export" and (fmt not in EXPORT_FORMATS or fmt == "pdf"):
+        return _page(request, "erreur.html", user, status=400, message=f"Format d'export inconnu « {fmt} » "
+                     "(attendu : ods, xlsx ou csv).")
     try:
         c = await _run(_consolidate, central, values)
     except ValidationError as exc:
         return _page(request, "erreur.html", user, status=400, message=str(exc))
-    today: date = central.now().date()
-    data = await _run(lambda: bilan.render_bilan_bytes(c, generated_on=today))
-    await _journal(request, user, "bilan_telecharge", None, _journal_detail(c, "bilan PDF"))
-    return _download(data, bilan.default_file_name(c), "application/pdf")
+    who = user["login"]
+    if kind == "bilan":
+        issued = await _run(lambda: exports.bilan(central, c.filters, who=who, source="console", consolidation=c,
+                                                  device_id=c.device_id))
+    else:
+        issued = await _run(lambda: exports.partner_export_file(central, c.filters, fmt, who=who, source="console",
+                                                                consolidation=c, device_id=c.device_id))
+    what = "bilan PDF" if kind == "bilan" else f"export {fmt.upper()}"
+    await _journal(request, user, "bilan_telecharge" if kind == "bilan" else "export_telecharge",
+                   f"n°{issued.journal_id}", _journal_detail(c, what))
+    return _download(issued.data, issued.file_name, EXPORT_FORMATS[fmt])
 
 
-ROUTES = [indicators_page, download_bilan]
+@post("/indicateurs/bilan")
+async def download_bilan(request: Request) -> Response:
+    return await _issue(request, "bilan")
+
+
+@post("/indicateurs/export")
+async def download_export(request: Request) -> Response:
+    return await _issue(request, "export")
+
+
+ROUTES = [indicators_page, download_bilan, download_export]
