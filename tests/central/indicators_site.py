@@ -41,7 +41,7 @@ def build(tmp_path: Path, *, hostile: bool = False):
     central = init(url, keys, DEMO_NAME, demo=True)
     for who in ("admin", "charge", "partenaire"):
         add_staff(central, who)
-    specs = [("Claire Martin", "arrageois", 60, 1), ("Karim Benali", "lens_lievin", 45, 2)]
+    specs = [("Claire Martin", "arrageois", 60, 1), ("Nadia Lefebvre", "lens_lievin", 45, 2)]
     if hostile:
         specs.append(("Zoé Hostile", "audomarois", 12, 3))
     ids = {}

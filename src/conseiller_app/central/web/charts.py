@@ -74,7 +74,7 @@ def _clip(label: str, limit: int) -> str:
 
 
 def bars(chart_id: str, title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Value]]], *,
-         width: int = 760, label_width: int = 230) -> Chart:
+         width: int = 780, label_width: int = 290) -> Chart:
     """Horizontal bars, one group per label and one bar per series (at most three)."""
     series = list(series)[: len(SERIES)]
     per = len(series)
@@ -87,7 +87,9 @@ def bars(chart_id: str, title: str, labels: Sequence[str], series: Sequence[tupl
     shapes: list[Shape] = [_line(label_width, top - 4, label_width, height - 4, INK)]
     for i, label in enumerate(labels):
         y0 = top + i * group_h
-        shapes.append(_text(label_width - 8, y0 + per * bar_h / 2 + 5, _clip(label, 32), anchor="end"))
+        # About 7 px a character at 13 px: a longer label is cut (the table under the chart has it whole).
+        shapes.append(_text(label_width - 8, y0 + per * bar_h / 2 + 5, _clip(label, (label_width - 12) // 7),
+                            anchor="end"))
         for j, (_, values) in enumerate(series):
             value = values[i]
             y = y0 + j * bar_h
@@ -97,7 +99,7 @@ def bars(chart_id: str, title: str, labels: Sequence[str], series: Sequence[tupl
             colour = INK if value.amount is not None else GREY
             shapes.append(_text(label_width + 6 + w, y + bar_h - 6, value.text, fill=colour, size=12))
     legend = tuple((SERIES[j], name) for j, (name, _) in enumerate(series)) if per > 1 else ()
-    return Chart(chart_id, f"{title} (graphique ; les chiffres sont dans le tableau qui suit)", width, height,
+    return Chart(chart_id, f"{title} (graphique ; les chiffres sont dans le tableau qui suit)", width, height,
                  tuple(shapes), legend)
 
 
@@ -105,10 +107,12 @@ def lines(chart_id: str, title: str, labels: Sequence[str], series: Sequence[tup
           width: int = 760, height: int = 260) -> Chart:
     """A line per series over periods (oldest first); a value not drawn breaks the line there."""
     series = list(series)[: len(SERIES)]
-    left, right, top, bottom = 48, 16, 14, 46
+    left, right, top, bottom = 48, 30, 14, 46
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max((v.amount for _, values in series for v in values if v.amount is not None), default=0) or 1
-    peak = _nice(peak)
+    amounts = [v.amount for _, values in series for v in values if v.amount is not None]
+    peak = _nice(max(amounts, default=0) or 1)
+    if all(float(a).is_integer() for a in amounts) and not (peak / 4).is_integer():
+        peak = -(-peak // 4) * 4  # counts: whole numbers on the scale
     n = max(len(labels), 1)
     step = plot_w / max(n - 1, 1)
 
@@ -141,7 +145,7 @@ def lines(chart_id: str, title: str, labels: Sequence[str], series: Sequence[tup
         if len(run) > 1:
             shapes.append(_polyline(run, SERIES[j]))
     legend = tuple((SERIES[j], name) for j, (name, _) in enumerate(series))
-    return Chart(chart_id, f"{title} (graphique ; les chiffres sont dans le tableau qui suit)", width, height,
+    return Chart(chart_id, f"{title} (graphique ; les chiffres sont dans le tableau qui suit)", width, height,
                  tuple(shapes), legend)
 
 
@@ -162,7 +166,7 @@ def _nice(peak: float) -> float:
 
 
 def _fr(x: float) -> str:
-    """A scale value in French: « 2 500 », « 0,5 »."""
+    """A scale value in French: « 2 500 », « 0,5 »."""
     if abs(x - round(x)) < 1e-9:
         return f"{round(x):,}".replace(",", "\u202f")
     return f"{x:.2f}".rstrip("0").replace(".", ",")

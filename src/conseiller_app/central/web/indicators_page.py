@@ -11,7 +11,7 @@ bundle page (refused by their own routes).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
@@ -27,12 +27,16 @@ from conseiller_app.domain.enums import Public
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.indicators import CHANTIERS
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
+AnyRequest = Request[Any, Any, Any]
 ROLES = (CHARGE, PARTNER)
 FILTER_KEYS = ("from", "to", "territory", "public", "chantier")
 EXPORT_FORMATS = {"pdf": "application/pdf", "ods": "application/vnd.oasis.opendocument.spreadsheet",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   "csv": "application/zip"}  # csv: a ZIP of one CSV file per sheet
-PERSON_REFUSED = ("Accès refusé : les partenaires voient les chiffres agrégés du département, jamais ceux d'un "
+PERSON_REFUSED = ("Accès refusé : les partenaires voient les chiffres agrégés du département, jamais ceux d'un "
                   "appareil ou d'une personne.")
 
 
@@ -51,7 +55,7 @@ def _refuse_person_level(user: dict[str, Any], values: Mapping[str, str]) -> Non
         raise PermissionDeniedException(PERSON_REFUSED)
 
 
-def _consolidate(central, values: Mapping[str, str]) -> Consolidation:
+def _consolidate(central: Central, values: Mapping[str, str]) -> Consolidation:
     filters = indicators.parse_filters(central, {k: values[k] for k in FILTER_KEYS if k in values})
     device_id = values.get("device")
     if device_id and device_id not in {d["id"] for d in devices_mod.list_devices(central)}:
@@ -59,7 +63,7 @@ def _consolidate(central, values: Mapping[str, str]) -> Consolidation:
     return indicators.consolidate(central, filters, device_id=device_id or None)
 
 
-def _options(central, partner: bool) -> dict[str, Any]:
+def _options(central: Central, partner: bool) -> dict[str, Any]:
     ref = indicators.loaded(central).reference
     devices = [] if partner else [d for d in devices_mod.list_devices(central) if d["status"] != "en_attente"]
     return {"territories": sorted(ref.territories.items(), key=lambda kv: kv[1]),
@@ -75,7 +79,7 @@ def _words(c: Consolidation) -> tuple[str, list[tuple[str, str]]]:
     return comite.period_in_words(c.filters), comite.filters_in_words(c)
 
 
-def _build(central, values: dict[str, str], partner: bool) -> dict[str, Any]:
+def _build(central: Central, values: dict[str, str], partner: bool) -> dict[str, Any]:
     """Everything the template needs (run in a worker thread: it reads the database)."""
     context: dict[str, Any] = {"values": values, "options": _options(central, partner), "partner": partner,
                                "figure": values.get("chiffre", indicators_view.DEFAULT_FIGURE), "model": None}
@@ -91,7 +95,7 @@ def _build(central, values: dict[str, str], partner: bool) -> dict[str, Any]:
 
 
 @get("/indicateurs")
-async def indicators_page(request: Request) -> Template:
+async def indicators_page(request: AnyRequest) -> Template:
     user = await _staff(request, ROLES)
     values = _values(request.query_params)
     _refuse_person_level(user, values)
@@ -101,20 +105,20 @@ async def indicators_page(request: Request) -> Template:
 
 def _journal_detail(c: Consolidation, what: str) -> str:
     period, words = _words(c)
-    return "; ".join([what, f"période {period}", *(f"{label} : {value}" for label, value in words)])[:500]
+    return "; ".join([what, f"période {period}", *(f"{label} : {value}" for label, value in words)])[:500]
 
 
-def _download(data: bytes, name: str, media_type: str) -> Response:
+def _download(data: bytes, name: str, media_type: str) -> Response[Any]:
     return Response(data, media_type=media_type, status_code=200,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-async def _form_values(request: Request) -> dict[str, str]:
+async def _form_values(request: AnyRequest) -> dict[str, str]:
     form = await request.form()
-    return _values({k: form.get(k) for k in form.keys()})
+    return _values({k: form.get(k) for k in form})
 
 
-async def _issue(request: Request, kind: str) -> Response:
+async def _issue(request: AnyRequest, kind: str) -> Response[Any]:
     """The bilan or an export for the page's filters: made by ``central.exports`` (which journals
     it in the journal of exports with the console user's login), noted in the staff journal too,
     and sent as a download."""
@@ -126,8 +130,8 @@ async def _issue(request: Request, kind: str) -> Response:
     central = _central(request)
     fmt = values.get("format", "ods") if kind == "export" else "pdf"
     if kind == "export" and (fmt not in EXPORT_FORMATS or fmt == "pdf"):
-        return _page(request, "erreur.html", user, status=400, message=f"Format d'export inconnu « {fmt} » "
-                     "(attendu : ods, xlsx ou csv).")
+        return _page(request, "erreur.html", user, status=400, message=f"Format d'export inconnu « {fmt} » "
+                     "(attendu : ods, xlsx ou csv).")
     try:
         c = await _run(_consolidate, central, values)
     except ValidationError as exc:
@@ -146,12 +150,12 @@ async def _issue(request: Request, kind: str) -> Response:
 
 
 @post("/indicateurs/bilan")
-async def download_bilan(request: Request) -> Response:
+async def download_bilan(request: AnyRequest) -> Response[Any]:
     return await _issue(request, "bilan")
 
 
 @post("/indicateurs/export")
-async def download_export(request: Request) -> Response:
+async def download_export(request: AnyRequest) -> Response[Any]:
     return await _issue(request, "export")
 
 

@@ -41,7 +41,7 @@ TREND_SERIES = ("positioned_by_agencies", "spott_grands_chantiers", "prevention_
 
 
 def integer(n: int) -> str:
-    """« 12 345 » (narrow no-break space between thousands)."""
+    """« 12 345 » (narrow no-break space between thousands)."""
     return f"{n:,}".replace(",", "\u202f")
 
 
@@ -82,6 +82,16 @@ def drawn(cell: K.Cell) -> charts.Value:
     if isinstance(cell, int):
         return charts.Value(float(cell), text(cell))
     return charts.Value(None, text(cell))
+
+
+def short_period(key: str) -> str:
+    """A period's key as a chart's axis writes it: « 2026-03 » -> « 03/2026 », « 2026-T2 » -> « T2 2026 »."""
+    if "-T" in key:
+        year, quarter = key.split("-T", 1)
+        return f"T{quarter} {year}"
+    if len(key) == 7 and key[4] == "-":
+        return f"{key[5:]}/{key[:4]}"
+    return key
 
 
 @dataclass(frozen=True)
@@ -164,12 +174,13 @@ def _cards(r: IndicatorReport, partner: bool) -> tuple[Card, ...]:
         if key == "insertion_rate":
             value, detail = text(rate), f"{text(dynamic)} sortie(s) dynamique(s) sur {text(counted)} comptée(s)"
         elif key == "pci":
-            value, detail = _count(r.pci_count, partner), f"diagnostics, pour {_count(r.pci_files, partner)} personne(s)"
+            files = _count(r.pci_files, partner)
+            value, detail = _count(r.pci_count, partner), f"diagnostics, pour {files} personne(s)"
         elif key == "fpett_amount_cents":
             value, detail = euros(r.fpett_total), "CIPI, CDPI, SPOTT et Tremplin RSA"
         elif key == "aktiv_envelope_cents":
             value = euros(r.aktiv_committed)
-            detail = ("engagés ; enveloppe allouée pas encore transmise" if r.aktiv_allocated is None else
+            detail = ("engagés ; enveloppe allouée pas encore transmise" if r.aktiv_allocated is None else
                       f"engagés sur {euros(r.aktiv_allocated)} alloués "
                       f"(reste {euros(r.aktiv_allocated - r.aktiv_committed)})")
         elif key == "departement_amount_cents":
@@ -179,7 +190,7 @@ def _cards(r: IndicatorReport, partner: bool) -> tuple[Card, ...]:
         elif key == "positioned_by_agencies":
             value, detail = _count(r.positioned_by_agencies, partner), "personnes distinctes"
         else:
-            value, detail = _count(r.prevention_completed, partner), "parcours au statut « finalisé »"
+            value, detail = _count(r.prevention_completed, partner), "parcours au statut « finalisé »"
         out.append(Card(key, d.title, value, detail, d.convention, d.counted))
     return tuple(out)
 
@@ -194,7 +205,7 @@ def _funnel(r: IndicatorReport, partner: bool) -> Section:
         ("ont atteint l'étape", [drawn(a) for _, a, _ in rows]),
         ("y sont aujourd'hui", [drawn(b) for _, _, b in rows]),
     ]) if rows else None
-    table = Table("Entonnoir du parcours : personnes repérées dans la période, par étape",
+    table = Table("Entonnoir du parcours : personnes repérées dans la période, par étape",
                   ("Étape", "Ont atteint l'étape", "Y sont aujourd'hui"),
                   tuple((label, text(a), text(b)) for label, a, b in rows))
     return Section("entonnoir", "Entonnoir du parcours", chart, table, DEFINITIONS["funnel"].counted)
@@ -202,10 +213,10 @@ def _funnel(r: IndicatorReport, partner: bool) -> Section:
 
 def _trend(consolidation: Consolidation, partner: bool) -> Section:
     rows = list(consolidation.trend)
-    table, cells = _table("Évolution par mois : les indicateurs de chaque mois", "Mois", rows,
+    table, cells = _table("Évolution par mois : les indicateurs de chaque mois", "Mois", rows,
                           consolidation.report, partner)
     series = [(FIGURES[k], [drawn(c[k]) for c in cells]) for k in TREND_SERIES]
-    chart = charts.lines("graphique-tendance", "Évolution par mois", [r.label for r in rows], series) \
+    chart = charts.lines("graphique-tendance", "Évolution par mois", [short_period(r.key) for r in rows], series) \
         if rows else None
     return Section("tendance", "Évolution par mois", chart, table)
 
