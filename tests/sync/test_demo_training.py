@@ -200,6 +200,8 @@ def test_training_central_from_the_command_lines(tmp_path, capsys, monkeypatch):
     folder = tmp_path / "demo"
     code, _, _ = run.device(folder, "demo", "--beneficiaries", "5", "--seed", "2")
     assert code == 0
+    code, out, _ = run.device(folder, "sync", "status")
+    assert code == 0 and "siège de formation" in out
     fingerprint = json.loads(real.central("status", "--json")[1])["central"]["fingerprint"]
     code, _, err = run.device(folder, "sync", "enroll", str(tmp_path / "cles" / "inscription-siege.json"),
                               "--fingerprint", fingerprint)
