@@ -15,9 +15,9 @@ API (for the command line, the console, the bilan and the partners' exports)::
     signature_date(central)                         # start of the convention's year 1
 
 What is read: the current version (``record.hash``) of each live record — tombstones and deleted
-rows left out; a record in conflict counts in the version the central office currently holds for
-it (its highest head, the one ``conflicts list`` shows as kept until a person chooses) — and the
-latest reference release (communes → territories, agencies, chantiers, AKTIV envelopes).
+rows left out; a record in conflict counts in its last accepted version, the one every competing
+version descends from, until a person chooses (then the version kept counts) — and the latest
+reference release (communes → territories, agencies, chantiers, AKTIV envelopes).
 
 Speed: only the fields the indicators read are taken out of each snapshot, on PostgreSQL by the
 server (``jsonb_to_record``), on the driver's cursor (no SQLAlchemy row processing). The Dataset
@@ -28,9 +28,12 @@ other filters only runs the pure code.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import threading
+import weakref
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,9 +43,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from conseiller_app.central import bulk
+from conseiller_app.central import bulk, merge
 from conseiller_app.central.ingest import APPROVED, INGESTED, QUARANTINED
-from conseiller_app.central.models import Bundle, Conflict, Device, Meta, Node, ReferenceRelease
+from conseiller_app.central.models import Bundle, Conflict, Device, Meta, Node, Record, ReferenceRelease
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain.consolidation import (
     DIMENSIONS,
@@ -100,24 +103,25 @@ def _day(text: Any) -> date | None:
 
 
 def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
-    """(entity_id, *fields) of every live record of ``entity``, in its current version."""
+    """(entity_id, *fields) of every live record of ``entity``: its current version, or for a
+    record in conflict its last accepted version (see :func:`_accepted_in_conflict`)."""
     fields = FIELDS[entity]
+    names = [name for name, _ in fields]
     cur = bulk.cursor(conn)
     try:
         if bulk.is_postgresql(conn):
-            cols = ", ".join(f"x.{name}" for name, _ in fields)
+            cols = ", ".join(f"x.{name}" for name in names)
             types = ", ".join(f"{name} {type_}" for name, type_ in (*fields, ("deleted_at", "text")))
             cur.execute(
                 f"SELECT r.entity_id, {cols} FROM record r JOIN node n ON n.entity = r.entity "
                 "AND n.entity_id = r.entity_id AND n.hash = r.hash "
                 f"CROSS JOIN LATERAL jsonb_to_record(n.data::jsonb) AS x({types}) "
-                "WHERE r.entity = %s AND NOT r.deleted AND x.deleted_at IS NULL", (entity,))
+                "WHERE r.entity = %s AND NOT r.deleted AND NOT r.in_conflict AND x.deleted_at IS NULL", (entity,))
             raw = cur.fetchall()
         else:
             cur.execute("SELECT r.entity_id, n.data FROM record r JOIN node n ON n.entity = r.entity "
-                        "AND n.entity_id = r.entity_id AND n.hash = r.hash WHERE r.entity = ? AND r.deleted = 0",
-                        (entity,))
-            names = [name for name, _ in fields]
+                        "AND n.entity_id = r.entity_id AND n.hash = r.hash "
+                        "WHERE r.entity = ? AND r.deleted = 0 AND r.in_conflict = 0", (entity,))
             loads = json.loads
             raw = []
             for eid, text in cur.fetchall():
@@ -126,6 +130,9 @@ def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
                     raw.append((eid, *[d.get(n) for n in names]))
     finally:
         cur.close()
+    for eid, d in _accepted_in_conflict(conn, entity).items():
+        if d.get("deleted_at") is None:
+            raw.append((eid, *[d.get(n) for n in names]))
     # The same version may have reached the office more than once (from two devices, or with two
     # parents): one row per record.
     seen: set[str] = set()
@@ -134,6 +141,53 @@ def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
         if row[0] not in seen:
             seen.add(row[0])
             out.append(row)
+    return out
+
+
+def _accepted_in_conflict(conn: Connection, entity: str) -> dict[str, dict[str, Any]]:
+    """The snapshot of each record of ``entity`` in conflict, in its last accepted version: the
+    latest version every competing head descends from (what the record was before the dispute).
+    Without one (two creations of the same record), the version the office holds (its highest
+    head). Tombstones are returned as such (the caller leaves them out)."""
+    rt = Record.__table__
+    current = dict(conn.execute(select(rt.c.entity_id, rt.c.hash).where(
+        rt.c.entity == entity, rt.c.in_conflict.is_(True), rt.c.deleted.is_(False))).all())
+    if not current:
+        return {}
+    nodes = merge.load_nodes(conn, [(entity, eid) for eid in current])
+    wanted: dict[str, str] = {}
+    for eid, top in current.items():
+        versions = nodes.get((entity, eid), [])
+        by_hash: dict[str, list[merge.NodeInfo]] = {}
+        for n in versions:
+            by_hash.setdefault(n.hash, []).append(n)
+
+        def ancestry(start: str, by_hash: dict[str, list[merge.NodeInfo]] = by_hash) -> set[str]:
+            seen: set[str] = set()
+            stack = [start]
+            while stack:
+                h = stack.pop()
+                if h in seen or h not in by_hash:
+                    continue
+                seen.add(h)
+                for n in by_hash[h]:
+                    stack.append(n.parent)
+                    stack.extend(x for x in (n.merges or []) if isinstance(x, str))
+            return seen
+
+        heads = merge.heads_of(versions) if versions else []
+        common = set.intersection(*(ancestry(h.hash) for h in heads)) if heads else set()
+        if common:
+            best = max(common, key=lambda h: (max(n.version for n in by_hash[h]), h))
+            if any(n.deleted for n in by_hash[best]):
+                continue
+            wanted[eid] = best
+        else:
+            wanted[eid] = top
+    out: dict[str, dict[str, Any]] = {}
+    for eid, h, text in bulk.select_by_ids(conn, "entity_id, hash, data", "node", entity, list(wanted)):
+        if wanted.get(eid) == h and eid not in out:
+            out[eid] = json.loads(text)
     return out
 
 
@@ -256,6 +310,7 @@ def loaded(central: Central) -> Loaded:
     with _lock:
         cache[CACHE_KEY] = out
         cache.pop("indicators_devices", None)
+        cache.pop("indicators_parts", None)
     return out
 
 
@@ -287,22 +342,152 @@ def load_dataset(central: Central, device_id: str | None = None) -> I.Dataset:
     if device_id is None:
         return base.dataset
     files, own_lines = held_files(central, device_id)
-    ds = base.dataset
-    with _paused_collector():
-        out = I.Dataset(
-            files=[x for x in ds.files if x.id in files],
-            steps=[x for x in ds.steps if x.beneficiary_id in files],
-            sessions=ds.sessions,
-            registrations=[x for x in ds.registrations if x.beneficiary_id in files],
-            referrals=[x for x in ds.referrals if x.beneficiary_id in files],
-            barriers=[x for x in ds.barriers if x.beneficiary_id in files],
-            pci=[x for x in ds.pci if x.beneficiary_id in files],
-            prevention=[x for x in ds.prevention if x.beneficiary_id in files],
-            funding=[x for x in ds.funding
-                     if (x.beneficiary_id in files if x.beneficiary_id else x.id in own_lines)],
-            aktiv_envelopes=ds.aktiv_envelopes,
-        )
+    key = ("device", device_id)
+    hit = _cached_part(central, base, key)
+    if hit is not None:
+        return hit
+    whole = subset(base.dataset, [x.id for x in base.dataset.files if x.id in files])
+    out = dataclasses.replace(whole, funding=[x for x in whole.funding if x.beneficiary_id or x.id in own_lines])
+    _keep_part(central, base, key, out)
     return out
+
+
+# --- computing over a part of the files -------------------------------------------------------------
+
+#: A breakdown row (or a filter) that can only keep files of a set smaller than this share of the
+#: dataset's is computed over a dataset of those files alone (:func:`subset`: the same figures,
+#: without walking every row of the Département); larger ones over the whole dataset.
+SUBSET_BELOW = 0.25
+#: Parts kept in ``Central.cache`` (with their index) for the next filter change: at most this many
+#: times the Département's files in all (the parts by conseiller and by territory fit).
+PARTS_BUDGET = 3.0
+#: Breakdowns whose rows are computed over their own parts: many rows (one per conseiller) or
+#: the most asked filter (territory). The other rows are computed over the filter's scope: their
+#: parts are large and building each one's index would cost more than walking the scope.
+ROW_PARTS = ("conseiller", "territory")
+PER_FILE = ("steps", "registrations", "referrals", "barriers", "pci", "prevention", "funding")
+
+
+class _Groups:
+    """The dataset's rows grouped by file, and its files by the value of each dimension."""
+
+    def __init__(self, ds: I.Dataset) -> None:
+        self.rows: dict[str, dict[str, list[Any]]] = {}
+        for name in PER_FILE:
+            table: dict[str, list[Any]] = defaultdict(list)
+            for row in getattr(ds, name):
+                if row.beneficiary_id:
+                    table[row.beneficiary_id].append(row)
+            self.rows[name] = dict(table)
+        self.session_funding = [x for x in ds.funding if not x.beneficiary_id]
+        self.files: dict[str, dict[str, list[str]]] = {}
+
+    def universe(self, ds: I.Dataset, dimension: str) -> dict[str, list[str]]:
+        """value -> the files a filter on ``dimension`` = value can keep (file-based dimensions)."""
+        hit = self.files.get(dimension)
+        if hit is not None:
+            return hit
+        out: dict[str, list[str]] = defaultdict(list)
+        attr = {"territory": "territory", "conseiller": "referent_id", "public": "public"}.get(dimension)
+        if attr is not None:
+            for x in ds.files:
+                value = getattr(x, attr)
+                if value:
+                    out[value].append(x.id)
+        else:
+            ix = I.index(ds)
+            by_file = {"chantier": ix.file_chantiers, "agency": ix.file_agencies, "scheme": ix.file_schemes}[dimension]
+            for x in ds.files:
+                for value in by_file.get(x.id, ()):
+                    out[value].append(x.id)
+        self.files[dimension] = dict(out)
+        return self.files[dimension]
+
+
+_groups: weakref.WeakKeyDictionary[I.Dataset, _Groups] = weakref.WeakKeyDictionary()
+
+
+def _grouped(ds: I.Dataset) -> _Groups:
+    g = _groups.get(ds)
+    if g is None:
+        g = _groups[ds] = _Groups(ds)
+    return g
+
+
+def subset(ds: I.Dataset, file_ids: Sequence[str]) -> I.Dataset:
+    """The rows of the files ``file_ids`` (in the dataset's order within each file), the whole
+    sessions calendar and the sessions' funding lines. Every figure counts sessions or rows of the
+    files the filters keep: for filters that keep only files of ``file_ids``, ``compute`` gives
+    the same report on this dataset as on ``ds``."""
+    g = _grouped(ds)
+    files = I.index(ds).all_files
+    parts: dict[str, list[Any]] = {}
+    for name in PER_FILE:
+        table, rows = g.rows[name], []
+        for bid in file_ids:
+            found = table.get(bid)
+            if found:
+                rows.extend(found)
+        parts[name] = rows
+    parts["funding"] = g.session_funding + parts["funding"]
+    return I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
+                     aktiv_envelopes=ds.aktiv_envelopes, **parts)
+
+
+def _cached_part(central: Central, base: Loaded, key: tuple[Any, ...]) -> I.Dataset | None:
+    with _lock:
+        parts = central.cache.get("indicators_parts")
+        if parts is None or parts[0] is not base:
+            return None
+        hit: I.Dataset | None = parts[1].get(key)
+        if hit is not None:
+            parts[1].move_to_end(key)
+        return hit
+
+
+def _keep_part(central: Central, base: Loaded, key: tuple[Any, ...], part: I.Dataset) -> None:
+    with _lock:
+        parts = central.cache.get("indicators_parts")
+        if parts is None or parts[0] is not base:
+            parts = central.cache["indicators_parts"] = (base, OrderedDict())
+        held: OrderedDict[tuple[Any, ...], I.Dataset] = parts[1]
+        held[key] = part
+        budget = PARTS_BUDGET * max(1, len(base.dataset.files))
+        while len(held) > 1 and sum(len(p.files) for p in held.values()) > budget:
+            held.popitem(last=False)
+
+
+def _part_for(central: Central, base: Loaded, ds: I.Dataset, device_id: str | None, dimension: str,
+              value: str) -> I.Dataset:
+    """The dataset to compute a filter on ``dimension`` = ``value`` over: its files' part when
+    small enough (kept for the next call), else the whole ``ds``."""
+    ids = _grouped(ds).universe(ds, dimension).get(value, [])
+    if len(ids) >= SUBSET_BELOW * len(ds.files):
+        return ds
+    key = ("part", device_id, dimension, value)
+    hit = _cached_part(central, base, key)
+    if hit is None:
+        hit = subset(ds, ids)
+        _keep_part(central, base, key, hit)
+    return hit
+
+
+#: Filters on the files' own attributes, and the dimension whose parts serve them.
+_FILTER_DIMENSIONS = (("referent_id", "conseiller"), ("territory", "territory"), ("agency_id", "agency"),
+                      ("chantier", "chantier"), ("scheme", "scheme"), ("public", "public"))
+
+
+def _dataset_for(central: Central, base: Loaded, ds: I.Dataset, device_id: str | None, f: I.Filters) -> I.Dataset:
+    """The smallest part that holds every file ``f`` can keep (the whole ``ds`` without a filter
+    on the files)."""
+    best = ds
+    for attr, dimension in _FILTER_DIMENSIONS:
+        value = getattr(f, attr)
+        if value:
+            part = _part_for(central, base, ds, device_id, dimension, value)
+            if len(part.files) < len(best.files):
+                best = part
+    return best
 
 
 # --- settings and filters -------------------------------------------------------------------------
@@ -493,10 +678,12 @@ EVERYTHING = I.Filters()
 
 def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id: str | None = None,
                 breakdowns: Sequence[str] = tuple(DIMENSIONS), stale_after_days: int = 30,
-                today: date | None = None) -> Consolidation:
+                today: date | None = None, trend: bool | None = None) -> Consolidation:
     """The whole scope's report (what ``conseiller indicators`` computes, over every device), one
     :class:`Breakdown` per dimension asked, the trend month by month over the period and the
-    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`)."""
+    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`).
+    ``trend``: by default given with the month breakdown (the same rows) and left out without it
+    (``breakdowns=()``: the headline figures only); ``True`` computes it anyway."""
     unknown = [d for d in breakdowns if d not in DIMENSIONS]
     if unknown:
         raise KeyError(unknown[0])
@@ -506,20 +693,29 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
     signature = signature_date(central)
     period = _period(filters, signature, today, ds)
     with _paused_collector():
-        report = I.compute(ds, filters)
+        scope = _dataset_for(central, base, ds, device_id, filters)  # holds every file a row can keep
+        report = I.compute(scope, filters)
         out: dict[str, Breakdown] = {}
         for dim in breakdowns:
-            rows = tuple(BreakdownRow(key, label, I.compute(ds, f))
-                         for key, label, f in _keys(dim, filters, base, ds, signature, period))
-            out[dim] = Breakdown(dim, DIMENSIONS[dim], rows)
-        trend: Sequence[BreakdownRow] = out["month"].rows if "month" in out else tuple(
-            BreakdownRow(key, label, I.compute(ds, f))
-            for key, label, f in _keys("month", filters, base, ds, signature, period))
+            rows = []
+            for key, label, f in _keys(dim, filters, base, ds, signature, period):
+                part = scope
+                if dim in ROW_PARTS:
+                    own = _part_for(central, base, ds, device_id, dim, key)
+                    part = own if len(own.files) < len(part.files) else part
+                rows.append(BreakdownRow(key, label, I.compute(part, f)))
+            out[dim] = Breakdown(dim, DIMENSIONS[dim], tuple(rows))
+        months: Sequence[BreakdownRow] = ()
+        if "month" in out:
+            months = out["month"].rows
+        elif trend:
+            months = tuple(BreakdownRow(key, label, I.compute(scope, f))
+                           for key, label, f in _keys("month", filters, base, ds, signature, period))
     quality = data_quality(central, ds, stale_after_days=stale_after_days, today=today, device_id=device_id)
-    return Consolidation(filters=filters, report=report, breakdowns=out, trend=trend, quality=quality,
+    return Consolidation(filters=filters, report=report, breakdowns=out, trend=months, quality=quality,
                          device_id=device_id)
 
 
 __all__ = ["DEFAULT_SIGNATURE", "NO_TERRITORY", "SIGNATURE_KEY", "Loaded", "Reference", "consolidate", "data_quality",
            "data_version", "held_files", "load_dataset", "loaded", "parse_filters", "set_signature_date",
-           "signature_date", "territories"]
+           "signature_date", "subset", "territories"]
