@@ -52,7 +52,8 @@ def small_counts(text: str) -> list[str]:
     for pattern in (
         r"Page \d+ / \d+", r"de 1 à 4", r"\d{1,3}( \d{3})+",
         # Data quality: devices and conflicts are counted exactly (they describe the data, not people).
-        r"\d+ appareil\(s\) sur \d+", r"\d+ conflit\(s\)", r"Appareils sans synchronisation depuis plus de \d+ jours \d+",
+        r"\d+ appareil\(s\) sur \d+", r"\d+ conflit\(s\)",
+        r"Appareils sans synchronisation depuis plus de \d+ jours \d+",
         r"Conflits de synchronisation ouverts \d+",
         r"\d{1,2}/\d{2}/\d{4}", r"\b\d{2}/\d{2}\b",  # dates, month axis labels (03/25)
         r"article \d+(-\d+)?", r"n° \d{4}-\d+",
