@@ -25,12 +25,12 @@ from sqlalchemy import select
 
 from conseiller_app.central.models import ExportRecord
 from conseiller_app.domain.consolidation import Consolidation
-from conseiller_app.domain.errors import UsageError
+from conseiller_app.domain.errors import AppError, UsageError
 from conseiller_app.domain.indicators import Filters
 from conseiller_app.reports import bilan as bilan_report
 from conseiller_app.reports import partner_export
 from conseiller_app.reports.comite import clean_text
-from conseiller_app.storage.fsutil import write_bytes_atomic
+from conseiller_app.storage.fsutil import os_error, write_bytes_atomic
 
 if TYPE_CHECKING:
     from conseiller_app.central.service import Central
@@ -96,8 +96,20 @@ def _issue(central: Central, data: bytes, *, kind: str, fmt: str, who: str, sour
                                      data=data, write=None)
         return Issued(data, suggested, None, journal_id, digest, c)
     target = Path(out)
+
+    def write() -> None:
+        try:
+            write_bytes_atomic(target, data)
+        except OSError as exc:
+            known = os_error(exc)
+            if isinstance(known, AppError):
+                raise known from None
+            raise UsageError(f"Impossible d'écrire « {clean_text(target.name)} » dans {clean_text(target.parent)} "
+                             "(dossier introuvable ou qui n'en est pas un). Rien n'a été écrit ni inscrit au "
+                             "journal des exports.") from None
+
     journal_id, digest = _record(central, who=who, source=source, kind=kind, fmt=fmt, c=c, file_name=target.name,
-                                 data=data, write=lambda: write_bytes_atomic(target, data))
+                                 data=data, write=write)
     return Issued(data, target.name, target, journal_id, digest, c)
 
 

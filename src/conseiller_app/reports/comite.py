@@ -179,8 +179,10 @@ def filters_in_words(c: Consolidation) -> list[tuple[str, str]]:
 def default_file_name(kind: str, f: Filters, ext: str) -> str:
     """« bilan-comite_2026-01-01_2026-12-31.pdf »: the kind of document and its period, nothing
     that names a person (no device, referent, agency or user)."""
-    start = f.start.isoformat() if f.start else "debut"
-    end = f.end.isoformat() if f.end else "aujourdhui"
+    if f.start is None and f.end is None:
+        return f"{kind}_toute-la-periode.{ext}"
+    start = f.start.isoformat() if f.start else "origine"
+    end = f.end.isoformat() if f.end else "ce-jour"
     return f"{kind}_{start}_{end}.{ext}"
 
 
