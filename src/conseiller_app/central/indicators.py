@@ -15,9 +15,9 @@ API (for the command line, the console, the bilan and the partners' exports)::
     signature_date(central)                         # start of the convention's year 1
 
 What is read: the current version (``record.hash``) of each live record — tombstones and deleted
-rows left out; a record in conflict counts in the version the central office currently holds for
-it (its highest head, the one ``conflicts list`` shows as kept until a person chooses) — and the
-latest reference release (communes → territories, agencies, chantiers, AKTIV envelopes).
+rows left out; a record in conflict counts in its last accepted version, the one every competing
+version descends from, until a person chooses (then the version kept counts) — and the latest
+reference release (communes → territories, agencies, chantiers, AKTIV envelopes).
 
 Speed: only the fields the indicators read are taken out of each snapshot, on PostgreSQL by the
 server (``jsonb_to_record``), on the driver's cursor (no SQLAlchemy row processing). The Dataset
@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from conseiller_app.central import bulk
+from conseiller_app.central import bulk, merge
 from conseiller_app.central.ingest import APPROVED, INGESTED, QUARANTINED
-from conseiller_app.central.models import Bundle, Conflict, Device, Meta, Node, ReferenceRelease
+from conseiller_app.central.models import Bundle, Conflict, Device, Meta, Node, Record, ReferenceRelease
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain.consolidation import (
     DIMENSIONS,
@@ -100,24 +100,25 @@ def _day(text: Any) -> date | None:
 
 
 def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
-    """(entity_id, *fields) of every live record of ``entity``, in its current version."""
+    """(entity_id, *fields) of every live record of ``entity``: its current version, or for a
+    record in conflict its last accepted version (see :func:`_accepted_in_conflict`)."""
     fields = FIELDS[entity]
+    names = [name for name, _ in fields]
     cur = bulk.cursor(conn)
     try:
         if bulk.is_postgresql(conn):
-            cols = ", ".join(f"x.{name}" for name, _ in fields)
+            cols = ", ".join(f"x.{name}" for name in names)
             types = ", ".join(f"{name} {type_}" for name, type_ in (*fields, ("deleted_at", "text")))
             cur.execute(
                 f"SELECT r.entity_id, {cols} FROM record r JOIN node n ON n.entity = r.entity "
                 "AND n.entity_id = r.entity_id AND n.hash = r.hash "
                 f"CROSS JOIN LATERAL jsonb_to_record(n.data::jsonb) AS x({types}) "
-                "WHERE r.entity = %s AND NOT r.deleted AND x.deleted_at IS NULL", (entity,))
+                "WHERE r.entity = %s AND NOT r.deleted AND NOT r.in_conflict AND x.deleted_at IS NULL", (entity,))
             raw = cur.fetchall()
         else:
             cur.execute("SELECT r.entity_id, n.data FROM record r JOIN node n ON n.entity = r.entity "
-                        "AND n.entity_id = r.entity_id AND n.hash = r.hash WHERE r.entity = ? AND r.deleted = 0",
-                        (entity,))
-            names = [name for name, _ in fields]
+                        "AND n.entity_id = r.entity_id AND n.hash = r.hash "
+                        "WHERE r.entity = ? AND r.deleted = 0 AND r.in_conflict = 0", (entity,))
             loads = json.loads
             raw = []
             for eid, text in cur.fetchall():
@@ -126,6 +127,9 @@ def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
                     raw.append((eid, *[d.get(n) for n in names]))
     finally:
         cur.close()
+    for eid, d in _accepted_in_conflict(conn, entity).items():
+        if d.get("deleted_at") is None:
+            raw.append((eid, *[d.get(n) for n in names]))
     # The same version may have reached the office more than once (from two devices, or with two
     # parents): one row per record.
     seen: set[str] = set()
@@ -134,6 +138,53 @@ def _live_rows(conn: Connection, entity: str) -> list[tuple[Any, ...]]:
         if row[0] not in seen:
             seen.add(row[0])
             out.append(row)
+    return out
+
+
+def _accepted_in_conflict(conn: Connection, entity: str) -> dict[str, dict[str, Any]]:
+    """The snapshot of each record of ``entity`` in conflict, in its last accepted version: the
+    latest version every competing head descends from (what the record was before the dispute).
+    Without one (two creations of the same record), the version the office holds (its highest
+    head). Tombstones are returned as such (the caller leaves them out)."""
+    rt = Record.__table__
+    current = dict(conn.execute(select(rt.c.entity_id, rt.c.hash).where(
+        rt.c.entity == entity, rt.c.in_conflict.is_(True), rt.c.deleted.is_(False))).all())
+    if not current:
+        return {}
+    nodes = merge.load_nodes(conn, [(entity, eid) for eid in current])
+    wanted: dict[str, str] = {}
+    for eid, top in current.items():
+        versions = nodes.get((entity, eid), [])
+        by_hash: dict[str, list[merge.NodeInfo]] = {}
+        for n in versions:
+            by_hash.setdefault(n.hash, []).append(n)
+
+        def ancestry(start: str, by_hash: dict[str, list[merge.NodeInfo]] = by_hash) -> set[str]:
+            seen: set[str] = set()
+            stack = [start]
+            while stack:
+                h = stack.pop()
+                if h in seen or h not in by_hash:
+                    continue
+                seen.add(h)
+                for n in by_hash[h]:
+                    stack.append(n.parent)
+                    stack.extend(x for x in (n.merges or []) if isinstance(x, str))
+            return seen
+
+        heads = merge.heads_of(versions) if versions else []
+        common = set.intersection(*(ancestry(h.hash) for h in heads)) if heads else set()
+        if common:
+            best = max(common, key=lambda h: (max(n.version for n in by_hash[h]), h))
+            if any(n.deleted for n in by_hash[best]):
+                continue
+            wanted[eid] = best
+        else:
+            wanted[eid] = top
+    out: dict[str, dict[str, Any]] = {}
+    for eid, h, text in bulk.select_by_ids(conn, "entity_id, hash, data", "node", entity, list(wanted)):
+        if wanted.get(eid) == h and eid not in out:
+            out[eid] = json.loads(text)
     return out
 
 
@@ -493,10 +544,12 @@ EVERYTHING = I.Filters()
 
 def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id: str | None = None,
                 breakdowns: Sequence[str] = tuple(DIMENSIONS), stale_after_days: int = 30,
-                today: date | None = None) -> Consolidation:
+                today: date | None = None, trend: bool | None = None) -> Consolidation:
     """The whole scope's report (what ``conseiller indicators`` computes, over every device), one
     :class:`Breakdown` per dimension asked, the trend month by month over the period and the
-    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`)."""
+    data-quality notes. ``device_id``: only that device's files (see :func:`load_dataset`).
+    ``trend``: by default given with the month breakdown (the same rows) and left out without it
+    (``breakdowns=()``: the headline figures only); ``True`` computes it anyway."""
     unknown = [d for d in breakdowns if d not in DIMENSIONS]
     if unknown:
         raise KeyError(unknown[0])
@@ -512,11 +565,14 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
             rows = tuple(BreakdownRow(key, label, I.compute(ds, f))
                          for key, label, f in _keys(dim, filters, base, ds, signature, period))
             out[dim] = Breakdown(dim, DIMENSIONS[dim], rows)
-        trend: Sequence[BreakdownRow] = out["month"].rows if "month" in out else tuple(
-            BreakdownRow(key, label, I.compute(ds, f))
-            for key, label, f in _keys("month", filters, base, ds, signature, period))
+        months: Sequence[BreakdownRow] = ()
+        if "month" in out:
+            months = out["month"].rows
+        elif trend:
+            months = tuple(BreakdownRow(key, label, I.compute(ds, f))
+                           for key, label, f in _keys("month", filters, base, ds, signature, period))
     quality = data_quality(central, ds, stale_after_days=stale_after_days, today=today, device_id=device_id)
-    return Consolidation(filters=filters, report=report, breakdowns=out, trend=trend, quality=quality,
+    return Consolidation(filters=filters, report=report, breakdowns=out, trend=months, quality=quality,
                          device_id=device_id)
 
 
