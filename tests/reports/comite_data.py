@@ -134,8 +134,8 @@ def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | 
     months = _months(f)
     quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in months})
     breakdowns = {
-        "territory": Breakdown("territory", "Territoire",
-                               tuple(row(k, v, with_(territory=k)) for k, v in terr.items())),
+        "territory": Breakdown("territory", "Territoire", tuple(  # only the one asked, as the central office does
+            row(k, v, with_(territory=k)) for k, v in terr.items() if not f.territory or k == f.territory)),
         "conseiller": Breakdown("conseiller", "Conseiller", tuple(
             row(f"dev{i:02d}", f"Conseiller {i:02d}", with_(referent_id=f"dev{i:02d}")) for i in range(40))),
         "agency": Breakdown("agency", "Agence d'emploi", tuple(

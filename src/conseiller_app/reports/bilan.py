@@ -302,6 +302,8 @@ def sheet_table(sheet: K.Sheet, widths: Sequence[float], st: dict[str, Paragraph
             is_text = col.kind == "text" or (col.kind == "mixed" and isinstance(cell, str))
             if total:
                 style = st["cell_bold"] if is_text else st["num_bold_small" if small else "num_bold"]
+            elif is_text and isinstance(cell, str) and cell.startswith("   "):  # a sub-line (« dont … »)
+                style = st["cell_indent"]
             else:
                 style = cell_st if is_text else num_st
             line.append(Paragraph(text, style))
@@ -329,6 +331,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     st["num"] = ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)
     st["num_bold"] = ParagraphStyle("num_bold", parent=st["num"], fontName=FONT_BOLD)
     st["cell_small"] = ParagraphStyle("cell_small", parent=st["cell"], fontSize=7, leading=8.5)
+    st["cell_indent"] = ParagraphStyle("cell_indent", parent=st["cell"], leftIndent=4 * mm, textColor=MUTED)
     st["num_small"] = ParagraphStyle("num_small", parent=st["cell_small"], alignment=TA_RIGHT)
     st["num_bold_small"] = ParagraphStyle("num_bold_small", parent=st["num_small"], fontName=FONT_BOLD)
     st["head_small"] = ParagraphStyle("head_small", parent=st["head"], fontSize=6.5, leading=8)
