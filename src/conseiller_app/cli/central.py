@@ -431,7 +431,7 @@ def cmd_bilan(args: argparse.Namespace) -> int:
     try:
         filters, device_id = _comite_filters(args, central)
         today = central.now().date()
-        c = exports._consolidate(central, filters, device_id, args.stale_days, today, None)
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
         out_path = Path(args.out) if args.out else Path(default_file_name(c))
         issued = exports.bilan(central, filters, who=exports.os_user(), source="cli", out=out_path, today=today,
                                consolidation=c)
@@ -456,7 +456,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         filters, device_id = _comite_filters(args, central)
         today = central.now().date()
-        c = exports._consolidate(central, filters, device_id, args.stale_days, today, None)
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
         out_path = Path(args.out) if args.out else Path(partner_export.default_file_name(c, args.format))
         issued = exports.partner_export_file(central, filters, args.format, who=exports.os_user(), source="cli",
                                              out=out_path, today=today, consolidation=c)
