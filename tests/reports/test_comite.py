@@ -75,8 +75,9 @@ def _exits(territory: str, dynamic: int, other: int) -> list[tuple[I.FileRow, I.
     for i in range(dynamic + other):
         bid = f"{territory}-{i}"
         day = date(2026, 6, 1)
+        outcome = "emploi_durable" if i < dynamic else "autre_sortie"
         out.append((I.FileRow(bid, "rsa", territory, "me", date(2026, 1, 5), "sortie"),
-                    I.StepRow(bid, "sortie", "realisee", day, day, "emploi_durable" if i < dynamic else "autre_sortie")))
+                    I.StepRow(bid, "sortie", "realisee", day, day, outcome)))
     return out
 
 
