@@ -87,7 +87,7 @@ def small_cells(sheets: dict[str, list[list[str]]]) -> list[tuple[str, int, str]
             continue
         for i, row in enumerate(rows):
             for cell in row:
-                if re.fullmatch(r"\s*[1-4](\.0+)?\s*", cell):
+                if re.fullmatch(r"\s*[1-4]([.,]0+)?\s*", cell):
                     out.append((name, i, cell))
     return out
 
@@ -104,9 +104,9 @@ def test_spreadsheet_reads_back_with_every_sheet_and_no_small_count(tmp_path, c,
     # The summary's figures as computed.
     summary = {row[0]: row[1] for row in sheets["Synthèse"] if len(row) > 1}
     r = c.report
-    assert int(float(summary["2. Personnes positionnées par les agences sur les actions préparatoires"])) == \
+    assert int(summary["2. Personnes positionnées par les agences sur les actions préparatoires"]) == \
         r.positioned_by_agencies
-    fpett = summary["6. Montant investi par le FPETT"]
+    fpett = summary["6. Montant investi par le FPETT"].replace(",", ".")  # the ODS's cells are French
     assert abs(float(fpett) - r.fpett_total / 100) < 0.005
     # Every territory, the small one masked; no count from 1 to 4 anywhere.
     territory = {row[0]: row for row in sheets["Par territoire"]}
