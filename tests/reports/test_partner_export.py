@@ -27,7 +27,8 @@ from conseiller_app.reports import partner_export as X
 from tests.reports import comite_data as D
 
 TODAY = date(2028, 9, 15)
-SOFFICE = shutil.which("soffice")
+#: LibreOffice, unless told to check the library readers' path (CONSEILLER_TEST_NO_SOFFICE=1).
+SOFFICE = None if os.environ.get("CONSEILLER_TEST_NO_SOFFICE") else shutil.which("soffice")
 HOSTILE = ['=HYPERLINK("http://exemple.invalid","clic")', "+33 1 02", "-2+3", "@SUM(A1:A9)", " =1+1",
            "<b>Lens</b>\x07\u202e"]
 
@@ -54,23 +55,34 @@ def soffice_sheets(path: Path, tmp: Path) -> dict[str, list[list[str]]]:
 
 
 def library_sheets(path: Path) -> dict[str, list[list[str]]]:
-    """The same through openpyxl / odfpy (when LibreOffice is not installed)."""
+    """The same through openpyxl / odfpy (when LibreOffice is not installed): raw values, rates
+    as « 75.0% » as LibreOffice writes them."""
     if path.suffix == ".xlsx":
         from openpyxl import load_workbook
 
+        def show(cell) -> str:
+            if cell.value is None:
+                return ""
+            if "%" in cell.number_format and isinstance(cell.value, (int, float)):
+                return f"{100 * cell.value:g}%"
+            return str(cell.value)
+
         wb = load_workbook(path)
-        return {ws.title: [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
-                for ws in wb.worksheets}
+        return {ws.title: [[show(c) for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
     from odf.opendocument import load
     from odf.table import Table, TableCell, TableRow
+
+    def value(tc) -> str:
+        raw = tc.getAttribute("value")
+        if raw is None:
+            return str(tc)
+        return f"{100 * float(raw):g}%" if tc.getAttribute("valuetype") == "percentage" else str(raw)
 
     doc = load(str(path))
     out = {}
     for t in doc.spreadsheet.getElementsByType(Table):
-        rows = []
-        for tr in t.getElementsByType(TableRow):
-            rows.append([str(tc.getAttribute("value") or tc) for tc in tr.getElementsByType(TableCell)])
-        out[str(t.getAttribute("name"))] = rows
+        rows = [[value(tc) for tc in tr.getElementsByType(TableCell)] for tr in t.getElementsByType(TableRow)]
+        out[str(t.getAttribute("name"))] = [row or [""] for row in rows]
     return out
 
 
