@@ -26,6 +26,7 @@ from conseiller_app.central import indicators as CI
 from conseiller_app.central import ingest, publish, reference
 from conseiller_app.central.service import init
 from conseiller_app.cli import central as central_cli
+from conseiller_app.domain import indicators as I
 from conseiller_app.domain.consolidation import DIMENSIONS
 from conseiller_app.domain.indicators import Filters
 from conseiller_app.domain.reference import load_reference
@@ -321,6 +322,11 @@ def test_breakdowns_add_up_and_have_french_labels(central):
     assert months[2].label == "mars 2026"
     assert sum(r.report.pci_count for r in months) == total.pci_count
     assert list(c.trend) == list(months)
+    headline = CI.consolidate(central, Filters.calendar_year(2026), breakdowns=(), today=T.TODAY)
+    assert headline.breakdowns == {} and list(headline.trend) == []
+    alone = CI.consolidate(central, Filters.calendar_year(2026), breakdowns=("territory",), trend=True,
+                           today=T.TODAY)
+    assert [(r.key, r.report) for r in alone.trend] == [(r.key, r.report) for r in months]
     # Convention years from the default signature (8 July 2024): 2026 touches years 2 and 3.
     assert [r.key for r in c.breakdowns["convention_year"].rows] == ["2", "3"]
     assert sum(r.report.spott_grands_chantiers for r in c.breakdowns["convention_year"].rows) == 2
@@ -330,6 +336,33 @@ def test_breakdowns_add_up_and_have_french_labels(central):
     assert conseiller == {"Marie Dupont (Arrageois)", "Karim Benali (Lens-Liévin)", "Sophie Vasseur (Calaisis)"}
     chantier = {r.key: r for r in c.breakdowns["chantier"].rows}
     assert chantier["csne"].label == "Canal Seine-Nord Europe"
+
+
+@pytest.mark.parametrize("share", [0.0, 1.01])
+def test_rows_computed_over_their_files_alone_are_the_same(central, monkeypatch, share):
+    """Rows whose files are few are computed over those files' rows alone: never a different
+    figure than over the whole Département (forced both ways here)."""
+    monkeypatch.setattr(CI, "SUBSET_BELOW", share)
+    central.cache.pop("indicators_parts", None)
+    for f in (Filters(), Filters.quarter(2026, 2, public="rsa"), Filters(territory="calaisis")):
+        c = CI.consolidate(central, f, today=T.TODAY)
+        ds = CI.load_dataset(central)
+        assert c.report == I.compute(ds, f)
+        for dim, breakdown in c.breakdowns.items():
+            for row in breakdown.rows:
+                assert row.report == I.compute(ds, row.report.filters), (dim, row.key)
+        for did in _device_ids(central):
+            one = CI.consolidate(central, f, device_id=did, breakdowns=("territory", "conseiller"), today=T.TODAY)
+            assert one.report == I.compute(CI.load_dataset(central, did), f)
+            for row in one.breakdowns["territory"].rows:
+                assert row.report == I.compute(CI.load_dataset(central, did), row.report.filters)
+
+
+def _device_ids(central) -> list[str]:
+    from conseiller_app.central.models import Device
+
+    with central.db.read() as conn:
+        return sorted(conn.execute(Device.__table__.select().with_only_columns(Device.__table__.c.id)).scalars())
 
 
 def test_data_quality_names_what_the_figures_miss(central):

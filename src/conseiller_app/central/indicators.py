@@ -28,9 +28,12 @@ other filters only runs the pure code.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import threading
+import weakref
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -307,6 +310,7 @@ def loaded(central: Central) -> Loaded:
     with _lock:
         cache[CACHE_KEY] = out
         cache.pop("indicators_devices", None)
+        cache.pop("indicators_parts", None)
     return out
 
 
@@ -338,22 +342,148 @@ def load_dataset(central: Central, device_id: str | None = None) -> I.Dataset:
     if device_id is None:
         return base.dataset
     files, own_lines = held_files(central, device_id)
-    ds = base.dataset
-    with _paused_collector():
-        out = I.Dataset(
-            files=[x for x in ds.files if x.id in files],
-            steps=[x for x in ds.steps if x.beneficiary_id in files],
-            sessions=ds.sessions,
-            registrations=[x for x in ds.registrations if x.beneficiary_id in files],
-            referrals=[x for x in ds.referrals if x.beneficiary_id in files],
-            barriers=[x for x in ds.barriers if x.beneficiary_id in files],
-            pci=[x for x in ds.pci if x.beneficiary_id in files],
-            prevention=[x for x in ds.prevention if x.beneficiary_id in files],
-            funding=[x for x in ds.funding
-                     if (x.beneficiary_id in files if x.beneficiary_id else x.id in own_lines)],
-            aktiv_envelopes=ds.aktiv_envelopes,
-        )
+    key = ("device", device_id)
+    hit = _cached_part(central, base, key)
+    if hit is not None:
+        return hit
+    whole = subset(base.dataset, [x.id for x in base.dataset.files if x.id in files])
+    out = dataclasses.replace(whole, funding=[x for x in whole.funding if x.beneficiary_id or x.id in own_lines])
+    _keep_part(central, base, key, out)
     return out
+
+
+# --- computing over a part of the files -------------------------------------------------------------
+
+#: A breakdown row (or a filter) that can only keep files of a set smaller than this share of the
+#: dataset's is computed over a dataset of those files alone (:func:`subset`: the same figures,
+#: without walking every row of the Département); larger ones over the whole dataset.
+SUBSET_BELOW = 0.25
+#: Parts kept in ``Central.cache`` (with their index) for the next filter change: at most this many
+#: times the Département's files in all.
+PARTS_BUDGET = 2.0
+PER_FILE = ("steps", "registrations", "referrals", "barriers", "pci", "prevention", "funding")
+
+
+class _Groups:
+    """The dataset's rows grouped by file, and its files by the value of each dimension."""
+
+    def __init__(self, ds: I.Dataset) -> None:
+        self.rows: dict[str, dict[str, list[Any]]] = {}
+        for name in PER_FILE:
+            table: dict[str, list[Any]] = defaultdict(list)
+            for row in getattr(ds, name):
+                if row.beneficiary_id:
+                    table[row.beneficiary_id].append(row)
+            self.rows[name] = dict(table)
+        self.session_funding = [x for x in ds.funding if not x.beneficiary_id]
+        self.files: dict[str, dict[str, list[str]]] = {}
+
+    def universe(self, ds: I.Dataset, dimension: str) -> dict[str, list[str]]:
+        """value -> the files a filter on ``dimension`` = value can keep (file-based dimensions)."""
+        hit = self.files.get(dimension)
+        if hit is not None:
+            return hit
+        out: dict[str, list[str]] = defaultdict(list)
+        attr = {"territory": "territory", "conseiller": "referent_id", "public": "public"}.get(dimension)
+        if attr is not None:
+            for x in ds.files:
+                value = getattr(x, attr)
+                if value:
+                    out[value].append(x.id)
+        else:
+            ix = I.index(ds)
+            by_file = {"chantier": ix.file_chantiers, "agency": ix.file_agencies, "scheme": ix.file_schemes}[dimension]
+            for x in ds.files:
+                for value in by_file.get(x.id, ()):
+                    out[value].append(x.id)
+        self.files[dimension] = dict(out)
+        return self.files[dimension]
+
+
+_groups: weakref.WeakKeyDictionary[I.Dataset, _Groups] = weakref.WeakKeyDictionary()
+
+
+def _grouped(ds: I.Dataset) -> _Groups:
+    g = _groups.get(ds)
+    if g is None:
+        g = _groups[ds] = _Groups(ds)
+    return g
+
+
+def subset(ds: I.Dataset, file_ids: Sequence[str]) -> I.Dataset:
+    """The rows of the files ``file_ids`` (in the dataset's order within each file), the whole
+    sessions calendar and the sessions' funding lines. Every figure counts sessions or rows of the
+    files the filters keep: for filters that keep only files of ``file_ids``, ``compute`` gives
+    the same report on this dataset as on ``ds``."""
+    g = _grouped(ds)
+    files = I.index(ds).all_files
+    parts: dict[str, list[Any]] = {}
+    for name in PER_FILE:
+        table, rows = g.rows[name], []
+        for bid in file_ids:
+            found = table.get(bid)
+            if found:
+                rows.extend(found)
+        parts[name] = rows
+    parts["funding"] = g.session_funding + parts["funding"]
+    return I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
+                     aktiv_envelopes=ds.aktiv_envelopes, **parts)
+
+
+def _cached_part(central: Central, base: Loaded, key: tuple[Any, ...]) -> I.Dataset | None:
+    with _lock:
+        parts = central.cache.get("indicators_parts")
+        if parts is None or parts[0] is not base:
+            return None
+        hit: I.Dataset | None = parts[1].get(key)
+        if hit is not None:
+            parts[1].move_to_end(key)
+        return hit
+
+
+def _keep_part(central: Central, base: Loaded, key: tuple[Any, ...], part: I.Dataset) -> None:
+    with _lock:
+        parts = central.cache.get("indicators_parts")
+        if parts is None or parts[0] is not base:
+            parts = central.cache["indicators_parts"] = (base, OrderedDict())
+        held: OrderedDict[tuple[Any, ...], I.Dataset] = parts[1]
+        held[key] = part
+        budget = PARTS_BUDGET * max(1, len(base.dataset.files))
+        while len(held) > 1 and sum(len(p.files) for p in held.values()) > budget:
+            held.popitem(last=False)
+
+
+def _part_for(central: Central, base: Loaded, ds: I.Dataset, device_id: str | None, dimension: str,
+              value: str) -> I.Dataset:
+    """The dataset to compute a filter on ``dimension`` = ``value`` over: its files' part when
+    small enough (kept for the next call), else the whole ``ds``."""
+    ids = _grouped(ds).universe(ds, dimension).get(value, [])
+    if len(ids) >= SUBSET_BELOW * len(ds.files):
+        return ds
+    key = ("part", device_id, dimension, value)
+    hit = _cached_part(central, base, key)
+    if hit is None:
+        hit = subset(ds, ids)
+        _keep_part(central, base, key, hit)
+    return hit
+
+
+#: Filters on the files' own attributes, and the dimension whose parts serve them.
+_FILTER_DIMENSIONS = (("referent_id", "conseiller"), ("territory", "territory"), ("agency_id", "agency"),
+                      ("chantier", "chantier"), ("scheme", "scheme"), ("public", "public"))
+
+
+def _dataset_for(central: Central, base: Loaded, ds: I.Dataset, device_id: str | None, f: I.Filters) -> I.Dataset:
+    """The smallest part that holds every file ``f`` can keep (the whole ``ds`` without a filter
+    on the files)."""
+    best = ds
+    for attr, dimension in _FILTER_DIMENSIONS:
+        value = getattr(f, attr)
+        if value:
+            part = _part_for(central, base, ds, device_id, dimension, value)
+            if len(part.files) < len(best.files):
+                best = part
+    return best
 
 
 # --- settings and filters -------------------------------------------------------------------------
@@ -559,10 +689,10 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
     signature = signature_date(central)
     period = _period(filters, signature, today, ds)
     with _paused_collector():
-        report = I.compute(ds, filters)
+        report = I.compute(_dataset_for(central, base, ds, device_id, filters), filters)
         out: dict[str, Breakdown] = {}
         for dim in breakdowns:
-            rows = tuple(BreakdownRow(key, label, I.compute(ds, f))
+            rows = tuple(BreakdownRow(key, label, I.compute(_dataset_for(central, base, ds, device_id, f), f))
                          for key, label, f in _keys(dim, filters, base, ds, signature, period))
             out[dim] = Breakdown(dim, DIMENSIONS[dim], rows)
         months: Sequence[BreakdownRow] = ()
@@ -578,4 +708,4 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
 
 __all__ = ["DEFAULT_SIGNATURE", "NO_TERRITORY", "SIGNATURE_KEY", "Loaded", "Reference", "consolidate", "data_quality",
            "data_version", "held_files", "load_dataset", "loaded", "parse_filters", "set_signature_date",
-           "signature_date", "territories"]
+           "signature_date", "subset", "territories"]
