@@ -116,7 +116,7 @@ def _clip(f: I.Filters, sub: I.Filters) -> I.Filters:
     return I.replace_period(f, start, end)
 
 
-def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | None = None,
+def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | None = None, agencies: int = 24,
                   today: date = date(2028, 9, 15), quality: DataQuality | None = None,
                   device_id: str | None = None) -> Consolidation:
     """Every breakdown of the issue, computed by the device's own ``compute`` (what the central
@@ -134,12 +134,12 @@ def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | 
     months = _months(f)
     quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in months})
     breakdowns = {
-        "territory": Breakdown("territory", "Territoire",
-                               tuple(row(k, v, with_(territory=k)) for k, v in terr.items())),
+        "territory": Breakdown("territory", "Territoire", tuple(  # only the one asked, as the central office does
+            row(k, v, with_(territory=k)) for k, v in terr.items() if not f.territory or k == f.territory)),
         "conseiller": Breakdown("conseiller", "Conseiller", tuple(
             row(f"dev{i:02d}", f"Conseiller {i:02d}", with_(referent_id=f"dev{i:02d}")) for i in range(40))),
         "agency": Breakdown("agency", "Agence d'emploi", tuple(
-            row(f"ag{i:02d}", f"Agence intérim n° {i:02d}", with_(agency_id=f"ag{i:02d}")) for i in range(24))),
+            row(f"ag{i:02d}", f"Agence intérim n° {i:02d}", with_(agency_id=f"ag{i:02d}")) for i in range(agencies))),
         "chantier": Breakdown("chantier", "Chantier", tuple(
             row(k, v, with_(chantier=k)) for k, v in (("csne", "Canal Seine-Nord Europe"), ("erbm", "ERBM"),
                                                      ("autre", "Autre chantier")))),
@@ -153,7 +153,7 @@ def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | 
             row(str(n), period_label(str(n)), I.replace_period(f, cy.start, cy.end))
             for n in range(1, 5) for cy in [I.Filters.convention_year(SIGNATURE, n)])),
     }
-    trend = breakdowns["month"].rows if len(months) <= 24 else breakdowns["quarter"].rows
+    trend = breakdowns["month"].rows  # month by month, as central.indicators.consolidate gives it
     if quality is None:
         quality = DataQuality(computed_on=today, stale_after_days=30, devices=40,
                               stale_devices=(StaleDevice("dev03", "Conseiller 03", "artois", date(2028, 7, 1), 76),),
@@ -163,7 +163,7 @@ def consolidation(ds: I.Dataset, f: I.Filters, *, territories: dict[str, str] | 
     return Consolidation(f, I.compute(ds, f), breakdowns, trend, quality, device_id)
 
 
-def realistic(n_files: int = 3000) -> Consolidation:
-    """The convention's four years, the whole Département."""
+def realistic(n_files: int = 3000, agencies: int = 60) -> Consolidation:
+    """The convention's four years (48 months), the whole Département, ``agencies`` agencies."""
     f = I.Filters(SIGNATURE, date(2028, 8, 31))
-    return consolidation(dataset(n_files), f)
+    return consolidation(dataset(n_files, agencies=agencies), f, agencies=agencies)

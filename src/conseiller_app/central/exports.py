@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from conseiller_app.central.models import ExportRecord
-from conseiller_app.domain.consolidation import Consolidation
-from conseiller_app.domain.errors import UsageError
+from conseiller_app.domain.consolidation import DIMENSIONS, Consolidation
+from conseiller_app.domain.errors import AppError, UsageError
 from conseiller_app.domain.indicators import Filters
 from conseiller_app.reports import bilan as bilan_report
-from conseiller_app.reports import partner_export
+from conseiller_app.reports import comite, partner_export
 from conseiller_app.reports.comite import clean_text
-from conseiller_app.storage.fsutil import write_bytes_atomic
+from conseiller_app.storage.fsutil import os_error, write_bytes_atomic
 
 if TYPE_CHECKING:
     from conseiller_app.central.service import Central
@@ -79,14 +79,16 @@ def _record(central: Central, *, who: str, source: str, kind: str, fmt: str, c: 
     return int(new_id[0]), digest
 
 
-def _consolidate(central: Central, filters: Filters, device_id: str | None, stale_after_days: int,
-                 today: date | None, breakdowns: Sequence[str] | None) -> Consolidation:
+def consolidation_for(central: Central, filters: Filters, device_id: str | None = None, stale_after_days: int = 30,
+                      today: date | None = None, breakdowns: Sequence[str] | None = None) -> Consolidation:
+    """What the partners' documents show: every breakdown but the internal ones (per conseiller:
+    not computed, since neither the bilan nor the export prints it)."""
     from conseiller_app.central import indicators
 
-    kw: dict[str, Any] = {"device_id": device_id, "stale_after_days": stale_after_days, "today": today}
-    if breakdowns is not None:
-        kw["breakdowns"] = tuple(breakdowns)
-    return indicators.consolidate(central, filters, **kw)
+    dims = tuple(breakdowns) if breakdowns is not None else tuple(
+        d for d in DIMENSIONS if d not in comite.INTERNAL_DIMENSIONS)
+    return indicators.consolidate(central, filters, device_id=device_id, stale_after_days=stale_after_days,
+                                  today=today, breakdowns=dims)
 
 
 def _issue(central: Central, data: bytes, *, kind: str, fmt: str, who: str, source: str, c: Consolidation,
@@ -96,8 +98,20 @@ def _issue(central: Central, data: bytes, *, kind: str, fmt: str, who: str, sour
                                      data=data, write=None)
         return Issued(data, suggested, None, journal_id, digest, c)
     target = Path(out)
+
+    def write() -> None:
+        try:
+            write_bytes_atomic(target, data)
+        except OSError as exc:
+            known = os_error(exc)
+            if isinstance(known, AppError):
+                raise known from None
+            raise UsageError(f"Impossible d'écrire « {clean_text(target.name)} » dans {clean_text(target.parent)} "
+                             "(dossier introuvable ou qui n'en est pas un). Rien n'a été écrit ni inscrit au "
+                             "journal des exports.") from None
+
     journal_id, digest = _record(central, who=who, source=source, kind=kind, fmt=fmt, c=c, file_name=target.name,
-                                 data=data, write=lambda: write_bytes_atomic(target, data))
+                                 data=data, write=write)
     return Issued(data, target.name, target, journal_id, digest, c)
 
 
@@ -109,7 +123,7 @@ def bilan(central: Central, filters: Filters, *, who: str, source: str, out: Pat
         raise UsageError(f"Le bilan est un PDF : le fichier doit se terminer par .pdf (« {clean_text(Path(out).name)} »"
                          " ne convient pas). Rien n'a été écrit.")
     today = today or central.now().date()
-    c = consolidation or _consolidate(central, filters, device_id, stale_after_days, today, None)
+    c = consolidation or consolidation_for(central, filters, device_id, stale_after_days, today, None)
     data = bilan_report.render_bilan_bytes(c, generated_on=today)
     return _issue(central, data, kind="bilan", fmt="pdf", who=who, source=source, c=c, out=out,
                   suggested=bilan_report.default_file_name(c))
@@ -125,7 +139,7 @@ def partner_export_file(central: Central, filters: Filters, fmt: str, *, who: st
     if out is not None:
         partner_export.check_target(fmt, Path(out))
     today = today or central.now().date()
-    c = consolidation or _consolidate(central, filters, device_id, stale_after_days, today, None)
+    c = consolidation or consolidation_for(central, filters, device_id, stale_after_days, today, None)
     data = partner_export.export_bytes(c, fmt, generated_on=today)
     return _issue(central, data, kind="export", fmt=fmt, who=who, source=source, c=c, out=out,
                   suggested=partner_export.default_file_name(c, fmt))
@@ -139,4 +153,4 @@ def journal(central: Central, limit: int = 200) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-__all__ = ["KINDS", "SOURCES", "Issued", "bilan", "journal", "os_user", "partner_export_file"]
+__all__ = ["KINDS", "SOURCES", "Issued", "bilan", "consolidation_for", "journal", "os_user", "partner_export_file"]

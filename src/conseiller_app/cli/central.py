@@ -13,10 +13,16 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app import __version__
 from conseiller_app.cli.common import ask_secret, err, install, out, print_json, read_secret_file, run
 from conseiller_app.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from conseiller_app.central.exports import Issued
+    from conseiller_app.central.service import Central
+    from conseiller_app.domain.indicators import Filters
 
 log = logging.getLogger("conseiller_app.central")
 DB_ENV, KEYS_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS"
@@ -406,7 +412,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
-def _comite_filters(args: argparse.Namespace, central):
+def _comite_filters(args: argparse.Namespace, central: Central) -> tuple[Filters, str | None]:
     """Filters and device of ``bilan`` / ``export``, checked as for ``indicators``."""
     from conseiller_app.central import devices, indicators
 
@@ -422,7 +428,7 @@ def _comite_filters(args: argparse.Namespace, central):
     return filters, device_id
 
 
-def _issued_json(issued) -> dict:
+def _issued_json(issued: Issued) -> dict[str, Any]:
     return {"file": str(issued.path.resolve()) if issued.path else None, "file_name": issued.file_name,
             "size": len(issued.data), "sha256": issued.sha256, "journal_id": issued.journal_id,
             "filters": {**issued.consolidation.filters.to_json(), "device": issued.consolidation.device_id}}
@@ -437,7 +443,7 @@ def cmd_bilan(args: argparse.Namespace) -> int:
     try:
         filters, device_id = _comite_filters(args, central)
         today = central.now().date()
-        c = exports._consolidate(central, filters, device_id, args.stale_days, today, None)
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
         out_path = Path(args.out) if args.out else Path(default_file_name(c))
         issued = exports.bilan(central, filters, who=exports.os_user(), source="cli", out=out_path, today=today,
                                consolidation=c)
@@ -462,7 +468,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         filters, device_id = _comite_filters(args, central)
         today = central.now().date()
-        c = exports._consolidate(central, filters, device_id, args.stale_days, today, None)
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
         out_path = Path(args.out) if args.out else Path(partner_export.default_file_name(c, args.format))
         issued = exports.partner_export_file(central, filters, args.format, who=exports.os_user(), source="cli",
                                              out=out_path, today=today, consolidation=c)

@@ -27,7 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
-from conseiller_app.domain.consolidation import PARTNERS, Consolidation
+from conseiller_app.domain.consolidation import PARTNERS, BreakdownRow, Consolidation
 from conseiller_app.domain.facts import format_euros
 from conseiller_app.domain.indicators import DEFINITIONS, INDICATORS
 from conseiller_app.reports import comite as K
@@ -302,6 +302,8 @@ def sheet_table(sheet: K.Sheet, widths: Sequence[float], st: dict[str, Paragraph
             is_text = col.kind == "text" or (col.kind == "mixed" and isinstance(cell, str))
             if total:
                 style = st["cell_bold"] if is_text else st["num_bold_small" if small else "num_bold"]
+            elif is_text and isinstance(cell, str) and cell.startswith("   "):  # a sub-line (« dont … »)
+                style = st["cell_indent"]
             else:
                 style = cell_st if is_text else num_st
             line.append(Paragraph(text, style))
@@ -329,6 +331,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     st["num"] = ParagraphStyle("num", parent=st["cell"], alignment=TA_RIGHT)
     st["num_bold"] = ParagraphStyle("num_bold", parent=st["num"], fontName=FONT_BOLD)
     st["cell_small"] = ParagraphStyle("cell_small", parent=st["cell"], fontSize=7, leading=8.5)
+    st["cell_indent"] = ParagraphStyle("cell_indent", parent=st["cell"], leftIndent=4 * mm, textColor=MUTED)
     st["num_small"] = ParagraphStyle("num_small", parent=st["cell_small"], alignment=TA_RIGHT)
     st["num_bold_small"] = ParagraphStyle("num_bold_small", parent=st["num_small"], fontName=FONT_BOLD)
     st["head_small"] = ParagraphStyle("head_small", parent=st["head"], fontSize=6.5, leading=8)
@@ -452,8 +455,8 @@ def _indicator(n: int, key: str, c: Consolidation, territory: K.Sheet | None, tr
     story: list[Flowable] = [CondPageBreak(90 * mm), KeepTogether(head)]
     if trend is not None and trend.rows:
         body = trend.rows[:-1]  # without « Ensemble »
-        story.append(trend_chart([compact_period(x.key, x.label) for x in c.trend], [r[col_index] for r in body],
-                                 kind, f"Évolution — {caption}"))
+        story.append(trend_chart([compact_period(x.key, x.label) for x in chart_trend_rows(c)],
+                                 [r[col_index] for r in body], kind, f"Évolution — {caption}"))
     if territory is not None and len(territory.rows) > 1:
         body = territory.rows[:-1]
         total = territory.rows[-1]
@@ -470,6 +473,16 @@ def _indicator(n: int, key: str, c: Consolidation, territory: K.Sheet | None, tr
     story += extra
     story.append(Spacer(1, 4 * mm))
     return story
+
+
+def chart_trend_rows(c: Consolidation) -> Sequence[BreakdownRow]:
+    """The periods the trend charts show: the consolidation's trend (months), or its quarters
+    when there are more than 24 months (month by month, most figures of a long period would be
+    masked, and 48 bars are hard to read)."""
+    quarters = c.breakdowns.get("quarter")
+    if len(c.trend) > 24 and quarters is not None and quarters.rows:
+        return quarters.rows
+    return c.trend
 
 
 def _headline_value(key: str, c: Consolidation) -> tuple[str, str]:
@@ -508,7 +521,9 @@ def build_story(c: Consolidation, generated_on: date) -> list[Flowable]:
     story = _cover(c, generated_on, st) + _summary(c, generated_on, st)
     territory_b = c.breakdowns.get("territory")
     territory = (K.breakdown_sheet("t", "", "Territoire", territory_b.rows, r) if territory_b else None)
-    trend = K.trend_sheet(c) if c.trend else None
+    trend_rows = chart_trend_rows(c)
+    trend = (K.breakdown_sheet("evolution", "Évolution par période", "Période", trend_rows, r)
+             if trend_rows else None)
     extras: dict[str, list[Flowable]] = {
         "insertion_rate": _small_sheet(K.insertion_sheet(r), [WIDTH * 0.32] + [WIDTH * 0.17] * 4, st),
         "pci": _small_sheet(K.pci_sheet(r), [WIDTH * 0.4] + [WIDTH * 0.2] * 3, st),
@@ -547,8 +562,8 @@ def build_story(c: Consolidation, generated_on: date) -> list[Flowable]:
     story += _small_sheet(quality, [WIDTH * 0.7, WIDTH * 0.3], st)
 
     annex = K.ordered_breakdowns(c, [d for d in c.breakdowns if d not in K.INTERNAL_DIMENSIONS])
-    if trend is not None:
-        annex.insert(0, trend)
+    if c.trend and "month" not in c.breakdowns:  # otherwise the trend is the « par mois » table
+        annex.insert(0, K.trend_sheet(c))
     if annex:
         story += [PageBreak(), Paragraph("Annexe : répartitions", st["h1"]),
                   Paragraph("Les mêmes chiffres que ci-dessus, ligne par ligne. SPOTT : sessions SPOTT grands "

@@ -179,8 +179,10 @@ def filters_in_words(c: Consolidation) -> list[tuple[str, str]]:
 def default_file_name(kind: str, f: Filters, ext: str) -> str:
     """« bilan-comite_2026-01-01_2026-12-31.pdf »: the kind of document and its period, nothing
     that names a person (no device, referent, agency or user)."""
-    start = f.start.isoformat() if f.start else "debut"
-    end = f.end.isoformat() if f.end else "aujourdhui"
+    if f.start is None and f.end is None:
+        return f"{kind}_toute-la-periode.{ext}"
+    start = f.start.isoformat() if f.start else "origine"
+    end = f.end.isoformat() if f.end else "ce-jour"
     return f"{kind}_{start}_{end}.{ext}"
 
 
@@ -275,8 +277,10 @@ _BREAKDOWN_NOTE = ("Les lignes ne s'additionnent pas toujours à l'ensemble : do
                    "comptées sur plusieurs lignes. « < 5 » : de 1 à 4, ou masqué pour que le total ne le révèle pas ; "
                    "« n. p. » : taux ou montant non publié.")
 _WHAT = {"territory": "territoire", "agency": "agence", "chantier": "chantier", "public": "public",
-         "scheme": "dispositif", "conseiller": "conseiller", "month": "date", "quarter": "date",
-         "convention_year": "date"}
+         "scheme": "dispositif", "conseiller": "conseiller"}
+_PERIOD_NOTE = ("Chaque ligne compte comme un filtre de dates : une personne peut compter dans plusieurs périodes. "
+                "« < 5 » : de 1 à 4, ou masqué pour que le total ne le révèle pas ; « n. p. » : taux ou montant non "
+                "publié.")
 
 
 def summary_sheet(c: Consolidation, generated_on: date) -> Sheet:
@@ -487,8 +491,10 @@ def ordered_breakdowns(c: Consolidation, dimensions: Sequence[str] | None = None
         b = c.breakdowns.get(dim)
         if b is None or (dimensions is not None and dim not in dimensions):
             continue
+        note = (_PERIOD_NOTE if dim in ("month", "quarter", "convention_year")
+                else _BREAKDOWN_NOTE.format(what=_WHAT.get(dim, label.lower())))
         out.append(breakdown_sheet(f"par_{dim}", f"Par {label[0].lower() + label[1:]}", b.label or label, b.rows,
-                                   c.report, _BREAKDOWN_NOTE.format(what=_WHAT.get(dim, label.lower()))))
+                                   c.report, note))
     return out
 
 
@@ -511,7 +517,7 @@ def sheets(c: Consolidation, generated_on: date, dimensions: Sequence[str] | Non
     r = c.report
     out = [summary_sheet(c, generated_on), insertion_sheet(r), funding_sheet(r), pci_sheet(r), funnel_sheet(r),
            exits_sheet(r), delays_sheet(r), barriers_sheet(r)]
-    if c.trend:
+    if c.trend and "month" not in c.breakdowns:  # otherwise the trend is the « par mois » sheet
         out.append(trend_sheet(c))
     out += ordered_breakdowns(c, dimensions)
     out += [quality_sheet(c), definitions_sheet()]

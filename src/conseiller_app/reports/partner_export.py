@@ -135,7 +135,7 @@ def _widths(sheet: K.Sheet) -> list[float]:
     out = []
     for i, col in enumerate(sheet.columns):
         longest = max([len(col.title) * 0.8, *(len(_text(r[i])) for r in sheet.rows)], default=8)
-        out.append(min(70.0, max(9.0, longest + 2)))
+        out.append(min(55.0, max(9.0, longest + 2)))
     return out
 
 
@@ -167,7 +167,7 @@ def _xlsx(sheets: Sequence[K.Sheet]) -> bytes:
                     if not isinstance(cell, str):
                         target.alignment = Alignment(horizontal="right")
                     else:
-                        target.alignment = Alignment(wrap_text=len(cell) > 70, vertical="top")
+                        target.alignment = Alignment(wrap_text=len(cell) > 55, vertical="top")
                 elif isinstance(cell, int):
                     target.value = cell
                     target.number_format = "#,##0"
@@ -200,12 +200,22 @@ def _xlsx(sheets: Sequence[K.Sheet]) -> bytes:
 def _ods(sheets: Sequence[K.Sheet]) -> bytes:
     from odf import number as N
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.style import ParagraphProperties, Style, TableCellProperties, TableColumnProperties, TextProperties
+    from odf.style import (
+        DefaultStyle,
+        ParagraphProperties,
+        Style,
+        TableCellProperties,
+        TableColumnProperties,
+        TextProperties,
+    )
     from odf.table import Table, TableCell, TableColumn, TableRow
     from odf.text import P
 
     doc = OpenDocumentSpreadsheet()
     auto = doc.automaticstyles
+    default = DefaultStyle(family="table-cell")
+    default.addElement(TextProperties(language="fr", country="FR"))
+    doc.styles.addElement(default)
 
     def data_style(element: N.Element, name: str) -> str:
         auto.addElement(element)
@@ -213,13 +223,15 @@ def _ods(sheets: Sequence[K.Sheet]) -> bytes:
         auto.addElement(cell)
         return str(cell.getAttribute("name"))
 
-    integer = N.NumberStyle(name="n-int")
+    # French number formats (1 234,50 €, 74,6 %) whatever the reader's own locale.
+    fr = {"language": "fr", "country": "FR"}
+    integer = N.NumberStyle(name="n-int", **fr)
     integer.addElement(N.Number(decimalplaces="0", minintegerdigits="1", grouping="true"))
-    euros = N.CurrencyStyle(name="n-eur")
+    euros = N.CurrencyStyle(name="n-eur", **fr)
     euros.addElement(N.Number(decimalplaces="2", minintegerdigits="1", grouping="true"))
     euros.addElement(N.Text(text="\u00a0"))
     euros.addElement(N.CurrencySymbol(language="fr", country="FR", text="€"))
-    percent = N.PercentageStyle(name="n-pct")
+    percent = N.PercentageStyle(name="n-pct", **fr)
     percent.addElement(N.Number(decimalplaces="1", minintegerdigits="1"))
     percent.addElement(N.Text(text="\u00a0%"))
     st_int, st_eur, st_pct = data_style(integer, "int"), data_style(euros, "eur"), data_style(percent, "pct")
@@ -230,6 +242,9 @@ def _ods(sheets: Sequence[K.Sheet]) -> bytes:
     right = Style(name="ce-right", family="table-cell")
     right.addElement(ParagraphProperties(textalign="end"))
     auto.addElement(right)
+    wrap = Style(name="ce-wrap", family="table-cell")
+    wrap.addElement(TableCellProperties(wrapoption="wrap", verticalalign="top"))
+    auto.addElement(wrap)
     bold = Style(name="ce-bold", family="table-cell")
     bold.addElement(TextProperties(fontweight="bold"))
     auto.addElement(bold)
@@ -263,7 +278,9 @@ def _ods(sheets: Sequence[K.Sheet]) -> bytes:
             total = row[0] == "Ensemble"
             for cell in row:
                 if isinstance(cell, bool) or cell is None or isinstance(cell, (K.Masked, str)):
-                    tc = text_cell(_text(cell), "ce-bold" if total else (None if isinstance(cell, str) else "ce-right"))
+                    style = ("ce-bold" if total else "ce-right" if not isinstance(cell, str)
+                             else "ce-wrap" if len(cell) > 55 else None)
+                    tc = text_cell(_text(cell), style)
                 elif isinstance(cell, int):
                     tc = TableCell(valuetype="float", value=str(cell), stylename=st_int)
                     tc.addElement(P(text=str(cell)))
