@@ -129,6 +129,10 @@ def test_hostile_names_are_shown_as_text(site):
     svg = page[page.index('id="repartition-conseiller"'):]
     svg = svg[svg.index("<svg"):svg.index("</svg>")]
     assert "&lt;script&gt;" in svg and "<script" not in svg
+    # Hostile filter values come back as text too (in the error message and in the form's fields).
+    r = b.client.get("/indicateurs", params={"territory": "<script>alert(2)</script>", "from": '"><img src=x>'})
+    assert r.status_code == 400 and "<script>alert(2)" not in r.text and '"><img' not in r.text
+    assert "&lt;script&gt;alert(2)" in r.text
 
 
 def test_bilan_download_is_journaled_with_the_users_name(site, tmp_path):
