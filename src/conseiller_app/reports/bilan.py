@@ -94,7 +94,7 @@ def fmt(cell: K.Cell, *, whole_euros: bool = False) -> str:
         return format_euros(cell.cents)
     if isinstance(cell, K.Pct):
         return f"{100 * cell.value:.1f}".replace(".", ",") + "\u00a0%"
-    return clean(cell)
+    return short(cell, 200)  # a name from the data: never taller than a page
 
 
 def _number(cell: K.Cell) -> float:

@@ -56,6 +56,8 @@ def neutralise(text: object) -> str:
     """Text safe in a spreadsheet cell: cleaned, and prefixed with « ' » when a spreadsheet
     could read it as a formula."""
     s = K.clean_text(text)
+    if len(s) > 2000:  # spreadsheets cap a cell at 32,767 characters; no name of ours is this long
+        s = s[:1999] + "…"
     if s.lstrip().startswith(_FORMULA_START):
         return "'" + s
     return s
