@@ -557,7 +557,7 @@ def build_story(c: Consolidation, generated_on: date) -> list[Flowable]:
     if c.quality is not None:
         story += [_notes_box(c.quality.notes, st), Spacer(1, 3 * mm)]
     quality = K.quality_sheet(c)
-    quality = K.Sheet(quality.key, quality.title, quality.columns,
+    quality = K.Sheet(quality.key, "État des données consolidées", quality.columns,
                       tuple(x for x in quality.rows if not str(x[0]).startswith("Réserve")))  # in the box above
     story += _small_sheet(quality, [WIDTH * 0.7, WIDTH * 0.3], st)
 
