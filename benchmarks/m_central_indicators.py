@@ -18,8 +18,9 @@ that the data-quality notes read. Built once per run, on a throw-away local Post
 Measured: the first read of the records (``load_dataset`` after a change: SQL + rows + index),
 then, with the rows cached by data version as the service keeps them, ``consolidate`` without
 breakdowns for the whole Département and for one territory (what changing a filter costs: the
-data-version check, the computation, the data-quality queries), for one device, and the whole
-consolidation with every breakdown.
+data-version check, the computation, the data-quality queries), for one device, a year by
+territory and by month (the bilan's figures), and once the whole consolidation with its nine
+breakdowns (the partners' exports). A fixed Python loop calibrates the machine's load.
 """
 
 from __future__ import annotations
@@ -147,6 +148,9 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
     from conseiller_app.domain.indicators import Filters
     from tests.central import pgserver
 
+    calibration = Result("central_indicators_calibration", "siège : étalon, boucle Python fixe (3 M carrés ; ~180 ms "
+                         "sur une machine libre)", unit="ms", warmup=0,
+                         notes=["pour ramener les chiffres de ce groupe à une machine non chargée"])
     rows = [
         Result("central_indicators_load", "siège : première lecture des enregistrements (après un changement)",
                unit="ms", warmup=warmup, notes=["puis gardés en mémoire tant que les données ne changent pas"]),
@@ -155,8 +159,10 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
         Result("central_indicators_territory", "siège : indicateurs consolidés, un territoire", unit="ms",
                aim=Aim("median", "<", 300), warmup=warmup),
         Result("central_indicators_device", "siège : indicateurs consolidés, un appareil", unit="ms", warmup=warmup),
-        Result("central_indicators_breakdowns", "siège : consolidation complète (9 ventilations, tendance)",
-               unit="ms", warmup=warmup, notes=["ce que demandent le bilan et la page Indicateurs de la console"]),
+        Result("central_indicators_bilan", "siège : une année, par territoire et par mois (ce que lit le bilan)",
+               unit="ms", warmup=warmup),
+        Result("central_indicators_breakdowns", "siège : une année, les 9 ventilations et la tendance", unit="ms",
+               warmup=0, notes=["ce que demandent les exports des partenaires ; un seul essai (long)"]),
     ]
     if not postgresql:
         for r in rows:
@@ -179,8 +185,12 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
         t = time.perf_counter()
         central, counts = build_central(cv, server.new_database(), keys)
         log(f"  base du siège construite en {time.perf_counter() - t:.0f} s : {counts}")
+        for _ in range(3):
+            t = time.perf_counter()
+            sum(i * i for i in range(3_000_000))
+            calibration.samples.append(time.perf_counter() - t)
         try:
-            load, whole, territory, device, full = rows
+            load, whole, territory, device, bilan, full = rows
             today = TODAY
             for i in range(runs + warmup):
                 central.cache.clear()
@@ -192,17 +202,17 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
             year = Filters.calendar_year(2026)
             for i in range(runs + warmup):
                 keep = i >= warmup
-                for result, f, kw in ((whole, Filters() if i % 2 else year, {}),
-                                      (territory, Filters(territory="lens_lievin"), {}),
-                                      (device, Filters(), {"device_id": device_id})):
+                for result, f, kw in ((whole, Filters() if i % 2 else year, {"breakdowns": ()}),
+                                      (territory, Filters(territory="lens_lievin"), {"breakdowns": ()}),
+                                      (device, Filters(), {"breakdowns": (), "device_id": device_id}),
+                                      (bilan, year, {"breakdowns": ("territory", "month")})):
                     t = time.perf_counter()
-                    CI.consolidate(central, f, breakdowns=(), today=today, **kw)
+                    CI.consolidate(central, f, today=today, **kw)
                     if keep:
                         result.samples.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                c = CI.consolidate(central, year, today=today)
-                if keep:
-                    full.samples.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            c = CI.consolidate(central, year, today=today)
+            full.samples.append(time.perf_counter() - t)
             ds = CI.load_dataset(central)
             report = CI.consolidate(central, Filters(), breakdowns=(), today=today).report
             whole.extra.update(files=len(ds.files), steps=len(ds.steps), sessions=len(ds.sessions), devices=DEVICES,
@@ -214,4 +224,4 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
             central.close()
     finally:
         server.stop()
-    return rows
+    return [calibration, *rows]

@@ -588,3 +588,26 @@ def test_tombstones_are_left_out_and_conflicts_count_in_their_last_accepted_vers
         a.vault.close()
         b.vault.close()
         central.close()
+
+
+def test_the_signature_date_moves_the_convention_years(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'siege.db'}"
+    init(url, tmp_path / "cles", "Siège de test").close()
+    capsys.readouterr()
+    assert central_cli.main(["--db", url, "convention"]) == 0
+    assert "08/07/2024 (date par défaut" in capsys.readouterr().out
+    assert central_cli.main(["--db", url, "convention", "--signature", "15/10/2024"]) == 0
+    assert "jusqu'au 14/10/2028" in capsys.readouterr().out
+    assert central_cli.main(["--db", url, "convention", "--signature", "01/01/2040"]) == 4
+    assert "pas dans le futur" in capsys.readouterr().err
+    from conseiller_app.central.service import open_central
+
+    c = open_central(url)
+    try:
+        assert CI.signature_date(c) == date(2024, 10, 15)
+        years = CI.consolidate(c, Filters.calendar_year(2026), breakdowns=("convention_year",), today=T.TODAY)
+        rows = years.breakdowns["convention_year"].rows
+        assert [(r.key, r.report.filters.start, r.report.filters.end) for r in rows] == [
+            ("2", date(2026, 1, 1), date(2026, 10, 14)), ("3", date(2026, 10, 15), date(2026, 12, 31))]
+    finally:
+        c.close()

@@ -359,8 +359,12 @@ def load_dataset(central: Central, device_id: str | None = None) -> I.Dataset:
 #: without walking every row of the Département); larger ones over the whole dataset.
 SUBSET_BELOW = 0.25
 #: Parts kept in ``Central.cache`` (with their index) for the next filter change: at most this many
-#: times the Département's files in all.
-PARTS_BUDGET = 2.0
+#: times the Département's files in all (the parts by conseiller and by territory fit).
+PARTS_BUDGET = 3.0
+#: Breakdowns whose rows are computed over their own parts: many rows (one per conseiller) or
+#: the most asked filter (territory). The other rows are computed over the filter's scope: their
+#: parts are large and building each one's index would cost more than walking the scope.
+ROW_PARTS = ("conseiller", "territory")
 PER_FILE = ("steps", "registrations", "referrals", "barriers", "pci", "prevention", "funding")
 
 
@@ -689,17 +693,23 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
     signature = signature_date(central)
     period = _period(filters, signature, today, ds)
     with _paused_collector():
-        report = I.compute(_dataset_for(central, base, ds, device_id, filters), filters)
+        scope = _dataset_for(central, base, ds, device_id, filters)  # holds every file a row can keep
+        report = I.compute(scope, filters)
         out: dict[str, Breakdown] = {}
         for dim in breakdowns:
-            rows = tuple(BreakdownRow(key, label, I.compute(_dataset_for(central, base, ds, device_id, f), f))
-                         for key, label, f in _keys(dim, filters, base, ds, signature, period))
-            out[dim] = Breakdown(dim, DIMENSIONS[dim], rows)
+            rows = []
+            for key, label, f in _keys(dim, filters, base, ds, signature, period):
+                part = scope
+                if dim in ROW_PARTS:
+                    own = _part_for(central, base, ds, device_id, dim, key)
+                    part = own if len(own.files) < len(part.files) else part
+                rows.append(BreakdownRow(key, label, I.compute(part, f)))
+            out[dim] = Breakdown(dim, DIMENSIONS[dim], tuple(rows))
         months: Sequence[BreakdownRow] = ()
         if "month" in out:
             months = out["month"].rows
         elif trend:
-            months = tuple(BreakdownRow(key, label, I.compute(ds, f))
+            months = tuple(BreakdownRow(key, label, I.compute(scope, f))
                            for key, label, f in _keys("month", filters, base, ds, signature, period))
     quality = data_quality(central, ds, stale_after_days=stale_after_days, today=today, device_id=device_id)
     return Consolidation(filters=filters, report=report, breakdowns=out, trend=months, quality=quality,

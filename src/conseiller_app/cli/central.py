@@ -499,6 +499,24 @@ def cmd_export_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_convention(args: argparse.Namespace) -> int:
+    """Show (or set, with --signature) the convention's signature date: its years start there."""
+    from conseiller_app.central import indicators
+
+    central = _open(args)
+    try:
+        day = (indicators.set_signature_date(central, args.signature) if args.signature
+               else indicators.signature_date(central))
+        default = indicators.SIGNATURE_KEY not in central.meta
+    finally:
+        central.close()
+    end = indicators.I.Filters.convention_year(day, indicators.I.CONVENTION_YEARS).end
+    out(f"Convention signée le {day:%d/%m/%Y}" + (" (date par défaut : « --signature JJ/MM/AAAA » pour la "
+                                                  "renseigner)" if default else "")
+        + f" : ses quatre années courent jusqu'au {end:%d/%m/%Y}.")
+    return 0
+
+
 def print_consolidation(c) -> None:
     from conseiller_app.cli.indicators import print_report
     from conseiller_app.domain.facts import format_euros
@@ -650,6 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true",
                    help="sortie JSON (clés de « conseiller indicators » + breakdowns, trend, data_quality)")
     s.set_defaults(func=cmd_indicators)
+
+    s = sub.add_parser("convention", help="date de signature de la convention (départ de ses quatre années)")
+    s.add_argument("--signature", metavar="DATE", help="enregistre la date de signature (JJ/MM/AAAA)")
+    s.set_defaults(func=cmd_convention)
 
     def comite_filters(s: argparse.ArgumentParser) -> None:
         s.add_argument("--from", dest="date_from", metavar="DATE", help="début de la période (JJ/MM/AAAA)")
