@@ -128,6 +128,13 @@ def test_hostile_names_print_as_text(tmp_path):
     assert "\x07" not in text and "\x1b" not in text and "\u202e" not in text
 
 
+def test_a_very_long_name_does_not_break_the_layout(tmp_path):
+    territories = {**D.TERRITORIES, "artois": "Artois " * 800}
+    c = D.consolidation(D.dataset(200, days=365), Filters(D.SIGNATURE, date(2025, 8, 31)), territories=territories)
+    text = flat(text_of(bilan.render_bilan(c, tmp_path / "b.pdf", generated_on=TODAY)))
+    assert "Artois Artois" in text and "…" in text
+
+
 def test_written_atomically_and_nothing_on_error(tmp_path, two_years):
     target = tmp_path / "bilan.pdf"
     target.write_bytes(b"previous")

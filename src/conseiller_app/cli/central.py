@@ -679,6 +679,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sortie JSON (clés de « conseiller indicators » + breakdowns, trend, data_quality)")
     s.set_defaults(func=cmd_indicators)
 
+    s = sub.add_parser("convention", help="date de signature de la convention (départ de ses quatre années)")
+    s.add_argument("--signature", metavar="DATE", help="enregistre la date de signature (JJ/MM/AAAA)")
+    s.set_defaults(func=cmd_convention)
+
     def comite_filters(s: argparse.ArgumentParser) -> None:
         s.add_argument("--from", dest="date_from", metavar="DATE", help="début de la période (JJ/MM/AAAA)")
         s.add_argument("--to", dest="date_to", metavar="DATE", help="fin de la période (JJ/MM/AAAA)")
@@ -715,10 +719,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=200, metavar="N", help="les N plus récents (défaut 200)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_export_log)
-
-    s = sub.add_parser("convention", help="date de signature de la convention (départ de ses quatre années)")
-    s.add_argument("--signature", metavar="DATE", help="enregistre la date de signature (JJ/MM/AAAA)")
-    s.set_defaults(func=cmd_convention)
     return p
 
 

@@ -94,7 +94,7 @@ def fmt(cell: K.Cell, *, whole_euros: bool = False) -> str:
         return format_euros(cell.cents)
     if isinstance(cell, K.Pct):
         return f"{100 * cell.value:.1f}".replace(".", ",") + "\u00a0%"
-    return clean(cell)
+    return short(cell, 200)  # a name from the data: never taller than a page
 
 
 def _number(cell: K.Cell) -> float:
@@ -557,7 +557,7 @@ def build_story(c: Consolidation, generated_on: date) -> list[Flowable]:
     if c.quality is not None:
         story += [_notes_box(c.quality.notes, st), Spacer(1, 3 * mm)]
     quality = K.quality_sheet(c)
-    quality = K.Sheet(quality.key, quality.title, quality.columns,
+    quality = K.Sheet(quality.key, "État des données consolidées", quality.columns,
                       tuple(x for x in quality.rows if not str(x[0]).startswith("Réserve")))  # in the box above
     story += _small_sheet(quality, [WIDTH * 0.7, WIDTH * 0.3], st)
 

@@ -56,6 +56,8 @@ def neutralise(text: object) -> str:
     """Text safe in a spreadsheet cell: cleaned, and prefixed with « ' » when a spreadsheet
     could read it as a formula."""
     s = K.clean_text(text)
+    if len(s) > 2000:  # spreadsheets cap a cell at 32,767 characters; no name of ours is this long
+        s = s[:1999] + "…"
     if s.lstrip().startswith(_FORMULA_START):
         return "'" + s
     return s
@@ -91,11 +93,15 @@ def export_bytes(consolidation: Consolidation, fmt: str, *, generated_on: date |
         raise UsageError(f"Format d'export inconnu « {fmt} » (attendu : ods, xlsx ou csv).")
     day = generated_on or (consolidation.quality.computed_on if consolidation.quality else date.today())
     sheets = K.sheets(consolidation, day, dimensions)
-    if fmt == "xlsx":
-        return _xlsx(sheets)
-    if fmt == "ods":
-        return _ods(sheets)
-    return _csv_zip(sheets)
+    if fmt == "csv":
+        return _csv_zip(sheets)
+    try:
+        return _xlsx(sheets) if fmt == "xlsx" else _ods(sheets)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in ("openpyxl", "odf"):
+            raise UsageError(f"L'export {fmt} a besoin des modules du siège (openpyxl, odfpy) : installez "
+                             "« conseiller-app[central] ». Rien n'a été écrit.") from None
+        raise
 
 
 def export(consolidation: Consolidation, fmt: str, out: Path, *, generated_on: date | None = None,
