@@ -17,7 +17,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Result, format_table, log
 
-GROUPS = ("start", "unlock", "search", "files", "reports", "indicators", "gui", "memory", "sync", "demo")
+GROUPS = ("start", "unlock", "search", "files", "reports", "indicators", "central", "gui", "memory", "sync", "demo")
 
 
 def machine() -> dict:
@@ -122,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     run("files", lambda: m_files.measure(cv, runs, warmup))
     run("reports", lambda: m_reports.measure(cv, runs, warmup))
     run("indicators", lambda: m_indicators.measure(cv, runs, warmup) + m_indicators.measure_gui(cv, runs, warmup))
+
+    def central():
+        from benchmarks import m_central_indicators
+
+        return m_central_indicators.measure(cv, runs, warmup, postgresql=not args.no_postgresql)
+
+    run("central", central)
 
     def gui():
         from benchmarks import m_gui
