@@ -2,8 +2,8 @@
 throughput on SQLite and on PostgreSQL (a throw-away local server with durable settings, as in
 ``tests/central``), reusing ``sync_bench``'s filling.
 
-A demo vault refuses to export (its data must never leave), so this runs on its own vault whose
-10,000 files went through the journaled bulk path (one change each). Each ingest sample uses a
+This runs on its own (real, not demo) vault whose 10,000 files went through the journaled bulk
+path (one change each): a demo vault's bundles go only to a training central office. Each ingest sample uses a
 fresh central database: a bundle of 10,000 creations, then a bundle of 10,000 modifications of
 the same files (whose version trees are then looked up, not just appended).
 """

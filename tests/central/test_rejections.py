@@ -177,10 +177,12 @@ def test_revoked_device(central, world):
 
 def test_newer_format_version(central, world):
     before = db_dump(central)
-    refused(central, forge(world.b2, world.identity, world.a_key, world.recipient, container=b"CONSEILLER-PAQUET 2\n",
-                           manifest=lambda m: m.update(format_version=2)), "newer_format")
+    newer = fmt.FORMAT_VERSION + 1
     refused(central, forge(world.b2, world.identity, world.a_key, world.recipient,
-                           manifest=lambda m: m.update(format_version=2)), "format")
+                           container=f"CONSEILLER-PAQUET {newer}\n".encode(),
+                           manifest=lambda m: m.update(format_version=newer)), "newer_format")
+    refused(central, forge(world.b2, world.identity, world.a_key, world.recipient,
+                           manifest=lambda m: m.update(format_version=newer)), "format")
     assert db_dump(central) == before
 
 

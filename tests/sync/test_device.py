@@ -23,7 +23,7 @@ from conseiller_app.storage.services import beneficiaries
 from conseiller_app.sync import crypto
 from conseiller_app.sync import format as fmt
 from conseiller_app.sync import service as sync
-from conseiller_app.sync.errors import BundleRejected, DemoVaultRefused, EnrollmentRefused, NotEnrolled
+from conseiller_app.sync.errors import BundleRejected, EnrollmentRefused, NotEnrolled
 from tests.sync.helpers import (
     add_person,
     add_session,
@@ -115,15 +115,17 @@ def test_enrollment_pins_the_keys(tmp_path, siege):
 # --- export -----------------------------------------------------------------------------------
 
 
-def test_export_needs_enrollment_and_refuses_a_demo_vault(tmp_path, siege):
+def test_export_needs_enrollment_and_a_demo_vault_cannot_enroll_with_a_real_central(tmp_path, siege):
     ctx = make_vault(tmp_path / "v")
     try:
         with pytest.raises(NotEnrolled):
             sync.export(ctx, tmp_path)
-        sync.enroll(ctx, siege.enrollment)
         with ctx.vault.session() as s:
             set_setting(s, "demo", "1")
-        with pytest.raises(DemoVaultRefused):
+        with pytest.raises(EnrollmentRefused, match="siège de formation"):
+            sync.enroll(ctx, siege.enrollment)
+        assert not sync.status(ctx).enrolled
+        with pytest.raises(NotEnrolled):
             sync.export(ctx, tmp_path)
         assert list(tmp_path.glob("*.age")) == []
         assert sync.status(ctx).next_sequence == 1

@@ -1,5 +1,6 @@
 """Sample bundles of format version 1 (``tests/data/bundles/v1``, made once by
-``make_bundles.py``) must keep importing, on both sides, whatever the format becomes."""
+``make_bundles.py``) and of format version 2 (``v2``, demo data, ``make_bundles_v2.py``) must keep
+importing, on both sides, whatever the format becomes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from conseiller_app.central import conflicts, devices, ingest
 from conseiller_app.central.service import init
 from conseiller_app.central.status import status
+from conseiller_app.domain.errors import UsageError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.services import Context
 from conseiller_app.storage.vault import Vault
@@ -74,3 +76,59 @@ def test_sample_central_bundle_still_imports(sample_vault):
     after = sync.status(ctx)
     assert after.changes_waiting == 0
     assert {h.status for h in after.history if h.direction == "out"} == {"accuse"}
+
+
+# --- format version 2: a demo vault and a training central office (tests/data/bundles/v2) -------
+
+SAMPLES_V2 = Path(__file__).parents[1] / "data" / "bundles" / "v2"
+EXPECTED_V2 = json.loads((SAMPLES_V2 / "expected.json").read_text(encoding="utf-8"))
+
+
+def test_v2_samples_are_format_version_2_marked_demo():
+    from conseiller_app.central.keys import load_keys
+    from conseiller_app.sync.enrollment import read_enrollment
+
+    keys = load_keys(SAMPLES_V2 / "siege")
+    head, line, _, _ = open_plain((SAMPLES_V2 / EXPECTED_V2["bundle"]).read_bytes(), keys.age_identity)
+    manifest = json.loads(line)
+    assert head == b"CONSEILLER-PAQUET 2\n" and manifest["format_version"] == 2 and manifest["demo"] is True
+    assert read_enrollment(SAMPLES_V2 / "siege" / "inscription-siege.json").demo
+
+
+def test_v2_sample_ingests_in_a_training_central_only(tmp_path):
+    from conseiller_app.sync.errors import BundleRejected
+
+    central = init(f"sqlite:///{tmp_path / 'formation.db'}", SAMPLES_V2 / "siege", "Formation", existing_keys=True,
+                   demo=True)
+    try:
+        bundle = SAMPLES_V2 / EXPECTED_V2["bundle"]
+        assert ingest.ingest_file(central, bundle).status == "quarantaine"
+        assert devices.approve(central, EXPECTED_V2["device"])["errors"] == []
+        assert status(central)["records"] == EXPECTED_V2["records"]
+    finally:
+        central.close()
+    with pytest.raises(UsageError, match="siège de formation"):  # these keys are a training office's
+        init(f"sqlite:///{tmp_path / 'reel.db'}", SAMPLES_V2 / "siege", "Réel", existing_keys=True)
+    # A real central office (its own keys, the same age identity copied) refuses the bundle for what it is.
+    keys = tmp_path / "cles"
+    shutil.copytree(SAMPLES_V2 / "siege", keys)
+    (keys / "inscription-siege.json").unlink()
+    real = init(f"sqlite:///{tmp_path / 'reel.db'}", keys, "Réel", existing_keys=True)
+    try:
+        with pytest.raises(BundleRejected) as refused:
+            ingest.ingest_file(real, bundle)
+        assert refused.value.reason == "demo"
+    finally:
+        real.close()
+
+
+def test_v2_sample_central_bundle_imports_in_the_demo_vault(tmp_path):
+    folder = tmp_path / "appareil"
+    shutil.copytree(SAMPLES_V2 / "appareil", folder)
+    ctx = Context(Vault.open(folder, SAMPLE_PASSPHRASE))
+    try:
+        result = sync.import_bundle(ctx, SAMPLES_V2 / EXPECTED_V2["central_bundle"])
+        assert result["status"] == "importe" and result["reference_version"] == EXPECTED_V2["reference_version"]
+        assert sync.status(ctx).changes_waiting == 0
+    finally:
+        ctx.vault.close()

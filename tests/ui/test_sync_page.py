@@ -1,6 +1,6 @@
 """The Synchronisation page on a real vault and a real central office (SQLite, temporary folder):
 enrollment, export to a chosen folder, ingest and publication at the central office, import of
-its answer, a tampered bundle refused, the overdue warning, the demo refusal, lock."""
+its answer, a tampered bundle refused, the overdue warning, a demo vault with a training central office, lock."""
 
 from __future__ import annotations
 
@@ -205,22 +205,42 @@ def test_lock_clears_the_page_and_unlock_reloads_it(page, ctx, siege, tmp_path):
     assert page.device_id.text() == device["device_id"] and page.history.rowCount() == 1
 
 
-def test_demo_vault_is_refused_in_plain_words(page, ctx, siege, tmp_path):
+def test_demo_vault_goes_only_to_a_training_central(page, ctx, siege, qtbot, tmp_path):
     with ctx.vault.session() as s:
         set_setting(s, DEMO_KEY, "1")
     page.refresh()
     assert page.demo_banner.isVisibleTo(page) and "démonstration" in page.demo_banner.text()
-    assert not page.export_button.isEnabled() and not page.enroll_button.isEnabled()
-    assert not page.enroll_card.isVisibleTo(page)
+    assert "siège de formation" in page.demo_banner.text()
+    assert page.enroll_card.isVisibleTo(page) and page.enroll_button.isEnabled()
+    assert not page.export_button.isEnabled()  # not enrolled yet
+    assert "formation" in page.actions_hint.text()
 
-    # Even enrolled beforehand and asked directly, the export is refused and nothing is written.
-    sync.enroll(ctx, siege.enrollment)
-    out = tmp_path / "sortie"
-    out.mkdir()
-    page.export_to(out)
-    assert page.result_banner.kind == "error"
-    assert "démonstration" in page.result_banner.text() and "siège" in page.result_banner.text()
-    assert list(out.iterdir()) == []
+    # The real central office's enrollment file is refused, in plain words, and nothing is pinned.
+    page.enroll_from(siege.enrollment)
+    qtbot.waitUntil(lambda: page.enroll_dialog is not None)
+    page.enroll_dialog.compared.setChecked(True)
+    page.enroll_dialog.confirm.click()
+    qtbot.waitUntil(lambda: page.result_banner.kind == "error")
+    assert "siège de formation" in page.result_banner.text()
+    assert not sync.status(ctx).enrolled
+
+    # A training central office's file is taken, and the export works.
+    training = init(f"sqlite:///{tmp_path / 'formation.db'}", tmp_path / "cles-formation", "Formation", demo=True)
+    try:
+        page.enroll_from(tmp_path / "cles-formation" / "inscription-siege.json")
+        qtbot.waitUntil(lambda: page.enroll_dialog is not None)
+        page.enroll_dialog.compared.setChecked(True)
+        page.enroll_dialog.confirm.click()
+        qtbot.waitUntil(lambda: page.status is not None and page.status.enrolled)
+        assert page.export_button.isEnabled()
+        out = tmp_path / "sortie"
+        out.mkdir()
+        page.export_to(out)
+        qtbot.waitUntil(lambda: page.result_banner.kind == "success")
+        [bundle] = out.iterdir()
+        assert ingest.ingest_file(training, bundle).status == "quarantaine"
+    finally:
+        training.close()
 
 
 def test_export_on_the_real_worker_thread(qtbot, data_dir, vault, passphrase, siege, tmp_path):

@@ -1,8 +1,8 @@
 """Ingest of device bundles: verify everything, then apply each bundle in one transaction.
 
 Order of the checks: size, decryption (our key), container and manifest, recipient fingerprint,
-format version, device (unknown: quarantine; revoked: refused; key as approved), signature,
-replay or reused bundle id, payload hash and limits, payload contents, audit chain continuity.
+demo or real data as this central office, format version, device (unknown: quarantine; revoked:
+refused; key as approved), signature, replay or reused bundle id, payload hash and limits, payload contents, audit chain continuity.
 Only then are versions, records, conflicts and audit entries written. A refusal raises
 :class:`BundleRejected` and leaves the database as it was (security incidents are noted apart).
 """
@@ -23,13 +23,14 @@ from sqlalchemy.engine import Connection
 from conseiller_app.central import bulk, merge
 from conseiller_app.central.models import AuditRecord, Bundle, Device, Incident, Node, Quarantine
 from conseiller_app.sync import crypto
-from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.errors import DEMO_BUNDLE_TO_REAL_CENTRAL, REAL_BUNDLE_TO_DEMO_CENTRAL, BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
     Envelope,
     Limits,
     check_kind,
     decrypt,
+    is_demo_bundle,
     open_envelope,
     read_payload,
     reject,
@@ -87,6 +88,9 @@ def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     check_kind(env, DEVICE_KIND)
     if env.manifest["recipient"] != keys.fingerprint:
         raise reject("recipient", "Paquet refusé : il est adressé à un autre siège (empreinte différente).")
+    demo = is_demo_bundle(env.manifest)
+    if demo != central.demo:  # before anything is written, quarantine included
+        raise reject("demo", DEMO_BUNDLE_TO_REAL_CENTRAL if demo else REAL_BUNDLE_TO_DEMO_CENTRAL)
     check_device_manifest(env.manifest, central.limits)
     with _cycle_collector_paused():
         checked = _Checked.of(env, central.limits)

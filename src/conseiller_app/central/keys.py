@@ -48,8 +48,8 @@ class CentralKeys:
     def fingerprint(self) -> str:
         return crypto.fingerprint(self.recipient, self.signing_public)
 
-    def public(self) -> CentralPublic:
-        return CentralPublic(self.name, self.recipient, self.signing_public, self.fingerprint)
+    def public(self, *, demo: bool = False) -> CentralPublic:
+        return CentralPublic(self.name, self.recipient, self.signing_public, self.fingerprint, demo=demo)
 
 
 KEY_PASSPHRASE_ENV = "CONSEILLER_CENTRAL_KEY_PASSPHRASE"
@@ -75,7 +75,7 @@ def _write_secrets(folder: Path, keys: CentralKeys, passphrase: str | None) -> N
         write_bytes_atomic(path, crypto.passphrase_encrypt(content, passphrase) if passphrase else content)
 
 
-def create_keys(folder: Path, name: str, passphrase: str | None = None) -> CentralKeys:
+def create_keys(folder: Path, name: str, passphrase: str | None = None, *, demo: bool = False) -> CentralKeys:
     folder = Path(folder)
     if (folder / AGE_FILE).exists() or (folder / SIGNING_FILE).exists():
         raise UsageError(f"Des clés du siège existent déjà dans {folder} : elles n'ont pas été remplacées.")
@@ -85,7 +85,7 @@ def create_keys(folder: Path, name: str, passphrase: str | None = None) -> Centr
     os.chmod(folder, 0o700)
     keys = CentralKeys(name=name, age_identity=crypto.new_age_identity(), signing_key=crypto.new_signing_key())
     _write_secrets(folder, keys, passphrase)
-    write_enrollment(folder / ENROLLMENT_FILE, keys.public())
+    write_enrollment(folder / ENROLLMENT_FILE, keys.public(demo=demo))
     return keys
 
 

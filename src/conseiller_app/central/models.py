@@ -305,3 +305,22 @@ class StaffJournal(CentralBase):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str | None] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class ExportRecord(CentralBase):
+    """Every bilan and partners' export that left the central office (issue 11): who made it (a
+    console login, or the OS user for the command line), when, from where, which filters, which
+    format, and the SHA-256 of the file handed out (to tell later whether a file is one of ours).
+    Added to schema 1 like the service's tables: created in an existing base when missing."""
+
+    __tablename__ = "export_journal"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    who: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(10))  # console | cli
+    kind: Mapped[str] = mapped_column(String(10))  # bilan | export
+    format: Mapped[str] = mapped_column(String(10))  # pdf | ods | xlsx | csv
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)  # Filters.to_json() + "device"
+    file_name: Mapped[str] = mapped_column(String(200))  # the name only, never the folder
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))

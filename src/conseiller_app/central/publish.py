@@ -124,7 +124,8 @@ def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None
                 "counts": {"records": len(records)}, "app_version": __version__,
             }
             payload = {"reference": release["data"], "records": records}
-            sealed, _, _ = seal(manifest, payload, keys.signing_key, dev["age_recipient"], central.limits)
+            sealed, _, _ = seal(manifest, payload, keys.signing_key, dev["age_recipient"], central.limits,
+                                demo=central.demo)
             name = central_file_name(dev["id"], sequence)
             conn.execute(pt.insert().values(device_id=dev["id"], sequence=sequence, bundle_id=bundle_id, created_at=now,
                                             reference_version=release["version"], ack_changes=ack["changes"],

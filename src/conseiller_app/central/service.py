@@ -17,6 +17,8 @@ from conseiller_app.sync.enrollment import ENROLLMENT_FILE
 from conseiller_app.sync.format import DEFAULT_LIMITS, Limits
 
 DEFAULT_NAME = "Mission Insertion par l'Emploi — Département du Pas-de-Calais"
+DEMO_NAME = "Siège de formation (données fictives)"
+DEMO_META = "demo"  # "1" in a training central office's meta table, set once by init
 
 
 def utcnow() -> datetime:
@@ -41,6 +43,11 @@ class Central:
     def fingerprint(self) -> str:
         return self.meta["fingerprint"]
 
+    @property
+    def demo(self) -> bool:
+        """A training central office (``init --demo``): it takes only demo vaults' bundles."""
+        return self.meta.get(DEMO_META) == "1"
+
     def require_keys(self) -> CentralKeys:
         if self.keys is None:
             raise UsageError("Cette commande a besoin des clés du siège : indiquez leur dossier avec --keys.")
@@ -51,20 +58,36 @@ class Central:
 
 
 def init(url: str, keys_dir: Path, name: str = DEFAULT_NAME, *, existing_keys: bool = False,
-         limits: Limits = DEFAULT_LIMITS, key_passphrase: str | None = None) -> Central:
+         limits: Limits = DEFAULT_LIMITS, key_passphrase: str | None = None, demo: bool = False) -> Central:
     """Create the keys (or reuse existing ones: a new database for the same central office, e.g.
-    when moving from SQLite to PostgreSQL), the database and the first reference release."""
+    when moving from SQLite to PostgreSQL), the database and the first reference release.
+
+    ``demo``: a training central office, for fictitious data only. The mark is kept in the
+    database (and in the enrollment file): it takes only demo vaults' bundles, and a real central
+    office refuses them."""
     from conseiller_app.central import reference
+    from conseiller_app.sync.enrollment import read_enrollment
 
     db = CentralDB(url)
     try:
         db.ensure_folder()
         if db.initialised():
             raise UsageError("Cette base du siège est déjà initialisée : elle n'a pas été modifiée.")
-        keys = (load_keys(Path(keys_dir), passphrase=key_passphrase) if existing_keys
-                else create_keys(Path(keys_dir), name, key_passphrase))
+        if existing_keys:
+            keys = load_keys(Path(keys_dir), passphrase=key_passphrase)
+            enrollment = enrollment_path(keys_dir)
+            if enrollment.exists() and read_enrollment(enrollment).demo != demo:
+                raise UsageError("Ces clés sont celles d'un siège de formation (données fictives) : un siège réel a "
+                                 "ses propres clés. Rien n'a été créé." if not demo else
+                                 "Ces clés sont celles d'un siège réel : un siège de formation a ses propres clés "
+                                 "(autre dossier --keys). Rien n'a été créé.")
+        else:
+            keys = create_keys(Path(keys_dir), name, key_passphrase, demo=demo)
         keys = CentralKeys(name=name, age_identity=keys.age_identity, signing_key=keys.signing_key)
-        db.create({"name": name, "fingerprint": keys.fingerprint, "created_at": utcnow().isoformat(timespec="seconds")})
+        meta = {"name": name, "fingerprint": keys.fingerprint, "created_at": utcnow().isoformat(timespec="seconds")}
+        if demo:
+            meta[DEMO_META] = "1"
+        db.create(meta)
         central = Central(db=db, meta=db.check(), keys=keys, limits=limits)
         reference.load_shipped(central)
         return central

@@ -33,7 +33,9 @@ def status(central: Central) -> dict[str, Any]:
     return {
         "warnings": central.db.exposure(),
         "schema_version": SCHEMA_VERSION,
-        "central": {"name": central.name, "fingerprint": crypto.display_fingerprint(central.fingerprint)},
+        "central": {"name": central.name, "fingerprint": crypto.display_fingerprint(central.fingerprint),
+                    "demo": central.demo},
+        "demo": central.demo,
         "reference_version": reference_version,
         "devices": [{k: d[k] for k in ("id", "name", "territory", "status", "status_label", "fingerprint",
                                       "bundles_ingested", "bundles_quarantined", "last_sequence", "last_seen_at")}

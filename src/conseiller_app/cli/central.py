@@ -13,14 +13,21 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app import __version__
 from conseiller_app.cli.common import ask_secret, err, install, out, print_json, read_secret_file, run
 from conseiller_app.domain.errors import UsageError
 
+if TYPE_CHECKING:
+    from conseiller_app.central.exports import Issued
+    from conseiller_app.central.service import Central
+    from conseiller_app.domain.indicators import Filters
+
 log = logging.getLogger("conseiller_app.central")
 DB_ENV, KEYS_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS"
 DEFAULT_DB, DEFAULT_KEYS = "siege.db", "cles-siege"
+TRAINING_LABEL = "Siège de formation (données fictives)"
 
 
 def _when(value) -> str:
@@ -78,12 +85,13 @@ def cmd_keys_protect(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from conseiller_app.central.service import enrollment_path, init
+    from conseiller_app.central.service import DEFAULT_NAME, DEMO_NAME, enrollment_path, init
 
     key_passphrase = (_key_passphrase(args, confirm=True, required=True) if args.protect_keys
                       else _key_passphrase(args))
-    central = init(args.db, Path(args.keys), args.name, existing_keys=args.existing_keys,
-                   key_passphrase=key_passphrase)
+    name = args.name or (DEMO_NAME if args.demo else DEFAULT_NAME)
+    central = init(args.db, Path(args.keys), name, existing_keys=args.existing_keys,
+                   key_passphrase=key_passphrase, demo=args.demo)
     try:
         if args.url or args.ca_file:
             from conseiller_app.central.service import set_service_address
@@ -92,6 +100,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         from conseiller_app.sync.crypto import display_fingerprint
 
         out(f"Siège initialisé : {central.name}")
+        if central.demo:
+            out(f"{TRAINING_LABEL} : il n'accepte que les paquets des coffres de démonstration.")
         out(f"Base de données : {central.db.url.split('://')[0]}")
         for warning in central.db.exposure():
             err(f"ATTENTION : {warning}")
@@ -281,6 +291,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_json(st)
         return 0
     out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
+    if st["demo"]:
+        out(f"{TRAINING_LABEL} : n'accepte que les paquets des coffres de démonstration.")
     out(f"Référentiel : version {st['reference_version']}")
     out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
          f"en quarantaine : {st['bundles']['quarantined']}")
@@ -400,6 +412,99 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def _comite_filters(args: argparse.Namespace, central: Central) -> tuple[Filters, str | None]:
+    """Filters and device of ``bilan`` / ``export``, checked as for ``indicators``."""
+    from conseiller_app.central import devices, indicators
+
+    if args.stale_days < 1:
+        raise UsageError("--stale-days : un nombre de jours d'au moins 1.")
+    values = {"from": args.date_from, "to": args.date_to, "territory": args.territory, "public": args.public,
+              "chantier": args.chantier}
+    filters = indicators.parse_filters(central, values)
+    device_id = None
+    if args.device:
+        with central.db.read() as conn:
+            device_id = devices.find(conn, args.device)["id"]
+    return filters, device_id
+
+
+def _issued_json(issued: Issued) -> dict[str, Any]:
+    return {"file": str(issued.path.resolve()) if issued.path else None, "file_name": issued.file_name,
+            "size": len(issued.data), "sha256": issued.sha256, "journal_id": issued.journal_id,
+            "filters": {**issued.consolidation.filters.to_json(), "device": issued.consolidation.device_id}}
+
+
+def cmd_bilan(args: argparse.Namespace) -> int:
+    """The comité de suivi's bilan (PDF), journaled under the OS user's name."""
+    from conseiller_app.central import exports
+    from conseiller_app.reports.bilan import default_file_name
+
+    central = _open(args)
+    try:
+        filters, device_id = _comite_filters(args, central)
+        today = central.now().date()
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
+        out_path = Path(args.out) if args.out else Path(default_file_name(c))
+        issued = exports.bilan(central, filters, who=exports.os_user(), source="cli", out=out_path, today=today,
+                               consolidation=c)
+    finally:
+        central.close()
+    if args.json:
+        print_json(_issued_json(issued))
+        return 0
+    out(f"Bilan du comité de suivi écrit : {issued.path}")
+    out(f"Journal des exports : ligne n° {issued.journal_id} (empreinte SHA-256 {issued.sha256[:16]}…)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The partners' export (ODS, XLSX, or a ZIP of CSV files), journaled under the OS user's name."""
+    from conseiller_app.central import exports
+    from conseiller_app.reports import partner_export
+
+    if args.out:
+        partner_export.check_target(args.format, Path(args.out))
+    central = _open(args)
+    try:
+        filters, device_id = _comite_filters(args, central)
+        today = central.now().date()
+        c = exports.consolidation_for(central, filters, device_id, args.stale_days, today, None)
+        out_path = Path(args.out) if args.out else Path(partner_export.default_file_name(c, args.format))
+        issued = exports.partner_export_file(central, filters, args.format, who=exports.os_user(), source="cli",
+                                             out=out_path, today=today, consolidation=c)
+    finally:
+        central.close()
+    if args.json:
+        print_json(_issued_json(issued))
+        return 0
+    out(f"Export pour les partenaires écrit : {issued.path}")
+    out(f"Journal des exports : ligne n° {issued.journal_id} (empreinte SHA-256 {issued.sha256[:16]}…)")
+    return 0
+
+
+def cmd_export_log(args: argparse.Namespace) -> int:
+    """The journal of exports: every bilan and export that left the central office."""
+    from conseiller_app.central import exports
+
+    central = _open(args)
+    try:
+        rows = exports.journal(central, args.limit)
+    finally:
+        central.close()
+    if args.json:
+        print_json([{**r, "at": r["at"].isoformat(timespec="seconds")} for r in rows])
+        return 0
+    if not rows:
+        out("Aucun bilan ni export n'est encore sorti du siège.")
+    for r in rows:
+        f = r["filters"] or {}
+        scope = ", ".join(f"{k} {v}" for k, v in f.items() if v and k not in ("from", "to"))
+        period = f"du {f.get('from') or '…'} au {f.get('to') or '…'}"
+        out(f"{r['id']:>5}  {_when(r['at'])}  {exports.KINDS.get(r['kind'], r['kind'])} ({r['format']}) "
+            f"par {r['who']} ({r['source']}) — {period}{' — ' + scope if scope else ''} — {r['file_name']}")
+    return 0
+
+
 def cmd_convention(args: argparse.Namespace) -> int:
     """Show (or set, with --signature) the convention's signature date: its years start there."""
     from conseiller_app.central import indicators
@@ -461,7 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMANDE", required=True)
 
     s = sub.add_parser("init", help="crée les clés, la base et le fichier d'inscription des appareils")
-    s.add_argument("--name", default="Mission Insertion par l'Emploi — Département du Pas-de-Calais")
+    s.add_argument("--name", help="nom du siège (par défaut : Mission Insertion par l'Emploi — Département du "
+                                  "Pas-de-Calais ; avec --demo : Siège de formation (données fictives))")
+    s.add_argument("--demo", action="store_true",
+                   help="siège de formation : n'accepte que les paquets des coffres de démonstration (données "
+                        "fictives), et un siège réel refuse ces paquets")
     s.add_argument("--existing-keys", action="store_true",
                    help="nouvelle base avec les clés existantes du dossier --keys (ex. passage à PostgreSQL)")
     s.add_argument("--protect-keys", action="store_true",
@@ -573,6 +682,43 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("convention", help="date de signature de la convention (départ de ses quatre années)")
     s.add_argument("--signature", metavar="DATE", help="enregistre la date de signature (JJ/MM/AAAA)")
     s.set_defaults(func=cmd_convention)
+
+    def comite_filters(s: argparse.ArgumentParser) -> None:
+        s.add_argument("--from", dest="date_from", metavar="DATE", help="début de la période (JJ/MM/AAAA)")
+        s.add_argument("--to", dest="date_to", metavar="DATE", help="fin de la période (JJ/MM/AAAA)")
+        s.add_argument("--territory", metavar="T", help="territoire (code ou nom, ex. arrageois)")
+        s.add_argument("--public", metavar="P", help="public : rsa, jeune, iae, autre")
+        s.add_argument("--chantier", metavar="C", help="chantier : csne, erbm, autre")
+        s.add_argument("--device", metavar="APPAREIL", help="seulement les dossiers de cet appareil (identifiant)")
+        s.add_argument("--stale-days", type=int, default=30, metavar="N",
+                       help="un appareil sans envoi depuis plus de N jours est signalé (défaut 30)")
+        s.add_argument("--json", action="store_true", help="résultat en JSON (fichier, empreinte, ligne du journal)")
+
+    s = sub.add_parser("bilan", help="bilan du comité de suivi (PDF), inscrit au journal des exports",
+                       description="Bilan du comité de suivi : indicateurs de l'article 5-1 consolidés, définitions, "
+                                   "évolutions, répartition par territoire, financements, qualité des données. Les "
+                                   "comptes de 1 à 4 sont affichés « < 5 ». Inscrit au journal des exports.")
+    s.add_argument("--out", metavar="FICHIER.pdf",
+                   help="fichier à écrire (défaut : bilan-comite_DEBUT_FIN.pdf dans le dossier courant)")
+    comite_filters(s)
+    s.set_defaults(func=cmd_bilan)
+
+    s = sub.add_parser("export", help="export des indicateurs pour les partenaires (ods, xlsx, csv)",
+                       description="Export pour les partenaires : une feuille par répartition, une feuille de "
+                                   "synthèse et une de définitions ; comptes de 1 à 4 affichés « < 5 ». Le format "
+                                   "csv produit une archive .zip (un fichier CSV par feuille). Inscrit au journal "
+                                   "des exports.")
+    s.add_argument("--format", required=True, choices=["ods", "xlsx", "csv"])
+    s.add_argument("--out", metavar="FICHIER",
+                   help="fichier à écrire : .ods, .xlsx ou .zip pour csv (défaut : "
+                        "indicateurs-partenaires_DEBUT_FIN.<ext> dans le dossier courant)")
+    comite_filters(s)
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("export-log", help="journal des exports : bilans et exports sortis du siège")
+    s.add_argument("--limit", type=int, default=200, metavar="N", help="les N plus récents (défaut 200)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_export_log)
     return p
 
 

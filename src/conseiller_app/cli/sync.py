@@ -82,6 +82,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print_json(sync_status_json(st))
         return 0
+    if st.demo:
+        out("Coffre de démonstration (données fictives) : seul un siège de formation accepte ses paquets.")
     if st.enrolled:
         out(f"Siège : {st.central_name} (empreinte {st.central_fingerprint})")
     else:

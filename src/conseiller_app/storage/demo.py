@@ -2,8 +2,11 @@
 barriers, consents, sessions, registrations and referrals. Fast (bulk inserts) so that 60,000
 files take well under a minute.
 
-Demo rows are fictitious and must never reach the central office: they are kept out of the change
-journal, and the vault is marked ``demo`` (the sync refuses to export a demo vault)."""
+Demo rows are fictitious and must never reach a real central office: the vault is marked ``demo``,
+its bundles say so in their signed manifest, and only a training central office
+(« conseiller-central init --demo ») takes them. So that trainers can run the whole chain (field
+work, sync, consolidated indicators, the bilan) the generated rows are in the change journal like
+any other."""
 
 from __future__ import annotations
 
@@ -100,7 +103,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         extra = [{"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
                   "created_at": now, "updated_at": now, "version": 1}
                  for n in ("Karim Benali", "Sophie Vasseur")]
-        insert_rows(s, models.Conseiller.__table__, extra, journal=False)
+        insert_rows(s, models.Conseiller.__table__, extra)
         set_setting(s, DEMO_KEY, "1")
         colleagues += [c["id"] for c in extra]
 
@@ -261,7 +264,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             set_setting(s, AKTIV_ENVELOPES_KEY, json.dumps(DEMO_ENVELOPES))
         for table, model, data in order:
             for chunk in _chunks(data):
-                insert_rows(s, model.__table__, chunk, journal=False)
+                insert_rows(s, model.__table__, chunk, journal=issubclass(model, models.Synced))
             counts[table] = len(data)
         _insert_index(s, tokens)
         audit(s, colleagues[0], "demo_generated", "vault", None, None, {"beneficiaries": beneficiaries, "seed": seed})

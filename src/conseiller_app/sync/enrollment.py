@@ -6,6 +6,10 @@ the vault after showing the fingerprint, to be compared with the central office 
 It may also carry the service's address (``url``, https) and a CA certificate (PEM) to verify it
 with when the certificate is not from a public authority. Neither is covered by the fingerprint,
 and neither needs to be: the transport adds no trust, bundles are signed and encrypted end to end.
+
+A training central office (``init --demo``) writes ``"demo": true`` in a version 2 file; a real
+one keeps writing version 1. A release that predates the field refuses the version 2 file rather
+than pin a training office's keys in a vault of real people.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class CentralPublic:
     fingerprint: str  # hex SHA-256
     url: str | None = None  # the central office's service, https://… (http:// only on the loopback)
     ca_certificate: str | None = None  # PEM, when the service's certificate is not from a public CA
+    demo: bool = False  # a training central office: fictitious data only
 
     @property
     def display_fingerprint(self) -> str:
@@ -42,13 +47,15 @@ class CentralPublic:
 def write_enrollment(path: Path, central: CentralPublic) -> None:
     doc = {
         "kind": ENROLLMENT_KIND,
-        "format_version": 1,
+        "format_version": 2 if central.demo else 1,
         "name": central.name,
         "age_recipient": central.recipient,
         "signing_key": central.signing_key,
         "fingerprint": central.fingerprint,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    if central.demo:
+        doc["demo"] = True
     if central.url:
         doc["url"] = central.url
     if central.ca_certificate:
@@ -70,7 +77,8 @@ def read_enrollment(path: Path) -> CentralPublic:
         raise bad from None
     if not isinstance(doc, dict) or doc.get("kind") != ENROLLMENT_KIND:
         raise bad
-    if doc.get("format_version") != 1:
+    version = doc.get("format_version")
+    if version not in (1, 2) or isinstance(version, bool):
         raise EnrollmentRefused(
             "Ce fichier d'inscription vient d'une version plus récente : mettez l'application à jour."
         )
@@ -80,12 +88,16 @@ def read_enrollment(path: Path) -> CentralPublic:
         raise bad
     if crypto.fingerprint(recipient, key) != fp:
         raise EnrollmentRefused("Fichier d'inscription altéré : l'empreinte ne correspond pas aux clés qu'il contient.")
+    demo = doc.get("demo", False)
+    if ("demo" in doc) if version == 1 else not isinstance(demo, bool):
+        raise bad
     url, ca = doc.get("url"), doc.get("ca_certificate")
     if url is not None and not valid_url(url):
         raise bad
     if ca is not None and not (isinstance(ca, str) and "-----BEGIN CERTIFICATE-----" in ca):
         raise bad
-    return CentralPublic(name=name, recipient=recipient, signing_key=key, fingerprint=fp, url=url, ca_certificate=ca)
+    return CentralPublic(name=name, recipient=recipient, signing_key=key, fingerprint=fp, url=url, ca_certificate=ca,
+                         demo=demo)
 
 
 def valid_url(url: object) -> bool:

@@ -18,14 +18,13 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from conseiller_app import __version__
-from conseiller_app.storage.profile import is_demo
 from conseiller_app.storage.fsutil import write_bytes_atomic
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry
-from conseiller_app.storage.profile import owner
+from conseiller_app.storage.profile import is_demo, owner
 from conseiller_app.storage.sync_models import SyncBase, SyncBundle
 from conseiller_app.sync import device
-from conseiller_app.sync.errors import BundleTooLarge, DemoVaultRefused
+from conseiller_app.sync.errors import BundleTooLarge
 from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, DEVICE_KIND, Limits, change_hash, seal
 
 Progress = Callable[[int, int], None]
@@ -98,8 +97,6 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
                   limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
     """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits. Without
     ``out_dir`` (an upload to the service) the sealed bytes are returned as ``data``."""
-    if is_demo(session):
-        raise DemoVaultRefused()
     st = device.ensure_state(session)
     central = device.pinned_central(st)
     did = device.device_id(session)
@@ -142,7 +139,9 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
     if restored_from:
         info["restored_from"] = restored_from
     payload = {"device": info, "changes": changes, "audit": audit_entries}
-    sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits)
+    # A demo vault's bundle says so in its signed manifest: only a training central office takes it.
+    sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits,
+                                          demo=is_demo(session))
     if progress:
         progress(2, 3)
     name = device_file_name(did, sequence)

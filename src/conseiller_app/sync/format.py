@@ -1,4 +1,4 @@
-"""The bundle format (version 1), shared by the devices and the central office.
+"""The bundle format (versions 1 and 2), shared by the devices and the central office.
 
 A bundle is one file encrypted with age (X25519) to its recipient, so the central office can
 also open it with the standard tool for an audit (``age -d -i cle-age.txt paquet.age``). The
@@ -13,6 +13,13 @@ The manifest names the payload's SHA-256 and sizes, so the signature covers the 
 Limits are declared in the manifest and enforced by every reader (:class:`Limits`), before any
 expensive step: file size before decryption, line lengths before JSON, decompressed size while
 decompressing. Every failure is a :class:`BundleRejected` with a French reason.
+
+Version 2 is version 1 plus one required manifest field, ``demo`` (a boolean): the bundle comes
+from a demonstration vault, or from a training central office (``conseiller-central init --demo``),
+and holds fictitious people only. A writer uses the lowest version that can say what it carries:
+real bundles stay version 1 (every release reads them), demo bundles are version 2, so a release
+that predates the field refuses them as "from a newer version" instead of taking fictitious people
+for real ones. In version 1 the field must be absent (it means "not demo").
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ from typing import Any, TypeGuard
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected, BundleTooLarge
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this release reads
+BASE_FORMAT_VERSION = 1  # written for real data
+DEMO_FORMAT_VERSION = 2  # written for fictitious data: adds the manifest's "demo" field
 CONTAINER_PREFIX = b"CONSEILLER-PAQUET "
 SIGNATURE_CONTEXT = b"conseiller-paquet-signature-v1\x00"
 PAYLOAD_ENCODING = "gzip+json"
@@ -108,14 +117,19 @@ def audit_hash(prev_hash: str, entry: dict[str, Any]) -> str:
 
 
 def seal(manifest: dict[str, Any], payload: dict[str, Any], signing_key_b64: str, recipient: str,
-         limits: Limits = DEFAULT_LIMITS) -> tuple[bytes, dict[str, Any], str]:
-    """Sign then encrypt. Returns (file bytes, manifest as written, manifest SHA-256)."""
+         limits: Limits = DEFAULT_LIMITS, *, demo: bool = False) -> tuple[bytes, dict[str, Any], str]:
+    """Sign then encrypt. Returns (file bytes, manifest as written, manifest SHA-256). A ``demo``
+    bundle (fictitious data) is written in format version 2, marked in its signed manifest."""
     raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if len(raw) > limits.max_payload_bytes:
         raise BundleTooLarge(f"{len(raw) // (1024 * 1024)} Mo de données")
     packed = gzip.compress(raw, compresslevel=6, mtime=0)
     manifest = dict(manifest)
-    manifest["format_version"] = FORMAT_VERSION
+    manifest.pop("demo", None)
+    version = DEMO_FORMAT_VERSION if demo else BASE_FORMAT_VERSION
+    manifest["format_version"] = version
+    if demo:
+        manifest["demo"] = True
     manifest["limits"] = limits.as_dict()
     manifest["payload"] = {"encoding": PAYLOAD_ENCODING, "sha256": sha256(packed), "size": len(packed),
                            "uncompressed_size": len(raw)}
@@ -123,7 +137,7 @@ def seal(manifest: dict[str, Any], payload: dict[str, Any], signing_key_b64: str
     if len(line) > limits.max_manifest_bytes:
         raise BundleTooLarge("manifeste")
     signature = crypto.sign(signing_key_b64, SIGNATURE_CONTEXT + line)
-    plaintext = b"".join([CONTAINER_PREFIX, str(FORMAT_VERSION).encode(), b"\n", line, b"\n",
+    plaintext = b"".join([CONTAINER_PREFIX, str(version).encode(), b"\n", line, b"\n",
                           crypto.b64(signature).encode("ascii"), b"\n", packed])
     sealed = crypto.encrypt(plaintext, recipient)
     if len(sealed) > limits.max_file_bytes:
@@ -255,6 +269,13 @@ def _check_common_manifest(m: dict[str, Any], container_version: int) -> None:
         raise _bad("payload")
     if not isinstance(m.get("counts"), dict):
         raise _bad("counts")
+    if ("demo" in m) if container_version == 1 else not isinstance(m.get("demo"), bool):
+        raise _bad("demo")
+
+
+def is_demo_bundle(manifest: dict[str, Any]) -> bool:
+    """Whether a (checked) manifest says its bundle holds fictitious data only (format 2)."""
+    return manifest.get("demo") is True
 
 
 def check_kind(env: Envelope, kind: str) -> None:

@@ -10,7 +10,6 @@ office has not seen yet (those will come back to it as a conflict rather than be
 
 from __future__ import annotations
 
-
 from datetime import date, datetime
 from typing import Any
 
@@ -20,9 +19,11 @@ from sqlalchemy.orm import Session
 
 from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
+from conseiller_app.storage.profile import is_demo
 from conseiller_app.storage.reference import replace_reference
 from conseiller_app.storage.sync_models import SyncBundle, SyncState
 from conseiller_app.sync import device, refdata
+from conseiller_app.sync.errors import DEMO_CENTRAL_TO_REAL, REAL_CENTRAL_TO_DEMO
 from conseiller_app.sync.format import (
     CENTRAL_KIND,
     CENTRAL_OWNED,
@@ -31,6 +32,7 @@ from conseiller_app.sync.format import (
     change_hash,
     check_kind,
     decrypt,
+    is_demo_bundle,
     open_envelope,
     read_payload,
     reject,
@@ -54,6 +56,8 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
     if man["device_id"] != did or man["recipient"] != fp:
         raise reject("other_device", "Paquet refusé : ce paquet du siège est destiné à un autre appareil.")
     check_central_manifest(man, limits)
+    if is_demo_bundle(man) != is_demo(session):
+        raise reject("demo", DEMO_CENTRAL_TO_REAL if is_demo_bundle(man) else REAL_CENTRAL_TO_DEMO)
     seen = session.get(SyncBundle, man["bundle_id"])
     if seen is not None:
         if seen.direction == "in" and seen.manifest_sha256 == env.manifest_sha256:

@@ -16,17 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from conseiller_app.domain.errors import UsageError
-from conseiller_app.storage.profile import is_demo
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
-from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.profile import get_setting, is_demo
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle
-from conseiller_app.sync import crypto, device
+from conseiller_app.sync import crypto, device, importer
 from conseiller_app.sync import export as exporter
-from conseiller_app.sync import importer
 from conseiller_app.sync.enrollment import read_enrollment as _read_enrollment
-from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.errors import (
+    DEMO_VAULT_REAL_ENROLLMENT,
+    REAL_VAULT_DEMO_ENROLLMENT,
+    BundleRejected,
+    EnrollmentRefused,
+)
 from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, Limits
 
 ACK_WARNING_SETTING = "sync_ack_warning_days"
@@ -43,6 +46,7 @@ class EnrollmentInfo:
     fingerprint: str  # grouped for reading aloud
     fingerprint_full: str
     url: str | None = None  # the central office's service, when the enrollment file names it
+    demo: bool = False  # a training central office (fictitious data only)
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,8 @@ class SyncStatus:
 def read_enrollment(path: Path) -> EnrollmentInfo:
     """What to show before enrolling: the central office's name and fingerprint."""
     c = _read_enrollment(Path(path))
-    return EnrollmentInfo(name=c.name, fingerprint=c.display_fingerprint, fingerprint_full=c.fingerprint, url=c.url)
+    return EnrollmentInfo(name=c.name, fingerprint=c.display_fingerprint, fingerprint_full=c.fingerprint, url=c.url,
+                          demo=c.demo)
 
 
 def enroll(ctx: Context, path: Path, *, replace: bool = False) -> Enrolled:
@@ -109,6 +114,8 @@ def enroll(ctx: Context, path: Path, *, replace: bool = False) -> Enrolled:
 
     c = _read_enrollment(Path(path))
     with ctx.vault.session() as s:
+        if c.demo != is_demo(s):
+            raise EnrollmentRefused(REAL_VAULT_DEMO_ENROLLMENT if c.demo else DEMO_VAULT_REAL_ENROLLMENT)
         changed = device.pin_central(s, c, replace=replace)
         network.remember_endpoint(s, c.url, c.ca_certificate)
         if changed:

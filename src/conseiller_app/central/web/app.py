@@ -125,7 +125,7 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
     from litestar.contrib.jinja import JinjaTemplateEngine
     from litestar.template.config import TemplateConfig
 
-    from conseiller_app.central.web import console
+    from conseiller_app.central.web import console, indicators_page
     from conseiller_app.central.web.store import DatabaseStore
 
     secret = web_secret(central)
@@ -136,7 +136,7 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
                       exclude=[f"^{API}/"])
     templates = TemplateConfig(directory=Path(__file__).parent / "templates", engine=JinjaTemplateEngine)
     app = Litestar(
-        route_handlers=[health, upload_bundle, return_bundle, device_status, *console.ROUTES],
+        route_handlers=[health, upload_bundle, return_bundle, device_status, *console.ROUTES, *indicators_page.ROUTES],
         middleware=[sessions.middleware],
         stores={"sessions": DatabaseStore(central)},
         csrf_config=csrf,

@@ -49,7 +49,8 @@ def _page(request: Request, name: str, user: dict | None, status: int = 200, **c
         flash = request.session.pop("flash")
     token = ScopeState.from_scope(request.scope).csrf_token or ""
     return Template(template_name=name, status_code=status,
-                    context={"user": user, "csrf_token": token, "flash": flash, "path": request.url.path, **context})
+                    context={"user": user, "csrf_token": token, "flash": flash, "path": request.url.path,
+                             "training": _central(request).demo, **context})
 
 
 def _flash(request: Request, text: str, kind: str = "succes") -> None:
@@ -317,7 +318,7 @@ ROUTES = [accounts_page, disable_account, login_page, login, logout, home, devic
 def error_page(request: Request, message: str, status: int) -> Response:
     return Template(template_name="erreur.html", status_code=status,
                     context={"user": None, "message": message, "status": status, "csrf_token": "", "flash": None,
-                             "path": request.url.path})
+                             "path": request.url.path, "training": _central(request).demo})
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:

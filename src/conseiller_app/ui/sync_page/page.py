@@ -313,11 +313,11 @@ class SyncPage(QWidget):
         today = st.today
         if st.demo:
             self.demo_banner.show_message(
-                self.tr("Coffre de démonstration : rien ne peut être envoyé au siège"),
-                self.tr("Ce coffre contient des personnes fictives, créées pour découvrir l'application. Pour ne "
-                        "pas les mêler aux vrais dossiers du Département, il ne peut ni être inscrit auprès du "
-                        "siège ni lui envoyer de paquet. Pour travailler sur de vrais dossiers, créez un nouveau "
-                        "coffre (sans données de démonstration)."))
+                self.tr("Coffre de démonstration : à utiliser avec un siège de formation"),
+                self.tr("Ce coffre contient des personnes fictives, créées pour découvrir l'application et pour "
+                        "les formations. Il ne peut être inscrit qu'auprès d'un siège de formation (données "
+                        "fictives), le seul qui accepte ses paquets ; le siège réel les refuse. Pour travailler "
+                        "sur de vrais dossiers, créez un nouveau coffre (sans données de démonstration)."))
         else:
             self.demo_banner.clear()
         if st.ack_overdue:
@@ -334,9 +334,7 @@ class SyncPage(QWidget):
             self.overdue_banner.clear()
 
         waiting = st.changes_waiting
-        if st.demo:
-            detail = self.tr("resteront sur ce poste")
-        elif not waiting:
+        if not waiting:
             detail = self.tr("tout a été reçu par le siège")
         else:
             detail = self.tr("changement à envoyer au siège") if waiting == 1 else \
@@ -346,8 +344,8 @@ class SyncPage(QWidget):
         self.ack_tile.set(*self._when(st.last_ack_at, today), warn=st.ack_overdue)
         self.import_tile.set(*self._when(st.last_import_at, today))
 
-        self.enroll_card.setVisible(not st.enrolled and not st.demo)
-        self.replace_button.setVisible(st.enrolled and not st.demo)
+        self.enroll_card.setVisible(not st.enrolled)
+        self.replace_button.setVisible(st.enrolled)
         self.device_id.setText(st.device_id)
         self.device_fingerprint.setText(st.device_fingerprint)
         if st.enrolled:
@@ -358,7 +356,7 @@ class SyncPage(QWidget):
             self.central_fingerprint.setText("—")
         self.reference_version.setText(self.tr("version {v}").format(v=st.reference_version)
                                        if st.reference_version else self.tr("celles livrées avec l'application"))
-        networked = bool(st.enrolled and st.central_url and not st.demo)
+        networked = bool(st.enrolled and st.central_url)
         self.network_box.setVisible(networked)
         if networked and self.exchange.auto_minutes == 0 and not self._auto_loaded:
             self._auto_loaded = True
@@ -389,18 +387,19 @@ class SyncPage(QWidget):
         ready = st is not None and not self._busy
         enrolled = bool(st and st.enrolled)
         demo = bool(st and st.demo)
-        self.export_button.setEnabled(ready and enrolled and not demo)
-        self.overdue_export.setEnabled(ready and enrolled and not demo)
+        self.export_button.setEnabled(ready and enrolled)
+        self.overdue_export.setEnabled(ready and enrolled)
         self.import_button.setEnabled(ready and enrolled)
-        self.enroll_button.setEnabled(ready and not demo)
+        self.enroll_button.setEnabled(ready)
         exchanging = self.exchange.busy
-        self.push_button.setEnabled(ready and enrolled and not demo and not exchanging)
+        self.push_button.setEnabled(ready and enrolled and not exchanging)
         self.pull_button.setEnabled(ready and enrolled and not exchanging)
-        self.replace_button.setEnabled(ready and not demo)
+        self.replace_button.setEnabled(ready)
         if st is None:
             self.actions_hint.clear()
-        elif demo:
-            self.actions_hint.setText(self.tr("Indisponible dans un coffre de démonstration."))
+        elif demo and not enrolled:
+            self.actions_hint.setText(self.tr("Inscrivez d'abord ce coffre de démonstration auprès d'un siège de "
+                                              "formation (ci-dessus) : le siège réel refuse ses paquets."))
         elif not enrolled:
             self.actions_hint.setText(self.tr("Inscrivez d'abord ce poste auprès du siège (ci-dessus)."))
         else:
