@@ -21,7 +21,9 @@ breakdowns for the whole Département and for one territory (what changing a fil
 data-version check, the computation, the data-quality queries), for one device, after receiving
 600 modified files (only the records received are read again, the index is rebuilt), a year by
 territory and by month (the bilan's figures), and once the whole consolidation with its nine
-breakdowns (the partners' exports). A fixed Python loop calibrates the machine's load.
+breakdowns (the partners' exports), then the same again (reports kept for the same data and
+filters: a console page shown again). Every other measurement drops the kept reports first, so
+that it measures the computation. A fixed Python loop calibrates the machine's load.
 """
 
 from __future__ import annotations
@@ -199,6 +201,8 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                unit="ms", warmup=warmup),
         Result("central_indicators_breakdowns", "siège : une année, les 9 ventilations et la tendance", unit="ms",
                warmup=0, notes=["ce que demandent les exports des partenaires ; un seul essai (long)"]),
+        Result("central_indicators_again", "siège : les mêmes, de nouveau (rapports gardés, mêmes données)",
+               unit="ms", warmup=0),
     ]
     if not postgresql:
         for r in rows:
@@ -226,7 +230,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
             sum(i * i for i in range(3_000_000))
             calibration.samples.append(time.perf_counter() - t)
         try:
-            load, whole, territory, device, after, bilan, full = rows
+            load, whole, territory, device, after, bilan, full, again = rows
             today = TODAY
             for i in range(runs + warmup):
                 central.cache.clear()
@@ -242,6 +246,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                                       (territory, Filters(territory="lens_lievin"), {"breakdowns": ()}),
                                       (device, Filters(), {"breakdowns": (), "device_id": device_id}),
                                       (bilan, year, {"breakdowns": ("territory", "month")})):
+                    central.cache.pop("indicators_reports", None)  # computed, not the reports kept
                     t = time.perf_counter()
                     CI.consolidate(central, f, today=today, **kw)
                     if keep:
@@ -252,9 +257,14 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                 CI.consolidate(central, Filters(), breakdowns=(), today=today)
                 if i >= warmup:
                     after.samples.append(time.perf_counter() - t)
+            central.cache.pop("indicators_reports", None)
             t = time.perf_counter()
             c = CI.consolidate(central, year, today=today)
             full.samples.append(time.perf_counter() - t)
+            for _ in range(runs):
+                t = time.perf_counter()
+                CI.consolidate(central, year, today=today)
+                again.samples.append(time.perf_counter() - t)
             ds = CI.load_dataset(central)
             report = CI.consolidate(central, Filters(), breakdowns=(), today=today).report
             whole.extra.update(files=len(ds.files), steps=len(ds.steps), sessions=len(ds.sessions), devices=DEVICES,

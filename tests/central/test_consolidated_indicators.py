@@ -344,6 +344,7 @@ def test_rows_computed_over_their_files_alone_are_the_same(central, monkeypatch,
     figure than over the whole Département (forced both ways here)."""
     monkeypatch.setattr(CI, "SUBSET_BELOW", share)
     central.cache.pop("indicators_parts", None)
+    central.cache.pop("indicators_reports", None)  # computed again, not taken from earlier calls
     for f in (Filters(), Filters.quarter(2026, 2, public="rsa"), Filters(territory="calaisis")):
         c = CI.consolidate(central, f, today=T.TODAY)
         ds = CI.load_dataset(central)
@@ -351,6 +352,7 @@ def test_rows_computed_over_their_files_alone_are_the_same(central, monkeypatch,
         for dim, breakdown in c.breakdowns.items():
             for row in breakdown.rows:
                 assert row.report == I.compute(ds, row.report.filters), (dim, row.key)
+        central.cache.pop("indicators_reports", None)
         for did in _device_ids(central):
             one = CI.consolidate(central, f, device_id=did, breakdowns=("territory", "conseiller"), today=T.TODAY)
             assert one.report == I.compute(CI.load_dataset(central, did), f)

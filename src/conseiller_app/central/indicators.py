@@ -533,6 +533,34 @@ def _part_for(central: Central, base: Loaded, ds: I.Dataset, device_id: str | No
     return hit
 
 
+#: Reports kept for the same data and filters (a console page shown again, the bilan and the
+#: export of the same period): at most this many.
+REPORTS_KEPT = 4000
+
+
+def _compute(central: Central, base: Loaded, device_id: str | None, ds: I.Dataset,
+             f: I.Filters) -> I.IndicatorReport:
+    """``compute(ds, f)``, or the same report computed earlier on the same data (``ds`` is the
+    whole scope or a part of it: the report depends only on the data version, the device and
+    the filters)."""
+    key = (device_id, f)
+    with _lock:
+        held = central.cache.get("indicators_reports")
+        if held is None or held[0] is not base:
+            held = central.cache["indicators_reports"] = (base, OrderedDict())
+        reports: OrderedDict[tuple[Any, ...], I.IndicatorReport] = held[1]
+        hit = reports.get(key)
+        if hit is not None:
+            reports.move_to_end(key)
+            return hit
+    report = I.compute(ds, f)
+    with _lock:
+        reports[key] = report
+        while len(reports) > REPORTS_KEPT:
+            reports.popitem(last=False)
+    return report
+
+
 #: Filters on the files' own attributes, and the dimension whose parts serve them.
 _FILTER_DIMENSIONS = (("referent_id", "conseiller"), ("territory", "territory"), ("agency_id", "agency"),
                       ("chantier", "chantier"), ("scheme", "scheme"), ("public", "public"))
@@ -755,7 +783,7 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
     period = _period(filters, signature, today, ds)
     with _paused_collector():
         scope = _dataset_for(central, base, ds, device_id, filters)  # holds every file a row can keep
-        report = I.compute(scope, filters)
+        report = _compute(central, base, device_id, scope, filters)
         out: dict[str, Breakdown] = {}
         for dim in breakdowns:
             rows = []
@@ -764,13 +792,13 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
                 if dim in ROW_PARTS:
                     own = _part_for(central, base, ds, device_id, dim, key)
                     part = own if len(own.files) < len(part.files) else part
-                rows.append(BreakdownRow(key, label, I.compute(part, f)))
+                rows.append(BreakdownRow(key, label, _compute(central, base, device_id, part, f)))
             out[dim] = Breakdown(dim, DIMENSIONS[dim], tuple(rows))
         months: Sequence[BreakdownRow] = ()
         if "month" in out:
             months = out["month"].rows
         elif trend:
-            months = tuple(BreakdownRow(key, label, I.compute(scope, f))
+            months = tuple(BreakdownRow(key, label, _compute(central, base, device_id, scope, f))
                            for key, label, f in _keys("month", filters, base, ds, signature, period))
     quality = data_quality(central, ds, stale_after_days=stale_after_days, today=today, device_id=device_id)
     return Consolidation(filters=filters, report=report, breakdowns=out, trend=months, quality=quality,
