@@ -130,6 +130,20 @@ def test_window_geometry_and_page_are_remembered_without_personal_data(shell, cl
     assert not again.actions.toggle_navigation.isChecked()
 
 
+def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault, passphrase, qtbot):
+    """Closing locks first, which hides the workspace: the navigation's own visibility is then
+    false although the conseiller never hid it. What is saved is the menu's choice."""
+    win = shell.unlocked(passphrase)
+    assert win.workspace.nav.isVisible()
+    win.close()  # locks, then closes once locked
+    qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
+    win.close()
+
+    again = shell.unlocked(passphrase)
+    assert again.actions.toggle_navigation.isChecked()
+    assert again.workspace.nav.isVisible()
+
+
 def test_menus_and_shortcuts(shell, closed_vault, passphrase):
     win = shell.unlocked(passphrase)
     titles = [a.text() for a in win.menuBar().actions()]

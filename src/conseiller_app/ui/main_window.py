@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
     def _vault_locking(self) -> None:
         self.idle.stop()
         self._close_dialogs()
-        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
         for page in self.workspace.each_page():
             call_hook(page, "lock")
         self.screens.setCurrentWidget(self.unlock_screen)  # hide the pages at once
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.lock()  # drafts saved, connections closed; then the window closes
             return
-        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
         self.idle.detach()
         event.accept()
 
