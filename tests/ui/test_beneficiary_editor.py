@@ -456,7 +456,14 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     assert tab.who_label.text() == "Marie Dupont"
     assert tab.date_edit.text() == "28/11/2026"
     assert tab.empty_label.isVisible()
-    tab.partner_edit.setText("Agence Intérim Arras")
+    # An agency is picked in the directory, not typed: a typed name would never match a referral.
+    assert tab.kind_combo.currentData() == "agence"
+    assert tab.agency_combo.isVisible() and not tab.partner_edit.isVisible()
+    tab.scope_boxes["identite"].setChecked(True)
+    qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
+    assert tab.error_line.text().startswith("Partenaire : choisissez l'agence dans l'annuaire")
+    tab.scope_boxes["identite"].setChecked(False)
+    tab.agency_combo.setCurrentIndex(tab.agency_combo.findText("Intérim Exemple Arras (fictive)"))
     qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
     assert tab.error_line.text() == "Périmètre : cochez au moins une catégorie de données partagées."
     tab.scope_boxes["identite"].setChecked(True)
@@ -468,14 +475,19 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
     assert tab.table.rowCount() == 1
     row = [tab.table.item(0, c).text() for c in range(6)]
-    assert row == ["Agence Intérim Arras", "Agence d'emploi", "Identité, Coordonnées", "27/11/2026",
+    assert row == ["Intérim Exemple Arras (fictive)", "Agence d'emploi", "Identité, Coordonnées", "27/11/2026",
                    "Marie Dupont", "Actif"]
-    assert tab.partner_edit.text() == ""  # the form is ready for the next one
+    assert tab.agency_combo.currentData() is None  # the form is ready for the next one
+    saved = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]
+    assert saved["partner_id"] == "6a1f0c2e-0000-4000-8000-000000000001"
+    # Outside the directory, the partner is typed.
+    tab.kind_combo.setCurrentIndex(tab.kind_combo.findData("organisme_formation"))
+    assert tab.partner_edit.isVisible() and not tab.agency_combo.isVisible()
 
     tab.table.selectRow(0)
     assert tab.withdraw_button.isEnabled()
     qtbot.mouseClick(tab.withdraw_button, Qt.MouseButton.LeftButton)
-    assert "Agence Intérim Arras" in tab.confirm_box.text()
+    assert "Intérim Exemple Arras (fictive)" in tab.confirm_box.text()
     dialogs.click(tab.confirm_box, "Retirer le consentement")
     assert tab.table.item(0, 5).text() == "Retiré le 28/11/2026"
     consent = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]
