@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from conseiller_app.domain.errors import ValidationError, ValidationErrors
+from conseiller_app.domain.errors import DuplicateFile, ValidationError, ValidationErrors
 from conseiller_app.storage import models as m
 from conseiller_app.storage.services import beneficiaries, pathway, sessions
 
@@ -110,6 +110,25 @@ def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
     assert pathway.get(ctx, out["beneficiary_id"])["steps"][-1]["status"] == "planifiee"
     with pytest.raises(ValidationErrors):
         sessions.add_walk_in(ctx, sid, {"last_name": "Sans", "first_name": "Date"})
+
+
+def test_a_walk_in_with_the_name_and_birth_date_of_a_file_creates_no_duplicate(ctx, clock):
+    sid = atelier(ctx, capacity=5)
+    existing = person(ctx, last="Lefèvre", first="Zoé", birth="1990-04-05")
+    clock.value = date(2026, 12, 7)
+    walk_in = {"last_name": "LEFEVRE", "first_name": "zoé", "birth_date": "05/04/1990"}
+    with pytest.raises(DuplicateFile) as exc:
+        sessions.add_walk_in(ctx, sid, walk_in)
+    assert [d["id"] for d in exc.value.matches] == [existing]
+    assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid)["participants"] == []  # nothing written
+    # The conseiller recognises the person: her own file is registered and marked present.
+    out = sessions.add_walk_in(ctx, sid, walk_in, existing_id=existing)
+    assert out["beneficiary_id"] == existing and beneficiaries.count(ctx) == 1
+    (p,) = sessions.get(ctx, sid)["participants"]
+    assert p["attendance"] == "present" and p["walk_in"]
+    # A namesake, really someone else: created once confirmed.
+    other = sessions.add_walk_in(ctx, atelier(ctx), walk_in, create_anyway=True)
+    assert other["beneficiary_id"] != existing and beneficiaries.count(ctx) == 2
 
 
 def test_list_filters(ctx):

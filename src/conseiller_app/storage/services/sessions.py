@@ -22,14 +22,14 @@ from conseiller_app.domain.enums import (
     SessionKind,
     Stage,
 )
-from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.errors import DuplicateFile, NotFound, ValidationError
 from conseiller_app.domain.pathway import Pathway, TransitionRefused
 from conseiller_app.domain.text import fold
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services.beneficiaries import _load as load_file
-from conseiller_app.storage.services.beneficiaries import commune_resolver, reindex, sort_name
+from conseiller_app.storage.services.beneficiaries import commune_resolver, duplicates_in, reindex, sort_name
 from conseiller_app.storage.services.context import Context
 
 REG = RegistrationStatus
@@ -379,19 +379,31 @@ def set_attendance(ctx: Context, registration_id: str, attendance: str | None) -
         return {"registration_id": r.id, "attendance": value, "version": r.version}
 
 
-def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any], *, existing_id: str | None = None,
+                create_anyway: bool = False) -> dict[str, Any]:
     """A person who came without registration: a minimal file (name, first name, birth date;
     commune defaults to the session's), flagged « à compléter », registered and marked present,
-    in one transaction."""
+    in one transaction. When a file with the same name and birth date exists, nothing is written
+    and ``DuplicateFile`` lists it: the conseiller then registers that file (``existing_id``) or
+    confirms that this is someone else (``create_anyway``)."""
     fields = {k: val for k, val in data.items() if k in ("last_name", "first_name", "birth_date", "commune",
                                                          "phone", "public")}
     with ctx.vault.session() as s:
         x = _load_session(s, session_id)
+        if existing_id:
+            out = _register_in(s, ctx, x, existing_id, walk_in=True, attendance=Attendance.PRESENT.value)
+            out["beneficiary_id"] = existing_id
+            return out
         today = ctx.today()
         fields.setdefault("public", Public.AUTRE.value)
         if not fields.get("commune") and x.commune_insee:
             fields["commune"] = x.commune_insee
         clean = file_rules.validate(fields, today=today, resolve_commune=commune_resolver(s))
+        if not create_anyway:
+            matches = duplicates_in(s, {"last_name": clean["last_name"], "first_name": clean["first_name"],
+                                        "birth_date": clean["birth_date"]})
+            if matches:
+                raise DuplicateFile(matches)
         spotted = min(x.start_date, today)
         b = m.Beneficiary(id=m.new_id(), referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value,
                           current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.OTHER.value,
