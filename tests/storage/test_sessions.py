@@ -94,6 +94,33 @@ def test_attendance_per_tap_and_results_move_the_pathway(ctx, clock, vault):
     assert sessions.record_results(ctx, sid)["updated"] == 0  # idempotent
 
 
+def test_results_say_per_person_what_was_done_and_what_was_not(ctx, clock):
+    """« Reporter les présences » used to count one update and skip the others in silence."""
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import OutcomeCategory, Stage, StepReason, StepStatus
+
+    sid = atelier(ctx, capacity=5, start="2026-12-07")
+    moved, closed, unpointed = person(ctx, last="Alpha"), person(ctx, last="Bravo"), person(ctx, last="Charlie")
+    today = ctx.today()
+    pathway.apply(ctx, closed, [P.Propose(Stage.JOB, today, skip_reason=StepReason.ALREADY_EXPERIENCED),
+                                P.Start(today), P.Close(OutcomeCategory.DURABLE_JOB, today, "CDII", StepStatus.DONE)])
+    regs = {}
+    for x in (moved, closed, unpointed):
+        out = sessions.register(ctx, sid, x)
+        regs[x] = out["registration_id"]
+    assert "n'a pas été mis à jour" in sessions.register(ctx, atelier(ctx), closed)["pathway_note"]
+    clock.value = date(2026, 12, 7)
+    sessions.set_attendance(ctx, regs[moved], "present")
+    sessions.set_attendance(ctx, regs[closed], "present")
+    out = sessions.record_results(ctx, sid)
+    by_name = {p["last_name"]: p for p in out["people"]}
+    assert by_name["Alpha"]["outcome"] == "updated"
+    assert by_name["Bravo"]["outcome"] == "unchanged" and "parcours clôturé" in by_name["Bravo"]["detail"]
+    assert by_name["Charlie"]["outcome"] == "not_pointed"
+    again = {p["last_name"]: p for p in sessions.record_results(ctx, sid)["people"]}
+    assert again["Alpha"]["outcome"] == "unchanged" and again["Alpha"]["detail"].startswith("déjà reporté")
+
+
 def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
     sid = atelier(ctx, capacity=1)
     person_id = person(ctx)

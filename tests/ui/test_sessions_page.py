@@ -159,7 +159,23 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
         assert dialog.picker.results.count() == 1
         dialog.register_button.click()
     assert "CARON Zoé est sur la liste d'attente (position 2)" in dialog.banner.text()
+    # A person whose pathway cannot follow (closed) is registered, but the banner says so, not in green.
+    closed = make_person(ctx, last="Dufour")
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import OutcomeCategory, Stage, StepReason, StepStatus
+    from conseiller_app.storage.services import pathway
+    today = ctx.today()
+    pathway.apply(ctx, closed, [P.Propose(Stage.JOB, today, skip_reason=StepReason.ALREADY_EXPERIENCED),
+                                P.Start(today), P.Close(OutcomeCategory.DURABLE_JOB, today, "CDII", StepStatus.DONE)])
+    dialog.picker.edit.setText("Dufour")
+    dialog.picker.search_now()
+    dialog.register_button.click()
+    assert "DUFOUR Zoé est sur la liste d'attente" in dialog.banner.text()
+    assert "Le parcours n'a pas été mis à jour" in dialog.banner.text() and dialog.banner.kind == "warning"
+    sessions.withdraw(ctx, sid, closed)
     dialog.accept()
+    view.reload()
+    qtbot.waitUntil(lambda: len(view.waiting.rows()) == 2)
     assert [p["last_name"] for p in view.participants.rows()] == ["Aubry"]
     assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Bécourt"), (2, "Caron")]
     assert view.waiting_title.text() == "Liste d'attente (2)"

@@ -339,3 +339,31 @@ def attendance_actions(p, session_id: str, attendance: str, start: date, end: da
     if att is Attendance.ABSENT:
         return [P.NotDone(StepReason.ABSENT)]
     return [P.Unplan()] if o.status is P.S.PLANNED else []
+
+
+def attendance_unchanged_reason(p, session_id: str, attendance: str, start: date, end: date, today: date) -> str:
+    """Why ``attendance_actions`` has nothing to do for this person, in French, so that
+    « Reporter les présences » says it per person instead of skipping them silently."""
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import Attendance
+
+    o = p.open_step
+    att = Attendance(attendance)
+    if o is not None and o.session_id == session_id and o.status.is_active:
+        if att is Attendance.PRESENT and start > today:
+            return "la session n'a pas encore commencé."
+        if att is Attendance.PRESENT:
+            return "la session n'est pas terminée : l'étape reste « En cours »."
+        if o.status is P.S.IN_PROGRESS:
+            return ("partie pendant une session de plusieurs jours : décidez dans l'onglet Parcours (abandon, "
+                    "suspension).")
+        return f"l'étape est déjà « {o.status.label} »."
+    if att is Attendance.EXCUSED and o is not None and o.status is P.S.PROPOSED:
+        return f"excusé(e) : l'étape « {o.stage.label} » est à reprogrammer (proposée)."
+    mine = [s for s in p.steps if s.session_id == session_id]
+    if mine and not mine[-1].status.is_open:
+        return f"déjà reporté (étape « {mine[-1].stage.label} » {mine[-1].status.label.lower()})."
+    if o is None:
+        return "son parcours n'a pas d'étape en cours (parcours clôturé ou sans étape ouverte)."
+    return (f"son étape en cours (« {o.stage.label} », {o.status.label.lower()}) ne porte pas sur cette session : "
+            "mettez le parcours à jour dans l'onglet Parcours si besoin.")

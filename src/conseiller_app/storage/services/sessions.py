@@ -425,25 +425,40 @@ def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any], *, existing
 
 def record_results(ctx: Context, session_id: str) -> dict[str, Any]:
     """After the session: move each participant's pathway by their attendance (présent → étape
-    réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again."""
+    réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again.
+
+    ``people`` says, for every registered participant, what happened to their pathway:
+    ``outcome`` is ``updated``, ``unchanged`` (nothing to do, ``detail`` says why), ``refused``
+    (the pathway could not follow, ``detail`` says why) or ``not_pointed``."""
     with ctx.vault.session() as s:
         x = _load_session(s, session_id)
-        done, notes = 0, []
+        today = ctx.today()
+        done, notes, people = 0, [], []
         for r in _registrations(s, session_id):
-            if r.status != REG.REGISTERED.value or not r.attendance:
+            if r.status != REG.REGISTERED.value:
+                continue
+            b = load_file(s, r.beneficiary_id)
+            person = {"beneficiary_id": r.beneficiary_id, "last_name": b.last_name, "first_name": b.first_name,
+                      "attendance": r.attendance}
+            people.append(person)
+            if not r.attendance:
+                person.update(outcome="not_pointed", detail="non pointé(e) : parcours inchangé.")
                 continue
             pathway, _ = pathway_service.load(s, r.beneficiary_id)
-            actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
+            actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, today)
             if not actions:
+                person.update(outcome="unchanged", detail=rules.attendance_unchanged_reason(
+                    pathway, x.id, r.attendance, x.start_date, x.end_date, today))
                 continue
             note = pathway_service.try_apply_in(s, ctx, r.beneficiary_id, actions, source="presence")
             if note:
                 notes.append({"beneficiary_id": r.beneficiary_id, "note": note})
+                person.update(outcome="refused", detail=note)
             else:
                 done += 1
-        missing = sum(1 for r in _registrations(s, session_id)
-                      if r.status == REG.REGISTERED.value and not r.attendance)
-        return {"updated": done, "notes": notes, "attendance_missing": missing}
+                person.update(outcome="updated", detail="")
+        missing = sum(1 for p in people if p["outcome"] == "not_pointed")
+        return {"updated": done, "notes": notes, "attendance_missing": missing, "people": people}
 
 
 def sheet_data(ctx: Context, session_id: str) -> dict[str, Any]:

@@ -75,7 +75,9 @@ class RegisterDialog(QDialog):
             text = self.tr("{name} est inscrit(e).").format(name=name)
             kind = "success"
         if result.get("pathway_note"):
+            # Registered, but the pathway did not follow: never a green banner for half a result.
             text += " " + result["pathway_note"]
+            kind = "warning"
         self.banner.show_message(text, kind)
         self.intro.setText(self.tr("Session « {title} » : {n} place(s) libre(s) sur {c}.").format(
             title=self._session["title"], n=self._session["seats_left"], c=self._session["capacity"]))

@@ -313,7 +313,8 @@ class SessionView(QWidget):
         if result.get("pathway_note"):
             text += " " + result["pathway_note"]
         self.show_session(result["session"])
-        self.banner.show_message(text, "success" if promoted else "info")
+        partial = bool(result.get("pathway_note")) or any(x.get("pathway_note") for x in promoted)
+        self.banner.show_message(text, "warning" if partial else "success" if promoted else "info")
         self.changed.emit()
 
     def registered(self, result: dict) -> None:
@@ -332,11 +333,22 @@ class SessionView(QWidget):
                             on_done=self._results_recorded, on_error=self._failed)
 
     def _results_recorded(self, result: dict) -> None:
-        parts = [self.tr("Parcours mis à jour : {n}.").format(n=result["updated"])]
-        if result["attendance_missing"]:
-            parts.append(self.tr("{n} personne(s) non pointée(s) : leur parcours n'a pas bougé.").format(
-                n=result["attendance_missing"]))
-        for note in result.get("notes") or []:
-            parts.append(note["note"])
-        self.banner.show_message(" ".join(parts), "warning" if result.get("notes") else "success")
+        """Per person: whose pathway moved, whose did not and why. Success only when every
+        registered participant's pathway is up to date."""
+        people = result.get("people") or []
+        updated = [p for p in people if p["outcome"] == "updated"]
+        others = [p for p in people if p["outcome"] != "updated"]
+        if updated:
+            names = ", ".join(display_name(p["last_name"], p["first_name"]) for p in updated)
+            head = (self.tr("Parcours mis à jour : 1 personne ({names}).") if len(updated) == 1
+                    else self.tr("Parcours mis à jour : {n} personnes ({names}).")).format(n=len(updated), names=names)
+        else:
+            head = self.tr("Aucun parcours mis à jour.")
+        lines = [head.replace(" :", "\u00a0:")]
+        if others:
+            lines.append(self.tr("Non mis à jour\u00a0:"))
+        for p in others:
+            lines.append("• " + display_name(p["last_name"], p["first_name"]) + "\u00a0: " + p["detail"])
+        complete = all(p["outcome"] == "updated" or p["detail"].startswith("déjà") for p in people)
+        self.banner.show_message("\n".join(lines), "success" if complete and people else "warning")
         self.reload()
