@@ -97,6 +97,9 @@ def test_new_file_shows_each_fields_french_error_and_saves_nothing_until_valid(q
     assert count_files(ctx) == 1
     saved = beneficiaries.get(ctx, editor.beneficiary_id, record_read=False)
     assert (saved["last_name"], saved["commune_name"], saved["phone"]) == ("Dupont", "Bapaume", "+33612345678")
+    # The prescripteur left at « — Non précisé — » stays so (it used to become « Autre prescripteur »).
+    assert saved["prescriber_label"] == "Non précisé"
+    assert editor.identity.widget_of("prescriber").currentText() == "— Non précisé —"
     assert page.tabs.tabText(page.tabs.currentIndex()) == "DUPONT Jean"
     assert editor.tabs.isTabEnabled(editor.TAB_BARRIERS)
     assert not editor.is_dirty()

@@ -60,9 +60,11 @@ class Prescriber(Labelled):
     SIAE = "siae"
     SPONTANEOUS = "spontane"
     OTHER = "autre"
+    UNKNOWN = "non_precise"  # not known (yet): not the same as « Autre prescripteur »
 
 
 _labels(Prescriber, {
+    "non_precise": "Non précisé",
     "mds": "MDS / référent RSA",
     "france_travail": "France Travail",
     "plie": "PLIE (facilitateur)",

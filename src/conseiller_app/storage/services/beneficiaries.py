@@ -91,7 +91,7 @@ def create(ctx: Context, data: dict[str, Any]) -> str:
         clean = rules.validate(data, today=ctx.today(), resolve_commune=commune_resolver(s))
         b = m.Beneficiary(referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value, current_stage=Stage.SPOTTING.value)
         b.id = m.new_id()
-        clean.setdefault("prescriber", Prescriber.OTHER.value)
+        clean.setdefault("prescriber", Prescriber.UNKNOWN.value)
         _apply(b, clean)
         b.last_contact = b.last_contact or ctx.today()
         s.add(b)

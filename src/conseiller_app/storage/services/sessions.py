@@ -406,7 +406,7 @@ def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any], *, existing
                 raise DuplicateFile(matches)
         spotted = min(x.start_date, today)
         b = m.Beneficiary(id=m.new_id(), referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value,
-                          current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.OTHER.value,
+                          current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.UNKNOWN.value,
                           spotting_date=spotted, last_contact=today, last_name=clean["last_name"],
                           first_name=clean["first_name"], birth_date=clean["birth_date"], public=clean["public"],
                           commune_insee=clean["commune"], phone=clean.get("phone"))

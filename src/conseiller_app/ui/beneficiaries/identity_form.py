@@ -148,9 +148,11 @@ class IdentityForm(QScrollArea):
             enum_cls = {"public": Public, "prescriber": Prescriber, "nationality": Nationality}[field]
             first = {"public": self.tr("— Choisir —"), "prescriber": self.tr("— Non précisé —"),
                      "nationality": self.tr("Non renseignée")}[field]
-            combo.addItem(first, "")
+            # « Non précisé » is a stored value of its own: saved as shown, never turned into « Autre ».
+            combo.addItem(first, Prescriber.UNKNOWN.value if field == "prescriber" else "")
             for value, label in enum_cls.choices():
-                combo.addItem(label, value)
+                if value != Prescriber.UNKNOWN.value:
+                    combo.addItem(label, value)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._changed)
             combo.activated.connect(lambda _, f=field: self.field_done.emit(f))
