@@ -447,8 +447,18 @@ def test_barriers_add_change_status_and_action(qtbot, ctx, people, sync_worker):
     tab.type_combo.setCurrentIndex(tab.type_combo.findData("sante"))
     assert tab.health_note.isVisible() and not tab.subtype_combo.isEnabled()
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
-    tab.select_barrier(beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][1]["id"])
+    # The barrier just added is the selected one (the previous one stayed selected: an action
+    # typed next landed on the wrong barrier).
+    health = beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][1]
+    assert tab.selected_barrier()["id"] == health["id"]
     assert not tab.comment_edit.isEnabled()
+
+    # Only the offers for the selected kind of barrier are listed.
+    tab.type_combo.setCurrentIndex(tab.type_combo.findData("logement"))
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
+    assert tab.selected_barrier()["type"] == "logement"
+    offers = [tab.offer_combo.itemData(i) for i in range(tab.offer_combo.count())]
+    assert offers == ["fastt_logement", "dept_logement", None]
 
 
 def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):

@@ -311,6 +311,14 @@ def _attendance(f: FileFacts) -> list[Suggestion]:
 
 def _mobility_first(f: FileFacts, placed: _Placed, barrier: BarrierInfo, priority: int) -> Suggestion:
     offers = [o for o in f.offers if o.barrier is BarrierType.MOBILITY]
+    used = [o.name for o in offers if o.code in barrier.offers_used]
+    if used:  # an offer is already mobilised: check the journey, do not propose it again
+        names = ", ".join(f"« {n} »" for n in used)
+        return Suggestion(
+            Code.MOBILITY_FIRST, "Vérifier le trajet",
+            f"Un frein mobilité est en cours ({names} mobilisée) et la session la plus proche (« "
+            f"{placed.session.title} », le {_d(placed.session.start_date)}) a lieu {placed.where()} : vérifiez que "
+            "la personne pourra s'y rendre.", priority, session_id=placed.session.id)
     names = " ou ".join(o.name for o in offers) or "une offre de mobilité"
     return Suggestion(
         Code.MOBILITY_FIRST, "Lever d'abord le frein mobilité",
@@ -433,8 +441,8 @@ def _barrier_offers(f: FileFacts, skip_mobility: bool) -> list[Suggestion]:
         if not b.status.is_open or (skip_mobility and b.type is BarrierType.MOBILITY):
             continue
         offers = _offers_for(f, b)
-        if not offers:
-            continue
+        if not offers or b.offers_used:
+            continue  # an offer already mobilised: the barrier is being worked on, no second push
         out.append(Suggestion(
             Code.BARRIER_OFFER, f"Frein « {b.type.label} » : proposer une offre",
             f"Frein « {b.type.label} » {b.status.label.lower()} depuis sa détection ; offres possibles : "
