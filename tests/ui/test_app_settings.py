@@ -186,6 +186,15 @@ def test_qt_standard_texts_are_french(qapp):
     try:
         assert translators, "qtbase_fr.qm not loaded"
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"
+        # Qt's own file dialog (used where the desktop has no native one): « Voir dans », not « Look in ».
+        from PySide6.QtWidgets import QFileDialog, QLabel
+
+        dialog = QFileDialog(None, "Exporter vers…")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        texts = {label.text() for label in dialog.findChildren(QLabel)}
+        dialog.deleteLater()
+        assert "&Voir dans\u00a0:" in texts and "&Fichiers de type\u00a0:" in texts
+        assert not any(t.startswith(("Look in", "Files of type")) for t in texts)
     finally:
         for t in translators:
             QApplication.instance().removeTranslator(t)

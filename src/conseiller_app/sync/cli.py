@@ -82,7 +82,14 @@ def cmd_import(args) -> int:
     cli._out(f"Paquet du siège n°{result['sequence']} importé.")
     if result["reference_installed"]:
         cli._out(f"Données de référence mises à jour (version {result['reference_version']}).")
-    cli._out(f"Accusé de réception : {result['newly_acknowledged']} changement(s) confirmés par le siège retirés du journal.")
+    confirmed = result.get("bundles_confirmed") or []
+    if confirmed:
+        numbers = ", ".join(f"n°{b['sequence']}" for b in confirmed)
+        changes = sum(b["changes"] for b in confirmed)
+        cli._out(f"Accusé de réception : le siège a bien reçu {'vos paquets' if len(confirmed) > 1 else 'votre paquet'} "
+                 f"{numbers} ({changes} changement{'s' if changes > 1 else ''}).")
+    else:
+        cli._out("Accusé de réception : aucun nouveau paquet confirmé par le siège.")
     cli._out(f"Enregistrements partagés : {r['applied']} mis à jour, {r['same']} déjà à jour, "
              f"{r['local']} gardés (modifiés ici depuis, le siège les recevra).")
     if r["refused"]:

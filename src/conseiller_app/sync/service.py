@@ -18,6 +18,7 @@ from conseiller_app.storage.demo import is_demo
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
 from conseiller_app.storage.profile import get_setting
+from conseiller_app.storage.reference import reference_version
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle
 from conseiller_app.sync import crypto, device
@@ -126,6 +127,7 @@ def status(ctx: Context, history_limit: int = 50) -> dict[str, Any]:
             "acknowledged_changes": st.acked_change_seq,
             "next_sequence": st.next_sequence,
             "reference_version": st.reference_version,
+            "reference_label": reference_version(s),
             "ack_warning_days": warn_days,
             "days_without_ack": days if waiting else 0,
             "ack_overdue": bool(waiting and days is not None and days > warn_days),

@@ -19,6 +19,23 @@ APP_NAME = "Parcours Grands Chantiers"
 STYLE_FILE = "app.qss"
 
 
+class QtGapsTranslator(QTranslator):
+    """French for the few Qt texts that ``qtbase_fr.qm`` lacks: Qt 6 added mnemonics to its file
+    dialog's labels (« &Look in: », « Files of &type: ») and the shipped catalogue still has the
+    old keys, so Qt's own file dialog showed English beside French."""
+
+    TEXTS = {
+        ("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
+        ("QFileDialog", "Files of &type:"): "&Fichiers de type\u00a0:",
+    }
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+        return self.TEXTS.get((context, source_text))  # None: not ours, Qt asks the next catalogue
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+
 def install_translations(app: QApplication) -> list[QTranslator]:
     """Load Qt's French catalogues (``qtbase_fr.qm``...) and ours when present. Returns the
     translators (keep them alive as long as the application)."""
@@ -33,6 +50,9 @@ def install_translations(app: QApplication) -> list[QTranslator]:
             loaded.append(translator)
         elif name == "qtbase_fr":
             log.warning("Traduction française de Qt introuvable dans %s", folder)
+    gaps = QtGapsTranslator(app)
+    app.installTranslator(gaps)  # installed last: asked first
+    loaded.append(gaps)
     return loaded
 
 

@@ -25,6 +25,7 @@ from conseiller_app.domain import retention as retention_rules
 from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.errors import show_error, user_message
+from conseiller_app.ui.widgets.formatting import reference_label
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
@@ -222,7 +223,7 @@ class SettingsPage(QWidget):
         self.name.setText(info["name"])
         self.territory.setText(info["territory_name"])
         self.office.setText(info["office"] or self.tr("(non renseigné)"))
-        self.reference_version.setText(info["reference_version"] or self.tr("(inconnue)"))
+        self.reference_version.setText(reference_label(info["reference_version"]))
         self.info_changed.emit(self.info)
 
     # --- idle lock -----------------------------------------------------------------------------

@@ -39,3 +39,16 @@ def display_name(last_name: str | None, first_name: str | None) -> str:
 def plural(n: int, one: str, many: str) -> str:
     """« 1 place », « 3 places » (French: 0 takes the singular)."""
     return f"{n} {one if n <= 1 else many}"
+
+
+def reference_label(version: str | None) -> str:
+    """The reference data's version as the conseiller reads it: « 2026.1-livree » →
+    « 2026.1 (livrée avec l'application) », « siege-3 » → « publication n°3 du siège ». The same
+    words on Synchronisation and Paramètres."""
+    if not version:
+        return "inconnue"
+    if version.endswith("-livree"):
+        return version[: -len("-livree")] + " (livrée avec l'application)"
+    if version.startswith("siege-") and version[6:].isdigit():
+        return f"publication n°{int(version[6:])} du siège"
+    return version
