@@ -279,13 +279,21 @@ class DashboardPage(QWidget):
             self.referrals_more.setText("")
             return
         n, shown = followups["followups_total"], len(followups["followups"])
-        self.followups_title.setText(self.tr("Relances à faire ({n}) : aucun contact depuis {d} jours ou plus")
+        self.followups_title.setText(self.tr("Relances à faire dans vos dossiers ({n})\u00a0: aucun contact depuis "
+                                             "{d} jours ou plus")
                                      .format(n=n, d=days))
         self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
         n, shown = referrals["referrals_total"], len(referrals["referrals"])
-        self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun "
-                                             "changement depuis {d} jours").format(n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
-        self.referrals_more.setText(self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles.")))
+        self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence dans vos dossiers ({n})\u00a0: "
+                                             "aucun changement depuis {d} jours").format(
+            n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
+        more = self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles dans vos dossiers."))
+        everyone = referrals.get("referrals_everyone_total", n)
+        if everyone != n:
+            # Same rule as the Orientations page, another scope: say so instead of two figures that disagree.
+            more += " " + self.tr("La page Orientations en compte {all}\u00a0: elle montre aussi les dossiers dont "
+                                  "vous n'êtes pas le référent ou la référente.").format(all=everyone)
+        self.referrals_more.setText(more)
 
     def _more_text(self, total: int, shown: int, none: str) -> str:
         if total == 0:
