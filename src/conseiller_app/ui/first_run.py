@@ -66,8 +66,10 @@ class FirstRunAssistant(QWidget):
         intro.setObjectName("screenIntro")
 
         # 1. Passphrase
-        self.passphrase = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"))
-        self.confirm = PassphraseField(self.tr("La même phrase, une seconde fois"))
+        self.passphrase = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"),
+                                          name=self.tr("Phrase de passe"))
+        self.confirm = PassphraseField(self.tr("La même phrase, une seconde fois"),
+                                       name=self.tr("Confirmation de la phrase de passe"))
         self.meter = StrengthMeter()
         self.passphrase_error = error_label()
         self.confirm_error = error_label()

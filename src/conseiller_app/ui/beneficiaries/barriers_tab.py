@@ -28,6 +28,7 @@ from conseiller_app.storage.services import followup
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine, left_aligned as _left
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 BARRIER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -47,6 +48,8 @@ class BarriersTab(QWidget):
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("barrierTree")
+        table(self.tree, self.tr("Freins et actions"),
+              self.tr("Un frein par ligne, ses actions en dessous ; choisissez un frein pour le mettre à jour."))
         self.tree.setHeaderLabels([self.tr("Frein / action"), self.tr("Statut"), self.tr("Date"), self.tr("Détail")])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setRootIsDecorated(True)
@@ -102,6 +105,8 @@ class BarriersTab(QWidget):
         sel_form.addRow(self.tr("Offre mobilisée"), self.offer_combo)
         sel_form.addRow(self.tr("Commentaire"), self.comment_edit)
         sel_form.addRow("", _left(self.action_button))
+        label_layout_rows(sel_form)
+        label_layout_rows(add_form)
 
         self.error_line = ErrorLine()
         boxes = QHBoxLayout()

@@ -28,6 +28,7 @@ from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine, fill_table, read_only_table
 from conseiller_app.ui.beneficiaries.widgets import left_aligned as _left
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class ConsentsTab(QWidget):
@@ -44,6 +45,8 @@ class ConsentsTab(QWidget):
         self.table = read_only_table([self.tr("Partenaire"), self.tr("Type"), self.tr("Données partagées"),
                                       self.tr("Donné le"), self.tr("Recueilli par"), self.tr("État")])
         self.table.setObjectName("consentTable")
+        table(self.table, self.tr("Consentements"),
+              self.tr("Un consentement par ligne : partenaire, données partagées, date, état."))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.withdraw_button = QPushButton(self.tr("Retirer le consentement sélectionné…"))
         self.withdraw_button.clicked.connect(self.ask_withdraw)

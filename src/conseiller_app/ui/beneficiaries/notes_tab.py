@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 REMINDER_STYLE = ("background: #fef7e0; border: 1px solid #f9d67a; border-radius: 4px; padding: 8px;"
                   " font-weight: bold;")
@@ -22,6 +23,7 @@ class NotesTab(QWidget):
         self.reminder.setWordWrap(True)
         self.edit = QPlainTextEdit()
         self.edit.setObjectName("notes")
+        named(self.edit, self.tr("Notes du dossier"))
         self.edit.setPlaceholderText(self.tr("Rendez-vous, démarches faites, prochaines échéances…"))
         self.edit.setTabChangesFocus(True)
         self.error_line = ErrorLine()

@@ -28,6 +28,7 @@ from conseiller_app.ui.pages.base import page_header
 from conseiller_app.ui.widgets.columns import ID_ROLE, Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
 GUIDANCE_LIMIT = 50
@@ -108,6 +109,12 @@ class DashboardPage(QWidget):
         self.referrals_view = _table(self.referrals)
         self.guidance_view = _table(self.guidance)
         self.guidance_view.setObjectName("guidanceView")
+        table(self.guidance_view, tr("Prochaines étapes conseillées"),
+              tr("Une ligne par personne : l'étape conseillée et pourquoi. Entrée ouvre la fiche."))
+        table(self.followups_view, tr("Relances à faire"),
+              tr("Vos dossiers sans contact depuis 30 jours ou plus, les plus anciens d'abord. Entrée ouvre la fiche."))
+        table(self.referrals_view, tr("Orientations sans nouvelles"),
+              tr("Orientations de vos dossiers sans nouvelles de l'agence depuis 30 jours. Entrée ouvre la fiche."))
         for view in (self.followups_view, self.referrals_view, self.guidance_view):
             view.activated.connect(self._activated)
         self.guidance_title = QLabel(tr("Prochaines étapes conseillées"))

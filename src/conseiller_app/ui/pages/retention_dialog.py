@@ -26,6 +26,7 @@ from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_date
 from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -57,6 +58,8 @@ class RetentionDialog(QDialog):
                                               self.tr("Catégorie"), self.tr("Motif")])
         self.model.itemChanged.connect(lambda _item: self._update_button())
         self.table = QTableView()
+        table(self.table, self.tr("Dossiers à supprimer"),
+              self.tr("Les dossiers sans activité depuis la durée de conservation ; cochez ceux à supprimer."))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

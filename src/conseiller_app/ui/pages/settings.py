@@ -30,6 +30,7 @@ from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.worker import DbWorker, VaultLocked
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 def _value_label() -> QLabel:
@@ -149,6 +150,8 @@ class SettingsPage(QWidget):
         retention_form.addRow(purge_row)
 
         profile_card, profile_form = self._card(self.tr("Conseiller"))
+        label_layout_rows(lock_form)
+        label_layout_rows(retention_form)
         profile_form.addRow(self.tr("Nom"), self.name)
         profile_form.addRow(self.tr("Territoire"), self.territory)
         profile_form.addRow(self.tr("Bureau"), self.office)

@@ -27,6 +27,7 @@ from conseiller_app.domain.enums import Organiser, SessionKind
 from conseiller_app.storage.services import sessions as session_service
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 def _qdate(d: date) -> QDate:
@@ -109,6 +110,7 @@ class SessionDialog(QDialog):
         dates.addWidget(self.start)
         dates.addWidget(QLabel(tr("au")))
         dates.addWidget(self.end)
+        named(self.end, tr("Date de fin"))
         dates.addStretch(1)
         form = QFormLayout()
         form.addRow(tr("Type de session"), self.kind)
@@ -123,6 +125,7 @@ class SessionDialog(QDialog):
         form.addRow(tr("Capacité (places)"), self.capacity)
         form.addRow(tr("Chantier"), self.chantier)
         form.addRow(tr("Métiers visés"), self.trades)
+        label_layout_rows(form)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(

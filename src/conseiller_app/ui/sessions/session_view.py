@@ -26,6 +26,7 @@ from conseiller_app.ui.widgets.formatting import display_name, fr_date, fr_perio
 from conseiller_app.ui.widgets.lazy_table import Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.widgets.tables import list_view, set_widths
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 REG = RegistrationStatus
 PROMOTED_BG = QColor("#e6f4ea")
@@ -114,10 +115,14 @@ class SessionView(QWidget):
         ], id_key="beneficiary_id", parent=self)
         self.participants_view = list_view()
         self.participants_view.setObjectName("participantsView")
+        table(self.participants_view, self.tr("Inscrits"),
+              self.tr("Les personnes inscrites à la session, avec leur présence."))
         self.participants_view.setModel(self.participants)
         set_widths(self.participants_view, [150, 120, 100, 100])
         self.waiting_view = list_view()
         self.waiting_view.setObjectName("waitingView")
+        table(self.waiting_view, self.tr("Liste d'attente"),
+              self.tr("Les personnes en attente d'une place, dans l'ordre où elles passeront."))
         self.waiting_view.setModel(self.waiting)
         set_widths(self.waiting_view, [70, 130, 110])
         for view in (self.participants_view, self.waiting_view):

@@ -32,6 +32,7 @@ from conseiller_app.ui.sync_page.enroll_dialog import EnrollDialog
 from conseiller_app.ui.sync_page.history import HistoryModel
 from conseiller_app.ui.sync_page.when import days_ago, stamp
 from conseiller_app.ui.sync_page.widgets import Banner, Tile, fingerprint_label
+from conseiller_app.ui.widgets.accessibility import table
 from conseiller_app.ui.widgets.formatting import plural, reference_label
 from conseiller_app.ui.worker import DbWorker, VaultLocked
 
@@ -154,6 +155,8 @@ class SyncPage(QWidget):
         history_card, history_box = _card(self.tr("Historique des paquets"))
         self.history = HistoryModel(self)
         self.history_view = QTableView()
+        table(self.history_view, self.tr("Historique des échanges"),
+              self.tr("Les paquets envoyés au siège et reçus de lui, le plus récent d'abord, avec leur état."))
         self.history_view.setModel(self.history)
         self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

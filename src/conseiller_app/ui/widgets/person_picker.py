@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 from conseiller_app.storage.services import search
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.formatting import display_name
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 DEBOUNCE_MS = 250
 LIMIT = 30
@@ -37,6 +38,8 @@ class PersonPicker(QWidget):
         self.edit.setClearButtonEnabled(True)
         self.results = QListWidget()
         self.results.setObjectName("personResults")
+        named(self.edit, self.tr("Chercher une personne"))
+        named(self.results, self.tr("Personnes trouvées"))
         self.results.setMinimumHeight(90)
         self.results.setMaximumHeight(130)
         self.status = QLabel()
