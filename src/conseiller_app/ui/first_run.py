@@ -125,6 +125,9 @@ class FirstRunAssistant(QWidget):
         self.create_button.setObjectName("primary")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.submit)
+        # Enter in any field creates the vault (a default button only works inside a dialog).
+        for field in (self.passphrase, self.confirm, self.name, self.office):
+            field.returnPressed.connect(self.submit)
 
         card = QFrame()
         card.setObjectName("card")

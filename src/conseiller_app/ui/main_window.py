@@ -268,7 +268,8 @@ class MainWindow(QMainWindow):
             self.first_run = None
         self.unlock_screen.set_owner(info["name"])
         self.status.set_owner(info["name"])
-        self.setWindowTitle(f"{APP_TITLE} — {info['name']}")
+        # Qt appends the application's name itself (« … — Parcours Grands Chantiers »): say it once.
+        self.setWindowTitle(self.tr("Coffre de {name}").format(name=info["name"]))
         self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
         self.idle.start()
         self._show_screen()

@@ -49,7 +49,7 @@ class Workspace(QWidget):
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
         named(self.nav, self.tr("Navigation"), self.tr("Les pages de l'application ; Ctrl+1 à Ctrl+6 y mènent aussi."))
-        self.nav.setFixedWidth(210)
+        self.nav.setFixedWidth(180)  # the longest title, « Synchronisation », fits; more room for pages at 1024 px
         self.nav.setIconSize(QSize(0, 0))
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stack = QStackedWidget()

@@ -49,7 +49,7 @@ class AteliersPage(LoadOnShowPage):
         table(self.table, self.tr("Sessions"),
               self.tr("Une session par ligne : dates, intitulé, lieu, places. Entrée ouvre la session."))
         self.table.setModel(self.model)
-        set_widths(self.table, [215, 240, 125, 115, 180])
+        set_widths(self.table, [185, 240, 110, 110, 120])  # at 1024 px the title and place keep ~120 px each
         set_stretch(self.table, [1, 5])
         self.table.activated.connect(lambda index: self.open_session(index.data(ID_ROLE)))
         self.count_label = QLabel()
