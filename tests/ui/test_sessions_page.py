@@ -220,3 +220,33 @@ def test_lock_clears_names_and_unlock_reloads(qtbot, ctx, sync_worker):
     qtbot.waitUntil(lambda: bool(page.calendar.calendar.counts))  # the view shown before locking
     page.views.setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+
+
+def test_registration_by_keyboard_and_a_refusal_clears_the_search(qtbot, ctx, sync_worker):
+    sid = make_session(ctx, capacity=5)
+    aubry = make_person(ctx, last="Aubry")
+    make_person(ctx, last="Aubert")
+    sessions.register(ctx, sid, aubry)
+    page = open_ateliers(qtbot, sync_worker)
+    page.open_session(sid)
+    view = page.session_view
+    qtbot.waitUntil(lambda: view.session is not None)
+    dialog = page.ask_register(view.session)
+    qtbot.waitExposed(dialog)
+    assert dialog.intro.text() == "Session « Atelier BTP — Arras »\u00a0: 4 places libres sur 5."
+    picker = dialog.picker
+    picker.edit.setFocus()
+    qtbot.keyClicks(picker.edit, "aub")
+    picker.search_now()
+    assert picker.results.count() == 2
+    # Down goes into the results (it did nothing), a second Down to the next person.
+    qtbot.keyClick(picker.edit, Qt.Key.Key_Down)
+    assert dialog.focusWidget() is picker.results and picker.results.currentRow() == 0
+    qtbot.keyClick(picker.results, Qt.Key.Key_Down)
+    assert picker.results.currentRow() == 1
+    while picker.selected()["last_name"] != "Aubry":
+        qtbot.keyClick(picker.results, Qt.Key.Key_Up)
+    qtbot.keyClick(picker.results, Qt.Key.Key_Return)  # already registered: refused
+    assert dialog.banner.kind == "error" and "déjà inscrit" in dialog.banner.text()
+    assert picker.edit.text() == "" and picker.results.count() == 0 and dialog.focusWidget() is picker.edit
+    dialog.accept()
