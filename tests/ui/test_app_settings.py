@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSize
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from conseiller_app.storage.profile import get_setting
@@ -30,7 +30,7 @@ def test_idle_minutes_are_saved_in_the_vault_and_applied(shell, closed_vault, pa
     page = win.settings_page
     win.workspace.show_page("settings")
     qtbot.waitUntil(lambda: page.name.text() == "Marie Dupont")
-    assert page.territory.text() == "Arrageois"
+    assert page.territory.currentText() == "Arrageois"
     assert page.office.text() == "MDS Arras"
     assert page.folder.text() == str(shell.data_dir)
     assert page.reference_version.text()  # the shipped reference data's version
@@ -128,6 +128,28 @@ def test_window_geometry_and_page_are_remembered_without_personal_data(shell, cl
     assert again.workspace.current_key() == "ateliers"
     assert not again.workspace.nav.isVisible()
     assert not again.actions.toggle_navigation.isChecked()
+
+
+def test_the_conseiller_edits_name_territory_office_phone_and_email(shell, closed_vault, passphrase, qtbot):
+    from conseiller_app.storage.services import owner
+
+    win = shell.unlocked(passphrase)
+    page = win.settings_page
+    win.workspace.show_page("settings")
+    qtbot.waitUntil(lambda: page.name.text() == "Marie Dupont")
+    page.phone.setText("12")
+    page.save_profile()
+    assert "Téléphone" in page.profile_error.text() and page.profile_status.text() == ""
+    page.name.setText("Marie Dupont-Leroy")
+    page.territory.setCurrentIndex(page.territory.findText("Lens-Liévin"))
+    page.office.setText("MDS Lens")
+    page.phone.setText("03 21 21 62 62")
+    page.email.setText("marie.dupont@exemple.fr")
+    qtbot.keyClick(page.email, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.profile_status.text() == "Enregistré.")
+    assert not page.profile_error.isVisible()
+    card = owner.get(win.worker.ctx)
+    assert card["phone"] == "03 21 21 62 62" and card["territory"] == "lens_lievin" and card["office"] == "MDS Lens"
 
 
 def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault, passphrase, qtbot):

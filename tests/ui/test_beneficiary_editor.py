@@ -129,7 +129,7 @@ def test_duplicate_warning_offers_to_open_the_existing_file_or_create_anyway(qtb
     page.save_current()
     box = editor.duplicate_box
     assert box is not None and box.isVisible()
-    assert box.text().startswith("Un dossier semblable existe déjà : LEFÈVRE Amélie, né(e) le 12/03/1985, Arras")
+    assert box.text().startswith("Un dossier semblable existe déjà : LEFÈVRE Amélie, né·e le 12/03/1985, Arras")
     dialogs.click(box, "Annuler")
     assert editor.duplicate_box is None
     assert count_files(ctx) == 6

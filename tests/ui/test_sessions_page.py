@@ -183,7 +183,7 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
 
     assert view.select_person(ids["Aubry"])
     view.withdraw_button.click()
-    assert "AUBRY Zoé est désinscrit(e)." in view.banner.text()
+    assert "AUBRY Zoé est désinscrit·e." in view.banner.text()
     assert "BÉCOURT Zoé quitte la liste d'attente et prend la place libérée." in view.banner.text()
     assert [p["last_name"] for p in view.participants.rows()] == ["Bécourt"]
     assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Caron")]

@@ -164,7 +164,7 @@ class StepReason(Labelled):
 
 
 _labels(StepReason, {
-    "absent": "Absent(e)",
+    "absent": "Absent·e",
     "refus": "Refus de la personne",
     "annulee": "Action annulée",
     "sante": "Raison de santé",
@@ -329,9 +329,9 @@ class RegistrationStatus(Labelled):
 
 
 _labels(RegistrationStatus, {
-    "inscrit": "Inscrit(e)",
+    "inscrit": "Inscrit·e",
     "liste_attente": "Liste d'attente",
-    "desinscrit": "Désinscrit(e)",
+    "desinscrit": "Désinscrit·e",
 })
 
 
@@ -341,7 +341,7 @@ class Attendance(Labelled):
     EXCUSED = "excuse"
 
 
-_labels(Attendance, {"present": "Présent(e)", "absent": "Absent(e)", "excuse": "Excusé(e)"})
+_labels(Attendance, {"present": "Présent·e", "absent": "Absent·e", "excuse": "Excusé·e"})
 
 
 class ReferralScheme(Labelled):
@@ -385,7 +385,7 @@ _labels(ReferralStatus, {
     "envoyee": "Envoyée",
     "recue": "Reçue",
     "entretien_planifie": "Entretien planifié",
-    "positionne": "Positionné(e)",
+    "positionne": "Positionné·e",
     "en_formation": "En formation",
     "en_mission": "En mission",
     "cloturee": "Clôturée",

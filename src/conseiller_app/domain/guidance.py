@@ -304,7 +304,7 @@ def _attendance(f: FileFacts) -> list[Suggestion]:
         if r.status is RegistrationStatus.REGISTERED and r.attendance is None and r.end_date < f.today:
             out.append(Suggestion(
                 Code.ATTENDANCE_MISSING, "Noter la présence",
-                f"« {r.session_title} » du {_d(r.start_date)} est passé(e) sans que la présence de la personne "
+                f"« {r.session_title} » du {_d(r.start_date)} est passé·e sans que la présence de la personne "
                 "soit notée.", 20, session_id=r.session_id))
     return out
 
@@ -397,7 +397,7 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
     if stage is Stage.AGENCY_PREP and f.public is Public.RSA:
         return [Suggestion(
             Code.TREMPLIN_RSA, "Proposer le Tremplin RSA",
-            "Allocataire du RSA positionné(e) en agence : le Tremplin RSA (FPETT) prépare l'entrée en formation.",
+            "Allocataire du RSA positionné·e en agence : le Tremplin RSA (FPETT) prépare l'entrée en formation.",
             55, stage=stage, action=Propose(stage, f.today) if o is None else None)]
     if o is not None:  # already proposed: the next move is to plan it (dates are the conseiller's)
         since = f" depuis le {_d(o.proposed_on)}" if o.proposed_on else ""

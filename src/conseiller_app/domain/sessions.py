@@ -359,7 +359,7 @@ def attendance_unchanged_reason(p, session_id: str, attendance: str, start: date
                     "suspension).")
         return f"l'étape est déjà « {o.status.label} »."
     if att is Attendance.EXCUSED and o is not None and o.status is P.S.PROPOSED:
-        return f"excusé(e) : l'étape « {o.stage.label} » est à reprogrammer (proposée)."
+        return f"excusé·e : l'étape « {o.stage.label} » est à reprogrammer (proposée)."
     mine = [s for s in p.steps if s.session_id == session_id]
     if mine and not mine[-1].status.is_open:
         return f"déjà reporté (étape « {mine[-1].stage.label} » {mine[-1].status.label.lower()})."

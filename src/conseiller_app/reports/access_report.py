@@ -101,7 +101,7 @@ def render(data: dict[str, Any]) -> bytes:
 
     _section(story, "1. Responsable du traitement et conservation", width, st, [field_grid([
         ("Responsable", esc(c["name"]) + "<br/>" + _muted(c["service"])),
-        ("Conseiller(ère) référent(e)", esc(c["conseiller"])),
+        ("Conseiller·ère référent·e", esc(c["conseiller"])),
         ("Lieu d'accueil", _text(", ".join(x for x in (c["office"], c["territory"]) if x))),
         ("Finalité", esc(c["purpose"])),
         ("Durée de conservation", esc(r["rule"])),
@@ -173,7 +173,7 @@ def render(data: dict[str, Any]) -> bytes:
               else f"du {fr_date(x['start_date'])} au {fr_date(x['end_date'])}"),
           _lines(esc(x["place"]), _muted(x["territory_name"])),
           _lines(esc(x["status_label"]), _muted(f"le {fr_date(x['registered_on'])}"),
-                 _muted("venu(e) sur place") if x["walk_in"] else ""),
+                 _muted("venu·e sur place") if x["walk_in"] else ""),
           esc(x["attendance_label"]) if x["attendance_label"] else _muted("non notée")] for x in regs],
         [width * 0.32, width * 0.16, width * 0.22, width * 0.17, width * 0.13], st)
         if regs else _empty("Aucune inscription à une session.", st)])
@@ -223,7 +223,7 @@ def render(data: dict[str, Any]) -> bytes:
     story.append(KeepTogether([section("Vos droits", width, st), Spacer(0, 1.5 * mm), Paragraph(
         "Vous pouvez demander la rectification des informations inexactes, leur effacement ou la limitation de leur "
         "utilisation, retirer à tout moment un consentement au partage, et vous opposer à un traitement, auprès de "
-        f"votre conseiller(ère) ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
+        f"votre conseiller·ère ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
         "adresser une réclamation à la CNIL (www.cnil.fr).", st["cell"])]))
 
     return render_story(story, title=f"Relevé droit d'accès {ref}", header_right=ref, margin=MARGIN,

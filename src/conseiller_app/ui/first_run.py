@@ -102,7 +102,7 @@ class FirstRunAssistant(QWidget):
         self.name_error, self.territory_error, self.office_error = error_label(), error_label(), error_label()
         who_box = QGroupBox(self.tr("2. Vous"))
         who_form = QFormLayout(who_box)
-        who_form.addRow(self.tr("Nom du conseiller"), self.name)
+        who_form.addRow(self.tr("Votre nom"), self.name)
         who_form.addRow("", self.name_error)
         who_form.addRow(self.tr("Territoire"), self.territory)
         who_form.addRow("", self.territory_error)
@@ -173,7 +173,7 @@ class FirstRunAssistant(QWidget):
         ok = True
         name_text = self.name.text()
         try:
-            name = clean_name("name", self.tr("Nom du conseiller"), name_text)
+            name = clean_name("name", self.tr("Votre nom"), name_text)
             set_error(self.name_error, "")
         except ValidationError as exc:
             set_error(self.name_error, _capitalise(exc.message))

@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
 
     def _show_about(self) -> None:
         QMessageBox.about(self, self.tr("À propos"), self.tr(
-            "<b>Parcours Grands Chantiers</b><br>L'application des conseillers du Département du Pas-de-Calais "
+            "<b>Parcours Grands Chantiers</b><br>L'application des conseiller·ères du Département du Pas-de-Calais "
             "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
             "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."))
 

@@ -69,6 +69,8 @@ def close_vault(worker) -> None:
 
 def vault_info(ctx: Context) -> dict[str, Any]:
     """What the shell shows about the open vault: owner, folder, settings, reference version."""
+    from sqlalchemy import select
+
     from conseiller_app.storage import models as m
     from conseiller_app.storage.reference import reference_version
 
@@ -76,7 +78,9 @@ def vault_info(ctx: Context) -> dict[str, Any]:
         territory = s.get(m.Territory, ctx.actor["territory"])
         minutes = _parse_minutes(get_setting(s, IDLE_LOCK_KEY))
         version = reference_version(s)
+        territories = sorted(((t.code, t.name) for t in s.scalars(select(m.Territory))), key=lambda t: t[1])
     return {
+        "territories": territories,
         "name": ctx.actor["name"],
         "territory": ctx.actor["territory"],
         "territory_name": territory.name if territory else ctx.actor["territory"],

@@ -442,7 +442,7 @@ def record_results(ctx: Context, session_id: str) -> dict[str, Any]:
                       "attendance": r.attendance}
             people.append(person)
             if not r.attendance:
-                person.update(outcome="not_pointed", detail="non pointé(e) : parcours inchangé.")
+                person.update(outcome="not_pointed", detail="non pointé·e : parcours inchangé.")
                 continue
             pathway, _ = pathway_service.load(s, r.beneficiary_id)
             actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, today)

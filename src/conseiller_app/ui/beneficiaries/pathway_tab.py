@@ -260,8 +260,9 @@ class PathwayTab(QWidget):
         if self._draft and self.wizard is None:
             n = len(self._draft.get("operations", []))
             self.draft_banner.show_message(
-                self.tr("Une orientation guidée non enregistrée a été retrouvée (%1 action(s)). "
-                        "Reprenez-la pour la vérifier et l'enregistrer.").replace("%1", str(n)))
+                self.tr("Une orientation guidée non enregistrée a été retrouvée (%1). "
+                        "Reprenez-la pour la vérifier et l'enregistrer.").replace(
+                    "%1", self.tr("1 action") if n == 1 else self.tr("%1 actions").replace("%1", str(n))))
         else:
             self.draft_banner.clear()
 

@@ -299,7 +299,7 @@ class DashboardPage(QWidget):
         if everyone != n:
             # Same rule as the Orientations page, another scope: say so instead of two figures that disagree.
             more += " " + self.tr("La page Orientations en compte {all}\u00a0: elle montre aussi les dossiers dont "
-                                  "vous n'êtes pas le référent ou la référente.").format(all=everyone)
+                                  "vous n'êtes pas le ou la référent·e.").format(all=everyone)
         self.referrals_more.setText(more)
 
     def _more_text(self, total: int, shown: int, none: str) -> str:

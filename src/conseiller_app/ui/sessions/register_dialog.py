@@ -72,7 +72,7 @@ class RegisterDialog(QDialog):
                 name=name, p=result["position"])
             kind = "warning"
         else:
-            text = self.tr("{name} est inscrit(e).").format(name=name)
+            text = self.tr("{name} est inscrit·e.").format(name=name)
             kind = "success"
         if result.get("pathway_note"):
             # Registered, but the pathway did not follow: never a green banner for half a result.

@@ -35,7 +35,7 @@ PROMOTED_BG = QColor("#e6f4ea")
 def _remarks(p: dict) -> str:
     notes = []
     if p.get("walk_in"):
-        notes.append(QCoreApplication.translate("SessionView", "venu(e) sans inscription"))
+        notes.append(QCoreApplication.translate("SessionView", "venu·e sans inscription"))
     if p.get("to_complete"):
         notes.append(QCoreApplication.translate("SessionView", "dossier à compléter"))
     return ", ".join(notes)
@@ -103,7 +103,7 @@ class SessionView(QWidget):
             Column(tr("Nom"), lambda p: (p["last_name"] or "").upper()),
             Column(tr("Prénom"), lambda p: p["first_name"]),
             Column(tr("Présence"), lambda p: p["attendance_label"] or "—"),
-            Column(tr("Inscrit(e) le"), lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
+            Column(tr("Inscrit·e le"), lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
             Column(tr("Remarques"), _remarks),
         ], id_key="beneficiary_id", row_background=self._background, parent=self)
         self.waiting = RowsTableModel([
@@ -206,8 +206,8 @@ class SessionView(QWidget):
         lines = [
             (self.tr("Lieu"), place),
             (self.tr("Organisateur"), organiser),
-            (self.tr("Places"), self.tr("{r} inscrit(s) sur {c}, {left}").format(
-                r=s["registered"], c=s["capacity"],
+            (self.tr("Places"), self.tr("{r} sur {c}, {left}").format(
+                r=plural(s["registered"], self.tr("inscrit"), self.tr("inscrits")), c=s["capacity"],
                 left=plural(s["seats_left"], self.tr("place libre"), self.tr("places libres")))),
             (self.tr("Chantier"), s.get("chantier_name") or self.tr("aucun en particulier")),
             (self.tr("Métiers visés"), ", ".join(s.get("trade_names") or []) or "—"),
@@ -309,7 +309,7 @@ class SessionView(QWidget):
     def _withdrawn(self, name: str, names: dict[str, str], result: dict) -> None:
         promoted = result.get("promoted") or []
         self._promoted = {x["beneficiary_id"] for x in promoted}
-        text = self.tr("{name} est désinscrit(e).").format(name=name)
+        text = self.tr("{name} est désinscrit·e.").format(name=name)
         for x in promoted:
             text += " " + self.tr("{name} quitte la liste d'attente et prend la place libérée.").format(
                 name=names.get(x["beneficiary_id"], self.tr("La première personne en attente")))

@@ -65,7 +65,7 @@ class WalkInDialog(QDialog):
         self.duplicate_box: QMessageBox | None = None
         self.error_line = ErrorLine()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Ajouter et marquer présent(e)"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Ajouter et marquer présent·e"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -500,14 +500,17 @@ class SyncPage(QWidget):
         else:
             lines.append(self.tr("Données de référence déjà à jour ({v}).").format(v=label))
         lines.append(self._confirmation_line(result.get("bundles_confirmed") or []))
-        lines.append(self.tr("Calendrier partagé et arbitrages du siège : {applied} mis à jour, {same} déjà à jour.")
+        lines.append(self.tr("Calendrier partagé et arbitrages du siège\u00a0: {applied} mis à jour, {same} déjà à jour.")
                      .format(applied=r["applied"], same=r["same"]))
         if r["local"]:
-            lines.append(self.tr("{n} enregistrement(s) gardé(s) tels quels : modifiés ici depuis, ils partiront "
-                                 "au siège avec le prochain paquet.").format(n=r["local"]))
+            lines.append((self.tr("1 enregistrement gardé tel quel\u00a0: modifié ici depuis, il partira au siège "
+                                  "avec le prochain paquet.") if r["local"] == 1 else
+                          self.tr("{n} enregistrements gardés tels quels\u00a0: modifiés ici depuis, ils partiront "
+                                  "au siège avec le prochain paquet.")).format(n=r["local"]))
         if r["refused"] or r["unknown"]:
-            lines.append(self.tr("{n} enregistrement(s) incompatibles avec ce coffre ignorés.").format(
-                n=r["refused"] + r["unknown"]))
+            n = r["refused"] + r["unknown"]
+            lines.append((self.tr("1 enregistrement incompatible avec ce coffre ignoré.") if n == 1 else
+                          self.tr("{n} enregistrements incompatibles avec ce coffre ignorés.")).format(n=n))
         self.result_banner.show_message(
             self.tr("Paquet du siège n°{n} importé").format(n=result["sequence"]), "\n".join(lines), "success")
         self.refresh()
