@@ -250,3 +250,18 @@ def test_registration_by_keyboard_and_a_refusal_clears_the_search(qtbot, ctx, sy
     assert dialog.banner.kind == "error" and "déjà inscrit" in dialog.banner.text()
     assert picker.edit.text() == "" and picker.results.count() == 0 and dialog.focusWidget() is picker.edit
     dialog.accept()
+
+
+def test_a_session_gets_its_hours_in_the_dialog(qtbot, ctx, sync_worker):
+    sid = make_session(ctx)
+    page = open_ateliers(qtbot, sync_worker)
+    page.open_session(sid)
+    view = page.session_view
+    qtbot.waitUntil(lambda: view.session is not None)
+    dialog = page.edit_session(view.session)
+    dialog.start_time.setText("9h")
+    dialog.end_time.setText("16:30")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: sessions.get(ctx, sid)["start_time"] == "09:00")
+    assert sessions.get(ctx, sid)["end_time"] == "16:30"
+    qtbot.waitUntil(lambda: "09:00\u202f–\u202f16:30" in view.summary.text())

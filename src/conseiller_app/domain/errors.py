@@ -55,7 +55,7 @@ class ValidationErrors(ValidationError):
         self.errors = errors
 
     def __str__(self) -> str:
-        return "\n".join(str·e for e in self.errors)
+        return "\n".join(str(e) for e in self.errors)
 
     def by_field(self) -> dict[str, str]:
         return {e.field: e.message for e in self.errors}

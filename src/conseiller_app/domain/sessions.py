@@ -3,6 +3,7 @@ holidays and weekends when scheduling, seats and the waiting list (first in, fir
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,7 +39,10 @@ LABELS = {
     "capacity": "Capacité",
     "chantier": "Chantier",
     "trades": "Métiers visés",
+    "start_time": "Heure de début",
+    "end_time": "Heure de fin",
 }
+NOON = "12:30"  # a day that starts before and ends after it has a morning and an afternoon
 FIELDS = tuple(LABELS)
 
 
@@ -220,6 +224,20 @@ def validate(
 
     check("trades", trade_list)
 
+    def hour(field: str):
+        def clean(x):
+            text = (x or "").strip().lower().replace("h", ":").rstrip(":") if isinstance(x, str) else x
+            if not text:
+                return None
+            m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", text)
+            if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+                raise ValidationError(field, "heure attendue au format HH:MM (ex. 09:00, 14h30).", LABELS[field])
+            return f"{int(m.group(1)):02d}:{int(m.group(2) or 0):02d}"
+        return clean
+
+    check("start_time", hour("start_time"))
+    check("end_time", hour("end_time"))
+
     # Cross-field rules, on the merged values.
     merged = dict(current or {})
     merged.update(out)
@@ -239,6 +257,8 @@ def validate(
             errors.append(ValidationError("end_date", "la fin précède le début.", LABELS["end_date"]))
         elif (end - start).days >= MAX_DAYS:
             errors.append(ValidationError("end_date", f"une session dure {MAX_DAYS} jours au plus.", LABELS["end_date"]))
+    if merged.get("start_time") and merged.get("end_time") and merged["end_time"] <= merged["start_time"]:
+        errors.append(ValidationError("end_time", "l'heure de fin précède l'heure de début.", LABELS["end_time"]))
     if not partial and not merged.get("territory"):
         errors.append(ValidationError("territory", "indiquez le territoire ou la commune du lieu.", LABELS["territory"]))
     if errors:

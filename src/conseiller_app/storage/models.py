@@ -286,6 +286,9 @@ class AtelierSession(Synced, Base):
     capacity: Mapped[int] = mapped_column(Integer)
     chantier: Mapped[str | None] = mapped_column(ForeignKey("chantier.code"))
     trades: Mapped[list] = mapped_column(JSON, default=list)
+    # « 09:00 », « 16:30 »: the day's hours (the attendance sheet splits morning and afternoon).
+    start_time: Mapped[str | None] = mapped_column(String(5))
+    end_time: Mapped[str | None] = mapped_column(String(5))
 
 
 class Registration(Synced, Base):

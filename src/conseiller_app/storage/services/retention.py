@@ -211,7 +211,7 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
         if refused:
             raise ValidationError(
                 "ids", f"{len(refused)} dossier{'s' if len(refused) > 1 else ''} demandé{'s' if len(refused) > 1 else ''}"
-                       f" {'ne sont' if len(refused) > 1 else 'n’est'} pas à purger : contact trop récent, dossier "
+                       f" {'ne sont' if len(refused) > 1 else "n'est"} pas à purger : contact trop récent, dossier "
                        "inconnu ou déjà purgé. Rien n'a été purgé ; relancez la liste des dossiers à purger.",
                 "Purge")
         first_new = (s.scalar(select(func.max(m.ChangeEntry.seq))) or 0) + 1

@@ -106,7 +106,8 @@ def update(ctx: Context, session_id: str, data: dict[str, Any], expected_version
         x = _load_session(s, session_id)
         if expected_version is not None and x.version != expected_version:
             raise ValidationError("version", "cette session a été modifiée entre-temps : rechargez-la.", "Session")
-        current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity")}
+        current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity",
+                                              "start_time", "end_time")}
         clean = _validate(s, ctx, data, current=current)
         regs = _registrations(s, session_id)
         registered = sum(1 for r in regs if r.status == REG.REGISTERED.value)
@@ -137,6 +138,7 @@ def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, 
         "registered": registered, "waiting": counts.get(REG.WAITING.value, 0),
         "seats_left": max(0, x.capacity - registered),
         "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
+        "start_time": x.start_time, "end_time": x.end_time,
         "version": x.version,
     }
 

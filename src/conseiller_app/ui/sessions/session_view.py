@@ -199,7 +199,10 @@ class SessionView(QWidget):
             self.banner.clear()
         self.session = s
         self.title.setText(s["title"])
-        self.summary.setText(f"{s['kind_label']} · {fr_period(s['start_date'], s['end_date'])} · "
+        hours = ""
+        if s.get("start_time"):
+            hours = f" · {s['start_time']}" + (f"\u202f–\u202f{s['end_time']}" if s.get("end_time") else "")
+        self.summary.setText(f"{s['kind_label']} · {fr_period(s['start_date'], s['end_date'])}{hours} · "
                              f"{s['territory_name']}")
         place = ", ".join(x for x in (s.get("place"), s.get("commune_name")) if x) or "—"
         organiser = s["organiser_label"] + (f" ({s['organiser_name']})" if s.get("organiser_name") else "")
