@@ -210,8 +210,8 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> dict[st
         refused = [i for i in wanted if i not in listed]
         if refused:
             raise ValidationError(
-                "ids", f"{len(refused)} dossier{'s' if len(refused) > 1 else ''} demandé{'s' if len(refused) > 1 else ''}"
-                       f" {'ne sont' if len(refused) > 1 else "n'est"} pas à purger : contact trop récent, dossier "
+                "ids", (f"{len(refused)} dossiers demandés ne sont" if len(refused) > 1
+                        else "1 dossier demandé n'est") + " pas à purger : contact trop récent, dossier "
                        "inconnu ou déjà purgé. Rien n'a été purgé ; relancez la liste des dossiers à purger.",
                 "Purge")
         first_new = (s.scalar(select(func.max(m.ChangeEntry.seq))) or 0) + 1
