@@ -229,7 +229,7 @@ def test_demo_vaults_purge_too(vault, clock):
     from conseiller_app.storage import demo
     from conseiller_app.storage.services import Context
 
-    demo.generate(vault, 60, seed=3, today=date(2026, 11, 28))
+    demo.generate(vault, 150, seed=3, today=date(2026, 11, 28))  # enough files for some to be old
     ctx = Context(vault, today=clock)
     found = retention.candidates(ctx)
     ids = [f["id"] for f in found["files"] if f["kind"] == rules.TO_PURGE]

@@ -105,6 +105,8 @@ def todo(ctx: Context, limit: int = 50) -> dict[str, Any]:
     followups, followups_total = followups_due(ctx, limit=limit)
     referrals, referrals_total = stale_referrals(ctx, limit=limit)
     everyone = stale_referrals_everyone(ctx)
+    with ctx.vault.session() as s:
+        files = s.scalar(select(func.count()).select_from(m.Beneficiary).where(m.Beneficiary.deleted_at.is_(None))) or 0
     return {
         "today": ctx.today(),
         "followup_days": FOLLOWUP_DAYS,
@@ -114,5 +116,6 @@ def todo(ctx: Context, limit: int = 50) -> dict[str, Any]:
         "referrals": referrals,
         "referrals_total": referrals_total,
         "referrals_everyone_total": everyone,
+        "files_total": files,  # 0: a new vault, the dashboard shows the first steps
     }
 

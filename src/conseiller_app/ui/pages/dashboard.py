@@ -142,6 +142,20 @@ class DashboardPage(QWidget):
             "parcours s'afficheront ici dans une prochaine version."))
         indicators.setWordWrap(True)
         indicators.setObjectName("notice")
+        # A new vault: what to do first, instead of three empty tables.
+        self.first_steps = QLabel(tr(
+            "<b>Premiers pas</b><ol style='margin-left:-20px'>"
+            "<li>Créez le dossier d'une personne que vous accompagnez\u00a0: <b>Fichier › Nouveau dossier</b> "
+            "(Ctrl+N).</li>"
+            "<li>Renseignez ses freins et ses consentements, puis proposez une étape (onglet <b>Parcours</b>, "
+            "« Orientation guidée… »).</li>"
+            "<li>Programmez un atelier ou inscrivez la personne à une session (page <b>Ateliers</b>).</li>"
+            "<li>Inscrivez ce poste auprès du siège (page <b>Synchronisation</b>) pour envoyer vos "
+            "changements.</li></ol>"
+            "Les relances et les prochaines étapes conseillées apparaîtront ici dès le premier dossier."))
+        self.first_steps.setWordWrap(True)
+        self.first_steps.setObjectName("notice")
+        self.first_steps.hide()
 
         top = QHBoxLayout()
         top.addWidget(page_header(tr("Tableau de bord"), tr("Ce qui attend une action de votre part.")), 1)
@@ -160,6 +174,7 @@ class DashboardPage(QWidget):
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addLayout(top)
+        layout.addWidget(self.first_steps)
         layout.addWidget(indicators)
         layout.addWidget(section(self.guidance_title, self.guidance_view, self.guidance_more), 2)
         layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 2)
@@ -218,6 +233,7 @@ class DashboardPage(QWidget):
         self.followups.set_rows(result["followups"])
         self.referrals.set_rows(result["referrals"])
         self._show_titles(result, result)
+        self.first_steps.setVisible(result.get("files_total", 1) == 0)
         self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result["today"])))
         self.loaded = True
 
