@@ -179,7 +179,7 @@ def _ateliers_and_orientations(window, showcase: str) -> Iterator[Stop]:
     yield Stop("06-ateliers-4-modifier", dialog, True)
     dialog.reject()
     dialog = page.ask_register(page.session_view.session)
-    dialog.picker.edit.setText("a")
+    dialog.picker.edit.setText("ma")
     dialog.picker.search_now()
     pump(lambda: dialog.picker.results.count() > 0)
     yield Stop("06-ateliers-4b-inscrire", dialog, True)

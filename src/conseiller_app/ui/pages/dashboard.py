@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.errors import user_message
-from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.widgets.columns import ID_ROLE, Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
@@ -67,6 +67,8 @@ def _table(model: TodoTableModel) -> QTableView:
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
+    # At least five rows visible: in a small window the page scrolls rather than the tables shrinking.
+    view.setMinimumHeight(header.sizeHint().height() + 5 * view.verticalHeader().defaultSectionSize() + 4)
     return view
 
 
@@ -165,12 +167,15 @@ class DashboardPage(QWidget):
             frame = QFrame()
             frame.setObjectName("card")
             box = QVBoxLayout(frame)
+            title.setWordWrap(True)
+            more.setWordWrap(True)
             box.addWidget(title)
             box.addWidget(view, 1)
             box.addWidget(more)
             return frame
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addLayout(top)
@@ -180,6 +185,8 @@ class DashboardPage(QWidget):
         layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 2)
         layout.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 2)
         layout.addWidget(self.status)
+        self.status.setWordWrap(True)
+        fill_with_scroll(self, content)
         self._show_titles(None, None)
 
     # --- page hooks ----------------------------------------------------------------------------

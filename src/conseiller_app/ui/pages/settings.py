@@ -171,7 +171,7 @@ class SettingsPage(QWidget):
         purge_row.addStretch(1)
         retention_form.addRow(purge_row)
 
-        profile_card, profile_form = self._card(self.tr("Conseiller"))
+        profile_card, profile_form = self._card(self.tr("Conseiller·ère"))
         label_layout_rows(lock_form)
         label_layout_rows(retention_form)
         profile_form.addRow(self.tr("Nom"), self.name)

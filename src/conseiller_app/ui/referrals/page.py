@@ -88,6 +88,7 @@ class OrientationsPage(LoadOnShowPage):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.table.activated.connect(lambda _i: self.change_status())
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # long counts wrap at 1024 px instead of being cut
         self.count_label.setObjectName("hint")
 
         self.detail = QLabel()

@@ -53,6 +53,7 @@ class AteliersPage(LoadOnShowPage):
         set_stretch(self.table, [1, 5])
         self.table.activated.connect(lambda index: self.open_session(index.data(ID_ROLE)))
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # long counts wrap at 1024 px instead of being cut
         self.count_label.setObjectName("hint")
         list_tab = QWidget()
         list_layout = QVBoxLayout(list_tab)
