@@ -198,8 +198,11 @@ def render(data: dict[str, Any]) -> bytes:
         body.append(_empty("Aucune orientation vers une agence d'emploi.", st))
     _section(story, "7. Orientations vers les agences d'emploi", width, st, body)
 
-    _section(story, "8. Notes du conseiller", width, st, [
-        Paragraph(_text(data["notes"]), st["cell"]) if data["notes"] else _empty("Aucune note.", st)])
+    notes = [Paragraph(f"<b>{esc(n['written_on'].strftime('%d/%m/%Y'))} — {esc(n['author'])}</b><br/>"
+                       f"{_text(n['text'])}", st["cell"]) for n in data.get("dated_notes") or []]
+    if data["notes"]:
+        notes.append(Paragraph("<b>Notes antérieures</b><br/>" + _text(data["notes"]), st["cell"]))
+    _section(story, "8. Notes du conseiller·ère", width, st, notes or [_empty("Aucune note.", st)])
 
     drafts = data["drafts"]
     body = []

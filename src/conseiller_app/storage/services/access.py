@@ -240,6 +240,7 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         "registrations": registrations,
         "referrals": referrals,
         "notes": f.get("notes") or "",
+        "dated_notes": followup.notes(ctx, beneficiary_id),
         "drafts": draft_list,
         "audit": journal,
     }

@@ -171,6 +171,31 @@ def _directory_agency(s, partner_id: str | None, name: str) -> tuple[str, str]:
     return agency.id, agency.name
 
 
+def add_note(ctx: Context, beneficiary_id: str, text: str, written_on: date | None = None) -> str:
+    """A dated note, signed by the conseiller (« notes » are one entry each, never rewritten)."""
+    body = v.check_free_text("text", "Note", text).strip()
+    if not body:
+        raise ValidationError("text", "écrivez la note avant de l'ajouter.", "Note")
+    today = ctx.today()
+    written_on = v.check_event_date("written_on", "Date de la note", written_on or today, today)
+    with ctx.vault.session() as s:
+        b = _load(s, beneficiary_id)
+        note = m.Note(beneficiary_id=b.id, written_on=written_on, author_id=ctx.actor_id,
+                      author_name=ctx.actor["name"], text=body)
+        s.add(note)
+        s.flush()
+        audit(s, ctx.actor_id, "note_added", "note", note.id, b.id)
+        return note.id
+
+
+def notes(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+    """The file's dated notes, newest first."""
+    with ctx.vault.session() as s:
+        rows = s.scalars(select(m.Note).where(m.Note.beneficiary_id == beneficiary_id, m.Note.deleted_at.is_(None))
+                         .order_by(m.Note.written_on.desc(), m.Note.created_at.desc()))
+        return [{"id": n.id, "written_on": n.written_on, "author": n.author_name, "text": n.text} for n in rows]
+
+
 def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> None:
     with ctx.vault.session() as s:
         consent = s.get(m.Consent, consent_id)

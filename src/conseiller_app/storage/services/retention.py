@@ -143,6 +143,7 @@ _BLANK = {  # free text of the linked records (coded fields stay: they identify 
     m.Consent: {},
     m.Barrier: {},
     m.Registration: {},
+    m.Note: {"text": ""},
 }
 
 
@@ -156,7 +157,7 @@ def _tombstone(row: m.Synced, blank: dict, now) -> None:
 def _purge_one(s: Session, b: m.Beneficiary, now, keys: set[tuple[str, str]]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     children: list[m.Synced] = []
-    for model in (m.Barrier, m.Consent, m.PathwayStep, m.Registration, m.Referral):
+    for model in (m.Barrier, m.Consent, m.PathwayStep, m.Registration, m.Referral, m.Note):
         children += s.scalars(select(model).where(model.beneficiary_id == b.id, model.deleted_at.is_(None))).all()
     barrier_ids = [x.id for x in children if isinstance(x, m.Barrier)]
     if barrier_ids:
