@@ -25,9 +25,11 @@ def fr_month(day: date) -> str:
 
 
 def fr_period(start: date, end: date | None) -> str:
-    """« 07/12/2026 » or « du 07/12/2026 au 11/12/2026 »."""
+    """« 07/12/2026 », « du 07/12 au 11/12/2026 » or « du 28/12/2026 au 08/01/2027 »."""
     if end is None or end == start:
         return fr_date(start)
+    if end.year == start.year:  # « du 11/12 au 13/12/2026 »: fits a table column at 1024 px
+        return f"du {start:%d/%m} au {fr_date(end)}"
     return f"du {fr_date(start)} au {fr_date(end)}"
 
 
