@@ -80,10 +80,15 @@ def stops(tmp_path_factory):
     from conseiller_app.ui.app import create_application
     from conseiller_app.ui.tour import tour
 
-    create_application(["tests"])
+    app = create_application(["tests"])
     found: dict[str, list[str]] = {}
-    for stop in tour(tmp_path_factory.mktemp("tour"), (1024, 700), demo_files=40):
-        found[stop.name] = unnamed_widgets(stop.widget)
+    try:
+        for stop in tour(tmp_path_factory.mktemp("tour"), (1024, 700), demo_files=40):
+            found[stop.name] = unnamed_widgets(stop.widget)
+    finally:  # the other tests run with the bare application: no catalogues, no style sheet
+        for translator in getattr(app, "_translators", []):
+            app.removeTranslator(translator)
+        app.setStyleSheet("")
     return found
 
 
