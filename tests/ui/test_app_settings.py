@@ -217,6 +217,10 @@ def test_qt_standard_texts_are_french(qapp):
         dialog.deleteLater()
         assert "&Voir dans\u00a0:" in texts and "&Fichiers de type\u00a0:" in texts
         assert not any(t.startswith(("Look in", "Files of type")) for t in texts)
+        # Our own texts get French spacing: no line break before « : » or inside « ».
+        said = QCoreApplication.translate("SettingsPage", "Données de référence : « {v} » ; à jour ?")
+        assert said == "Données de référence\u00a0: «\u00a0{v}\u00a0»\u202f; à jour\u202f?"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"  # Qt's own untouched
     finally:
         for t in translators:
             QApplication.instance().removeTranslator(t)

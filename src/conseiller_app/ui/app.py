@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTran
 from PySide6.QtWidgets import QApplication, QWidget
 
 from conseiller_app.resources import resources_dir
+from conseiller_app.ui.widgets.formatting import french_typography
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +37,29 @@ class QtGapsTranslator(QTranslator):
         return False
 
 
+class FrenchTypography(QTranslator):
+    """Our own texts as shown: no line break before « : ; ! ? » or inside « » (no-break spaces,
+    one place for every screen). Asked last, so a real catalogue's translation wins; Qt's own
+    texts (contexts « Q… ») are left to ``qtbase_fr``."""
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+        if not source_text or (context or "").startswith("Q"):
+            return None
+        fixed = french_typography(source_text)
+        return fixed if fixed != source_text else None
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+
 def install_translations(app: QApplication) -> list[QTranslator]:
     """Load Qt's French catalogues (``qtbase_fr.qm``...) and ours when present. Returns the
     translators (keep them alive as long as the application)."""
     QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
     loaded: list[QTranslator] = []
+    typography = FrenchTypography(app)
+    app.installTranslator(typography)  # installed first: asked last
+    loaded.append(typography)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     own_dir = resources_dir() / "translations"
     for name, folder in (("qtbase_fr", qt_dir), ("conseiller_fr", str(own_dir))):

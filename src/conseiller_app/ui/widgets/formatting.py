@@ -54,3 +54,19 @@ def reference_label(version: str | None) -> str:
     if version.startswith("siege-") and version[6:].isdigit():
         return f"publication n°{int(version[6:])} du siège"
     return version
+
+
+_NBSP, _NNBSP = "\u00a0", "\u202f"
+
+
+def french_typography(text: str) -> str:
+    """French spacing that never breaks a line in the wrong place: a no-break space before
+    « : » and inside « », a narrow one before « ; ! ? » (rules of the Imprimerie nationale)."""
+    if not text:
+        return text
+    import re
+
+    text = re.sub(r" ([:])(?=\s|$|<)", _NBSP + r"\1", text)
+    text = re.sub(r" ([;!?])(?=\s|$|<|»)", _NNBSP + r"\1", text)
+    text = text.replace("« ", "«" + _NBSP).replace(" »", _NBSP + "»")
+    return text
