@@ -145,7 +145,6 @@ def test_a_second_open_in_the_same_process_is_refused_too(vault, data_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="after the merge with the CLI throttle, most adds are refused with exit 7 instead of waiting: to fix next session", strict=False)
 def test_two_command_processes_adding_files_lose_nothing(closed_vault):
     """Two processes adding 200 files each (≈ 2 min here); before the lock and IMMEDIATE
     transactions, 47 of 400 adds failed with « Erreur inattendue » (database is locked)."""

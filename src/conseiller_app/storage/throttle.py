@@ -109,9 +109,9 @@ def open_vault(
     from conseiller_app.storage.vault import Vault
 
     throttle = UnlockThrottle(data_dir, clock)
-    wait = throttle.remaining_whole_seconds()
-    if wait:
-        raise UnlockThrottled(wait)
+    delayed = throttle.remaining_whole_seconds()
+    if delayed:
+        raise UnlockThrottled(delayed)
     try:
         vault = Vault.open(data_dir, passphrase, wait=wait)
     except WrongPassphrase as exc:
