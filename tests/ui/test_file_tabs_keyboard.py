@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
-    OFFSCREEN_NOISE,
-    open_page,
-    people,
-    sync_worker,
-)
+from tests.ui.test_beneficiaries_support import OFFSCREEN_NOISE, open_page
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from conseiller_app.storage.services import followup
 from conseiller_app.ui.beneficiaries.notes_tab import NotesTab
-from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, show, sync_worker  # noqa: F401 - fixture
+from tests.ui.pages_support import OFFSCREEN_NOISE, make_person, show
 
 pytestmark = OFFSCREEN_NOISE
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -31,6 +32,7 @@ from conseiller_app.domain.enums import (
 )
 from conseiller_app.storage.services import facts
 from conseiller_app.ui.beneficiaries.formatting import fr_date
+from conseiller_app.ui.widgets.accessibility import named
 from conseiller_app.ui.widgets.feedback import ErrorLine
 
 
@@ -62,6 +64,8 @@ class ConventionTab(QWidget):
 
         self.facts_list = QListWidget()
         self.facts_list.setObjectName("conventionFacts")
+        named(self.facts_list, self.tr("Indicateurs de la convention enregistrés"),
+              self.tr("Diagnostics FASTT, parcours prévention, financements et intérêt pour le SAS de ce dossier."))
         self.error_line = ErrorLine()
 
         # Point Conseils Intérimaire
@@ -153,9 +157,12 @@ class ConventionTab(QWidget):
         if beneficiary_id is None:
             self.clear()
             return
-        self._worker.submit(_load, beneficiary_id, on_done=self._show, on_error=self.error_line.show_failure)
+        self._worker.submit(_load, beneficiary_id, on_done=self._show,
+                            on_error=lambda exc: self.error_line.show_failure(exc) if shiboken6.isValid(self) else None)
 
     def _show(self, result: tuple[list[str], list[dict[str, Any]]]) -> None:
+        if not shiboken6.isValid(self):  # the file was closed (or the vault locked) meanwhile
+            return
         lines, steps = result
         self.facts_list.clear()
         self.facts_list.addItems(lines or [self.tr("Rien d'enregistré pour les indicateurs de la convention.")])
