@@ -1,15 +1,21 @@
 """Where the shipped resources (reference data, translations) and the alembic migrations live,
-whether running from a source checkout or an installed package."""
+whether running from a source checkout, an installed package or a frozen build (PyInstaller:
+packaging/conseiller.spec puts them beside the package as ``_resources`` and ``_migrations``)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _REPO = _PACKAGE.parent.parent
+# A frozen build never looks outside its own folder (its parent could be anything, e.g. /opt).
+_FROZEN = bool(getattr(sys, "frozen", False))
 
 
 def _first_existing(*candidates: Path) -> Path:
+    if _FROZEN:
+        candidates = candidates[1:]
     for c in candidates:
         if c.exists():
             return c

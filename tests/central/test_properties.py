@@ -25,6 +25,7 @@ from conseiller_app.sync.errors import BundleRejected
 from tests.sync.helpers import (
     add_person,
     add_session,
+    central_records,
     central_state,
     device_signing_key,
     edit,
@@ -82,8 +83,12 @@ def scenario(tmp_path_factory) -> Scenario:
         for name in ("a2", "b1"):
             ingest.ingest_bytes(central, bundles[name], name)
         made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, root / "retour")}
+        imported = {}
         for ctx in (a, b):
-            sync.import_bundle(ctx, made[sync.identity(ctx)["device_id"]])
+            imported[sync.identity(ctx)["device_id"]] = sync.import_bundle(
+                ctx, made[sync.identity(ctx)["device_id"]])
+        with b.vault.session() as s:  # the shared session reached the other device (diagnostics if not)
+            assert s.get(m.AtelierSession, sid) is not None, (imported, central_records(central).keys())
         edit(a, m.AtelierSession, sid, capacity=15)
         export("a3", a)  # after the acknowledgment
         add_person(a, "Bernard", "Julie")

@@ -74,3 +74,34 @@ def test_the_worker_keeps_one_keyed_connection_between_operations(qtbot, vault, 
         assert len({conn for conn, _ in seen}) == 1
     finally:
         worker.shutdown()
+
+
+def test_a_result_for_a_widget_deleted_meanwhile_is_dropped(qtbot):
+    """A page torn down by the auto-lock while its job runs: its answer is dropped, not
+    delivered to a deleted widget (« Internal C++ object already deleted »)."""
+    from PySide6.QtWidgets import QListWidget
+
+    import shiboken6
+
+    worker = DbWorker(synchronous=False)
+    try:
+        started, release = threading.Event(), threading.Event()
+        widget = QListWidget()
+
+        def slow() -> list[str]:
+            started.set()
+            release.wait(5)
+            return ["une ligne"]
+
+        states = []
+        worker.busy_changed.connect(states.append)
+        worker.submit(slow, on_done=widget.addItems, on_error=widget.addItems, needs_vault=False)
+        assert started.wait(5)
+        shiboken6.delete(widget)
+        release.set()
+        qtbot.waitUntil(lambda: states and states[-1] is False, timeout=5000)  # raised before the fix
+        alive = QListWidget()
+        worker.submit(lambda: ["une ligne"], on_done=alive.addItems, needs_vault=False)
+        qtbot.waitUntil(lambda: alive.count() == 1, timeout=5000)
+    finally:
+        worker.shutdown()

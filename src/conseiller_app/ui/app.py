@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QWidget
 
 from conseiller_app import APP_NAME
@@ -19,6 +22,10 @@ from conseiller_app.ui.widgets.formatting import french_typography
 log = logging.getLogger(__name__)
 
 STYLE_FILE = "app.qss"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+# For tests and start-time measurements only (the installers' smoke test): when set, the
+# application prints the name of the first screen once it is painted, then quits (exit code 0).
+QUIT_AFTER_FIRST_SCREEN_ENV = "CONSEILLER_QUIT_AFTER_FIRST_SCREEN"
 
 
 class QtGapsTranslator(QTranslator):
@@ -84,6 +91,17 @@ def style_sheet() -> str:
         return ""
 
 
+def app_icon() -> QIcon:
+    """The application's icon from its PNG sizes (``resources/icons``; the SVG is their source)."""
+    icon = QIcon()
+    folder = resources_dir() / "icons"
+    for size in ICON_SIZES:
+        path = folder / f"conseiller-{size}.png"
+        if path.exists():
+            icon.addFile(str(path))
+    return icon
+
+
 def setup_logging(data_dir: Path) -> None:
     """Technical log in ``journaux/`` beside the vault (``conseiller_app.logs``): never any
     personal data; bugs are logged by exception type and code location only."""
@@ -99,6 +117,8 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("Département du Pas-de-Calais")
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("fr.pasdecalais.ParcoursGrandsChantiers")  # the installed .desktop entry (Wayland)
     app._translators = install_translations(app)  # type: ignore[attr-defined]
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
@@ -163,7 +183,23 @@ def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
 
         after_first_paint(window.current_screen(), start_preload)
         window.show()
+        if os.environ.get(QUIT_AFTER_FIRST_SCREEN_ENV):
+            _quit_after_first_screen(app, window)  # painted only once the event loop runs
         code = app.exec()
     finally:
         worker.shutdown()
     return int(code)
+
+
+def _quit_after_first_screen(app: QApplication, window) -> None:
+    """See ``QUIT_AFTER_FIRST_SCREEN_ENV``: prove that a build starts and shows its first screen."""
+    started = time.perf_counter()
+    screen = window.current_screen()
+
+    def report() -> None:
+        shown = window.current_screen()
+        ms = (time.perf_counter() - started) * 1000
+        print(f"premier écran : {type(shown).__name__} ({ms:.0f} ms après la création de la fenêtre)", flush=True)
+        app.quit()
+
+    after_first_paint(screen, report)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget, QWidget
 
-from conseiller_app import APP_NAME
+from conseiller_app import APP_NAME, __version__
 from conseiller_app.ui.changes import ChangeBus
 from conseiller_app.ui.dialog_parking import DialogParking
 from conseiller_app.ui.idle import IdleMonitor
@@ -77,6 +77,16 @@ def _settings_page(worker: DbWorker) -> QWidget:
     from conseiller_app.ui.pages.settings import SettingsPage
 
     return SettingsPage(worker)
+
+
+def about_text(tr: Callable[[str], str]) -> str:
+    """The « À propos » box: what the application is for, and its version (asked by the support)."""
+    return tr(
+        "<b>{app}</b><br>Version {version}<br><br>"
+        "L'application des conseiller·ères du Département du Pas-de-Calais qui accompagnent les "
+        "allocataires du RSA et les jeunes vers les métiers des grands chantiers "
+        "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."
+    ).format(app=APP_NAME, version=__version__)
 
 
 class MainWindow(QMainWindow):
@@ -338,10 +348,7 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, self.tr("Raccourcis clavier"), shortcuts_html(self, self.actions))
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, self.tr("À propos"), self.tr(
-            "<b>{app}</b><br>L'application des conseiller·ères du Département du Pas-de-Calais "
-            "qui accompagnent les allocataires du RSA et les jeunes vers les métiers des grands chantiers "
-            "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur.").format(app=APP_NAME))
+        QMessageBox.about(self, self.tr("À propos"), about_text(self.tr))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)

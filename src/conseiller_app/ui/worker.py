@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from conseiller_app.domain.errors import AppError
@@ -221,7 +222,7 @@ class DbWorker(QObject):
     def _on_done(self, ticket: int, result: Any) -> None:
         on_done, _ = self._callbacks.pop(ticket, (None, None))
         self.busy_changed.emit(bool(self._callbacks))
-        if on_done is not None:
+        if on_done is not None and _receiver_alive(on_done):
             on_done(result)
 
     @Slot(int)
@@ -233,7 +234,7 @@ class DbWorker(QObject):
     def _on_failed(self, ticket: int, exc: BaseException) -> None:
         _, on_error = self._callbacks.pop(ticket, (None, None))
         self.busy_changed.emit(bool(self._callbacks))
-        if on_error is not None:
+        if on_error is not None and _receiver_alive(on_error):
             on_error(exc)
         # A bug without on_error was already logged, with its frames, by the worker thread.
 
@@ -269,3 +270,10 @@ class DbWorker(QObject):
         self._enqueue(_Job(next(self._tickets), finish, (), {}, False, CancelToken()), NORMAL, barrier=True)
         thread.wait(30_000)
         self._thread = None
+
+
+def _receiver_alive(callback: Callable[..., Any]) -> bool:
+    """False for a method of a widget Qt has already deleted (a page torn down by the auto-lock
+    while its job ran): calling it would raise « Internal C++ object already deleted »."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -157,12 +156,9 @@ class ConventionTab(QWidget):
         if beneficiary_id is None:
             self.clear()
             return
-        self._worker.submit(_load, beneficiary_id, on_done=self._show,
-                            on_error=lambda exc: self.error_line.show_failure(exc) if shiboken6.isValid(self) else None)
+        self._worker.submit(_load, beneficiary_id, on_done=self._show, on_error=self.error_line.show_failure)
 
     def _show(self, result: tuple[list[str], list[dict[str, Any]]]) -> None:
-        if not shiboken6.isValid(self):  # the file was closed (or the vault locked) meanwhile
-            return
         lines, steps = result
         self.facts_list.clear()
         self.facts_list.addItems(lines or [self.tr("Rien d'enregistré pour les indicateurs de la convention.")])
