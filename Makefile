@@ -30,7 +30,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 screenshots: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py --size 1280x800 docs/screenshots
 
 # The self-contained desktop build (dist/conseiller/) and the .deb (dist/*.deb); see packaging/README.md.
 package: $(STAMP)

@@ -223,6 +223,19 @@ def test_open_barrier_with_offers():
     assert g.Code.BARRIER_OFFER not in codes(g.suggest(facts(barriers=[used])))
 
 
+def test_no_offer_pushed_once_one_was_mobilised_for_the_barrier():
+    """Mobility has two offers: after « ma mobilité 62 » was mobilised, the advice used to go on
+    saying « proposer une offre » (the other one), and « proposez d'abord ma mobilité 62 »."""
+    used = g.BarrierInfo("b1", BarrierType.MOBILITY, BarrierStatus.IN_PROGRESS, offers_used=("ma_mobilite_62",))
+    out = g.suggest(facts(barriers=[used]))
+    assert g.Code.BARRIER_OFFER not in codes(out)
+    far = g.suggest(facts(barriers=[used],
+                          sessions=[session("lens", territory="lens_lievin", commune=LENS, name="Lens-Liévin")]))
+    first = far[0]
+    assert first.code is g.Code.MOBILITY_FIRST and first.title == "Vérifier le trajet"
+    assert "proposez" not in first.reason and "« ma mobilité 62 » mobilisée" in first.reason
+
+
 def test_rsa_recipient_at_agency_stage_gets_tremplin_rsa():
     out = g.suggest(facts(done_until(Stage.AGENCY)))
     assert out[0].code is g.Code.TREMPLIN_RSA and "Tremplin RSA" in out[0].reason

@@ -121,3 +121,25 @@ def test_long_sessions_get_one_dated_column():
     assert attendance_sheet.sheet_days(session) == [None]
     assert attendance_sheet.sheet_days({"start_date": date(2026, 12, 24), "end_date": date(2026, 12, 28)}) == [
         date(2026, 12, 24), date(2026, 12, 28)]  # Christmas and the weekend left out
+
+
+def test_a_session_with_hours_is_signed_morning_and_afternoon(ctx, tmp_path):
+    with pytest.raises(Exception) as exc:
+        sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP", "start_date": "2026-12-07",
+                              "commune": "Arras", "capacity": 12, "start_time": "16h", "end_time": "9:30"})
+    assert "l'heure de fin précède l'heure de début" in str(exc.value)
+    sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP", "start_date": "2026-12-07",
+                                "end_date": "2026-12-08", "commune": "Arras", "capacity": 12,
+                                "start_time": "9h", "end_time": "16:30"})["id"]
+    got = sessions.get(ctx, sid)
+    assert (got["start_time"], got["end_time"]) == ("09:00", "16:30")
+    bid = beneficiaries.create(ctx, {"last_name": "Martin", "first_name": "Léa", "birth_date": "1991-02-03",
+                                     "commune": "Arras", "public": "rsa"})
+    sessions.register(ctx, sid, bid)
+    data = sessions.sheet_data(ctx, sid)
+    flat = " ".join(text_of(attendance_sheet.write(tmp_path / "f.pdf", data)).split())
+    assert flat.count("Matin") == 2 and flat.count("Après-midi") == 2  # two days, each signed twice
+    assert "09:00" in flat and "16:30" in flat
+    sessions.update(ctx, sid, {"start_time": "", "end_time": ""})
+    plain = " ".join(text_of(attendance_sheet.write(tmp_path / "g.pdf", sessions.sheet_data(ctx, sid))).split())
+    assert "Matin" not in plain

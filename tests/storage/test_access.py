@@ -67,7 +67,7 @@ def test_everything_held_about_the_person(ctx, two_people):
     assert [r["reference"] for r in data["referrals"]] == [ref]
     assert data["referrals"][0]["status_label"] == "Envoyée" and data["referrals"][0]["trades"] == ["Maçon"]
     assert [(x["session_title"], x["status_label"]) for x in data["registrations"]] == [("Atelier BTP — Arras",
-                                                                                         "Inscrit(e)")]
+                                                                                         "Inscrit·e")]
     assert [s["stage_label"] for s in data["steps"]][:2] == ["Repérage", "Atelier de sensibilisation BTP"]
     assert data["notes"] == "Rencontrée à l'accueil de la MDS."
     assert data["drafts"][0]["items"] == ["Téléphone : 06 99 88 77 66"]

@@ -155,3 +155,23 @@ def test_printing_is_refused_once_consent_is_withdrawn(ctx, clock):
     with pytest.raises(rules.ConsentRequired):
         referrals.send(ctx, ref)
     clock.value = date(2026, 12, 1)
+
+
+def test_a_consent_names_the_directory_agency_so_the_referral_gate_matches_it(ctx):
+    """« ETTI Lens » typed by hand used to be saved as is, and the referral to the directory's
+    « ETTI Exemple Lens (fictive) » then asked for a second consent."""
+    lens = "6a1f0c2e-0000-4000-8000-000000000002"
+    bid = person(ctx)
+    with pytest.raises(ValidationError) as exc:
+        followup.record_consent(ctx, bid, partner_kind="agence", partner_name="ETTI Lens", scope=["identite"])
+    assert exc.value.field == "partner_name" and "annuaire" in exc.value.message
+    assert beneficiaries.get(ctx, bid)["consents"] == []  # nothing written
+    # Chosen from the directory: the consent carries the agency's id and its directory name.
+    followup.record_consent(ctx, bid, partner_kind="agence", partner_name="", partner_id=lens, scope=["identite"])
+    (saved,) = beneficiaries.get(ctx, bid)["consents"]
+    assert saved["partner_id"] == lens and saved["partner_name"] == "ETTI Exemple Lens (fictive)"
+    assert referrals.consent_check(ctx, bid, lens)["ok"]
+    referrals.create(ctx, bid, lens, "mission")
+    assert len(beneficiaries.get(ctx, bid)["consents"]) == 1
+    # Partners outside the directory stay free text.
+    followup.record_consent(ctx, bid, partner_kind="autre", partner_name="Mission locale de Lens", scope=["contact"])

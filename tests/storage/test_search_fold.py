@@ -57,11 +57,13 @@ def test_a_vault_indexed_with_the_older_folding_is_migrated(data_dir):
                 for key in [word] + ["^" + word[:n] for n in (1, 2, 3)]:
                     s.execute(text("INSERT OR IGNORE INTO beneficiary_token VALUES (:t, :s, :i)"),
                               {"t": key, "s": old_sort, "i": bid})
-        # and without what later revisions added (0007: the indicators' facts).
-        for table in ("sas_interest", "funding_line", "prevention_pathway", "pci_diagnostic"):
+        # and without what later revisions added (0007: the indicators' facts; 0008: dated notes,
+        # session hours).
+        for table in ("sas_interest", "funding_line", "prevention_pathway", "pci_diagnostic", "note"):
             s.execute(text(f"DROP TABLE {table}"))
         for table, column in (("registration", "positioned_by_agency_id"), ("atelier_session", "agencies"),
-                              ("atelier_session", "opco"), ("atelier_session", "fpett_validated_on")):
+                              ("atelier_session", "opco"), ("atelier_session", "fpett_validated_on"),
+                              ("atelier_session", "start_time"), ("atelier_session", "end_time")):
             s.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         s.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     assert ids["lukasz"] not in search.search_ids(ctx, search.Query(text="lukasz"))  # the fault, before

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from conseiller_app.domain.errors import ValidationError, ValidationErrors
+from conseiller_app.domain.errors import DuplicateFile, ValidationError, ValidationErrors
 from conseiller_app.storage import models as m
 from conseiller_app.storage.services import beneficiaries, pathway, sessions
 
@@ -94,6 +94,33 @@ def test_attendance_per_tap_and_results_move_the_pathway(ctx, clock, vault):
     assert sessions.record_results(ctx, sid)["updated"] == 0  # idempotent
 
 
+def test_results_say_per_person_what_was_done_and_what_was_not(ctx, clock):
+    """« Reporter les présences » used to count one update and skip the others in silence."""
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import OutcomeCategory, Stage, StepReason, StepStatus
+
+    sid = atelier(ctx, capacity=5, start="2026-12-07")
+    moved, closed, unpointed = person(ctx, last="Alpha"), person(ctx, last="Bravo"), person(ctx, last="Charlie")
+    today = ctx.today()
+    pathway.apply(ctx, closed, [P.Propose(Stage.JOB, today, skip_reason=StepReason.ALREADY_EXPERIENCED),
+                                P.Start(today), P.Close(OutcomeCategory.DURABLE_JOB, today, "CDII", StepStatus.DONE)])
+    regs = {}
+    for x in (moved, closed, unpointed):
+        out = sessions.register(ctx, sid, x)
+        regs[x] = out["registration_id"]
+    assert "n'a pas été mis à jour" in sessions.register(ctx, atelier(ctx), closed)["pathway_note"]
+    clock.value = date(2026, 12, 7)
+    sessions.set_attendance(ctx, regs[moved], "present")
+    sessions.set_attendance(ctx, regs[closed], "present")
+    out = sessions.record_results(ctx, sid)
+    by_name = {p["last_name"]: p for p in out["people"]}
+    assert by_name["Alpha"]["outcome"] == "updated"
+    assert by_name["Bravo"]["outcome"] == "unchanged" and "parcours clôturé" in by_name["Bravo"]["detail"]
+    assert by_name["Charlie"]["outcome"] == "not_pointed"
+    again = {p["last_name"]: p for p in sessions.record_results(ctx, sid)["people"]}
+    assert again["Alpha"]["outcome"] == "unchanged" and again["Alpha"]["detail"].startswith("déjà reporté")
+
+
 def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
     sid = atelier(ctx, capacity=1)
     person_id = person(ctx)
@@ -110,6 +137,25 @@ def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
     assert pathway.get(ctx, out["beneficiary_id"])["steps"][-1]["status"] == "planifiee"
     with pytest.raises(ValidationErrors):
         sessions.add_walk_in(ctx, sid, {"last_name": "Sans", "first_name": "Date"})
+
+
+def test_a_walk_in_with_the_name_and_birth_date_of_a_file_creates_no_duplicate(ctx, clock):
+    sid = atelier(ctx, capacity=5)
+    existing = person(ctx, last="Lefèvre", first="Zoé", birth="1990-04-05")
+    clock.value = date(2026, 12, 7)
+    walk_in = {"last_name": "LEFEVRE", "first_name": "zoé", "birth_date": "05/04/1990"}
+    with pytest.raises(DuplicateFile) as exc:
+        sessions.add_walk_in(ctx, sid, walk_in)
+    assert [d["id"] for d in exc.value.matches] == [existing]
+    assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid)["participants"] == []  # nothing written
+    # The conseiller recognises the person: her own file is registered and marked present.
+    out = sessions.add_walk_in(ctx, sid, walk_in, existing_id=existing)
+    assert out["beneficiary_id"] == existing and beneficiaries.count(ctx) == 1
+    (p,) = sessions.get(ctx, sid)["participants"]
+    assert p["attendance"] == "present" and p["walk_in"]
+    # A namesake, really someone else: created once confirmed.
+    other = sessions.add_walk_in(ctx, atelier(ctx), walk_in, create_anyway=True)
+    assert other["beneficiary_id"] != existing and beneficiaries.count(ctx) == 2
 
 
 def test_list_filters(ctx):

@@ -95,3 +95,23 @@ def test_todo_bundles_both_lists(ctx, clock):
     out = todo.todo(ctx)
     assert out["followups_total"] == 1 and out["referrals_total"] == 0
     assert out["today"] == TODAY and out["followup_days"] == 30
+
+
+def test_the_dashboard_count_says_its_scope_against_the_orientations_page(ctx, clock):
+    """The dashboard counts the caseload's referrals without news, the Orientations page every
+    référent's: the dashboard gets both figures so it can explain the difference."""
+    from conseiller_app.storage.services import referrals
+
+    clock.value = TODAY
+    mine = _file(ctx, "Moi", TODAY)
+    theirs = _file(ctx, "Collegue", TODAY)
+    with ctx.vault.session() as s:
+        other = m.Conseiller(name="Paul Martin", territory="arrageois")
+        s.add(other)
+        s.flush()
+        s.get(m.Beneficiary, theirs).referent_id = other.id
+    _referral(ctx, mine, "ORI-2026-00001", "envoyee", TODAY - timedelta(days=40))
+    _referral(ctx, theirs, "ORI-2026-00002", "envoyee", TODAY - timedelta(days=40))
+    out = todo.todo(ctx)
+    page_count = len(referrals.referral_ids(ctx, no_news_only=True))
+    assert (out["referrals_total"], out["referrals_everyone_total"]) == (1, page_count) == (1, 2)

@@ -68,5 +68,14 @@ def test_progress_dialog_only_for_long_work_and_cancel_drops_the_result(qtbot):
         worker.submit(lambda: "après", needs_vault=False, on_done=after.append)
         qtbot.waitUntil(lambda: after == ["après"])
         assert done == []
+
+        # Work that cannot stop: no cancel button at all (it used to be a blank, clickable one).
+        results: list = []
+        run = run_with_progress(worker, None, "Sans annulation", _slow, 1.0, needs_vault=False,
+                                cancellable=False, on_done=results.append)
+        qtbot.waitUntil(lambda: run.dialog is not None and run.dialog.isVisible(), timeout=SHOW_AFTER_MS + 3000)
+        assert run.dialog.findChildren(QPushButton) == []
+        qtbot.keyClick(run.dialog, Qt.Key.Key_Escape)  # does not stop it either
+        qtbot.waitUntil(lambda: results == ["fini"], timeout=5000)
     finally:
         worker.shutdown()

@@ -112,3 +112,18 @@ def _count_files(ctx) -> dict:
 
     with ctx.vault.session() as s:
         return {"files": s.scalar(select(func.count()).select_from(m.Beneficiary))}
+
+
+def test_enter_in_the_form_creates_the_vault_and_the_title_names_the_application_once(shell, qtbot):
+    from conseiller_app.ui.app import APP_NAME
+
+    win = shell.window()
+    assistant = win.first_run
+    _fill(assistant, GOOD)
+    qtbot.keyClick(assistant.office, Qt.Key.Key_Return)  # Enter in the last field, as a keyboard user would
+    qtbot.waitUntil(lambda: win.session.is_open, timeout=20_000)
+    assert vault_exists(shell.data_dir)
+    # The application sets its display name (ui/app.py); Qt appends it to a window title that differs.
+    title = win.windowTitle()
+    shown = title if title == APP_NAME else f"{title} — {APP_NAME}"
+    assert shown.count("Parcours Grands Chantiers") == 1 and "Marie Dupont" in shown

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QSize
+from PySide6.QtCore import QCoreApplication, QSize, Qt
 from PySide6.QtWidgets import QApplication
 
 from conseiller_app.storage.profile import get_setting
@@ -30,7 +30,7 @@ def test_idle_minutes_are_saved_in_the_vault_and_applied(shell, closed_vault, pa
     page = win.settings_page
     win.workspace.show_page("settings")
     qtbot.waitUntil(lambda: page.name.text() == "Marie Dupont")
-    assert page.territory.text() == "Arrageois"
+    assert page.territory.currentText() == "Arrageois"
     assert page.office.text() == "MDS Arras"
     assert page.folder.text() == str(shell.data_dir)
     assert page.reference_version.text()  # the shipped reference data's version
@@ -130,6 +130,42 @@ def test_window_geometry_and_page_are_remembered_without_personal_data(shell, cl
     assert not again.actions.toggle_navigation.isChecked()
 
 
+def test_the_conseiller_edits_name_territory_office_phone_and_email(shell, closed_vault, passphrase, qtbot):
+    from conseiller_app.storage.services import owner
+
+    win = shell.unlocked(passphrase)
+    page = win.settings_page
+    win.workspace.show_page("settings")
+    qtbot.waitUntil(lambda: page.name.text() == "Marie Dupont")
+    page.phone.setText("12")
+    page.save_profile()
+    assert "Téléphone" in page.profile_error.text() and page.profile_status.text() == ""
+    page.name.setText("Marie Dupont-Leroy")
+    page.territory.setCurrentIndex(page.territory.findText("Lens-Liévin"))
+    page.office.setText("MDS Lens")
+    page.phone.setText("03 21 21 62 62")
+    page.email.setText("marie.dupont@exemple.fr")
+    qtbot.keyClick(page.email, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.profile_status.text() == "Enregistré.")
+    assert not page.profile_error.isVisible()
+    card = owner.get(win.worker.ctx)
+    assert card["phone"] == "03 21 21 62 62" and card["territory"] == "lens_lievin" and card["office"] == "MDS Lens"
+
+
+def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault, passphrase, qtbot):
+    """Closing locks first, which hides the workspace: the navigation's own visibility is then
+    false although the conseiller never hid it. What is saved is the menu's choice."""
+    win = shell.unlocked(passphrase)
+    assert win.workspace.nav.isVisible()
+    win.close()  # locks, then closes once locked
+    qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
+    win.close()
+
+    again = shell.unlocked(passphrase)
+    assert again.actions.toggle_navigation.isChecked()
+    assert again.workspace.nav.isVisible()
+
+
 def test_menus_and_shortcuts(shell, closed_vault, passphrase):
     win = shell.unlocked(passphrase)
     titles = [a.text() for a in win.menuBar().actions()]
@@ -172,6 +208,19 @@ def test_qt_standard_texts_are_french(qapp):
     try:
         assert translators, "qtbase_fr.qm not loaded"
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"
+        # Qt's own file dialog (used where the desktop has no native one): « Voir dans », not « Look in ».
+        from PySide6.QtWidgets import QFileDialog, QLabel
+
+        dialog = QFileDialog(None, "Exporter vers…")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        texts = {label.text() for label in dialog.findChildren(QLabel)}
+        dialog.deleteLater()
+        assert "&Voir dans\u00a0:" in texts and "&Fichiers de type\u00a0:" in texts
+        assert not any(t.startswith(("Look in", "Files of type")) for t in texts)
+        # Our own texts get French spacing: no line break before « : » or inside « ».
+        said = QCoreApplication.translate("SettingsPage", "Données de référence : « {v} » ; à jour ?")
+        assert said == "Données de référence\u00a0: «\u00a0{v}\u00a0»\u202f; à jour\u202f?"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Annuler"  # Qt's own untouched
     finally:
         for t in translators:
             QApplication.instance().removeTranslator(t)

@@ -49,6 +49,8 @@ def test_only_the_unlock_screen_exists_before_the_unlock(shell, closed_vault, pa
     assert [type(p).__name__ for p in win.workspace.each_page()] == ["DashboardPage"]
     qtbot.waitUntil(lambda: win.dashboard.loaded, timeout=20_000)
     assert "Relances à faire" in win.dashboard.followups_title.text()
+    # An empty vault: the dashboard says where to begin.
+    assert win.dashboard.first_steps.isVisible() and "Nouveau dossier" in win.dashboard.first_steps.text()
 
     # A page is built when first shown, and loads then.
     win.workspace.show_page("ateliers")

@@ -88,6 +88,9 @@ def test_new_file_shows_each_fields_french_error_and_saves_nothing_until_valid(q
     assert count_files(ctx) == 1
     saved = beneficiaries.get(ctx, editor.beneficiary_id, record_read=False)
     assert (saved["last_name"], saved["commune_name"], saved["phone"]) == ("Dupont", "Bapaume", "+33612345678")
+    # The prescripteur left at « — Non précisé — » stays so (it used to become « Autre prescripteur »).
+    assert saved["prescriber_label"] == "Non précisé"
+    assert editor.identity.widget_of("prescriber").currentText() == "— Non précisé —"
     assert page.tabs.tabText(page.tabs.currentIndex()) == "DUPONT Jean"
     assert editor.tabs.isTabEnabled(editor.TAB_BARRIERS)
     assert not editor.is_dirty()
@@ -117,7 +120,7 @@ def test_duplicate_warning_offers_to_open_the_existing_file_or_create_anyway(qtb
     page.save_current()
     box = editor.duplicate_box
     assert box is not None and box.isVisible()
-    assert box.text().startswith("Un dossier semblable existe déjà : LEFÈVRE Amélie, né(e) le 12/03/1985, Arras")
+    assert box.text().startswith("Un dossier semblable existe déjà : LEFÈVRE Amélie, né·e le 12/03/1985, Arras")
     dialogs.click(box, "Annuler")
     assert editor.duplicate_box is None
     assert count_files(ctx) == 6
@@ -435,8 +438,18 @@ def test_barriers_add_change_status_and_action(qtbot, ctx, people, sync_worker):
     tab.type_combo.setCurrentIndex(tab.type_combo.findData("sante"))
     assert tab.health_note.isVisible() and not tab.subtype_combo.isEnabled()
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
-    tab.select_barrier(beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][1]["id"])
+    # The barrier just added is the selected one (the previous one stayed selected: an action
+    # typed next landed on the wrong barrier).
+    health = beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][1]
+    assert tab.selected_barrier()["id"] == health["id"]
     assert not tab.comment_edit.isEnabled()
+
+    # Only the offers for the selected kind of barrier are listed.
+    tab.type_combo.setCurrentIndex(tab.type_combo.findData("logement"))
+    qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
+    assert tab.selected_barrier()["type"] == "logement"
+    offers = [tab.offer_combo.itemData(i) for i in range(tab.offer_combo.count())]
+    assert offers == ["fastt_logement", "dept_logement", None]
 
 
 def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
@@ -447,7 +460,14 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     assert tab.who_label.text() == "Marie Dupont"
     assert tab.date_edit.text() == "28/11/2026"
     assert tab.empty_label.isVisible()
-    tab.partner_edit.setText("Agence Intérim Arras")
+    # An agency is picked in the directory, not typed: a typed name would never match a referral.
+    assert tab.kind_combo.currentData() == "agence"
+    assert tab.agency_combo.isVisible() and not tab.partner_edit.isVisible()
+    tab.scope_boxes["identite"].setChecked(True)
+    qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
+    assert tab.error_line.text().startswith("Partenaire : choisissez l'agence dans l'annuaire")
+    tab.scope_boxes["identite"].setChecked(False)
+    tab.agency_combo.setCurrentIndex(tab.agency_combo.findText("Intérim Exemple Arras (fictive)"))
     qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
     assert tab.error_line.text() == "Périmètre : cochez au moins une catégorie de données partagées."
     tab.scope_boxes["identite"].setChecked(True)
@@ -459,14 +479,19 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     qtbot.mouseClick(tab.record_button, Qt.MouseButton.LeftButton)
     assert tab.table.rowCount() == 1
     row = [tab.table.item(0, c).text() for c in range(6)]
-    assert row == ["Agence Intérim Arras", "Agence d'emploi", "Identité, Coordonnées", "27/11/2026",
+    assert row == ["Intérim Exemple Arras (fictive)", "Agence d'emploi", "Identité, Coordonnées", "27/11/2026",
                    "Marie Dupont", "Actif"]
-    assert tab.partner_edit.text() == ""  # the form is ready for the next one
+    assert tab.agency_combo.currentData() is None  # the form is ready for the next one
+    saved = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]
+    assert saved["partner_id"] == "6a1f0c2e-0000-4000-8000-000000000001"
+    # Outside the directory, the partner is typed.
+    tab.kind_combo.setCurrentIndex(tab.kind_combo.findData("organisme_formation"))
+    assert tab.partner_edit.isVisible() and not tab.agency_combo.isVisible()
 
     tab.table.selectRow(0)
     assert tab.withdraw_button.isEnabled()
     qtbot.mouseClick(tab.withdraw_button, Qt.MouseButton.LeftButton)
-    assert "Agence Intérim Arras" in tab.confirm_box.text()
+    assert "Intérim Exemple Arras (fictive)" in tab.confirm_box.text()
     dialogs.click(tab.confirm_box, "Retirer le consentement")
     assert tab.table.item(0, 5).text() == "Retiré le 28/11/2026"
     consent = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]

@@ -56,7 +56,7 @@ def test_dialog_lists_then_purges_after_confirmation(qtbot, ctx, clock, sync_wor
     assert texts[0][:4] == ["LEMAIRE Océane", "01/02/2024", "Repérage", "À purger"]
     assert texts[0][4].startswith("Sans contact depuis le 01/02/2024")
     assert texts[1][0] == "PETIT Léo" and texts[1][3] == "À vérifier" and "Orientation en cours" in texts[1][4]
-    assert "2 dossier(s)" in dialog.summary.text() and "1 à purger, 1 à vérifier" in dialog.summary.text()
+    assert "2 dossiers sans contact" in dialog.summary.text() and "1 à purger, 1 à vérifier" in dialog.summary.text()
     # « à purger » ticked, « à vérifier » not
     assert dialog.checked_ids() == [old]
     assert dialog.purge_button.isEnabled() and dialog.purge_button.text() == "Purger la sélection (1)"
@@ -81,7 +81,7 @@ def test_dialog_lists_then_purges_after_confirmation(qtbot, ctx, clock, sync_wor
     qtbot.waitUntil(lambda: purged == [1])
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 1)
     assert seen_by_page == [1]
-    assert "1 dossier(s) purgé(s)" in dialog.banner.text() and "siège" in dialog.banner.text()
+    assert "1 dossier purgé." in dialog.banner.text() and "siège" in dialog.banner.text()
     assert dialog.model.item(0, 0).text() == "PETIT Léo" and dialog.checked_ids() == []
     assert not dialog.purge_button.isEnabled()
     assert beneficiaries.count(ctx) == 2

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from conseiller_app.storage.services import pathway, sessions
+from PySide6.QtWidgets import QLabel
+
+from conseiller_app.storage.services import beneficiaries, pathway, sessions
+from conseiller_app.ui.beneficiaries import dialogs
+from conseiller_app.ui.sessions.walk_in_dialog import WalkInDialog
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.vault import Vault
 from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
@@ -108,16 +112,36 @@ def test_taps_and_keys_are_saved_one_by_one_with_search_walk_in_and_results(qtbo
     assert mode.counts.text() == "Présents 3 · Absents 1 · Excusés 1 · À pointer 1"
     qtmodeltester.check(mode.model)
 
+
     # Back to the session, then report to the pathways.
     mode.done_button.click()
     view = page.session_view
     qtbot.waitUntil(lambda: view.session is not None and view.participants.rowCount() == 6)
     assert view.results_button.isEnabled()
     view.results_button.click()
-    assert "Parcours mis à jour : 5." in view.banner.text()
-    assert "1 personne(s) non pointée(s)" in view.banner.text()
+    lines = view.banner.text().split("\n")
+    assert lines[0].startswith("Parcours mis à jour\u00a0: 5 personnes (AUBRY Zoé, BÉCOURT Zoé")
+    assert lines[1:] == ["Non mis à jour\u00a0:", "• DELATTRE Zoé\u00a0: non pointé·e : parcours inchangé."]
+    assert view.banner.kind == "warning"  # one person left out: not a success
     steps = pathway.get(ctx, ids["Aubry"])["steps"]
     assert any(s["stage"] == "atelier" and s["status"] == "realisee" for s in steps)
+
+    # The same person comes to the next session without registering: her file is found, no duplicate.
+    other = make_session(ctx, start="2026-11-28", capacity=10)
+    files_before = beneficiaries.count(ctx)
+    dialog = WalkInDialog(sync_worker, sessions.get(ctx, other), mode)
+    form_labels = [w.text() for w in dialog.findChildren(QLabel)]
+    assert {"Nom *", "Prénom *", "Date de naissance *", "* champ obligatoire"} <= set(form_labels)
+    dialog.last_name.setText("FOURNIER")
+    dialog.first_name.setText("Ines")
+    dialog.birth_date.setText("14/02/1999")
+    dialog.submit()
+    assert dialog.duplicate_box is not None and "FOURNIER Inès" in dialog.duplicate_box.text()
+    assert beneficiaries.count(ctx) == files_before
+    dialogs.click(dialog.duplicate_box, "Inscrire ce dossier et le marquer présent")
+    assert beneficiaries.count(ctx) == files_before
+    (again,) = sessions.participants(ctx, other)
+    assert again["last_name"] == "Fournier" and again["attendance"] == "present"
 
 
 def test_a_crash_mid_session_loses_no_tap(qtbot, ctx, data_dir):

@@ -40,7 +40,7 @@ def test_list_is_lazy_filtered_and_passes_the_model_tester(qtbot, qtmodeltester,
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     assert column_texts(page.model, 1) == ["Découverte maçonnerie"]
     assert column_texts(page.model, 3) == ["Lens-Liévin"]
-    assert page.model.index(0, 0).data() == "du 11/01/2027 au 13/01/2027"
+    assert page.model.index(0, 0).data() == "du 11/01 au 13/01/2027"
     assert page.model.index(0, 4).data() == "0 / 12"
     page.filters.kind.setCurrentIndex(0)
     page.filters.period.setCurrentIndex(page.filters.period.findData("all"))
@@ -152,7 +152,23 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
         assert dialog.picker.results.count() == 1
         dialog.register_button.click()
     assert "CARON Zoé est sur la liste d'attente (position 2)" in dialog.banner.text()
+    # A person whose pathway cannot follow (closed) is registered, but the banner says so, not in green.
+    closed = make_person(ctx, last="Dufour")
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import OutcomeCategory, Stage, StepReason, StepStatus
+    from conseiller_app.storage.services import pathway
+    today = ctx.today()
+    pathway.apply(ctx, closed, [P.Propose(Stage.JOB, today, skip_reason=StepReason.ALREADY_EXPERIENCED),
+                                P.Start(today), P.Close(OutcomeCategory.DURABLE_JOB, today, "CDII", StepStatus.DONE)])
+    dialog.picker.edit.setText("Dufour")
+    dialog.picker.search_now()
+    dialog.register_button.click()
+    assert "DUFOUR Zoé est sur la liste d'attente" in dialog.banner.text()
+    assert "Le parcours n'a pas été mis à jour" in dialog.banner.text() and dialog.banner.kind == "warning"
+    sessions.withdraw(ctx, sid, closed)
     dialog.accept()
+    view.reload()
+    qtbot.waitUntil(lambda: len(view.waiting.rows()) == 2)
     assert [p["last_name"] for p in view.participants.rows()] == ["Aubry"]
     assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Bécourt"), (2, "Caron")]
     assert view.waiting_title.text() == "Liste d'attente (2)"
@@ -160,7 +176,7 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
 
     assert view.select_person(ids["Aubry"])
     view.withdraw_button.click()
-    assert "AUBRY Zoé est désinscrit(e)." in view.banner.text()
+    assert "AUBRY Zoé est désinscrit·e." in view.banner.text()
     assert "BÉCOURT Zoé quitte la liste d'attente et prend la place libérée." in view.banner.text()
     assert [p["last_name"] for p in view.participants.rows()] == ["Bécourt"]
     assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Caron")]
@@ -197,3 +213,48 @@ def test_lock_clears_names_and_unlock_reloads(qtbot, ctx, sync_worker):
     qtbot.waitUntil(lambda: bool(page.calendar.calendar.counts))  # the view shown before locking
     page.views.setCurrentIndex(0)
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+
+
+def test_registration_by_keyboard_and_a_refusal_clears_the_search(qtbot, ctx, sync_worker):
+    sid = make_session(ctx, capacity=5)
+    aubry = make_person(ctx, last="Aubry")
+    make_person(ctx, last="Aubert")
+    sessions.register(ctx, sid, aubry)
+    page = open_ateliers(qtbot, sync_worker)
+    page.open_session(sid)
+    view = page.session_view
+    qtbot.waitUntil(lambda: view.session is not None)
+    dialog = page.ask_register(view.session)
+    qtbot.waitExposed(dialog)
+    assert dialog.intro.text() == "Session « Atelier BTP — Arras »\u00a0: 4 places libres sur 5."
+    picker = dialog.picker
+    picker.edit.setFocus()
+    qtbot.keyClicks(picker.edit, "aub")
+    picker.search_now()
+    assert picker.results.count() == 2
+    # Down goes into the results (it did nothing), a second Down to the next person.
+    qtbot.keyClick(picker.edit, Qt.Key.Key_Down)
+    assert dialog.focusWidget() is picker.results and picker.results.currentRow() == 0
+    qtbot.keyClick(picker.results, Qt.Key.Key_Down)
+    assert picker.results.currentRow() == 1
+    while picker.selected()["last_name"] != "Aubry":
+        qtbot.keyClick(picker.results, Qt.Key.Key_Up)
+    qtbot.keyClick(picker.results, Qt.Key.Key_Return)  # already registered: refused
+    assert dialog.banner.kind == "error" and "déjà inscrit" in dialog.banner.text()
+    assert picker.edit.text() == "" and picker.results.count() == 0 and dialog.focusWidget() is picker.edit
+    dialog.accept()
+
+
+def test_a_session_gets_its_hours_in_the_dialog(qtbot, ctx, sync_worker):
+    sid = make_session(ctx)
+    page = open_ateliers(qtbot, sync_worker)
+    page.open_session(sid)
+    view = page.session_view
+    qtbot.waitUntil(lambda: view.session is not None)
+    dialog = page.edit_session(view.session)
+    dialog.start_time.setText("9h")
+    dialog.end_time.setText("16:30")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: sessions.get(ctx, sid)["start_time"] == "09:00")
+    assert sessions.get(ctx, sid)["end_time"] == "16:30"
+    qtbot.waitUntil(lambda: "09:00\u202f–\u202f16:30" in view.summary.text())

@@ -73,6 +73,7 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     page.refresh()
     assert page.enroll_card.isVisibleTo(page) and not page.export_button.isEnabled()
     assert page.central_fingerprint.text() == "—"
+    assert page.reference_version.text() == "2026.1 (livrée avec l'application)"  # as in Paramètres
     device = sync.identity(ctx)
     assert page.device_id.text() == device["device_id"]
     assert page.device_fingerprint.text() == device["fingerprint"]
@@ -96,6 +97,12 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     # Export into the chosen folder (a USB key): exactly one file, named after device and sequence.
     usb = tmp_path / "cle-usb"
     usb.mkdir()
+    # The folder dialog does not open in the central office's keys folder (where the enrollment file was).
+    asked_in: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda _parent, _title, start="": asked_in.append(start) or ""))
+    page.ask_export()
+    assert asked_in and Path(asked_in[0]) != siege.enrollment.parent
     choose_folder(monkeypatch, usb)
     waiting_before = sync.status(ctx).changes_waiting
     assert waiting_before > 0
@@ -122,6 +129,13 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     assert "Paquet du siège n°1 importé" in banner and page.result_banner.kind == "success"
     assert "Données de référence" in banner and "Accusé de réception" in banner
     assert page.last_import["newly_acknowledged"] > 0
+    # The acknowledgment says what the conseiller sent (bundle n°1 and its changes), in the export's words.
+    sent = page.last_export["changes"]
+    assert f"le siège a bien reçu votre paquet n°1 ({sent} changement" in banner
+    assert "changement(s)" not in banner and "confirmé(s)" not in banner
+    # The reference version keeps the words of Paramètres (was « version 1 »).
+    assert page.reference_version.text() == "publication n°1 du siège"
+    assert "Données de référence mises à jour (publication n°1 du siège)." in banner
     st = sync.status(ctx)
     assert st.changes_waiting == 0 and st.last_ack_at is not None
     assert page.waiting_tile.value.text() == "0"

@@ -66,12 +66,24 @@ def cmd_import(args: argparse.Namespace) -> int:
     out(f"Paquet du siège n°{result['sequence']} importé.")
     if result["reference_installed"]:
         out(f"Données de référence mises à jour (version {result['reference_version']}).")
-    out(f"Accusé de réception : {result['newly_acknowledged']} changement(s) confirmés par le siège retirés du journal.")
+    out(_confirmation(result))
     out(f"Enregistrements partagés : {r['applied']} mis à jour, {r['same']} déjà à jour, "
              f"{r['local']} gardés (modifiés ici depuis, le siège les recevra).")
     if r["refused"]:
         out(f"{r['refused']} enregistrement(s) incompatibles avec ce coffre ignorés.")
     return 0
+
+
+def _confirmation(result: dict) -> str:
+    """What the central office's acknowledgment confirms: the bundles the conseiller sent
+    (« votre paquet n°3 (1 changement) »), not the journal rows pruned behind them."""
+    confirmed = result.get("bundles_confirmed") or []
+    if not confirmed:
+        return "Accusé de réception : aucun nouveau paquet confirmé par le siège."
+    numbers = ", ".join(f"n°{b['sequence']}" for b in confirmed)
+    changes = sum(b["changes"] for b in confirmed)
+    return (f"Accusé de réception : le siège a bien reçu {'vos paquets' if len(confirmed) > 1 else 'votre paquet'} "
+            f"{numbers} ({changes} changement{'s' if changes > 1 else ''}).")
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -126,8 +138,8 @@ def cmd_pull(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     if result["status"] == "importe":
-        out(f"Paquet du siège n°{result['sequence']} reçu et importé ; {result['newly_acknowledged']} "
-            "changement(s) confirmés par le siège.")
+        out(f"Paquet du siège n°{result['sequence']} reçu et importé.")
+        out(_confirmation(result))
         if result["reference_installed"]:
             out(f"Données de référence mises à jour (version {result['reference_version']}).")
     else:

@@ -99,7 +99,7 @@ def validate(
     check("address", lambda x: validation.check_free_text("address", LABELS["address"], x, max_length=200))
     check("caf_number", validation.clean_caf_number)
     check("france_travail_id", validation.clean_france_travail_id)
-    check("prescriber", lambda x: _enum("prescriber", Prescriber, x or Prescriber.OTHER.value))
+    check("prescriber", lambda x: _enum("prescriber", Prescriber, x or Prescriber.UNKNOWN.value))
 
     def spotting(x):
         d = validation.parse_date("spotting_date", LABELS["spotting_date"], x, required=False) or today

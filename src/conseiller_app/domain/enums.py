@@ -62,9 +62,11 @@ class Prescriber(Labelled):
     SIAE = "siae"
     SPONTANEOUS = "spontane"
     OTHER = "autre"
+    UNKNOWN = "non_precise"  # not known (yet): not the same as « Autre prescripteur »
 
 
 _labels(Prescriber, {
+    "non_precise": "Non précisé",
     "mds": "MDS / référent RSA",
     "france_travail": "France Travail",
     "plie": "PLIE (facilitateur)",
@@ -164,7 +166,7 @@ class StepReason(Labelled):
 
 
 _labels(StepReason, {
-    "absent": "Absent(e)",
+    "absent": "Absent·e",
     "refus": "Refus de la personne",
     "annulee": "Action annulée",
     "sante": "Raison de santé",
@@ -329,9 +331,9 @@ class RegistrationStatus(Labelled):
 
 
 _labels(RegistrationStatus, {
-    "inscrit": "Inscrit(e)",
+    "inscrit": "Inscrit·e",
     "liste_attente": "Liste d'attente",
-    "desinscrit": "Désinscrit(e)",
+    "desinscrit": "Désinscrit·e",
 })
 
 
@@ -341,7 +343,7 @@ class Attendance(Labelled):
     EXCUSED = "excuse"
 
 
-_labels(Attendance, {"present": "Présent(e)", "absent": "Absent(e)", "excuse": "Excusé(e)"})
+_labels(Attendance, {"present": "Présent·e", "absent": "Absent·e", "excuse": "Excusé·e"})
 
 
 class ReferralScheme(Labelled):
@@ -385,7 +387,7 @@ _labels(ReferralStatus, {
     "envoyee": "Envoyée",
     "recue": "Reçue",
     "entretien_planifie": "Entretien planifié",
-    "positionne": "Positionné(e)",
+    "positionne": "Positionné·e",
     "en_formation": "En formation",
     "en_mission": "En mission",
     "cloturee": "Clôturée",

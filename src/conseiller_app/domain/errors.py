@@ -67,6 +67,17 @@ class PassphraseTooWeak(ValidationError):
         self.reasons = reasons
 
 
+class DuplicateFile(AppError):
+    """A file is about to be created for someone who already has one (same name and birth
+    date, or same CAF number). ``matches``: the existing files (id, names, birth date, commune)."""
+
+    exit_code = 4
+
+    def __init__(self, matches: list[dict]) -> None:
+        super().__init__("Un dossier semblable existe déjà : vérifiez qu'il ne s'agit pas de la même personne.")
+        self.matches = matches
+
+
 class IntegrityProblem(AppError):
     exit_code = 5
 

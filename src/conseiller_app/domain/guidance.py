@@ -318,13 +318,21 @@ def _attendance(f: FileFacts) -> list[Suggestion]:
         if r.status is RegistrationStatus.REGISTERED and r.attendance is None and r.end_date < f.today:
             out.append(Suggestion(
                 Code.ATTENDANCE_MISSING, "Noter la présence",
-                f"« {r.session_title} » du {_d(r.start_date)} est passé(e) sans que la présence de la personne "
+                f"« {r.session_title} » du {_d(r.start_date)} est passé·e sans que la présence de la personne "
                 "soit notée.", 20, session_id=r.session_id))
     return out
 
 
 def _mobility_first(f: FileFacts, placed: _Placed, barrier: BarrierInfo, priority: int) -> Suggestion:
     offers = [o for o in f.offers if o.barrier is BarrierType.MOBILITY]
+    used = [o.name for o in offers if o.code in barrier.offers_used]
+    if used:  # an offer is already mobilised: check the journey, do not propose it again
+        names = ", ".join(f"« {n} »" for n in used)
+        return Suggestion(
+            Code.MOBILITY_FIRST, "Vérifier le trajet",
+            f"Un frein mobilité est en cours ({names} mobilisée) et la session la plus proche (« "
+            f"{placed.session.title} », le {_d(placed.session.start_date)}) a lieu {placed.where()} : vérifiez que "
+            "la personne pourra s'y rendre.", priority, session_id=placed.session.id)
     names = " ou ".join(o.name for o in offers) or "une offre de mobilité"
     return Suggestion(
         Code.MOBILITY_FIRST, "Lever d'abord le frein mobilité",
@@ -418,7 +426,7 @@ def _next_step(f: FileFacts) -> list[Suggestion]:
     if stage is Stage.AGENCY_PREP and f.public is Public.RSA:
         return [Suggestion(
             Code.TREMPLIN_RSA, "Proposer le Tremplin RSA",
-            "Allocataire du RSA positionné(e) en agence : le Tremplin RSA (FPETT) prépare l'entrée en formation.",
+            "Allocataire du RSA positionné·e en agence : le Tremplin RSA (FPETT) prépare l'entrée en formation.",
             55, stage=stage, action=Propose(stage, f.today) if o is None else None)]
     if o is not None:  # already proposed: the next move is to plan it (dates are the conseiller's)
         since = f" depuis le {_d(o.proposed_on)}" if o.proposed_on else ""
@@ -462,8 +470,8 @@ def _barrier_offers(f: FileFacts, skip_mobility: bool) -> list[Suggestion]:
         if not b.status.is_open or (skip_mobility and b.type is BarrierType.MOBILITY):
             continue
         offers = _offers_for(f, b)
-        if not offers:
-            continue
+        if not offers or b.offers_used:
+            continue  # an offer already mobilised: the barrier is being worked on, no second push
         out.append(Suggestion(
             Code.BARRIER_OFFER, f"Frein « {b.type.label} » : proposer une offre",
             f"Frein « {b.type.label} » {b.status.label.lower()} depuis sa détection ; offres possibles : "

@@ -71,7 +71,7 @@ def review(last: date, today: date, *, open_steps: list[str], open_referrals: li
     if open_referrals:
         checks.append("Orientation en cours : " + ", ".join(open_referrals))
     if future_sessions:
-        checks.append("Inscrit(e) à une session le " + ", ".join(f"{d:%d/%m/%Y}" for d in sorted(future_sessions)))
+        checks.append("Inscrit·e à une session le " + ", ".join(f"{d:%d/%m/%Y}" for d in sorted(future_sessions)))
     return Review(
         TO_CHECK if checks else TO_PURGE, [*checks, f"Sans contact depuis le {last:%d/%m/%Y} ({months} mois)"]
     )

@@ -3,6 +3,7 @@ holidays and weekends when scheduling, seats and the waiting list (first in, fir
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,7 +39,10 @@ LABELS = {
     "capacity": "Capacité",
     "chantier": "Chantier",
     "trades": "Métiers visés",
+    "start_time": "Heure de début",
+    "end_time": "Heure de fin",
 }
+NOON = "12:30"  # a day that starts before and ends after it has a morning and an afternoon
 FIELDS = tuple(LABELS)
 
 
@@ -220,6 +224,20 @@ def validate(
 
     check("trades", trade_list)
 
+    def hour(field: str):
+        def clean(x):
+            text = (x or "").strip().lower().replace("h", ":").rstrip(":") if isinstance(x, str) else x
+            if not text:
+                return None
+            m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", text)
+            if not m or int(m.group(1)) > 23 or int(m.group(2) or 0) > 59:
+                raise ValidationError(field, "heure attendue au format HH:MM (ex. 09:00, 14h30).", LABELS[field])
+            return f"{int(m.group(1)):02d}:{int(m.group(2) or 0):02d}"
+        return clean
+
+    check("start_time", hour("start_time"))
+    check("end_time", hour("end_time"))
+
     # Cross-field rules, on the merged values.
     merged = dict(current or {})
     merged.update(out)
@@ -239,6 +257,8 @@ def validate(
             errors.append(ValidationError("end_date", "la fin précède le début.", LABELS["end_date"]))
         elif (end - start).days >= MAX_DAYS:
             errors.append(ValidationError("end_date", f"une session dure {MAX_DAYS} jours au plus.", LABELS["end_date"]))
+    if merged.get("start_time") and merged.get("end_time") and merged["end_time"] <= merged["start_time"]:
+        errors.append(ValidationError("end_time", "l'heure de fin précède l'heure de début.", LABELS["end_time"]))
     if not partial and not merged.get("territory"):
         errors.append(ValidationError("territory", "indiquez le territoire ou la commune du lieu.", LABELS["territory"]))
     if errors:
@@ -339,3 +359,31 @@ def attendance_actions(p, session_id: str, attendance: str, start: date, end: da
     if att is Attendance.ABSENT:
         return [P.NotDone(StepReason.ABSENT)]
     return [P.Unplan()] if o.status is P.S.PLANNED else []
+
+
+def attendance_unchanged_reason(p, session_id: str, attendance: str, start: date, end: date, today: date) -> str:
+    """Why ``attendance_actions`` has nothing to do for this person, in French, so that
+    « Reporter les présences » says it per person instead of skipping them silently."""
+    from conseiller_app.domain import pathway as P
+    from conseiller_app.domain.enums import Attendance
+
+    o = p.open_step
+    att = Attendance(attendance)
+    if o is not None and o.session_id == session_id and o.status.is_active:
+        if att is Attendance.PRESENT and start > today:
+            return "la session n'a pas encore commencé."
+        if att is Attendance.PRESENT:
+            return "la session n'est pas terminée : l'étape reste « En cours »."
+        if o.status is P.S.IN_PROGRESS:
+            return ("partie pendant une session de plusieurs jours : décidez dans l'onglet Parcours (abandon, "
+                    "suspension).")
+        return f"l'étape est déjà « {o.status.label} »."
+    if att is Attendance.EXCUSED and o is not None and o.status is P.S.PROPOSED:
+        return f"excusé·e : l'étape « {o.stage.label} » est à reprogrammer (proposée)."
+    mine = [s for s in p.steps if s.session_id == session_id]
+    if mine and not mine[-1].status.is_open:
+        return f"déjà reporté (étape « {mine[-1].stage.label} » {mine[-1].status.label.lower()})."
+    if o is None:
+        return "son parcours n'a pas d'étape en cours (parcours clôturé ou sans étape ouverte)."
+    return (f"son étape en cours (« {o.stage.label} », {o.status.label.lower()}) ne porte pas sur cette session : "
+            "mettez le parcours à jour dans l'onglet Parcours si besoin.")

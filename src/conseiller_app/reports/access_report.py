@@ -103,7 +103,7 @@ def render(data: dict[str, Any]) -> bytes:
 
     _section(story, "1. Responsable du traitement et conservation", width, st, [field_grid([
         ("Responsable", esc(c["name"]) + "<br/>" + _muted(c["service"])),
-        ("Conseiller(ère) référent(e)", esc(c["conseiller"])),
+        ("Conseiller·ère référent·e", esc(c["conseiller"])),
         ("Lieu d'accueil", _text(", ".join(x for x in (c["office"], c["territory"]) if x))),
         ("Finalité", esc(c["purpose"])),
         ("Durée de conservation", esc(r["rule"])),
@@ -175,7 +175,7 @@ def render(data: dict[str, Any]) -> bytes:
               else f"du {fr_date(x['start_date'])} au {fr_date(x['end_date'])}"),
           _lines(esc(x["place"]), _muted(x["territory_name"])),
           _lines(esc(x["status_label"]), _muted(f"le {fr_date(x['registered_on'])}"),
-                 _muted("venu(e) sur place") if x["walk_in"] else ""),
+                 _muted("venu·e sur place") if x["walk_in"] else ""),
           esc(x["attendance_label"]) if x["attendance_label"] else _muted("non notée")] for x in regs],
         [width * 0.32, width * 0.16, width * 0.22, width * 0.17, width * 0.13], st)
         if regs else _empty("Aucune inscription à une session.", st)])
@@ -205,8 +205,11 @@ def render(data: dict[str, Any]) -> bytes:
              [Paragraph("<br/>".join(esc(x) for x in lines), st["cell"])] if lines
              else [_empty("Rien d'enregistré.", st)])
 
-    _section(story, "8. Notes du conseiller", width, st, [
-        Paragraph(_text(data["notes"]), st["cell"]) if data["notes"] else _empty("Aucune note.", st)])
+    notes = [Paragraph(f"<b>{esc(n['written_on'].strftime('%d/%m/%Y'))} — {esc(n['author'])}</b><br/>"
+                       f"{_text(n['text'])}", st["cell"]) for n in data.get("dated_notes") or []]
+    if data["notes"]:
+        notes.append(Paragraph("<b>Notes antérieures</b><br/>" + _text(data["notes"]), st["cell"]))
+    _section(story, "8. Notes du conseiller·ère", width, st, notes or [_empty("Aucune note.", st)])
 
     drafts = data["drafts"]
     body = []
@@ -230,7 +233,7 @@ def render(data: dict[str, Any]) -> bytes:
     story.append(KeepTogether([section("Vos droits", width, st), Spacer(0, 1.5 * mm), Paragraph(
         "Vous pouvez demander la rectification des informations inexactes, leur effacement ou la limitation de leur "
         "utilisation, retirer à tout moment un consentement au partage, et vous opposer à un traitement, auprès de "
-        f"votre conseiller(ère) ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
+        f"votre conseiller·ère ou du délégué à la protection des données du {esc(c['name'])}. Vous pouvez aussi "
         "adresser une réclamation à la CNIL (www.cnil.fr).", st["cell"])]))
 
     return render_story(

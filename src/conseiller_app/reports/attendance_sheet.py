@@ -15,7 +15,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from conseiller_app.domain.sessions import days_of, holiday_name
+from conseiller_app.domain.sessions import NOON, days_of, holiday_name
 from conseiller_app.reports.common import (
     ACCENT,
     BAND,
@@ -31,6 +31,7 @@ from conseiller_app.reports.common import (
 
 MARGIN = 15 * mm
 MAX_DAY_COLUMNS = 5
+MAX_SPLIT_DAYS = 3  # days signed morning and afternoon on one landscape page
 ROW_HEIGHT = 9 * mm
 
 
@@ -52,12 +53,35 @@ def sheet_days(session: dict[str, Any], day: date | None = None) -> list[date | 
     return days if len(days) <= MAX_DAY_COLUMNS else [None]
 
 
+def hours(session: dict[str, Any]) -> str:
+    """« 09:00 – 16:30 », « à partir de 09:00 », or '' when the session has no hours."""
+    start, end = session.get("start_time"), session.get("end_time")
+    if start and end:
+        return f"{start}\u202f–\u202f{end}"
+    if start:
+        return f"à partir de {start}"
+    return ""
+
+
+def day_parts(session: dict[str, Any]) -> list[str]:
+    """A day that runs from the morning into the afternoon is signed twice: « Matin » and
+    « Après-midi » (people leave at noon). Otherwise one column a day ('')."""
+    start, end = session.get("start_time"), session.get("end_time")
+    if start and end and start < NOON < end:
+        return [f"Matin ({start}\u202f–\u202f{NOON})", f"Après-midi ({NOON}\u202f–\u202f{end})"]
+    return [""]
+
+
 def render(
     session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None
 ) -> bytes:
     st = styles()
     days = sheet_days(session, day)
-    pagesize = landscape(A4) if len(days) > 1 else A4
+    parts = day_parts(session)
+    if len(parts) > 1 and len(days) > MAX_SPLIT_DAYS:
+        days = [None]  # morning and afternoon of more days do not fit: one sheet per day, dated by hand
+    slots = [(d, part) for d in days for part in parts]  # one signature column each
+    pagesize = landscape(A4) if len(slots) > 1 else A4
     width = pagesize[0] - 2 * MARGIN
     story: list[Flowable] = []
 
@@ -73,6 +97,7 @@ def render(
     story.append(field_grid([
         ("Type de session", esc(session.get("kind_label", ""))),
         ("Dates", esc(when)),
+        ("Horaires", esc(hours(session) or "—")),
         ("Lieu", esc(place)),
         ("Territoire", esc(session.get("territory_name", ""))),
         ("Organisateur", esc(organiser or "—")),
@@ -86,25 +111,25 @@ def render(
     story.append(section(heading, width, st))
     story.append(Spacer(0, 2 * mm))
 
-    day_heads = [Paragraph(f"Signature<br/>{esc(fr_date(d)) if d else 'Date : ___/___/______'}", st["head"])
-                 for d in days]
+    day_heads = [Paragraph(f"Signature<br/>{esc(fr_date(d)) if d else 'Date : ___/___/______'}"
+                           + (f"<br/>{esc(part)}" if part else ""), st["head"]) for d, part in slots]
     head = [Paragraph("N°", st["head"]), Paragraph("NOM", st["head"]), Paragraph("Prénom", st["head"]), *day_heads]
-    sig_w = max(30 * mm, (width - 10 * mm - 95 * mm) / len(days))
-    name_w = (width - 10 * mm - sig_w * len(days)) * 0.55
-    first_w = width - 10 * mm - sig_w * len(days) - name_w
+    sig_w = max(22 * mm if len(parts) > 1 else 30 * mm, (width - 10 * mm - 95 * mm) / len(slots))
+    name_w = (width - 10 * mm - sig_w * len(slots)) * 0.55
+    first_w = width - 10 * mm - sig_w * len(slots) - name_w
     rows: list[list[Any]] = [head]
     if blank:
         n = blank_rows or max(12, min(int(session.get("capacity") or 12), 40))
-        rows += [[Paragraph(str(i + 1), st["cell"]), "", ""] + [""] * len(days) for i in range(n)]
+        rows += [[Paragraph(str(i + 1), st["cell"]), "", ""] + [""] * len(slots) for i in range(n)]
     else:
         for i, p in enumerate(session["participants"]):
             mark = " <font size=6.5 color='#5b5b5b'>(sur place)</font>" if p.get("walk_in") else ""
             rows.append([Paragraph(str(i + 1), st["cell"]), Paragraph(esc(p["last_name"].upper()), st["cell_bold"]),
-                         Paragraph(esc(p["first_name"]) + mark, st["cell"])] + [""] * len(days))
+                         Paragraph(esc(p["first_name"]) + mark, st["cell"])] + [""] * len(slots))
         # A few empty lines for walk-ins.
         start = len(session["participants"])
-        rows += [[Paragraph(str(start + i + 1), st["cell"]), "", ""] + [""] * len(days) for i in range(3)]
-    table = Table(rows, colWidths=[10 * mm, name_w, first_w] + [sig_w] * len(days),
+        rows += [[Paragraph(str(start + i + 1), st["cell"]), "", ""] + [""] * len(slots) for i in range(3)]
+    table = Table(rows, colWidths=[10 * mm, name_w, first_w] + [sig_w] * len(slots),
                   rowHeights=[None] + [ROW_HEIGHT] * (len(rows) - 1), repeatRows=1)
     table.setStyle(TableStyle([
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT),

@@ -154,7 +154,7 @@ def render(data: dict[str, Any]) -> bytes:
 
     # 4. The conseiller.
     c = data["conseiller"]
-    story += [section("4. Conseiller(ère) référent(e)", width, st), field_grid([
+    story += [section("4. Conseiller·ère référent·e", width, st), field_grid([
         ("Nom", esc(c.get("name") or "—")),
         ("Lieu d'accueil", esc(", ".join(x for x in (c.get("office"), c.get("territory")) if x) or "—")),
         ("Téléphone", esc(c.get("phone") or "—")),
@@ -179,15 +179,15 @@ def render(data: dict[str, Any]) -> bytes:
         [Paragraph(f"À compléter par l'agence et à retourner au conseiller en rappelant la référence "
                    f"<b>{esc(ref)}</b>.", st["italic"])],
         [_checkbox_line(["Reçue le ____/____/______", "Entretien prévu le ____/____/______"], st)],
-        [_checkbox_line(["Positionné(e) sur : ______________________________________________"], st)],
-        [_checkbox_line(["Non retenu(e) — motif : __________________________________________"], st)],
+        [_checkbox_line(["Positionné·e sur : ______________________________________________"], st)],
+        [_checkbox_line(["Non retenu·e — motif : __________________________________________"], st)],
     ], colWidths=[width])
     answer.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("TOPPADDING", (0, 0), (-1, -1), 2.5),
                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5), ("LEFTPADDING", (0, 0), (-1, -1), 6)]))
 
     # 7. Signatures.
     box_w = width / 3
-    labels = ["La personne orientée", "Le conseiller / la conseillère", "L'agence d'emploi"]
+    labels = ["La personne orientée", "Le ou la conseiller·ère", "L'agence d'emploi"]
     sig = Table([[Paragraph(f"<b>{esc(x)}</b><br/><font color='#5b5b5b'>Date et signature</font>", st["cell"])
                   for x in labels], ["", "", ""]], colWidths=[box_w] * 3, rowHeights=[None, 16 * mm])
     sig.setStyle(TableStyle([("BOX", (0, 0), (0, -1), 0.6, RULE), ("BOX", (1, 0), (1, -1), 0.6, RULE),

@@ -115,11 +115,12 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
     # Sessions: about one per 30 files, spread over the last two years and the next two months.
     sessions = []
-    for _ in range(max(12, beneficiaries // 30)):
+    for _ in range(max(12, beneficiaries // 8)):  # enough seats for every file that went to a session
         kind = rng.choice([SessionKind.AWARENESS] * 5 + [SessionKind.TASTER] * 3 + [SessionKind.PREP_COURSE] * 2
                           + [SessionKind.SPOTT, SessionKind.INFO])
         c = rng.choice(communes[:200] if rng.random() < 0.5 else communes)
-        start = today + timedelta(days=rng.randint(-730, 60))
+        # A quarter in the coming eight weeks: the calendar and the guided orientation have some to offer.
+        start = today + timedelta(days=rng.randint(1, 56) if rng.random() < 0.25 else rng.randint(-730, 0))
         length = {SessionKind.TASTER: rng.randint(2, 5), SessionKind.PREP_COURSE: 28}.get(kind, 1)
         sessions.append({
             "id": models.new_id(), "kind": kind.value, "title": f"{kind.label} — {c[1]}", "start_date": start,
@@ -128,7 +129,9 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "organiser": rng.choice(list(Organiser)).value, "organiser_name": "",
             "capacity": rng.choice([8, 10, 12, 15]), "chantier": rng.choice(["csne", "erbm", "autre"]),
             "trades": rng.sample(trades, 3), "created_at": now, "updated_at": now, "version": 1,
+            "start_time": "09:00", "end_time": rng.choice(["12:00", "16:30"]),
         })
+    seats = {x["id"]: x["capacity"] for x in sessions}
     sessions_by_kind: dict[str, list[dict]] = {}
     for x in sessions:
         sessions_by_kind.setdefault(x["kind"], []).append(x)
@@ -155,7 +158,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "email": f"{sort_name(first, '').strip().replace(' ', '.')}.{i}@exemple.fr" if rng.random() < 0.5 else None,
             "address": rng.choice(pools.streets), "commune_insee": c[0], "caf_number": caf,
             "france_travail_id": f"{rng.randint(1000000, 9999999)}{rng.choice('ABCDEFGH')}" if rng.random() < 0.4 else None,
-            "nationality": None, "rqth": rng.random() < 0.06, "prescriber": rng.choice(list(Prescriber)).value,
+            "nationality": None, "rqth": rng.random() < 0.06, "prescriber": rng.choice([p for p in Prescriber if p is not Prescriber.UNKNOWN]).value,
             "spotting_date": spotted, "referent_id": rng.choice(colleagues) if rng.random() < 0.3 else colleagues[0],
             "status": "actif", "notes": "", "last_contact": min(today, spotted + timedelta(days=rng.randint(0, 900))),
             "to_complete": False, "sort_name": sort_key, "current_stage": furthest.value,
@@ -187,8 +190,12 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 status = StepStatus.DONE
                 step.update(actual_start=day, actual_end=day + timedelta(days=length))
             step["status"] = status.value
-            if st in SESSION_STAGE and sessions_by_kind.get(SESSION_STAGE[st].value):
-                sess = rng.choice(sessions_by_kind[SESSION_STAGE[st].value])
+            # A session with a free seat only: the demo shows no session over its capacity.
+            open_sessions = [x for x in sessions_by_kind.get(SESSION_STAGE[st].value, []) if seats[x["id"]] > 0] \
+                if st in SESSION_STAGE else []
+            if open_sessions:
+                sess = rng.choice(open_sessions)
+                seats[sess["id"]] -= 1
                 step["session_id"] = sess["id"]
                 rows["registration"].append({
                     "id": models.new_id(), "session_id": sess["id"], "beneficiary_id": bid, "status": "inscrit",

@@ -273,6 +273,18 @@ class PathwayStep(Synced, Base):
     outcome_detail: Mapped[str] = mapped_column(String(120), default="")
 
 
+class Note(Synced, Base):
+    """A dated note on a file (one entry per note, with its author): what was done, said or
+    planned. Factual only, never health details."""
+
+    __tablename__ = "note"
+    beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    written_on: Mapped[date] = mapped_column(Date)
+    author_id: Mapped[str] = mapped_column(ForeignKey("conseiller.id"))
+    author_name: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class AtelierSession(Synced, Base):
     """A session: atelier de sensibilisation, découverte, SAS, SPOTT, information collective."""
 
@@ -294,6 +306,9 @@ class AtelierSession(Synced, Base):
     fpett_validated_on: Mapped[date | None] = mapped_column(Date)
     opco: Mapped[str | None] = mapped_column(String(20))
     agencies: Mapped[list | None] = mapped_column(JSON, default=list)
+    # « 09:00 », « 16:30 »: the day's hours (the attendance sheet splits morning and afternoon).
+    start_time: Mapped[str | None] = mapped_column(String(5))
+    end_time: Mapped[str | None] = mapped_column(String(5))
 
 
 class Registration(Synced, Base):

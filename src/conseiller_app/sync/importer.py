@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import is_demo
-from conseiller_app.storage.reference import replace_reference
+from conseiller_app.storage.reference import reference_version, replace_reference
 from conseiller_app.storage.sync_models import SyncBundle, SyncState
 from conseiller_app.sync import device, refdata
 from conseiller_app.sync.errors import DEMO_CENTRAL_TO_REAL, REAL_CENTRAL_TO_DEMO
@@ -73,6 +73,7 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
     payload = check_central_payload(man, read_payload(env, limits))
     _check_ack(session, man["ack"])
 
+    confirmed = _bundles_confirmed(session, man["ack"])
     acked = _apply_ack(session, st, man["ack"], now)
     reference_installed = False
     if man["reference_version"] > st.reference_version:
@@ -100,7 +101,7 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
     return {"status": "importe", "bundle_id": man["bundle_id"], "sequence": man["sequence"],
             "reference_version": man["reference_version"], "reference_installed": reference_installed,
             "acknowledged_changes": st.acked_change_seq, "newly_acknowledged": acked,
-            "records": outcome}
+            "bundles_confirmed": confirmed, "reference_label": reference_version(session), "records": outcome}
 
 
 def _check_ack(session: Session, ack: dict) -> None:
@@ -109,6 +110,16 @@ def _check_ack(session: Session, ack: dict) -> None:
         .where(SyncBundle.direction == "out")).one()
     if ack["changes"] > (changes_to or 0) or ack["audit"] > (audit_to or 0) or ack["bundle_sequence"] > (seq or 0):
         raise reject("ack", "Paquet refusé : il accuse réception de données que cet appareil n'a jamais envoyées.")
+
+
+def _bundles_confirmed(session: Session, ack: dict) -> list[dict]:
+    """The sent bundles this acknowledgment confirms for the first time: what the conseiller
+    sent (« paquet n°3, 1 changement »), not the journal rows pruned behind it."""
+    rows = session.scalars(
+        select(SyncBundle).where(SyncBundle.direction == "out", SyncBundle.status == "exporte",
+                                 SyncBundle.changes_to <= ack["changes"], SyncBundle.audit_to <= ack["audit"])
+        .order_by(SyncBundle.sequence))
+    return [{"sequence": b.sequence, "changes": b.changes, "audit": b.audit} for b in rows]
 
 
 def _apply_ack(session: Session, st: SyncState, ack: dict, now: datetime) -> int:

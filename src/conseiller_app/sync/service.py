@@ -19,6 +19,7 @@ from conseiller_app.domain.errors import UsageError
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.models import AuditEntry, ChangeEntry, utcnow
 from conseiller_app.storage.profile import get_setting, is_demo
+from conseiller_app.storage.reference import reference_version
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.sync_models import SyncBundle
 from conseiller_app.sync import crypto, device, importer
@@ -99,6 +100,7 @@ class SyncStatus:
     history: tuple[BundleRow, ...]
     today: date  # the services' day the figures were computed for (not part of the JSON)
     central_url: str | None = None  # the service's URL named by the enrollment file
+    reference_label: str | None = None  # the installed reference data's label (« 2026.1-livree »)
 
 
 def read_enrollment(path: Path) -> EnrollmentInfo:
@@ -201,6 +203,7 @@ def status(ctx: Context, history_limit: int = 50) -> SyncStatus:
             acknowledged_changes=st.acked_change_seq,
             next_sequence=st.next_sequence,
             reference_version=st.reference_version,
+            reference_label=reference_version(s),
             ack_warning_days=warn_days,
             days_without_ack=days if waiting else 0,
             ack_overdue=bool(waiting and days is not None and days > warn_days),

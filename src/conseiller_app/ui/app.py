@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from conseiller_app import APP_NAME
 from conseiller_app.resources import resources_dir
+from conseiller_app.ui.widgets.formatting import french_typography
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,46 @@ ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 QUIT_AFTER_FIRST_SCREEN_ENV = "CONSEILLER_QUIT_AFTER_FIRST_SCREEN"
 
 
+class QtGapsTranslator(QTranslator):
+    """French for the few Qt texts that ``qtbase_fr.qm`` lacks: Qt 6 added mnemonics to its file
+    dialog's labels (« &Look in: », « Files of &type: ») and the shipped catalogue still has the
+    old keys, so Qt's own file dialog showed English beside French."""
+
+    TEXTS = {
+        ("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
+        ("QFileDialog", "Files of &type:"): "&Fichiers de type\u00a0:",
+    }
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+        return self.TEXTS.get((context, source_text))  # None: not ours, Qt asks the next catalogue
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+
+class FrenchTypography(QTranslator):
+    """Our own texts as shown: no line break before « : ; ! ? » or inside « » (no-break spaces,
+    one place for every screen). Asked last, so a real catalogue's translation wins; Qt's own
+    texts (contexts « Q… ») are left to ``qtbase_fr``."""
+
+    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+        if not source_text or (context or "").startswith("Q"):
+            return None
+        fixed = french_typography(source_text)
+        return fixed if fixed != source_text else None
+
+    def isEmpty(self) -> bool:  # noqa: N802 - Qt API
+        return False
+
+
 def install_translations(app: QApplication) -> list[QTranslator]:
     """Load Qt's French catalogues (``qtbase_fr.qm``...) and ours when present. Returns the
     translators (keep them alive as long as the application)."""
     QLocale.setDefault(QLocale(QLocale.Language.French, QLocale.Country.France))
     loaded: list[QTranslator] = []
+    typography = FrenchTypography(app)
+    app.installTranslator(typography)  # installed first: asked last
+    loaded.append(typography)
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     own_dir = resources_dir() / "translations"
     for name, folder in (("qtbase_fr", qt_dir), ("conseiller_fr", str(own_dir))):
@@ -41,6 +77,9 @@ def install_translations(app: QApplication) -> list[QTranslator]:
             loaded.append(translator)
         elif name == "qtbase_fr":
             log.warning("Traduction française de Qt introuvable dans %s", folder)
+    gaps = QtGapsTranslator(app)
+    app.installTranslator(gaps)  # installed last: asked first
+    loaded.append(gaps)
     return loaded
 
 

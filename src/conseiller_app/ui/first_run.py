@@ -67,8 +67,10 @@ class FirstRunAssistant(QWidget):
         intro.setObjectName("screenIntro")
 
         # 1. Passphrase
-        self.passphrase = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"))
-        self.confirm = PassphraseField(self.tr("La même phrase, une seconde fois"))
+        self.passphrase = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"),
+                                          name=self.tr("Phrase de passe"))
+        self.confirm = PassphraseField(self.tr("La même phrase, une seconde fois"),
+                                       name=self.tr("Confirmation de la phrase de passe"))
         self.meter = StrengthMeter()
         self.passphrase_error = error_label()
         self.confirm_error = error_label()
@@ -101,7 +103,7 @@ class FirstRunAssistant(QWidget):
         self.name_error, self.territory_error, self.office_error = error_label(), error_label(), error_label()
         who_box = QGroupBox(self.tr("2. Vous"))
         who_form = QFormLayout(who_box)
-        who_form.addRow(self.tr("Nom du conseiller"), self.name)
+        who_form.addRow(self.tr("Votre nom"), self.name)
         who_form.addRow("", self.name_error)
         who_form.addRow(self.tr("Territoire"), self.territory)
         who_form.addRow("", self.territory_error)
@@ -126,6 +128,9 @@ class FirstRunAssistant(QWidget):
         self.create_button.setObjectName("primary")
         self.create_button.setDefault(True)
         self.create_button.clicked.connect(self.submit)
+        # Enter in any field creates the vault (a default button only works inside a dialog).
+        for field in (self.passphrase, self.confirm, self.name, self.office):
+            field.returnPressed.connect(self.submit)
 
         card = QFrame()
         card.setObjectName("card")
@@ -171,7 +176,7 @@ class FirstRunAssistant(QWidget):
         ok = True
         name_text = self.name.text()
         try:
-            name = clean_name("name", self.tr("Nom du conseiller"), name_text)
+            name = clean_name("name", self.tr("Votre nom"), name_text)
             set_error(self.name_error, "")
         except ValidationError as exc:
             set_error(self.name_error, _capitalise(exc.message))

@@ -83,7 +83,7 @@ def about_text(tr: Callable[[str], str]) -> str:
     """The « À propos » box: what the application is for, and its version (asked by the support)."""
     return tr(
         "<b>{app}</b><br>Version {version}<br><br>"
-        "L'application des conseillers du Département du Pas-de-Calais qui accompagnent les "
+        "L'application des conseiller·ères du Département du Pas-de-Calais qui accompagnent les "
         "allocataires du RSA et les jeunes vers les métiers des grands chantiers "
         "(Canal Seine-Nord Europe, ERBM).<br><br>Vos données restent chiffrées sur cet ordinateur."
     ).format(app=APP_NAME, version=__version__)
@@ -279,7 +279,8 @@ class MainWindow(QMainWindow):
             self.first_run = None
         self.unlock_screen.set_owner(info["name"])
         self.status.set_owner(info["name"])
-        self.setWindowTitle(f"{APP_NAME} — {info['name']}")
+        # Qt appends the application's name itself (« … — Parcours Grands Chantiers »): say it once.
+        self.setWindowTitle(self.tr("Coffre de {name}").format(name=info["name"]))
         self.idle.set_timeout_minutes(int(info["idle_lock_minutes"]))
         self.idle.start()
         self._show_screen()
@@ -323,7 +324,9 @@ class MainWindow(QMainWindow):
     def _vault_locking(self) -> None:
         self.idle.stop()
         self.parking.park()
-        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        # What the user chose (Affichage › Afficher la navigation), not whether the list is on
+        # screen: at a lock the workspace is already hidden behind the lock screen.
+        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
         for page in self.workspace.each_page():
             call_hook(page, "lock")
         self.screens.setCurrentWidget(self.unlock_screen)  # hide the pages at once
@@ -369,7 +372,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.lock()  # drafts saved, connections closed; then the window closes
             return
-        self.window_state.save(self, self.workspace.current_key(), self.workspace.nav.isVisible())
+        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
         self.idle.detach()
         event.accept()
 

@@ -22,9 +22,10 @@ class PassphraseDialog(QDialog):
         self._owner_name = owner_name
         self.setWindowTitle(self.tr("Changer la phrase de passe"))
         self.setMinimumSize(560, 380)
-        self.current = PassphraseField()
-        self.new = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"))
-        self.confirm = PassphraseField()
+        self.current = PassphraseField(name=self.tr("Phrase de passe actuelle"))
+        self.new = PassphraseField(self.tr("Plusieurs mots sans rapport entre eux"),
+                                   name=self.tr("Nouvelle phrase de passe"))
+        self.confirm = PassphraseField(name=self.tr("Confirmation de la nouvelle phrase de passe"))
         self.meter = StrengthMeter()
         self.current_error, self.new_error, self.confirm_error = error_label(), error_label(), error_label()
         self.new.textChanged.connect(self.meter.set_passphrase)

@@ -36,7 +36,11 @@ class ProgressRun(QObject):
         super().__init__(parent)
         self._on_done, self._on_error, self._on_cancel = on_done, on_error, on_cancel
         self.cancelled = False
-        dialog = QProgressDialog(label, self.tr("Annuler") if cancellable else "", 0, 0, parent)
+        dialog = QProgressDialog(label, self.tr("Annuler"), 0, 0, parent)
+        self._cancellable = cancellable
+        if not cancellable:
+            # An empty cancel text still shows a blank, clickable button: no button at all.
+            dialog.setCancelButton(None)
         dialog.setWindowTitle(self.tr("Veuillez patienter"))
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
         dialog.setAutoClose(False)
@@ -69,6 +73,11 @@ class ProgressRun(QObject):
 
     @Slot()
     def _cancel(self) -> None:
+        if not self._cancellable:
+            # Escape or the window's close box on work that cannot stop: it goes on, shown again.
+            if self.dialog is not None:
+                self.dialog.show()
+            return
         self.cancelled = True
         self.token.cancel()
         self._close_dialog()

@@ -67,12 +67,17 @@ def close_vault(worker) -> None:
 
 def vault_info(ctx: Context) -> dict[str, Any]:
     """What the shell shows about the open vault: owner, folder, settings, reference version."""
+    from sqlalchemy import select
+
+    from conseiller_app.storage import models as m
     from conseiller_app.storage.reference import reference_version
 
     current = settings.read(ctx)
     with ctx.vault.session() as s:
         version = reference_version(s)
+        territories = sorted(((t.code, t.name) for t in s.scalars(select(m.Territory))), key=lambda t: t[1])
     return {
+        "territories": territories,
         "name": ctx.actor["name"],
         "territory": current.territory,
         "territory_name": current.territory_name,

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QStackedWidget, QWidget
 
 from conseiller_app.ui.pages.base import call_hook
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 PageFactory = Callable[[], QWidget]
 
@@ -47,7 +48,8 @@ class Workspace(QWidget):
         self._dormant = dormant
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(210)
+        named(self.nav, self.tr("Navigation"), self.tr("Les pages de l'application ; Ctrl+1 à Ctrl+6 y mènent aussi."))
+        self.nav.setFixedWidth(180)  # the longest title, « Synchronisation », fits; more room for pages at 1024 px
         self.nav.setIconSize(QSize(0, 0))
         self.nav.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.stack = QStackedWidget()

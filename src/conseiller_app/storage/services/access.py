@@ -179,7 +179,8 @@ def _drafts(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
             try:
                 items = orientation.open_wizard(ctx, beneficiary_id, data).pending()
             except Exception:  # noqa: BLE001 - a stale draft: still say it exists
-                items = [f"{len(data.get('operations', []))} opération(s) en attente"]
+                n = len(data.get("operations", []))
+                items = [f"{n} opération{'s' if n > 1 else ''} en attente"]
             out.append({"kind": "Orientation guidée non enregistrée", "saved_at": "", "items": items})
         else:
             form = data.get("form") or {}
@@ -277,6 +278,7 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         "referrals": referrals,
         "indicator_facts": indicator_facts,
         "notes": f.get("notes") or "",
+        "dated_notes": followup.notes(ctx, beneficiary_id),
         "drafts": draft_list,
         "audit": journal,
     }

@@ -93,7 +93,7 @@ def create(ctx: Context, data: dict[str, Any]) -> str:
         clean = rules.validate(data, today=ctx.today(), resolve_commune=commune_resolver(s))
         b = m.Beneficiary(referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value, current_stage=Stage.SPOTTING.value)
         b.id = m.new_id()
-        clean.setdefault("prescriber", Prescriber.OTHER.value)
+        clean.setdefault("prescriber", Prescriber.UNKNOWN.value)
         _apply(b, clean)
         b.last_contact = b.last_contact or ctx.today()
         s.add(b)
@@ -218,6 +218,12 @@ def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[
 
 def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
     """Probable duplicates of a file being created: same name and birth date, or same CAF number."""
+    with ctx.vault.session() as s:
+        return duplicates_in(s, data, exclude_id)
+
+
+def duplicates_in(s, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+    """``find_duplicates`` inside an open unit of work (a walk-in checks before creating)."""
     from conseiller_app.domain.validation import clean_caf_number, parse_date
 
     conditions = []
@@ -236,27 +242,26 @@ def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None =
         conditions.append(m.Beneficiary.caf_number == caf)
     if not conditions:
         return []
-    with ctx.vault.session() as s:
-        q = (
-            select(m.Beneficiary.id, m.Beneficiary.last_name, m.Beneficiary.first_name, m.Beneficiary.birth_date,
-                   m.Beneficiary.caf_number, m.Commune.name)
-            .join(m.Commune, m.Commune.insee == m.Beneficiary.commune_insee)
-            .where(or_(*conditions), m.Beneficiary.deleted_at.is_(None))
-        )
-        if exclude_id:
-            q = q.where(m.Beneficiary.id != exclude_id)
-        return [
-            {
-                "id": r[0],
-                "last_name": r[1],
-                "first_name": r[2],
-                "birth_date": r[3],
-                "caf_number": r[4],
-                "commune_name": r[5],
-                "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
-            }
-            for r in s.execute(q)
-        ]
+    q = (
+        select(m.Beneficiary.id, m.Beneficiary.last_name, m.Beneficiary.first_name, m.Beneficiary.birth_date,
+               m.Beneficiary.caf_number, m.Commune.name)
+        .join(m.Commune, m.Commune.insee == m.Beneficiary.commune_insee)
+        .where(or_(*conditions), m.Beneficiary.deleted_at.is_(None))
+    )
+    if exclude_id:
+        q = q.where(m.Beneficiary.id != exclude_id)
+    return [
+        {
+            "id": r[0],
+            "last_name": r[1],
+            "first_name": r[2],
+            "birth_date": r[3],
+            "caf_number": r[4],
+            "commune_name": r[5],
+            "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
+        }
+        for r in s.execute(q)
+    ]
 
 
 def count(ctx: Context) -> int:

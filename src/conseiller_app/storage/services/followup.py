@@ -29,6 +29,7 @@ from conseiller_app.domain.enums import (
     StepStatus,
 )
 from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.text import fold
 from conseiller_app.storage import models
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services.beneficiaries import load_in
@@ -146,9 +147,12 @@ def add_barrier_action(ctx: Context, barrier_id: str, offer_code: str | None, co
 
 def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, partner_name: str,
                    scope: list[str], given_on: date | None = None, partner_id: str | None = None) -> str:
+    """An agency's consent always names the directory's agency (by id, or by its exact name,
+    accents and case aside): a name typed by hand (« ETTI Lens ») would never satisfy the
+    referral gate, which matches the directory's « ETTI Exemple Lens »."""
     kind = _enum("partner_kind", "Type de partenaire", PartnerKind, partner_kind)
     name = (partner_name or "").strip()
-    if not name:
+    if not name and not (kind == PartnerKind.AGENCY.value and partner_id):
         raise ValidationError("partner_name", "indiquez le partenaire.", "Partenaire")
     if not scope:
         raise ValidationError("scope", "cochez au moins une catégorie de données partagées.", "Périmètre")
@@ -157,6 +161,8 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
     given_on = validation.check_event_date("given_on", "Date du consentement", given_on or today, today)
     with ctx.vault.session() as s:
         load_in(s, beneficiary_id)
+        if kind == PartnerKind.AGENCY.value:
+            partner_id, name = _directory_agency(s, partner_id, name)
         consent = models.Consent(beneficiary_id=beneficiary_id, partner_kind=kind, partner_id=partner_id,
                             partner_name=name, scope=scope, given_on=given_on, recorded_by=ctx.actor_id)
         s.add(consent)
@@ -164,6 +170,47 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
         audit(s, ctx.actor_id, "consent_recorded", "consent", consent.id, beneficiary_id,
               {"partner_kind": kind, "scope": scope})
         return consent.id
+
+
+def _directory_agency(s, partner_id: str | None, name: str) -> tuple[str, str]:
+    """(id, name) of the directory's agency chosen for a consent; a clear refusal otherwise."""
+    agencies = s.scalars(select(models.Agency).where(models.Agency.deleted_at.is_(None))).all()
+    if partner_id:
+        agency = next((a for a in agencies if a.id == partner_id), None)
+    else:
+        agency = next((a for a in agencies if fold(a.name.strip()) == fold(name)), None)
+    if agency is None:
+        raise ValidationError(
+            "partner_name", "choisissez l'agence dans l'annuaire : un nom saisi à la main ne serait pas reconnu "
+            "lors d'une orientation. Pour un partenaire absent de l'annuaire, choisissez le type « Autre "
+            "partenaire ».", "Partenaire")
+    return agency.id, agency.name
+
+
+def add_note(ctx: Context, beneficiary_id: str, text: str, written_on: date | None = None) -> str:
+    """A dated note, signed by the conseiller (« notes » are one entry each, never rewritten)."""
+    body = validation.check_free_text("text", "Note", text).strip()
+    if not body:
+        raise ValidationError("text", "écrivez la note avant de l'ajouter.", "Note")
+    today = ctx.today()
+    written_on = validation.check_event_date("written_on", "Date de la note", written_on or today, today)
+    with ctx.vault.session() as s:
+        b = load_in(s, beneficiary_id)
+        note = models.Note(beneficiary_id=b.id, written_on=written_on, author_id=ctx.actor_id,
+                           author_name=ctx.actor["name"], text=body)
+        s.add(note)
+        s.flush()
+        audit(s, ctx.actor_id, "note_added", "note", note.id, b.id)
+        return note.id
+
+
+def notes(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+    """The file's dated notes, newest first."""
+    with ctx.vault.session() as s:
+        note = models.Note
+        rows = s.scalars(select(note).where(note.beneficiary_id == beneficiary_id, note.deleted_at.is_(None))
+                         .order_by(note.written_on.desc(), note.created_at.desc()))
+        return [{"id": n.id, "written_on": n.written_on, "author": n.author_name, "text": n.text} for n in rows]
 
 
 def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> None:

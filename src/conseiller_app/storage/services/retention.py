@@ -183,6 +183,7 @@ _BLANK = {  # free text of the linked records (coded fields stay: they identify 
     models.PreventionPathway: {},
     models.FundingLine: {},
     models.SasInterest: {},
+    models.Note: {"text": ""},
 }
 
 
@@ -197,7 +198,7 @@ def _purge_one(s: Session, b: models.Beneficiary, now, keys: set[tuple[str, str]
     counts: dict[str, int] = defaultdict(int)
     children: list[models.Synced] = []
     for model in (models.Barrier, models.Consent, models.PathwayStep, models.Registration, models.Referral, models.PciDiagnostic,
-                  models.PreventionPathway, models.FundingLine, models.SasInterest):
+                  models.PreventionPathway, models.FundingLine, models.SasInterest, models.Note):
         children += s.scalars(select(model).where(model.beneficiary_id == b.id, model.deleted_at.is_(None))).all()
     barrier_ids = [x.id for x in children if isinstance(x, models.Barrier)]
     if barrier_ids:
@@ -251,7 +252,8 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> PurgeRe
         refused = [i for i in wanted if i not in listed]
         if refused:
             raise ValidationError(
-                "ids", f"{len(refused)} dossier(s) demandé(s) ne sont pas à purger : contact trop récent, dossier "
+                "ids", (f"{len(refused)} dossiers demandés ne sont" if len(refused) > 1
+                        else "1 dossier demandé n'est") + " pas à purger : contact trop récent, dossier "
                        "inconnu ou déjà purgé. Rien n'a été purgé ; relancez la liste des dossiers à purger.",
                 "Purge")
         first_new = (s.scalar(select(func.max(models.ChangeEntry.seq))) or 0) + 1

@@ -24,14 +24,14 @@ from conseiller_app.domain.enums import (
     SessionKind,
     Stage,
 )
-from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.errors import DuplicateFile, NotFound, ValidationError
 from conseiller_app.domain.pathway import Pathway, TransitionRefused
 from conseiller_app.domain.text import fold
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services.beneficiaries import load_in as load_file
-from conseiller_app.storage.services.beneficiaries import commune_resolver, reindex, sort_name
+from conseiller_app.storage.services.beneficiaries import commune_resolver, duplicates_in, reindex, sort_name
 from conseiller_app.storage.services.context import Context
 
 REG = RegistrationStatus
@@ -108,7 +108,8 @@ def update(ctx: Context, session_id: str, data: dict[str, Any], expected_version
         x = load_session_in(s, session_id)
         if expected_version is not None and x.version != expected_version:
             raise ValidationError("version", "cette session a été modifiée entre-temps : rechargez-la.", "Session")
-        current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity")}
+        current = {c: getattr(x, c) for c in ("kind", "title", "start_date", "end_date", "territory", "capacity",
+                                              "start_time", "end_time")}
         clean = _validate(s, ctx, data, current=current)
         regs = _registrations(s, session_id)
         registered = sum(1 for r in regs if r.status == REG.REGISTERED.value)
@@ -139,6 +140,7 @@ def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, 
         "registered": registered, "waiting": counts.get(REG.WAITING.value, 0),
         "seats_left": max(0, x.capacity - registered),
         "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
+        "start_time": x.start_time, "end_time": x.end_time,
         "version": x.version,
     }
 
@@ -391,22 +393,34 @@ def set_attendance(ctx: Context, registration_id: str, attendance: str | None) -
         return {"registration_id": r.id, "attendance": value, "version": r.version}
 
 
-def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any], *, existing_id: str | None = None,
+                create_anyway: bool = False) -> dict[str, Any]:
     """A person who came without registration: a minimal file (name, first name, birth date;
     commune defaults to the session's), flagged « à compléter », registered and marked present,
-    in one transaction."""
+    in one transaction. When a file with the same name and birth date exists, nothing is written
+    and ``DuplicateFile`` lists it: the conseiller then registers that file (``existing_id``) or
+    confirms that this is someone else (``create_anyway``)."""
     fields = {k: val for k, val in data.items() if k in ("last_name", "first_name", "birth_date", "commune",
                                                          "phone", "public")}
     with ctx.vault.session() as s:
         x = load_session_in(s, session_id)
+        if existing_id:
+            out = register_in(s, ctx, x, existing_id, walk_in=True, attendance=Attendance.PRESENT.value)
+            out["beneficiary_id"] = existing_id
+            return out
         today = ctx.today()
         fields.setdefault("public", Public.AUTRE.value)
         if not fields.get("commune") and x.commune_insee:
             fields["commune"] = x.commune_insee
         clean = file_rules.validate(fields, today=today, resolve_commune=commune_resolver(s))
+        if not create_anyway:
+            matches = duplicates_in(s, {"last_name": clean["last_name"], "first_name": clean["first_name"],
+                                        "birth_date": clean["birth_date"]})
+            if matches:
+                raise DuplicateFile(matches)
         spotted = min(x.start_date, today)
         b = m.Beneficiary(id=m.new_id(), referent_id=ctx.actor_id, status=FileStatus.ACTIVE.value,
-                          current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.OTHER.value,
+                          current_stage=Stage.SPOTTING.value, to_complete=True, prescriber=Prescriber.UNKNOWN.value,
                           spotting_date=spotted, last_contact=today, last_name=clean["last_name"],
                           first_name=clean["first_name"], birth_date=clean["birth_date"], public=clean["public"],
                           commune_insee=clean["commune"], phone=clean.get("phone"))
@@ -425,25 +439,40 @@ def add_walk_in(ctx: Context, session_id: str, data: dict[str, Any]) -> dict[str
 
 def record_results(ctx: Context, session_id: str) -> dict[str, Any]:
     """After the session: move each participant's pathway by their attendance (présent → étape
-    réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again."""
+    réalisée, absent → non réalisée, excusé → à reprogrammer). Safe to run again.
+
+    ``people`` says, for every registered participant, what happened to their pathway:
+    ``outcome`` is ``updated``, ``unchanged`` (nothing to do, ``detail`` says why), ``refused``
+    (the pathway could not follow, ``detail`` says why) or ``not_pointed``."""
     with ctx.vault.session() as s:
         x = load_session_in(s, session_id)
-        done, notes = 0, []
+        today = ctx.today()
+        done, notes, people = 0, [], []
         for r in _registrations(s, session_id):
-            if r.status != REG.REGISTERED.value or not r.attendance:
+            if r.status != REG.REGISTERED.value:
+                continue
+            b = load_file(s, r.beneficiary_id)
+            person = {"beneficiary_id": r.beneficiary_id, "last_name": b.last_name, "first_name": b.first_name,
+                      "attendance": r.attendance}
+            people.append(person)
+            if not r.attendance:
+                person.update(outcome="not_pointed", detail="non pointé·e : parcours inchangé.")
                 continue
             pathway, _ = pathway_service.load(s, r.beneficiary_id)
-            actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
+            actions = rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, today)
             if not actions:
+                person.update(outcome="unchanged", detail=rules.attendance_unchanged_reason(
+                    pathway, x.id, r.attendance, x.start_date, x.end_date, today))
                 continue
             note = pathway_service.try_apply_in(s, ctx, r.beneficiary_id, actions, source="presence")
             if note:
                 notes.append({"beneficiary_id": r.beneficiary_id, "note": note})
+                person.update(outcome="refused", detail=note)
             else:
                 done += 1
-        missing = sum(1 for r in _registrations(s, session_id)
-                      if r.status == REG.REGISTERED.value and not r.attendance)
-        return {"updated": done, "notes": notes, "attendance_missing": missing}
+                person.update(outcome="updated", detail="")
+        missing = sum(1 for p in people if p["outcome"] == "not_pointed")
+        return {"updated": done, "notes": notes, "attendance_missing": missing, "people": people}
 
 
 def sheet_data(ctx: Context, session_id: str) -> dict[str, Any]:

@@ -89,10 +89,24 @@ def stale_referrals(ctx: Context, days: int = REFERRAL_SILENCE_DAYS,
     return rows, total
 
 
+def stale_referrals_everyone(ctx: Context, days: int = REFERRAL_SILENCE_DAYS) -> int:
+    """How many referrals of the whole vault (every référent) wait for news: the Orientations
+    page's count, so that the dashboard can say why its own (the caseload's) differs."""
+    r, b = models.Referral, models.Beneficiary
+    cutoff = ctx.today() - timedelta(days=days)
+    with ctx.vault.session() as s:
+        return s.scalar(select(func.count()).select_from(r).join(b, b.id == r.beneficiary_id).where(
+            r.status.in_(WAITING_STATUSES), r.status_date <= cutoff, r.deleted_at.is_(None),
+            b.deleted_at.is_(None))) or 0
+
+
 def todo(ctx: Context, limit: int = 50) -> dict[str, Any]:
     """Everything the dashboard's "à faire" list shows, in one call (one worker round trip)."""
     followups, followups_total = followups_due(ctx, limit=limit)
     referrals, referrals_total = stale_referrals(ctx, limit=limit)
+    everyone = stale_referrals_everyone(ctx)
+    with ctx.vault.session() as s:
+        files = s.scalar(select(func.count()).select_from(models.Beneficiary).where(models.Beneficiary.deleted_at.is_(None))) or 0
     return {
         "today": ctx.today(),
         "followup_days": FOLLOWUP_DAYS,
@@ -101,5 +115,7 @@ def todo(ctx: Context, limit: int = 50) -> dict[str, Any]:
         "followups_total": followups_total,
         "referrals": referrals,
         "referrals_total": referrals_total,
+        "referrals_everyone_total": everyone,
+        "files_total": files,  # 0: a new vault, the dashboard shows the first steps
     }
 

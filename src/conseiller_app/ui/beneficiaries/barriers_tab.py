@@ -29,6 +29,7 @@ from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine
 from conseiller_app.ui.beneficiaries.widgets import left_aligned as _left
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 BARRIER_ROLE = Qt.ItemDataRole.UserRole
 
@@ -44,9 +45,12 @@ class BarriersTab(QWidget):
         self._beneficiary_id: str | None = None
         self._offers: list[dict] = []
         self._barriers: list[dict] = []
+        self._select_after_reload: str | None = None  # the barrier just added
 
         self.tree = QTreeWidget()
         self.tree.setObjectName("barrierTree")
+        table(self.tree, self.tr("Freins et actions"),
+              self.tr("Un frein par ligne, ses actions en dessous ; choisissez un frein pour le mettre à jour."))
         self.tree.setHeaderLabels([self.tr("Frein / action"), self.tr("Statut"), self.tr("Date"), self.tr("Détail")])
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setRootIsDecorated(True)
@@ -102,6 +106,8 @@ class BarriersTab(QWidget):
         sel_form.addRow(self.tr("Offre mobilisée"), self.offer_combo)
         sel_form.addRow(self.tr("Commentaire"), self.comment_edit)
         sel_form.addRow("", _left(self.action_button))
+        label_layout_rows(sel_form)
+        label_layout_rows(add_form)
 
         self.error_line = ErrorLine()
         boxes = QHBoxLayout()
@@ -123,6 +129,8 @@ class BarriersTab(QWidget):
     def set_file(self, beneficiary_id: str | None, barriers: list[dict]) -> None:
         selected = self.selected_barrier()
         selected_id = selected["id"] if selected else None
+        if self._select_after_reload and any(b["id"] == self._select_after_reload for b in barriers):
+            selected_id, self._select_after_reload = self._select_after_reload, None
         self._beneficiary_id = beneficiary_id
         self._barriers = list(barriers)
         offers = {o["code"]: o["name"] for o in self._offers}
@@ -183,10 +191,10 @@ class BarriersTab(QWidget):
             return
         self.selected_label.setText(f"<b>{b['type_label']}</b> — {b['status_label']}")
         self.status_combo.setCurrentIndex(max(self.status_combo.findData(b["status"]), 0))
-        matching = [o for o in self._offers if o["barrier"] == b["type"]]
-        others = [o for o in self._offers if o["barrier"] != b["type"]]
-        for o in matching + others:
-            self.offer_combo.addItem(o["name"], o["code"])
+        # Only the offers for this kind of barrier (a childcare offer is no answer to a housing barrier).
+        for o in self._offers:
+            if o["barrier"] == b["type"]:
+                self.offer_combo.addItem(o["name"], o["code"])
         self.offer_combo.addItem(self.tr("Autre action (sans offre)"), None)
         health = b["type"] == BarrierType.HEALTH.value
         self.comment_edit.setEnabled(not health)
@@ -200,8 +208,11 @@ class BarriersTab(QWidget):
     def add_barrier(self) -> None:
         if not self._beneficiary_id:
             return
+        def select_new(barrier_id: str) -> None:
+            self._select_after_reload = barrier_id  # selected once the file is reloaded
+
         self._run(followup.add_barrier, self._beneficiary_id, self.type_combo.currentData(),
-                  self.subtype_combo.currentData(), message=self.tr("Frein ajouté."))
+                  self.subtype_combo.currentData(), message=self.tr("Frein ajouté."), then=select_new)
 
     def change_status(self) -> None:
         b = self.selected_barrier()
@@ -216,7 +227,7 @@ class BarriersTab(QWidget):
             return
         comment = self.comment_edit.text()
 
-        def done() -> None:
+        def done(_action_id: str) -> None:
             self.comment_edit.clear()
 
         self._run(followup.add_barrier_action, b["id"], self.offer_combo.currentData(), comment,
@@ -225,9 +236,9 @@ class BarriersTab(QWidget):
     def _run(self, fn, *args, message: str, then=None) -> None:
         self.error_line.show_error("")
 
-        def ok(_result) -> None:
+        def ok(result) -> None:
             if then:
-                then()
+                then(result)
             self.changed.emit(message)
 
         def failed(exc: BaseException) -> None:

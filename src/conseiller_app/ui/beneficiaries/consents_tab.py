@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QCompleter,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,6 +28,7 @@ from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine, fill_table, read_only_table
 from conseiller_app.ui.beneficiaries.widgets import left_aligned as _left
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class ConsentsTab(QWidget):
@@ -45,6 +45,8 @@ class ConsentsTab(QWidget):
         self.table = read_only_table([self.tr("Partenaire"), self.tr("Type"), self.tr("Données partagées"),
                                       self.tr("Donné le"), self.tr("Recueilli par"), self.tr("État")])
         self.table.setObjectName("consentTable")
+        table(self.table, self.tr("Consentements"),
+              self.tr("Un consentement par ligne : partenaire, données partagées, date, état."))
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.withdraw_button = QPushButton(self.tr("Retirer le consentement sélectionné…"))
         self.withdraw_button.clicked.connect(self.ask_withdraw)
@@ -54,14 +56,19 @@ class ConsentsTab(QWidget):
         self.kind_combo = QComboBox()
         for value, label in PartnerKind.choices():
             self.kind_combo.addItem(label, value)
+        # An agency is chosen from the directory (the referral gate matches its id); the other
+        # partners, outside the directory, are typed.
+        self.agency_combo = QComboBox()
+        self.agency_combo.setAccessibleName(self.tr("Agence de l'annuaire"))
         self.partner_edit = QLineEdit()
-        self.partner_edit.setPlaceholderText(self.tr("Nom de l'agence, de l'organisme…"))
+        self.partner_edit.setPlaceholderText(self.tr("Nom de l'organisme, du partenaire…"))
+        self.partner_edit.setAccessibleName(self.tr("Nom du partenaire"))
         self.partner_edit.setMaxLength(160)
-        self._agency_names = QStringListModel(self)
-        completer = QCompleter(self._agency_names, self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.partner_edit.setCompleter(completer)
+        partner_box = QWidget()
+        partner_row = QHBoxLayout(partner_box)
+        partner_row.setContentsMargins(0, 0, 0, 0)
+        partner_row.addWidget(self.agency_combo, 1)
+        partner_row.addWidget(self.partner_edit, 1)
         self.kind_combo.currentIndexChanged.connect(self._kind_changed)
         self.scope_boxes: dict[str, QCheckBox] = {}
         scope_row = QHBoxLayout()
@@ -80,7 +87,7 @@ class ConsentsTab(QWidget):
         box = QGroupBox(self.tr("Recueillir un consentement"))
         form = QFormLayout(box)
         form.addRow(self.tr("Type de partenaire"), self.kind_combo)
-        form.addRow(self.tr("Partenaire"), self.partner_edit)
+        form.addRow(self.tr("Partenaire"), partner_box)
         form.addRow(self.tr("Données partagées"), scope_row)
         form.addRow(self.tr("Date du consentement"), self.date_edit)
         form.addRow(self.tr("Recueilli par"), self.who_label)
@@ -96,13 +103,17 @@ class ConsentsTab(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(box)
         self._selection_changed()
+        self._kind_changed()
 
     # --- data ----------------------------------------------------------------------------------
 
     def set_context(self, today, actor_name: str, agencies: list[dict]) -> None:
         self._today = today
         self.who_label.setText(actor_name)
-        self._agency_names.setStringList([a["name"] for a in agencies])
+        self.agency_combo.clear()
+        self.agency_combo.addItem(self.tr("— Choisir l'agence —"), None)
+        for a in agencies:
+            self.agency_combo.addItem(a["name"], a["id"])
         self._reset_form()
 
     def set_file(self, beneficiary_id: str | None, consents: list[dict]) -> None:
@@ -128,12 +139,17 @@ class ConsentsTab(QWidget):
 
     def _reset_form(self) -> None:
         self.partner_edit.clear()
+        self.agency_combo.setCurrentIndex(0)
+        self._kind_changed()
         for box in self.scope_boxes.values():
             box.setChecked(False)
         self.date_edit.setText(fr_date(self._today()))
         self.error_line.show_error("")
 
     def _kind_changed(self) -> None:
+        is_agency = self.kind_combo.currentData() == PartnerKind.AGENCY.value
+        self.agency_combo.setVisible(is_agency)
+        self.partner_edit.setVisible(not is_agency)
         if self.kind_combo.currentData() == PartnerKind.FASTT.value and not self.partner_edit.text():
             self.partner_edit.setText("FASTT")
         elif self.kind_combo.currentData() == PartnerKind.FRANCE_TRAVAIL.value and not self.partner_edit.text():
@@ -162,9 +178,20 @@ class ConsentsTab(QWidget):
             self.error_line.show_error(exc.message, exc.label)
             return
         scope = [value for value, box in self.scope_boxes.items() if box.isChecked()]
+        kind = self.kind_combo.currentData()
+        partner_id = None
+        name = self.partner_edit.text()
+        if kind == PartnerKind.AGENCY.value:
+            partner_id = self.agency_combo.currentData()
+            name = self.agency_combo.currentText() if partner_id else ""
+            if not partner_id:
+                self.error_line.show_error(self.tr("choisissez l'agence dans l'annuaire (type « Autre partenaire » "
+                                                   "pour un partenaire qui n'y est pas)."), self.tr("Partenaire"))
+                self.agency_combo.setFocus()
+                return
         self._worker.submit(
             followup.record_consent, self._beneficiary_id,
-            partner_kind=self.kind_combo.currentData(), partner_name=self.partner_edit.text(),
+            partner_kind=kind, partner_name=name, partner_id=partner_id,
             scope=scope, given_on=given_on,
             on_done=lambda _: (self._reset_form(), self.changed.emit(self.tr("Consentement enregistré."))),
             on_error=self._failed,

@@ -31,6 +31,7 @@ from conseiller_app.domain.enums import (
 )
 from conseiller_app.storage.services import facts
 from conseiller_app.ui.beneficiaries.formatting import fr_date
+from conseiller_app.ui.widgets.accessibility import named
 from conseiller_app.ui.widgets.feedback import ErrorLine
 
 
@@ -62,6 +63,8 @@ class ConventionTab(QWidget):
 
         self.facts_list = QListWidget()
         self.facts_list.setObjectName("conventionFacts")
+        named(self.facts_list, self.tr("Indicateurs de la convention enregistrés"),
+              self.tr("Diagnostics FASTT, parcours prévention, financements et intérêt pour le SAS de ce dossier."))
         self.error_line = ErrorLine()
 
         # Point Conseils Intérimaire

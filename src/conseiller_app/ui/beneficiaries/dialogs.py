@@ -53,7 +53,7 @@ _TEXTS = {
     "save": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Enregistrer"),
     "discard": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Ignorer"),
     "cancel": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Annuler"),
-    "born": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "né(e) le %1"),
+    "born": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "né·e le %1"),
     "duplicate_title": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Dossier semblable"),
     "duplicate_text": QT_TRANSLATE_NOOP("BeneficiaryDialogs", "Un dossier semblable existe déjà : %1."),
     "duplicate_info": QT_TRANSLATE_NOOP(

@@ -3,15 +3,40 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from conseiller_app.ui.beneficiaries.formatting import display_name
+from conseiller_app.ui.widgets.accessibility import announce
+
+
+class OneLineLabel(QLabel):
+    """A label that never wraps: too long, it ends with « … » (the whole text in its tooltip), so
+    that the header keeps one height whatever the summary says and the tabs below never move."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt API
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(0, super().minimumSizeHint().height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(self.fontMetrics().horizontalAdvance(self.text()), super().sizeHint().height())
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        rect = self.contentsRect()
+        painter.drawText(rect, int(self.alignment()),
+                         self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width()))
+
 
 _STATE_STYLES = {
     "saving": "color: #5f6368;",
-    "dirty": "color: #b06000; font-weight: bold;",
-    "saved": "color: #188038;",
+    "dirty": "color: #8a4b00; font-weight: bold;",  # 5.5:1 or more on every surface (tests/ui/test_contrast.py)
+    "saved": "color: #146c2e;",
     "": "",
 }
 
@@ -25,10 +50,10 @@ class FileHeader(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
         self.name_label.setFont(font)
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
+        self.summary_label = OneLineLabel()
         self.summary_label.setStyleSheet("color: #3c4043;")
         self.state_label = QLabel()
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.save_button = QPushButton(self.tr("Enregistrer"))
         self.save_button.setToolTip(self.tr("Enregistrer le dossier (Ctrl+S)"))
 
@@ -40,6 +65,11 @@ class FileHeader(QWidget):
         layout.addLayout(text, 1)
         layout.addWidget(self.state_label, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        # As wide as its longest state: a state that changes never pushes the summary around.
+        bold = self.state_label.font()
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(t) for t in self._state_texts().values())
+        self.state_label.setMinimumWidth(widest + 8)
 
     def show_file(self, data: dict | None, is_new: bool, territory_names: dict[str, str]) -> None:
         if data is None:
@@ -56,12 +86,18 @@ class FileHeader(QWidget):
             parts.append(self.tr("référent : %1").replace("%1", data["referent_name"]))
         self.summary_label.setText(" · ".join(parts))
 
+    def _state_texts(self) -> dict[str, str]:
+        return {"saving": self.tr("Enregistrement…"), "dirty": self.tr("Modifications non enregistrées"),
+                "saved": self.tr("Enregistré"), "": ""}
+
     def show_state(self, state: str) -> None:
         """``saving``, ``dirty``, ``saved`` or ``''`` (a new file not typed in yet)."""
-        texts = {"saving": self.tr("Enregistrement…"), "dirty": self.tr("Modifications non enregistrées"),
-                 "saved": self.tr("Enregistré"), "": ""}
-        self.state_label.setText(texts[state])
+        text = self._state_texts()[state]
+        changed = text != self.state_label.text()
+        self.state_label.setText(text)
         self.state_label.setStyleSheet(_STATE_STYLES[state])
+        if changed and state in ("saved", "dirty"):
+            announce(self.state_label, text)
         self.save_button.setEnabled(state != "saving")
 
     def clear(self) -> None:

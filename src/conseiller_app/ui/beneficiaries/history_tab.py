@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from conseiller_app.storage.services.followup import describe_audit
 from conseiller_app.ui.beneficiaries.formatting import fr_local_datetime
 from conseiller_app.ui.beneficiaries.widgets import fill_table, read_only_table
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class HistoryTab(QWidget):
@@ -18,6 +19,8 @@ class HistoryTab(QWidget):
         super().__init__(parent)
         self.table = read_only_table([self.tr("Date"), self.tr("Par"), self.tr("Action"), self.tr("Détail")])
         self.table.setObjectName("historyTable")
+        table(self.table, self.tr("Historique du dossier"),
+              self.tr("Qui a fait quoi et quand sur ce dossier, le plus récent d'abord."))
         note = QLabel(self.tr("Chaque consultation et chaque modification du dossier sont tracées ; "
                               "ce journal ne peut pas être modifié."))
         note.setStyleSheet("color: #5f6368;")

@@ -112,6 +112,9 @@ class IdentityForm(QScrollArea):
         )
         grid = QGridLayout(inner)
         grid.setHorizontalSpacing(24)
+        self._grid = grid
+        self._boxes: list[QGroupBox] = []
+        self._stacked: bool | None = None
         for i, (title, fields) in enumerate(_GROUPS):
             box = QGroupBox(QCoreApplication.translate(_CTX, title))
             form = QFormLayout(box)
@@ -124,20 +127,50 @@ class IdentityForm(QScrollArea):
                 label = QLabel(text if field != "rqth" else "")
                 label.setBuddy(row.widget)
                 form.addRow(label, row)
-            grid.addWidget(box, 0 if i < 2 else 1, i if i < 2 else 0, 1, 1 if i < 2 else 2)
-        legend = QLabel(self.tr("* champ obligatoire. Jamais de numéro de sécurité sociale (NIR)."))
-        legend.setStyleSheet(HINT_STYLE)
-        grid.addWidget(legend, 2, 0, 1, 2)
-        grid.setRowStretch(3, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+            self._boxes.append(box)
+        self._legend = QLabel(self.tr("* champ obligatoire. Jamais de numéro de sécurité sociale (NIR)."))
+        self._legend.setStyleSheet(HINT_STYLE)
+        self._legend.setWordWrap(True)
+        self._arrange(stacked=False)
         self.setWidget(inner)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         completer = CommuneCompleter(self._communes, self)
         self.widget_of("commune").setCompleter(completer)
         completer.activated[str].connect(lambda _: self.field_done.emit("commune"))
         self.widget_of("commune").textChanged.connect(lambda _: self._update_commune_hint())
         self.widget_of("birth_date").textChanged.connect(lambda _: self._update_age_hint())
+
+    # Identité and Coordonnées side by side when there is room, one above the other otherwise:
+    # never a horizontal scroll bar (it was needed at 1200 px and below).
+    STACK_BELOW = 940
+
+    def _arrange(self, stacked: bool) -> None:
+        if stacked == self._stacked:
+            return
+        self._stacked = stacked
+        grid = self._grid
+        for w in (*self._boxes, self._legend):
+            grid.removeWidget(w)
+        if stacked:
+            for row, box in enumerate(self._boxes):
+                grid.addWidget(box, row, 0, 1, 2)
+            grid.addWidget(self._legend, len(self._boxes), 0, 1, 2)
+        else:
+            grid.addWidget(self._boxes[0], 0, 0)
+            grid.addWidget(self._boxes[1], 0, 1)
+            for row, box in enumerate(self._boxes[2:], start=1):
+                grid.addWidget(box, row, 0, 1, 2)
+            grid.addWidget(self._legend, len(self._boxes) - 1, 0, 1, 2)
+        for row in range(grid.rowCount()):
+            grid.setRowStretch(row, 0)
+        grid.setRowStretch(grid.rowCount(), 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._arrange(stacked=event.size().width() < self.STACK_BELOW)
+        super().resizeEvent(event)
 
     # --- widgets ---------------------------------------------------------------------------------
 
@@ -148,9 +181,11 @@ class IdentityForm(QScrollArea):
             enum_cls = {"public": Public, "prescriber": Prescriber, "nationality": Nationality}[field]
             first = {"public": self.tr("— Choisir —"), "prescriber": self.tr("— Non précisé —"),
                      "nationality": self.tr("Non renseignée")}[field]
-            combo.addItem(first, "")
+            # « Non précisé » is a stored value of its own: saved as shown, never turned into « Autre ».
+            combo.addItem(first, Prescriber.UNKNOWN.value if field == "prescriber" else "")
             for value, label in enum_cls.choices():
-                combo.addItem(label, value)
+                if value != Prescriber.UNKNOWN.value:
+                    combo.addItem(label, value)
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.currentIndexChanged.connect(self._changed)
             combo.activated.connect(lambda _, f=field: self.field_done.emit(f))

@@ -24,6 +24,7 @@ from conseiller_app.storage.services.search import Filters, Query
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_number
 from conseiller_app.ui.beneficiaries.list_model import COLUMNS, BeneficiaryListModel, column_of_sort
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 SEARCH_DELAY_MS = 200
 _FIXED_COLUMNS = ("age", "last_contact")  # short, known widths; the others share the rest:
@@ -104,6 +105,8 @@ class BeneficiaryListPage(QWidget):
         self.view = ResultsView()
         self.view.setModel(self.model)
         self.view.setObjectName("beneficiaryTable")
+        table(self.view, self.tr("Bénéficiaires"),
+              self.tr("Un dossier par ligne : nom, commune, étape, dernier contact. Entrée ouvre le dossier."))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.ui.beneficiaries import operations as ops
@@ -53,6 +54,15 @@ class BeneficiariesPage(QWidget):
         for side in (QTabBar.ButtonPosition.LeftSide, QTabBar.ButtonPosition.RightSide):
             self.tabs.tabBar().setTabButton(0, side, None)
         self.tabs.tabCloseRequested.connect(self.close_tab)
+        # Qt's conventions for documents in tabs: Ctrl+W closes the current file; Ctrl+Tab and
+        # Ctrl+PgDown go to the next open file, Ctrl+Shift+Tab and Ctrl+PgUp to the previous one
+        # (page-wide, so that the file's own tabs do not take these keys).
+        for keys, slot in (("Ctrl+W", self.close_current_tab), ("Ctrl+F4", self.close_current_tab),
+                           ("Ctrl+Tab", lambda: self.move_tab(1)), ("Ctrl+PgDown", lambda: self.move_tab(1)),
+                           ("Ctrl+Shift+Tab", lambda: self.move_tab(-1)), ("Ctrl+PgUp", lambda: self.move_tab(-1))):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(slot)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -179,6 +189,17 @@ class BeneficiariesPage(QWidget):
         title = editor.title()
         self.tabs.setTabText(index, title + (" *" if editor.is_dirty() else ""))
         self.tabs.setTabToolTip(index, title)
+
+    def close_current_tab(self) -> None:
+        """Ctrl+W: close the file shown (the list itself stays)."""
+        if self.tabs.currentIndex() > 0:
+            self.close_tab(self.tabs.currentIndex())
+
+    def move_tab(self, step: int) -> None:
+        """Ctrl+Tab / Ctrl+PgDown (and back): the next open file, round to the list."""
+        count = self.tabs.count()
+        if count > 1:
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % count)
 
     def close_tab(self, index: int) -> None:
         editor = self.tabs.widget(index)

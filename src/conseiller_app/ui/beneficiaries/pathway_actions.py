@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,6 +31,7 @@ from conseiller_app.domain.enums import OutcomeCategory, Stage, StepReason, Step
 from conseiller_app.domain.errors import AppError, ValidationError
 from conseiller_app.ui.beneficiaries.errors import sentence
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine
+from conseiller_app.ui.widgets.flow_layout import FlowLayout
 
 K = P.ActionKind
 
@@ -302,24 +302,23 @@ class ActionBar(QWidget):
 
     requested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None, per_row: int = 6) -> None:
+    def __init__(self, parent: QWidget | None = None, per_row: int = 6) -> None:  # per_row: kept for callers; the flow wraps
         super().__init__(parent)
         self.pathway = P.Pathway()
         self.today: Callable[[], date] = date.today
         self.dialog: ActionDialog | None = None
         self.buttons: dict[K, QPushButton] = {}
-        rows = [QHBoxLayout() for _ in range((len(BUTTONS) + per_row - 1) // per_row)]
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        for i, (kind, label) in enumerate(BUTTONS):
+        # A flow of buttons: in a narrow window they wrap to more lines, never cut their text.
+        layout = FlowLayout(self)
+        for kind, label in BUTTONS:
             button = QPushButton(_t(label))
             button.setObjectName(f"action_{kind.value}")
             button.clicked.connect(lambda _=False, k=kind: self.ask(k))
             self.buttons[kind] = button
-            rows[i // per_row].addWidget(button)
-        for row in rows:
-            row.addStretch(1)
-            layout.addLayout(row)
+            layout.addWidget(button)
+        policy = self.sizePolicy()
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
         self.set_pathway(self.pathway, date.today)
 
     def set_pathway(self, pathway: P.Pathway, today: Callable[[], date], enabled: bool = True) -> None:

@@ -32,6 +32,7 @@ from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, error_text
 from conseiller_app.ui.beneficiaries.widgets import Banner, alive, fill_table, read_only_table
 from conseiller_app.ui.worker import VaultLocked
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 _STATUS_COLORS = {
     StepStatus.DONE.value: "#188038",
@@ -104,6 +105,8 @@ class PathwayTab(QWidget):
         self.table = read_only_table([self.tr("Étape"), self.tr("Statut"), self.tr("Proposée le"),
                                       self.tr("Début"), self.tr("Fin"), self.tr("Résultat, motif ou commentaire")])
         self.table.setObjectName("pathwayTable")
+        table(self.table, self.tr("Étapes du parcours"),
+              self.tr("Les étapes du parcours dans l'ordre, avec leur statut et leurs dates."))
         self.table.setAlternatingRowColors(False)
 
         self.guidance_box = QGroupBox(self.tr("Prochaine étape conseillée"))
@@ -257,8 +260,9 @@ class PathwayTab(QWidget):
         if self._draft and self.wizard is None:
             n = len(self._draft.get("operations", []))
             self.draft_banner.show_message(
-                self.tr("Une orientation guidée non enregistrée a été retrouvée (%1 action(s)). "
-                        "Reprenez-la pour la vérifier et l'enregistrer.").replace("%1", str(n)))
+                self.tr("Une orientation guidée non enregistrée a été retrouvée (%1). "
+                        "Reprenez-la pour la vérifier et l'enregistrer.").replace(
+                    "%1", self.tr("1 action") if n == 1 else self.tr("%1 actions").replace("%1", str(n))))
         else:
             self.draft_banner.clear()
 

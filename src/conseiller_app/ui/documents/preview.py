@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
@@ -102,7 +103,15 @@ class DocumentPreview(QDialog):
         layout.addWidget(privacy)
         layout.addLayout(buttons)
 
-        self._worker.submit(producer, *args, on_done=self._written, on_error=self._failed)
+        def written(path: Path) -> None:
+            # A plain function, not a bound method: the worker drops results for deleted widgets,
+            # but a document written after its preview was closed (and deleted) must still go.
+            if not shiboken6.isValid(self) or self._closed:
+                ops.discard(path)
+                return
+            self._written(path)
+
+        self._worker.submit(producer, *args, on_done=written, on_error=self._failed)
 
     # --- the document --------------------------------------------------------------------------
 

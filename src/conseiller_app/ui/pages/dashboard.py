@@ -25,10 +25,11 @@ from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import user_message
-from conseiller_app.ui.pages.base import page_header
+from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.widgets.columns import ID_ROLE, Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
 GUIDANCE_LIMIT = 50
@@ -67,6 +68,8 @@ def _table(model: TodoTableModel) -> QTableView:
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
+    # At least five rows visible: in a small window the page scrolls rather than the tables shrinking.
+    view.setMinimumHeight(header.sizeHint().height() + 5 * view.verticalHeader().defaultSectionSize() + 4)
     return view
 
 
@@ -110,6 +113,12 @@ class DashboardPage(QWidget):
         self.referrals_view = _table(self.referrals)
         self.guidance_view = _table(self.guidance)
         self.guidance_view.setObjectName("guidanceView")
+        table(self.guidance_view, tr("Prochaines étapes conseillées"),
+              tr("Une ligne par personne : l'étape conseillée et pourquoi. Entrée ouvre la fiche."))
+        table(self.followups_view, tr("Relances à faire"),
+              tr("Vos dossiers sans contact depuis 30 jours ou plus, les plus anciens d'abord. Entrée ouvre la fiche."))
+        table(self.referrals_view, tr("Orientations sans nouvelles"),
+              tr("Orientations de vos dossiers sans nouvelles de l'agence depuis 30 jours. Entrée ouvre la fiche."))
         for view in (self.followups_view, self.referrals_view, self.guidance_view):
             view.activated.connect(self._activated)
         self.guidance_title = QLabel(tr("Prochaines étapes conseillées"))
@@ -131,6 +140,21 @@ class DashboardPage(QWidget):
         self.refresh_button = QPushButton(tr("Actualiser"))
         self.refresh_button.clicked.connect(lambda: self.refresh(force=True))
 
+        # A new vault: what to do first, instead of three empty tables.
+        self.first_steps = QLabel(tr(
+            "<b>Premiers pas</b><ol style='margin-left:-20px'>"
+            "<li>Créez le dossier d'une personne que vous accompagnez\u00a0: <b>Fichier › Nouveau dossier</b> "
+            "(Ctrl+N).</li>"
+            "<li>Renseignez ses freins et ses consentements, puis proposez une étape (onglet <b>Parcours</b>, "
+            "« Orientation guidée… »).</li>"
+            "<li>Programmez un atelier ou inscrivez la personne à une session (page <b>Ateliers</b>).</li>"
+            "<li>Inscrivez ce poste auprès du siège (page <b>Synchronisation</b>) pour envoyer vos "
+            "changements.</li></ol>"
+            "Les relances et les prochaines étapes conseillées apparaîtront ici dès le premier dossier."))
+        self.first_steps.setWordWrap(True)
+        self.first_steps.setObjectName("notice")
+        self.first_steps.hide()
+
         top = QHBoxLayout()
         top.addWidget(page_header(tr("Tableau de bord"), tr("Ce qui attend une action de votre part.")), 1)
         top.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignBottom)
@@ -139,19 +163,25 @@ class DashboardPage(QWidget):
             frame = QFrame()
             frame.setObjectName("card")
             box = QVBoxLayout(frame)
+            title.setWordWrap(True)
+            more.setWordWrap(True)
             box.addWidget(title)
             box.addWidget(view, 1)
             box.addWidget(more)
             return frame
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(12)
         layout.addLayout(top)
+        layout.addWidget(self.first_steps)
         layout.addWidget(section(self.guidance_title, self.guidance_view, self.guidance_more), 2)
         layout.addWidget(section(self.followups_title, self.followups_view, self.followups_more), 2)
         layout.addWidget(section(self.referrals_title, self.referrals_view, self.referrals_more), 2)
         layout.addWidget(self.status)
+        self.status.setWordWrap(True)
+        fill_with_scroll(self, content)
         self._show_titles(None, None)
 
     # --- page hooks ----------------------------------------------------------------------------
@@ -210,6 +240,7 @@ class DashboardPage(QWidget):
         self.followups.set_rows(result["followups"])
         self.referrals.set_rows(result["referrals"])
         self._show_titles(result, result)
+        self.first_steps.setVisible(result.get("files_total", 1) == 0)
         self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result["today"])))
         self.loaded = True
 
@@ -278,16 +309,21 @@ class DashboardPage(QWidget):
             self.referrals_more.setText("")
             return
         n, shown = followups["followups_total"], len(followups["followups"])
-        self.followups_title.setText(self.tr("Relances à faire ({n}) : aucun contact depuis {d} jours ou plus")
+        self.followups_title.setText(self.tr("Relances à faire dans vos dossiers ({n})\u00a0: aucun contact depuis "
+                                             "{d} jours ou plus")
                                      .format(n=n, d=days))
         self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
         n, shown = referrals["referrals_total"], len(referrals["referrals"])
-        self.referrals_title.setText(
-            self.tr("Orientations sans nouvelles de l'agence ({n}) : aucun changement depuis {d} jours").format(
-                n=n, d=todo_service.REFERRAL_SILENCE_DAYS
-            )
-        )
-        self.referrals_more.setText(self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles.")))
+        self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence dans vos dossiers ({n})\u00a0: "
+                                             "aucun changement depuis {d} jours").format(
+            n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
+        more = self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles dans vos dossiers."))
+        everyone = referrals.get("referrals_everyone_total", n)
+        if everyone != n:
+            # Same rule as the Orientations page, another scope: say so instead of two figures that disagree.
+            more += " " + self.tr("La page Orientations en compte {all}\u00a0: elle montre aussi les dossiers dont "
+                                  "vous n'êtes pas le ou la référent·e.").format(all=everyone)
+        self.referrals_more.setText(more)
 
     def _more_text(self, total: int, shown: int, none: str) -> str:
         if total == 0:

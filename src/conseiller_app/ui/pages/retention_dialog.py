@@ -24,8 +24,9 @@ from conseiller_app.storage.services import retention
 from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.feedback import Banner
-from conseiller_app.ui.widgets.formatting import fr_date
+from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -57,6 +58,8 @@ class RetentionDialog(QDialog):
                                               self.tr("Catégorie"), self.tr("Motif")])
         self.model.itemChanged.connect(lambda _item: self._update_button())
         self.table = QTableView()
+        table(self.table, self.tr("Dossiers à supprimer"),
+              self.tr("Les dossiers sans activité depuis la durée de conservation ; cochez ceux à supprimer."))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -119,8 +122,10 @@ class RetentionDialog(QDialog):
             self.model.appendRow(cells)
         n = len(found.files)
         if n:
-            text = self.tr("Durée de conservation : {months} mois. {n} dossier(s) sans contact depuis le {cutoff} : "
-                           "{purge} à purger, {check} à vérifier.")
+            text = (self.tr("Durée de conservation\u00a0: {months} mois. 1 dossier sans contact depuis le {cutoff}\u00a0: "
+                            "{purge} à purger, {check} à vérifier.") if n == 1 else
+                    self.tr("Durée de conservation\u00a0: {months} mois. {n} dossiers sans contact depuis le "
+                            "{cutoff}\u00a0: {purge} à purger, {check} à vérifier."))
         else:
             text = self.tr("Durée de conservation : {months} mois. Aucun dossier sans contact depuis le {cutoff} : "
                            "rien à purger.")
@@ -158,12 +163,14 @@ class RetentionDialog(QDialog):
         ids = self.checked_ids()
         if not ids:
             return
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Purger {n} dossier(s) ?").format(n=len(ids)),
-                          self.tr("Les données personnelles de {n} dossier(s) vont être effacées du coffre : nom, "
+        box = QMessageBox(QMessageBox.Icon.Warning, (self.tr("Purger 1 dossier\u00a0?") if len(ids) == 1
+                                                          else self.tr("Purger {n} dossiers\u00a0?")).format(n=len(ids)),
+                          self.tr("Les données personnelles de {n} vont être effacées du coffre\u00a0: nom, "
                                   "coordonnées, notes, freins, consentements, parcours, inscriptions et "
                                   "orientations.\n\nCette opération est définitive : elle ne peut pas être annulée."
                                   "\n\nLa suppression sera aussi transmise au siège (Mission Insertion par l'Emploi) "
-                                  "à la prochaine synchronisation.").format(n=len(ids)),
+                                  "à la prochaine synchronisation.").format(
+                              n=plural(len(ids), self.tr("1 dossier").replace("1 ", ""), self.tr("dossiers"))),
                           QMessageBox.StandardButton.NoButton, self)
         self.confirm_button = box.addButton(self.tr("Purger définitivement"), QMessageBox.ButtonRole.DestructiveRole)
         cancel = box.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
@@ -189,7 +196,8 @@ class RetentionDialog(QDialog):
 
     def _purged(self, result: PurgeResult) -> None:
         n = result.purged
-        self.banner.show_message(self.tr("{n} dossier(s) purgé(s). La suppression sera transmise au siège à la "
-                                         "prochaine synchronisation.").format(n=n), "success")
+        self.banner.show_message((self.tr("1 dossier purgé.") if n == 1 else self.tr("{n} dossiers purgés.")).format(n=n)
+                                 + " " + self.tr("La suppression sera transmise au siège à la prochaine "
+                                                 "synchronisation."), "success")
         self.purged.emit(n)
         self.load()

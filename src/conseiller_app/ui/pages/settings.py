@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -28,10 +30,15 @@ from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import show_error, user_message
+from conseiller_app.storage.services import owner as owner_service
+from conseiller_app.ui.widgets.accessibility import announce
+from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.formatting import reference_label
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.worker import DbWorker, VaultLocked
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 if TYPE_CHECKING:  # imported when first opened
     from conseiller_app.ui.pages.retention_dialog import RetentionDialog
@@ -102,9 +109,26 @@ class SettingsPage(QWidget):
         self.vault_status.setWordWrap(True)
         self.vault_status.hide()
         self.last_backup: str | None = None
-        self.name = _value_label()
-        self.territory = _value_label()
-        self.office = _value_label()
+        # The conseiller's card, editable: printed on the fiche de liaison (phone, e-mail).
+        self.name = QLineEdit()
+        self.name.setMaxLength(120)
+        self.territory = QComboBox()
+        self.office = QLineEdit()
+        self.office.setMaxLength(120)
+        self.office.setPlaceholderText(self.tr("ex. MDS Arras"))
+        self.phone = QLineEdit()
+        self.phone.setMaxLength(20)
+        self.phone.setPlaceholderText(self.tr("ex. 03 21 00 00 00"))
+        self.email = QLineEdit()
+        self.email.setMaxLength(200)
+        self.email.setPlaceholderText(self.tr("prenom.nom@pasdecalais.fr"))
+        self.profile_save = QPushButton(self.tr("Enregistrer mes coordonnées"))
+        self.profile_save.clicked.connect(self.save_profile)
+        self.profile_status = QLabel()
+        self.profile_status.setWordWrap(True)
+        self.profile_error = ErrorLine()
+        for edit in (self.name, self.office, self.phone, self.email):
+            edit.returnPressed.connect(self.save_profile)
         self.reference_version = _value_label()
 
         idle_row = QHBoxLayout()
@@ -154,10 +178,24 @@ class SettingsPage(QWidget):
         purge_row.addStretch(1)
         retention_form.addRow(purge_row)
 
-        profile_card, profile_form = self._card(self.tr("Conseiller"))
+        profile_card, profile_form = self._card(self.tr("Conseiller·ère"))
+        label_layout_rows(lock_form)
+        label_layout_rows(retention_form)
         profile_form.addRow(self.tr("Nom"), self.name)
         profile_form.addRow(self.tr("Territoire"), self.territory)
         profile_form.addRow(self.tr("Bureau"), self.office)
+        profile_form.addRow(self.tr("Téléphone"), self.phone)
+        profile_form.addRow(self.tr("E-mail"), self.email)
+        profile_hint = QLabel(self.tr("Votre téléphone et votre e-mail figurent sur les fiches de liaison, pour que "
+                                      "l'agence puisse vous joindre."))
+        profile_hint.setWordWrap(True)
+        profile_hint.setObjectName("hint")
+        profile_form.addRow(profile_hint)
+        save_row = QHBoxLayout()
+        save_row.addWidget(self.profile_save)
+        save_row.addWidget(self.profile_status, 1)
+        profile_form.addRow(save_row)
+        profile_form.addRow(self.profile_error)
 
         ref_card, ref_form = self._card(self.tr("Données de référence"))
         ref_form.addRow(self.tr("Version"), self.reference_version)
@@ -198,6 +236,7 @@ class SettingsPage(QWidget):
     def unlock(self) -> None:
         self._locked = False
         self.worker.submit(vault_ops.vault_info, on_done=self.show_info, on_error=self._load_failed)
+        self.worker.submit(owner_service.get, on_done=self._show_contact, on_error=self._load_failed)
         self.worker.submit(retention.months, on_done=self.show_retention_months, on_error=self._retention_failed)
 
     def lock(self) -> None:
@@ -209,8 +248,8 @@ class SettingsPage(QWidget):
             self.retention_dialog.deleteLater()
             self.retention_dialog = None
         self.info = {}
-        for label in (self.folder, self.name, self.territory, self.office, self.reference_version, self.idle_saved,
-                      self.vault_status, self.retention_saved):
+        for label in (self.folder, self.name, self.office, self.phone, self.email, self.reference_version,
+                      self.idle_saved, self.vault_status, self.retention_saved, self.profile_status):
             label.clear()
         self.vault_status.hide()
 
@@ -227,10 +266,43 @@ class SettingsPage(QWidget):
         self._loading = False
         self.folder.setText(info["data_dir"])
         self.name.setText(info["name"])
-        self.territory.setText(info["territory_name"])
-        self.office.setText(info["office"] or self.tr("(non renseigné)"))
-        self.reference_version.setText(info["reference_version"] or self.tr("(inconnue)"))
+        self.territory.clear()
+        for code, label in info.get("territories") or [(info["territory"], info["territory_name"])]:
+            self.territory.addItem(label, code)
+        self.territory.setCurrentIndex(max(self.territory.findData(info["territory"]), 0))
+        self.office.setText(info["office"] or "")
+        self.reference_version.setText(reference_label(info["reference_version"]))
         self.info_changed.emit(self.info)
+
+    # --- the conseiller's card -----------------------------------------------------------------
+
+    def _show_contact(self, card: dict) -> None:
+        if not self._locked:
+            self.phone.setText(card["phone"])
+            self.email.setText(card["email"])
+
+    def save_profile(self) -> None:
+        if self._locked:
+            return
+        self.profile_error.show_error("")
+        self.profile_status.clear()
+        data = {"name": self.name.text(), "territory": self.territory.currentData(), "office": self.office.text(),
+                "phone": self.phone.text(), "email": self.email.text()}
+        self.worker.submit(owner_service.update, data, on_done=self._profile_saved, on_error=self._profile_failed)
+
+    def _profile_saved(self, card: dict) -> None:
+        self._show_contact(card)
+        self.name.setText(card["name"])
+        self.office.setText(card["office"])
+        self.profile_status.setText(self.tr("Enregistré."))
+        announce(self.profile_status, self.profile_status.text())
+        self.info.update(name=card["name"], territory=card["territory"], office=card["office"],
+                         territory_name=self.territory.currentText())
+        self.info_changed.emit(self.info)
+
+    def _profile_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, VaultLocked):
+            self.profile_error.show_failure(exc)
 
     # --- idle lock -----------------------------------------------------------------------------
 

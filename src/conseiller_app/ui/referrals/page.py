@@ -35,6 +35,7 @@ from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 RS = ReferralStatus
 ALL, NO_NEWS = 0, 1
@@ -76,20 +77,25 @@ class OrientationsPage(LoadOnShowPage):
         fill_combo(self.agency, [], tr("Toutes les agences"))
         fill_combo(self.territory, [], tr("Tous les territoires"))
         fill_combo(self.scheme, ReferralScheme.choices(), tr("Tous les dispositifs"))
-        for combo in (self.status, self.agency, self.territory, self.scheme):
+        for combo, name in ((self.status, tr("Statut")), (self.agency, tr("Agence")),
+                            (self.territory, tr("Territoire")), (self.scheme, tr("Dispositif"))):
             combo.currentIndexChanged.connect(self.run_query)
+            named(combo, name)
 
         self.model = referral_list_model(worker, self)
         self.model.query_finished.connect(self._counted)
         self.model.query_failed.connect(self._failed)
         self.table = list_view()
         self.table.setObjectName("referralsTable")
+        table(self.table, tr("Orientations"),
+              tr("Une orientation par ligne : référence, personne, agence, statut. Le détail s'affiche à côté."))
         self.table.setModel(self.model)
         set_widths(self.table, [165, 165, 165, 85, 70, 115, 200, 80])
         set_stretch(self.table, [6])
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._selection_changed())
         self.table.activated.connect(lambda _i: self.change_status())
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # long counts wrap at 1024 px instead of being cut
         self.count_label.setObjectName("hint")
 
         self.detail = QLabel()

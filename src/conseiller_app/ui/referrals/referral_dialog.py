@@ -32,6 +32,7 @@ from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name
 from conseiller_app.ui.widgets.person_picker import PersonPicker
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 SUMMARY_MAX = 1000
 
@@ -63,6 +64,8 @@ class ReferralDialog(QDialog):
         fill_combo(self.territory, env["territories"], tr("Tous les territoires"))
         self.trade_filter = QComboBox()
         fill_combo(self.trade_filter, [(t["code"], t["name"]) for t in env["trades"]], tr("Tous les métiers"))
+        named(self.territory, tr("Territoire de l'agence"))
+        named(self.trade_filter, tr("Métier de l'agence"))
         self.agency = QComboBox()
         self.agency.setMinimumWidth(320)
         self.agency_note = QLabel()

@@ -74,6 +74,8 @@ class StatusDialog(QDialog):
         form.addRow(tr("Date"), self.on)
         form.addRow(self.reason_label, self.reason)
         form.addRow(self.result_label, self.result)
+        self.reason_label.setBuddy(self.reason)
+        self.result_label.setBuddy(self.result)
         self.error_line = ErrorLine()
         self._today = today
         self.last_refusal: ConsentRequired | None = None

@@ -33,6 +33,7 @@ from conseiller_app.ui.sessions.attendance_model import (
 from conseiller_app.ui.sessions.walk_in_dialog import WalkInDialog
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_period
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 ROW_HEIGHT = 58
 
@@ -59,6 +60,7 @@ class AttendanceMode(QWidget):
         self.subtitle.setObjectName("pageSubtitle")
         self.search = QLineEdit()
         self.search.setObjectName("attendanceSearch")
+        named(self.search, self.tr("Chercher un participant"))
         self.search.setPlaceholderText(tr("Rechercher un nom…"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumHeight(36)
@@ -83,6 +85,8 @@ class AttendanceMode(QWidget):
         self.proxy.setSourceModel(self.model)
         self.view = QTableView()
         self.view.setObjectName("attendanceView")
+        table(self.view, self.tr("Pointage des présences"),
+              self.tr("Un participant par ligne. P : présent, A : absent, E : excusé, Suppr : effacer."))
         self.view.setModel(self.proxy)
         self.view.setItemDelegate(AttendanceDelegate(self.view))
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -124,7 +124,7 @@ class AttendanceModel(QAbstractTableModel):
             if column == 0:
                 notes = []
                 if r.get("walk_in"):
-                    notes.append(_tr("venu(e) sans inscription"))
+                    notes.append(_tr("venu·e sans inscription"))
                 if r.get("to_complete"):
                     notes.append(_tr("dossier à compléter"))
                 return ", ".join(notes) or None

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.sessions import days_of, holiday_name
 from conseiller_app.ui.widgets.formatting import fr_long_date, fr_month, plural
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 HOLIDAY_BG = QColor("#fde7dc")
 SESSION_BADGE = QColor("#1f5fa8")
@@ -105,6 +106,7 @@ class CalendarView(QWidget):
         self.day_note.setObjectName("hint")
         self.day_list = QListWidget()
         self.day_list.setObjectName("daySessions")
+        named(self.day_list, self.tr("Sessions du jour choisi"))
         self.day_list.setWordWrap(True)
         self.day_list.setSpacing(2)
         self.day_list.itemActivated.connect(self._activated)

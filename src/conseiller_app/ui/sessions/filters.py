@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLab
 from conseiller_app.domain.enums import SessionKind
 from conseiller_app.ui.sessions.operations import SessionQuery
 from conseiller_app.ui.widgets.choices import fill_combo
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 PERIODS = ("upcoming", "month", "past", "all", "custom")
 
@@ -54,6 +55,10 @@ class SessionFilters(QWidget):
         self.date_from.dateChanged.connect(self._changed)
         self.date_to.dateChanged.connect(self._changed)
         self.with_seats.toggled.connect(self._changed)
+        for widget, name in ((self.kind, tr("Type de session")), (self.territory, tr("Territoire")),
+                             (self.chantier, tr("Chantier")), (self.period, tr("Période")),
+                             (self.date_from, tr("Du")), (self.date_to, tr("Au"))):
+            named(widget, name)
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

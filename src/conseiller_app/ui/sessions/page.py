@@ -24,6 +24,7 @@ from conseiller_app.ui.widgets.formatting import plural
 from conseiller_app.ui.widgets.lazy_table import ID_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class AteliersPage(LoadOnShowPage):
@@ -52,11 +53,14 @@ class AteliersPage(LoadOnShowPage):
         self.model.query_failed.connect(self._failed)
         self.table = list_view()
         self.table.setObjectName("sessionsTable")
+        table(self.table, self.tr("Sessions"),
+              self.tr("Une session par ligne : dates, intitulé, lieu, places. Entrée ouvre la session."))
         self.table.setModel(self.model)
-        set_widths(self.table, [215, 240, 125, 115, 180])
+        set_widths(self.table, [185, 240, 110, 110, 120])  # at 1024 px the title and place keep ~120 px each
         set_stretch(self.table, [1, 5])
         self.table.activated.connect(lambda index: self.open_session(index.data(ID_ROLE)))
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)  # long counts wrap at 1024 px instead of being cut
         self.count_label.setObjectName("hint")
         list_tab = QWidget()
         list_layout = QVBoxLayout(list_tab)

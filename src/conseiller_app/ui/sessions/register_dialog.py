@@ -26,11 +26,11 @@ class RegisterDialog(QDialog):
         self._busy = False
         self.setWindowTitle(self.tr("Inscrire à la session"))
         self.setMinimumSize(560, 460)
-        intro = QLabel(self.tr("Session « {title} » : {n} place(s) libre(s) sur {c}.").format(
-            title=session["title"], n=session["seats_left"], c=session["capacity"]))
+        intro = QLabel(self._seats_text(session))
         intro.setWordWrap(True)
         self.intro = intro
         self.picker = PersonPicker(worker)
+        self.picker.results.setMaximumHeight(16777215)  # the list takes the dialog's room, no empty area
         self.picker.chosen.connect(lambda _row: self.register_selected())
         self.picker.selection_changed.connect(self._selection_changed)
         self.banner = Banner()
@@ -68,22 +68,33 @@ class RegisterDialog(QDialog):
         self._busy = False
         self._session = result["session"]
         if result["status"] == RegistrationStatus.WAITING.value:
-            text = self.tr("{name} est sur la liste d'attente (position {p}) : la session est complète.").format(
+            text = self.tr("{name} est sur la liste d'attente (position {p})\u00a0: la session est complète.").format(
                 name=name, p=result["position"])
             kind = "warning"
         else:
-            text = self.tr("{name} est inscrit(e).").format(name=name)
+            text = self.tr("{name} est inscrit·e.").format(name=name)
             kind = "success"
         if result.get("pathway_note"):
+            # Registered, but the pathway did not follow: never a green banner for half a result.
             text += " " + result["pathway_note"]
+            kind = "warning"
         self.banner.show_message(text, kind)
-        self.intro.setText(self.tr("Session « {title} » : {n} place(s) libre(s) sur {c}.").format(
-            title=self._session["title"], n=self._session["seats_left"], c=self._session["capacity"]))
+        self.intro.setText(self._seats_text(self._session))
         self.picker.clear()
         self.picker.edit.setFocus()
         self.registered.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
-        self._selection_changed()
         self.banner.show_message(user_message(exc), "error")
+        # Refused (already registered, archived file…): ready for the next name at once.
+        self.picker.clear()
+        self.picker.edit.setFocus()
+        self._selection_changed()
+
+    def _seats_text(self, session: dict) -> str:
+        n = session["seats_left"]
+        seats = self.tr("1 place libre") if n == 1 else self.tr("{n} places libres").format(n=n) if n else \
+            self.tr("aucune place libre")
+        return self.tr("Session « {title} »\u00a0: {seats} sur {c}.").format(title=session["title"], seats=seats,
+                                                                            c=session["capacity"])

@@ -27,6 +27,7 @@ from conseiller_app.domain.enums import Organiser, SessionKind
 from conseiller_app.storage.services import sessions as session_service
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 def _qdate(d: date) -> QDate:
@@ -109,12 +110,28 @@ class SessionDialog(QDialog):
         dates.addWidget(self.start)
         dates.addWidget(QLabel(tr("au")))
         dates.addWidget(self.end)
+        named(self.end, tr("Date de fin"))
         dates.addStretch(1)
+        # The day's hours: said on the invitation, and the attendance sheet splits morning and afternoon.
+        self.start_time = QLineEdit()
+        self.end_time = QLineEdit()
+        hours = QHBoxLayout()
+        for edit, name, hint in ((self.start_time, tr("Heure de début"), "09:00"),
+                                 (self.end_time, tr("Heure de fin"), "16:30")):
+            edit.setPlaceholderText(hint)
+            edit.setMaxLength(5)
+            edit.setMaximumWidth(90)
+            named(edit, name)
+        hours.addWidget(self.start_time)
+        hours.addWidget(QLabel(tr("à")))
+        hours.addWidget(self.end_time)
+        hours.addWidget(QLabel(tr("(facultatif ; matin et après-midi émargés à part)")), 1)
         form = QFormLayout()
         form.addRow(tr("Type de session"), self.kind)
         form.addRow(tr("Intitulé"), self.title_edit)
         form.addRow(tr("Dates : du"), dates)
         form.addRow("", self.warnings)
+        form.addRow(tr("Horaires : de"), hours)
         form.addRow(tr("Lieu"), self.place)
         form.addRow(tr("Commune"), self.commune)
         form.addRow(tr("Territoire"), self.territory)
@@ -123,6 +140,7 @@ class SessionDialog(QDialog):
         form.addRow(tr("Capacité (places)"), self.capacity)
         form.addRow(tr("Chantier"), self.chantier)
         form.addRow(tr("Métiers visés"), self.trades)
+        label_layout_rows(form)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
@@ -156,6 +174,8 @@ class SessionDialog(QDialog):
         select_data(self.organiser, s["organiser"])
         self.organiser_name.setText(s.get("organiser_name") or "")
         self.capacity.setValue(s["capacity"])
+        self.start_time.setText(s.get("start_time") or "")
+        self.end_time.setText(s.get("end_time") or "")
         select_data(self.chantier, s.get("chantier"))
         self.trades.check(set(s.get("trades") or []), only=True)
         self._dates_changed()
@@ -178,7 +198,7 @@ class SessionDialog(QDialog):
             "place": self.place.text(), "commune": self._commune_value(), "territory": self.territory.currentData(),
             "organiser": self.organiser.currentData(), "organiser_name": self.organiser_name.text(),
             "capacity": self.capacity.value(), "chantier": self.chantier.currentData(),
-            "trades": self.chosen_trades(),
+            "trades": self.chosen_trades(), "start_time": self.start_time.text(), "end_time": self.end_time.text(),
         }
 
     # --- live help ------------------------------------------------------------------------------

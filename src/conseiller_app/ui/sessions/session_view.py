@@ -26,6 +26,7 @@ from conseiller_app.ui.widgets.formatting import display_name, fr_date, fr_perio
 from conseiller_app.ui.widgets.lazy_table import Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.widgets.tables import list_view, set_widths
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 REG = RegistrationStatus
 PROMOTED_BG = QColor("#e6f4ea")
@@ -34,7 +35,7 @@ PROMOTED_BG = QColor("#e6f4ea")
 def _remarks(p: dict) -> str:
     notes = []
     if p.get("walk_in"):
-        notes.append(QCoreApplication.translate("SessionView", "venu(e) sans inscription"))
+        notes.append(QCoreApplication.translate("SessionView", "venu·e sans inscription"))
     if p.get("to_complete"):
         notes.append(QCoreApplication.translate("SessionView", "dossier à compléter"))
     return ", ".join(notes)
@@ -102,7 +103,7 @@ class SessionView(QWidget):
             Column(tr("Nom"), lambda p: (p["last_name"] or "").upper()),
             Column(tr("Prénom"), lambda p: p["first_name"]),
             Column(tr("Présence"), lambda p: p["attendance_label"] or "—"),
-            Column(tr("Inscrit(e) le"), lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
+            Column(tr("Inscrit·e le"), lambda p: fr_date(p["registered_at"].date()) if p.get("registered_at") else ""),
             Column(tr("Remarques"), _remarks),
         ], id_key="beneficiary_id", row_background=self._background, parent=self)
         self.waiting = RowsTableModel([
@@ -114,10 +115,14 @@ class SessionView(QWidget):
         ], id_key="beneficiary_id", parent=self)
         self.participants_view = list_view()
         self.participants_view.setObjectName("participantsView")
+        table(self.participants_view, self.tr("Inscrits"),
+              self.tr("Les personnes inscrites à la session, avec leur présence."))
         self.participants_view.setModel(self.participants)
         set_widths(self.participants_view, [150, 120, 100, 100])
         self.waiting_view = list_view()
         self.waiting_view.setObjectName("waitingView")
+        table(self.waiting_view, self.tr("Liste d'attente"),
+              self.tr("Les personnes en attente d'une place, dans l'ordre où elles passeront."))
         self.waiting_view.setModel(self.waiting)
         set_widths(self.waiting_view, [70, 130, 110])
         for view in (self.participants_view, self.waiting_view):
@@ -194,15 +199,18 @@ class SessionView(QWidget):
             self.banner.clear()
         self.session = s
         self.title.setText(s["title"])
-        self.summary.setText(f"{s['kind_label']} · {fr_period(s['start_date'], s['end_date'])} · "
+        hours = ""
+        if s.get("start_time"):
+            hours = f" · {s['start_time']}" + (f"\u202f–\u202f{s['end_time']}" if s.get("end_time") else "")
+        self.summary.setText(f"{s['kind_label']} · {fr_period(s['start_date'], s['end_date'])}{hours} · "
                              f"{s['territory_name']}")
         place = ", ".join(x for x in (s.get("place"), s.get("commune_name")) if x) or "—"
         organiser = s["organiser_label"] + (f" ({s['organiser_name']})" if s.get("organiser_name") else "")
         lines = [
             (self.tr("Lieu"), place),
             (self.tr("Organisateur"), organiser),
-            (self.tr("Places"), self.tr("{r} inscrit(s) sur {c}, {left}").format(
-                r=s["registered"], c=s["capacity"],
+            (self.tr("Places"), self.tr("{r} sur {c}, {left}").format(
+                r=plural(s["registered"], self.tr("inscrit"), self.tr("inscrits")), c=s["capacity"],
                 left=plural(s["seats_left"], self.tr("place libre"), self.tr("places libres")))),
             (self.tr("Chantier"), s.get("chantier_name") or self.tr("aucun en particulier")),
             (self.tr("Métiers visés"), ", ".join(s.get("trade_names") or []) or "—"),
@@ -304,7 +312,7 @@ class SessionView(QWidget):
     def _withdrawn(self, name: str, names: dict[str, str], result: dict) -> None:
         promoted = result.get("promoted") or []
         self._promoted = {x["beneficiary_id"] for x in promoted}
-        text = self.tr("{name} est désinscrit(e).").format(name=name)
+        text = self.tr("{name} est désinscrit·e.").format(name=name)
         for x in promoted:
             text += " " + self.tr("{name} quitte la liste d'attente et prend la place libérée.").format(
                 name=names.get(x["beneficiary_id"], self.tr("La première personne en attente")))
@@ -313,7 +321,8 @@ class SessionView(QWidget):
         if result.get("pathway_note"):
             text += " " + result["pathway_note"]
         self.show_session(result["session"])
-        self.banner.show_message(text, "success" if promoted else "info")
+        partial = bool(result.get("pathway_note")) or any(x.get("pathway_note") for x in promoted)
+        self.banner.show_message(text, "warning" if partial else "success" if promoted else "info")
         self.changed.emit()
 
     def registered(self, result: dict) -> None:
@@ -332,11 +341,22 @@ class SessionView(QWidget):
                             on_done=self._results_recorded, on_error=self._failed)
 
     def _results_recorded(self, result: dict) -> None:
-        parts = [self.tr("Parcours mis à jour : {n}.").format(n=result["updated"])]
-        if result["attendance_missing"]:
-            parts.append(self.tr("{n} personne(s) non pointée(s) : leur parcours n'a pas bougé.").format(
-                n=result["attendance_missing"]))
-        for note in result.get("notes") or []:
-            parts.append(note["note"])
-        self.banner.show_message(" ".join(parts), "warning" if result.get("notes") else "success")
+        """Per person: whose pathway moved, whose did not and why. Success only when every
+        registered participant's pathway is up to date."""
+        people = result.get("people") or []
+        updated = [p for p in people if p["outcome"] == "updated"]
+        others = [p for p in people if p["outcome"] != "updated"]
+        if updated:
+            names = ", ".join(display_name(p["last_name"], p["first_name"]) for p in updated)
+            head = (self.tr("Parcours mis à jour : 1 personne ({names}).") if len(updated) == 1
+                    else self.tr("Parcours mis à jour : {n} personnes ({names}).")).format(n=len(updated), names=names)
+        else:
+            head = self.tr("Aucun parcours mis à jour.")
+        lines = [head.replace(" :", "\u00a0:")]
+        if others:
+            lines.append(self.tr("Non mis à jour\u00a0:"))
+        for p in others:
+            lines.append("• " + display_name(p["last_name"], p["first_name"]) + "\u00a0: " + p["detail"])
+        complete = all(p["outcome"] == "updated" or p["detail"].startswith("déjà") for p in people)
+        self.banner.show_message("\n".join(lines), "success" if complete and people else "warning")
         self.reload()

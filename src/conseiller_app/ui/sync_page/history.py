@@ -89,7 +89,7 @@ class HistoryModel(QAbstractTableModel):
             return text
         parts = []
         if b.reference_version:
-            parts.append(self.tr("Données de référence v{v}").format(v=b.reference_version))
+            parts.append(self.tr("Données de référence\u00a0: publication n°{v} du siège").format(v=b.reference_version))
         if n:
             parts.append(self.tr("1 enregistrement reçu") if n == 1 else
                          self.tr("{n} enregistrements reçus").format(n=n))

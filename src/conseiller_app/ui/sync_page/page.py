@@ -37,6 +37,8 @@ from conseiller_app.ui.sync_page.exchange import Exchange
 from conseiller_app.ui.sync_page.history import HistoryModel
 from conseiller_app.ui.sync_page.when import days_ago, stamp
 from conseiller_app.ui.sync_page.widgets import Banner, Tile, fingerprint_label
+from conseiller_app.ui.widgets.accessibility import table
+from conseiller_app.ui.widgets.formatting import plural, reference_label
 from conseiller_app.ui.worker import DbWorker, VaultLocked
 
 
@@ -74,7 +76,9 @@ class SyncPage(QWidget):
         self._busy = False
         self._generation = 0  # results of work started before a lock are dropped
         self._run: ProgressRun | None = None
-        self._folder = str(Path.home())
+        # One remembered folder per use: the enrollment file sits in the central office's keys
+        # folder, which is no place to write bundles to.
+        self._folders = {"enroll": str(Path.home()), "export": str(Path.home()), "import": str(Path.home())}
         self._auto_loaded = False
 
         # Banners: demo vault, acknowledgment overdue, outcome of the last action.
@@ -201,6 +205,8 @@ class SyncPage(QWidget):
         history_card, history_box = _card(self.tr("Historique des paquets"))
         self.history = HistoryModel(self)
         self.history_view = QTableView()
+        table(self.history_view, self.tr("Historique des échanges"),
+              self.tr("Les paquets envoyés au siège et reçus de lui, le plus récent d'abord, avec leur état."))
         self.history_view.setModel(self.history)
         self.history_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.history_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -354,8 +360,7 @@ class SyncPage(QWidget):
         else:
             self.central.setText(self.tr("pas encore inscrit : les clés du siège ne sont pas enregistrées"))
             self.central_fingerprint.setText("—")
-        self.reference_version.setText(self.tr("version {v}").format(v=st.reference_version)
-                                       if st.reference_version else self.tr("celles livrées avec l'application"))
+        self.reference_version.setText(reference_label(st.reference_label))
         networked = bool(st.enrolled and st.central_url)
         self.network_box.setVisible(networked)
         if networked and self.exchange.auto_minutes == 0 and not self._auto_loaded:
@@ -446,14 +451,14 @@ class SyncPage(QWidget):
 
     def ask_enroll(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self.window(), self.tr("Fichier d'inscription du siège"), self._folder,
+            self.window(), self.tr("Fichier d'inscription du siège"), self._folders["enroll"],
             self.tr("Fichier d'inscription (*.json);;Tous les fichiers (*)"))
         if path:
             self.enroll_from(Path(path))
 
     def enroll_from(self, path: Path) -> None:
         """Read the enrollment file, then ask for the fingerprint comparison."""
-        self._folder = str(Path(path).parent)
+        self._folders["enroll"] = str(Path(path).parent)
         generation = self._generation
         self._set_busy(True)
         self.worker.submit(ops.read_enrollment, path, needs_vault=False,
@@ -500,12 +505,12 @@ class SyncPage(QWidget):
 
     def ask_export(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self.window(), self.tr("Exporter vers… (dossier ou clé USB)"), self._folder)
+            self.window(), self.tr("Exporter vers… (dossier ou clé USB)"), self._folders["export"])
         if folder:
             self.export_to(Path(folder))
 
     def export_to(self, folder: Path) -> None:
-        self._folder = str(folder)
+        self._folders["export"] = str(folder)
         generation = self._generation
         outcome: dict = {}
         self._set_busy(True)
@@ -525,10 +530,12 @@ class SyncPage(QWidget):
         self.last_export = result
         self.result_banner.show_message(
             self.tr("Paquet n°{n} écrit : {name}").format(n=result["sequence"], name=result["file_name"]),
-            self.tr("Dans : {folder}\n{changes} changement(s) et {audit} entrée(s) du journal d'audit depuis le "
-                    "dernier accusé de réception. Faites parvenir ce fichier au siège : il est chiffré, seul le "
-                    "siège peut l'ouvrir.").format(folder=str(Path(result["path"]).parent),
-                                                   changes=result["changes"], audit=result["audit"]),
+            self.tr("Dans\u00a0: {folder}\n{changes} et {audit} du journal d'audit depuis le dernier accusé de "
+                    "réception. Faites parvenir ce fichier au siège\u00a0: il est chiffré, seul le siège peut "
+                    "l'ouvrir.").format(folder=str(Path(result["path"]).parent),
+                                        changes=plural(result["changes"], self.tr("changement"),
+                                                       self.tr("changements")),
+                                        audit=plural(result["audit"], self.tr("entrée"), self.tr("entrées"))),
             "success")
         self.refresh()
 
@@ -552,13 +559,13 @@ class SyncPage(QWidget):
 
     def ask_import(self) -> None:
         path, _filter = QFileDialog.getOpenFileName(
-            self.window(), self.tr("Importer un paquet du siège"), self._folder,
+            self.window(), self.tr("Importer un paquet du siège"), self._folders["import"],
             self.tr("Paquets du siège (*.age);;Tous les fichiers (*)"))
         if path:
             self.import_from(Path(path))
 
     def import_from(self, path: Path) -> None:
-        self._folder = str(Path(path).parent)
+        self._folders["import"] = str(Path(path).parent)
         generation = self._generation
         self._set_busy(True)
         self.result_banner.clear()
@@ -580,25 +587,40 @@ class SyncPage(QWidget):
             return
         r = result["records"]
         lines = []
+        label = reference_label(result.get("reference_label"))
         if result["reference_installed"]:
-            lines.append(self.tr("Données de référence mises à jour : version {v}.").format(
-                v=result["reference_version"]))
+            lines.append(self.tr("Données de référence mises à jour ({v}).").format(v=label))
         else:
-            lines.append(self.tr("Données de référence déjà à jour (version {v}).").format(
-                v=result["reference_version"]))
-        lines.append(self.tr("Accusé de réception : {n} changement(s) confirmé(s) par le siège.").format(
-            n=result["newly_acknowledged"]))
-        lines.append(self.tr("Calendrier partagé et arbitrages du siège : {applied} mis à jour, {same} déjà à jour.")
+            lines.append(self.tr("Données de référence déjà à jour ({v}).").format(v=label))
+        lines.append(self._confirmation_line(result.get("bundles_confirmed") or []))
+        lines.append(self.tr("Calendrier partagé et arbitrages du siège\u00a0: {applied} mis à jour, {same} déjà à jour.")
                      .format(applied=r["applied"], same=r["same"]))
         if r["local"]:
-            lines.append(self.tr("{n} enregistrement(s) gardé(s) tels quels : modifiés ici depuis, ils partiront "
-                                 "au siège avec le prochain paquet.").format(n=r["local"]))
+            lines.append((self.tr("1 enregistrement gardé tel quel\u00a0: modifié ici depuis, il partira au siège "
+                                  "avec le prochain paquet.") if r["local"] == 1 else
+                          self.tr("{n} enregistrements gardés tels quels\u00a0: modifiés ici depuis, ils partiront "
+                                  "au siège avec le prochain paquet.")).format(n=r["local"]))
         if r["refused"] or r["unknown"]:
-            lines.append(self.tr("{n} enregistrement(s) incompatibles avec ce coffre ignorés.").format(
-                n=r["refused"] + r["unknown"]))
+            n = r["refused"] + r["unknown"]
+            lines.append((self.tr("1 enregistrement incompatible avec ce coffre ignoré.") if n == 1 else
+                          self.tr("{n} enregistrements incompatibles avec ce coffre ignorés.")).format(n=n))
         self.result_banner.show_message(
             self.tr("Paquet du siège n°{n} importé").format(n=result["sequence"]), "\n".join(lines), "success")
         self.refresh()
+
+    def _confirmation_line(self, bundles: list[dict]) -> str:
+        """What the acknowledgment confirms, in the words of the export: the bundles sent and
+        their changes (not the journal rows pruned behind them)."""
+        if not bundles:
+            return self.tr("Accusé de réception\u00a0: aucun nouveau paquet confirmé par le siège.")
+        changes = sum(b["changes"] for b in bundles)
+        what = plural(changes, self.tr("changement"), self.tr("changements"))
+        if len(bundles) == 1:
+            return self.tr("Accusé de réception\u00a0: le siège a bien reçu votre paquet n°{n} ({what}).").format(
+                n=bundles[0]["sequence"], what=what)
+        numbers = ", ".join(f"n°{b['sequence']}" for b in bundles)
+        return self.tr("Accusé de réception\u00a0: le siège a bien reçu vos paquets {numbers} ({what} en "
+                       "tout).").format(numbers=numbers, what=what)
 
     # --- errors --------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from conseiller_app.ui.widgets.accessibility import announce
+
 _STYLES = {
     "info": "background: #e8f0fe; border: 1px solid #aecbfa; border-radius: 5px;",
     "success": "background: #e6f4ea; border: 1px solid #a8dab5; border-radius: 5px;",
@@ -52,6 +54,7 @@ class Banner(QFrame):
             self.set_kind(kind)
         self.label.setText(text)
         self.setVisible(bool(text))
+        announce(self, text, assertive=self.kind == "error")
 
     def text(self) -> str:
         return self.label.text()
@@ -76,6 +79,7 @@ class ErrorLine(QLabel):
             text = f"{label} : {message}"
         self.setText(text)
         self.setVisible(bool(message))
+        announce(self, text, assertive=True)
 
     def show_failure(self, exc: BaseException) -> None:
         """A failed operation: every invalid field with its label, else the error's message."""

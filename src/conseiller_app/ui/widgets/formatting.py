@@ -25,9 +25,11 @@ def fr_month(day: date) -> str:
 
 
 def fr_period(start: date, end: date | None) -> str:
-    """« 07/12/2026 » or « du 07/12/2026 au 11/12/2026 »."""
+    """« 07/12/2026 », « du 07/12 au 11/12/2026 » or « du 28/12/2026 au 08/01/2027 »."""
     if end is None or end == start:
         return fr_date(start)
+    if end.year == start.year:  # « du 11/12 au 13/12/2026 »: fits a table column at 1024 px
+        return f"du {start:%d/%m} au {fr_date(end)}"
     return f"du {fr_date(start)} au {fr_date(end)}"
 
 
@@ -39,3 +41,32 @@ def display_name(last_name: str | None, first_name: str | None) -> str:
 def plural(n: int, one: str, many: str) -> str:
     """« 1 place », « 3 places » (French: 0 takes the singular)."""
     return f"{n} {one if n <= 1 else many}"
+
+
+def reference_label(version: str | None) -> str:
+    """The reference data's version as the conseiller reads it: « 2026.1-livree » →
+    « 2026.1 (livrée avec l'application) », « siege-3 » → « publication n°3 du siège ». The same
+    words on Synchronisation and Paramètres."""
+    if not version:
+        return "inconnue"
+    if version.endswith("-livree"):
+        return version[: -len("-livree")] + " (livrée avec l'application)"
+    if version.startswith("siege-") and version[6:].isdigit():
+        return f"publication n°{int(version[6:])} du siège"
+    return version
+
+
+_NBSP, _NNBSP = "\u00a0", "\u202f"
+
+
+def french_typography(text: str) -> str:
+    """French spacing that never breaks a line in the wrong place: a no-break space before
+    « : » and inside « », a narrow one before « ; ! ? » (rules of the Imprimerie nationale)."""
+    if not text:
+        return text
+    import re
+
+    text = re.sub(r" ([:])(?=\s|$|<)", _NBSP + r"\1", text)
+    text = re.sub(r" ([;!?])(?=\s|$|<|»)", _NNBSP + r"\1", text)
+    text = text.replace("« ", "«" + _NBSP).replace(" »", _NBSP + "»")
+    return text

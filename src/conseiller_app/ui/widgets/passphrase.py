@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QProgressBar, QToolButton, QWidget
 
 from conseiller_app.domain.validation import MIN_ZXCVBN_SCORE, passphrase_strength
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class PassphraseField(QWidget):
@@ -14,9 +15,11 @@ class PassphraseField(QWidget):
     textChanged = Signal(str)  # noqa: N815 - mirrors QLineEdit
     returnPressed = Signal()  # noqa: N815
 
-    def __init__(self, placeholder: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, placeholder: str = "", parent: QWidget | None = None, *, name: str = "") -> None:
         super().__init__(parent)
         self.edit = QLineEdit(self)
+        # The form's label names this composite widget; the screen reader is on the line edit.
+        self.edit.setAccessibleName(name or self.tr("Phrase de passe"))
         self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.edit.setPlaceholderText(placeholder)
         self.edit.textChanged.connect(self.textChanged)

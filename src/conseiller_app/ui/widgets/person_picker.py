@@ -3,12 +3,13 @@ worker), the matches with age and commune; ``chosen`` once one is picked."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from conseiller_app.storage.services import search
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.formatting import display_name
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 DEBOUNCE_MS = 250
 LIMIT = 30
@@ -37,6 +38,8 @@ class PersonPicker(QWidget):
         self.edit.setClearButtonEnabled(True)
         self.results = QListWidget()
         self.results.setObjectName("personResults")
+        named(self.edit, self.tr("Chercher une personne"))
+        named(self.results, self.tr("Personnes trouvées"))
         self.results.setMinimumHeight(90)
         self.results.setMaximumHeight(130)
         self.status = QLabel()
@@ -47,6 +50,7 @@ class PersonPicker(QWidget):
         self._timer.timeout.connect(self.search_now)
         self.edit.textChanged.connect(lambda _t: self._timer.start())
         self.edit.returnPressed.connect(self._enter)
+        self.edit.installEventFilter(self)
         self.results.itemActivated.connect(lambda item: self._choose(item))
         self.results.currentItemChanged.connect(lambda *_: self.selection_changed.emit())
         layout = QVBoxLayout(self)
@@ -54,6 +58,20 @@ class PersonPicker(QWidget):
         layout.addWidget(self.edit)
         layout.addWidget(self.results, 1)
         layout.addWidget(self.status)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        """Down (or Up) in the search field goes into the results, on the row below the current."""
+        if watched is self.edit and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up) and self.results.count():
+            if self._timer.isActive():
+                self.search_now()
+            row = self.results.currentRow()
+            if event.key() == Qt.Key.Key_Down and row < self.results.count() - 1 and self.results.hasFocus():
+                row += 1
+            self.results.setCurrentRow(max(row, 0))
+            self.results.setFocus()
+            return True
+        return super().eventFilter(watched, event)
 
     def search_now(self) -> None:
         self._timer.stop()
