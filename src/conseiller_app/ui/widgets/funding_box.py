@@ -10,7 +10,7 @@ The funder and line choices and the amount field are shared with the file's « C
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -94,7 +94,7 @@ class _Row:
 def load_funding(ctx, target_kind: str, target_id: str) -> list[dict[str, Any]]:
     from conseiller_app.storage.services import facts
 
-    return [line.to_dict() for line in facts.funding_for(ctx, target_kind, target_id)]
+    return [asdict(line) for line in facts.funding_for(ctx, target_kind, target_id)]
 
 
 def check_changes(ctx, target_kind: str, changes: FundingChanges | None) -> None:
@@ -193,9 +193,10 @@ class FundingBox(QGroupBox):
     # --- data ----------------------------------------------------------------------------------
 
     def set_lines(self, lines: Iterable[dict[str, Any]]) -> None:
-        """The lines recorded (``facts.funding_for(...)`` as dicts); forgets the changes."""
-        self._rows = [_Row({"funder": d["funder"], "line": d["line"], "amount_cents": d["amount_cents"],
-                            "granted_on": d["granted_on"]}, id=d["id"]) for d in lines]
+        """The lines recorded (``facts.funding_for(...)`` as dicts); forgets the removals."""
+        recorded = [_Row({"funder": d["funder"], "line": d["line"], "amount_cents": d["amount_cents"],
+                          "granted_on": d["granted_on"]}, id=d["id"]) for d in lines]
+        self._rows = recorded + [r for r in self._rows if r.id is None]  # lines added while loading stay
         self._removed = []
         self.error_line.show_error("")
         self._refresh()
