@@ -62,13 +62,15 @@ def test_new_spott_session_records_its_details_and_funding(qtbot, ctx, clock, sy
     # Another kind of session: no SPOTT tab.
     dialog.kind.setCurrentIndex(dialog.kind.findData("decouverte"))
     assert not dialog.tabs.isTabVisible(dialog.TAB_SPOTT) and not dialog.spott_group.isEnabled()
-    assert dialog.spott_values() is None
+    assert dialog.spott_values() is None and not dialog.spott_hint.isVisible()
     dialog.kind.setCurrentIndex(dialog.kind.findData("spott"))
     assert dialog.tabs.isTabVisible(dialog.TAB_SPOTT) and dialog.spott_group.isEnabled()
     assert dialog.tabs.tabText(dialog.TAB_SPOTT) == "SPOTT" and dialog.spott_group.title() == "SPOTT"
+    assert dialog.spott_hint.isVisible() and "onglet « SPOTT »" in dialog.spott_hint.text()
     dialog.commune.setText("Béthune (62400)")
     dialog.commune.editingFinished.emit()
     dialog.start.setDate(dialog.start.date().addDays(10))
+    _grab(dialog, "session_dialog_main")
 
     # No chantier: refused, on the SPOTT tab, nothing written.
     _save(dialog)
@@ -195,7 +197,6 @@ def test_registration_to_a_preparatory_action_records_the_positioning_agency(qtb
     qtbot.waitUntil(lambda: dialog.banner.isVisible())
     assert "est inscrit·e" in dialog.banner.text(), dialog.banner.text()
     assert "agence" not in dialog.banner.text(), dialog.banner.text()
-    print("BANNER", dialog.banner.text())
     dialog.accept()
 
     dialog = register(awareness, "caron", None)
@@ -218,6 +219,7 @@ def test_referral_funding_from_the_orientations_page(qtbot, ctx, clock, threaded
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.current is not None and page.funding_button.isEnabled())
     assert page.funding_button.text() == "Financements…"
+    _grab(page, "orientations_page")
 
     # Cancelled: nothing written.
     page.funding_button.click()

@@ -137,6 +137,12 @@ class SessionDialog(QDialog):
         hours.addWidget(QLabel(tr("(facultatif ; matin et après-midi émargés à part)")), 1)
         form = QFormLayout()
         form.addRow(tr("Type de session"), self.kind)
+        self.spott_hint = QLabel(tr("SPOTT : complétez aussi l'onglet « SPOTT » (chantier, validation préalable de "
+                                    "l'équipe du FPETT, agences associées)."))
+        self.spott_hint.setObjectName("notice")
+        self.spott_hint.setWordWrap(True)
+        form.addRow("", self.spott_hint)
+        self._form = form
         form.addRow(tr("Intitulé"), self.title_edit)
         form.addRow(tr("Dates : du"), dates)
         form.addRow("", self.warnings)
@@ -196,6 +202,8 @@ class SessionDialog(QDialog):
         self.fpett_date = QLineEdit()
         self.fpett_date.setPlaceholderText("JJ/MM/AAAA")
         self.fpett_date.setMaximumWidth(140)
+        for signal in (self.fpett_date.textEdited, self.spott_chantier.currentIndexChanged):
+            signal.connect(lambda *_: self.error_line.show_error(""))  # a refusal fixed: no stale message
         self.opco = QComboBox()
         self.opco.addItem("AKTO", "akto")
         territories = dict(env["territories"])
@@ -211,6 +219,7 @@ class SessionDialog(QDialog):
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         form = QFormLayout(group)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: long names, full width
         form.addRow(hint)
         form.addRow(tr("Chantier"), self.spott_chantier)
         form.addRow(tr("Validation préalable de l'équipe du FPETT"), self.fpett_date)
@@ -225,6 +234,7 @@ class SessionDialog(QDialog):
     def _kind_changed(self) -> None:
         spott = self.is_spott()
         self.tabs.setTabVisible(self.TAB_SPOTT, spott)
+        self._form.setRowVisible(self.spott_hint, spott)
         self.spott_group.setEnabled(spott)
 
     def spott_values(self) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -171,15 +172,18 @@ class FundingBox(QGroupBox):
         self.remove_button.clicked.connect(self.remove_selected)
         self.error_line = ErrorLine()
 
-        entry = QHBoxLayout()
-        for text, widget in ((tr("Financeur"), self.funder), (tr("Ligne"), self.line),
-                             (tr("Montant (€)"), self.amount), (tr("Date"), self.granted_on)):
+        # Two rows, so the amount and the date keep their width in a 620 px dialog.
+        entry = QGridLayout()
+        for i, (text, widget) in enumerate(((tr("Financeur"), self.funder), (tr("Ligne"), self.line),
+                                            (tr("Montant (€)"), self.amount), (tr("Date"), self.granted_on))):
             label = QLabel(text)
             label.setBuddy(widget)
-            entry.addWidget(label)
-            entry.addWidget(widget)
-        entry.addWidget(self.add_button)
-        entry.addStretch(1)
+            entry.addWidget(label, i // 2, 2 * (i % 2))
+            entry.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+        self.amount.setMinimumWidth(120)
+        self.granted_on.setMinimumWidth(110)
+        entry.addWidget(self.add_button, 1, 4)
+        entry.setColumnStretch(3, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.empty, 1)
         bottom.addWidget(self.remove_button)
