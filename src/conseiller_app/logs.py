@@ -63,14 +63,15 @@ def describe_bug(exc: BaseException, *, own_code_only: bool = False) -> str:
     kept); the frames of libraries (the web framework, the database driver) are left out."""
     frames = traceback.extract_tb(exc.__traceback__)
     if own_code_only:
-        # A wrapper (« exception caught after response started ») holds our frames in its causes:
-        # theirs come after its own, deeper in the stack.
-        cause = exc.__cause__ or exc.__context__
+        # A wrapper (« raise LitestarException(…) from exc ») holds our frames in its explicit
+        # causes: theirs are deeper in the stack than its own. (Not an implicit context, an
+        # exception being handled when this one was raised: its frames are elsewhere.)
+        cause = exc.__cause__
         for _ in range(3):
             if cause is None:
                 break
             frames += traceback.extract_tb(cause.__traceback__)
-            cause = cause.__cause__ or cause.__context__
+            cause = cause.__cause__
         own = [(name, f) for f in frames if (name := _own_frame(f.filename)) is not None]
         where = " <- ".join(f"{name}:{f.lineno}:{f.name}" for name, f in reversed(own[-8:])) or "(hors de notre code)"
     else:

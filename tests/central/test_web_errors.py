@@ -121,9 +121,9 @@ def test_a_partner_is_still_refused_where_the_page_would_fail(app_client, monkey
 def test_the_guard_answers_for_errors_outside_the_handlers(caplog):
     async def broken_middleware(scope, receive, send):
         if scope["type"] == "lifespan":
-            while (message := await receive())["type"] != "lifespan.shutdown":
-                await send({"type": "lifespan.startup.complete"})
-            await send({"type": "lifespan.shutdown.complete"})
+            for step in ("startup", "shutdown"):
+                await receive()
+                await send({"type": f"lifespan.{step}.complete"})
             return
         raise RuntimeError(f"{NAME} {NIR}")
 
@@ -209,8 +209,8 @@ def test_the_real_server_logs_ids_and_nothing_personal(server):
     log = server.log.read_text(encoding="utf-8")
     for error_id in ids:
         assert len(re.findall(f"Erreur inattendue {error_id} : ", log)) == 1, (error_id, log)
-    assert f"POST /publier : sqlalchemy.exc.IntegrityError at " in log
-    assert "POST /api/v1/bundles : sqlalchemy.exc.IntegrityError at " in log
+    assert "POST /publier : sqlalchemy.exc.IntegrityError at " in log
+    assert "POST /api/v1/bundles : sqlalchemy.exc.IntegrityError at central/api.py:" in log
     assert f"{ids[2]} : GET /connexion : litestar.exceptions.base_exceptions.LitestarException at " \
            "central/web/store.py:" in log
     assert "GET /appareils 403 " in log and "POST /publier 500 " in log  # the access log: templates only
