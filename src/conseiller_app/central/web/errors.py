@@ -78,8 +78,11 @@ def api_body(error_id: str) -> dict[str, str]:
 
 def static_page(error_id: str) -> str:
     """The 500 page without the template engine (for when rendering is what failed)."""
-    return ('<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Erreur inattendue — Console du '
-            'siège</title></head><body><main><h1>Erreur inattendue</h1>'
+    return ('<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<title>Erreur inattendue — Console du siège</title><style>body { font-family: "DejaVu Sans", Arial, '
+            'sans-serif; line-height: 1.5; margin: 1.5rem; color: #1b1b1b; } a { color: #0b4f8a; }</style>'
+            '</head><body><main><h1>Erreur inattendue</h1>'
             f'<p>{escape(MESSAGE)}</p><p>{escape(ADVICE)}</p>'
             f'<p>Référence de l\'erreur : <strong>{escape(error_id)}</strong></p>'
             '<p><a href="/">Retour au tableau de bord</a></p></main></body></html>')
