@@ -90,6 +90,8 @@ def _app_error(request: Request, exc: Exception) -> Response:
     from conseiller_app.central.web import console
 
     unavailable = isinstance(exc, DatabaseUnavailable)
+    if unavailable:  # for the operators: which route, never the message's details
+        errors.log.warning("Base de données indisponible : %s %s", request.method, errors.route_of(request.scope))
     if request.url.path.startswith(API):
         return _json({"reason": "unavailable" if unavailable else "error", "message": getattr(exc, "message", "")},
                      503 if unavailable else 400)
