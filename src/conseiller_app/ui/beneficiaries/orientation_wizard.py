@@ -96,7 +96,7 @@ class WizardPage(QWidget):
 
     page: W.Page
 
-    def __init__(self, dialog: "OrientationDialog") -> None:
+    def __init__(self, dialog: OrientationDialog) -> None:
         super().__init__()
         self.dialog = dialog
         layout = QVBoxLayout(self)
@@ -541,7 +541,7 @@ class SummaryPage(WizardPage):
                  + (f" ({st.reason.label})" if st.reason else "") for st in passed]
         heading = (self.tr("L'étape suivante sera marquée comme passée :") if len(passed) == 1
                    else self.tr("Les étapes suivantes seront marquées comme passées :"))
-        self.passed_label.setText("\n".join([heading] + lines) if passed else "")
+        self.passed_label.setText("\n".join([heading, *lines]) if passed else "")
         self.passed_label.setVisible(bool(passed))
         notes = list(wizard.state.notes)
         self.notes_label.setText("\n".join(notes))
