@@ -216,3 +216,30 @@ def test_the_real_server_logs_ids_and_nothing_personal(server):
     assert "GET /appareils 403 " in log and "POST /publier 500 " in log  # the access log: templates only
     assert "INSERT INTO" not in log and "[parameters" not in log and "ligne refusée" not in log
     _assert_clean(log)
+
+
+def test_two_workers_on_postgresql_log_the_same_way(pg_server, tmp_path):
+    """Each uvicorn worker process applies the scrubbing logging (spawned, not forked)."""
+    from sqlalchemy import text
+
+    url = pg_server.new_database()
+    central = init(url, tmp_path / "cles", "Siège de test")
+    with central.db.engine.begin() as conn:
+        conn.execute(text("CREATE FUNCTION faute() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+                          f"'ligne refusée : {NAME}, NIR {NIR}'; END $$ LANGUAGE plpgsql"))
+        conn.execute(text("CREATE TRIGGER faute BEFORE INSERT ON refusal FOR EACH ROW EXECUTE FUNCTION faute()"))
+    server = WebServer(url, tmp_path / "cles", workers=2).start()
+    try:
+        answers = [httpx.post(f"{server.url}/api/v1/bundles?{SECRET_QUERY}", content=f"{NAME} {NIR}".encode() * 10,
+                              timeout=30) for _ in range(6)]
+    finally:
+        server.stop()
+        central.close()
+    assert {a.status_code for a in answers} == {500}
+    log = server.log.read_text(encoding="utf-8")
+    for a in answers:
+        _assert_clean(a.text)
+        assert f"Erreur inattendue {a.json()['id']} : POST /api/v1/bundles : sqlalchemy.exc." in log
+    assert log.count("POST /api/v1/bundles 500 ") == 6
+    assert "ligne refusée" not in log and "INSERT INTO" not in log
+    _assert_clean(log)
