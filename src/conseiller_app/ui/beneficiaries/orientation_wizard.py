@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +59,27 @@ from conseiller_app.ui.widgets.choices import CheckList
 from conseiller_app.ui.worker import VaultLocked
 
 _STATUS_MARK = {W.PageStatus.DONE: "✓", W.PageStatus.TODO: "●", W.PageStatus.NOT_NEEDED: "–"}
+_MARK_SIZE = 16
+_MARK_COLOUR = "#1b2631"  # the steps' text colour: the marks read like it
+
+
+def _mark_icon(mark: str) -> QIcon:
+    """A step's status mark as an icon of fixed width, so that the steps' names line up whatever
+    the mark (« ✓ », « ● », « – » are not as wide as each other)."""
+    ratio = 2  # drawn at twice the size: sharp on high-density screens too
+    pixmap = QPixmap(_MARK_SIZE * ratio, _MARK_SIZE * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setPen(QColor(_MARK_COLOUR))
+    font = painter.font()
+    font.setPixelSize(_MARK_SIZE - 3)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, _MARK_SIZE, _MARK_SIZE), Qt.AlignmentFlag.AlignCenter, mark)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _t(text: str) -> str:
@@ -95,14 +117,17 @@ class WizardPage(QWidget):
     ``self._do``… resolve on the dialog)."""
 
     page: W.Page
+    # A page whose list or table takes the height left (else the free space goes below the page).
+    fills_height = False
 
-    def __init__(self, dialog: "OrientationDialog") -> None:
+    def __init__(self, dialog: OrientationDialog) -> None:
         super().__init__()
         self.dialog = dialog
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.build(layout)
-        layout.addStretch(1)
+        if not self.fills_height:
+            layout.addStretch(1)
 
     def __getattr__(self, name: str) -> Any:
         if name == "dialog":  # not set yet
@@ -187,7 +212,7 @@ class BarriersPage(WizardPage):
             for o in b["offers"]:
                 if o["used"]:
                     label = QLabel(self.tr("✓ « %1 » mobilisée").replace("%1", o["name"]))
-                    label.setStyleSheet("color: #188038;")
+                    label.setStyleSheet("color: #146c2e;")
                     row.addWidget(label)
                     continue
                 button = QPushButton(self.tr("Proposer « %1 »").replace("%1", o["name"]))
@@ -209,6 +234,7 @@ class BarriersPage(WizardPage):
 
 class SessionPage(WizardPage):
     page = W.Page.SESSION
+    fills_height = True
 
     def build(self, layout: QVBoxLayout) -> None:
         snap = self.wizard.snapshot
@@ -240,8 +266,15 @@ class SessionPage(WizardPage):
         row1 = QHBoxLayout()
         row1.addWidget(self.f_kind)
         row1.addWidget(self.f_territory, 1)
+        self.f_kind.setAccessibleName(self.tr("Type de session"))
+        self.f_territory.setAccessibleName(self.tr("Où : territoire des sessions"))
+        self.f_chantier.setAccessibleName(self.tr("Chantier visé"))
+        self.f_trade.setAccessibleName(self.tr("Métier visé"))
+        self.f_from.setAccessibleName(self.tr("Sessions à partir du"))
+        from_label = QLabel(self.tr("À partir du"))
+        from_label.setBuddy(self.f_from)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel(self.tr("À partir du")))
+        row2.addWidget(from_label)
         row2.addWidget(self.f_from)
         row2.addWidget(self.f_seats)
         row2.addStretch(1)
@@ -259,6 +292,10 @@ class SessionPage(WizardPage):
                                               self.tr("Places libres"), self.tr("Chantier, métiers"),
                                               self.tr("À noter")])
         self.session_table.setObjectName("sessionChoices")
+        self.session_table.setAccessibleName(self.tr("Sessions proposées"))
+        self.session_table.setAccessibleDescription(self.tr(
+            "Une ligne par session qui correspond aux filtres : titre, dates, lieu, places libres, chantier et "
+            "métiers, remarques. Choisissez une ligne puis « Inscrire à la session choisie »."))
         self.session_table.setMinimumHeight(160)
         self.session_table.itemSelectionChanged.connect(self._update_register_button)
         self.sessions_legend = _hint(self.tr(
@@ -370,6 +407,8 @@ class AttendancePage(WizardPage):
             else:
                 for value, label in Attendance.choices():
                     b = QPushButton(label)
+                    b.setAccessibleName(self.tr("%1 : %2 du %3").replace("%1", label).replace(
+                        "%2", r.session_title).replace("%3", fr_date(r.start_date)))
                     b.clicked.connect(lambda _=False, sid=r.session_id, v=value:
                                       self._do(lambda: wizard.record_attendance(sid, v)))
                     self.attendance_buttons[(r.session_id, value)] = b
@@ -388,7 +427,7 @@ class ReferralPage(WizardPage):
 
     def build(self, layout: QVBoxLayout) -> None:
         box = QGroupBox(self.tr("Orientation vers une agence d'emploi"))
-        form = QFormLayout(box)
+        form = self.ref_form = QFormLayout(box)
         self.ref_agency = QComboBox()
         self.ref_scheme = QComboBox()
         for value, label in ReferralScheme.choices():
@@ -402,6 +441,7 @@ class ReferralPage(WizardPage):
         skip.setContentsMargins(0, 0, 0, 0)
         self.skip_label = _hint("")
         self.skip_reason = QComboBox()
+        self.skip_reason.setAccessibleName(self.tr("Motif du passage des étapes"))
         self.skip_reason.addItem(self.tr("— motif du passage —"), "")
         for r in P.REASONS[StepStatus.SKIPPED]:
             self.skip_reason.addItem(r.label, r.value)
@@ -436,10 +476,12 @@ class ReferralPage(WizardPage):
             self.ref_summary.setText(", ".join(f"{b['type_label']} ({b['status_label'].lower()})"
                                                for b in wizard.barrier_review()))
         gaps = self._agency_gaps()
-        self.skip_row.setVisible(bool(gaps))
+        # The whole row, its « Parcours » label with it (an empty row otherwise).
+        self.ref_form.setRowVisible(self.skip_row, bool(gaps))
         if gaps:
-            self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
-                "%1", ", ".join(f"« {g.label} »" for g in gaps)))
+            passed = ", ".join(f"« {g.label} »" for g in gaps)
+            self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace("%1", passed))
+            self.skip_reason.setAccessibleName(self.tr("Motif du passage de %1").replace("%1", passed))
 
 
 class ClosePage(WizardPage):
@@ -461,6 +503,10 @@ class ClosePage(WizardPage):
         self.end_status = QComboBox()
         self.end_reason = QComboBox()
         self.end_reason_label = QLabel(self.tr("Motif"))
+        self.end_label.setBuddy(self.end_status)
+        self.end_reason_label.setBuddy(self.end_reason)
+        self.end_status.setAccessibleName(self.tr("Fin de l'étape en cours"))
+        self.end_reason.setAccessibleName(self.tr("Motif"))
         self.end_status.currentIndexChanged.connect(self._end_status_changed)
         self.close_button_page = QPushButton(self.tr("Clôturer le parcours"))
         self.close_button_page.setObjectName("closePathway")
@@ -486,6 +532,7 @@ class ClosePage(WizardPage):
         self.end_status.clear()
         if o is not None:
             self.end_label.setText(self.tr("Fin de « %1 »").replace("%1", o.stage.label))
+            self.end_status.setAccessibleName(self.end_label.text())
             self.end_status.addItem(self.tr("— comment se termine-t-elle ? —"), "")
             for st in (StepStatus.DONE, StepStatus.ABANDONED, StepStatus.NOT_DONE):
                 if (st is StepStatus.DONE and o.status is StepStatus.SUSPENDED) or \
@@ -517,12 +564,14 @@ class ClosePage(WizardPage):
 
 class SummaryPage(WizardPage):
     page = W.Page.SUMMARY
+    fills_height = True
 
     def build(self, layout: QVBoxLayout) -> None:
         self.summary_list = QListWidget()
         self.summary_list.setObjectName("pendingList")
+        self.summary_list.setAccessibleName(self.tr("Actions qui seront enregistrées"))
         self.notes_label = _hint("")
-        self.notes_label.setStyleSheet("color: #b06000;")
+        self.notes_label.setStyleSheet("color: #8a4b00;")
         layout.addWidget(QLabel(self.tr("« Enregistrer » écrira, en une seule fois :")))
         layout.addWidget(self.summary_list, 1)
         self.passed_label = _hint("")
@@ -541,7 +590,7 @@ class SummaryPage(WizardPage):
                  + (f" ({st.reason.label})" if st.reason else "") for st in passed]
         heading = (self.tr("L'étape suivante sera marquée comme passée :") if len(passed) == 1
                    else self.tr("Les étapes suivantes seront marquées comme passées :"))
-        self.passed_label.setText("\n".join([heading] + lines) if passed else "")
+        self.passed_label.setText("\n".join([heading, *lines]) if passed else "")
         self.passed_label.setVisible(bool(passed))
         notes = list(wizard.state.notes)
         self.notes_label.setText("\n".join(notes))
@@ -571,8 +620,19 @@ class OrientationDialog(QDialog):
         self.nav.setObjectName("wizardPages")
         self.nav.setFixedWidth(270)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setSpacing(4)
-        self.nav.setStyleSheet("QListWidget#wizardPages { font-size: 10.5pt; }")
+        self.nav.setIconSize(QSize(_MARK_SIZE, _MARK_SIZE))
+        self.nav.setAccessibleName(self.tr("Étapes de l'orientation guidée"))
+        self.nav.setAccessibleDescription(self.tr("Chaque étape dit si elle est faite, à faire ou sans objet ; "
+                                                  "l'étape affichée est sélectionnée."))
+        # The step shown stays marked when the dialog loses the focus (Fusion's inactive selection
+        # is almost white): colours of their own, measured by tests/ui/test_contrast.py, one rule a line.
+        self.nav.setStyleSheet(
+            "QListWidget#wizardPages { font-size: 10.5pt; background: #ffffff; color: #1b2631; }"
+            "QListWidget#wizardPages::item { padding: 5px 4px; border-left: 4px solid transparent; }"
+            "QListWidget#wizardPages::item:hover { background: #eef3f8; color: #1b2631; }"
+            "QListWidget#wizardPages::item:selected { background: #d6e4f5; color: #1b2631; }"
+            "QListWidget#wizardPages::item:selected { border-left: 4px solid #1f5fa8; }"
+        )
         for page in W.PAGES:
             self.nav.addItem(QListWidgetItem(page.label))
         self.nav.currentRowChanged.connect(self._nav_clicked)
@@ -706,12 +766,19 @@ class OrientationDialog(QDialog):
         for widget in self.pages.values():
             widget.refresh(self.wizard)
         self.nav.blockSignals(True)
+        status_words = {W.PageStatus.DONE: self.tr("fait"), W.PageStatus.TODO: self.tr("à faire"),
+                        W.PageStatus.NOT_NEEDED: self.tr("sans objet pour l'instant")}
         for i, page in enumerate(W.PAGES):
             status = self.wizard.page_status(page)
             item = self.nav.item(i)
-            item.setText(f"{_STATUS_MARK[status]}  {page.label}")
-            item.setToolTip({W.PageStatus.DONE: self.tr("Fait"), W.PageStatus.TODO: self.tr("À faire"),
-                             W.PageStatus.NOT_NEEDED: self.tr("Sans objet pour l'instant")}[status])
+            item.setText(f"{i + 1}. {page.label}")
+            item.setIcon(_mark_icon(_STATUS_MARK[status]))
+            item.setToolTip(status_words[status].capitalize())
+            # What a screen reader says: the mark is only drawn.
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{i + 1}. {page.label}, {status_words[status]}")
+            font = item.font()
+            font.setBold(page is self.wizard.page)
+            item.setFont(font)
         self.nav.setCurrentRow(W.PAGES.index(self.wizard.page))
         self.nav.blockSignals(False)
         page = self.wizard.page
