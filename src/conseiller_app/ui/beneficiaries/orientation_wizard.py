@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -289,8 +289,18 @@ class SessionPage(WizardPage):
         self.f_from.dateChanged.connect(self._refresh_sessions)
         self.f_seats.toggled.connect(self._refresh_sessions)
         self.session_table = read_only_table([self.tr("Session"), self.tr("Dates"), self.tr("Lieu"),
-                                              self.tr("Places libres"), self.tr("Chantier, métiers"),
+                                              self.tr("Places\nlibres"), self.tr("Chantier, métiers"),
                                               self.tr("À noter")])
+        # The texts share the width and wrap (the dates and the seats take what they need): at
+        # 1024 px, columns sized to their contents left the title a few pixels and a scroll bar.
+        header = self.session_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(self.session_table.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents if column in (1, 3)
+                                        else QHeaderView.ResizeMode.Stretch)
+        self.session_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Rows follow the wrapped texts when the dialog is resized, not only when filled.
+        self.session_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.session_table.setObjectName("sessionChoices")
         self.session_table.setAccessibleName(self.tr("Sessions proposées"))
         self.session_table.setAccessibleDescription(self.tr(
@@ -336,19 +346,20 @@ class SessionPage(WizardPage):
         rows = self.wizard.session_choices(self.session_filter())
         self._session_rows = rows
         names = {t["code"]: t["name"] for t in self._trades}
+        chantiers = dict(self._chantiers)  # the chantier's name, not its code (« csne »)
         table_rows = []
         for r in rows:
             dates = fr_date(r["start_date"]) + ("" if r["end_date"] == r["start_date"]
-                                                 else " → " + fr_date(r["end_date"]))
+                                                 else "\n→ " + fr_date(r["end_date"]))
             place = ", ".join(x for x in (r["place"], r["territory_name"]) if x)
-            target = ", ".join(x for x in [r["chantier"] or ""] + [names.get(t, t) for t in r["trades"]] if x)
+            chantier = chantiers.get(r["chantier"], r["chantier"]) if r["chantier"] else ""
+            target = ", ".join(x for x in [chantier, *(names.get(t, t) for t in r["trades"])] if x)
             notes = [r["proximity_label"]] + r["holidays"]
             if r["registered"]:
                 notes.insert(0, self.tr("déjà inscrite"))
             table_rows.append([r["title"], dates, place, str(r["seats_left"]), target,
                                " ; ".join(notes)])
         fill_table(self.session_table, table_rows, [r["id"] for r in rows])
-        self.session_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         free = [i for i, r in enumerate(rows) if not r["registered"]]
         if free:
             self.session_table.selectRow(free[0])
@@ -618,7 +629,6 @@ class OrientationDialog(QDialog):
 
         self.nav = QListWidget()
         self.nav.setObjectName("wizardPages")
-        self.nav.setFixedWidth(270)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.nav.setIconSize(QSize(_MARK_SIZE, _MARK_SIZE))
         self.nav.setAccessibleName(self.tr("Étapes de l'orientation guidée"))
@@ -627,14 +637,22 @@ class OrientationDialog(QDialog):
         # The step shown stays marked when the dialog loses the focus (Fusion's inactive selection
         # is almost white): colours of their own, measured by tests/ui/test_contrast.py, one rule a line.
         self.nav.setStyleSheet(
-            "QListWidget#wizardPages { font-size: 10.5pt; background: #ffffff; color: #1b2631; }"
+            "QListWidget#wizardPages { background: #ffffff; color: #1b2631; }"
             "QListWidget#wizardPages::item { padding: 5px 4px; border-left: 4px solid transparent; }"
             "QListWidget#wizardPages::item:hover { background: #eef3f8; color: #1b2631; }"
             "QListWidget#wizardPages::item:selected { background: #d6e4f5; color: #1b2631; }"
             "QListWidget#wizardPages::item:selected { border-left: 4px solid #1f5fa8; }"
         )
-        for page in W.PAGES:
-            self.nav.addItem(QListWidgetItem(page.label))
+        font = self.nav.font()
+        font.setPointSizeF(10.5)
+        self.nav.setFont(font)
+        for i, page in enumerate(W.PAGES):
+            self.nav.addItem(QListWidgetItem(f"{i + 1}. {page.label}"))
+        # As wide as the longest step in bold (the step shown), mark, edge and margins included:
+        # a fixed width clipped « Orientation vers une agence » with the fonts of some systems.
+        font.setBold(True)
+        longest = max(QFontMetrics(font).horizontalAdvance(self.nav.item(i).text()) for i in range(len(W.PAGES)))
+        self.nav.setFixedWidth(longest + _MARK_SIZE + 32)
         self.nav.currentRowChanged.connect(self._nav_clicked)
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -709,10 +727,12 @@ class OrientationDialog(QDialog):
         self._build_pages()
         if self._draft and self._draft.get("operations"):
             n, kept = len(self._draft["operations"]), len(self.wizard.operations)
-            msg = self.tr("Orientation reprise : %1 action(s) en attente.").replace("%1", str(kept))
+            msg = (self.tr("Orientation reprise : 1 action en attente.") if kept == 1 else
+                   self.tr("Orientation reprise : %1 actions en attente.").replace("%1", str(kept)))
             if kept < n:
-                msg += " " + self.tr("%1 action(s) ne s'appliquaient plus et ont été écartées.").replace(
-                    "%1", str(n - kept))
+                msg += " " + (self.tr("1 action ne s'appliquait plus et a été écartée.") if n - kept == 1 else
+                              self.tr("%1 actions ne s'appliquaient plus et ont été écartées.").replace(
+                                  "%1", str(n - kept)))
             self.banner.show_message(msg, "info")
         self.refresh()
 
@@ -796,8 +816,9 @@ class OrientationDialog(QDialog):
         self.back_button.setEnabled(ready and w.page is not W.PAGES[0])
         self.next_button.setEnabled(ready and w.page is not W.PAGES[-1])
         n = len(w.operations) if w else 0
-        self.pending_label.setText(self.tr("%1 action(s) en attente d'enregistrement").replace("%1", str(n))
-                                   if n else self.tr("Aucune action en attente"))
+        self.pending_label.setText(self.tr("Aucune action en attente") if not n else
+                                   self.tr("1 action en attente d'enregistrement") if n == 1 else
+                                   self.tr("%1 actions en attente d'enregistrement").replace("%1", str(n)))
 
     def _nav_clicked(self, row: int) -> None:
         if self.wizard is not None and row >= 0:
@@ -945,7 +966,8 @@ class OrientationDialog(QDialog):
         if not alive(self):
             return
         n = len(self.wizard.operations)
-        message = self.tr("Orientation guidée enregistrée (%1 action(s)).").replace("%1", str(n))
+        message = (self.tr("Orientation guidée enregistrée (1 action).") if n == 1 else
+                   self.tr("Orientation guidée enregistrée (%1 actions).").replace("%1", str(n)))
         refs = [r["reference"] for r in out.get("referrals", [])]
         if refs:
             message += " " + self.tr("Orientation n° %1.").replace("%1", ", ".join(refs))
