@@ -119,7 +119,8 @@ def _open_guided_orientation(qtbot, ctx, worker):
     bid = make_file(ctx, "Lefèvre", "Amélie")
     followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                "start_date": ctx.today().isoformat(), "commune": "Arras", "capacity": 12})["id"]
+                                "start_date": ctx.today().isoformat(), "commune": "Arras", "capacity": 12,
+                                "chantier": "csne"})["id"]
     agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
     dlg = open_wizard(qtbot, editor_for(qtbot, ctx, worker, bid).pathway)
     choose(dlg.consent_agency, agency)
@@ -212,3 +213,35 @@ def test_the_step_shown_stays_marked_when_the_wizard_loses_the_focus(qtbot, ctx,
         assert text >= 4.5
         assert edge >= 3.0
         assert other_edge == "#ffffff"  # only the current step has the edge
+
+
+def test_the_guided_orientation_reads_without_clipping_at_1024x700(qtbot, ctx, sync_worker):
+    """At 1024 × 700: every step's name fits the step list in bold (the step shown); the sessions'
+    title has room and no column leaves the table; the chantier is named, not coded; no label
+    stands alone (« Parcours » without its reason)."""
+    from PySide6.QtGui import QFontMetrics
+
+    from conseiller_app.domain import orientation_wizard as W
+
+    dlg, _sid = _open_guided_orientation(qtbot, ctx, sync_worker)
+    dlg.resize(1024, 700)
+    bold = dlg.nav.font()
+    bold.setBold(True)
+    for i in range(dlg.nav.count()):
+        text = dlg.nav.item(i).text()
+        assert QFontMetrics(bold).horizontalAdvance(text) + dlg.nav.iconSize().width() + 16 <= \
+            dlg.nav.viewport().width(), text
+    dlg.wizard.go(W.Page.SESSION)
+    dlg.refresh()
+    dlg.f_territory.setCurrentIndex(dlg.f_territory.findData(W.ALL_TERRITORIES))
+    table = dlg.session_table
+    qtbot.waitUntil(lambda: table.viewport().width() > 500)
+    header = table.horizontalHeader()
+    widths = [header.sectionSize(c) for c in range(table.columnCount())]
+    assert sum(widths) <= table.viewport().width()
+    assert widths[0] >= table.viewport().width() // 7
+    assert "Canal Seine-Nord Europe" in table.item(0, 4).text() and "csne" not in table.item(0, 4).text()
+    dlg.wizard.go(W.Page.REFERRAL)  # the atelier is open: nothing is passed, the row is hidden
+    dlg.refresh()
+    assert not dlg.skip_row.isVisibleTo(dlg)
+    assert not dlg.ref_form.labelForField(dlg.skip_row).isVisibleTo(dlg)
