@@ -3,6 +3,7 @@ exception messages can quote values, so bugs are logged by type and stack frames
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import traceback
@@ -66,7 +67,5 @@ def log_bug(logger: logging.Logger, context: str, exc: BaseException) -> None:
     if getattr(exc, _LOGGED, False):
         return
     logger.error("%s : %s", context, describe_bug(exc))
-    try:
+    with contextlib.suppress(AttributeError):  # an exception type with __slots__
         setattr(exc, _LOGGED, True)
-    except AttributeError:  # pragma: no cover - an exception type with __slots__
-        pass

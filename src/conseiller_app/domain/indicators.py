@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
-from conseiller_app.domain.facts import format_euros
 from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
@@ -48,6 +47,7 @@ from conseiller_app.domain.enums import (
     Stage,
     StepStatus,
 )
+from conseiller_app.domain.facts import format_euros
 
 # --- rows ------------------------------------------------------------------------------------
 # Plain tuples with names: cheap to build by the hundred thousand, and any store can fill them.

@@ -42,10 +42,6 @@ from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_besi
 from conseiller_app.storage.lock import VaultLock
 from conseiller_app.storage.paths import (
     BACKUP_DIR,
-    LOG_DIR,
-    VAULT_FILE,
-    default_data_dir,
-    vault_exists,
     vault_path,
 )
 
@@ -166,7 +162,7 @@ class Vault:
         except BaseException:
             try:
                 vault.close()  # type: ignore[possibly-undefined]
-            except Exception:
+            except Exception:  # noqa: BLE001 - cleaning up after the first failure, which is re-raised
                 pass
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)

@@ -30,8 +30,8 @@ from conseiller_app.domain.text import fold
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import pathway as pathway_service
-from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.beneficiaries import commune_resolver, duplicates_in, reindex, sort_name
+from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.context import Context
 
 REG = RegistrationStatus

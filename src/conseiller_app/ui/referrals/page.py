@@ -30,12 +30,12 @@ from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.list_model import referral_list_model
 from conseiller_app.ui.referrals.referral_dialog import ReferralDialog
 from conseiller_app.ui.referrals.status_dialog import StatusDialog
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 RS = ReferralStatus
 ALL, NO_NEWS = 0, 1

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain import sessions as rules
 from conseiller_app.domain.enums import Organiser, SessionKind
 from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import ErrorLine
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 def _qdate(d: date) -> QDate:
