@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,38 +27,55 @@ from datetime import date, timedelta
 
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain import validation as v
-from conseiller_app.storage.indicator_rows import data_version, load_dataset
+from conseiller_app.storage.indicator_rows import Rows, refresh_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import get_setting, set_setting
+from conseiller_app.storage.reference import aktiv_envelopes
 from conseiller_app.storage.services.context import Context
+from conseiller_app.storage.vault import Vault
 
 SIGNATURE_KEY = "convention_signature"
 #: Used until the real date is set: the Commission Permanente authorised the signature on
 #: 8 July 2024 (deliberation 2024-330); the convention runs 4 years from the signature.
 DEFAULT_SIGNATURE = date(2024, 7, 8)
 
-_cache: dict[int, tuple[tuple, I.Dataset]] = {}
+#: Per vault (the object: a closed and reopened vault starts again): the rows last read and the
+#: dataset built from them.
+_cache: weakref.WeakKeyDictionary[Vault, tuple[Rows, I.Dataset]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def dataset(ctx: Context) -> I.Dataset:
-    """The vault's rows, reloaded only when the data changed since the last call."""
-    with ctx.vault.session() as s:
-        version = data_version(s)
-        with _lock:
-            hit = _cache.get(id(ctx.vault))
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        gc.unfreeze()  # the previous dataset's rows go back to the collector (and away by refcount)
-        ds = load_dataset(s)
-    with _paused_collector():
-        I.index(ds)  # built once per dataset (grouped by file), kept with it
+    """The vault's rows, brought up to date only when the data changed since the last call: only
+    the records changed since are read again when the change journal lists them all (an edit on
+    this device), every row otherwise (``storage.indicator_rows.refresh_rows``)."""
     with _lock:
-        _cache[id(ctx.vault)] = (version, ds)
-    # A million long-lived rows: out of the cyclic collector's sight, or each of its full passes
-    # (on any thread, the GUI's included) walks them all — seconds of stall on a loaded machine.
-    gc.freeze()
+        hit = _cache.get(ctx.vault)
+    # The collector stays paused until the new rows are frozen: a pass over a million young rows
+    # (on the worker) holds the interpreter's lock for a quarter of a second — the GUI thread
+    # waits as long.
+    with _paused_collector():
+        with ctx.vault.session() as s:
+            rows = refresh_rows(s, hit[0] if hit is not None else None)
+            if hit is not None and rows is hit[0]:
+                return hit[1]
+            ds = rows.dataset(aktiv_envelopes(s))
+        if rows.how == "full":
+            gc.unfreeze()  # the previous dataset's rows go back to the collector (and away by refcount)
+        I.index(ds)  # built once per dataset (grouped by file), kept with it
+        with _lock:
+            _cache[ctx.vault] = (rows, ds)
+        # A million long-lived rows: out of the cyclic collector's sight, or each of its full passes
+        # (on any thread, the GUI's included) walks them all — seconds of stall on a loaded machine.
+        gc.freeze()
     return ds
+
+
+def last_read(ctx: Context) -> str | None:
+    """How the rows in use were read: "full" or "changes" (see ``Rows.how``); None before any."""
+    with _lock:
+        hit = _cache.get(ctx.vault)
+    return hit[0].how if hit is not None else None
 
 
 @contextmanager
@@ -192,4 +210,4 @@ def set_signature_date(ctx: Context, value: str | date) -> date:
 
 
 __all__ = ["DEFAULT_SIGNATURE", "ExplainRow", "PageData", "compute", "dataset", "explain", "explain_rows", "filters_from",
-           "monthly", "page_data", "set_signature_date", "signature_date"]
+           "last_read", "monthly", "page_data", "set_signature_date", "signature_date"]
