@@ -1,0 +1,110 @@
+"""After a first computation, edits to the vault are read back from the change journal (only the
+records changed since, not every row): the figures then equal a computation from scratch, row
+order included, for several filters and every « D'où vient ce chiffre ? » list. Changes made
+without a journal entry (an import, new reference data) make the page read everything again.
+
+The vault is the 30-file table of ``test_indicators`` (built by the services), edited here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from conseiller_app.domain import indicators as I
+from conseiller_app.domain import pathway as P
+from conseiller_app.domain.enums import Stage
+from conseiller_app.storage.indicator_rows import TABLES, load_dataset
+from conseiller_app.storage.profile import set_setting
+from conseiller_app.storage.services import beneficiaries, facts, followup, indicators, pathway
+from tests.storage.test_indicators import COMMUNES, TODAY, build, pathway_records, rate
+
+FILTERS = [I.Filters(), I.Filters.quarter(2026, 4), I.Filters(territory="lens_lievin", public="rsa"),
+           I.Filters.calendar_year(2026, territory="arrageois"), I.Filters.calendar_year(2026, chantier="csne")]
+
+
+@pytest.fixture
+def built(tmp_path):
+    from conseiller_app.storage.services import Context
+    from conseiller_app.storage.vault import Vault
+    from tests.conftest import PASSPHRASE, Clock
+
+    clock = Clock(TODAY)
+    vault = Vault.create(tmp_path / "p", PASSPHRASE, "Marie Dupont", "arrageois", "MDS Arras", check_policy=False)
+    ctx = Context(vault, today=clock)
+    ids = build(ctx, clock)
+    yield ctx, ids
+    vault.close()
+
+
+def from_scratch(ctx) -> I.Dataset:
+    with ctx.vault.session() as s:
+        return load_dataset(s)
+
+
+def assert_same_as_scratch(ctx) -> None:
+    ds, scratch = indicators.dataset(ctx), from_scratch(ctx)
+    for field in TABLES:
+        assert list(getattr(ds, field)) == list(getattr(scratch, field)), field
+    for f in FILTERS:
+        assert indicators.compute(ctx, f) == I.compute(scratch, f), f
+        for name in I.EXPLAINABLE:
+            assert indicators.explain(ctx, f, name, journal=False) == I.explain(scratch, f, name), (f, name)
+
+
+def test_edits_after_a_first_computation_give_the_figures_computed_from_scratch(built):
+    ctx, ids = built
+    first = indicators.compute(ctx)
+    assert indicators.last_read(ctx) == "full"
+    assert rate(first.insertion_all) == (9, 12, 3, 0.75) and first.pci_count == 9
+    lens_before = indicators.compute(ctx, I.Filters(territory="lens_lievin"))
+
+    # An exit, a move to Lens, a new PCI, a funding line removed, a step proposed (not started:
+    # not counted yet).
+    f16 = ids["F16"]
+    pathway.apply(ctx, f16, [P.Complete(date(2026, 11, 20)), P.Close("emploi_durable", date(2026, 11, 20))])
+    beneficiaries.update(ctx, ids["F03"], {"commune": COMMUNES["L"]})
+    facts.add_pci(ctx, ids["F19"], {"held_on": date(2026, 11, 25), "recommendations": [{"code": "logement"}]})
+    tremplin = next(x for x in facts.funding_for(ctx, "etape", next(
+        s["id"] for s in pathway_records(ctx, ids["F02"]) if s["stage"] == Stage.AGENCY_PREP.value)))
+    facts.remove_funding(ctx, tremplin.id)
+    pathway.apply(ctx, ids["F25"], [P.Propose(Stage.AWARENESS, date(2026, 11, 26))])
+
+    after = indicators.compute(ctx)
+    assert indicators.last_read(ctx) == "changes"  # not every row read again
+    assert rate(after.insertion_all) == (10, 13, 3, 10 / 13)  # F16's exit
+    assert after.pci_count == 10
+    assert after.fpett_by_line["tremplin_rsa"] == first.fpett_by_line["tremplin_rsa"] - 1_200_00
+    lens = indicators.compute(ctx, I.Filters(territory="lens_lievin"))
+    assert lens.funnel[0].reached == lens_before.funnel[0].reached + 1  # F03 now counts in Lens-Liévin
+    assert_same_as_scratch(ctx)
+
+    # A step started on another file (a new row at the end), then F25's proposed step started:
+    # a row that becomes live before rows read since (its place is kept); a barrier lifted.
+    pathway.apply(ctx, ids["F30"], [P.Propose(Stage.AWARENESS, date(2026, 11, 26)), P.Start(date(2026, 11, 26))])
+    indicators.compute(ctx)
+    pathway.apply(ctx, ids["F25"], [P.Start(date(2026, 11, 27))])
+    barrier = followup.add_barrier(ctx, ids["F19"], "mobilite", identified_on=date(2026, 11, 2))
+    followup.set_barrier_status(ctx, barrier, "leve", on=date(2026, 11, 27))
+    again = indicators.compute(ctx)
+    assert indicators.last_read(ctx) == "changes"
+    assert again.funnel[1].reached == after.funnel[1].reached + 2  # F30 and F25 reached the atelier
+    assert again.barriers["mobilite"][1] == after.barriers["mobilite"][1] + 1
+    assert_same_as_scratch(ctx)
+
+    # Nothing changed: the same dataset, not read again.
+    assert indicators.dataset(ctx) is indicators.dataset(ctx)
+
+
+def test_changes_without_a_journal_entry_read_everything_again(built):
+    ctx, _ids = built
+    indicators.compute(ctx)
+    with ctx.vault.session() as s:  # as a reference data release from the central office does
+        set_setting(s, "reference_version", "2026-12")
+        s.execute(text(
+            "UPDATE commune SET territory = 'lens_lievin' WHERE insee = :insee"), {"insee": COMMUNES["A"]})
+    report = indicators.compute(ctx, I.Filters(territory="arrageois"))
+    assert indicators.last_read(ctx) == "full"
+    assert report.funnel[0].reached == 0  # Arras now belongs to Lens-Liévin
+    assert_same_as_scratch(ctx)
