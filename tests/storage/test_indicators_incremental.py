@@ -7,6 +7,7 @@ The vault is the 30-file table of ``test_indicators`` (built by the services), e
 
 from __future__ import annotations
 
+import weakref
 from datetime import date
 
 import pytest
@@ -108,3 +109,28 @@ def test_changes_without_a_journal_entry_read_everything_again(built):
     assert indicators.last_read(ctx) == "full"
     assert report.funnel[0].reached == 0  # Arras now belongs to Lens-Liévin
     assert_same_as_scratch(ctx)
+
+
+def test_the_previous_rows_and_their_index_go_after_a_change(built):
+    ctx, ids = built
+    first = indicators.dataset(ctx)
+    dataset_gone, index_gone = weakref.ref(first), weakref.ref(I.index(first))
+    del first
+    facts.add_pci(ctx, ids["F19"], {"held_on": date(2026, 11, 25), "recommendations": [{"code": "logement"}]})
+    assert indicators.compute(ctx).pci_count == 10
+    assert dataset_gone() is None and index_gone() is None  # not kept for ever
+    with ctx.vault.session() as s:
+        set_setting(s, "reference_version", "2026-12")
+    kept = indicators.dataset(ctx)  # read in full, the previous rows let go a slice at a time
+    assert indicators.last_read(ctx) == "full"
+    facts.add_pci(ctx, ids["F20"], {"held_on": date(2026, 11, 26), "recommendations": [{"code": "budget"}]})
+    assert indicators.compute(ctx).pci_count == 11
+    assert len(kept.pci) == 10 and len(kept.files) == 30  # still used here: left whole
+
+
+def test_an_index_does_not_keep_its_dataset_alive():
+    ds = I.Dataset(files=[I.FileRow("f1", "rsa", "arrageois", "c1", date(2026, 1, 5), "reperage")])
+    assert I.compute(ds).funnel[0].reached == 1  # indexed
+    gone = weakref.ref(ds)
+    del ds
+    assert gone() is None  # the index (kept by dataset) went with it, not the other way round

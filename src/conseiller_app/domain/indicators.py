@@ -25,6 +25,7 @@ Every figure that is a ratio is ``None`` (absent, never 0) when its denominator 
 from __future__ import annotations
 
 import statistics
+import sys
 import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -459,7 +460,9 @@ class Index:
     files hold some 300,000 steps: filters then only walk the files they keep)."""
 
     def __init__(self, ds: Dataset) -> None:
-        self.ds = ds
+        # Weakly: the index is kept in a WeakKeyDictionary keyed by its dataset, which a strong
+        # reference from here would keep alive for ever (every dataset ever indexed, kept).
+        self.ds: Dataset = weakref.proxy(ds)
         self.sessions = {x.id: x for x in ds.sessions}
         self.file_chantiers: dict[str, set[str]] = defaultdict(set)
         self.file_agencies: dict[str, set[str]] = defaultdict(set)
@@ -558,6 +561,30 @@ def index(ds: Dataset) -> Index:
     if ix is None:
         ix = _indexes[ds] = Index(ds)
     return ix
+
+
+def release_index(ds: Dataset) -> None:
+    """Free the index of a dataset no longer used, a slice at a time. The index of 60,000 files
+    holds half a million small objects: freed in one go (when the dataset goes), they hold the
+    interpreter's lock for a fifth of a second, and a GUI thread waits as long; a slice at a time,
+    the lock changes hands between slices. Left alone when a computation still uses it."""
+    ix = _indexes.pop(ds, None)
+    if ix is None or sys.getrefcount(ix) > 2:  # this name and the call's argument: no one else
+        return
+    fields = vars(ix)
+    for name in list(fields):
+        _drain(fields.pop(name))
+
+
+def _drain(obj: object) -> None:
+    if isinstance(obj, dict):
+        while obj:
+            _, value = obj.popitem()
+            if isinstance(value, (dict, list)) and len(value) > 256:
+                _drain(value)
+    elif isinstance(obj, list):
+        while obj:
+            del obj[-256:]
 
 
 class _Scope:

@@ -18,6 +18,7 @@ The signature date of the convention (its years start there) is the setting
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from datetime import date, timedelta
 
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain import validation as v
-from conseiller_app.storage.indicator_rows import Rows, refresh_rows
+from conseiller_app.storage.indicator_rows import TABLES, Rows, refresh_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import get_setting, set_setting
 from conseiller_app.storage.reference import aktiv_envelopes
@@ -68,7 +69,31 @@ def dataset(ctx: Context) -> I.Dataset:
         # A million long-lived rows: out of the cyclic collector's sight, or each of its full passes
         # (on any thread, the GUI's included) walks them all — seconds of stall on a loaded machine.
         gc.freeze()
+        if hit is not None:
+            previous = [hit]
+            del hit
+            _release(previous, rows)
     return ds
+
+
+def _release(previous: list[tuple[Rows, I.Dataset]], rows: Rows) -> None:
+    """Let the previous rows and their index go a slice at a time (``I.release_index``): freed
+    in one go, half a million objects hold the interpreter's lock for a fifth of a second (the
+    GUI thread waits as long). What is still used elsewhere (a computation on another thread)
+    goes with its last user. ``previous``: a list holding the only reference to them."""
+    old_rows, old_ds = previous.pop()
+    I.release_index(old_ds)
+    if sys.getrefcount(old_ds) <= 2:  # this name and the call's argument: no one else reads it
+        for field in TABLES:
+            kept = getattr(old_ds, field)
+            while kept:
+                del kept[-1024:]
+    # After a full read, the previous rows go: one at a time (after reading the changes, they
+    # are those of the new rows, which letting go of costs nothing).
+    if rows.how == "full" and sys.getrefcount(old_rows) <= 2:
+        for table in old_rows.tables.values():
+            while table:
+                table.popitem()
 
 
 def last_read(ctx: Context) -> str | None:
