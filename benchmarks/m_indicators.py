@@ -15,7 +15,7 @@ from benchmarks.vaults import PASSPHRASE, TODAY, CachedVault
 def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     from conseiller_app.domain import indicators as I
     from conseiller_app.storage.indicator_rows import load_dataset, refresh_rows
-    from conseiller_app.storage.services import Context, followup, indicators
+    from conseiller_app.storage.services import Context, facts, indicators
     from conseiller_app.storage.vault import Vault
 
     folder = cv.working_copy("indicators")
@@ -76,9 +76,10 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
             if i >= warmup:
                 explain.samples.append(seconds)
         files = [x.id for x in indicators.dataset(ctx).files[:runs + warmup]]
+        pci = {"held_on": TODAY, "recommendations": [{"code": "logement"}]}  # one file edited: a PCI recorded
         for i in range(runs + warmup):
             previous = indicators._cache[vault][0]
-            followup.add_barrier(ctx, files[i], "mobilite", identified_on=TODAY)
+            facts.add_pci(ctx, files[i], pci)
             with indicators._paused_collector(), vault.session() as s:
                 t = time.perf_counter()
                 rows = refresh_rows(s, previous)
@@ -108,7 +109,7 @@ def measure_gui(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     conseiller changes the territory filter (figures, funnel and trend charts redrawn), then when
     the conseiller comes back to the page after editing a file (its rows read again)."""
     from benchmarks.gui_stall import Heartbeat, wait_until
-    from conseiller_app.storage.services import Context, followup, indicators
+    from conseiller_app.storage.services import Context, facts, indicators
     from conseiller_app.storage.vault import Vault
     from conseiller_app.ui.app import create_application
     from conseiller_app.ui.pages.indicators import IndicatorsPage
@@ -167,8 +168,8 @@ def measure_gui(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         wait_until(lambda: bool(files))
         edited: list[object] = []
         for i in range(warmup + runs):
-            worker.submit(lambda ctx, bid=files[0][i]: followup.add_barrier(ctx, bid, "mobilite", identified_on=TODAY),
-                          on_done=edited.append)
+            worker.submit(lambda ctx, bid=files[0][i]: facts.add_pci(ctx, bid, {
+                "held_on": TODAY, "recommendations": [{"code": "logement"}]}), on_done=edited.append)
             wait_until(lambda n=i + 1: len(edited) == n)
             done.clear()
             beat.start()
