@@ -8,6 +8,7 @@ The vault is the 30-file table of ``test_indicators`` (built by the services), e
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from datetime import date
 
 import pytest
@@ -18,8 +19,8 @@ from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import Stage
 from conseiller_app.storage.indicator_rows import TABLES, load_dataset
 from conseiller_app.storage.profile import set_setting
-from conseiller_app.storage.services import beneficiaries, facts, followup, indicators, pathway
-from tests.storage.test_indicators import COMMUNES, TODAY, build, pathway_records, rate
+from conseiller_app.storage.services import beneficiaries, facts, followup, indicators, pathway, referrals
+from tests.storage.test_indicators import AGENCIES, COMMUNES, TODAY, build, pathway_records, rate
 
 FILTERS = [I.Filters(), I.Filters.quarter(2026, 4), I.Filters(territory="lens_lievin", public="rsa"),
            I.Filters.calendar_year(2026, territory="arrageois"), I.Filters.calendar_year(2026, chantier="csne")]
@@ -44,10 +45,25 @@ def from_scratch(ctx) -> I.Dataset:
         return load_dataset(s)
 
 
+def assert_same_index(ix: I.Index, scratch: I.Index) -> None:
+    """The same entries; lists where order does not count compared as multisets."""
+    for name, expected in vars(scratch).items():
+        got = getattr(ix, name)
+        if name == "ds":
+            continue
+        if name == "positioned":
+            assert Counter(got) == Counter(expected), name
+        elif name in ("delay_rows", "barrier_rows"):
+            assert {k: Counter(v) for k, v in got.items()} == {k: Counter(v) for k, v in expected.items()}, name
+        else:
+            assert (dict(got) if isinstance(got, dict) else got) == expected, name
+
+
 def assert_same_as_scratch(ctx) -> None:
     ds, scratch = indicators.dataset(ctx), from_scratch(ctx)
     for field in TABLES:
         assert list(getattr(ds, field)) == list(getattr(scratch, field)), field
+    assert_same_index(I.index(ds), I.index(scratch))
     for f in FILTERS:
         assert indicators.compute(ctx, f) == I.compute(scratch, f), f
         for name in I.EXPLAINABLE:
@@ -74,6 +90,8 @@ def test_edits_after_a_first_computation_give_the_figures_computed_from_scratch(
 
     after = indicators.compute(ctx)
     assert indicators.last_read(ctx) == "changes"  # not every row read again
+    # only these files' entries of the index made again (F02: its funding line)
+    assert indicators._cache[ctx.vault][0].changed_files == {ids[k] for k in ("F16", "F03", "F19", "F02", "F25")}
     assert rate(after.insertion_all) == (10, 13, 3, 10 / 13)  # F16's exit
     assert after.pci_count == 10
     assert after.fpett_by_line["tremplin_rsa"] == first.fpett_by_line["tremplin_rsa"] - 1_200_00
@@ -88,8 +106,13 @@ def test_edits_after_a_first_computation_give_the_figures_computed_from_scratch(
     pathway.apply(ctx, ids["F25"], [P.Start(date(2026, 11, 27))])
     barrier = followup.add_barrier(ctx, ids["F19"], "mobilite", identified_on=date(2026, 11, 2))
     followup.set_barrier_status(ctx, barrier, "leve", on=date(2026, 11, 27))
+    followup.record_consent(ctx, ids["F20"], partner_kind="agence", partner_name="LE", partner_id=AGENCIES["LE"],
+                            scope=["identite", "contact", "parcours"], given_on=date(2026, 11, 27))
+    referrals.create(ctx, ids["F20"], AGENCIES["LE"], "mission", send=True, on=date(2026, 11, 27))
     again = indicators.compute(ctx)
     assert indicators.last_read(ctx) == "changes"
+    assert indicators._cache[ctx.vault][0].changed_files == {ids["F25"], ids["F19"], ids["F20"]}
+    assert again.delays["atelier_to_agency"].count == after.delays["atelier_to_agency"].count + 1  # F20
     assert again.funnel[1].reached == after.funnel[1].reached + 2  # F30 and F25 reached the atelier
     assert again.barriers["mobilite"][1] == after.barriers["mobilite"][1] + 1
     assert_same_as_scratch(ctx)

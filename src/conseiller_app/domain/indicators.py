@@ -469,8 +469,72 @@ class Index:
         self.file_schemes: dict[str, set[str]] = defaultdict(set)
         #: (file, session) of the registrations to a preparatory action positioned by an agency
         self.positioned: list[tuple[str, SessionRow]] = []
+        self.agency_files: set[str] = set()
+        self.first_referral: dict[str, date] = {}
+        #: first start date of each stage reached, per file
+        self.firsts: dict[str, dict[str, date]] = defaultdict(dict)
+        #: (date, outcome) of each exit done, per file
+        self.exits: dict[str, list[tuple[date, str]]] = defaultdict(list)
+        #: start dates of the « action préparatoire agence » steps, per file
+        self.agency_prep: dict[str, list[date]] = defaultdict(list)
+        self.all_files: dict[str, FileRow] = {}
+        self.reached: dict[str, frozenset[str]] = {}
+        self.milestones: dict[str, tuple[date | None, date | None, date | None]] = {}
+        #: each delay as (file, date of its second event, days), measurable ones only
+        self.delay_rows: dict[str, list[tuple[str, date, int]]] = {
+            "spotting_to_atelier": [], "atelier_to_agency": [], "agency_to_mission": []}
+        #: barriers by type: (file, identified on, lifted on when lifted)
+        self.barrier_rows: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+        self._add(ds.registrations, ds.referrals, ds.funding, ds.steps, ds.files, ds.barriers)
+
+    @classmethod
+    def updated(cls, old: Index, ds: Dataset, files: Iterable[str]) -> Index:
+        """The index of ``ds`` made from ``old``, the index of a dataset that differs from ``ds``
+        only in the rows of ``files`` (their file rows and the rows that name them; the sessions
+        the same): only the rows of those files are walked again. It gives the figures of
+        ``Index(ds)`` (some of its lists hold the same items in another order, where order does not
+        count). ``old`` is left as it was (a computation may still be using it)."""
+        changed = set(files)
+        ix = cls.__new__(cls)
+        ix.ds = weakref.proxy(ds)
+        ix.sessions = dict(old.sessions)
+
+        def per_file(table: dict[str, Any], factory: Any = None) -> dict[str, Any]:
+            out = defaultdict(factory, table) if factory is not None else dict(table)
+            for bid in changed:
+                out.pop(bid, None)
+            return out
+        ix.file_chantiers = per_file(old.file_chantiers, set)
+        ix.file_agencies = per_file(old.file_agencies, set)
+        ix.file_schemes = per_file(old.file_schemes, set)
+        ix.positioned = [p for p in old.positioned if p[0] not in changed]
+        ix.agency_files = old.agency_files - changed
+        ix.first_referral = per_file(old.first_referral)
+        ix.firsts = per_file(old.firsts, dict)
+        ix.exits = per_file(old.exits, list)
+        ix.agency_prep = per_file(old.agency_prep, list)
+        ix.all_files = per_file(old.all_files)
+        ix.reached = per_file(old.reached)
+        ix.milestones = per_file(old.milestones)
+        ix.delay_rows = {key: [r for r in rows if r[0] not in changed] for key, rows in old.delay_rows.items()}
+        ix.barrier_rows = defaultdict(list)
+        for kind, rows in old.barrier_rows.items():
+            kept = [r for r in rows if r[0] not in changed]
+            if kept:
+                ix.barrier_rows[kind] = kept
+
+        def mine(rows: Sequence[Any]) -> list[Any]:
+            return [r for r in rows if r.beneficiary_id in changed]
+        ix._add(mine(ds.registrations), mine(ds.referrals), mine(ds.funding), mine(ds.steps),
+                [x for x in ds.files if x.id in changed], mine(ds.barriers))
+        return ix
+
+    def _add(self, registrations: Iterable[RegistrationRow], referrals: Iterable[ReferralRow],
+             funding: Iterable[FundingRow], steps: Iterable[StepRow], files: Iterable[FileRow],
+             barriers: Iterable[BarrierRow]) -> None:
+        """Walk these rows (all of a dataset's, or all of some files' whose entries are not here)."""
         withdrawn = RegistrationStatus.WITHDRAWN.value
-        for r in ds.registrations:
+        for r in registrations:
             x = self.sessions.get(r.session_id)
             if x is None or r.status == withdrawn:
                 continue
@@ -480,9 +544,7 @@ class Index:
                 self.file_agencies[r.beneficiary_id].add(r.positioned_by_agency_id)
                 if x.kind in PREPARATORY_KINDS:
                     self.positioned.append((r.beneficiary_id, x))
-        self.agency_files: set[str] = set()
-        self.first_referral: dict[str, date] = {}
-        for ref in ds.referrals:
+        for ref in referrals:
             bid = ref.beneficiary_id
             self.file_agencies[bid].add(ref.agency_id)
             self.file_schemes[bid].add(ref.scheme)
@@ -490,17 +552,11 @@ class Index:
                 self.agency_files.add(bid)
             if bid not in self.first_referral or ref.created_on < self.first_referral[bid]:
                 self.first_referral[bid] = ref.created_on
-        for line in ds.funding:
+        for line in funding:
             if line.beneficiary_id:
                 self.file_schemes[line.beneficiary_id].add(line.line)
-        #: first start date of each stage reached, per file
-        self.firsts: dict[str, dict[str, date]] = defaultdict(dict)
-        #: (date, outcome) of each exit done, per file
-        self.exits: dict[str, list[tuple[date, str]]] = defaultdict(list)
-        #: start dates of the « action préparatoire agence » steps, per file
-        self.agency_prep: dict[str, list[date]] = defaultdict(list)
         exit_, done, prep = Stage.EXIT.value, StepStatus.DONE.value, Stage.AGENCY_PREP.value
-        for st in ds.steps:
+        for st in steps:
             start = st.actual_start
             if start is None or st.status not in _REACHED:
                 continue
@@ -512,7 +568,6 @@ class Index:
                 self.exits[st.beneficiary_id].append((st.actual_end or start, st.outcome))
             elif st.stage == prep:
                 self.agency_prep[st.beneficiary_id].append(start)
-        self.all_files: dict[str, FileRow] = {x.id: x for x in ds.files}
         # Per file, what the funnel and the delays read, so that a computation walks each file once:
         # the stages reached (one shared frozenset per combination, counted as a whole) and the
         # dates of the first atelier, of the positionnement (else the first referral) and of the
@@ -520,9 +575,9 @@ class Index:
         shared: dict[frozenset[str], frozenset[str]] = {}
         spotting, exit_done = Stage.SPOTTING.value, Stage.EXIT.value
         atelier_s, agency_s, job_s = Stage.AWARENESS.value, Stage.AGENCY.value, Stage.JOB.value
-        self.reached: dict[str, frozenset[str]] = {}
-        self.milestones: dict[str, tuple[date | None, date | None, date | None]] = {}
-        for x in ds.files:
+        walked = []
+        for x in files:
+            self.all_files[x.id] = x
             own = self.firsts.get(x.id, {})
             stages = set(own)
             stages.add(spotting)
@@ -535,19 +590,14 @@ class Index:
             mission = own.get(job_s)
             if atelier or agency or mission:
                 self.milestones[x.id] = (atelier, agency, mission)
-        #: each delay as (file, date of its second event, days), measurable ones only
-        self.delay_rows: dict[str, list[tuple[str, date, int]]] = {
-            "spotting_to_atelier": [], "atelier_to_agency": [], "agency_to_mission": []}
-        spotted = {x.id: x.spotting_date for x in ds.files}
-        for bid, (atelier, agency, mission) in self.milestones.items():
-            for key, a, b in (("spotting_to_atelier", spotted[bid], atelier), ("atelier_to_agency", atelier, agency),
+                walked.append((x, (atelier, agency, mission)))
+        for x, (atelier, agency, mission) in walked:
+            for key, a, b in (("spotting_to_atelier", x.spotting_date, atelier), ("atelier_to_agency", atelier, agency),
                               ("agency_to_mission", agency, mission)):
                 if a is not None and b is not None and b >= a:
-                    self.delay_rows[key].append((bid, b, (b - a).days))
-        #: barriers by type: (file, identified on, lifted on when lifted)
-        self.barrier_rows: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
+                    self.delay_rows[key].append((x.id, b, (b - a).days))
         lifted = BarrierStatus.LIFTED.value
-        for b in ds.barriers:
+        for b in barriers:
             self.barrier_rows[b.type].append(
                 (b.beneficiary_id, b.identified_on, b.lifted_on if b.status == lifted else None))
 
@@ -560,6 +610,16 @@ def index(ds: Dataset) -> Index:
     ix = _indexes.get(ds)
     if ix is None:
         ix = _indexes[ds] = Index(ds)
+    return ix
+
+
+def index_from(previous: Dataset, ds: Dataset, files: Iterable[str]) -> Index:
+    """The index of ``ds``, a dataset that differs from ``previous`` only in the rows of
+    ``files`` (see :meth:`Index.updated`), made from ``previous``'s when it has one."""
+    ix = _indexes.get(ds)
+    if ix is None:
+        old = _indexes.get(previous)
+        ix = _indexes[ds] = Index(ds) if old is None else Index.updated(old, ds, files)
     return ix
 
 

@@ -137,6 +137,9 @@ class Rows:
     #: how these rows were obtained: "full" (every table read) or "changes" (only the records
     #: changed since the previous rows); for the tests and the benchmark
     how: str = "full"
+    #: after "changes": the files whose rows changed since the previous rows (their index entries
+    #: are made again, ``I.index_from``); None when unknown or when sessions changed
+    changed_files: frozenset[str] | None = None
 
     def dataset(self, envelopes: dict[int, int]) -> I.Dataset:
         t = self.tables
@@ -181,10 +184,11 @@ def _changed_since(db: Any, after: int, upto: int) -> dict[str, set[str]] | None
     return out
 
 
-def _reread(db: Any, t: _Table, old: dict[int, Any], ids: set[str], territory_of: dict[str, str]) -> dict[int, Any] | None:
+def _reread(db: Any, t: _Table, old: dict[int, Any], ids: set[str],
+            territory_of: dict[str, str]) -> tuple[dict[int, Any], list[int]] | None:
     """``old`` with the records ``ids`` read again (changed in place, added at their rowid's
-    place, or left out when no longer live). None when one of them is no longer in the table at
-    all (nothing deletes such rows: then read the table again)."""
+    place, or left out when no longer live), and their rowids. None when one of them is no longer
+    in the table at all (nothing deletes such rows: then read the table again)."""
     live, dead, found = [], [], 0
     id_list = sorted(ids)
     for i in range(0, len(id_list), 500):
@@ -207,7 +211,8 @@ def _reread(db: Any, t: _Table, old: dict[int, Any], ids: set[str], territory_of
             in_order = in_order and rid > last
             last = max(last, rid)
         out[rid] = row
-    return out if in_order else dict(sorted(out.items(), key=lambda kv: kv[0]))
+    touched = [rid for rid, *_ in dead] + list(fresh)
+    return (out if in_order else dict(sorted(out.items(), key=lambda kv: kv[0]))), touched
 
 
 def refresh_rows(s: Session, previous: Rows | None) -> Rows:
@@ -230,14 +235,28 @@ def refresh_rows(s: Session, previous: Rows | None) -> Rows:
     if changed is None:
         return load_rows(s)
     tables = dict(previous.tables)
+    files: set[str] | None = set()  # the files whose rows changed (None: sessions too, or unknown)
     for field, ids in changed.items():
         t = TABLES[field]
-        updated = _reread(db, t, tables[field], ids, previous.territory_of)
-        if updated is None:
-            updated = t.build(db.execute(f"SELECT rowid, {t.columns} FROM {t.name} WHERE {t.live} ORDER BY rowid"),
-                              previous.territory_of)
-        tables[field] = updated
-    return Rows(version, tables, previous.territory_of, "changes")
+        old = tables[field]
+        done = _reread(db, t, old, ids, previous.territory_of)
+        if done is None:
+            tables[field] = t.build(db.execute(f"SELECT rowid, {t.columns} FROM {t.name} WHERE {t.live} "
+                                               "ORDER BY rowid"), previous.territory_of)
+            files = None
+            continue
+        new, touched = done
+        tables[field] = new
+        if field == "sessions":
+            files = None
+        elif files is not None and field == "files":
+            files.update(ids)
+        elif files is not None:
+            for rid in touched:
+                for row in (old.get(rid), new.get(rid)):
+                    if row is not None and row.beneficiary_id:
+                        files.add(row.beneficiary_id)
+    return Rows(version, tables, previous.territory_of, "changes", None if files is None else frozenset(files))
 
 
 def load_dataset(s: Session) -> I.Dataset:

@@ -63,7 +63,10 @@ def dataset(ctx: Context) -> I.Dataset:
             ds = rows.dataset(aktiv_envelopes(s))
         if rows.how == "full":
             gc.unfreeze()  # the previous dataset's rows go back to the collector (and away by refcount)
-        I.index(ds)  # built once per dataset (grouped by file), kept with it
+        if hit is not None and rows.changed_files is not None:
+            I.index_from(hit[1], ds, rows.changed_files)  # only the changed files walked again
+        else:
+            I.index(ds)  # built once per dataset (grouped by file), kept with it
         with _lock:
             _cache[ctx.vault] = (rows, ds)
         # A million long-lived rows: out of the cyclic collector's sight, or each of its full passes
