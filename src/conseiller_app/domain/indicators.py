@@ -632,16 +632,17 @@ def release_index(ds: Dataset) -> None:
     if ix is None or sys.getrefcount(ix) > 2:  # this name and the call's argument: no one else
         return
     fields = vars(ix)
-    for name in list(fields):
+    for name in ("delay_rows", "barrier_rows"):  # long lists by kind, this index's own
+        for rows in fields.pop(name).values():
+            _drain(rows)
+    for name in list(fields):  # the entries of each file may be shared with a newer index: not emptied
         _drain(fields.pop(name))
 
 
 def _drain(obj: object) -> None:
     if isinstance(obj, dict):
         while obj:
-            _, value = obj.popitem()
-            if isinstance(value, (dict, list)) and len(value) > 256:
-                _drain(value)
+            obj.popitem()
     elif isinstance(obj, list):
         while obj:
             del obj[-256:]
