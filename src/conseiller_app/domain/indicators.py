@@ -535,15 +535,15 @@ class Index:
         """Walk these rows (all of a dataset's, or all of some files' whose entries are not here)."""
         withdrawn = RegistrationStatus.WITHDRAWN.value
         for r in registrations:
-            x = self.sessions.get(r.session_id)
-            if x is None or r.status == withdrawn:
+            session = self.sessions.get(r.session_id)
+            if session is None or r.status == withdrawn:
                 continue
-            if x.chantier:
-                self.file_chantiers[r.beneficiary_id].add(x.chantier)
+            if session.chantier:
+                self.file_chantiers[r.beneficiary_id].add(session.chantier)
             if r.positioned_by_agency_id:
                 self.file_agencies[r.beneficiary_id].add(r.positioned_by_agency_id)
-                if x.kind in PREPARATORY_KINDS:
-                    self.positioned.append((r.beneficiary_id, x))
+                if session.kind in PREPARATORY_KINDS:
+                    self.positioned.append((r.beneficiary_id, session))
         for ref in referrals:
             bid = ref.beneficiary_id
             self.file_agencies[bid].add(ref.agency_id)
@@ -575,7 +575,7 @@ class Index:
         shared: dict[frozenset[str], frozenset[str]] = {}
         spotting, exit_done = Stage.SPOTTING.value, Stage.EXIT.value
         atelier_s, agency_s, job_s = Stage.AWARENESS.value, Stage.AGENCY.value, Stage.JOB.value
-        walked = []
+        walked: list[tuple[FileRow, tuple[date | None, date | None, date | None]]] = []
         for x in files:
             self.all_files[x.id] = x
             own = self.firsts.get(x.id, {})
@@ -591,15 +591,15 @@ class Index:
             if atelier or agency or mission:
                 self.milestones[x.id] = (atelier, agency, mission)
                 walked.append((x, (atelier, agency, mission)))
-        for x, (atelier, agency, mission) in walked:
-            for key, a, b in (("spotting_to_atelier", x.spotting_date, atelier), ("atelier_to_agency", atelier, agency),
-                              ("agency_to_mission", agency, mission)):
+        for f, (atelier, agency, mission) in walked:
+            for name, a, b in (("spotting_to_atelier", f.spotting_date, atelier), ("atelier_to_agency", atelier, agency),
+                               ("agency_to_mission", agency, mission)):
                 if a is not None and b is not None and b >= a:
-                    self.delay_rows[key].append((x.id, b, (b - a).days))
+                    self.delay_rows[name].append((f.id, b, (b - a).days))
         lifted = BarrierStatus.LIFTED.value
-        for b in barriers:
-            self.barrier_rows[b.type].append(
-                (b.beneficiary_id, b.identified_on, b.lifted_on if b.status == lifted else None))
+        for bar in barriers:
+            self.barrier_rows[bar.type].append(
+                (bar.beneficiary_id, bar.identified_on, bar.lifted_on if bar.status == lifted else None))
 
 
 _indexes: weakref.WeakKeyDictionary[Dataset, Index] = weakref.WeakKeyDictionary()

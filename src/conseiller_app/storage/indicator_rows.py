@@ -131,7 +131,7 @@ class Rows:
     """The live rows of every table the indicators read, as of ``version`` (:func:`data_version`):
     Dataset field -> {rowid: row}, in rowid order. Never modified: a refresh makes new ones."""
 
-    version: tuple
+    version: tuple[Any, ...]
     tables: dict[str, dict[int, Any]]
     territory_of: dict[str, str]
     #: how these rows were obtained: "full" (every table read) or "changes" (only the records
@@ -143,7 +143,7 @@ class Rows:
 
     def dataset(self, envelopes: dict[int, int]) -> I.Dataset:
         t = self.tables
-        return I.Dataset(*(list(t[field].values()) for field in TABLES), aktiv_envelopes=envelopes)  # type: ignore[arg-type]
+        return I.Dataset(**{field: list(t[field].values()) for field in TABLES}, aktiv_envelopes=envelopes)
 
 
 def _dbapi(s: Session) -> Any:
@@ -189,7 +189,9 @@ def _reread(db: Any, t: _Table, old: dict[int, Any], ids: set[str],
     """``old`` with the records ``ids`` read again (changed in place, added at their rowid's
     place, or left out when no longer live), and their rowids. None when one of them is no longer
     in the table at all (nothing deletes such rows: then read the table again)."""
-    live, dead, found = [], [], 0
+    live: list[tuple[Any, ...]] = []
+    dead: list[tuple[Any, ...]] = []
+    found = 0
     id_list = sorted(ids)
     for i in range(0, len(id_list), 500):
         chunk = id_list[i:i + 500]
