@@ -556,6 +556,12 @@ class Index:
     # (dates, rows) with ``dates`` ascending, for :func:`_window`.
 
     @cached_property
+    def spott_sessions(self) -> list[SessionRow]:
+        """The SPOTT sessions of the grands chantiers (indicator 1 counts some of them)."""
+        spott = SessionKind.SPOTT.value
+        return [s for s in self.sessions.values() if s.kind == spott and s.chantier in GRANDS_CHANTIERS]
+
+    @cached_property
     def files_by_spotting(self) -> tuple[list[date], list[FileRow]]:
         return _dated((x.spotting_date, x) for x in self.ds.files)
 
@@ -844,9 +850,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
 
     return IndicatorReport(
         filters=f,
-        spott_grands_chantiers=sum(1 for s in ix.sessions.values() if s.kind == SessionKind.SPOTT.value
-                                   and s.chantier in GRANDS_CHANTIERS and f.in_period(s.start_date)
-                                   and sc.session_ok(s)),
+        spott_grands_chantiers=sum(1 for s in ix.spott_sessions if f.in_period(s.start_date) and sc.session_ok(s)),
         positioned_by_agencies=_positioned_count(sc),
         insertion_all=_rate(o for _, o in exits.values()),
         insertion_departement=_rate(o for bid, (_, o) in exits.items() if bid not in ix.agency_files),
