@@ -43,11 +43,11 @@ def test_the_sqlite_base_is_its_owner_s_only_and_status_says_it_is_not_encrypted
     assert mode(central.db.parent) == 0o700
     for side in central.db.parent.glob("siege.db-*"):
         assert mode(side) & 0o077 == 0
-    code, out, err = central("status")
+    code, _out, err = central("status")
     assert code == 0 and "ATTENTION" in err and "n'est pas chiffrée" in err and "PostgreSQL" in err
     assert "lisible par d'autres" not in err
     os.chmod(central.db, 0o644)
-    code, out, err = central("status")
+    code, _out, err = central("status")
     assert "lisible par d'autres" in err and "chmod 600" in err
 
 

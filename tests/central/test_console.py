@@ -75,7 +75,7 @@ def test_login_cookie_csrf_and_passwords(site):
     assert b.post("/connexion", {"login": "admin", "password": PASSWORDS["admin"]}, token="").status_code == 403
     r = b.login("admin")
     assert r.status_code == 303 and r.headers["location"] == "/"
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("siege_session=")][0].lower()
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("siege_session=")).lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie  # plain HTTP here
     home = b.get("/")
     assert home.status_code == 200 and "Tableau de bord" in home.text
@@ -228,7 +228,7 @@ def test_secure_cookie_over_tls(tmp_path):
         b = Browser(server.url, verify=trust)
         r = b.login("admin")
         assert r.status_code == 303
-        cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("siege_session=")][0].lower()
+        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("siege_session=")).lower()
         assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
         # A device verifies the certificate with the CA named by the enrollment file.
         set_service_address(keys, server.url, cert)

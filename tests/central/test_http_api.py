@@ -127,7 +127,7 @@ def test_push_and_pull_through_the_client(site, tmp_path):
 
 def test_refused_uploads_leave_the_database_as_it_was(site, tmp_path):
     central, server, enrollment = site
-    ctx, other = _devices(tmp_path, enrollment, 2)
+    ctx, _other = _devices(tmp_path, enrollment, 2)
     add_person(ctx, "Dupont")
     first = _export(ctx, tmp_path / "p").read_bytes()
     assert _upload(server.url, first).status_code == 202

@@ -29,7 +29,7 @@ class WebServer:
         self.proc: subprocess.Popen | None = None
         self.log = self.keys_dir.parent / f"serveur-{self.port}.log"
 
-    def start(self, verify=True) -> "WebServer":
+    def start(self, verify=True) -> WebServer:
         cmd = [sys.executable, "-m", "conseiller_app.cli.central", "--db", self.db_url, "--keys", str(self.keys_dir),
                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers), *self.extra]
         env = {**os.environ, **self.env}
@@ -58,7 +58,7 @@ class WebServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
-    def __enter__(self) -> "WebServer":
+    def __enter__(self) -> WebServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

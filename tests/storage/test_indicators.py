@@ -100,7 +100,7 @@ def parse_files() -> list[tuple[str, str, str, date, list[str], list[str]]]:
         if not ln.startswith("F"):
             out[-1][5].extend(ln.split("|", 1)[1].split())
             continue
-        head, journey, extra = (ln.split("|") + ["", ""])[:3]
+        head, journey, extra = ([*ln.split("|"), "", ""])[:3]
         key, public, commune, spotted = head.split()
         out.append((key, public, commune, day(spotted), journey.split(), extra.split()))
     return out
@@ -140,9 +140,10 @@ def build(ctx, clock) -> dict[str, str]:
         funder, line, euros = spec.split("/")
         facts.add_funding(ctx, {"target_kind": "session", "target_id": ids[key], "funder": funder, "line": line,
                                 "amount": euros, "granted_on": when})
-    from conseiller_app.storage.reference import AKTIV_ENVELOPES_KEY
-    from conseiller_app.storage.profile import set_setting
     import json
+
+    from conseiller_app.storage.profile import set_setting
+    from conseiller_app.storage.reference import AKTIV_ENVELOPES_KEY
 
     with ctx.vault.session() as s:
         set_setting(s, AKTIV_ENVELOPES_KEY, json.dumps([{"year": y, "amount_cents": a} for y, a in ENVELOPES.items()]))
@@ -182,7 +183,7 @@ def _journey_event(ctx, clock, ids, bid: str, token: str):
         when, outcome = token[2:].split("=")
         on = day(when)
         return on, _order(), lambda: pathway.apply(ctx, bid, [P.Close(outcome, on)])
-    code, rest = token.split("@", 1) if ":" not in token.split("@")[0] else token.split("@", 1)
+    code, rest = token.split("@", 1)
     code, _, target = code.partition(":")
     stage = STAGE_OF[code]
     if code == "po":
@@ -291,7 +292,7 @@ def rate(r) -> tuple:
 
 
 def test_every_indicator_without_filter(built):
-    ctx, ids = built
+    ctx, _ids = built
     r = indicators.compute(ctx)
     assert r.spott_grands_chantiers == 3  # SP1 (CSNE), SP2 (ERBM), SP4 (CSNE, 2025); SP3 is « autre »
     assert r.positioned_by_agencies == 6  # F01 F04 F11 F13 (registrations), F02 (SAS1 + ap), F16 (ap)
@@ -325,7 +326,7 @@ def test_every_indicator_without_filter(built):
 
 
 def test_second_quarter_of_2026(built):
-    ctx, ids = built
+    ctx, _ids = built
     r = indicators.compute(ctx, Filters.quarter(2026, 2))
     assert r.spott_grands_chantiers == 1  # SP2
     assert r.positioned_by_agencies == 4  # F11 F13 (DE2 on 04/05), F02 (ap 04/05), F16 (ap 15/06)
@@ -353,7 +354,7 @@ def test_second_quarter_of_2026(built):
 
 
 def test_lens_lievin_rsa_recipients(built):
-    ctx, ids = built
+    ctx, _ids = built
     r = indicators.compute(ctx, Filters(territory="lens_lievin", public="rsa"))  # F11 F12 F15 F16 F18 F20
     assert r.spott_grands_chantiers == 0  # a session belongs to no public
     assert r.positioned_by_agencies == 2  # F11 (DE2), F16 (ap)
@@ -376,7 +377,7 @@ def test_lens_lievin_rsa_recipients(built):
 
 
 def test_chantier_and_convention_year(built):
-    ctx, ids = built
+    ctx, _ids = built
     # Files registered to a CSNE session: F01-F05 (AT1, DE1, SAS1), F06 (SP1).
     r = indicators.compute(ctx, Filters(chantier="csne"))
     assert r.spott_grands_chantiers == 2  # SP1, SP4

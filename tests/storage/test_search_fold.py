@@ -76,7 +76,7 @@ def test_a_vault_indexed_with_the_older_folding_is_migrated(data_dir):
             assert search.search_ids(ctx, search.Query(text=typed)) == [bid], typed
             assert bid in search.search_ids(ctx, search.Query(text=typed[:2]))
         with vault.session() as s:
-            for typed, bid in ids.items():
+            for bid in ids.values():
                 stored = set(s.scalars(text("SELECT token FROM beneficiary_token WHERE beneficiary_id = :i"),
                                        {"i": bid}))
                 from conseiller_app.storage import models as m

@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 from conseiller_app.domain import orientation_wizard as W
-from conseiller_app.storage.services import beneficiaries, orientation
 from conseiller_app.storage import services
+from conseiller_app.storage.services import beneficiaries, orientation
 
 SERVICES = Path(services.__file__).parent
 
@@ -49,7 +49,6 @@ def test_no_service_uses_another_services_private_helpers():
                     if n.name in modules:
                         aliases[n.asname or n.name] = n.name
             if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr.startswith("_") \
-                    and not node.attr.startswith("__"):
-                if node.value.id in aliases or node.value.id.endswith("_service"):
-                    offenders.append(f"{path.name}: {node.value.id}.{node.attr}")
+                    and not node.attr.startswith("__") and (node.value.id in aliases or node.value.id.endswith("_service")):
+                offenders.append(f"{path.name}: {node.value.id}.{node.attr}")
     assert offenders == []

@@ -106,7 +106,7 @@ def test_no_plaintext_anywhere_in_the_data_folder(vault, data_dir, ctx, tmp_path
     appear in clear in any file under the data folder."""
     from conseiller_app.logs import configure
 
-    log_file = configure(data_dir)
+    configure(data_dir)
     bid = add_person(ctx, CANARY_LAST, CANARY_FIRST, caf_number="7654321", email="quokka@exemple.fr")
     beneficiaries.update(ctx, bid, {"notes": f"Rencontre avec {CANARY_FIRST} au forum"})
     beneficiaries.get(ctx, bid)

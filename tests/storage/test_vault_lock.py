@@ -38,7 +38,8 @@ ctx = Context(vault)
 print("open", flush=True)
 i = 0
 while not stop.exists():
-    bid = beneficiaries.create(ctx, {"last_name": "Appli", "first_name": "Ecriture" + "".join("abcdefghij"[int(d)] for d in str(i)), "birth_date": "1990-01-01",
+    first = "Ecriture" + "".join("abcdefghij"[int(d)] for d in str(i))
+    bid = beneficiaries.create(ctx, {"last_name": "Appli", "first_name": first, "birth_date": "1990-01-01",
                                      "commune": "Arras", "public": "rsa"})
     print(bid, flush=True)
     i += 1
@@ -153,7 +154,7 @@ def test_two_command_processes_adding_files_lose_nothing(closed_vault):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT)
              for tag in ("Premier", "Second")]
     outcomes = {}
-    for tag, p in zip(("Premier", "Second"), procs):
+    for tag, p in zip(("Premier", "Second"), procs, strict=False):
         stdout, stderr = p.communicate(timeout=600)
         assert p.returncode == 0, stderr[-2000:]
         outcomes[tag] = json.loads(stdout)

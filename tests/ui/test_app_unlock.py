@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from conseiller_app.storage import throttle as throttle_mod
-from conseiller_app.ui.session import State, format_wait
 from conseiller_app.storage.throttle import MAX_DELAY, STATE_FILE, UnlockThrottle, delay_after
+from conseiller_app.ui.session import State, format_wait
 from tests.ui.shell_helpers import FakeClock
 
 WRONG = "ce n'est pas la bonne phrase"

@@ -8,8 +8,8 @@ import sys
 
 from PySide6.QtCore import Qt
 
-from conseiller_app.ui.session import State
 from conseiller_app.storage.throttle import UnlockThrottle
+from conseiller_app.ui.session import State
 
 HOLDER = r"""
 import sys

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from conseiller_app.domain import orientation_wizard as W
 from conseiller_app.domain.enums import StepReason
 from conseiller_app.storage.services import beneficiaries, referrals, sessions
-from tests.ui.test_beneficiaries_support import (  # noqa: F401 - fixtures
+from tests.ui.test_beneficiaries_support import (
     OFFSCREEN_NOISE,
     make_file,
 )
@@ -32,7 +32,7 @@ def _item_texts(combo) -> list[str]:
 
 def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_worker):
     agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
-    bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
+    _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
     item = dlg.consent_agency.itemText(dlg.consent_agency.findData(agency))
@@ -51,7 +51,7 @@ def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_work
 
 def test_escape_with_pending_actions_asks_first(qtbot, ctx, sync_worker):
     agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
-    bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
+    _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
@@ -70,7 +70,7 @@ def test_escape_with_pending_actions_asks_first(qtbot, ctx, sync_worker):
 
 
 def test_escape_without_pending_actions_closes_at_once(qtbot, ctx, sync_worker):
-    bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
+    _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     qtbot.keyClick(dlg, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: tab.wizard is None)
     assert dlg.close_box is None
@@ -78,7 +78,7 @@ def test_escape_without_pending_actions_closes_at_once(qtbot, ctx, sync_worker):
 
 def test_recap_lists_the_steps_marked_as_passed(qtbot, ctx, sync_worker):
     agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
-    bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
+    _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
     dlg.wizard.go(W.Page.REFERRAL)
@@ -119,7 +119,7 @@ def test_session_step_offers_the_whole_departement_and_explains_its_markers(qtbo
                                  "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
     far = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Calais",
                                 "start_date": today.isoformat(), "commune": "Calais", "capacity": 12})["id"]
-    bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
+    _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     dlg.wizard.go(W.Page.SESSION)
     dlg.refresh()
     assert [r["id"] for r in dlg._session_rows] == [near]

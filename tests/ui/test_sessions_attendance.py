@@ -5,16 +5,15 @@ nothing — and the results reported to the pathways afterwards."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-
 from PySide6.QtWidgets import QLabel
 
 from conseiller_app.storage.services import beneficiaries, pathway, sessions
-from conseiller_app.ui.beneficiaries import dialogs
-from conseiller_app.ui.sessions.walk_in_dialog import WalkInDialog
 from conseiller_app.storage.services.context import Context
 from conseiller_app.storage.vault import Vault
+from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
 from conseiller_app.ui.sessions.attendance_model import AttendanceModel
+from conseiller_app.ui.sessions.walk_in_dialog import WalkInDialog
 from conseiller_app.ui.worker import DbWorker
 from tests.conftest import PASSPHRASE
 from tests.ui.pages_support import OFFSCREEN_NOISE, click_cell, make_person, make_session, open_ateliers, show

@@ -79,9 +79,8 @@ def test_the_worker_keeps_one_keyed_connection_between_operations(qtbot, vault, 
 def test_a_result_for_a_widget_deleted_meanwhile_is_dropped(qtbot):
     """A page torn down by the auto-lock while its job runs: its answer is dropped, not
     delivered to a deleted widget (« Internal C++ object already deleted »)."""
-    from PySide6.QtWidgets import QListWidget
-
     import shiboken6
+    from PySide6.QtWidgets import QListWidget
 
     worker = DbWorker(synchronous=False)
     try:

@@ -8,7 +8,7 @@ status, a stable reason code and a French message.
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -67,7 +67,7 @@ def verify(central, method: str, path: str, headers) -> dict[str, Any]:
     if not (DEVICE_RE.match(did) and ts.isdigit() and NONCE_RE.match(nonce) and sig):
         raise ApiRefused(401, "unsigned", "Requête refusée : elle n'est pas signée par un appareil.")
     now = central.now()
-    moment = now.replace(tzinfo=timezone.utc).timestamp()  # central.now() is naive UTC
+    moment = now.replace(tzinfo=UTC).timestamp()  # central.now() is naive UTC
     if abs(moment - int(ts)) > signed_request.MAX_SKEW_SECONDS:
         raise ApiRefused(401, "clock", "Requête refusée : son horodatage est trop ancien (ou l'horloge de l'appareil "
                                        "est fausse).")

@@ -2,7 +2,8 @@
 
 Order of the checks: size, decryption (our key), container and manifest, recipient fingerprint,
 demo or real data as this central office, format version, device (unknown: quarantine; revoked:
-refused; key as approved), signature, replay or reused bundle id, payload hash and limits, payload contents, audit chain continuity.
+refused; key as approved), signature, replay or reused bundle id, payload hash and limits,
+payload contents, audit chain continuity.
 Only then are versions, records, conflicts and audit entries written. A refusal raises
 :class:`BundleRejected` and leaves the database as it was (security incidents are noted apart).
 """
@@ -131,7 +132,7 @@ class _Checked:
     payload_error: BundleRejected | None = None
 
     @classmethod
-    def of(cls, env: Envelope, limits) -> "_Checked":
+    def of(cls, env: Envelope, limits) -> _Checked:
         checked = cls()
         try:
             verify_signature(env, env.manifest["device_key"], who="l'appareil")

@@ -12,6 +12,7 @@ in ``common``. The central office's ``conseiller-central`` is ``central``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -58,10 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
     def command() -> int:
-        try:
+        with contextlib.suppress(OSError):  # a read-only or missing folder is reported by the command itself
             configure_logs(common.data_dir(args))
-        except OSError:
-            pass  # a read-only or missing folder is reported by the command itself
         if args.command is None:
             return _start_gui(args)
         common.name_process(" ".join(["conseiller", args.command] + ([args.action] if getattr(args, "action", None) else [])))

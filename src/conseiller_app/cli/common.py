@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from conseiller_app.storage.services import Context
     from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
     from conseiller_app.storage.services.settings import Settings
-    from conseiller_app.sync.service import Enrolled, SyncStatus
     from conseiller_app.storage.vault import Vault
+    from conseiller_app.sync.service import Enrolled, SyncStatus
 
 PASSPHRASE_ENV = "CONSEILLER_PASSPHRASE"
 # How long a command waits for the vault while another command holds it (never for the

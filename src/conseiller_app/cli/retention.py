@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 from typing import TYPE_CHECKING
 
 from conseiller_app.cli.common import err, out, print_json, purge_json, retention_json, vault_context
@@ -54,10 +53,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         return 2
     with vault_context(args) as ctx:
         found = retention.candidates(ctx)
-        if args.id:
-            ids = list(dict.fromkeys(args.id))
-        else:
-            ids = [f.id for f in found.files if f.kind == rules.TO_PURGE]
+        ids = list(dict.fromkeys(args.id)) if args.id else [f.id for f in found.files if f.kind == rules.TO_PURGE]
         result = retention.purge(ctx, ids, today=found.today)
     if args.json:
         print_json(purge_json(result))

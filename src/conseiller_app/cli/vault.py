@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from conseiller_app.cli.common import (
-    LOCK_WAIT_SECONDS,
     data_dir,
     err,
     open_vault,

@@ -116,11 +116,11 @@ def validate(
     check("rqth", lambda x: bool(x) and str(x).lower() not in ("0", "false", "non", "no"))
     check("notes", lambda x: validation.check_free_text("notes", LABELS["notes"], x))
 
-    if not errors and out.get("public") == Public.JEUNE.value and "birth_date" in out:
-        if validation.age_on(out["birth_date"], today) >= 26:
-            errors.append(
-                ValidationError("public", "le public « jeune » concerne les moins de 26 ans : vérifiez la date de naissance ou le public.", LABELS["public"])
-            )
+    if (not errors and out.get("public") == Public.JEUNE.value and "birth_date" in out
+            and validation.age_on(out["birth_date"], today) >= 26):
+        errors.append(ValidationError(
+            "public", "le public « jeune » concerne les moins de 26 ans : vérifiez la date de naissance ou le public.",
+            LABELS["public"]))
     if errors:
         raise ValidationErrors(errors)
     return out

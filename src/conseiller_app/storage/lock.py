@@ -19,6 +19,7 @@ finds the vault held by another command waits a little for it instead.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sys
@@ -100,7 +101,7 @@ class VaultLock:
     def held(self) -> bool:
         return self._fd is not None
 
-    def acquire(self, wait: float = 0.0) -> "VaultLock":
+    def acquire(self, wait: float = 0.0) -> VaultLock:
         """Take the lock, waiting up to ``wait`` seconds while another *command* holds it (never
         for the application, which holds it for hours). Raises :class:`VaultBusy`."""
         path = lock_path(self.data_dir)
@@ -128,10 +129,8 @@ class VaultLock:
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)  # no stale description left behind
-        except OSError:
-            pass
         os.close(fd)  # releases the OS lock
 
 

@@ -8,8 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain.settings import INT_SETTINGS, match_territory
-from conseiller_app.domain.errors import ValidationError
-from conseiller_app.domain.text import query_tokens
 from conseiller_app.domain.validation import clean_label, clean_name
 from conseiller_app.storage.models import Conseiller, Setting, Territory
 

@@ -40,7 +40,7 @@ from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
 from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
 from conseiller_app.storage.lock import VaultLock
-from conseiller_app.storage.paths import (
+from conseiller_app.storage.paths import (  # noqa: F401 - LOG_DIR, VAULT_FILE, default_data_dir, vault_exists re-exported
     BACKUP_DIR,
     LOG_DIR,
     VAULT_FILE,
@@ -166,7 +166,7 @@ class Vault:
         except BaseException:
             try:
                 vault.close()  # type: ignore[possibly-undefined]
-            except Exception:
+            except Exception:  # noqa: BLE001 - cleaning up after the first failure, which is re-raised
                 pass
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)

@@ -148,7 +148,8 @@ def prune(session: Session, after: int, upto: int) -> int:
     The journal's newest row is kept: SQLite would otherwise reuse its position numbers.
     """
     last: dict[tuple[str, str], tuple[int, str, dict]] = {}
-    q = (select(models.ChangeEntry.seq, models.ChangeEntry.entity, models.ChangeEntry.entity_id, models.ChangeEntry.op, models.ChangeEntry.data)
+    ce = models.ChangeEntry
+    q = (select(ce.seq, ce.entity, ce.entity_id, ce.op, ce.data)
          .where(models.ChangeEntry.seq > after, models.ChangeEntry.seq <= upto).order_by(models.ChangeEntry.seq))
     for seq, entity, eid, op, data in session.execute(q):
         if entity not in CENTRAL_OWNED:
@@ -232,11 +233,12 @@ def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
 def _reindex(session: Session, beneficiary_id: str) -> None:
     from conseiller_app.storage.services.beneficiaries import index_tokens
 
-    row = session.execute(select(models.Beneficiary.__table__).where(models.Beneficiary.__table__.c.id == beneficiary_id)).mappings().one()
+    table = models.Beneficiary.__table__
+    row = session.execute(select(table).where(table.c.id == beneficiary_id)).mappings().one()
     session.execute(delete(models.BeneficiaryToken).where(models.BeneficiaryToken.beneficiary_id == beneficiary_id))
     tokens = index_tokens(session, dict(row))
     if tokens:
         session.execute(models.BeneficiaryToken.__table__.insert(), tokens)
 
 
-__all__ = ["import_bundle", "apply_record", "prune", "row_values"]
+__all__ = ["apply_record", "import_bundle", "prune", "row_values"]

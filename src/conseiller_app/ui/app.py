@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QIcon
@@ -33,12 +34,12 @@ class QtGapsTranslator(QTranslator):
     dialog's labels (« &Look in: », « Files of &type: ») and the shipped catalogue still has the
     old keys, so Qt's own file dialog showed English beside French."""
 
-    TEXTS = {
+    TEXTS: ClassVar[dict[tuple[str, str], str]] = {
         ("QFileDialog", "&Look in:"): "&Voir dans\u00a0:",
         ("QFileDialog", "Files of &type:"): "&Fichiers de type\u00a0:",
     }
 
-    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+    def translate(self, context, source_text, disambiguation=None, n=-1):
         return self.TEXTS.get((context, source_text))  # None: not ours, Qt asks the next catalogue
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt API
@@ -50,7 +51,7 @@ class FrenchTypography(QTranslator):
     one place for every screen). Asked last, so a real catalogue's translation wins; Qt's own
     texts (contexts « Q… ») are left to ``qtbase_fr``."""
 
-    def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401 - Qt API
+    def translate(self, context, source_text, disambiguation=None, n=-1):
         if not source_text or (context or "").startswith("Q"):
             return None
         fixed = french_typography(source_text)
@@ -161,12 +162,11 @@ def after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
 def run_gui(data_dir: Path | None = None, argv: list[str] | None = None) -> int:
     """Open the application on ``data_dir`` (default: the platform's data folder); returns the
     exit code."""
+    from conseiller_app.storage.lock import APPLICATION, set_process_holder
     from conseiller_app.storage.paths import default_data_dir
     from conseiller_app.ui.errors import install_excepthook
     from conseiller_app.ui.main_window import MainWindow
     from conseiller_app.ui.worker import DbWorker
-
-    from conseiller_app.storage.lock import APPLICATION, set_process_holder
 
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     set_process_holder(APPLICATION)  # what a command refused the vault is told

@@ -33,7 +33,7 @@ class Changes:
     origin: object | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, *kinds: Kind, files: Iterable[str | None] = (), origin: object | None = None) -> "Changes":
+    def of(cls, *kinds: Kind, files: Iterable[str | None] = (), origin: object | None = None) -> Changes:
         return cls(frozenset(kinds), frozenset(f for f in files if f), origin)
 
     def touches(self, kinds: Iterable[Kind]) -> bool:

@@ -31,7 +31,6 @@ from conseiller_app.ui.window_state import WindowStateStore
 from conseiller_app.ui.worker import BACKGROUND, DbWorker
 from conseiller_app.ui.workspace import Workspace
 
-
 PageFactory = Callable[[DbWorker, QWidget | None], QWidget]
 
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QWidget
 
 from conseiller_app.domain.errors import WrongPassphrase
 from conseiller_app.storage.paths import vault_exists
-from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.storage.throttle import UnlockThrottle
+from conseiller_app.ui.progress import run_with_progress
 from conseiller_app.ui.worker import DbWorker
 
 # The vault operations, imported on the worker thread when they run: ``vault_ops`` brings the

@@ -63,7 +63,7 @@ def _back(to: str) -> Redirect:
 
 async def _form(request: Request) -> dict[str, Any]:
     form = await request.form()
-    return {k: form.get(k) for k in form.keys()}
+    return {k: form.get(k) for k in form}
 
 
 async def _journal(request: Request, user: dict, action: str, target: str | None, detail: str = "") -> None:
@@ -307,7 +307,8 @@ async def disable_account(request: Request, login: str) -> Response:
     return _back("/comptes")
 
 
-ROUTES = [accounts_page, disable_account, login_page, login, logout, home, devices_page, device_page, approve_device, revoke_device, bundles_page,
+ROUTES = [accounts_page, disable_account, login_page, login, logout, home, devices_page, device_page, approve_device,
+          revoke_device, bundles_page,
           upload_bundle_form, conflicts_page, resolve_conflict, reference_page, add_agency, edit_agency,
           commune_territory, edit_session, publish_all, journal_page]
 

@@ -4,7 +4,7 @@ ids, sets the cookie and serialises the data; this store only keeps the bytes wi
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import anyio.to_thread
 from litestar.stores.base import Store
@@ -14,7 +14,7 @@ from conseiller_app.central.models import StaffSession
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _seconds(value: int | timedelta | None) -> int | None:

@@ -276,7 +276,8 @@ def audit_trail(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
     """The file's audit journal, newest first, with who did it."""
     with ctx.vault.session() as s:
         names = {c.id: c.name for c in s.scalars(select(models.Conseiller))}
-        q = select(models.AuditEntry).where(models.AuditEntry.beneficiary_id == beneficiary_id).order_by(models.AuditEntry.seq.desc())
+        q = (select(models.AuditEntry).where(models.AuditEntry.beneficiary_id == beneficiary_id)
+             .order_by(models.AuditEntry.seq.desc()))
         return [
             {"at": e.at, "who": names.get(e.actor_id, "?"), "action": e.action,
              "action_label": AUDIT_LABELS.get(e.action, e.action), "entity": e.entity, "details": dict(e.details)}

@@ -73,7 +73,8 @@ def _paused_collector() -> Iterator[None]:
             gc.enable()
 
 
-def compute(ctx: Context, filters: I.Filters = I.Filters()) -> I.IndicatorReport:
+def compute(ctx: Context, filters: I.Filters | None = None) -> I.IndicatorReport:
+    filters = filters if filters is not None else I.Filters()
     ds = dataset(ctx)
     with _paused_collector():
         return I.compute(ds, filters)

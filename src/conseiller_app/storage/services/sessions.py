@@ -30,8 +30,8 @@ from conseiller_app.domain.text import fold
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import pathway as pathway_service
-from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.beneficiaries import commune_resolver, duplicates_in, reindex, sort_name
+from conseiller_app.storage.services.beneficiaries import load_in as load_file
 from conseiller_app.storage.services.context import Context
 
 REG = RegistrationStatus
@@ -141,6 +141,8 @@ def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, 
         "seats_left": max(0, x.capacity - registered),
         "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
         "start_time": x.start_time, "end_time": x.end_time,
+        # SPOTT details (``facts.set_spott``): FPETT's prior validation, the OPCO, the agencies (ids).
+        "fpett_validated_on": x.fpett_validated_on, "opco": x.opco, "agencies": list(x.agencies or []),
         "version": x.version,
     }
 

@@ -21,12 +21,11 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
 from conseiller_app.ui.beneficiaries import dialogs
-from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.beneficiaries import operations as ops
-from conseiller_app.ui.beneficiaries.convention_tab import ConventionTab
 from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
 from conseiller_app.ui.beneficiaries.communes import CommuneResolver
 from conseiller_app.ui.beneficiaries.consents_tab import ConsentsTab
+from conseiller_app.ui.beneficiaries.convention_tab import ConventionTab
 from conseiller_app.ui.beneficiaries.errors import field_errors, sentence, user_message
 from conseiller_app.ui.beneficiaries.file_header import FileHeader
 from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
@@ -36,6 +35,7 @@ from conseiller_app.ui.beneficiaries.notes_tab import NotesTab
 from conseiller_app.ui.beneficiaries.pathway_tab import PathwayTab
 from conseiller_app.ui.beneficiaries.validator import FormValidator
 from conseiller_app.ui.beneficiaries.widgets import Banner
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
 from conseiller_app.ui.worker import VaultLocked

@@ -115,7 +115,7 @@ class IdentityForm(QScrollArea):
         self._grid = grid
         self._boxes: list[QGroupBox] = []
         self._stacked: bool | None = None
-        for i, (title, fields) in enumerate(_GROUPS):
+        for _i, (title, fields) in enumerate(_GROUPS):
             box = QGroupBox(QCoreApplication.translate(_CTX, title))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)

@@ -10,10 +10,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from conseiller_app.storage.services import followup
-from conseiller_app.ui.widgets.formatting import fr_date
-
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine
 from conseiller_app.ui.widgets.accessibility import announce, named
+from conseiller_app.ui.widgets.formatting import fr_date
 
 REMINDER_STYLE = ("background: #fef7e0; border: 1px solid #f9d67a; border-radius: 4px; padding: 8px;"
                   " font-weight: bold;")

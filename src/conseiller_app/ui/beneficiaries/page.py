@@ -14,11 +14,11 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QTabBar, QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.ui.beneficiaries import operations as ops
-from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.file_editor import EditorEnv, FileEditor
 from conseiller_app.ui.beneficiaries.list_page import BeneficiaryListPage
 from conseiller_app.ui.beneficiaries.widgets import Banner, alive
+from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.worker import VaultLocked
 
 

@@ -31,8 +31,8 @@ from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, error_text
 from conseiller_app.ui.beneficiaries.widgets import Banner, alive, fill_table, read_only_table
-from conseiller_app.ui.worker import VaultLocked
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
+from conseiller_app.ui.worker import VaultLocked
 
 _STATUS_COLORS = {
     StepStatus.DONE.value: "#188038",

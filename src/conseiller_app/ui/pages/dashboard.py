@@ -26,10 +26,10 @@ from conseiller_app.storage.services import todo as todo_service
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.columns import ID_ROLE, Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
 GUIDANCE_LIMIT = 50

@@ -3,7 +3,6 @@ and the purge of the ticked ones after a plain confirmation. Work runs on the DB
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
@@ -23,10 +22,10 @@ from conseiller_app.domain.retention import TO_PURGE
 from conseiller_app.storage.services import retention
 from conseiller_app.storage.services.retention import PurgeResult, RetentionReview
 from conseiller_app.ui.errors import user_message
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_date, plural
 from conseiller_app.ui.worker import DbWorker
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -26,19 +26,18 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain import retention as retention_rules
 from conseiller_app.domain.settings import IDLE_LOCK
+from conseiller_app.storage.services import owner as owner_service
 from conseiller_app.storage.services import retention
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import show_error, user_message
-from conseiller_app.storage.services import owner as owner_service
-from conseiller_app.ui.widgets.accessibility import announce
-from conseiller_app.ui.widgets.feedback import ErrorLine
-from conseiller_app.ui.widgets.formatting import reference_label
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.passphrase_dialog import PassphraseDialog
 from conseiller_app.ui.progress import run_with_progress
+from conseiller_app.ui.widgets.accessibility import announce, label_layout_rows, named, table  # noqa: F401
+from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.formatting import reference_label
 from conseiller_app.ui.worker import DbWorker, VaultLocked
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 if TYPE_CHECKING:  # imported when first opened
     from conseiller_app.ui.pages.retention_dialog import RetentionDialog

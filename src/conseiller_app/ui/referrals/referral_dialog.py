@@ -28,11 +28,11 @@ from conseiller_app.domain.referral import ConsentRequired
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name
 from conseiller_app.ui.widgets.person_picker import PersonPicker
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 SUMMARY_MAX = 1000
 

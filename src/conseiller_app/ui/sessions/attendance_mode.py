@@ -31,9 +31,9 @@ from conseiller_app.ui.sessions.attendance_model import (
     NameFilter,
 )
 from conseiller_app.ui.sessions.walk_in_dialog import WalkInDialog
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import fr_period
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 ROW_HEIGHT = 58
 

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain.sessions import days_of, holiday_name
-from conseiller_app.ui.widgets.formatting import fr_long_date, fr_month, plural
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
+from conseiller_app.ui.widgets.formatting import fr_long_date, fr_month, plural
 
 HOLIDAY_BG = QColor("#fde7dc")
 SESSION_BADGE = QColor("#1f5fa8")

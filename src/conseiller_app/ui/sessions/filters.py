@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QHBoxLayout, QLab
 
 from conseiller_app.domain.enums import SessionKind
 from conseiller_app.ui.sessions.operations import SessionQuery
-from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
+from conseiller_app.ui.widgets.choices import fill_combo
 
 PERIODS = ("upcoming", "month", "past", "all", "custom")
 

@@ -20,11 +20,11 @@ from conseiller_app.ui.sessions.list_model import session_list_model
 from conseiller_app.ui.sessions.register_dialog import RegisterDialog
 from conseiller_app.ui.sessions.session_dialog import SessionDialog
 from conseiller_app.ui.sessions.session_view import SessionView
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.formatting import plural
 from conseiller_app.ui.widgets.lazy_table import ID_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 
 class AteliersPage(LoadOnShowPage):
@@ -216,7 +216,7 @@ class AteliersPage(LoadOnShowPage):
     def ask_register(self, session: dict) -> RegisterDialog | None:
         if self._locked:
             return None
-        dialog = RegisterDialog(self._worker, session, self)
+        dialog = RegisterDialog(self._worker, session, self, agencies=(self.env or {}).get("agencies"))
         dialog.registered.connect(self.session_view.registered)
         self._show_dialog(dialog)
         return dialog

@@ -21,12 +21,12 @@ from conseiller_app.domain.enums import RegistrationStatus
 from conseiller_app.storage.services import sessions as session_service
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions import operations as ops
+from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name, fr_date, fr_period, plural
 from conseiller_app.ui.widgets.lazy_table import Column
 from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.widgets.tables import list_view, set_widths
-from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 
 REG = RegistrationStatus
 PROMOTED_BG = QColor("#e6f4ea")

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from conseiller_app.storage.services import search
 from conseiller_app.ui.errors import user_message
-from conseiller_app.ui.widgets.formatting import display_name
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
+from conseiller_app.ui.widgets.formatting import display_name
 
 DEBOUNCE_MS = 250
 LIMIT = 30
