@@ -271,6 +271,9 @@ def test_an_unknown_breakdown_gets_a_french_message(site, value):
     assert 'role="alert"' in r.text and f"Répartition inconnue « {value} »" in text
     assert "choisissez parmi territoire, conseiller, agence" in text
     assert "<b>x</b>" not in r.text and 'class="carte"' not in r.text
+    # The choices are offered as links, and the filters' form no longer carries the unknown value.
+    assert 'href="/indicateurs?repartition=agence#repartition-agency"' in r.text
+    assert 'name="repartition"' not in r.text
 
 
 def test_a_partner_gets_breakdowns_on_demand_but_never_by_conseiller(site):
@@ -284,6 +287,8 @@ def test_a_partner_gets_breakdowns_on_demand_but_never_by_conseiller(site):
         r = b.get(f"/indicateurs?repartition={value}")
         assert r.status_code == 403, value
         assert "Accès refusé" in html.unescape(r.text) and "Claire" not in r.text
+    r = b.get("/indicateurs?repartition=x")  # the choices offered to a partner do not name it either
+    assert r.status_code == 400 and "choisissez parmi territoire, agence" in html.unescape(r.text)
     r = b.get("/indicateurs?repartition=agence")
     assert r.status_code == 200
     assert _section_ids(r.text) == ["entonnoir", "tendance", "repartition-territory", "repartition-agency"]

@@ -99,9 +99,10 @@ def _build(central: Central, values: dict[str, str], partner: bool) -> dict[str,
                                "figure": values.get("chiffre", indicators_view.DEFAULT_FIGURE), "model": None,
                                "links": _breakdown_links(values, partner)}
     try:
-        choice = indicators_view.chosen(values.get("repartition"))
+        choice = indicators_view.chosen(values.get("repartition"), partner)
     except ValueError as exc:
-        context["error"] = str(exc)
+        context["error"], context["breakdown_error"] = str(exc), True
+        del values["repartition"]  # not kept in the form: the filters shown again must work
         return context
     context["shown"] = indicators_view.breakdowns_for(choice, partner)
     try:

@@ -62,15 +62,15 @@ def choices(partner: bool) -> list[tuple[str, str]]:
     return [(slug, DIMENSIONS[dim]) for slug, dim in CHOICES.items() if not (partner and dim in PERSONAL)]
 
 
-def chosen(value: str | None) -> str | None:
+def chosen(value: str | None, partner: bool = False) -> str | None:
     """The breakdown a ``repartition`` value asks for (None: none asked); ValueError with a French
     message for an unknown value."""
     if not value:
         return None
     dim = CHOICES.get(value.strip().lower())
     if dim is None:
-        known = ", ".join(CHOICES)
-        raise ValueError(f"Répartition inconnue « {value} » : choisissez parmi {known}.")
+        known = ", ".join(slug for slug, _ in choices(partner))
+        raise ValueError(f"Répartition inconnue « {value} » : choisissez parmi {known} (liens ci-dessous).")
     return dim
 
 
