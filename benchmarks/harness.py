@@ -17,7 +17,8 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, Result, format_table, log
 
-GROUPS = ("start", "unlock", "search", "files", "reports", "indicators", "central", "gui", "memory", "sync", "demo")
+GROUPS = ("start", "unlock", "search", "files", "reports", "indicators", "central", "central_page", "gui", "memory",
+          "sync", "demo")
 
 
 def machine() -> dict:
@@ -129,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         return m_central_indicators.measure(cv, runs, warmup, postgresql=not args.no_postgresql)
 
     run("central", central)
+
+    def central_page():
+        from benchmarks import m_central_page
+
+        return m_central_page.measure(cv, runs, warmup, postgresql=not args.no_postgresql)
+
+    run("central_page", central_page)
 
     def gui():
         from benchmarks import m_gui

@@ -49,7 +49,8 @@ def test_partner_sees_masked_aggregates_and_no_person(site):
     for title in ("SPOTT en lien avec les grands chantiers", "Taux d'insertion après le parcours",
                   "Montant investi par le FPETT", "Enveloppe AKTIV compétences"):
         assert html.escape(title, quote=False) in page or title in html.unescape(page)
-    assert page.count("<svg") >= 4 and page.count('role="img"') == page.count("<svg")
+    # The first view: the funnel, the trend and the territories (other breakdowns on demand).
+    assert page.count("<svg") == 3 and page.count('role="img"') == page.count("<svg")
     assert page.count("<caption") >= page.count("<svg")  # a table under every chart
     # No person: no conseiller's name, no breakdown by conseiller, no device filter.
     text = html.unescape(page)
@@ -201,3 +202,96 @@ def test_exports_are_journaled_and_hold_no_small_count(site, tmp_path, fmt):
     # The per-conseiller breakdown stays inside the central office, even for the chargé·e de mission.
     assert not any(isinstance(v, str) and "Claire Martin" in v for v in values)
     assert b.post("/indicateurs/export", {"format": "exe"}).status_code == 400
+
+
+def _section_ids(page: str) -> list[str]:
+    return re.findall(r'<section id="((?:entonnoir|tendance|repartition-[a-z_]+))"', page)
+
+
+def test_first_view_shows_the_headline_funnel_trend_and_territories_only(site):
+    central, server, _ids = site
+    b = Browser(server.url)
+    b.login("charge")
+    r = b.get("/indicateurs")
+    assert r.status_code == 200
+    page = r.text
+    assert page.count('class="carte"') == 8
+    # The funnel, the monthly trend and the breakdowns by territory and (for the staff) by conseiller.
+    assert _section_ids(page) == ["entonnoir", "tendance", "repartition-territory", "repartition-conseiller"]
+    c = indicators.consolidate(central)
+    territories = re.search(r'id="repartition-territory".*?</section>', page, re.S).group(0)
+    for row in c.breakdowns["territory"].rows:
+        assert html.escape(row.label, quote=False) in territories, row.label
+    assert "Les indicateurs par territoire" in territories and "<svg" in territories
+    trend = re.search(r'id="tendance".*?</section>', page, re.S).group(0)
+    assert trend.count("<tr>") - 1 == len(c.trend) > 0  # a table row per month (plus the header)
+    # Every other breakdown is one plain link away (no JavaScript needed), the filters kept.
+    links = dict(re.findall(r'<a href="(/indicateurs\?[^"]*)"[^>]*>(?:<strong>)?Par ([^<]*)<', page))
+    assert {html.unescape(v) for v in links.values()} == {
+        "territoire", "conseiller", "agence d'emploi", "chantier", "public", "dispositif", "trimestre",
+        "année de convention"}
+    r = b.get("/indicateurs?territory=arrageois&chiffre=pci")
+    assert 'href="/indicateurs?territory=arrageois&amp;chiffre=pci&amp;repartition=agence#repartition-agency"' in r.text
+
+
+@pytest.mark.parametrize(("choice", "dim", "caption"), [
+    ("agence", "agency", "agence d'emploi"), ("chantier", "chantier", "chantier"), ("public", "public", "public"),
+    ("dispositif", "scheme", "dispositif"), ("trimestre", "quarter", "trimestre"),
+    ("annee", "convention_year", "année de convention"), ("Agence", "agency", "agence d'emploi")])
+def test_a_breakdown_is_shown_on_demand(site, choice, dim, caption):
+    central, server, _ids = site
+    b = Browser(server.url)
+    b.login("charge")
+    r = b.get(f"/indicateurs?repartition={choice}&public=rsa")
+    assert r.status_code == 200, r.text[-500:]
+    page = r.text
+    assert _section_ids(page) == ["entonnoir", "tendance", "repartition-territory", "repartition-conseiller",
+                                  f"repartition-{dim}"]
+    section = re.search(rf'id="repartition-{dim}".*?</section>', page, re.S).group(0)
+    assert f"Les indicateurs par {caption}" in html.unescape(section)
+    expected = indicators.consolidate(central, indicators.parse_filters(central, {"public": "rsa"}),
+                                      breakdowns=(dim,)).breakdowns[dim]
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th>((?:<td class="nombre">[^<]*</td>)+)</tr>', section)
+    assert [html.unescape(label) for label, _ in rows] == [row.label for row in expected.rows]
+    # The second figure column: positioned by agencies, as computed for each row.
+    assert [html.unescape(CELL_RE.findall(cells)[1]) for _, cells in rows] == [
+        integer(row.report.positioned_by_agencies) for row in expected.rows]
+    assert 'aria-current="page"' in page  # the chosen breakdown is marked in the list of choices
+    assert 'name="repartition" value="' in page  # and kept when the filters change
+
+
+@pytest.mark.parametrize("value", ["agences", "month", "<b>x</b>"])
+def test_an_unknown_breakdown_gets_a_french_message(site, value):
+    _central, server, _ids = site
+    b = Browser(server.url)
+    b.login("charge")
+    r = b.client.get("/indicateurs", params={"repartition": value})
+    assert r.status_code == 400
+    text = html.unescape(r.text)
+    assert 'role="alert"' in r.text and f"Répartition inconnue « {value} »" in text
+    assert "choisissez parmi territoire, conseiller, agence" in text
+    assert "<b>x</b>" not in r.text and 'class="carte"' not in r.text
+    # The choices are offered as links, and the filters' form no longer carries the unknown value.
+    assert 'href="/indicateurs?repartition=agence#repartition-agency"' in r.text
+    assert 'name="repartition"' not in r.text
+
+
+def test_a_partner_gets_breakdowns_on_demand_but_never_by_conseiller(site):
+    _central, server, _ids = site
+    b = Browser(server.url)
+    b.login("partenaire")
+    page = b.get("/indicateurs").text
+    assert _section_ids(page) == ["entonnoir", "tendance", "repartition-territory"]
+    assert "repartition=conseiller" not in page and "Par conseiller" not in page
+    for value in ("conseiller", "Conseiller"):
+        r = b.get(f"/indicateurs?repartition={value}")
+        assert r.status_code == 403, value
+        assert "Accès refusé" in html.unescape(r.text) and "Claire" not in r.text
+    r = b.get("/indicateurs?repartition=x")  # the choices offered to a partner do not name it either
+    assert r.status_code == 400 and "choisissez parmi territoire, agence" in html.unescape(r.text)
+    r = b.get("/indicateurs?repartition=agence")
+    assert r.status_code == 200
+    assert _section_ids(r.text) == ["entonnoir", "tendance", "repartition-territory", "repartition-agency"]
+    section = re.search(r'id="repartition-agency".*?</section>', r.text, re.S).group(0)
+    cells = [html.unescape(c).replace("\u202f", "") for c in CELL_RE.findall(section)]
+    assert cells and not [c for c in cells if c.isdigit() and 0 < int(c) < 5]  # masked as elsewhere

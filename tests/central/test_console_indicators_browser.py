@@ -102,8 +102,9 @@ def test_partner_sees_indicators_downloads_the_bilan_and_is_refused_a_person(chr
     value = browser.find_element(By.CSS_SELECTOR, "#indicateur-positioned_by_agencies .valeur").text
     n = report.positioned_by_agencies
     assert value == ("< 5" if 0 < n < 5 else integer(n)) and n > 0
-    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.graphique svg[role=img]")) >= 5
-    assert len(browser.find_elements(By.CSS_SELECTOR, "table caption")) >= 5
+    # The first view: the funnel, the trend and the territories, a table under each chart.
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.graphique svg[role=img]")) == 3
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table caption")) >= 3
     page = browser.find_element(By.ID, "contenu").text
     assert "Claire Martin" not in page and "Karim Benali" not in page and "Par conseiller" not in page
     height = browser.execute_script("return document.documentElement.scrollHeight")
@@ -111,6 +112,12 @@ def test_partner_sees_indicators_downloads_the_bilan_and_is_refused_a_person(chr
     shot = shots / "console-indicateurs.png"
     assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 20000
     browser.set_window_size(1280, 1000)
+    # Another breakdown, asked for with a plain link.
+    browser.find_element(By.LINK_TEXT, "Par agence d'emploi").click()
+    wait.until(lambda d: d.find_elements(By.ID, "repartition-agency"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.graphique svg[role=img]")) == 4
+    assert "Les indicateurs par agence d'emploi" in browser.find_element(By.ID, "repartition-agency").text
+    assert "Par conseiller" not in browser.find_element(By.ID, "contenu").text
 
     # A filter, chosen with the keyboard's form controls.
     from selenium.webdriver.support.ui import Select

@@ -143,3 +143,69 @@ def test_monthly_trend_equals_one_computation_per_month(ds, territory):
     assert [d for d, _ in trend] == [date(2026, m, 1) for m in range(1, 13)]
     assert [n for _, n in trend] == [I.compute(ds, I.Filters.month(2026, m, territory=territory)).insertion_all.dynamic
                                      for m in range(1, 13)]
+
+
+def _without_filters(r: I.IndicatorReport) -> dict:
+    out = r.to_json()
+    out.pop("filters")
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(datasets(), st.sampled_from([None, *TERRITORIES]), st.sampled_from([None, "rsa", "jeune"]),
+       st.sampled_from([(date(1900, 1, 1), None), (None, date(2100, 12, 31)), (date(1900, 1, 1), date(2100, 1, 1))]))
+def test_a_period_holding_every_day_gives_the_figures_without_a_period(ds, territory, public, period):
+    """A computation over a period walks the rows of that period only (sorted by date); over a
+    period that holds every date it finds every figure of the computation without a period."""
+    start, end = period
+    whole = I.compute(ds, I.Filters(territory=territory, public=public))
+    assert _without_filters(I.compute(ds, I.Filters(start, end, territory=territory, public=public))) == \
+        _without_filters(whole)
+
+
+@settings(max_examples=80, deadline=None)
+@given(datasets(), days(), st.integers(0, 120), st.sampled_from([None, *TERRITORIES]))
+def test_a_period_counts_the_rows_of_its_days(ds, start, length, territory):
+    """The period's figures as plain loops over every row count them (the former computation)."""
+    end = start + timedelta(days=length)
+    f = I.Filters(start, end, territory=territory)
+    r = I.compute(ds, f)
+    ix = I.index(ds)
+    files = {x.id for x in ds.files if not territory or x.territory == territory}
+    inside = f.in_period
+    positioned = {b for b, s in ix.positioned if b in files and inside(s.start_date)}
+    positioned |= {b for b, starts in ix.agency_prep.items() if b in files and any(inside(d) for d in starts)}
+    assert r.positioned_by_agencies == len(positioned)
+    exits: dict[str, tuple[date, str]] = {}
+    for b, found in ix.exits.items():
+        for e in found:
+            if b in files and inside(e[0]) and (b not in exits or exits[b][0] <= e[0]):
+                exits[b] = e
+    assert r.insertion_all.counted + r.insertion_all.neutral == len(exits)
+    assert r.exits_by_outcome == {o.value: sum(1 for _, x in exits.values() if x == o.value) for o in OutcomeCategory}
+    for key, rows in ix.delay_rows.items():
+        assert r.delays[key].count == len([1 for b, day, _ in rows if b in files and inside(day)]), key
+    for kind, rows in ix.barrier_rows.items():
+        assert r.barriers[kind] == (len([1 for b, d, _ in rows if b in files and inside(d)]),
+                                    len([1 for b, _, d in rows if b in files and d is not None and inside(d)])), kind
+    cohort = [x for x in ds.files if x.id in files and inside(x.spotting_date)]
+    assert r.funnel[0].reached == len(cohort)
+    lines = [x for x in ds.funding if x.beneficiary_id in files and inside(x.granted_on)]
+    assert r.fpett_total == sum(x.amount_cents for x in lines if x.funder == "fpett" and x.line in I.FPETT_LINES)
+    assert r.departement_total == sum(x.amount_cents for x in lines
+                                      if x.funder == "departement" and x.line in I.DEPARTEMENT_LINES)
+
+
+def test_exits_of_the_same_day_count_the_last_one_recorded_with_or_without_a_period():
+    """Two exits of one file on the same day: the last recorded counts, whether or not the
+    computation has a period (the period's rows are sorted by date, a day's rows kept in order)."""
+    day = date(2026, 5, 4)
+    done, exit_ = StepStatus.DONE.value, Stage.EXIT.value
+    steps = [I.StepRow("f1", Stage.SPOTTING.value, done, date(2026, 1, 5), date(2026, 1, 5), None),
+             I.StepRow("f1", exit_, done, day, day, OutcomeCategory.NEUTRAL.value),
+             I.StepRow("f1", exit_, done, day, day, OutcomeCategory.DURABLE_JOB.value),
+             I.StepRow("f1", exit_, done, date(2026, 3, 1), date(2026, 3, 1), OutcomeCategory.NEUTRAL.value)]
+    ds = I.Dataset(files=[I.FileRow("f1", "rsa", "arrageois", "me", date(2026, 1, 5), "sortie")], steps=steps)
+    for f in (I.Filters(), I.Filters.month(2026, 5), I.Filters(start=date(2026, 1, 1)), I.Filters(end=day)):
+        r = I.compute(ds, f)
+        assert (r.insertion_all.dynamic, r.insertion_all.counted, r.insertion_all.neutral) == (1, 1, 0), f

@@ -365,6 +365,7 @@ def loaded(central: Central) -> Loaded:
             hit: Loaded | None = cache.get(CACHE_KEY)
         if hit is not None and hit.version == version:
             return hit
+        gc.unfreeze()  # the previous rows go back to the collector (and away by refcount once replaced)
         out = _load(conn, version, hit)
     with _paused_collector():
         I.index(out.dataset)  # built once, kept with the dataset
@@ -372,6 +373,10 @@ def loaded(central: Central) -> Loaded:
         cache[CACHE_KEY] = out
         cache.pop("indicators_devices", None)
         cache.pop("indicators_parts", None)
+    # Some 800,000 long-lived rows: out of the cyclic collector's sight, or each of its full passes
+    # (in any request) walks them all — a second or two added to whichever page it falls in. The
+    # device does the same (``storage.services.indicators``).
+    gc.freeze()
     return out
 
 

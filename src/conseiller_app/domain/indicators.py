@@ -27,10 +27,12 @@ from __future__ import annotations
 import statistics
 import sys
 import weakref
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from conseiller_app.domain.enums import (
@@ -200,7 +202,8 @@ class Filters:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
     def to_json(self) -> dict[str, Any]:
-        return {"from": self.start.isoformat() if self.start else None, "to": self.end.isoformat() if self.end else None,
+        return {"from": self.start.isoformat() if self.start else None,
+                "to": self.end.isoformat() if self.end else None,
                 "territory": self.territory, "chantier": self.chantier, "public": self.public,
                 "agency": self.agency_id, "scheme": self.scheme, "referent": self.referent_id}
 
@@ -601,6 +604,62 @@ class Index:
             self.barrier_rows[bar.type].append(
                 (bar.beneficiary_id, bar.identified_on, bar.lifted_on if bar.status == lifted else None))
 
+    # What a computation over a period reads, sorted by date (built on the first such computation):
+    # a month of the trend then walks that month's rows, not the whole convention's. Each is
+    # (dates, rows) with ``dates`` ascending, for :func:`_window`.
+
+    @cached_property
+    def spott_sessions(self) -> list[SessionRow]:
+        """The SPOTT sessions of the grands chantiers (indicator 1 counts some of them)."""
+        spott = SessionKind.SPOTT.value
+        return [s for s in self.sessions.values() if s.kind == spott and s.chantier in GRANDS_CHANTIERS]
+
+    @cached_property
+    def files_by_spotting(self) -> tuple[list[date], list[FileRow]]:
+        return _dated((x.spotting_date, x) for x in self.ds.files)
+
+    @cached_property
+    def positioned_by_date(self) -> tuple[list[date], list[str]]:
+        """The files of :attr:`positioned` by session start, and of :attr:`agency_prep` by step start."""
+        pairs = [(x.start_date, bid) for bid, x in self.positioned]
+        pairs += [(day, bid) for bid, starts in self.agency_prep.items() for day in starts]
+        return _dated(pairs)
+
+    @cached_property
+    def exits_by_date(self) -> tuple[list[date], list[tuple[str, tuple[date, str]]]]:
+        """(file, exit) of every exit, by date; within a day, in each file's own order."""
+        return _dated((e[0], (bid, e)) for bid, exits in self.exits.items() for e in exits)
+
+    @cached_property
+    def delays_by_date(self) -> dict[str, tuple[list[date], list[tuple[str, int]]]]:
+        return {key: _dated((day, (bid, d)) for bid, day, d in rows) for key, rows in self.delay_rows.items()}
+
+    @cached_property
+    def barriers_by_date(self) -> dict[str, tuple[tuple[list[date], list[str]], tuple[list[date], list[str]]]]:
+        """Per type, the files of its barriers by identification date, and of the lifted ones by
+        lifting date."""
+        return {kind: (_dated((d, bid) for bid, d, _ in rows),
+                       _dated((d, bid) for bid, _, d in rows if d is not None))
+                for kind, rows in self.barrier_rows.items()}
+
+    @cached_property
+    def funding_by_date(self) -> tuple[list[date], list[FundingRow]]:
+        return _dated((x.granted_on, x) for x in self.ds.funding)
+
+
+def _dated(pairs: Iterable[tuple[date, Any]]) -> tuple[list[date], list[Any]]:
+    """(dates, rows) sorted by date, stable: rows of the same day keep their order."""
+    ordered = sorted(pairs, key=lambda p: p[0])
+    return [d for d, _ in ordered], [r for _, r in ordered]
+
+
+def _window(dated: tuple[list[date], list[Any]], f: Filters) -> list[Any]:
+    """The rows of ``dated`` whose date is in ``f``'s period (inclusive)."""
+    dates, rows = dated
+    lo = 0 if f.start is None else bisect_left(dates, f.start)
+    hi = len(dates) if f.end is None else bisect_right(dates, f.end)
+    return rows[lo:hi]
+
 
 _indexes: weakref.WeakKeyDictionary[Dataset, Index] = weakref.WeakKeyDictionary()
 
@@ -678,7 +737,8 @@ class _Scope:
         if f.public or f.referent_id:
             return False  # a session belongs to no file: not attributable to a public or a referent
         return ((not f.territory or s.territory == f.territory) and (not f.chantier or s.chantier == f.chantier)
-                and (not f.agency_id or f.agency_id in s.agencies) and (not scheme or not f.scheme or f.scheme == s.kind))
+                and (not f.agency_id or f.agency_id in s.agencies)
+                and (not scheme or not f.scheme or f.scheme == s.kind))
 
     def funding_ok(self, line: FundingRow) -> bool:
         if self.f.scheme and line.line != self.f.scheme:
@@ -717,6 +777,8 @@ def _positioned(sc: _Scope) -> list[ExplainItem]:
 def _positioned_count(sc: _Scope) -> int:
     """The number of files :func:`_positioned` lists, without building the list."""
     files, in_period = sc.files, sc.f.in_period
+    if sc.f.start is not None or sc.f.end is not None:
+        return len({bid for bid in _window(sc.ix.positioned_by_date, sc.f) if bid in files})
     found = {bid for bid, x in sc.ix.positioned if bid in files and in_period(x.start_date)}
     for bid, starts in sc.ix.agency_prep.items():
         if bid in files and bid not in found and any(in_period(d) for d in starts):
@@ -728,6 +790,13 @@ def _exits(sc: _Scope) -> dict[str, tuple[date, str]]:
     """The exit (date, outcome) of each file in the period (the latest if several)."""
     out: dict[str, tuple[date, str]] = {}
     files = sc.files
+    if sc.f.start is not None or sc.f.end is not None:
+        # by date, each file's exits of a day in its own order: the last one kept is the one the
+        # loop below keeps (the latest date, the last of that day).
+        for bid, e in _window(sc.ix.exits_by_date, sc.f):
+            if bid in files:
+                out[bid] = e
+        return out
     for bid, exits in sc.ix.exits.items():
         if bid in files:
             for e in exits:
@@ -776,7 +845,8 @@ def _funding_groups(sc: _Scope) -> tuple[list[FundingRow], list[FundingRow], lis
         for line in lines:
             groups[(funder, line)] = bucket
     files, scheme = sc.files, sc.f.scheme
-    for x in sc.ix.ds.funding:
+    dated = sc.f.start is not None or sc.f.end is not None
+    for x in _window(sc.ix.funding_by_date, sc.f) if dated else sc.ix.ds.funding:
         bucket = groups.get((x.funder, x.line))
         if bucket is None or not lo <= x.granted_on <= hi:
             continue
@@ -804,6 +874,9 @@ def _delays(sc: _Scope) -> dict[str, list[int]]:
     files = sc.files
     if files is sc.ix.all_files and sc.f.start is None and sc.f.end is None:
         return {key: [d for _, _, d in rows] for key, rows in sc.ix.delay_rows.items()}
+    if sc.f.start is not None or sc.f.end is not None:
+        return {key: [d for bid, d in _window(dated, sc.f) if bid in files]
+                for key, dated in sc.ix.delays_by_date.items()}
     return {key: [d for bid, day, d in rows if lo <= day <= hi and bid in files]
             for key, rows in sc.ix.delay_rows.items()}
 
@@ -831,7 +904,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
     lo, hi = f.start or date.min, f.end or date.max
     files = sc.files
     cohort = (list(files.values()) if f.start is None and f.end is None
-              else [x for x in files.values() if lo <= x.spotting_date <= hi])
+              else [x for x in _window(ix.files_by_spotting, f) if x.id in files])
     reached_of = ix.reached
     signatures = Counter([reached_of[x.id] for x in cohort])
     current = Counter([x.current_stage for x in cohort])
@@ -844,9 +917,14 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
     pairs = _delays(sc)
     barriers: dict[str, tuple[int, int]] = {t.value: (0, 0) for t in BarrierType}
     everything = files is ix.all_files and f.start is None and f.end is None
+    dated = f.start is not None or f.end is not None
     for kind, rows in ix.barrier_rows.items():
         if everything:
             barriers[kind] = (len(rows), len([1 for _, _, d in rows if d is not None]))
+        elif dated:
+            identified, lifted_ = ix.barriers_by_date[kind]
+            barriers[kind] = (len([1 for bid in _window(identified, f) if bid in files]),
+                              len([1 for bid in _window(lifted_, f) if bid in files]))
         else:
             barriers[kind] = (len([1 for bid, d, _ in rows if lo <= d <= hi and bid in files]),
                               len([1 for bid, _, d in rows if d is not None and lo <= d <= hi and bid in files]))
@@ -860,8 +938,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
 
     return IndicatorReport(
         filters=f,
-        spott_grands_chantiers=sum(1 for s in ix.sessions.values() if s.kind == SessionKind.SPOTT.value
-                                   and s.chantier in GRANDS_CHANTIERS and f.in_period(s.start_date) and sc.session_ok(s)),
+        spott_grands_chantiers=sum(1 for s in ix.spott_sessions if f.in_period(s.start_date) and sc.session_ok(s)),
         positioned_by_agencies=_positioned_count(sc),
         insertion_all=_rate(o for _, o in exits.values()),
         insertion_departement=_rate(o for bid, (_, o) in exits.items() if bid not in ix.agency_files),

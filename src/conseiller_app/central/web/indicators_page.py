@@ -3,15 +3,21 @@ with their definitions, the funnel, the trend and the breakdowns as server-drawn
 table under each, and the bilan and partners' exports to download (each download journaled with
 the console user's login).
 
+The first view computes the headline, the funnel, the monthly trend and the breakdown by
+territory (and, for the central office's staff, by conseiller); every other breakdown is computed
+when asked for, with ``?repartition=agence`` (a plain link on the page: each breakdown of 60,000
+files costs seconds, all of them together most of a minute).
+
 A partner sees aggregates only (see ``indicators_view``) and is refused (403) anything that names
-a person: the per-device filter (a device is one conseiller), and every device, conflict or
-bundle page (refused by their own routes).
+a person: the per-device filter (a device is one conseiller), the breakdown by conseiller, and
+every device, conflict or bundle page (refused by their own routes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import PermissionDeniedException
@@ -43,7 +49,7 @@ PERSON_REFUSED = ("Accès refusé : les partenaires voient les chiffres agrég�
 def _values(source: Mapping[str, Any]) -> dict[str, str]:
     """The page's parameters, as short plain texts (whatever a URL or a form carried)."""
     out = {}
-    for key in (*FILTER_KEYS, "device", "chiffre", "format"):
+    for key in (*FILTER_KEYS, "device", "chiffre", "format", "repartition"):
         value = source.get(key)
         if isinstance(value, str) and value.strip():
             out[key] = value.strip()[:80]
@@ -51,16 +57,23 @@ def _values(source: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _refuse_person_level(user: dict[str, Any], values: Mapping[str, str]) -> None:
-    if user["role"] == PARTNER and values.get("device"):
+    if user["role"] != PARTNER:
+        return
+    asked = values.get("repartition", "").lower()
+    if values.get("device") or indicators_view.CHOICES.get(asked) in indicators_view.PERSONAL:
         raise PermissionDeniedException(PERSON_REFUSED)
 
 
-def _consolidate(central: Central, values: Mapping[str, str]) -> Consolidation:
+def _consolidate(central: Central, values: Mapping[str, str], breakdowns: Sequence[str] | None = None) -> Consolidation:
+    """The consolidation for the page's filters: every breakdown (the bilan, the exports), or only
+    ``breakdowns`` with the monthly trend (the page)."""
     filters = indicators.parse_filters(central, {k: values[k] for k in FILTER_KEYS if k in values})
     device_id = values.get("device")
     if device_id and device_id not in {d["id"] for d in devices_mod.list_devices(central)}:
         raise ValidationError("device", "appareil inconnu.", "Appareil")
-    return indicators.consolidate(central, filters, device_id=device_id or None)
+    if breakdowns is None:
+        return indicators.consolidate(central, filters, device_id=device_id or None)
+    return indicators.consolidate(central, filters, device_id=device_id or None, breakdowns=breakdowns, trend=True)
 
 
 def _options(central: Central, partner: bool) -> dict[str, Any]:
@@ -70,7 +83,8 @@ def _options(central: Central, partner: bool) -> dict[str, Any]:
             "publics": [(p.value, p.label) for p in Public],
             "chantiers": [(c, ref.chantiers.get(c, c)) for c in CHANTIERS],
             "devices": devices,
-            "figures": list(indicators_view.FIGURES.items())}
+            "figures": list(indicators_view.FIGURES.items()),
+            "breakdowns": indicators_view.choices(partner)}
 
 
 def _words(c: Consolidation) -> tuple[str, list[tuple[str, str]]]:
@@ -82,9 +96,17 @@ def _words(c: Consolidation) -> tuple[str, list[tuple[str, str]]]:
 def _build(central: Central, values: dict[str, str], partner: bool) -> dict[str, Any]:
     """Everything the template needs (run in a worker thread: it reads the database)."""
     context: dict[str, Any] = {"values": values, "options": _options(central, partner), "partner": partner,
-                               "figure": values.get("chiffre", indicators_view.DEFAULT_FIGURE), "model": None}
+                               "figure": values.get("chiffre", indicators_view.DEFAULT_FIGURE), "model": None,
+                               "links": _breakdown_links(values, partner)}
     try:
-        c = _consolidate(central, values)
+        choice = indicators_view.chosen(values.get("repartition"), partner)
+    except ValueError as exc:
+        context["error"], context["breakdown_error"] = str(exc), True
+        del values["repartition"]  # not kept in the form: the filters shown again must work
+        return context
+    context["shown"] = indicators_view.breakdowns_for(choice, partner)
+    try:
+        c = _consolidate(central, values, context["shown"])
     except ValidationError as exc:
         context["error"] = str(exc)
         return context
@@ -92,6 +114,19 @@ def _build(central: Central, values: dict[str, str], partner: bool) -> dict[str,
     context["period"], context["filter_words"] = _words(c)
     context["hidden"] = [(k, values[k]) for k in (*FILTER_KEYS, "device") if k in values]
     return context
+
+
+def _breakdown_links(values: Mapping[str, str], partner: bool) -> list[dict[str, str]]:
+    """One link per breakdown a role can ask for, keeping the page's filters and chart figure."""
+    kept = [(k, values[k]) for k in (*FILTER_KEYS, "device", "chiffre") if k in values]
+    first = indicators_view.first_view(partner)
+    out = []
+    for slug, label in indicators_view.choices(partner):
+        dim = indicators_view.CHOICES[slug]
+        query = urlencode([*kept, ("repartition", slug)])
+        out.append({"slug": slug, "label": label, "href": f"/indicateurs?{query}#repartition-{dim}",
+                    "always": "1" if dim in first else ""})
+    return out
 
 
 @get("/indicateurs")

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from conseiller_app.central.web import charts
-from conseiller_app.domain.consolidation import MASKED, BreakdownRow, Consolidation, headline_figures, is_small
+from conseiller_app.domain.consolidation import (
+    DIMENSIONS,
+    MASKED,
+    BreakdownRow,
+    Consolidation,
+    headline_figures,
+    is_small,
+)
 from conseiller_app.domain.indicators import DEFINITIONS, INDICATORS, IndicatorReport
 from conseiller_app.reports import comite as K
 
@@ -37,6 +44,40 @@ DEFAULT_FIGURE = "positioned_by_agencies"
 #: Breakdowns shown (the trend shows the months); a partner never gets the one by conseiller.
 SHOWN = ("territory", "conseiller", "agency", "chantier", "public", "scheme", "quarter", "convention_year")
 PERSONAL = frozenset(K.INTERNAL_DIMENSIONS)
+#: The page's ``repartition`` parameter (French, as it reads in a URL) -> the breakdown it shows.
+CHOICES: dict[str, str] = {"territoire": "territory", "conseiller": "conseiller", "agence": "agency",
+                           "chantier": "chantier", "public": "public", "dispositif": "scheme", "trimestre": "quarter",
+                           "annee": "convention_year"}
+#: Breakdowns of the page's first view (the others are computed when asked for: at 60,000 files
+#: each costs seconds). The one by conseiller is for the central office's staff only.
+FIRST_VIEW = ("territory", "conseiller")
+
+
+def first_view(partner: bool) -> tuple[str, ...]:
+    return tuple(d for d in FIRST_VIEW if not (partner and d in PERSONAL))
+
+
+def choices(partner: bool) -> list[tuple[str, str]]:
+    """(parameter value, French label) of the breakdowns a role can ask for."""
+    return [(slug, DIMENSIONS[dim]) for slug, dim in CHOICES.items() if not (partner and dim in PERSONAL)]
+
+
+def chosen(value: str | None, partner: bool = False) -> str | None:
+    """The breakdown a ``repartition`` value asks for (None: none asked); ValueError with a French
+    message for an unknown value."""
+    if not value:
+        return None
+    dim = CHOICES.get(value.strip().lower())
+    if dim is None:
+        known = ", ".join(slug for slug, _ in choices(partner))
+        raise ValueError(f"Répartition inconnue « {value} » : choisissez parmi {known} (liens ci-dessous).")
+    return dim
+
+
+def breakdowns_for(choice: str | None, partner: bool) -> tuple[str, ...]:
+    """The breakdowns a page computes: those of the first view, plus the one asked for."""
+    dims = first_view(partner)
+    return dims if choice is None or choice in dims else (*dims, choice)
 TREND_SERIES = ("positioned_by_agencies", "spott_grands_chantiers", "prevention_completed")
 
 
@@ -235,7 +276,7 @@ def _breakdown(consolidation: Consolidation, dim: str, figure: str, partner: boo
 
 def page_model(consolidation: Consolidation, *, partner: bool, figure: str = DEFAULT_FIGURE) -> PageModel:
     figure = figure if figure in FIGURES else DEFAULT_FIGURE
-    shown = [d for d in SHOWN if not (partner and d in PERSONAL)]
+    shown = [d for d in SHOWN if not (partner and d in PERSONAL) and d in consolidation.breakdowns]
     sections = tuple(s for s in (_breakdown(consolidation, d, figure, partner) for d in shown) if s is not None)
     q = consolidation.quality
     notes = tuple(q.notes) if q else ("Qualité des données non calculée.",)
