@@ -27,7 +27,7 @@ from __future__ import annotations
 import statistics
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, NamedTuple
@@ -519,19 +519,19 @@ class Index:
         atelier_s, agency_s, job_s = Stage.AWARENESS.value, Stage.AGENCY.value, Stage.JOB.value
         self.reached: dict[str, frozenset[str]] = {}
         self.milestones: dict[str, tuple[date | None, date | None, date | None]] = {}
-        for x in ds.files:
-            own = self.firsts.get(x.id, {})
+        for fr in ds.files:
+            own = self.firsts.get(fr.id, {})
             stages = set(own)
             stages.add(spotting)
-            if exit_done in stages and x.id not in self.exits:  # an exit without an outcome: not reached
+            if exit_done in stages and fr.id not in self.exits:  # an exit without an outcome: not reached
                 stages.discard(exit_done)
-            key = frozenset(stages)
-            self.reached[x.id] = shared.setdefault(key, key)
+            reached = frozenset(stages)
+            self.reached[fr.id] = shared.setdefault(reached, reached)
             atelier = own.get(atelier_s)
-            agency = own.get(agency_s) or self.first_referral.get(x.id)
+            agency = own.get(agency_s) or self.first_referral.get(fr.id)
             mission = own.get(job_s)
             if atelier or agency or mission:
-                self.milestones[x.id] = (atelier, agency, mission)
+                self.milestones[fr.id] = (atelier, agency, mission)
         #: each delay as (file, date of its second event, days), measurable ones only
         self.delay_rows: dict[str, list[tuple[str, date, int]]] = {
             "spotting_to_atelier": [], "atelier_to_agency": [], "agency_to_mission": []}
@@ -544,9 +544,9 @@ class Index:
         #: barriers by type: (file, identified on, lifted on when lifted)
         self.barrier_rows: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
         lifted = BarrierStatus.LIFTED.value
-        for b in ds.barriers:
-            self.barrier_rows[b.type].append(
-                (b.beneficiary_id, b.identified_on, b.lifted_on if b.status == lifted else None))
+        for barrier in ds.barriers:
+            self.barrier_rows[barrier.type].append(
+                (barrier.beneficiary_id, barrier.identified_on, barrier.lifted_on if barrier.status == lifted else None))
 
 
 _indexes: weakref.WeakKeyDictionary[Dataset, Index] = weakref.WeakKeyDictionary()
@@ -568,7 +568,7 @@ class _Scope:
         self.ix = ix
         self.sessions = ix.sessions
         if not (f.territory or f.public or f.referent_id or f.chantier or f.agency_id or f.scheme):
-            self.files = ix.all_files
+            self.files: dict[str, FileRow] = ix.all_files
             return
         files: Sequence[FileRow] = ix.ds.files
         if f.territory:
@@ -583,7 +583,7 @@ class _Scope:
             files = [x for x in files if f.agency_id in ix.file_agencies.get(x.id, ())]
         if f.scheme:
             files = [x for x in files if f.scheme in ix.file_schemes.get(x.id, ())]
-        self.files: dict[str, FileRow] = {x.id: x for x in files}
+        self.files = {x.id: x for x in files}
 
     def session_ok(self, s: SessionRow, *, scheme: bool = True) -> bool:
         f = self.f
@@ -689,14 +689,14 @@ def _funding_groups(sc: _Scope) -> tuple[list[FundingRow], list[FundingRow], lis
             groups[(funder, line)] = bucket
     files, scheme = sc.files, sc.f.scheme
     for x in sc.ix.ds.funding:
-        bucket = groups.get((x.funder, x.line))
-        if bucket is None or not lo <= x.granted_on <= hi:
+        kept = groups.get((x.funder, x.line))
+        if kept is None or not lo <= x.granted_on <= hi:
             continue
         if x.beneficiary_id:
             if x.beneficiary_id in files and (not scheme or scheme == x.line):
-                bucket.append(x)
+                kept.append(x)
         elif sc.funding_ok(x):
-            bucket.append(x)
+            kept.append(x)
     return (groups[(Funder.FPETT.value, FundingLine.CIPI.value)],
             groups[(Funder.DEPARTEMENT.value, FundingLine.PREP_METIER.value)],
             groups[(Funder.AKTO.value, FundingLine.AKTIV.value)])
@@ -855,7 +855,7 @@ def explain(ds: Dataset, f: Filters, name: str) -> Explanation:
         items = _positioned(sc)
     elif name in ("insertion_rate", "exits_dynamic", "exits_neutral"):
         agency_files = sc.ix.agency_files
-        keep = {"insertion_rate": lambda o: o != OutcomeCategory.NEUTRAL.value,
+        keep: Callable[[str], bool] = {"insertion_rate": lambda o: o != OutcomeCategory.NEUTRAL.value,
                 "exits_dynamic": lambda o: o in _DYNAMIC,
                 "exits_neutral": lambda o: o == OutcomeCategory.NEUTRAL.value}[name]
         items = [ExplainItem(bid, bid, day, f"{OutcomeCategory(o).label} — "
@@ -926,7 +926,7 @@ def parse_filters(values: Mapping[str, Any], territories: Mapping[str, str], sig
     sc = text("scheme")
     if sc and sc.lower() not in SCHEMES:
         raise bad("scheme", f"dispositif inconnu « {sc} » (attendu : {', '.join(SCHEMES)}).")
-    rest = dict(territory=kw.get("territory_code"), chantier=c.lower() if c else None, public=p,
+    rest: dict[str, Any] = dict(territory=kw.get("territory_code"), chantier=c.lower() if c else None, public=p,
                 agency_id=text("agency"), scheme=sc.lower() if sc else None, referent_id=text("referent"))
     if text("month"):
         m = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4})", text("month") or "")
