@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain import validation as v
@@ -36,7 +37,7 @@ SIGNATURE_KEY = "convention_signature"
 #: 8 July 2024 (deliberation 2024-330); the convention runs 4 years from the signature.
 DEFAULT_SIGNATURE = date(2024, 7, 8)
 
-_cache: dict[int, tuple[tuple, I.Dataset]] = {}
+_cache: dict[int, tuple[tuple[int | None, datetime | None, str | None], I.Dataset]] = {}
 _lock = threading.Lock()
 
 
@@ -99,16 +100,16 @@ def monthly(ctx: Context, filters: I.Filters, name: str, months: int = 12) -> li
     ds = dataset(ctx)
     end = filters.end or ctx.today()
     y, m = end.year, end.month
-    points = []
+    points: list[tuple[date, int]] = []
     for _ in range(months):
         f = I.Filters.month(y, m, territory=filters.territory, chantier=filters.chantier, public=filters.public,
                             agency_id=filters.agency_id, scheme=filters.scheme, referent_id=filters.referent_id)
-        points.append((f.start, I.compute(ds, f).figure(name)))  # type: ignore[arg-type]
+        points.append((date(y, m, 1), I.compute(ds, f).figure(name)))  # f.start
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return points[::-1]
 
 
-def filters_from(ctx: Context, values: dict) -> I.Filters:
+def filters_from(ctx: Context, values: Mapping[str, Any]) -> I.Filters:
     """Checked filters from raw values (see ``domain.indicators.parse_filters``): the vault's
     territories and the convention's signature date come from here."""
     from sqlalchemy import select
