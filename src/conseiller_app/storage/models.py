@@ -472,4 +472,4 @@ class BeneficiaryToken(Base):
 SYNCED_MODELS = sorted(
     (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__  # type: ignore[attr-defined]
 )
-MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
+MODELS_BY_TABLE: dict[str, type[Base]] = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
