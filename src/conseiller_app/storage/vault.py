@@ -40,8 +40,12 @@ from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
 from conseiller_app.storage.fsutil import commit_file, fsync_dir, os_error, temp_path_beside
 from conseiller_app.storage.lock import VaultLock
-from conseiller_app.storage.paths import (
+from conseiller_app.storage.paths import (  # noqa: F401 - LOG_DIR, VAULT_FILE, default_data_dir, vault_exists re-exported
     BACKUP_DIR,
+    LOG_DIR,
+    VAULT_FILE,
+    default_data_dir,
+    vault_exists,
     vault_path,
 )
 

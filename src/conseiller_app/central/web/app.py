@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from conseiller_app.central import api
 from conseiller_app.central.models import Meta
+from conseiller_app.central.web import errors
 from conseiller_app.domain.errors import AppError
 
 DB_ENV, KEYS_ENV, SECURE_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS", "CONSEILLER_CENTRAL_SECURE_COOKIES"
@@ -89,6 +90,8 @@ def _app_error(request: Request, exc: Exception) -> Response:
     from conseiller_app.central.web import console
 
     unavailable = isinstance(exc, DatabaseUnavailable)
+    if unavailable:  # for the operators: which route, never the message's details
+        errors.log.warning("Base de données indisponible : %s %s", request.method, errors.route_of(request.scope))
     if request.url.path.startswith(API):
         return _json({"reason": "unavailable" if unavailable else "error", "message": getattr(exc, "message", "")},
                      503 if unavailable else 400)
@@ -142,8 +145,13 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
         csrf_config=csrf,
         template_config=templates,
         request_max_body_size=central.limits.max_file_bytes,
-        exception_handlers={AppError: _app_error, HTTPException: console.http_error},
+        # An unexpected exception (and a 500 of the framework itself): a French page with an error
+        # id, one log record without the message (errors.py). No logging config of the framework:
+        # the service's logging is errors.LOG_CONFIG, applied by uvicorn.
+        exception_handlers={AppError: _app_error, HTTPException: console.http_error,
+                            Exception: errors.unexpected_error, 500: errors.unexpected_error},
         response_headers=_SECURITY_HEADERS,
+        logging_config=None,
         debug=False,
     )
     app.state.central = central
@@ -151,17 +159,28 @@ def create_app(central, *, secure_cookies: bool = False) -> Litestar:
     return app
 
 
-def create_app_from_env() -> Litestar:
-    """The factory uvicorn calls in each worker process."""
+def create_app_from_env() -> errors.ErrorGuard:
+    """The factory uvicorn calls in each worker process: the application inside the outermost
+    guard (errors raised outside the framework's handlers, the access log)."""
     from dataclasses import replace
 
     from conseiller_app.central.service import open_central
+    from conseiller_app.logs import describe_bug
     from conseiller_app.sync.format import DEFAULT_LIMITS
 
+    errors.install_hooks()
     keys = os.environ.get(KEYS_ENV)
     limits = DEFAULT_LIMITS
     if os.environ.get(MAX_BYTES_ENV, "").isdigit():  # a lower limit (tests, a smaller proxy limit)
         limits = replace(limits, max_file_bytes=min(limits.max_file_bytes, int(os.environ[MAX_BYTES_ENV])))
-    central = open_central(os.environ[DB_ENV], Path(keys) if keys else None, limits=limits,
-                           key_passphrase=os.environ.get("CONSEILLER_CENTRAL_KEY_PASSPHRASE") or None)
-    return create_app(central, secure_cookies=os.environ.get(SECURE_ENV) == "1")
+    try:
+        central = open_central(os.environ[DB_ENV], Path(keys) if keys else None, limits=limits,
+                               key_passphrase=os.environ.get("CONSEILLER_CENTRAL_KEY_PASSPHRASE") or None)
+        app = create_app(central, secure_cookies=os.environ.get(SECURE_ENV) == "1")
+    except AppError as exc:  # a French message written for people: safe to log
+        errors.log.error("Le service ne peut pas démarrer : %s", exc.message)
+        raise
+    except Exception as exc:
+        errors.log.error("Le service ne peut pas démarrer : %s", describe_bug(exc, own_code_only=True))
+        raise
+    return errors.ErrorGuard(app)

@@ -14,6 +14,7 @@ def run(args, key_passphrase: str | None) -> int:
     from conseiller_app.central.keys import KEY_PASSPHRASE_ENV
     from conseiller_app.central.service import open_central
     from conseiller_app.central.web.app import DB_ENV, KEYS_ENV, SECURE_ENV, web_secret
+    from conseiller_app.central.web.errors import LOG_CONFIG, install_hooks
 
     if bool(args.certfile) != bool(args.keyfile):
         raise UsageError("--certfile et --keyfile vont ensemble.")
@@ -34,7 +35,11 @@ def run(args, key_passphrase: str | None) -> int:
     if key_passphrase:
         os.environ[KEY_PASSPHRASE_ENV] = key_passphrase
     os.environ[SECURE_ENV] = "1" if (args.certfile or args.secure_cookies) else "0"
+    install_hooks()
+    # Our logging (errors.LOG_CONFIG) in every process: tracebacks scrubbed to types and frames,
+    # uvicorn's access log off (it writes query strings): the application's guard writes one.
     uvicorn.run("conseiller_app.central.web.app:create_app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, ssl_certfile=args.certfile, ssl_keyfile=args.keyfile, access_log=False,
-                proxy_headers=True, server_header=False, log_level="warning", timeout_graceful_shutdown=10)
+                log_config=LOG_CONFIG, proxy_headers=True, server_header=False, log_level="warning",
+                timeout_graceful_shutdown=10)
     return 0

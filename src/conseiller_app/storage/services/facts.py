@@ -240,6 +240,15 @@ def add_funding(ctx: Context, values: dict[str, Any]) -> FundingResult:
         return _funding(row)
 
 
+def funding_for(ctx: Context, target_kind: str, target_id: str) -> tuple[FundingResult, ...]:
+    """The funding lines of one step, session or referral (oldest first)."""
+    kind = FundingTarget.parse(target_kind).value
+    with ctx.vault.session() as s:
+        return tuple(_funding(r) for r in s.scalars(select(m.FundingLine).where(
+            m.FundingLine.target_kind == kind, m.FundingLine.target_id == target_id,
+            m.FundingLine.deleted_at.is_(None)).order_by(m.FundingLine.granted_on, m.FundingLine.id)))
+
+
 def remove_funding(ctx: Context, funding_id: str) -> None:
     """Tombstone a funding line entered by mistake (travels to the central office)."""
     with ctx.vault.session() as s:
@@ -344,6 +353,6 @@ def envelopes(ctx: Context) -> dict[int, int]:
 
 
 __all__ = ["FileFactsResult", "FundingLine", "FundingResult", "PciResult", "PreventionResult", "PreventionStatus",
-           "SasInterestResult", "SpottResult", "add_funding", "add_pci", "envelopes", "file_facts", "remove_funding",
-           "sas_interest_in", "set_pci_follow_up", "set_positioning", "set_prevention", "set_sas_interest",
-           "set_spott"]
+           "SasInterestResult", "SpottResult", "add_funding", "add_pci", "envelopes", "file_facts", "funding_for",
+           "remove_funding", "sas_interest_in", "set_pci_follow_up", "set_positioning", "set_prevention",
+           "set_sas_interest", "set_spott"]

@@ -142,6 +142,8 @@ def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, 
         "seats_left": max(0, x.capacity - registered),
         "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
         "start_time": x.start_time, "end_time": x.end_time,
+        # SPOTT details (``facts.set_spott``): FPETT's prior validation, the OPCO, the agencies (ids).
+        "fpett_validated_on": x.fpett_validated_on, "opco": x.opco, "agencies": list(x.agencies or []),
         "version": x.version,
     }
 

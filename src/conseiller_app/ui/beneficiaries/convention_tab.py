@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain.enums import (
-    FUNDING_FUNDERS,
-    FundingLine,
     PciHolder,
     PciRecommendation,
     PreventionStatus,
@@ -33,6 +31,7 @@ from conseiller_app.storage.services import facts
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.widgets.accessibility import named
 from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.funding_box import amount_edit, fill_funders, fill_funding_lines
 
 
 def _load(ctx, beneficiary_id: str) -> tuple[facts.FileFactsResult, list[dict]]:
@@ -115,14 +114,10 @@ class ConventionTab(QWidget):
         # Funding lines
         self.fund_step = QComboBox()
         self.fund_funder = QComboBox()
-        for f in FUNDING_FUNDERS:
-            self.fund_funder.addItem(f.label, f.value)
+        fill_funders(self.fund_funder)
         self.fund_line = QComboBox()
-        for value, label in FundingLine.choices():
-            self.fund_line.addItem(label, value)
-        self.fund_amount = QLineEdit()
-        self.fund_amount.setPlaceholderText(tr("ex. 1 234,50"))
-        self.fund_amount.setMaximumWidth(140)
+        fill_funding_lines(self.fund_line)
+        self.fund_amount = amount_edit(tr("ex. 1 234,50"))
         self.fund_date = _date_edit(self._today())
         self.fund_button = QPushButton(tr("Ajouter le financement"))
         self.fund_button.clicked.connect(self.add_funding)
@@ -165,8 +160,8 @@ class ConventionTab(QWidget):
         self.fund_step.clear()
         for s in steps:
             when = s.get("actual_start") or s.get("planned_start") or s.get("proposed_on")
-            self.fund_step.addItem(f"{s['stage_label']} — {s['status_label']}" + (f" ({fr_date(when)})" if when else ""),
-                                   s["id"])
+            label = f"{s['stage_label']} — {s['status_label']}" + (f" ({fr_date(when)})" if when else "")
+            self.fund_step.addItem(label, s["id"])
         self.loaded.emit()
 
     def clear(self) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -58,6 +59,27 @@ from conseiller_app.ui.widgets.choices import CheckList
 from conseiller_app.ui.worker import VaultLocked
 
 _STATUS_MARK = {W.PageStatus.DONE: "✓", W.PageStatus.TODO: "●", W.PageStatus.NOT_NEEDED: "–"}
+_MARK_SIZE = 16
+_MARK_COLOUR = "#1b2631"  # the steps' text colour: the marks read like it
+
+
+def _mark_icon(mark: str) -> QIcon:
+    """A step's status mark as an icon of fixed width, so that the steps' names line up whatever
+    the mark (« ✓ », « ● », « – » are not as wide as each other)."""
+    ratio = 2  # drawn at twice the size: sharp on high-density screens too
+    pixmap = QPixmap(_MARK_SIZE * ratio, _MARK_SIZE * ratio)
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    painter.setPen(QColor(_MARK_COLOUR))
+    font = painter.font()
+    font.setPixelSize(_MARK_SIZE - 3)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QRectF(0, 0, _MARK_SIZE, _MARK_SIZE), Qt.AlignmentFlag.AlignCenter, mark)
+    painter.end()
+    return QIcon(pixmap)
 
 
 def _t(text: str) -> str:
@@ -95,6 +117,8 @@ class WizardPage(QWidget):
     ``self._do``… resolve on the dialog)."""
 
     page: W.Page
+    # A page whose list or table takes the height left (else the free space goes below the page).
+    fills_height = False
 
     def __init__(self, dialog: OrientationDialog) -> None:
         super().__init__()
@@ -102,7 +126,8 @@ class WizardPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.build(layout)
-        layout.addStretch(1)
+        if not self.fills_height:
+            layout.addStretch(1)
 
     def __getattr__(self, name: str) -> Any:
         if name == "dialog":  # not set yet
@@ -187,7 +212,7 @@ class BarriersPage(WizardPage):
             for o in b["offers"]:
                 if o["used"]:
                     label = QLabel(self.tr("✓ « %1 » mobilisée").replace("%1", o["name"]))
-                    label.setStyleSheet("color: #188038;")
+                    label.setStyleSheet("color: #146c2e;")
                     row.addWidget(label)
                     continue
                 button = QPushButton(self.tr("Proposer « %1 »").replace("%1", o["name"]))
@@ -209,6 +234,7 @@ class BarriersPage(WizardPage):
 
 class SessionPage(WizardPage):
     page = W.Page.SESSION
+    fills_height = True
 
     def build(self, layout: QVBoxLayout) -> None:
         snap = self.wizard.snapshot
@@ -240,8 +266,15 @@ class SessionPage(WizardPage):
         row1 = QHBoxLayout()
         row1.addWidget(self.f_kind)
         row1.addWidget(self.f_territory, 1)
+        self.f_kind.setAccessibleName(self.tr("Type de session"))
+        self.f_territory.setAccessibleName(self.tr("Où : territoire des sessions"))
+        self.f_chantier.setAccessibleName(self.tr("Chantier visé"))
+        self.f_trade.setAccessibleName(self.tr("Métier visé"))
+        self.f_from.setAccessibleName(self.tr("Sessions à partir du"))
+        from_label = QLabel(self.tr("À partir du"))
+        from_label.setBuddy(self.f_from)
         row2 = QHBoxLayout()
-        row2.addWidget(QLabel(self.tr("À partir du")))
+        row2.addWidget(from_label)
         row2.addWidget(self.f_from)
         row2.addWidget(self.f_seats)
         row2.addStretch(1)
@@ -256,9 +289,23 @@ class SessionPage(WizardPage):
         self.f_from.dateChanged.connect(self._refresh_sessions)
         self.f_seats.toggled.connect(self._refresh_sessions)
         self.session_table = read_only_table([self.tr("Session"), self.tr("Dates"), self.tr("Lieu"),
-                                              self.tr("Places libres"), self.tr("Chantier, métiers"),
+                                              self.tr("Places\nlibres"), self.tr("Chantier, métiers"),
                                               self.tr("À noter")])
+        # The texts share the width and wrap (the dates and the seats take what they need): at
+        # 1024 px, columns sized to their contents left the title a few pixels and a scroll bar.
+        header = self.session_table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(self.session_table.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents if column in (1, 3)
+                                        else QHeaderView.ResizeMode.Stretch)
+        self.session_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Rows follow the wrapped texts when the dialog is resized, not only when filled.
+        self.session_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.session_table.setObjectName("sessionChoices")
+        self.session_table.setAccessibleName(self.tr("Sessions proposées"))
+        self.session_table.setAccessibleDescription(self.tr(
+            "Une ligne par session qui correspond aux filtres : titre, dates, lieu, places libres, chantier et "
+            "métiers, remarques. Choisissez une ligne puis « Inscrire à la session choisie »."))
         self.session_table.setMinimumHeight(160)
         self.session_table.itemSelectionChanged.connect(self._update_register_button)
         self.sessions_legend = _hint(self.tr(
@@ -299,19 +346,20 @@ class SessionPage(WizardPage):
         rows = self.wizard.session_choices(self.session_filter())
         self._session_rows = rows
         names = {t["code"]: t["name"] for t in self._trades}
+        chantiers = dict(self._chantiers)  # the chantier's name, not its code (« csne »)
         table_rows = []
         for r in rows:
             dates = fr_date(r["start_date"]) + ("" if r["end_date"] == r["start_date"]
-                                                 else " → " + fr_date(r["end_date"]))
+                                                 else "\n→ " + fr_date(r["end_date"]))
             place = ", ".join(x for x in (r["place"], r["territory_name"]) if x)
-            target = ", ".join(x for x in [r["chantier"] or ""] + [names.get(t, t) for t in r["trades"]] if x)
+            chantier = chantiers.get(r["chantier"], r["chantier"]) if r["chantier"] else ""
+            target = ", ".join(x for x in [chantier, *(names.get(t, t) for t in r["trades"])] if x)
             notes = [r["proximity_label"]] + r["holidays"]
             if r["registered"]:
                 notes.insert(0, self.tr("déjà inscrite"))
             table_rows.append([r["title"], dates, place, str(r["seats_left"]), target,
                                " ; ".join(notes)])
         fill_table(self.session_table, table_rows, [r["id"] for r in rows])
-        self.session_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         free = [i for i, r in enumerate(rows) if not r["registered"]]
         if free:
             self.session_table.selectRow(free[0])
@@ -370,6 +418,8 @@ class AttendancePage(WizardPage):
             else:
                 for value, label in Attendance.choices():
                     b = QPushButton(label)
+                    b.setAccessibleName(self.tr("%1 : %2 du %3").replace("%1", label).replace(
+                        "%2", r.session_title).replace("%3", fr_date(r.start_date)))
                     b.clicked.connect(lambda _=False, sid=r.session_id, v=value:
                                       self._do(lambda: wizard.record_attendance(sid, v)))
                     self.attendance_buttons[(r.session_id, value)] = b
@@ -388,7 +438,7 @@ class ReferralPage(WizardPage):
 
     def build(self, layout: QVBoxLayout) -> None:
         box = QGroupBox(self.tr("Orientation vers une agence d'emploi"))
-        form = QFormLayout(box)
+        form = self.ref_form = QFormLayout(box)
         self.ref_agency = QComboBox()
         self.ref_scheme = QComboBox()
         for value, label in ReferralScheme.choices():
@@ -402,6 +452,7 @@ class ReferralPage(WizardPage):
         skip.setContentsMargins(0, 0, 0, 0)
         self.skip_label = _hint("")
         self.skip_reason = QComboBox()
+        self.skip_reason.setAccessibleName(self.tr("Motif du passage des étapes"))
         self.skip_reason.addItem(self.tr("— motif du passage —"), "")
         for r in P.REASONS[StepStatus.SKIPPED]:
             self.skip_reason.addItem(r.label, r.value)
@@ -436,10 +487,12 @@ class ReferralPage(WizardPage):
             self.ref_summary.setText(", ".join(f"{b['type_label']} ({b['status_label'].lower()})"
                                                for b in wizard.barrier_review()))
         gaps = self._agency_gaps()
-        self.skip_row.setVisible(bool(gaps))
+        # The whole row, its « Parcours » label with it (an empty row otherwise).
+        self.ref_form.setRowVisible(self.skip_row, bool(gaps))
         if gaps:
-            self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace(
-                "%1", ", ".join(f"« {g.label} »" for g in gaps)))
+            passed = ", ".join(f"« {g.label} »" for g in gaps)
+            self.skip_label.setText(self.tr("Orienter maintenant passe %1 : motif").replace("%1", passed))
+            self.skip_reason.setAccessibleName(self.tr("Motif du passage de %1").replace("%1", passed))
 
 
 class ClosePage(WizardPage):
@@ -461,6 +514,10 @@ class ClosePage(WizardPage):
         self.end_status = QComboBox()
         self.end_reason = QComboBox()
         self.end_reason_label = QLabel(self.tr("Motif"))
+        self.end_label.setBuddy(self.end_status)
+        self.end_reason_label.setBuddy(self.end_reason)
+        self.end_status.setAccessibleName(self.tr("Fin de l'étape en cours"))
+        self.end_reason.setAccessibleName(self.tr("Motif"))
         self.end_status.currentIndexChanged.connect(self._end_status_changed)
         self.close_button_page = QPushButton(self.tr("Clôturer le parcours"))
         self.close_button_page.setObjectName("closePathway")
@@ -486,6 +543,7 @@ class ClosePage(WizardPage):
         self.end_status.clear()
         if o is not None:
             self.end_label.setText(self.tr("Fin de « %1 »").replace("%1", o.stage.label))
+            self.end_status.setAccessibleName(self.end_label.text())
             self.end_status.addItem(self.tr("— comment se termine-t-elle ? —"), "")
             for st in (StepStatus.DONE, StepStatus.ABANDONED, StepStatus.NOT_DONE):
                 if (st is StepStatus.DONE and o.status is StepStatus.SUSPENDED) or \
@@ -517,12 +575,14 @@ class ClosePage(WizardPage):
 
 class SummaryPage(WizardPage):
     page = W.Page.SUMMARY
+    fills_height = True
 
     def build(self, layout: QVBoxLayout) -> None:
         self.summary_list = QListWidget()
         self.summary_list.setObjectName("pendingList")
+        self.summary_list.setAccessibleName(self.tr("Actions qui seront enregistrées"))
         self.notes_label = _hint("")
-        self.notes_label.setStyleSheet("color: #b06000;")
+        self.notes_label.setStyleSheet("color: #8a4b00;")
         layout.addWidget(QLabel(self.tr("« Enregistrer » écrira, en une seule fois :")))
         layout.addWidget(self.summary_list, 1)
         self.passed_label = _hint("")
@@ -569,12 +629,30 @@ class OrientationDialog(QDialog):
 
         self.nav = QListWidget()
         self.nav.setObjectName("wizardPages")
-        self.nav.setFixedWidth(270)
         self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setSpacing(4)
-        self.nav.setStyleSheet("QListWidget#wizardPages { font-size: 10.5pt; }")
-        for page in W.PAGES:
-            self.nav.addItem(QListWidgetItem(page.label))
+        self.nav.setIconSize(QSize(_MARK_SIZE, _MARK_SIZE))
+        self.nav.setAccessibleName(self.tr("Étapes de l'orientation guidée"))
+        self.nav.setAccessibleDescription(self.tr("Chaque étape dit si elle est faite, à faire ou sans objet ; "
+                                                  "l'étape affichée est sélectionnée."))
+        # The step shown stays marked when the dialog loses the focus (Fusion's inactive selection
+        # is almost white): colours of their own, measured by tests/ui/test_contrast.py, one rule a line.
+        self.nav.setStyleSheet(
+            "QListWidget#wizardPages { background: #ffffff; color: #1b2631; }"
+            "QListWidget#wizardPages::item { padding: 5px 4px; border-left: 4px solid transparent; }"
+            "QListWidget#wizardPages::item:hover { background: #eef3f8; color: #1b2631; }"
+            "QListWidget#wizardPages::item:selected { background: #d6e4f5; color: #1b2631; }"
+            "QListWidget#wizardPages::item:selected { border-left: 4px solid #1f5fa8; }"
+        )
+        font = self.nav.font()
+        font.setPointSizeF(10.5)
+        self.nav.setFont(font)
+        for i, page in enumerate(W.PAGES):
+            self.nav.addItem(QListWidgetItem(f"{i + 1}. {page.label}"))
+        # As wide as the longest step in bold (the step shown), mark, edge and margins included:
+        # a fixed width clipped « Orientation vers une agence » with the fonts of some systems.
+        font.setBold(True)
+        longest = max(QFontMetrics(font).horizontalAdvance(self.nav.item(i).text()) for i in range(len(W.PAGES)))
+        self.nav.setFixedWidth(longest + _MARK_SIZE + 32)
         self.nav.currentRowChanged.connect(self._nav_clicked)
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
@@ -649,10 +727,12 @@ class OrientationDialog(QDialog):
         self._build_pages()
         if self._draft and self._draft.get("operations"):
             n, kept = len(self._draft["operations"]), len(self.wizard.operations)
-            msg = self.tr("Orientation reprise : %1 action(s) en attente.").replace("%1", str(kept))
+            msg = (self.tr("Orientation reprise : 1 action en attente.") if kept == 1 else
+                   self.tr("Orientation reprise : %1 actions en attente.").replace("%1", str(kept)))
             if kept < n:
-                msg += " " + self.tr("%1 action(s) ne s'appliquaient plus et ont été écartées.").replace(
-                    "%1", str(n - kept))
+                msg += " " + (self.tr("1 action ne s'appliquait plus et a été écartée.") if n - kept == 1 else
+                              self.tr("%1 actions ne s'appliquaient plus et ont été écartées.").replace(
+                                  "%1", str(n - kept)))
             self.banner.show_message(msg, "info")
         self.refresh()
 
@@ -706,12 +786,19 @@ class OrientationDialog(QDialog):
         for widget in self.pages.values():
             widget.refresh(self.wizard)
         self.nav.blockSignals(True)
+        status_words = {W.PageStatus.DONE: self.tr("fait"), W.PageStatus.TODO: self.tr("à faire"),
+                        W.PageStatus.NOT_NEEDED: self.tr("sans objet pour l'instant")}
         for i, page in enumerate(W.PAGES):
             status = self.wizard.page_status(page)
             item = self.nav.item(i)
-            item.setText(f"{_STATUS_MARK[status]}  {page.label}")
-            item.setToolTip({W.PageStatus.DONE: self.tr("Fait"), W.PageStatus.TODO: self.tr("À faire"),
-                             W.PageStatus.NOT_NEEDED: self.tr("Sans objet pour l'instant")}[status])
+            item.setText(f"{i + 1}. {page.label}")
+            item.setIcon(_mark_icon(_STATUS_MARK[status]))
+            item.setToolTip(status_words[status].capitalize())
+            # What a screen reader says: the mark is only drawn.
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{i + 1}. {page.label}, {status_words[status]}")
+            font = item.font()
+            font.setBold(page is self.wizard.page)
+            item.setFont(font)
         self.nav.setCurrentRow(W.PAGES.index(self.wizard.page))
         self.nav.blockSignals(False)
         page = self.wizard.page
@@ -729,8 +816,9 @@ class OrientationDialog(QDialog):
         self.back_button.setEnabled(ready and w.page is not W.PAGES[0])
         self.next_button.setEnabled(ready and w.page is not W.PAGES[-1])
         n = len(w.operations) if w else 0
-        self.pending_label.setText(self.tr("%1 action(s) en attente d'enregistrement").replace("%1", str(n))
-                                   if n else self.tr("Aucune action en attente"))
+        self.pending_label.setText(self.tr("Aucune action en attente") if not n else
+                                   self.tr("1 action en attente d'enregistrement") if n == 1 else
+                                   self.tr("%1 actions en attente d'enregistrement").replace("%1", str(n)))
 
     def _nav_clicked(self, row: int) -> None:
         if self.wizard is not None and row >= 0:
@@ -878,7 +966,8 @@ class OrientationDialog(QDialog):
         if not alive(self):
             return
         n = len(self.wizard.operations)
-        message = self.tr("Orientation guidée enregistrée (%1 action(s)).").replace("%1", str(n))
+        message = (self.tr("Orientation guidée enregistrée (1 action).") if n == 1 else
+                   self.tr("Orientation guidée enregistrée (%1 actions).").replace("%1", str(n)))
         refs = [r["reference"] for r in out.get("referrals", [])]
         if refs:
             message += " " + self.tr("Orientation n° %1.").replace("%1", ", ".join(refs))

@@ -33,6 +33,7 @@ from conseiller_app.ui.referrals.status_dialog import StatusDialog
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.formatting import fr_date, plural
+from conseiller_app.ui.widgets.funding_box import FundingDialog
 from conseiller_app.ui.widgets.lazy_table import ROW_ROLE
 from conseiller_app.ui.widgets.tables import list_view, set_stretch, set_widths
 from conseiller_app.ui.worker import DbWorker
@@ -108,6 +109,9 @@ class OrientationsPage(LoadOnShowPage):
         self.form_button.clicked.connect(self.print_form)
         self.open_button = QPushButton(tr("Ouvrir la fiche de la personne"))
         self.open_button.clicked.connect(self._open_person)
+        self.funding_button = QPushButton(tr("Financements…"))
+        self.funding_button.setToolTip(tr("Lignes de financement de cette orientation (CIPI, CDPI, Tremplin RSA…)"))
+        self.funding_button.clicked.connect(self.edit_funding)
         # After a creation, the form that travels with the person is one click away.
         self._created_reference: str | None = None
         self.print_created_button = self.banner.add_button(tr("Imprimer la fiche de liaison…"), self._print_created)
@@ -117,7 +121,7 @@ class OrientationsPage(LoadOnShowPage):
         detail_layout = QHBoxLayout(detail_card)
         detail_layout.addWidget(self.detail, 1)
         buttons = QVBoxLayout()
-        for button in (self.status_button, self.form_button, self.open_button):
+        for button in (self.status_button, self.form_button, self.funding_button, self.open_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         detail_layout.addLayout(buttons)
@@ -242,7 +246,7 @@ class OrientationsPage(LoadOnShowPage):
 
     def _show_detail(self, r: dict | None) -> None:
         self.current = r
-        for button in (self.status_button, self.form_button, self.open_button):
+        for button in (self.status_button, self.form_button, self.funding_button, self.open_button):
             button.setEnabled(r is not None)
         if r is None:
             self.detail.setText("<span style='color:#5b6876'>" + escape(self.tr(
@@ -334,6 +338,25 @@ class OrientationsPage(LoadOnShowPage):
         self.model.refresh()
         self._count_no_news()
         self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[row.get("beneficiary_id")], origin=self))
+
+    def edit_funding(self) -> FundingDialog | None:
+        """« Financements… »: the funding lines of the selected referral (any status: a CDPI is
+        funded once the person is in post)."""
+        r = self.current
+        if r is None or self._locked:
+            return None
+        dialog = FundingDialog(self._worker, "orientation", r["id"],
+                               self.tr("Financements de l'orientation {ref}").format(ref=r["reference"]),
+                               self.today, self)
+        reference = r["reference"]
+        dialog.saved.connect(lambda n: self._funding_saved(reference, n))
+        self._show_dialog(dialog)
+        return dialog
+
+    def _funding_saved(self, reference: str, n: int) -> None:
+        if n:
+            self.banner.show_message(self.tr("{ref} : financements enregistrés.").format(ref=reference), "success")
+            self.changes_made.emit(Changes.of(Kind.REFERRALS, origin=self))
 
     # --- referral form -------------------------------------------------------------------------
 

@@ -216,7 +216,7 @@ class AteliersPage(LoadOnShowPage):
     def ask_register(self, session: dict) -> RegisterDialog | None:
         if self._locked:
             return None
-        dialog = RegisterDialog(self._worker, session, self)
+        dialog = RegisterDialog(self._worker, session, self, agencies=(self.env or {}).get("agencies"))
         dialog.registered.connect(self.session_view.registered)
         self._show_dialog(dialog)
         return dialog

@@ -1,14 +1,18 @@
 """Register beneficiaries to a session: find the person by name, register; a full session puts
-them on the waiting list (with their position). Several people can be registered in a row."""
+them on the waiting list (with their position). Several people can be registered in a row. On a
+preparatory action (découverte métiers, SAS préparatoire), « Positionné par l'agence » records
+the agency that sent the person (indicator 2 of the convention)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from conseiller_app.domain.enums import RegistrationStatus
+from conseiller_app.domain.enums import RegistrationStatus, SessionKind
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions import operations as ops
+from conseiller_app.ui.widgets.accessibility import named
+from conseiller_app.ui.widgets.choices import fill_combo
 from conseiller_app.ui.widgets.feedback import Banner
 from conseiller_app.ui.widgets.formatting import display_name
 from conseiller_app.ui.widgets.person_picker import PersonPicker
@@ -19,7 +23,11 @@ class RegisterDialog(QDialog):
 
     registered = Signal(dict)
 
-    def __init__(self, worker, session: dict, parent: QWidget | None = None) -> None:
+    #: Sessions whose registrations say which agency positioned the person (``facts.PREPARATORY_KINDS``).
+    POSITIONING_KINDS = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
+
+    def __init__(self, worker, session: dict, parent: QWidget | None = None,
+                 agencies: list[dict] | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self._session = session
@@ -34,6 +42,18 @@ class RegisterDialog(QDialog):
         self.picker.chosen.connect(lambda _row: self.register_selected())
         self.picker.selection_changed.connect(self._selection_changed)
         self.banner = Banner()
+        # « Positionné par l'agence » (optional): only a preparatory action counts for indicator 2.
+        self.positioned_by = QComboBox()
+        self.positioned_by.setObjectName("positionedBy")
+        fill_combo(self.positioned_by, [(a["id"], a["name"]) for a in agencies or []],
+                   self.tr("— Aucune (venu·e par le Département) —"))
+        named(self.positioned_by, self.tr("Positionné par l'agence"),
+              self.tr("L'agence d'emploi qui a positionné la personne sur cette action préparatoire (facultatif)."))
+        self.positioning = QWidget()
+        positioning = QFormLayout(self.positioning)
+        positioning.setContentsMargins(0, 0, 0, 0)
+        positioning.addRow(self.tr("Positionné par l'agence"), self.positioned_by)
+        self.positioning.setVisible(session.get("kind") in self.POSITIONING_KINDS)
         self.register_button = QPushButton(self.tr("Inscrire"))
         self.register_button.setObjectName("primary")
         self.register_button.setEnabled(False)
@@ -47,6 +67,7 @@ class RegisterDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.picker, 1)
+        layout.addWidget(self.positioning)
         layout.addWidget(self.banner)
         layout.addLayout(buttons)
         self.picker.edit.setFocus()
@@ -61,7 +82,8 @@ class RegisterDialog(QDialog):
         self._busy = True
         self.register_button.setEnabled(False)
         name = display_name(row["last_name"], row["first_name"])
-        self._worker.submit(ops.register, self._session["id"], row["id"],
+        agency = self.positioned_by.currentData() if self.positioning.isVisibleTo(self) else None
+        self._worker.submit(ops.register, self._session["id"], row["id"], agency,
                             on_done=lambda result: self._done(name, result), on_error=self._failed)
 
     def _done(self, name: str, result: dict) -> None:

@@ -1,5 +1,7 @@
 """Create or edit a session: kind, title, dates (public holidays and weekends flagged as soon as
-the dates are chosen), place, commune, territory, organiser, capacity, chantier, trades."""
+the dates are chosen), place, commune, territory, organiser, capacity, chantier, trades; for a
+SPOTT, its « SPOTT » tab (chantier, FPETT's prior validation, OPCO, agencies involved); its
+funding lines (« Financements » tab). Everything is written on « Enregistrer », on the worker."""
 
 from __future__ import annotations
 
@@ -14,20 +16,24 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from conseiller_app.domain import sessions as rules
 from conseiller_app.domain.enums import Organiser, SessionKind
-from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.ui.sessions import operations as ops
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
 from conseiller_app.ui.widgets.feedback import ErrorLine
+from conseiller_app.ui.widgets.formatting import fr_date
+from conseiller_app.ui.widgets.funding_box import FundingBox, load_funding
 
 
 def _qdate(d: date) -> QDate:
@@ -104,7 +110,10 @@ class SessionDialog(QDialog):
         self.trades.setObjectName("tradeChoices")
         self.trades.setMinimumHeight(130)
         self.kind.currentIndexChanged.connect(self._suggest_title)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.error_line = ErrorLine()
+        self.spott_group = self._spott_group(env)
+        self.funding = FundingBox("session", env["today"], tr("Financements de la session"))
 
         dates = QHBoxLayout()
         dates.addWidget(self.start)
@@ -128,6 +137,12 @@ class SessionDialog(QDialog):
         hours.addWidget(QLabel(tr("(facultatif ; matin et après-midi émargés à part)")), 1)
         form = QFormLayout()
         form.addRow(tr("Type de session"), self.kind)
+        self.spott_hint = QLabel(tr("SPOTT : complétez aussi l'onglet « SPOTT » (chantier, validation préalable de "
+                                    "l'équipe du FPETT, agences associées)."))
+        self.spott_hint.setObjectName("notice")
+        self.spott_hint.setWordWrap(True)
+        form.addRow("", self.spott_hint)
+        self._form = form
         form.addRow(tr("Intitulé"), self.title_edit)
         form.addRow(tr("Dates : du"), dates)
         form.addRow("", self.warnings)
@@ -142,16 +157,92 @@ class SessionDialog(QDialog):
         form.addRow(tr("Métiers visés"), self.trades)
         label_layout_rows(form)
 
+        main = QWidget()
+        main.setLayout(form)
+        spott_tab = QWidget()
+        spott_layout = QVBoxLayout(spott_tab)
+        spott_layout.addWidget(self.spott_group)
+        spott_layout.addStretch(1)
+        funding_tab = QWidget()
+        QVBoxLayout(funding_tab).addWidget(self.funding)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sessionTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(main, tr("Session"))
+        self.TAB_SPOTT = self.tabs.addTab(spott_tab, tr("SPOTT"))
+        self.TAB_FUNDING = self.tabs.addTab(funding_tab, tr("Financements"))
+
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
             tr("Créer la session") if session is None else tr("Enregistrer"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addLayout(form, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_line)
         layout.addWidget(self.buttons)
         self._fill(session)
+        self._kind_changed()
+        if session is not None:
+            worker.submit(load_funding, "session", session["id"], on_done=self.funding.set_lines,
+                          on_error=self.funding.error_line.show_failure)
+
+    def _spott_group(self, env: dict[str, Any]) -> QGroupBox:
+        """« SPOTT »: what the convention's indicators need of a SPOTT (article 4-3 and 5-1)."""
+        tr = self.tr
+        group = QGroupBox(tr("SPOTT"))
+        group.setObjectName("spottGroup")
+        self.spott_chantier = QComboBox()
+        fill_combo(self.spott_chantier, env["chantiers"], tr("— à préciser —"))
+        # One value shown in two places: the « Session » tab's chantier and the SPOTT's.
+        self.spott_chantier.currentIndexChanged.connect(
+            lambda _i: select_data(self.chantier, self.spott_chantier.currentData()))
+        self.chantier.currentIndexChanged.connect(
+            lambda _i: select_data(self.spott_chantier, self.chantier.currentData()))
+        self.fpett_date = QLineEdit()
+        self.fpett_date.setPlaceholderText("JJ/MM/AAAA")
+        self.fpett_date.setMaximumWidth(140)
+        for signal in (self.fpett_date.textEdited, self.spott_chantier.currentIndexChanged):
+            signal.connect(lambda *_: self.error_line.show_error(""))  # a refusal fixed: no stale message
+        self.opco = QComboBox()
+        self.opco.addItem("AKTO", "akto")
+        territories = dict(env["territories"])
+        agencies = env.get("agencies") or []
+        self.spott_agencies = CheckList(
+            (a["id"], a["name"] + (f" — {territories.get(a['territory'], a['territory'])}" if a.get("territory")
+                                   else "")) for a in agencies)
+        self.spott_agencies.setObjectName("spottAgencies")
+        self.spott_agencies.setMinimumHeight(170)
+        hint = QLabel(tr("Le SPOTT est une formation inter-agences : ces informations servent aux indicateurs de "
+                         "la convention (article 5-1).") if agencies else
+                      tr("L'annuaire des agences est vide : recevez le référentiel du bureau central."))
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        form = QFormLayout(group)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # labels above: long names, full width
+        form.addRow(hint)
+        form.addRow(tr("Chantier"), self.spott_chantier)
+        form.addRow(tr("Validation préalable de l'équipe du FPETT"), self.fpett_date)
+        form.addRow(tr("OPCO qui déploie"), self.opco)
+        form.addRow(tr("Agences associées"), self.spott_agencies)
+        label_layout_rows(form)
+        return group
+
+    def is_spott(self) -> bool:
+        return self.kind.currentData() == SessionKind.SPOTT.value
+
+    def _kind_changed(self) -> None:
+        spott = self.is_spott()
+        self.tabs.setTabVisible(self.TAB_SPOTT, spott)
+        self._form.setRowVisible(self.spott_hint, spott)
+        self.spott_group.setEnabled(spott)
+
+    def spott_values(self) -> dict[str, Any] | None:
+        """The SPOTT details to write (None for another kind of session)."""
+        if not self.is_spott():
+            return None
+        return {"fpett_validated_on": self.fpett_date.text(), "opco": self.opco.currentData(),
+                "agencies": self.spott_agencies.checked()}
 
     # --- values -------------------------------------------------------------------------------
 
@@ -178,6 +269,9 @@ class SessionDialog(QDialog):
         self.end_time.setText(s.get("end_time") or "")
         select_data(self.chantier, s.get("chantier"))
         self.trades.check(set(s.get("trades") or []), only=True)
+        self.fpett_date.setText(fr_date(s.get("fpett_validated_on")))
+        select_data(self.opco, s.get("opco") or "akto")
+        self.spott_agencies.check(set(s.get("agencies") or []), only=True)
         self._dates_changed()
 
     def chosen_trades(self) -> list[str]:
@@ -240,13 +334,15 @@ class SessionDialog(QDialog):
         self.error_line.show_error("")
         self.buttons.setEnabled(False)
         data = self.values()
+        spott, funding = self.spott_values(), self.funding.changes()
         if self._session is None:
-            self._worker.submit(session_service.create, data, on_done=self._done, on_error=self._failed)
+            self._worker.submit(ops.save_session, None, data, spott=spott, funding=funding,
+                                on_done=self._done, on_error=self._failed)
         else:
             if data["territory"] is None:
                 del data["territory"]  # keep the current one (or the commune's)
-            self._worker.submit(session_service.update, self._session["id"], data,
-                                expected_version=self._session["version"], on_done=self._done, on_error=self._failed)
+            self._worker.submit(ops.save_session, self._session["id"], data, self._session["version"],
+                                spott=spott, funding=funding, on_done=self._done, on_error=self._failed)
 
     def _done(self, result: dict) -> None:
         self._busy = False
@@ -260,3 +356,10 @@ class SessionDialog(QDialog):
         self._busy = False
         self.buttons.setEnabled(True)
         self.error_line.show_failure(exc)
+        field = getattr(exc, "field", None)
+        if field in ("fpett_validated_on", "opco", "agencies") or (field == "chantier" and self.is_spott()):
+            self.tabs.setCurrentIndex(self.TAB_SPOTT)
+        elif field in ("amount", "granted_on", "funder", "line", "target_id"):
+            self.tabs.setCurrentIndex(self.TAB_FUNDING)
+        else:
+            self.tabs.setCurrentIndex(0)
