@@ -18,11 +18,13 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Static checks (issue 13): ruff passes and runs in `test`; mypy (configured in pyproject.toml) does
-# not pass yet and runs only here until it does.
+# Static checks alone (issue 13), both also run by `test`: ruff, and mypy as configured in
+# pyproject.toml (strict on the Qt-free core, bodies checked in ui; the modules still ignored are
+# listed there as temporary overrides).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy

@@ -24,8 +24,9 @@ PASSPHRASE = "banc d'essai lampadaire violet 42"
 
 def open_or_build_vault(folder: Path, files: int):
     from conseiller_app.storage import demo
+    from conseiller_app.storage.paths import vault_exists
     from conseiller_app.storage.services import Context, beneficiaries
-    from conseiller_app.storage.vault import Vault, vault_exists
+    from conseiller_app.storage.vault import Vault
 
     if vault_exists(folder):
         vault = Vault.open(folder, PASSPHRASE)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from conseiller_app.storage.vault import Vault, vault_exists
+from conseiller_app.storage.paths import vault_exists
+from conseiller_app.storage.vault import Vault
 from conseiller_app.ui import first_run
 from conseiller_app.ui.session import State
 

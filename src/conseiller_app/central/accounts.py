@@ -10,13 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 
 from conseiller_app.central.models import StaffJournal, StaffSession, StaffUser
 from conseiller_app.domain.errors import NotFound, UsageError, ValidationError
 from conseiller_app.domain.validation import check_passphrase
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from conseiller_app.central.service import Central
 
 ADMIN, CHARGE, PARTNER = "administrateur", "charge_mission", "partenaire"
 ROLES = {ADMIN: "administrateur·rice", CHARGE: "chargé·e de mission", PARTNER: "partenaire"}
@@ -25,7 +31,7 @@ FREE_ATTEMPTS = 3  # failed logins before the slowdown starts
 MAX_DELAY = timedelta(minutes=15)
 
 
-def _hasher():
+def _hasher() -> PasswordHasher:
     from argon2 import PasswordHasher  # the central extra: imported where needed only
 
     return PasswordHasher()
@@ -54,7 +60,7 @@ def _check_role(role: str) -> str:
     return role
 
 
-def add_user(central, login: str, role: str, password: str, *, by: str = "ligne de commande") -> dict[str, Any]:
+def add_user(central: Central, login: str, role: str, password: str, *, by: str = "ligne de commande") -> dict[str, Any]:
     login, role = _check_login(login), _check_role(role)
     check_passphrase(password, [login])
     ut = StaffUser.__table__
@@ -67,7 +73,7 @@ def add_user(central, login: str, role: str, password: str, *, by: str = "ligne 
     return {"login": login, "role": role}
 
 
-def set_password(central, login: str, password: str, *, by: str = "ligne de commande") -> None:
+def set_password(central: Central, login: str, password: str, *, by: str = "ligne de commande") -> None:
     login = _check_login(login)
     check_passphrase(password, [login])
     ut = StaffUser.__table__
@@ -80,7 +86,7 @@ def set_password(central, login: str, password: str, *, by: str = "ligne de comm
         journal(conn, central, by, "mot_de_passe_change", login)
 
 
-def disable(central, login: str, *, by: str = "ligne de commande") -> None:
+def disable(central: Central, login: str, *, by: str = "ligne de commande") -> None:
     login = _check_login(login)
     ut = StaffUser.__table__
     with central.db.write() as conn:
@@ -91,7 +97,7 @@ def disable(central, login: str, *, by: str = "ligne de commande") -> None:
         journal(conn, central, by, "compte_desactive", login)
 
 
-def list_users(central) -> list[dict[str, Any]]:
+def list_users(central: Central) -> list[dict[str, Any]]:
     ut = StaffUser.__table__
     with central.db.read() as conn:
         return [{"login": r.login, "role": r.role, "role_label": ROLES.get(r.role, r.role), "active": r.active,
@@ -99,7 +105,7 @@ def list_users(central) -> list[dict[str, Any]]:
                 for r in conn.execute(select(ut).order_by(ut.c.login))]
 
 
-def _end_sessions(conn, login: str) -> None:
+def _end_sessions(conn: Connection, login: str) -> None:
     """Sessions carry the login inside their (JSON) value: end every session of this account."""
     st = StaffSession.__table__
     needle = f'"login":"{login}"'.encode()
@@ -116,7 +122,7 @@ def delay_after(failures: int) -> timedelta:
     return min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_ATTEMPTS + 1)))
 
 
-def authenticate(central, login: str, password: str) -> LoginResult:
+def authenticate(central: Central, login: str, password: str) -> LoginResult:
     """Check a login and password. During a slowdown the password is not even checked. The
     message never says whether the account exists."""
     bad = LoginResult(False, message="Identifiant ou mot de passe incorrect.")
@@ -157,7 +163,7 @@ def authenticate(central, login: str, password: str) -> LoginResult:
     return LoginResult(True, login=login, role=user["role"])
 
 
-def current_user(central, login: str) -> dict[str, Any] | None:
+def current_user(central: Central, login: str) -> dict[str, Any] | None:
     """The account behind a session, if it still exists and is active."""
     ut = StaffUser.__table__
     with central.db.read() as conn:
@@ -167,17 +173,17 @@ def current_user(central, login: str) -> dict[str, Any] | None:
     return {"login": row.login, "role": row.role, "role_label": ROLES.get(row.role, row.role)}
 
 
-def journal(conn, central, login: str, action: str, target: str | None, detail: str = "") -> None:
+def journal(conn: Connection, central: Central, login: str, action: str, target: str | None, detail: str = "") -> None:
     conn.execute(StaffJournal.__table__.insert().values(at=central.now(), login=login[:60], action=action[:40],
                                                         target=(target or None) and target[:100], detail=detail))
 
 
-def record(central, login: str, action: str, target: str | None, detail: str = "") -> None:
+def record(central: Central, login: str, action: str, target: str | None, detail: str = "") -> None:
     with central.db.write() as conn:
         journal(conn, central, login, action, target, detail)
 
 
-def journal_entries(central, limit: int = 200) -> list[dict[str, Any]]:
+def journal_entries(central: Central, limit: int = 200) -> list[dict[str, Any]]:
     jt = StaffJournal.__table__
     with central.db.read() as conn:
         return [dict(r) for r in conn.execute(select(jt).order_by(jt.c.id.desc()).limit(limit)).mappings()]

@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
@@ -44,7 +45,7 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_conn, _record):
+        def _connect(dbapi_conn: Any, _record: Any) -> None:  # the sqlite3 driver's connection
             dbapi_conn.isolation_level = None  # transactions are begun below
             cur = dbapi_conn.cursor()
             # cache_size: up to 64 MiB of pages (default 2 MiB), so that an ingest's index lookups and
@@ -55,7 +56,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # a writer lock from the start: one writer at a time
+        def _begin(conn: Connection) -> None:  # a writer lock from the start: one writer at a time
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     return engine
 

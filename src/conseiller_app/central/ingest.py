@@ -128,11 +128,11 @@ class _Checked:
     the device's status and key), so the outcome of every bundle is the same as before."""
 
     signature_error: BundleRejected | None = None
-    payload: dict | None = None
+    payload: dict[str, Any] | None = None
     payload_error: BundleRejected | None = None
 
     @classmethod
-    def of(cls, env: Envelope, limits) -> _Checked:
+    def of(cls, env: Envelope, limits: Limits) -> _Checked:
         checked = cls()
         try:
             verify_signature(env, env.manifest["device_key"], who="l'appareil")
@@ -146,7 +146,7 @@ class _Checked:
         return checked
 
 
-def _ingest(central, conn: Connection, env: Envelope, data: bytes, file_name: str,
+def _ingest(central: Central, conn: Connection, env: Envelope, data: bytes, file_name: str,
             checked: _Checked) -> IngestResult:
     m = env.manifest
     did, bid = m["device_id"], m["bundle_id"]

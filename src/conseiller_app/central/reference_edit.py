@@ -6,8 +6,9 @@ publication)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -18,18 +19,21 @@ from conseiller_app.domain.reference import ReferenceData
 from conseiller_app.sync import refdata
 from conseiller_app.sync.format import hashed_snapshot
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
 AGENCY_FIELDS = {"name": ("Nom", 120), "network": ("Réseau", 120), "address": ("Adresse", 200),
                  "contact": ("Contact", 80)}
 SESSION_FIELDS = {"title": ("Intitulé", 200), "place": ("Lieu", 200)}
 
 
-def current(central) -> tuple[int, ReferenceData]:
+def current(central: Central) -> tuple[int, ReferenceData]:
     with central.db.read() as conn:
         latest = reference.latest(conn)
     return latest["version"], refdata.from_json(latest["data"])
 
 
-def _text(form: dict, key: str, label: str, limit: int, required: bool = False) -> str:
+def _text(form: Mapping[str, Any], key: str, label: str, limit: int, required: bool = False) -> str:
     value = " ".join(str(form.get(key) or "").split())
     if required and not value:
         raise ValidationError(key, "ce champ est obligatoire.", label)
@@ -38,7 +42,7 @@ def _text(form: dict, key: str, label: str, limit: int, required: bool = False) 
     return value
 
 
-def save_agency(central, form: dict[str, Any], agency_id: str | None = None) -> tuple[int, bool]:
+def save_agency(central: Central, form: dict[str, Any], agency_id: str | None = None) -> tuple[int, bool]:
     """Add (``agency_id`` None) or change an agency; a new reference release."""
     _, data = current(central)
     values: dict[str, Any] = {k: _text(form, k, label, limit, required=(k == "name"))
@@ -65,7 +69,7 @@ def save_agency(central, form: dict[str, Any], agency_id: str | None = None) -> 
     return reference.add_release(central, replace(data, agencies=agencies), "console du siège : annuaire des agences")
 
 
-def set_commune_territory(central, insee: str, territory: str) -> tuple[int, bool]:
+def set_commune_territory(central: Central, insee: str, territory: str) -> tuple[int, bool]:
     _, data = current(central)
     insee = (insee or "").strip()
     if insee not in data.communes:
@@ -78,7 +82,7 @@ def set_commune_territory(central, insee: str, territory: str) -> tuple[int, boo
                                  "console du siège : rattachement commune → territoire")
 
 
-def sessions(central) -> list[dict[str, Any]]:
+def sessions(central: Central) -> list[dict[str, Any]]:
     """The shared sessions calendar, as consolidated (sessions in conflict are shown by the
     conflicts page)."""
     rt = Record.__table__
@@ -90,7 +94,7 @@ def sessions(central) -> list[dict[str, Any]]:
     return sorted(out, key=lambda s: (str(s.get("start_date") or ""), str(s.get("title") or "")))
 
 
-def edit_session(central, session_id: str, form: dict[str, Any]) -> dict[str, Any]:
+def edit_session(central: Central, session_id: str, form: dict[str, Any]) -> dict[str, Any]:
     """A new version of a shared session made by the central office (title, place, dates,
     capacity), descending from the current one."""
     from datetime import date

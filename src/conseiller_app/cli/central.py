@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from conseiller_app.domain.errors import UsageError
 if TYPE_CHECKING:
     from conseiller_app.central.exports import Issued
     from conseiller_app.central.service import Central
+    from conseiller_app.domain.consolidation import Consolidation
     from conseiller_app.domain.indicators import Filters
 
 log = logging.getLogger("conseiller_app.central")
@@ -30,11 +32,11 @@ DEFAULT_DB, DEFAULT_KEYS = "siege.db", "cles-siege"
 TRAINING_LABEL = "Siège de formation (données fictives)"
 
 
-def _when(value) -> str:
+def _when(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") if value else "—"
 
 
-def _key_passphrase(args, *, confirm: bool = False, required: bool = False) -> str | None:
+def _key_passphrase(args: argparse.Namespace, *, confirm: bool = False, required: bool = False) -> str | None:
     """The central keys' passphrase: --key-passphrase-file, else the environment variable, else a
     masked prompt when the keys are protected (or ``required``) and a terminal is there."""
     from conseiller_app.central.keys import KEY_PASSPHRASE_ENV, KeysLocked, keys_protected
@@ -50,7 +52,7 @@ def _key_passphrase(args, *, confirm: bool = False, required: bool = False) -> s
     return ask_secret("Phrase de passe des clés du siège : ", confirm=confirm)
 
 
-def _open(args, *, keys: bool = False):
+def _open(args: argparse.Namespace, *, keys: bool = False) -> Central:
     from conseiller_app.central.service import open_central
 
     if not keys:
@@ -516,14 +518,16 @@ def cmd_convention(args: argparse.Namespace) -> int:
         default = indicators.SIGNATURE_KEY not in central.meta
     finally:
         central.close()
-    end = indicators.I.Filters.convention_year(day, indicators.I.CONVENTION_YEARS).end
+    from conseiller_app.domain import indicators as I
+
+    end = I.Filters.convention_year(day, I.CONVENTION_YEARS).end
     out(f"Convention signée le {day:%d/%m/%Y}" + (" (date par défaut : « --signature JJ/MM/AAAA » pour la "
                                                   "renseigner)" if default else "")
         + f" : ses quatre années courent jusqu'au {end:%d/%m/%Y}.")
     return 0
 
 
-def print_consolidation(c) -> None:
+def print_consolidation(c: Consolidation) -> None:
     from conseiller_app.cli.indicators import print_report
     from conseiller_app.domain.facts import format_euros
 

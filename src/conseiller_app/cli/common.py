@@ -73,7 +73,7 @@ def err(text: str) -> None:
 def print_json(data: Any) -> None:
     """JSON for scripts: dates in ISO form, accents kept."""
 
-    def default(o):
+    def default(o: object) -> str:
         if isinstance(o, (date, datetime)):
             return o.isoformat()
         raise TypeError(type(o).__name__)

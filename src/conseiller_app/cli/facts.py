@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any, Protocol
 
 from conseiller_app.cli.common import out, print_json, vault_context
 from conseiller_app.domain.errors import ValidationError
@@ -20,16 +21,20 @@ def _followed(field: str, text: str) -> bool | None:
     return _YES[key]
 
 
-def _recommendations(items: list[str]) -> list[dict]:
+def _recommendations(items: list[str]) -> list[dict[str, Any]]:
     """``logement`` or ``logement:oui`` (mise en œuvre), ``mobilite:non``."""
-    out_ = []
+    out_: list[dict[str, Any]] = []
     for item in items or []:
         code, _, followed = item.partition(":")
         out_.append({"code": code, "followed": _followed("recommendations", followed) if followed else None})
     return out_
 
 
-def _done(args: argparse.Namespace, result, text: str) -> int:
+class _Result(Protocol):
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _done(args: argparse.Namespace, result: _Result, text: str) -> int:
     if args.json:
         print_json(result.to_dict())
     else:

@@ -70,7 +70,7 @@ def print_report(r: I.IndicatorReport) -> None:
     out("Sorties : " + ", ".join(f"{k} {n}" for k, n in r.exits_by_outcome.items()))
 
 
-def _rec_labels():
+def _rec_labels() -> list[tuple[str, str]]:
     from conseiller_app.domain.enums import PciRecommendation
 
     return [(x.value, x.label) for x in PciRecommendation]

@@ -6,12 +6,15 @@ Exit 5 for a refused bundle, 2 for usage errors (mapped by ``common.run``).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from conseiller_app.cli.common import enrolled_json, out, print_json, sync_status_json, vault_context
 
 
-def _when(value) -> str:
+def _when(value: datetime | None) -> str:
     return value.strftime("%d/%m/%Y %H:%M") + " (UTC)" if value else "jamais"
 
 
@@ -74,7 +77,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirmation(result: dict) -> str:
+def _confirmation(result: Mapping[str, Any]) -> str:
     """What the central office's acknowledgment confirms: the bundles the conseiller sent
     (« votre paquet n°3 (1 changement) »), not the journal rows pruned behind them."""
     confirmed = result.get("bundles_confirmed") or []

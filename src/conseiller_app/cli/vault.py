@@ -19,7 +19,8 @@ from conseiller_app.domain.errors import UsageError, ValidationError
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from conseiller_app.storage.vault import Vault, vault_exists
+    from conseiller_app.storage.paths import vault_exists
+    from conseiller_app.storage.vault import Vault
 
     folder = data_dir(args)
     if vault_exists(folder):
@@ -74,8 +75,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from conseiller_app.storage import demo
     from conseiller_app.storage.models import Beneficiary
+    from conseiller_app.storage.paths import vault_exists
     from conseiller_app.storage.profile import is_demo
-    from conseiller_app.storage.vault import Vault, vault_exists
+    from conseiller_app.storage.vault import Vault
 
     if args.beneficiaries < 1 or args.beneficiaries > 500_000:
         raise ValidationError("beneficiaries", "entre 1 et 500 000 dossiers.", "--beneficiaries")

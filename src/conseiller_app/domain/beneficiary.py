@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from conseiller_app.domain import validation
-from conseiller_app.domain.enums import Nationality, Prescriber, Public
+from conseiller_app.domain.enums import Labelled, Nationality, Prescriber, Public
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
 
 LABELS = {
@@ -33,7 +33,7 @@ FIELDS = tuple(LABELS)
 REQUIRED = ("last_name", "first_name", "birth_date", "public", "commune")
 
 
-def _enum(field: str, enum_cls, value: Any):
+def _enum(field: str, enum_cls: type[Labelled], value: Any) -> str:
     if value in (None, ""):
         raise ValidationError(field, "ce champ est obligatoire.", LABELS[field])
     try:
@@ -73,14 +73,14 @@ def validate(
     check("last_name", lambda x: validation.clean_name("last_name", LABELS["last_name"], x))
     check("first_name", lambda x: validation.clean_name("first_name", LABELS["first_name"], x))
 
-    def birth(x):
+    def birth(x: Any) -> date:
         d = validation.parse_date("birth_date", LABELS["birth_date"], x)
         return validation.check_birth_date(d, today)
 
     check("birth_date", birth)
     check("public", lambda x: _enum("public", Public, x))
 
-    def commune(x):
+    def commune(x: Any) -> str:
         text = (x or "").strip() if isinstance(x, str) else x
         if not text:
             raise ValidationError("commune", "ce champ est obligatoire.", LABELS["commune"])
@@ -101,13 +101,13 @@ def validate(
     check("france_travail_id", validation.clean_france_travail_id)
     check("prescriber", lambda x: _enum("prescriber", Prescriber, x or Prescriber.UNKNOWN.value))
 
-    def spotting(x):
+    def spotting(x: Any) -> date | None:
         d = validation.parse_date("spotting_date", LABELS["spotting_date"], x, required=False) or today
         return validation.check_event_date("spotting_date", LABELS["spotting_date"], d, today)
 
     check("spotting_date", spotting)
 
-    def last_contact(x):
+    def last_contact(x: Any) -> date | None:
         d = validation.parse_date("last_contact", LABELS["last_contact"], x, required=False)
         return validation.check_event_date("last_contact", LABELS["last_contact"], d, today)
 

@@ -6,6 +6,8 @@ shows a generic message.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AppError(Exception):
     """A known, user-actionable error. ``message`` is French and free of personal data."""
@@ -73,7 +75,7 @@ class DuplicateFile(AppError):
 
     exit_code = 4
 
-    def __init__(self, matches: list[dict]) -> None:
+    def __init__(self, matches: list[dict[str, Any]]) -> None:
         super().__init__("Un dossier semblable existe déjà : vérifiez qu'il ne s'agit pas de la même personne.")
         self.matches = matches
 

@@ -29,7 +29,7 @@ import sys
 import weakref
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -715,7 +715,7 @@ class _Scope:
         self.ix = ix
         self.sessions = ix.sessions
         if not (f.territory or f.public or f.referent_id or f.chantier or f.agency_id or f.scheme):
-            self.files = ix.all_files
+            self.files: dict[str, FileRow] = ix.all_files
             return
         files: Sequence[FileRow] = ix.ds.files
         if f.territory:
@@ -730,7 +730,7 @@ class _Scope:
             files = [x for x in files if f.agency_id in ix.file_agencies.get(x.id, ())]
         if f.scheme:
             files = [x for x in files if f.scheme in ix.file_schemes.get(x.id, ())]
-        self.files: dict[str, FileRow] = {x.id: x for x in files}
+        self.files = {x.id: x for x in files}
 
     def session_ok(self, s: SessionRow, *, scheme: bool = True) -> bool:
         f = self.f
@@ -847,9 +847,10 @@ def _funding_groups(sc: _Scope) -> tuple[list[FundingRow], list[FundingRow], lis
     files, scheme = sc.files, sc.f.scheme
     dated = sc.f.start is not None or sc.f.end is not None
     for x in _window(sc.ix.funding_by_date, sc.f) if dated else sc.ix.ds.funding:
-        bucket = groups.get((x.funder, x.line))
-        if bucket is None or not lo <= x.granted_on <= hi:
+        found = groups.get((x.funder, x.line))
+        if found is None or not lo <= x.granted_on <= hi:
             continue
+        bucket = found
         if x.beneficiary_id:
             if x.beneficiary_id in files and (not scheme or scheme == x.line):
                 bucket.append(x)
@@ -1020,7 +1021,7 @@ def explain(ds: Dataset, f: Filters, name: str) -> Explanation:
         items = _positioned(sc)
     elif name in ("insertion_rate", "exits_dynamic", "exits_neutral"):
         agency_files = sc.ix.agency_files
-        keep = {"insertion_rate": lambda o: o != OutcomeCategory.NEUTRAL.value,
+        keep: Callable[[str], bool] = {"insertion_rate": lambda o: o != OutcomeCategory.NEUTRAL.value,
                 "exits_dynamic": lambda o: o in _DYNAMIC,
                 "exits_neutral": lambda o: o == OutcomeCategory.NEUTRAL.value}[name]
         items = [ExplainItem(bid, bid, day, f"{OutcomeCategory(o).label} — "
@@ -1091,7 +1092,7 @@ def parse_filters(values: Mapping[str, Any], territories: Mapping[str, str], sig
     sc = text("scheme")
     if sc and sc.lower() not in SCHEMES:
         raise bad("scheme", f"dispositif inconnu « {sc} » (attendu : {', '.join(SCHEMES)}).")
-    rest = dict(territory=kw.get("territory_code"), chantier=c.lower() if c else None, public=p,
+    rest: dict[str, Any] = dict(territory=kw.get("territory_code"), chantier=c.lower() if c else None, public=p,
                 agency_id=text("agency"), scheme=sc.lower() if sc else None, referent_id=text("referent"))
     if text("month"):
         m = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4})", text("month") or "")

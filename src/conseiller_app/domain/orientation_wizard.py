@@ -160,7 +160,7 @@ class RecordConsent(Operation):
     given_on: date
     kind: ClassVar[str] = "record_consent"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Enregistrer le consentement pour « {self.partner_name} »"
 
 
@@ -171,7 +171,7 @@ class UseOffer(Operation):
     comment: str = ""
     kind: ClassVar[str] = "use_offer"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Orienter vers l'offre « {wizard.offer_name(self.offer_code)} »"
 
 
@@ -182,7 +182,7 @@ class AddBarrier(Operation):
     type: str
     kind: ClassVar[str] = "add_barrier"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Noter le frein « {BarrierType(self.type).label} »"
 
 
@@ -191,7 +191,7 @@ class Register(Operation):
     session_id: str
     kind: ClassVar[str] = "register"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Inscrire à « {wizard.session(self.session_id).title} »"
 
 
@@ -201,7 +201,7 @@ class RecordAttendance(Operation):
     attendance: str
     kind: ClassVar[str] = "attendance"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Présence à « {wizard.session(self.session_id).title} » : {Attendance(self.attendance).label}"
 
 
@@ -212,7 +212,7 @@ class StepChange(Operation):
     action: P.Action
     kind: ClassVar[str] = "pathway"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return self.action.describe()
 
 
@@ -225,7 +225,7 @@ class Refer(Operation):
     send: bool = True
     kind: ClassVar[str] = "refer"
 
-    def describe(self, wizard) -> str:
+    def describe(self, wizard: OrientationWizard) -> str:
         return f"Orienter vers « {wizard.agency(self.agency_id).name} » ({ReferralScheme(self.scheme).label})"
 
 
@@ -330,7 +330,7 @@ def _replay_barrier(w: "OrientationWizard", state: State, op: AddBarrier) -> Sta
         raise ValidationError("type", "type de frein inconnu.", "Type de frein") from None
     if any(b.type is kind and b.status.is_open for b in state.barriers):
         raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
-    b = BarrierInfo(f"pending-{len(w.operations)}", kind, BarrierStatus.IDENTIFIED, ())
+    b = BarrierInfo(f"pending-{len(w.operations)}", kind, BarrierStatus.IDENTIFIED)
     return replace(state, barriers=state.barriers + (b,))
 
 
@@ -637,6 +637,8 @@ class OrientationWizard:
                 return "Pas de session à choisir à cette étape du parcours."
             if status is PageStatus.DONE:
                 return "La personne est déjà inscrite à une session pour cette étape."
+            if stage is None:  # not reached: the page is then not needed
+                return "Pas de session à choisir à cette étape du parcours."
             return f"Choisissez une session « {session_rules.KIND_OF_STAGE[stage].label} » puis inscrivez la personne."
         if page is Page.ATTENDANCE:
             missing = self._unrecorded_attendance()
@@ -676,7 +678,7 @@ class OrientationWizard:
         flt = flt or self.default_filter()
         snap = self.snapshot
         taken = {r.session_id for r in self._state.registrations if r.status is not RegistrationStatus.WITHDRAWN}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for x in snap.sessions:
             if flt.kind is not None and x.kind is not SessionKind(flt.kind):
                 continue

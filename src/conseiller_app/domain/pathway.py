@@ -519,7 +519,7 @@ class Close(Action):
     on: date
     detail: str = ""
     end_status: StepStatus | None = None
-    end_reason: StepReason | None = None
+    end_reason: StepReason | str | None = None  # a stored value too (checked by _reason_for)
     kind: ClassVar[ActionKind] = ActionKind.CLOSE
 
     def describe(self) -> str:

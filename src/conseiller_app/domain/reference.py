@@ -90,7 +90,7 @@ def load_reference(directory: Path) -> ReferenceData:
     )
 
 
-def envelopes_from_json(items: list) -> dict[int, int]:
+def envelopes_from_json(items: list[dict[str, Any]]) -> dict[int, int]:
     """``[{"year": 2025, "amount_cents": 123}]`` → ``{2025: 123}`` (checked: ints, one per year)."""
     out: dict[int, int] = {}
     for item in items:
@@ -101,5 +101,5 @@ def envelopes_from_json(items: list) -> dict[int, int]:
     return out
 
 
-def envelopes_to_json(envelopes: dict[int, int]) -> list[dict]:
+def envelopes_to_json(envelopes: dict[int, int]) -> list[dict[str, int]]:
     return [{"year": y, "amount_cents": a} for y, a in sorted(envelopes.items())]

@@ -8,11 +8,15 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app.domain import validation
 from conseiller_app.domain.enums import Organiser, RegistrationStatus, SessionKind, Stage
 from conseiller_app.domain.errors import ValidationError, ValidationErrors
+
+if TYPE_CHECKING:
+    from conseiller_app.domain.enums import Labelled
+    from conseiller_app.domain.pathway import Action, Pathway
 
 #: The pathway stage a session kind serves (an information collective serves none).
 STAGE_OF_KIND: dict[SessionKind, Stage] = {
@@ -97,7 +101,7 @@ def days_of(start: date, end: date) -> list[date]:
 def schedule_warnings(start: date, end: date) -> list[dict[str, Any]]:
     """Public holidays and weekend days inside a session's dates, each with a French message.
     For a session of more than one week, weekends are expected and not flagged."""
-    out = []
+    out: list[dict[str, Any]] = []
     days = days_of(start, end)
     for d in days:
         name = holiday_name(d)
@@ -111,7 +115,7 @@ def schedule_warnings(start: date, end: date) -> list[dict[str, Any]]:
     return out
 
 
-def _enum(field: str, enum_cls, value: Any) -> str:
+def _enum(field: str, enum_cls: type[Labelled], value: Any) -> str:
     if value in (None, ""):
         raise ValidationError(field, "ce champ est obligatoire.", LABELS[field])
     try:
@@ -154,7 +158,7 @@ def validate(
 
     check("kind", lambda x: _enum("kind", SessionKind, x))
 
-    def title(x):
+    def title(x: str | None) -> str:
         text = validation.check_free_text("title", LABELS["title"], x, max_length=160)
         if not text:
             raise ValidationError("title", "ce champ est obligatoire.", LABELS["title"])
@@ -165,7 +169,7 @@ def validate(
     check("end_date", lambda x: validation.parse_date("end_date", LABELS["end_date"], x, required=False))
     check("place", lambda x: validation.check_free_text("place", LABELS["place"], x, max_length=200))
 
-    def commune(x):
+    def commune(x: Any) -> tuple[str, str] | None:
         text = (x or "").strip() if isinstance(x, str) else x
         if not text:
             return None
@@ -180,7 +184,7 @@ def validate(
 
     check("commune", commune)
 
-    def territory(x):
+    def territory(x: Any) -> str | None:
         if x in (None, ""):
             return None
         text = str(x).strip()
@@ -195,7 +199,7 @@ def validate(
     check("organiser", lambda x: _enum("organiser", Organiser, x or Organiser.DEPARTEMENT.value))
     check("organiser_name", lambda x: validation.check_free_text("organiser_name", LABELS["organiser_name"], x, max_length=160))
 
-    def capacity(x):
+    def capacity(x: Any) -> int:
         try:
             n = int(x)
         except (TypeError, ValueError):
@@ -206,16 +210,16 @@ def validate(
 
     check("capacity", capacity)
 
-    def chantier(x):
+    def chantier(x: Any) -> str | None:
         if x in (None, ""):
             return None
-        if x not in chantiers:
+        if not isinstance(x, str) or x not in chantiers:
             raise ValidationError("chantier", "chantier inconnu.", LABELS["chantier"])
         return x
 
     check("chantier", chantier)
 
-    def trade_list(x):
+    def trade_list(x: Any) -> list[str]:
         items = list(x or [])
         unknown = [t for t in items if t not in trades]
         if unknown:
@@ -224,8 +228,8 @@ def validate(
 
     check("trades", trade_list)
 
-    def hour(field: str):
-        def clean(x):
+    def hour(field: str) -> Callable[[Any], str | None]:
+        def clean(x: Any) -> str | None:
             text = (x or "").strip().lower().replace("h", ":").rstrip(":") if isinstance(x, str) else x
             if not text:
                 return None
@@ -302,8 +306,8 @@ def waiting_positions(seats: Iterable[Seat]) -> dict[str, int]:
 # --- how a registration moves the pathway ----------------------------------------------------
 
 
-def registration_actions(p, stage: Stage, start: date, end: date, session_id: str, today: date, *,
-                         waiting: bool = False) -> list:
+def registration_actions(p: Pathway, stage: Stage, start: date, end: date, session_id: str, today: date, *,
+                         waiting: bool = False) -> list[Action]:
     """Pathway actions that follow a registration: the stage's step is proposed if needed and,
     unless on the waiting list, planned on the session's dates. Raises ``TransitionRefused`` when
     the pathway cannot follow (another step open, stages to skip)."""
@@ -320,13 +324,13 @@ def registration_actions(p, stage: Stage, start: date, end: date, session_id: st
         raise P.TransitionRefused(
             f"l'étape « {o.stage.label} » est {o.status.label.lower()} ; mettez le parcours à jour dans l'onglet "
             "Parcours.", code="registration_other_step")
-    actions: list = [P.Propose(stage, today)]
+    actions: list[Action] = [P.Propose(stage, today)]
     if not waiting:
         actions.append(P.Plan(start, end, session_id))
     return actions
 
 
-def withdrawal_actions(p, session_id: str) -> list:
+def withdrawal_actions(p: Pathway, session_id: str) -> list[Action]:
     """Unregistered: the step planned on this session goes back to proposée."""
     from conseiller_app.domain import pathway as P
 
@@ -336,7 +340,7 @@ def withdrawal_actions(p, session_id: str) -> list:
     return []
 
 
-def attendance_actions(p, session_id: str, attendance: str, start: date, end: date, today: date) -> list:
+def attendance_actions(p: Pathway, session_id: str, attendance: str, start: date, end: date, today: date) -> list[Action]:
     """Pathway actions once a session's attendance is final: present → réalisée (or en cours while
     a multi-day session goes on), absent → non réalisée (absent), excusé → back to proposée so the
     person can join another session."""
@@ -348,7 +352,7 @@ def attendance_actions(p, session_id: str, attendance: str, start: date, end: da
         return []
     att = Attendance(attendance)
     if att is Attendance.PRESENT:
-        actions: list = []
+        actions: list[Action] = []
         if o.status is not P.S.IN_PROGRESS and start <= today:
             actions.append(P.Start(start))
         if end <= today:
@@ -361,7 +365,7 @@ def attendance_actions(p, session_id: str, attendance: str, start: date, end: da
     return [P.Unplan()] if o.status is P.S.PLANNED else []
 
 
-def attendance_unchanged_reason(p, session_id: str, attendance: str, start: date, end: date, today: date) -> str:
+def attendance_unchanged_reason(p: Pathway, session_id: str, attendance: str, start: date, end: date, today: date) -> str:
     """Why ``attendance_actions`` has nothing to do for this person, in French, so that
     « Reporter les présences » says it per person instead of skipping them silently."""
     from conseiller_app.domain import pathway as P

@@ -41,8 +41,7 @@ def search_tokens(*parts: str | None) -> list[str]:
             tokens.extend(pieces)
             if len(pieces) > 1:
                 tokens.append("".join(pieces))
-    seen: set[str] = set()
-    return [t for t in tokens if not (t in seen or seen.add(t))]
+    return list(dict.fromkeys(tokens))  # first occurrences, in order
 
 
 def query_tokens(query: str) -> list[str]:

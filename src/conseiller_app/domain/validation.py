@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import Literal, overload
 
 from conseiller_app.domain.errors import PassphraseTooWeak, ValidationError
 
@@ -47,6 +48,14 @@ def clean_name(field: str, label: str, value: str | None) -> str:
     if text[0] in "'’-" or text[-1] in "'’-":
         raise ValidationError(field, "ne peut pas commencer ni finir par une apostrophe ou un trait d'union.", label)
     return text
+
+
+@overload
+def parse_date(field: str, label: str, value: str | date | None, *, required: Literal[True] = ...) -> date: ...
+
+
+@overload
+def parse_date(field: str, label: str, value: str | date | None, *, required: bool) -> date | None: ...
 
 
 def parse_date(field: str, label: str, value: str | date | None, *, required: bool = True) -> date | None:

@@ -5,6 +5,7 @@ Input: the dict of ``storage.services.access.gather`` (labels already in French)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -71,10 +72,10 @@ def _saved_at(iso: str) -> str:
 
 
 def _section(story: list[Flowable], title: str, width: float, st: dict[str, ParagraphStyle],
-             body: list[Flowable]) -> None:
+             body: Sequence[Flowable]) -> None:
     """A heading kept with the start of its content, then the rest."""
     head = [section(title, width, st), Spacer(0, 1.5 * mm)]
-    story.append(KeepTogether(head + body[:1]))
+    story.append(KeepTogether([*head, *body[:1]]))
     story.extend(body[1:])
     story.append(Spacer(0, 4 * mm))
 

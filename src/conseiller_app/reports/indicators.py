@@ -15,7 +15,7 @@ from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain.facts import format_euros
@@ -103,7 +103,7 @@ def csv_text(r: I.IndicatorReport) -> str:
     return buf.getvalue()
 
 
-def write_csv(target: Path, r: I.IndicatorReport) -> Path:
+def write_csv(target: str | Path, r: I.IndicatorReport) -> Path:
     text = csv_text(r)
     write_atomic(Path(target), lambda p: p.write_text(text, encoding="utf-8-sig", newline=""))
     return Path(target)
@@ -114,8 +114,9 @@ def _funnel_drawing(r: I.IndicatorReport, width: float) -> Drawing:
     height = 62 * mm
     d = Drawing(width, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y = 48 * mm, 6 * mm
-    chart.width, chart.height = width - 56 * mm, height - 14 * mm
+    # reportlab draws at float coordinates; its stubs (types-reportlab) declare these int.
+    chart.x, chart.y = 48 * mm, 6 * mm  # type: ignore[assignment]
+    chart.width, chart.height = width - 56 * mm, height - 14 * mm  # type: ignore[assignment]
     chart.data = [[f.reached for f in stages], [f.current for f in stages]]
     chart.categoryAxis.categoryNames = [f.label for f in stages]
     chart.categoryAxis.labels.fontName = FONT
@@ -125,7 +126,7 @@ def _funnel_drawing(r: I.IndicatorReport, width: float) -> Drawing:
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor = ACCENT
     chart.bars[1].fillColor = colors.HexColor("#9fb3c8")
-    chart.barSpacing = 0.5
+    chart.barSpacing = 0.5  # type: ignore[assignment]  # a float too, despite the stubs
     d.add(chart)
     d.add(String(48 * mm, height - 5 * mm, "Parcours : ont atteint l'étape (foncé) / y sont aujourd'hui (clair)",
                  fontName=FONT, fontSize=7))
@@ -138,7 +139,7 @@ def render(r: I.IndicatorReport, today: date, scope: str = "") -> bytes:
     from reportlab.lib.pagesizes import A4
 
     width = A4[0] - 2 * MARGIN
-    story: list = [
+    story: list[Flowable] = [
         Paragraph("Indicateurs de la convention (article 5-1)", st["title"]),
         Paragraph(esc(f"{_period(r.filters)}{' — ' + scope if scope else ''} · calculés le {today:%d/%m/%Y} "
                       "sur ce poste"), st["subtitle"]),
@@ -165,7 +166,7 @@ def render(r: I.IndicatorReport, today: date, scope: str = "") -> bytes:
                         top=19 * mm, bottom=15 * mm)
 
 
-def write_pdf(target: Path, r: I.IndicatorReport, today: date, scope: str = "") -> Path:
+def write_pdf(target: str | Path, r: I.IndicatorReport, today: date, scope: str = "") -> Path:
     data = render(r, today, scope)
     write_atomic(Path(target), lambda p: p.write_bytes(data))
     return Path(target)

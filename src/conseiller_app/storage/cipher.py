@@ -190,7 +190,7 @@ def _first_page_opens(path: Path, passphrase: str) -> bool:
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         _apply_key(conn, passphrase)
-        return conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+        return bool(conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID)  # sqlcipher3: untyped
     except DatabaseError:
         return False
     finally:

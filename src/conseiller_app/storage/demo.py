@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain.enums import (
     Attendance,
@@ -77,7 +79,7 @@ class _Pools:
         self.last += ["N'Diaye", "Lefèvre", "Dupré-Lagarde", "Œuvrard", "Vandenbroucke", "D'Hondt"]
 
 
-def _chunks(rows: list[dict], size: int = CHUNK):
+def _chunks(rows: list[dict[str, Any]], size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
@@ -100,21 +102,22 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         agencies = list(s.execute(select(models.Agency.id, models.Agency.name, models.Agency.territory, models.Agency.trades)))
         trades = [t for (t,) in s.execute(select(models.Trade.code))]
         colleagues = [me.id]
-        extra = [{"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
-                  "created_at": now, "updated_at": now, "version": 1}
-                 for n in ("Karim Benali", "Sophie Vasseur")]
+        extra: list[dict[str, Any]] = [
+            {"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
+             "created_at": now, "updated_at": now, "version": 1}
+            for n in ("Karim Benali", "Sophie Vasseur")]
         insert_rows(s, models.Conseiller.__table__, extra)
         set_setting(s, DEMO_KEY, "1")
         colleagues += [c["id"] for c in extra]
 
     weights = [max(c[3], 50) for c in communes]
     commune_pick = rng.choices(communes, weights=weights, k=beneficiaries)
-    by_territory: dict[str, list] = {}
+    by_territory: dict[str, list[Any]] = {}
     for c in communes:
         by_territory.setdefault(c[4], []).append(c)
 
     # Sessions: about one per 30 files, spread over the last two years and the next two months.
-    sessions = []
+    sessions: list[dict[str, Any]] = []
     for _ in range(max(12, beneficiaries // 8)):  # enough seats for every file that went to a session
         kind = rng.choice([SessionKind.AWARENESS] * 5 + [SessionKind.TASTER] * 3 + [SessionKind.PREP_COURSE] * 2
                           + [SessionKind.SPOTT, SessionKind.INFO])
@@ -132,12 +135,12 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "start_time": "09:00", "end_time": rng.choice(["12:00", "16:30"]),
         })
     seats = {x["id"]: x["capacity"] for x in sessions}
-    sessions_by_kind: dict[str, list[dict]] = {}
+    sessions_by_kind: dict[str, list[dict[str, Any]]] = {}
     for x in sessions:
         sessions_by_kind.setdefault(x["kind"], []).append(x)
 
-    rows = {t: [] for t in ("beneficiary", "pathway_step", "barrier", "barrier_action", "consent", "registration",
-                            "referral")}
+    rows: dict[str, list[dict[str, Any]]] = {
+        t: [] for t in ("beneficiary", "pathway_step", "barrier", "barrier_action", "consent", "registration", "referral")}
     tokens: list[tuple[str, str, str]] = []  # the search index (token, sort key, file), see index_keys
     for i in range(beneficiaries):
         c = commune_pick[i]
@@ -216,16 +219,16 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
         for btype in rng.sample(list(BarrierType), rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
             bar_id = models.new_id()
-            status = rng.choice(list(BarrierStatus))
+            barrier_status = rng.choice(list(BarrierStatus))
             identified = spotted + timedelta(days=rng.randint(0, 30))
             rows["barrier"].append({
                 "id": bar_id, "beneficiary_id": bid, "type": btype.value,
                 "subtype": rng.choice(list(MobilitySubtype)).value if btype == BarrierType.MOBILITY else None,
-                "status": status.value, "identified_on": min(identified, today),
-                "lifted_on": min(today, identified + timedelta(days=60)) if status == BarrierStatus.LIFTED else None,
+                "status": barrier_status.value, "identified_on": min(identified, today),
+                "lifted_on": min(today, identified + timedelta(days=60)) if barrier_status == BarrierStatus.LIFTED else None,
                 "created_at": now, "updated_at": now, "version": 1,
             })
-            if status != BarrierStatus.IDENTIFIED and btype == BarrierType.MOBILITY:
+            if barrier_status != BarrierStatus.IDENTIFIED and btype == BarrierType.MOBILITY:
                 rows["barrier_action"].append({
                     "id": models.new_id(), "barrier_id": bar_id, "offer_code": "ma_mobilite_62",
                     "done_on": min(today, identified + timedelta(days=10)), "comment": "Orientation vers l'offre",
@@ -245,13 +248,14 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                     "created_at": now, "updated_at": now, "version": 1,
                 })
                 referral_no += 1
-                status = rng.choice(list(ReferralStatus))
+                referral_status = rng.choice(list(ReferralStatus))
                 rows["referral"].append({
                     "id": models.new_id(), "reference": make_reference(today.year, device, referral_no),
                     "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(list(ReferralScheme)).value,
                     "trades": rng.sample(list(agency[3]) or trades, 1), "barriers_summary": "",
-                    "status": status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
-                    "refusal_reason": rng.choice(list(RefusalReason)).value if status == ReferralStatus.REFUSED else None,
+                    "status": referral_status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
+                    "refusal_reason": (rng.choice(list(RefusalReason)).value
+                                       if referral_status == ReferralStatus.REFUSED else None),
                     "result": "", "consent_id": consent_id, "created_by": colleagues[0],
                     "created_at": now, "updated_at": now, "version": 1,
                 })
@@ -286,13 +290,13 @@ DEMO_ENVELOPES = [{"year": 2024, "amount_cents": 15_000_000}, {"year": 2025, "am
                   {"year": 2026, "amount_cents": 30_000_000}, {"year": 2027, "amount_cents": 30_000_000}]
 
 
-def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: list[dict], agencies: list,
-                     today: date, now: datetime) -> dict[str, list[dict]]:
+def _indicator_facts(rng: random.Random, rows: dict[str, list[dict[str, Any]]], sessions: list[dict[str, Any]],
+                     agencies: list[Any], today: date, now: datetime) -> dict[str, list[dict[str, Any]]]:
     """The facts of the convention's indicators, in plausible proportions: SPOTT details and
     funding, agencies positioning people on preparatory actions, Points Conseils Intérimaire for
     RSA recipients starting a mission or a training, prevention pathways, funding lines, interest
     for the SAS after a découverte. A separate random stream keeps the rest of the demo unchanged."""
-    out: dict[str, list[dict]] = {t: [] for t in ("pci_diagnostic", "prevention_pathway", "funding_line",
+    out: dict[str, list[dict[str, Any]]] = {t: [] for t in ("pci_diagnostic", "prevention_pathway", "funding_line",
                                                   "sas_interest")}
     meta = {"created_at": now, "updated_at": now, "version": 1, "deleted_at": None}
     agency_ids = [a[0] for a in agencies]
@@ -300,12 +304,12 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
     for a in agencies:
         by_territory.setdefault(a[2], []).append(a[0])
 
-    def line(bid, kind, target, funder, code, euros, day):
+    def line(bid: str | None, kind: str, target: str, funder: str, code: str, euros: int, day: date) -> None:
         out["funding_line"].append({"id": models.new_id(), "beneficiary_id": bid, "target_kind": kind, "target_id": target,
                                     "funder": funder, "line": code, "amount_cents": euros * 100,
                                     "granted_on": min(day, today), **meta})
 
-    kinds = {}
+    kinds: dict[str, dict[str, Any]] = {}
     for x in sessions:
         kinds[x["id"]] = x
         if x["kind"] == SessionKind.SPOTT.value:
@@ -321,12 +325,12 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
             x.setdefault("agencies", [])
     preparatory = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
     for r in rows["registration"]:
-        x = kinds.get(r["session_id"])
-        positioned = x is not None and x["kind"] in preparatory and agency_ids and rng.random() < 0.3
-        r["positioned_by_agency_id"] = (rng.choice(by_territory.get(x["territory"]) or agency_ids)
-                                        if positioned else None)
+        sess = kinds.get(r["session_id"])
+        positioned = sess is not None and sess["kind"] in preparatory and agency_ids and rng.random() < 0.3
+        r["positioned_by_agency_id"] = (rng.choice(by_territory.get(sess["territory"]) or agency_ids)
+                                        if sess is not None and positioned else None)
     public = {b["id"]: b["public"] for b in rows["beneficiary"]}
-    steps: dict[str, list[dict]] = {}
+    steps: dict[str, list[dict[str, Any]]] = {}
     for st in rows["pathway_step"]:
         steps.setdefault(st["beneficiary_id"], []).append(st)
     started = (StepStatus.IN_PROGRESS.value, StepStatus.DONE.value)
@@ -382,11 +386,12 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict]], sessions: 
     return out
 
 
-def _insert_index(session, tokens: list[tuple[str, str, str]]) -> None:
+def _insert_index(session: Session, tokens: list[tuple[str, str, str]]) -> None:
     """A million index rows at 60,000 files: inserted in key order (appended to the table's
     B-tree) with a large page cache for the other index, whose inserts land at random pages."""
     tokens.sort()
     dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None  # the session's connection is open: it was just checked out
     cache = dbapi.execute("PRAGMA cache_size").fetchone()[0]
     dbapi.execute("PRAGMA cache_size = -262144")  # 256 MiB, for this bulk load only
     try:

@@ -36,8 +36,9 @@ def commit_file(tmp: Path, target: Path) -> None:
     fsync_dir(target.parent)
 
 
-def write_atomic(target: Path, producer: Callable[[Path], None]) -> None:
-    """Let ``producer`` write a temp file beside ``target``, then commit it; clean up on failure."""
+def write_atomic(target: Path, producer: Callable[[Path], object]) -> None:
+    """Let ``producer`` write a temp file beside ``target`` (what it returns is ignored), then commit it;
+    clean up on failure."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path_beside(target)

@@ -12,7 +12,7 @@ import gc
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,7 +24,7 @@ from conseiller_app.storage.reference import aktiv_envelopes
 from conseiller_app.storage.sync_models import SyncState
 
 
-def data_version(s: Session) -> tuple:
+def data_version(s: Session) -> tuple[int | None, datetime | None, str | None]:
     """Changes whenever rows the indicators read may have changed: a local change (change
     journal), an import from the central office, new reference data (the AKTIV envelope)."""
     seq = s.scalar(select(func.max(m.ChangeEntry.seq)))

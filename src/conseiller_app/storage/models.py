@@ -305,7 +305,7 @@ class AtelierSession(Synced, Base):
     # deploys it (AKTO) and the agencies (ids) taking part in this inter-agency training.
     fpett_validated_on: Mapped[date | None] = mapped_column(Date)
     opco: Mapped[str | None] = mapped_column(String(20))
-    agencies: Mapped[list | None] = mapped_column(JSON, default=list)
+    agencies: Mapped[list[Any] | None] = mapped_column(JSON, default=list)
     # « 09:00 », « 16:30 »: the day's hours (the attendance sheet splits morning and afternoon).
     start_time: Mapped[str | None] = mapped_column(String(5))
     end_time: Mapped[str | None] = mapped_column(String(5))
@@ -365,7 +365,7 @@ class PciDiagnostic(Synced, Base):
     held_on: Mapped[date] = mapped_column(Date)
     held_by: Mapped[str] = mapped_column(String(10))
     agency_id: Mapped[str | None] = mapped_column(String(36))
-    recommendations: Mapped[list] = mapped_column(JSON, default=list)
+    recommendations: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class PreventionPathway(Synced, Base):
@@ -472,4 +472,4 @@ class BeneficiaryToken(Base):
 SYNCED_MODELS = sorted(
     (m.class_ for m in Base.registry.mappers if issubclass(m.class_, Synced)), key=lambda c: c.__tablename__  # type: ignore[attr-defined]
 )
-MODELS_BY_TABLE = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
+MODELS_BY_TABLE: dict[str, type[Base]] = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}

@@ -31,7 +31,9 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
     session.add_all(models.Territory(code=c, name=n) for c, n in data.territories.items()
                     if session.get(models.Territory, c) is None)
     for code, name in data.territories.items():
-        session.get(models.Territory, code).name = name
+        territory = session.get(models.Territory, code)
+        assert territory is not None  # added just above when missing
+        territory.name = name
     session.flush()
     existing = {c.insee: c for c in session.scalars(select(models.Commune))}
     for c in data.communes.values():
@@ -40,20 +42,20 @@ def replace_reference(session: Session, data: ReferenceData) -> None:
         row.postal_codes, row.population = " ".join(c.postal_codes), c.population
         row.epci, row.territory = c.epci, c.territory
         session.add(row)
-    for c in data.chantiers:
-        row = session.get(models.Chantier, c["code"]) or models.Chantier(code=c["code"])
-        row.name, row.description = c["name"], c.get("description", "")
-        session.add(row)
+    for ch in data.chantiers:
+        chantier = session.get(models.Chantier, ch["code"]) or models.Chantier(code=ch["code"])
+        chantier.name, chantier.description = ch["name"], ch.get("description", "")
+        session.add(chantier)
     session.flush()
     session.add_all(models.Trade(code=t["code"], name=t["name"], rome=t["rome"], chantier=t["chantier"]) for t in data.trades)
     session.add_all(models.Scheme(code=s["code"], name=s["name"], funder=s["funder"]) for s in data.schemes)
     session.add_all(models.Offer(code=o["code"], name=o["name"], barrier=o["barrier"]) for o in data.offers)
     for a in data.agencies:
-        row = session.get(models.Agency, a["id"]) or models.Agency(id=a["id"])
-        row.name, row.network, row.address = a["name"], a.get("network", ""), a.get("address", "")
-        row.commune_insee, row.territory, row.contact = a.get("commune"), a.get("territory"), a.get("contact", "")
-        row.trades, row.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
-        session.add(row)
+        agency = session.get(models.Agency, a["id"]) or models.Agency(id=a["id"])
+        agency.name, agency.network, agency.address = a["name"], a.get("network", ""), a.get("address", "")
+        agency.commune_insee, agency.territory, agency.contact = a.get("commune"), a.get("territory"), a.get("contact", "")
+        agency.trades, agency.illustrative = list(a.get("trades", [])), bool(a.get("illustrative", False))
+        session.add(agency)
     set_setting(session, REFERENCE_VERSION_KEY, data.version)
     set_setting(session, AKTIV_ENVELOPES_KEY, json.dumps(envelopes_to_json(data.aktiv_envelopes)))
 

@@ -34,7 +34,7 @@ def delay_after(failures: int) -> float:
     """Seconds to wait after ``failures`` consecutive wrong passphrases (3 → 5 s, then doubling)."""
     if failures <= FREE_ATTEMPTS:
         return 0.0
-    return min(MAX_DELAY, FIRST_DELAY * 2 ** (failures - FREE_ATTEMPTS - 1))
+    return min(MAX_DELAY, FIRST_DELAY * 2.0 ** (failures - FREE_ATTEMPTS - 1))
 
 
 class UnlockThrottle:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sqlcipher3
 from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import SingletonThreadPool
@@ -38,7 +38,7 @@ from conseiller_app.domain.errors import (
 )
 from conseiller_app.domain.validation import check_passphrase
 from conseiller_app.storage import cipher, journal, migrate
-from conseiller_app.storage.fsutil import commit_file, fsync_dir, temp_path_beside
+from conseiller_app.storage.fsutil import commit_file, fsync_dir, os_error, temp_path_beside
 from conseiller_app.storage.lock import VaultLock
 from conseiller_app.storage.paths import (  # noqa: F401 - LOG_DIR, VAULT_FILE, default_data_dir, vault_exists re-exported
     BACKUP_DIR,
@@ -109,7 +109,7 @@ class Vault:
         )
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):
+        def _begin(conn: Connection) -> None:
             # Proper transactions (the driver runs with isolation_level=None), IMMEDIATE: the write
             # lock is taken at the start, where the busy timeout applies, rather than at the first
             # write of a read-then-write, where SQLite fails at once with « database is locked »
@@ -145,7 +145,7 @@ class Vault:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise cipher.os_error(exc) from None
+            raise os_error(exc) from None
         lock = VaultLock(data_dir).acquire()
         try:
             if path.exists():
@@ -165,7 +165,7 @@ class Vault:
             return vault
         except BaseException:
             try:
-                vault.close()  # type: ignore[possibly-undefined]
+                vault.close()
             except Exception:  # noqa: BLE001 - cleaning up after the first failure, which is re-raised
                 pass
             for suffix in ("", "-wal", "-shm", "-journal"):
@@ -252,7 +252,7 @@ class Vault:
     def raw(self) -> Iterator[sqlcipher3.Connection]:
         """The DBAPI connection of this thread (for maintenance pragmas)."""
         with self._lock, self.engine.connect() as c:
-            yield c.connection.dbapi_connection  # type: ignore[misc]
+            yield c.connection.dbapi_connection
 
     # --- maintenance ---------------------------------------------------------------------------
 
@@ -369,7 +369,7 @@ class Vault:
         try:
             data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise cipher.os_error(exc) from None
+            raise os_error(exc) from None
         lock = VaultLock(data_dir).acquire()
         try:
             return cls._restore_locked(data_dir, source, passphrase)

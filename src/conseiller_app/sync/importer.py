@@ -10,10 +10,11 @@ office has not seen yet (those will come back to it as a conflict rather than be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, delete, func, select, text, update
+from sqlalchemy import JSON, Boolean, Column, CursorResult, Date, DateTime, Integer, Table, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,22 @@ from conseiller_app.sync.format import (
     verify_signature,
 )
 from conseiller_app.sync.schema import check_central_manifest, check_central_payload
+
+
+class Ack(TypedDict):
+    """What the central office acknowledges of this device's bundles (``ack`` of its manifest)."""
+
+    changes: int
+    audit: int
+    bundle_sequence: int
+
+
+class ConfirmedBundle(TypedDict):
+    """A sent bundle an acknowledgment confirms (« paquet n°3, 1 changement »)."""
+
+    sequence: int
+    changes: int
+    audit: int
 
 
 def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: str, now: datetime,
@@ -104,7 +121,7 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
             "bundles_confirmed": confirmed, "reference_label": reference_version(session), "records": outcome}
 
 
-def _check_ack(session: Session, ack: dict) -> None:
+def _check_ack(session: Session, ack: Ack) -> None:
     changes_to, audit_to, seq = session.execute(
         select(func.max(SyncBundle.changes_to), func.max(SyncBundle.audit_to), func.max(SyncBundle.sequence))
         .where(SyncBundle.direction == "out")).one()
@@ -112,7 +129,7 @@ def _check_ack(session: Session, ack: dict) -> None:
         raise reject("ack", "Paquet refusé : il accuse réception de données que cet appareil n'a jamais envoyées.")
 
 
-def _bundles_confirmed(session: Session, ack: dict) -> list[dict]:
+def _bundles_confirmed(session: Session, ack: Ack) -> list[ConfirmedBundle]:
     """The sent bundles this acknowledgment confirms for the first time: what the conseiller
     sent (« paquet n°3, 1 changement »), not the journal rows pruned behind it."""
     rows = session.scalars(
@@ -122,7 +139,7 @@ def _bundles_confirmed(session: Session, ack: dict) -> list[dict]:
     return [{"sequence": b.sequence, "changes": b.changes, "audit": b.audit} for b in rows]
 
 
-def _apply_ack(session: Session, st: SyncState, ack: dict, now: datetime) -> int:
+def _apply_ack(session: Session, st: SyncState, ack: Ack, now: datetime) -> int:
     """Record the acknowledgment and prune the acknowledged changes; returns how many were pruned."""
     new_changes = max(st.acked_change_seq, ack["changes"])
     new_audit = max(st.acked_audit_seq, ack["audit"])
@@ -147,7 +164,7 @@ def prune(session: Session, after: int, upto: int) -> int:
 
     The journal's newest row is kept: SQLite would otherwise reuse its position numbers.
     """
-    last: dict[tuple[str, str], tuple[int, str, dict]] = {}
+    last: dict[tuple[str, str], tuple[int, str, dict[str, Any]]] = {}
     ce = models.ChangeEntry
     q = (select(ce.seq, ce.entity, ce.entity_id, ce.op, ce.data)
          .where(models.ChangeEntry.seq > after, models.ChangeEntry.seq <= upto).order_by(models.ChangeEntry.seq))
@@ -159,14 +176,16 @@ def prune(session: Session, after: int, upto: int) -> int:
         for (e, i), (seq, op, data) in last.items()
     ])
     newest = session.scalar(select(func.max(models.ChangeEntry.seq))) or 0
-    result = session.execute(delete(models.ChangeEntry).where(models.ChangeEntry.seq <= upto, models.ChangeEntry.seq < newest))
+    # A DELETE returns a CursorResult, which SQLAlchemy's overloads of Session.execute do not say.
+    result = cast("CursorResult[Any]", session.execute(
+        delete(models.ChangeEntry).where(models.ChangeEntry.seq <= upto, models.ChangeEntry.seq < newest)))
     return result.rowcount or 0
 
 
 # --- records ----------------------------------------------------------------------------------
 
 
-def _convert(column, value):
+def _convert(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
     t = column.type
@@ -189,7 +208,7 @@ def _convert(column, value):
     return value
 
 
-def row_values(table, data: dict) -> dict | None:
+def row_values(table: Table, data: Mapping[str, Any]) -> dict[str, Any] | None:
     """Column values from a snapshot, or None when a value does not fit its column."""
     try:
         return {c.key: _convert(c, data[c.key]) for c in table.columns if c.key in data}
@@ -197,7 +216,7 @@ def row_values(table, data: dict) -> dict | None:
         return None
 
 
-def apply_record(session: Session, rec: dict, acked: int, mark: int) -> str:
+def apply_record(session: Session, rec: Mapping[str, Any], acked: int, mark: int) -> str:
     """Apply one record version from the central office (no change journal entry: it comes from
     there). Returns applied | same | local (kept: unacknowledged local changes) | unknown | refused."""
     entity, eid = rec["entity"], rec["id"]

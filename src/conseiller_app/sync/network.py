@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain.errors import UsageError
 from conseiller_app.storage.journal import audit
@@ -47,7 +48,7 @@ class Endpoint:
                             headers={"User-Agent": "conseiller-app"})
 
 
-def endpoint(session) -> Endpoint:
+def endpoint(session: Session) -> Endpoint:
     url = get_setting(session, URL_SETTING)
     if not url:
         raise UsageError("Aucune adresse du siège dans ce coffre : importez un fichier d'inscription qui en porte "
@@ -55,7 +56,7 @@ def endpoint(session) -> Endpoint:
     return Endpoint(url, get_setting(session, CA_SETTING) or None)
 
 
-def remember_endpoint(session, url: str | None, ca_certificate: str | None) -> None:
+def remember_endpoint(session: Session, url: str | None, ca_certificate: str | None) -> None:
     """Called at enrollment: the address of the service (or none) and its CA certificate."""
     set_setting(session, URL_SETTING, url or "")
     set_setting(session, CA_SETTING, ca_certificate or "")
@@ -114,7 +115,8 @@ def send(ep: Endpoint, data: bytes) -> dict[str, Any]:
     except httpx.HTTPError as exc:
         raise _unreachable(exc) from None
     if response.status_code in (200, 202):
-        return response.json()
+        ack: dict[str, Any] = response.json()  # a JSON object
+        return ack
     raise _refusal(response)
 
 

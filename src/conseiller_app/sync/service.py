@@ -178,7 +178,7 @@ def status(ctx: Context, history_limit: int = 50) -> SyncStatus:
         waiting_q = select(func.count(), func.min(ChangeEntry.at)).where(
             ChangeEntry.seq > st.acked_change_seq, ChangeEntry.entity.not_in(sorted(CENTRAL_OWNED)))
         waiting, oldest = s.execute(waiting_q).one()
-        audit_waiting = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > st.acked_audit_seq))
+        audit_waiting = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.seq > st.acked_audit_seq)) or 0
         try:
             warn_days = max(1, int(get_setting(s, ACK_WARNING_SETTING) or ACK_WARNING_DEFAULT))
         except ValueError:

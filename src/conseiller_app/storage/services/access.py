@@ -13,6 +13,7 @@ from datetime import UTC, date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from conseiller_app.domain.beneficiary import LABELS as FIELD_LABELS
 from conseiller_app.domain.enums import (
@@ -21,6 +22,7 @@ from conseiller_app.domain.enums import (
     ConsentScope,
     FileStatus,
     Funder,
+    Labelled,
     MobilitySubtype,
     Nationality,
     OutcomeCategory,
@@ -47,7 +49,7 @@ PURPOSE = ("Accompagnement vers l'emploi des allocataires du RSA et des publics 
 DEFAULT_RETENTION_MONTHS = 24
 
 
-def _label(enum_cls, value: str | None) -> str:
+def _label(enum_cls: type[Labelled], value: str | None) -> str:
     if not value:
         return ""
     try:
@@ -137,7 +139,7 @@ def _steps(f: dict[str, Any], schemes: dict[str, str]) -> list[dict[str, Any]]:
     } for p in f["steps"]]
 
 
-def _registrations(s, beneficiary_id: str, territories: dict[str, str]) -> list[dict[str, Any]]:
+def _registrations(s: Session, beneficiary_id: str, territories: dict[str, str]) -> list[dict[str, Any]]:
     rows = s.execute(select(models.Registration, models.AtelierSession)
                      .join(models.AtelierSession, models.AtelierSession.id == models.Registration.session_id)
                      .where(models.Registration.beneficiary_id == beneficiary_id, models.Registration.deleted_at.is_(None))
@@ -150,7 +152,7 @@ def _registrations(s, beneficiary_id: str, territories: dict[str, str]) -> list[
     } for r, x in rows]
 
 
-def _referrals(s, beneficiary_id: str, trades: dict[str, str], names: dict[str, str]) -> list[dict[str, Any]]:
+def _referrals(s: Session, beneficiary_id: str, trades: dict[str, str], names: dict[str, str]) -> list[dict[str, Any]]:
     rows = s.execute(select(models.Referral, models.Agency.name)
                      .join(models.Agency, models.Agency.id == models.Referral.agency_id)
                      .where(models.Referral.beneficiary_id == beneficiary_id, models.Referral.deleted_at.is_(None))
@@ -205,9 +207,9 @@ def indicator_fact_lines(ctx: Context, beneficiary_id: str) -> list[str]:
                          for r in p.recommendations) or "aucune préconisation"
         out.append(f"Point Conseils Intérimaire le {p.held_on:%d/%m/%Y} ({_label(PciHolder, p.held_by)}) : {recs}")
     if got.prevention:
-        p = got.prevention
-        end = f", fin le {p.completed_on:%d/%m/%Y}" if p.completed_on else ""
-        out.append(f"Parcours prévention : {_label(PreventionStatus, p.status)}, début le {p.started_on:%d/%m/%Y}{end}")
+        prev = got.prevention
+        end = f", fin le {prev.completed_on:%d/%m/%Y}" if prev.completed_on else ""
+        out.append(f"Parcours prévention : {_label(PreventionStatus, prev.status)}, début le {prev.started_on:%d/%m/%Y}{end}")
     for x in got.funding:
         out.append(f"Financement {_label(Funder, x.funder)} — {_label(FundingLine, x.line)} : "
                    f"{format_euros(x.amount_cents)} le {x.granted_on:%d/%m/%Y}")

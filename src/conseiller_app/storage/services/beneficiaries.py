@@ -4,10 +4,11 @@ In-transaction API for the other services: ``load_in`` (the file, or ``NotFound`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import beneficiary as rules
@@ -30,7 +31,7 @@ from conseiller_app.storage.services.context import Context
 _COLUMN_OF = {"commune": "commune_insee"}
 
 
-def commune_resolver(session: Session):
+def commune_resolver(session: Session) -> Callable[[str], list[str]]:
     def resolve(text: str) -> list[str]:
         text = text.strip()
         if text.isdigit() and len(text) == 5:
@@ -62,7 +63,7 @@ def index_keys(last: str, first: str, caf_number: str | None, commune_insee: str
 
 def index_tokens(session: Session, b: m.Beneficiary | dict[str, Any]) -> list[dict[str, Any]]:
     """Index rows of a file given as an ORM object or a row (the sync importer passes a dict)."""
-    get = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
+    get: Callable[[str], Any] = b.get if isinstance(b, dict) else lambda k: getattr(b, k)
     commune = session.get(m.Commune, get("commune_insee"))
     keys = index_keys(get("last_name"), get("first_name"), get("caf_number"), get("commune_insee"),
                       commune.name if commune else None, commune.postal_codes if commune else None)
@@ -222,11 +223,11 @@ def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None =
         return duplicates_in(s, data, exclude_id)
 
 
-def duplicates_in(s, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
     """``find_duplicates`` inside an open unit of work (a walk-in checks before creating)."""
     from conseiller_app.domain.validation import clean_caf_number, parse_date
 
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     try:
         birth = parse_date("birth_date", "", data.get("birth_date"), required=False)
     except ValidationError:

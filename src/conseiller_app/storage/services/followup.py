@@ -17,6 +17,7 @@ from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
     ConsentScope,
+    Labelled,
     MobilitySubtype,
     OutcomeCategory,
     PartnerKind,
@@ -70,7 +71,7 @@ AUDIT_LABELS = {
 }
 
 
-def _enum(field: str, label: str, enum_cls, value):
+def _enum(field: str, label: str, enum_cls: type[Labelled], value: Any) -> str:
     try:
         return enum_cls.parse(value).value
     except ValueError:
@@ -172,7 +173,7 @@ def record_consent(ctx: Context, beneficiary_id: str, *, partner_kind: str, part
         return consent.id
 
 
-def _directory_agency(s, partner_id: str | None, name: str) -> tuple[str, str]:
+def _directory_agency(s: Session, partner_id: str | None, name: str) -> tuple[str, str]:
     """(id, name) of the directory's agency chosen for a consent; a clear refusal otherwise."""
     agencies = s.scalars(select(models.Agency).where(models.Agency.deleted_at.is_(None))).all()
     if partner_id:
@@ -222,11 +223,13 @@ def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> N
         audit(s, ctx.actor_id, "consent_withdrawn", "consent", consent.id, consent.beneficiary_id)
 
 
-def _label(enum_cls, value: str | None) -> str:
+def _label(enum_cls: type[Labelled], value: str | None) -> str:
+    if not value:
+        return ""
     try:
         return enum_cls(value).label
     except ValueError:
-        return value or ""
+        return value
 
 
 def describe_audit(entry: dict[str, Any], offers: dict[str, str]) -> str:

@@ -21,10 +21,11 @@ import gc
 import sys
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from conseiller_app.domain import indicators as I
 from conseiller_app.domain import validation as v
@@ -145,16 +146,16 @@ def monthly(ctx: Context, filters: I.Filters, name: str, months: int = 12) -> li
     ds = dataset(ctx)
     end = filters.end or ctx.today()
     y, m = end.year, end.month
-    points = []
+    points: list[tuple[date, int]] = []
     for _ in range(months):
         f = I.Filters.month(y, m, territory=filters.territory, chantier=filters.chantier, public=filters.public,
                             agency_id=filters.agency_id, scheme=filters.scheme, referent_id=filters.referent_id)
-        points.append((f.start, I.compute(ds, f).figure(name)))  # type: ignore[arg-type]
+        points.append((date(y, m, 1), I.compute(ds, f).figure(name)))  # f.start
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return points[::-1]
 
 
-def filters_from(ctx: Context, values: dict) -> I.Filters:
+def filters_from(ctx: Context, values: Mapping[str, Any]) -> I.Filters:
     """Checked filters from raw values (see ``domain.indicators.parse_filters``): the vault's
     territories and the convention's signature date come from here."""
     from sqlalchemy import select

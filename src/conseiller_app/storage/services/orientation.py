@@ -46,6 +46,7 @@ def snapshot(ctx: Context, beneficiary_id: str) -> W.Snapshot:
                                         tuple(x.trades or ())))
         trades = tuple(s.scalars(select(m.Trade.code)))
         b = s.get(m.Beneficiary, beneficiary_id)
+        assert b is not None  # facts_in loaded it (NotFound otherwise)
         _, steps = pathway_service.load(s, beneficiary_id)
         stamp = pathway_service.fingerprint(steps)
     return W.Snapshot(
@@ -116,7 +117,8 @@ def _register(c: _Commit, op: W.Register) -> str:
     x = session_service.load_session_in(c.s, op.session_id)
     out = session_service.register_in(c.s, c.ctx, x, c.beneficiary_id)
     c.note(out["pathway_note"])
-    return out["registration_id"]
+    registration_id: str = out["registration_id"]
+    return registration_id
 
 
 def _attendance(c: _Commit, op: W.RecordAttendance) -> str:
@@ -131,6 +133,7 @@ def _attendance(c: _Commit, op: W.RecordAttendance) -> str:
     audit(s, ctx.actor_id, "attendance", "registration", r.id, beneficiary_id,
           {"attendance": r.attendance, "session": r.session_id})
     x = s.get(m.AtelierSession, op.session_id)
+    assert x is not None  # the registration's session (foreign key)
     pathway, _ = pathway_service.load(s, beneficiary_id)
     actions = session_rules.attendance_actions(pathway, x.id, r.attendance, x.start_date, x.end_date, ctx.today())
     if actions:
@@ -148,7 +151,8 @@ def _refer(c: _Commit, op: W.Refer) -> str:
                                      barriers_summary=op.barriers_summary, send=op.send)
     c.referrals.append({"id": out["id"], "reference": out["reference"]})
     c.note(out["pathway_note"])
-    return out["id"]
+    referral_id: str = out["id"]
+    return referral_id
 
 
 #: How each pending operation is written (the wizard replays them through ``W.REPLAY``); each

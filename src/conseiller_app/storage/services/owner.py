@@ -3,6 +3,7 @@ e-mail. The phone and e-mail are printed on the fiche de liaison so the agency c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -30,7 +31,7 @@ def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     errors: list[ValidationError] = []
     clean: dict[str, Any] = {}
 
-    def check(field: str, fn) -> None:
+    def check(field: str, fn: Callable[[Any], Any]) -> None:
         try:
             clean[field] = fn(data.get(field))
         except ValidationError as exc:

@@ -26,6 +26,7 @@ from conseiller_app.domain.enums import (
     ReferralStatus,
     RegistrationStatus,
     SessionKind,
+    Stage,
     StepReason,
 )
 from conseiller_app.domain.errors import ValidationError
@@ -106,7 +107,8 @@ def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.
         if isinstance(a, P.SetDetails):
             idx = a.index
         step = state.steps[idx]
-        details = {"action": a.kind.value, "stage": step.stage.value, "status": step.status.value, "source": source}
+        details: dict[str, str | None] = {"action": a.kind.value, "stage": step.stage.value,
+                                          "status": step.status.value, "source": source}
         for attr in ("reason", "skip_reason", "end_reason"):
             val = getattr(a, attr, None)
             if val:
@@ -114,7 +116,7 @@ def apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequence[P.
         if isinstance(a, P.Close):
             details["outcome"] = step.outcome.value if step.outcome else None
         if isinstance(a, P.Propose | P.Reorient):
-            details["stage"] = P.Stage(a.stage).value
+            details["stage"] = Stage(a.stage).value
         audit(s, ctx.actor_id, f"pathway_{a.kind.value}", "pathway_step", rows[idx].id, beneficiary_id, details)
     stage = current.current_stage.value
     if b.current_stage != stage:
@@ -311,12 +313,12 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
             referrals.setdefault(r.beneficiary_id, []).append(
                 g.ReferralInfo(r.id, r.reference, ReferralStatus(r.status), r.status_date, name))
         registrations: dict[str, list[g.RegistrationInfo]] = {}
-        for r, x in s.execute(select(m.Registration, m.AtelierSession)
-                              .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
-                              .where(m.Registration.beneficiary_id.in_(mine), m.Registration.deleted_at.is_(None))):
-            registrations.setdefault(r.beneficiary_id, []).append(g.RegistrationInfo(
-                r.session_id, RegistrationStatus(r.status), SessionKind(x.kind), x.title, x.start_date, x.end_date,
-                r.attendance))
+        for reg, sess in s.execute(select(m.Registration, m.AtelierSession)
+                                   .join(m.AtelierSession, m.AtelierSession.id == m.Registration.session_id)
+                                   .where(m.Registration.beneficiary_id.in_(mine), m.Registration.deleted_at.is_(None))):
+            registrations.setdefault(reg.beneficiary_id, []).append(g.RegistrationInfo(
+                reg.session_id, RegistrationStatus(reg.status), SessionKind(sess.kind), sess.title, sess.start_date,
+                sess.end_date, reg.attendance))
         interest: dict[str, bool] = {}
         for bid, value in s.execute(select(m.SasInterest.beneficiary_id, m.SasInterest.interested)
                                     .where(m.SasInterest.beneficiary_id.in_(mine), m.SasInterest.deleted_at.is_(None))
@@ -326,7 +328,7 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
                                     .where(m.PciDiagnostic.beneficiary_id.in_(mine),
                                            m.PciDiagnostic.deleted_at.is_(None))
                                     .group_by(m.PciDiagnostic.beneficiary_id)).all())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for bid, last, first, public, birth, commune, to_complete in files:
         facts = g.FileFacts(
             today=today, public=Public(public), birth_date=birth, commune_insee=commune,
@@ -334,8 +336,8 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
             barriers=barriers.get(bid, ()), consents=consents.get(bid, ()), referrals=referrals.get(bid, ()),
             registrations=registrations.get(bid, ()), sessions=sessions, offers=offers, agencies=agencies,
             to_complete=bool(to_complete), sas_interest=interest.get(bid), pci_count=pci_counts.get(bid, 0))
-        for x in g.suggest(facts, limit=per_file):
-            d = x.to_dict()
+        for suggestion in g.suggest(facts, limit=per_file):
+            d = suggestion.to_dict()
             d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
             rows.append(d)
     rows.sort(key=lambda d: (d["priority"], d["name"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import referral as rules
@@ -57,7 +57,8 @@ def _next_reference(s: Session, today: date) -> str:
     prefix = f"OR-{today.year:04d}-{device}-"
     last = s.scalar(select(m.Referral.reference).where(m.Referral.reference.like(prefix + "%"))
                     .order_by(m.Referral.reference.desc()).limit(1))
-    seq = (rules.parse_reference(last)[2] + 1) if last and rules.parse_reference(last) else 1
+    parsed = rules.parse_reference(last) if last else None
+    seq = parsed[2] + 1 if parsed else 1
     return rules.make_reference(today.year, device, seq)
 
 
@@ -196,9 +197,10 @@ def _row(
     }
 
 
-def _list_statement(columns, today: date, *, status: str | None = None, beneficiary_id: str | None = None,
-                    agency_id: str | None = None, scheme: str | None = None, territory: str | None = None,
-                    no_news_only: bool = False, include_final: bool = True):
+def _list_statement(columns: tuple[Any, ...], today: date, *, status: str | None = None,
+                    beneficiary_id: str | None = None, agency_id: str | None = None, scheme: str | None = None,
+                    territory: str | None = None, no_news_only: bool = False,
+                    include_final: bool = True) -> Select[*tuple[Any, ...]]:
     r, b, a = m.Referral, m.Beneficiary, m.Agency
     q = (select(*columns).join(b, b.id == r.beneficiary_id).join(a, a.id == r.agency_id)
          .where(r.deleted_at.is_(None), b.deleted_at.is_(None)))
@@ -268,7 +270,9 @@ def get(ctx: Context, referral: str) -> dict[str, Any]:
     today = ctx.today()
     with ctx.vault.session() as s:
         r = _load(s, referral)
-        return _row(s, r, s.get(m.Beneficiary, r.beneficiary_id), s.get(m.Agency, r.agency_id), today, {}) | {
+        b, a = s.get(m.Beneficiary, r.beneficiary_id), s.get(m.Agency, r.agency_id)
+        assert b is not None and a is not None  # foreign keys of the referral
+        return _row(s, r, b, a, today, {}) | {
             "barriers_summary": r.barriers_summary, "consent_id": r.consent_id}
 
 
@@ -294,9 +298,11 @@ def form_data(ctx: Context, referral: str) -> dict[str, Any]:
         a = _agency(s, r.agency_id)
         consent_view = rules.find_consent(_consents(s, b.id), a.id, a.name, today)
         consent = s.get(m.Consent, consent_view.id)
+        assert consent is not None  # found among the file's consents just above
         commune = s.get(m.Commune, b.commune_insee)
         recorder = s.get(m.Conseiller, consent.recorded_by)
         referent = s.get(m.Conseiller, b.referent_id) or s.get(m.Conseiller, r.created_by)
+        referent_territory = s.get(m.Territory, referent.territory) if referent else None
         agency_commune = s.get(m.Commune, a.commune_insee) if a.commune_insee else None
         trades = {t.code: (t.name, t.rome) for t in s.scalars(select(m.Trade))}
         pathway, _ = pathway_service.load(s, b.id)
@@ -336,8 +342,7 @@ def form_data(ctx: Context, referral: str) -> dict[str, Any]:
             "conseiller": {"name": referent.name if referent else "", "office": referent.office if referent else "",
                            "email": (referent.email or "") if referent else "",
                            "phone": format_phone(referent.phone) if referent else "",
-                           "territory": (s.get(m.Territory, referent.territory).name
-                                         if referent and s.get(m.Territory, referent.territory) else "")},
+                           "territory": referent_territory.name if referent_territory else ""},
         }
         audit(s, ctx.actor_id, "print_referral", "referral", r.id, b.id, {"scope": scope})
         return data

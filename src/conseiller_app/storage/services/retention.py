@@ -15,8 +15,10 @@ rewritten. The rules (range, cut-off, « à vérifier ») live in ``domain.reten
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -53,7 +55,7 @@ def set_months(ctx: Context, value: object) -> int:
 # --- the dry run ------------------------------------------------------------------------------
 
 
-def _chunks(ids: list[str]):
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
     for i in range(0, len(ids), CHUNK):
         yield ids[i:i + CHUNK]
 
@@ -187,16 +189,16 @@ _BLANK = {  # free text of the linked records (coded fields stay: they identify 
 }
 
 
-def _tombstone(row: models.Synced, blank: dict, now) -> None:
+def _tombstone(row: models.Synced, blank: dict[str, Any], now: datetime) -> None:
     for k, v in blank.items():
         if getattr(row, k) != v:
             setattr(row, k, v)
     row.deleted_at = now
 
 
-def _purge_one(s: Session, b: models.Beneficiary, now, keys: set[tuple[str, str]]) -> dict[str, int]:
+def _purge_one(s: Session, b: models.Beneficiary, now: datetime, keys: set[tuple[str, str]]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
-    children: list[models.Synced] = []
+    children: list[models.Base] = []
     for model in (models.Barrier, models.Consent, models.PathwayStep, models.Registration, models.Referral, models.PciDiagnostic,
                   models.PreventionPathway, models.FundingLine, models.SasInterest, models.Note):
         children += s.scalars(select(model).where(model.beneficiary_id == b.id, model.deleted_at.is_(None))).all()
@@ -205,6 +207,7 @@ def _purge_one(s: Session, b: models.Beneficiary, now, keys: set[tuple[str, str]
         children += s.scalars(select(models.BarrierAction).where(models.BarrierAction.barrier_id.in_(barrier_ids),
                                                             models.BarrierAction.deleted_at.is_(None))).all()
     for row in children:
+        assert isinstance(row, models.Synced)  # every model read above is
         _tombstone(row, _BLANK[type(row)], now)
         counts[row.__tablename__] += 1
         keys.add((row.__tablename__, row.id))
@@ -259,7 +262,8 @@ def purge(ctx: Context, ids: list[str], *, today: date | None = None) -> PurgeRe
         first_new = (s.scalar(select(func.max(models.ChangeEntry.seq))) or 0) + 1
         now = models.utcnow()
         totals: dict[str, int] = defaultdict(int)
-        entries, keys = [], set()
+        entries: list[dict[str, Any]] = []
+        keys: set[tuple[str, str]] = set()
         for chunk in _chunks(wanted):
             for b in s.scalars(select(models.Beneficiary).where(models.Beneficiary.id.in_(chunk))):
                 counts = _purge_one(s, b, now, keys)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, exists, intersect, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, intersect, select
 from sqlalchemy.dialects import sqlite
 
 from conseiller_app.domain.enums import BarrierStatus, FileStatus, Public, Stage
@@ -51,14 +51,14 @@ def _upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _token_match(t, token: str):
+def _token_match(t: type[models.BeneficiaryToken], token: str) -> ColumnElement[bool]:
     key = prefix_key(token)
     if key is not None:
         return t.token == key
     return and_(t.token >= token, t.token < _upper_bound(token))
 
 
-def _statement(q: Query):
+def _statement(q: Query) -> Select[str]:
     """Any query (filters, other sort orders): the files' listing, restricted to the ids the
     search index matches."""
     b = models.Beneficiary
@@ -116,13 +116,13 @@ _HIDDEN = (
 _HIDDEN_PARAMS = (FileStatus.ACTIVE.value,) * 3
 
 
-def hidden_sql() -> tuple[str, tuple]:
+def hidden_sql() -> tuple[str, tuple[Any, ...]]:
     """Whether any file is archived or deleted: when none is, the index needs no filtering (the
     check costs, row by row, as much as reading the rows)."""
     return f"SELECT EXISTS ({_HIDDEN})", _HIDDEN_PARAMS
 
 
-def _index_sql(q: Query, tokens: list[str], limit: int | None, hidden: bool) -> tuple[str, tuple]:
+def _index_sql(q: Query, tokens: list[str], limit: int | None, hidden: bool) -> tuple[str, tuple[Any, ...]]:
     """Active files matching every token, in name order, from the search index alone."""
     params: list[Any] = []
 
@@ -155,11 +155,12 @@ def _index_sql(q: Query, tokens: list[str], limit: int | None, hidden: bool) -> 
     return sql, tuple(params)
 
 
-def _compiled(stmt) -> tuple[str, tuple]:
+def _compiled(stmt: Select[str]) -> tuple[str, tuple[Any, ...]]:
     """SQL text and positional parameters of a statement (its parameters are plain strings and
     integers: no type conversion to apply)."""
     compiled = stmt.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
     values = compiled.construct_params()
+    assert compiled.positiontup is not None  # SQLite's parameters are positional (qmark)
     return str(compiled), tuple(values[name] for name in compiled.positiontup)
 
 
@@ -171,7 +172,7 @@ def needs_hidden_check(q: Query) -> bool:
     return _from_index(q) and bool(query_tokens(q.text))
 
 
-def ids_sql(q: Query, limit: int | None = None, hidden: bool = True) -> tuple[str, tuple]:
+def ids_sql(q: Query, limit: int | None = None, hidden: bool = True) -> tuple[str, tuple[Any, ...]]:
     """The SQL (and its parameters) answering one row, one column: the matching ids in list
     order, joined by ``SEPARATOR`` (NULL for none); :func:`split_ids` reads it. ``hidden``:
     whether some files are archived or deleted (:func:`hidden_sql`, asked first when
@@ -217,7 +218,7 @@ _PUBLIC_LABELS = {p.value: p.label for p in Public}
 _STAGE_LABELS = {s.value: s.label for s in Stage}
 
 
-def rows_sql(ids: list[str]) -> tuple[str, tuple]:
+def rows_sql(ids: list[str]) -> tuple[str, tuple[Any, ...]]:
     """The SQL :func:`rows` runs, with its parameters (public for the benchmarks)."""
     return _ROWS.format(", ".join("?" * len(ids))), tuple(ids)
 
@@ -235,7 +236,7 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
     out = {}
     with ctx.vault.session() as s:
         for r in s.connection().exec_driver_sql(*rows_sql(ids)):
-            birth = _day(r[3])
+            birth = date.fromisoformat(r[3])  # NOT NULL
             out[r[0]] = {
                 "id": r[0], "last_name": r[1], "first_name": r[2], "age": age_on(birth, today),
                 "public": r[4], "public_label": _PUBLIC_LABELS[r[4]], "commune_name": r[5], "territory": r[6],

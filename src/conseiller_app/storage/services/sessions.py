@@ -6,10 +6,11 @@ In-transaction API for the other services: ``load_session_in``, ``register_in``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import beneficiary as file_rules
@@ -37,11 +38,11 @@ from conseiller_app.storage.services.context import Context
 REG = RegistrationStatus
 
 
-def _commune_territory_resolver(s: Session):
+def _commune_territory_resolver(s: Session) -> Callable[[str], list[tuple[str, str]]]:
     names = commune_resolver(s)
 
     def resolve(text: str) -> list[tuple[str, str]]:
-        out = []
+        out: list[tuple[str, str]] = []
         for insee in names(text):
             c = s.get(m.Commune, insee)
             if c is not None:
@@ -157,8 +158,9 @@ def _names(s: Session, communes: set[str]) -> dict[str, dict[str, str]]:
     }
 
 
-def _list_statement(columns, *, kind: str | None = None, territory: str | None = None,
-                    date_from: date | None = None, date_to: date | None = None, chantier: str | None = None):
+def _list_statement(columns: tuple[Any, ...], *, kind: str | None = None, territory: str | None = None,
+                    date_from: date | None = None, date_to: date | None = None,
+                    chantier: str | None = None) -> Select[*tuple[Any, ...]]:
     x = m.AtelierSession
     q = select(*columns).where(x.deleted_at.is_(None))
     if kind:
@@ -219,7 +221,7 @@ def session_ids(ctx: Context, *, kind: str | None = None, territory: str | None 
         found = [(sid, cap) for sid, trades, cap in s.execute(q) if not trade or trade in (trades or [])]
         if not with_seats:
             return [sid for sid, _ in found]
-        registered = {}
+        registered: dict[str, int] = {}
         ids = [sid for sid, _ in found]
         for i in range(0, len(ids), 500):  # read from ix_registration_seats alone
             registered.update(s.execute(
@@ -259,7 +261,7 @@ def _participants(s: Session, regs: list[m.Registration]) -> list[dict[str, Any]
     positions = rules.waiting_positions(_seats(regs))
     files = {b.id: b for b in s.scalars(select(m.Beneficiary).where(
         m.Beneficiary.id.in_([r.beneficiary_id for r in regs])))} if regs else {}
-    out = []
+    out: list[dict[str, Any]] = []
     for r in regs:
         b = files.get(r.beneficiary_id)
         out.append({

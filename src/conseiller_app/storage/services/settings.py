@@ -25,8 +25,9 @@ class Settings:
 
     def value(self, key: str) -> int | str:
         """A setting by its key (one of ``domain.settings.KEYS``)."""
-        return {rules.RETENTION.key: self.retention_months, rules.IDLE_LOCK.key: self.idle_lock_minutes,
-                rules.TERRITORY: self.territory}[key]
+        values: dict[str, int | str] = {rules.RETENTION.key: self.retention_months,
+                                        rules.IDLE_LOCK.key: self.idle_lock_minutes, rules.TERRITORY: self.territory}
+        return values[key]
 
 
 def read(ctx: Context) -> Settings:
