@@ -10,6 +10,8 @@ The command modules import only this module from the ``cli`` package.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
 import getpass
 import json
 import logging
@@ -71,11 +73,18 @@ def err(text: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    """JSON for scripts: dates in ISO form, accents kept."""
+    """JSON for scripts: dates in ISO form, enumerations by value, a service's frozen dataclass
+    result by its fields (``dataclasses.asdict``), accents kept."""
 
-    def default(o: object) -> str:
+    def default(o: object) -> Any:
         if isinstance(o, (date, datetime)):
             return o.isoformat()
+        if isinstance(o, enum.Enum):
+            return o.value
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return dataclasses.asdict(o)
+        if isinstance(o, (frozenset, set, tuple)):
+            return list(o)
         raise TypeError(type(o).__name__)
 
     print(json_terminal_safe(json.dumps(data, default=default, ensure_ascii=False, indent=2)))
