@@ -10,6 +10,7 @@ from the full ICU data's (the expected values below), or if Qt warns about ICU.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone, qInstallMessageHandler
@@ -35,6 +36,10 @@ checks = {
     "fuseau": (paris.displayName(QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, french),
                "heure normale d’Europe centrale"),
 }
+# The library tested is the one preloaded (else this checks the wheel's full data).
+mapped = {line.split()[-1] for line in open("/proc/self/maps", encoding="utf-8") if "libicudata" in line}
+preloaded = {os.path.realpath(path) for path in os.environ.get("LD_PRELOAD", "").split() if "libicudata" in path}
+checks["bibliothèque chargée"] = ({os.path.realpath(path) for path in mapped}, preloaded or mapped)
 failed = [f"{name} : {got!r} au lieu de {want!r}" for name, (got, want) in checks.items() if got != want]
 failed += [f"avertissement de Qt : {w}" for w in warnings]
 for line in failed:

@@ -140,6 +140,23 @@ for m in $(grep -rhoE "^\s*from PySide6\.Qt[A-Za-z]+ import" src/conseiller_app 
   if ls dist/conseiller/_internal/PySide6/"$m".* >/dev/null 2>&1; then ok "module PySide6.$m présent"
   else ko "module PySide6.$m absent du dossier construit (QT_KEEP dans packaging/conseiller.spec)"; fi
 done
+# Cuts in packaging/conseiller.spec: no module the application's code imports at the top of a
+# file is missing from the build (PyInstaller's warnings). Known and harmless: msvcrt (Windows
+# only, imported there alone), pyrage.passphrase (made by pyrage's compiled module itself).
+warnfile=build/pyinstaller/conseiller/warn-conseiller.txt
+if [ -f "$warnfile" ]; then
+  missing=$(grep "^missing module named" "$warnfile" | grep -E "imported by .*conseiller_app" \
+            | grep -vE "^missing module named (msvcrt|'pyrage\.passphrase') " || true)
+  if [ -z "$missing" ]; then ok "aucun module importé par l'application ne manque à la construction"
+  else ko "modules importés par l'application absents de la construction :"; echo "$missing" | cut -c1-300; fi
+fi
+# ICU: the folder's smaller data library (packaging/icu_data.py) answers what Qt asks it.
+icudata=$(ls dist/conseiller/_internal/PySide6/Qt/lib/libicudata.so.* 2>/dev/null | head -1)
+if [ -n "$icudata" ] && [ -x "$HARNESS_PYTHON" ]; then
+  if LD_PRELOAD="$ROOT_DIR/$icudata" QT_QPA_PLATFORM=offscreen "$HARNESS_PYTHON" packaging/check_icu.py >"$WORK/out" 2>&1
+  then ok "$(tail -1 "$WORK/out") sur $(du -h "$icudata" | cut -f1) de données"
+  else ko "données ICU réduites :"; sed 's/^/        /' "$WORK/out"; fi
+fi
 suite "$ROOT_DIR/$BUILD" dossier
 upgrades "$ROOT_DIR/$BUILD"
 [ "${1:-}" = "--no-deb" ] || deb
