@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone, qInstallMessageHandler
 
@@ -37,7 +38,8 @@ checks = {
                "heure normale d’Europe centrale"),
 }
 # The library tested is the one preloaded (else this checks the wheel's full data).
-mapped = {line.split()[-1] for line in open("/proc/self/maps", encoding="utf-8") if "libicudata" in line}
+maps = Path("/proc/self/maps").read_text(encoding="utf-8").splitlines()
+mapped = {line.split()[-1] for line in maps if "libicudata" in line}
 preloaded = {os.path.realpath(path) for path in os.environ.get("LD_PRELOAD", "").split() if "libicudata" in path}
 checks["bibliothèque chargée"] = ({os.path.realpath(path) for path in mapped}, preloaded or mapped)
 failed = [f"{name} : {got!r} au lieu de {want!r}" for name, (got, want) in checks.items() if got != want]
