@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
@@ -11,8 +11,11 @@ from conseiller_app.central.ingest import PENDING
 from conseiller_app.central.models import Bundle, Incident, Publication, Refusal
 from conseiller_app.central.status import status
 
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
-def indicators(central) -> dict[str, Any]:
+
+def indicators(central: Central) -> dict[str, Any]:
     """Aggregated figures only (what a partner may see): no name, no id of a person or a device."""
     st = status(central)
     return {
@@ -26,17 +29,17 @@ def indicators(central) -> dict[str, Any]:
     }
 
 
-def device_list(central) -> list[dict[str, Any]]:
+def device_list(central: Central) -> list[dict[str, Any]]:
     rows = devices_mod.list_devices(central)
     it = Incident.__table__
     with central.db.read() as conn:
-        incidents = dict(conn.execute(select(it.c.device_id, func.count()).group_by(it.c.device_id)).all())
+        incidents: dict[str, int] = dict(conn.execute(select(it.c.device_id, func.count()).group_by(it.c.device_id)).all())
     for d in rows:
         d["incidents"] = incidents.get(d["id"], 0)
     return rows
 
 
-def device_detail(central, ref: str) -> dict[str, Any]:
+def device_detail(central: Central, ref: str) -> dict[str, Any]:
     bt, it, pt, rt = Bundle.__table__, Incident.__table__, Publication.__table__, Refusal.__table__
     with central.db.read() as conn:
         dev = devices_mod.find(conn, ref)
@@ -53,7 +56,7 @@ def device_detail(central, ref: str) -> dict[str, Any]:
             "publications": [dict(p) for p in publications], "refusals": [dict(r) for r in refusals]}
 
 
-def bundle_history(central, limit: int = 300) -> dict[str, Any]:
+def bundle_history(central: Central, limit: int = 300) -> dict[str, Any]:
     bt, rt, it = Bundle.__table__, Refusal.__table__, Incident.__table__
     names = {d["id"]: d["name"] for d in devices_mod.list_devices(central)}
     with central.db.read() as conn:
