@@ -20,6 +20,7 @@ from conseiller_app.central.ingest import APPROVED, PENDING, QUARANTINED, REVOKE
 from conseiller_app.central.models import Device, Refusal, RequestNonce, ReturnBundle
 from conseiller_app.sync import crypto, signed_request
 from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.importer import Ack
 
 if TYPE_CHECKING:
     from conseiller_app.central.service import Central
@@ -39,7 +40,7 @@ class UploadAnswer(TypedDict):
     bundle_id: str
     sequence: int
     message: str
-    ack: NotRequired[dict[str, int]]
+    ack: NotRequired[Ack]
 
 
 class DeviceStatusAnswer(TypedDict):
@@ -50,7 +51,7 @@ class DeviceStatusAnswer(TypedDict):
     status_label: str | None
     central: str
     return_bundle_sequence: int
-    ack: dict[str, int] | None
+    ack: Ack | None
 
 
 class ApiRefused(Exception):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,7 +48,16 @@ NODE_COLUMNS = ("entity", "entity_id", "hash", "parent", "op", "version", "delet
                 "received_at")  # merges and resolution_no: NULL (a device's version)
 
 
-@dataclass
+@dataclass(frozen=True)
+class DeclaredDevice:
+    """An unknown device as its quarantined bundle declares it (checked by a person before approving)."""
+
+    name: str
+    territory: str
+    fingerprint: str  # grouped for reading aloud
+
+
+@dataclass(frozen=True)
 class IngestResult:
     status: str  # ingere | deja_recu | quarantaine
     bundle_id: str
@@ -59,10 +68,13 @@ class IngestResult:
     new_changes: int = 0
     audit: int = 0
     conflicts_opened: int = 0
-    device: dict[str, Any] = field(default_factory=dict[str, Any])
+    device: DeclaredDevice | None = None  # for a bundle put in quarantine
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """``conseiller-central ingest --json``: every field (``device`` empty when not quarantined)."""
+        data = asdict(self)
+        data["device"] = data["device"] or {}
+        return data
 
 
 class _Incident(BundleRejected):
@@ -229,7 +241,7 @@ def _quarantine(
         f"conseiller-central devices approve {did}",
         changes=m["counts"]["changes"],
         audit=m["counts"]["audit"],
-        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp},
+        device=DeclaredDevice(name=info["name"], territory=info["territory"], fingerprint=fp),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, DEVICE_KIN
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ExportedBundle:
+    """A bundle made for the central office and recorded as exported (``conseiller sync export``)."""
+
+    file_name: str
+    bundle_id: str
+    sequence: int
+    changes: int
+    audit: int
+    size: int  # bytes of the sealed file
+    path: str | None = None  # where it was written; None for a bundle made to be uploaded
 
 
 def device_file_name(device_id: str, sequence: int) -> str:
@@ -94,9 +108,11 @@ def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
 
 
 def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
+                  limits: Limits = DEFAULT_LIMITS,
+                  progress: Progress | None = None) -> tuple[ExportedBundle, bytes]:
     """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits. Without
-    ``out_dir`` (an upload to the service) the sealed bytes are returned as ``data``."""
+    ``out_dir`` (an upload to the service) nothing is written. Returns the bundle and its sealed
+    bytes."""
     st = device.ensure_state(session)
     central = device.pinned_central(st)
     did = device.device_id(session)
@@ -153,15 +169,13 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
     audit(session, actor_id, "sync_export", "sync_bundle", bundle_id, None,
           {"sequence": sequence, "changes": len(changes), "audit": len(audit_entries)})
     session.flush()
-    result = {"file_name": name, "bundle_id": bundle_id, "sequence": sequence, "changes": len(changes),
-              "audit": len(audit_entries), "size": len(sealed)}
-    if out_dir is None:
-        result["data"] = sealed
-    else:
+    path = None
+    if out_dir is not None:
         path = Path(out_dir) / name
         write_bytes_atomic(path, sealed)  # last: a failure before this rolls everything back
-        result["path"] = str(path)
     if progress:
         progress(3, 3)
-    return result
+    made = ExportedBundle(file_name=name, bundle_id=bundle_id, sequence=sequence, changes=len(changes),
+                          audit=len(audit_entries), size=len(sealed), path=str(path) if path is not None else None)
+    return made, sealed
 

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
 from conseiller_app.central import accounts, conflicts, devices, reference_edit
-from conseiller_app.central.accounts import ADMIN, CHARGE, PARTNER
+from conseiller_app.central.accounts import ADMIN, CHARGE, PARTNER, CurrentUser
 from conseiller_app.central.web import views
 from conseiller_app.domain.errors import AppError, ValidationError
 
@@ -42,19 +42,19 @@ async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs))
 
 
-async def _staff(request: Req, roles: tuple[str, ...]) -> dict[str, Any]:
+async def _staff(request: Req, roles: tuple[str, ...]) -> CurrentUser:
     login = request.session.get("login") if request.session else None
     user = await _run(accounts.current_user, _central(request), login) if login else None
     if user is None:
         if request.session:
             request.clear_session()
         raise NotAuthorizedException()
-    if user["role"] not in roles:
+    if user.role not in roles:
         raise PermissionDeniedException("Votre rôle ne donne pas accès à cette page.")
     return user
 
 
-def _page(request: Req, name: str, user: dict[str, Any] | None, status: int = 200, **context: Any) -> Template:
+def _page(request: Req, name: str, user: CurrentUser | None, status: int = 200, **context: Any) -> Template:
     flash = None
     if request.session and "flash" in request.session:
         flash = request.session.pop("flash")
@@ -77,8 +77,8 @@ async def _form(request: Req) -> dict[str, Any]:
     return {k: form.get(k) for k in form}
 
 
-async def _journal(request: Req, user: dict[str, Any], action: str, target: str | None, detail: str = "") -> None:
-    await _run(accounts.record, _central(request), user["login"], action, target, detail)
+async def _journal(request: Req, user: CurrentUser, action: str, target: str | None, detail: str = "") -> None:
+    await _run(accounts.record, _central(request), user.login, action, target, detail)
 
 
 # --- login ------------------------------------------------------------------------------------
@@ -126,27 +126,29 @@ async def home(request: Req) -> Template:
 async def devices_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
     rows = await _run(views.device_list, _central(request))
-    return _page(request, "appareils.html", user, pending=[d for d in rows if d["status"] == "en_attente"],
-                 others=[d for d in rows if d["status"] != "en_attente"])
+    return _page(request, "appareils.html", user, pending=[d for d in rows if d.status == "en_attente"],
+                 others=[d for d in rows if d.status != "en_attente"])
 
 
 @get("/appareils/{device_id:str}")
 async def device_page(request: Req, device_id: str) -> Template:
     user = await _staff(request, (ADMIN,))
-    return _page(request, "appareil.html", user, **await _run(views.device_detail, _central(request), device_id))
+    detail = await _run(views.device_detail, _central(request), device_id)
+    return _page(request, "appareil.html", user, device=detail.device, bundles=detail.bundles,
+                 incidents=detail.incidents, publications=detail.publications, refusals=detail.refusals)
 
 
 @post("/appareils/{device_id:str}/approuver")
 async def approve_device(request: Req, device_id: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
     result = await _run(devices.approve, _central(request), device_id)
-    d = result["device"]
-    await _journal(request, user, "appareil_approuve", d["id"], f"{d['name']} ({d['territory']}), "
-                   f"empreinte {d['fingerprint']}, {len(result['ingested'])} paquet(s) intégré(s)")
-    text = f"Appareil « {d['name']} » approuvé : {len(result['ingested'])} paquet(s) en quarantaine intégré(s)."
-    if result["errors"]:
-        text += f" {len(result['errors'])} paquet(s) refusé(s) : voir l'historique."
-    _flash(request, text, "attention" if result["errors"] else "succes")
+    d = result.device
+    await _journal(request, user, "appareil_approuve", d.id, f"{d.name} ({d.territory}), "
+                   f"empreinte {d.fingerprint}, {len(result.ingested)} paquet(s) intégré(s)")
+    text = f"Appareil « {d.name} » approuvé : {len(result.ingested)} paquet(s) en quarantaine intégré(s)."
+    if result.errors:
+        text += f" {len(result.errors)} paquet(s) refusé(s) : voir l'historique."
+    _flash(request, text, "attention" if result.errors else "succes")
     return _back("/appareils")
 
 
@@ -154,9 +156,9 @@ async def approve_device(request: Req, device_id: str) -> Response[Any]:
 async def revoke_device(request: Req, device_id: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
     result = await _run(devices.revoke, _central(request), device_id)
-    d = result["device"]
-    await _journal(request, user, "appareil_revoque", d["id"], d["name"])
-    _flash(request, f"Appareil « {d['name']} » révoqué : ses prochains paquets seront refusés.")
+    d = result.device
+    await _journal(request, user, "appareil_revoque", d.id, d.name)
+    _flash(request, f"Appareil « {d.name} » révoqué : ses prochains paquets seront refusés.")
     return _back("/appareils")
 
 
@@ -166,7 +168,9 @@ async def revoke_device(request: Req, device_id: str) -> Response[Any]:
 @get("/paquets")
 async def bundles_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
-    return _page(request, "paquets.html", user, **await _run(views.bundle_history, _central(request)))
+    history = await _run(views.bundle_history, _central(request))
+    return _page(request, "paquets.html", user, bundles=history.bundles, refusals=history.refusals,
+                 incidents=history.incidents)
 
 
 @post("/paquets")
@@ -208,9 +212,9 @@ async def resolve_conflict(request: Req, conflict_id: int) -> Response[Any]:
     user = await _staff(request, STAFF)
     form = await _form(request)
     keep = str(form.get("garder") or "")
-    r = await _run(lambda: conflicts.resolve(_central(request), conflict_id, keep, who=user["login"]))
-    await _journal(request, user, "conflit_resolu", str(conflict_id), f"version {r['kept']} gardée ({r['entity']})")
-    _flash(request, f"Conflit n°{conflict_id} résolu : la version {r['kept']} est gardée. Elle partira vers les "
+    r = await _run(lambda: conflicts.resolve(_central(request), conflict_id, keep, who=user.login))
+    await _journal(request, user, "conflit_resolu", str(conflict_id), f"version {r.kept} gardée ({r.entity})")
+    _flash(request, f"Conflit n°{conflict_id} résolu : la version {r.kept} est gardée. Elle partira vers les "
                     "appareils concernés à la prochaine publication.")
     return _back("/conflits")
 
@@ -229,7 +233,7 @@ async def reference_page(request: Req) -> Template:
                  communes=sorted(data.communes.values(), key=lambda c: c.name))
 
 
-async def _reference_action(request: Req, user: dict[str, Any], action: str, fn: Callable[..., Any], *args: Any) -> Response[Any]:
+async def _reference_action(request: Req, user: CurrentUser, action: str, fn: Callable[..., Any], *args: Any) -> Response[Any]:
     try:
         version, created = await _run(fn, _central(request), *args)
     except ValidationError as exc:
@@ -271,8 +275,8 @@ async def edit_session(request: Req, session_id: str) -> Response[Any]:
     except ValidationError as exc:
         _flash(request, str(exc), "erreur")
         return _back("/referentiel")
-    await _journal(request, user, "session_modifiee", session_id, f"version {result.get('version', '—')}")
-    _flash(request, "Session modifiée : publiez pour l'envoyer aux appareils." if result["changed"]
+    await _journal(request, user, "session_modifiee", session_id, f"version {result.version or '—'}")
+    _flash(request, "Session modifiée : publiez pour l'envoyer aux appareils." if result.changed
            else "Rien de changé dans cette session.")
     return _back("/referentiel")
 
@@ -310,10 +314,10 @@ async def accounts_page(request: Req) -> Template:
 @post("/comptes/{login:str}/desactiver")
 async def disable_account(request: Req, login: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
-    if login == user["login"]:
+    if login == user.login:
         _flash(request, "Vous ne pouvez pas désactiver votre propre compte.", "erreur")
         return _back("/comptes")
-    await _run(lambda: accounts.disable(_central(request), login, by=user["login"]))
+    await _run(lambda: accounts.disable(_central(request), login, by=user.login))
     _flash(request, f"Compte « {login} » désactivé : ses sessions ouvertes sont fermées.")
     return _back("/comptes")
 
