@@ -27,8 +27,11 @@ from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import DEMO_BUNDLE_TO_REAL_CENTRAL, REAL_BUNDLE_TO_DEMO_CENTRAL, BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
+    AuditDoc,
+    DevicePayload,
     Envelope,
     Limits,
+    SenderDoc,
     check_kind,
     decrypt,
     is_demo_bundle,
@@ -140,7 +143,7 @@ class _Checked:
     the device's status and key), so the outcome of every bundle is the same as before."""
 
     signature_error: BundleRejected | None = None
-    payload: dict[str, Any] | None = None
+    payload: DevicePayload | None = None
     payload_error: BundleRejected | None = None
 
     @classmethod
@@ -215,7 +218,7 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now: datetime) -> di
 
 
 def _quarantine(
-    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now: datetime
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: SenderDoc, new_device: bool, now: datetime
 ) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
@@ -245,7 +248,7 @@ def _quarantine(
     )
 
 
-def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
+def _restored_note(conn: Connection, info: SenderDoc) -> str:
     """What the approver must know about a vault restored from a backup of another device."""
     previous = info.get("restored_from")
     if not isinstance(previous, str) or not 0 < len(previous) <= 64:
@@ -260,8 +263,8 @@ def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
 
 
 def _check_audit(
-    conn: Connection, device_id: str, bundle_id: str, entries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    conn: Connection, device_id: str, bundle_id: str, entries: list[AuditDoc]
+) -> list[AuditDoc]:
     """New audit entries of this bundle, after checking they continue the chain already received.
 
     Each entry must link to the entries received on both sides of it; an entry already received
@@ -308,7 +311,7 @@ def _apply(
     conn: Connection,
     dev: dict[str, Any],
     env: Envelope,
-    payload: dict[str, Any],
+    payload: DevicePayload,
     file_name: str,
     from_quarantine: bool,
     now: datetime,

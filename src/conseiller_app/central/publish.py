@@ -24,7 +24,7 @@ from conseiller_app.central.ingest import APPROVED, INGESTED
 from conseiller_app.central.models import Bundle, Device, Node, Publication, Record, ReturnBundle
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.storage.fsutil import write_bytes_atomic
-from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
+from conseiller_app.sync.format import CENTRAL_KIND, SHARED, CentralPayload, RecordDoc, seal
 from conseiller_app.sync.importer import Ack
 
 if TYPE_CHECKING:
@@ -64,14 +64,14 @@ def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> Ack:
     return Ack(changes=changes, audit=device["audit_seq"], bundle_sequence=max((r.sequence for r in rows), default=0))
 
 
-def _with_data(conn: Connection, rows: Iterable[Any]) -> list[dict[str, Any]]:
+def _with_data(conn: Connection, rows: Iterable[Any]) -> list[RecordDoc]:
     rows = list(rows)
     data = merge.snapshots(conn, rows)
     return [{"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash,
              "data": data[(r.entity, r.entity_id)]} for r in rows]
 
 
-def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str, Any]]:
+def _resolved_for(conn: Connection, device_id: str, after: int) -> list[RecordDoc]:
     """Current state of records resolved after resolution ``after`` that this device holds."""
     nt, rt = Node.__table__, Record.__table__
     mine = aliased(nt)
@@ -134,7 +134,7 @@ def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None
                 "recipient": dev["fingerprint"], "reference_version": release.version, "ack": ack,
                 "counts": {"records": len(records)}, "app_version": __version__,
             }
-            payload = {"reference": release.data, "records": records}
+            payload: CentralPayload = {"reference": release.data, "records": records}
             sealed, _, _ = seal(manifest, payload, keys.signing_key, dev["age_recipient"], central.limits,
                                 demo=central.demo)
             name = central_file_name(dev["id"], sequence)

@@ -26,7 +26,18 @@ from conseiller_app.storage.profile import is_demo, owner
 from conseiller_app.storage.sync_models import SyncBase, SyncBundle
 from conseiller_app.sync import device
 from conseiller_app.sync.errors import BundleTooLarge
-from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, DEVICE_KIND, Limits, change_hash, seal
+from conseiller_app.sync.format import (
+    CENTRAL_OWNED,
+    DEFAULT_LIMITS,
+    DEVICE_KIND,
+    AuditDoc,
+    ChangeDoc,
+    DevicePayload,
+    Limits,
+    SenderDoc,
+    change_hash,
+    seal,
+)
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
@@ -71,14 +82,14 @@ def pending_changes(session: Session, after: int) -> Sequence[Row[Any]]:
     ).all()
 
 
-def collect_changes(session: Session, after: int) -> tuple[list[dict[str, Any]], int]:
+def collect_changes(session: Session, after: int) -> tuple[list[ChangeDoc], int]:
     """Changes after ``after`` with their parents; returns (changes, last journal position covered)."""
     rows = pending_changes(session, after)
     last_seq = rows[-1].seq if rows else after
     rows = [r for r in rows if r.entity not in CENTRAL_OWNED]
     bases = _bases(session, {(r.entity, r.entity_id) for r in rows if r.op != "insert"})
     previous: dict[tuple[str, str], tuple[int, str]] = {}
-    out = []
+    out: list[ChangeDoc] = []
     for r in rows:
         key = (r.entity, r.entity_id)
         h = change_hash(r.entity, r.entity_id, r.op, r.data)
@@ -97,7 +108,7 @@ def collect_changes(session: Session, after: int) -> tuple[list[dict[str, Any]],
     return out, last_seq
 
 
-def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
+def collect_audit(session: Session, after: int) -> list[AuditDoc]:
     q = select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
     return [
         {"seq": a.seq, "id": a.id, "at": a.at.isoformat(), "actor_id": a.actor_id, "action": a.action,
@@ -150,11 +161,11 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
         "counts": {"changes": len(changes), "audit": len(audit_entries), "entities": dict(sorted(by_entity.items()))},
         "app_version": __version__,
     }
-    info: dict[str, str] = {"name": me.name, "territory": me.territory, "office": me.office or ""}
+    info: SenderDoc = {"name": me.name, "territory": me.territory, "office": me.office or ""}
     restored_from = device.restored_from(session)
     if restored_from:
         info["restored_from"] = restored_from
-    payload = {"device": info, "changes": changes, "audit": audit_entries}
+    payload: DevicePayload = {"device": info, "changes": changes, "audit": audit_entries}
     # A demo vault's bundle says so in its signed manifest: only a training central office takes it.
     sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits,
                                           demo=is_demo(session))
