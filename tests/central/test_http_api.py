@@ -118,6 +118,8 @@ def test_push_and_pull_through_the_client(site, tmp_path):
     # The whole chain (as the CLI runs it).
     add_person(ctxs[1], "Encore")
     assert network.push(ctxs[1]).status == "ingere"
+    last = network.last_exchanges(ctxs[1])
+    assert last.push is not None and last.pull is not None and last.push >= last.pull
     server.stop()
     with pytest.raises(NetworkUnreachable):
         network.push(ctxs[1])

@@ -233,8 +233,15 @@ def pull(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> Pulled:
     return finish_pull(ctx, fetch(prepare_pull(ctx)), limits)
 
 
-def last_exchanges(ctx: Context) -> dict[str, datetime | None]:
+@dataclass(frozen=True)
+class LastExchanges:
+    push: datetime | None
+    pull: datetime | None
+
+
+def last_exchanges(ctx: Context) -> LastExchanges:
+    """When this device last pushed to and pulled from the service (None: never)."""
     with ctx.vault.session() as s:
-        values = {k: get_setting(s, k) for k in (LAST_PUSH_SETTING, LAST_PULL_SETTING)}
-    return {("push" if k == LAST_PUSH_SETTING else "pull"): (datetime.fromisoformat(v) if v else None)
-            for k, v in values.items()}
+        push, pull = (get_setting(s, k) for k in (LAST_PUSH_SETTING, LAST_PULL_SETTING))
+    return LastExchanges(push=datetime.fromisoformat(push) if push else None,
+                         pull=datetime.fromisoformat(pull) if pull else None)
