@@ -332,11 +332,11 @@ def _synchronised_vault(folder: Path) -> tuple[Path, Path]:
         sync.enroll(ctx, enrollment)
         out = folder / "cle-usb"
         out.mkdir()
-        first_bundle = Path(sync.export(ctx, out)["path"])
+        first_bundle = Path(sync.export(ctx, out).path or "")
         ingest.ingest_file(central, first_bundle)
-        devices.approve(central, sync.identity(ctx)["device_id"])
+        devices.approve(central, sync.identity(ctx).device_id)
         [answer] = publish.publish(central, folder / "retour")
-        sync.import_bundle(ctx, Path(answer["file"]))
+        sync.import_bundle(ctx, Path(answer.file or ""))
         for last, first in people[2:]:
             add(last, first)
         sync.export(ctx, out)
