@@ -119,8 +119,10 @@ class CentralDB:
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_LOCK_KEY}), "
                                      f"pg_advisory_xact_lock({_DEVICE_LOCK_CLASS}, hashtext(%(d)s))", {"d": device_id})
                 yield conn
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        except Exception as exc:
+            # SQLAlchemy's errors wrap the driver's; ingests also use the driver's cursor (bulk).
+            driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+            if getattr(driver_error, "sqlstate", None) in _RETRY_SQLSTATES:
                 raise Contention() from exc
             if isinstance(exc, OperationalError):
                 raise _unavailable(exc) from None
