@@ -124,6 +124,45 @@ def postmaster_pid(pg: Any) -> int:
     return int((pg.data / "postmaster.pid").read_text().split()[0])
 
 
+class LockSampler:
+    """Every 50 ms, the central office's PostgreSQL sessions: how many are working (a statement
+    running, not waiting for a lock) and how many wait for a lock (the writer lock, a record's).
+    Their means over the load say whether uploads are written side by side or one at a time."""
+
+    SQL = ("SELECT count(*) FILTER (WHERE state = 'active' AND wait_event_type IS DISTINCT FROM 'Lock'), "
+           "count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        self.samples: list[tuple[int, int]] = []
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.done.wait(0.05):
+                working, waiting = conn.execute(self.SQL).fetchone() or (0, 0)
+                self.samples.append((working, waiting))
+
+    def __enter__(self) -> LockSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def means(self) -> tuple[float, float]:
+        if not self.samples:
+            return 0.0, 0.0
+        return (statistics.fmean(w for w, _ in self.samples), statistics.fmean(w for _, w in self.samples))
+
+
 def run_once(pg: Any, folder: Path, bundles: list[bytes], keys: list[dict[str, str]], workers: int) -> dict[str, Any]:
     from conseiller_app.central.service import init
     from conseiller_app.central.status import status
@@ -145,9 +184,10 @@ def run_once(pg: Any, folder: Path, bundles: list[bytes], keys: list[dict[str, s
         cpu_service, cpu_pg = tree_cpu(server.proc.pid), tree_cpu(postmaster_pid(pg))
         load_before = os.getloadavg()[0]
         start = time.perf_counter()
-        with ThreadPoolExecutor(len(bundles)) as pool:
+        with LockSampler(url) as sampler, ThreadPoolExecutor(len(bundles)) as pool:
             answers = list(pool.map(upload, bundles))
         wall = time.perf_counter() - start
+        working, waiting = sampler.means()
         cpu_service = tree_cpu(server.proc.pid) - cpu_service
         cpu_pg = tree_cpu(postmaster_pid(pg)) - cpu_pg
     finally:
@@ -164,6 +204,7 @@ def run_once(pg: Any, folder: Path, bundles: list[bytes], keys: list[dict[str, s
             "cpu_s_per_upload": round((cpu_service + cpu_pg) / n, 4),
             "cpu_busy_cores": round((cpu_service + cpu_pg) / wall, 2),
             "load_average_before": round(load_before, 2),
+            "pg_sessions_working": round(working, 2), "pg_sessions_waiting_lock": round(waiting, 2),
             "records": sum(v["active"] for v in st["records"].values())}
 
 
@@ -173,7 +214,8 @@ def summary(results: list[dict[str, Any]], workers: list[int]) -> dict[str, Any]
         rs = [r for r in results if r["workers"] == w]
         out[str(w)] = {k: round(statistics.median(r[k] for r in rs), 3)
                        for k in ("uploads_per_s", "p50_s", "p95_s", "cpu_s_per_upload", "cpu_service_s_per_upload",
-                                 "cpu_postgresql_s_per_upload", "cpu_busy_cores")}
+                                 "cpu_postgresql_s_per_upload", "cpu_busy_cores", "pg_sessions_working",
+                                 "pg_sessions_waiting_lock")}
         out[str(w)]["best_uploads_per_s"] = max(r["uploads_per_s"] for r in rs)
     if len(workers) > 1:
         lo, hi = str(min(workers)), str(max(workers))
@@ -210,7 +252,9 @@ def main(argv: list[str] | None = None) -> int:
                           f"latence p50 {r['p50_s']:.2f} s, p95 {r['p95_s']:.2f} s, "
                           f"CPU {r['cpu_s_per_upload']:.3f} s par envoi (service {r['cpu_service_s_per_upload']:.3f}, "
                           f"PostgreSQL {r['cpu_postgresql_s_per_upload']:.3f}), {r['cpu_busy_cores']:.2f} cœurs occupés, "
-                          f"charge avant {r['load_average_before']:.1f}, {r['records']} enregistrements", flush=True)
+                          f"sessions PostgreSQL : {r['pg_sessions_working']:.1f} au travail, {r['pg_sessions_waiting_lock']:.1f} "
+                          f"attendant un verrou ; charge avant {r['load_average_before']:.1f}, "
+                          f"{r['records']} enregistrements", flush=True)
         finally:
             pg.stop()
     s = summary(results, args.workers)
