@@ -13,6 +13,7 @@ first one waits in vain, then goes on.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,11 +25,22 @@ from sqlalchemy import select
 from conseiller_app.central import ingest, merge, publish
 from conseiller_app.central.models import Conflict, Device, Node, Record
 from conseiller_app.central.service import init
+from conseiller_app.central.status import status
 from conseiller_app.storage import models as m
 from conseiller_app.sync import device
 from conseiller_app.sync import service as sync
+from conseiller_app.sync.errors import BundleRejected
 from tests.central.conftest import new_db_url
-from tests.sync.helpers import add_person, add_session, central_state, edit, make_vault
+from tests.sync.helpers import (
+    add_person,
+    add_session,
+    central_state,
+    device_signing_key,
+    edit,
+    forge,
+    make_vault,
+    open_plain,
+)
 
 RENDEZVOUS_SECONDS = 1.5
 THREADS = "ingest-simultane"
@@ -40,6 +52,7 @@ class Shared:
     devices: list[dict[str, str]]
     bundles: dict[str, bytes]
     session_id: str
+    b_signing_key: str
     steps: tuple[tuple[str, str], ...] = (("a1", "b1"), ("a2", "b2"), ("a3", "b3"))
 
 
@@ -97,11 +110,12 @@ def shared(tmp_path_factory) -> Shared:
         export("a3", a, 3)
         edit(b, m.AtelierSession, sid, capacity=22)
         export("b3", b, 3)
+        b_key = device_signing_key(b)
     finally:
         a.vault.close()
         b.vault.close()
         builder.close()
-    return Shared(root / "cles", devices, bundles, sid)
+    return Shared(root / "cles", devices, bundles, sid, b_key)
 
 
 @pytest.fixture
@@ -172,3 +186,37 @@ def test_concurrent_uploads_on_a_shared_record_lose_and_duplicate_nothing(shared
     finally:
         central.close()
         files.close()
+
+
+def test_two_devices_claiming_one_bundle_id_at_once(shared, db_url, rendezvous):
+    """B re-signs its bundle under the id of A's, both arrive at the same moment: on PostgreSQL
+    both are written side by side until the second one's bundle row meets the first one's; it is
+    then rolled back and tried again, and refused as a reused id (an incident), as it would have
+    been one after the other. Nothing of the refused bundle is kept."""
+    central = init(db_url, shared.keys, existing_keys=True)
+    try:
+        _register(central, shared.devices)
+        keys = central.require_keys()
+        a_id = json.loads(open_plain(shared.bundles["a1"], keys.age_identity)[1])["bundle_id"]
+        claimed = forge(shared.bundles["b1"], keys.age_identity, shared.b_signing_key, keys.recipient,
+                        manifest=lambda man: man.update(bundle_id=a_id))
+
+        def attempt(data: bytes) -> str:
+            try:
+                return ingest.ingest_bytes(central, data, "paquet").device_id
+            except BundleRejected as exc:
+                return exc.reason
+
+        with ThreadPoolExecutor(2, thread_name_prefix=THREADS) as pool:
+            outcomes = list(pool.map(attempt, [shared.bundles["a1"], claimed]))
+        device_ids = [d["id"] for d in shared.devices]
+        assert sorted(o == "reused_id" for o in outcomes) == [False, True], outcomes
+        winner = next(o for o in outcomes if o in device_ids)
+        st = status(central)
+        assert st["bundles"]["ingested"] == 1 and st["incidents"] == 1
+        with central.db.read() as conn:
+            senders = {d for (d,) in conn.execute(select(Node.__table__.c.device_id).distinct())}
+            placeholders = conn.execute(select(Record.__table__.c.entity_id).where(Record.__table__.c.hash == "")).all()
+        assert senders == {winner} and placeholders == []
+    finally:
+        central.close()
