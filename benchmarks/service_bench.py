@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -130,7 +131,8 @@ class LockSampler:
     Their means over the load say whether uploads are written side by side or one at a time."""
 
     SQL = ("SELECT count(*) FILTER (WHERE state = 'active' AND wait_event_type IS DISTINCT FROM 'Lock'), "
-           "count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
+           "count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+           "coalesce(string_agg(wait_event, ',') FILTER (WHERE wait_event_type = 'Lock'), '') FROM pg_stat_activity "
            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
     def __init__(self, url: str) -> None:
@@ -138,6 +140,7 @@ class LockSampler:
 
         self.url = url.replace("postgresql+psycopg://", "postgresql://")
         self.samples: list[tuple[int, int]] = []
+        self.lock_kinds: Counter[str] = Counter()  # advisory, tuple, transactionid, extend…
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -146,8 +149,9 @@ class LockSampler:
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             while not self.done.wait(0.05):
-                working, waiting = conn.execute(self.SQL).fetchone() or (0, 0)
+                working, waiting, kinds = conn.execute(self.SQL).fetchone() or (0, 0, "")
                 self.samples.append((working, waiting))
+                self.lock_kinds.update(k for k in kinds.split(",") if k)
 
     def __enter__(self) -> LockSampler:
         self.thread.start()
@@ -205,6 +209,8 @@ def run_once(pg: Any, folder: Path, bundles: list[bytes], keys: list[dict[str, s
             "cpu_busy_cores": round((cpu_service + cpu_pg) / wall, 2),
             "load_average_before": round(load_before, 2),
             "pg_sessions_working": round(working, 2), "pg_sessions_waiting_lock": round(waiting, 2),
+            "pg_lock_waits_by_kind": {k: round(v / max(len(sampler.samples), 1), 2)
+                                      for k, v in sampler.lock_kinds.most_common()},
             "records": sum(v["active"] for v in st["records"].values())}
 
 
@@ -253,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"CPU {r['cpu_s_per_upload']:.3f} s par envoi (service {r['cpu_service_s_per_upload']:.3f}, "
                           f"PostgreSQL {r['cpu_postgresql_s_per_upload']:.3f}), {r['cpu_busy_cores']:.2f} cœurs occupés, "
                           f"sessions PostgreSQL : {r['pg_sessions_working']:.1f} au travail, {r['pg_sessions_waiting_lock']:.1f} "
-                          f"attendant un verrou ; charge avant {r['load_average_before']:.1f}, "
+                          f"attendant un verrou {r['pg_lock_waits_by_kind']} ; charge avant {r['load_average_before']:.1f}, "
                           f"{r['records']} enregistrements", flush=True)
         finally:
             pg.stop()
