@@ -11,6 +11,8 @@ Only then are versions, records, conflicts and audit entries written. A refusal 
 from __future__ import annotations
 
 import gc
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from conseiller_app.central import bulk, merge
+from conseiller_app.central.db import Contention, DatabaseUnavailable
 from conseiller_app.central.models import AuditRecord, Bundle, Device, Incident, Node, Quarantine
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import DEMO_BUNDLE_TO_REAL_CENTRAL, REAL_BUNDLE_TO_DEMO_CENTRAL, BundleRejected
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
 
 PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
 INGESTED, QUARANTINED = "ingere", "quarantaine"
+ATTEMPTS = 8  # of an ingest rolled back by another one (PostgreSQL: see central.db)
 NODE_COLUMNS = ("entity", "entity_id", "hash", "parent", "op", "version", "deleted", "data", "device_id", "bundle_id",
                 "received_at")  # merges and resolution_no: NULL (a device's version)
 
@@ -111,8 +115,16 @@ def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     with _cycle_collector_paused():
         checked = _Checked.of(env, central.limits)
     try:
-        with _cycle_collector_paused(), central.db.write() as conn:
-            return _ingest(central, conn, env, data, file_name, checked)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with _cycle_collector_paused(), central.db.ingest(env.manifest["device_id"]) as conn:
+                    return _ingest(central, conn, env, data, file_name, checked)
+            except Contention:
+                if attempt == ATTEMPTS:
+                    raise DatabaseUnavailable("La base du siège est trop sollicitée pour intégrer ce paquet : "
+                                              "réessayez dans un instant.") from None
+                time.sleep(random.uniform(0, 0.05 * attempt))  # a jitter
+        raise AssertionError("unreachable")
     except _Incident as exc:
         with central.db.write() as conn:
             conn.execute(Incident.__table__.insert().values(at=central.now(), kind=exc.reason, device_id=exc.device_id,
@@ -321,9 +333,14 @@ def _apply(
     new_audit = _check_audit(conn, did, bid, payload["audit"])
 
     changes = payload["changes"]
-    nodes = merge.load_nodes(conn, {(c["entity"], c["id"]) for c in changes})
-    known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
+    keys = {(c["entity"], c["id"]) for c in changes}
     stamp = bulk.db_time(conn, now)
+    # Other devices' ingests run meanwhile on PostgreSQL: this bundle's records are locked before
+    # their versions are read, so that the versions another ingest adds to one of them are either
+    # all seen here or added after this one has committed (never a head or conflict missed).
+    placeholders = merge.lock_records(conn, keys, stamp)
+    nodes = merge.load_nodes(conn, keys)
+    known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
     rows, touched = [], set()
     for c in changes:
         h, parent = c["hash"], c["parent"] or ""
@@ -339,6 +356,7 @@ def _apply(
         touched.add(key)
     bulk.insert_rows(conn, Node.__table__, NODE_COLUMNS, rows)
     counts = merge.refresh(conn, nodes, touched, now) if touched else {"conflicts_opened": 0}
+    merge.drop_placeholders(conn, placeholders - touched)
 
     if new_audit:
         bulk.insert_many(conn, AuditRecord.__table__, [
