@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Protocol
+from typing import Any
 
 from conseiller_app.cli.common import out, print_json, vault_context
 from conseiller_app.domain.errors import ValidationError
@@ -30,13 +30,9 @@ def _recommendations(items: list[str]) -> list[dict[str, Any]]:
     return out_
 
 
-class _Result(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-def _done(args: argparse.Namespace, result: _Result, text: str) -> int:
+def _done(args: argparse.Namespace, result: object, text: str) -> int:
     if args.json:
-        print_json(result.to_dict())
+        print_json(result)
     else:
         out(text)
     return 0
