@@ -136,7 +136,7 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
     dialog.picker.edit.setText("ndiaye")
     dialog.picker.search_now()
     assert dialog.picker.results.count() == 1
-    assert dialog.person["id"] == bid and dialog.territory.currentData() == "arrageois"
+    assert dialog.person.id == bid and dialog.territory.currentData() == "arrageois"
     dialog.trade_filter.setCurrentIndex(dialog.trade_filter.findData("macon"))
     assert dialog.choose_agency(ARRAS_AGENCY)
     assert "macon" in dialog.chosen_trades()

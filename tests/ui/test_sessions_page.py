@@ -237,7 +237,7 @@ def test_registration_by_keyboard_and_a_refusal_clears_the_search(qtbot, ctx, sy
     assert dialog.focusWidget() is picker.results and picker.results.currentRow() == 0
     qtbot.keyClick(picker.results, Qt.Key.Key_Down)
     assert picker.results.currentRow() == 1
-    while picker.selected()["last_name"] != "Aubry":
+    while picker.selected().last_name != "Aubry":
         qtbot.keyClick(picker.results, Qt.Key.Key_Up)
     qtbot.keyClick(picker.results, Qt.Key.Key_Return)  # already registered: refused
     assert dialog.banner.kind == "error" and "déjà inscrit" in dialog.banner.text()

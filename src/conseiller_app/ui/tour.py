@@ -274,7 +274,7 @@ def _upcoming_sessions(vault) -> str:
                                  "organiser": "departement"})["id"]
     beneficiaries.create(ctx, {"last_name": "N'Diaye", "first_name": "Aïssatou", "birth_date": "1994-07-02",
                                "commune": "Arras", "public": "rsa"})  # no consent yet: the referral dialog asks
-    people = [r["id"] for r in search.search(ctx, "", limit=400) if r["territory"] == "arrageois"]
+    people = [r.id for r in search.search(ctx, "", limit=400) if r.territory == "arrageois"]
     registered = 0
     for bid in people:
         if registered == 10:

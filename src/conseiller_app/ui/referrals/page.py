@@ -309,7 +309,7 @@ class OrientationsPage(LoadOnShowPage):
         self.status_message.emit(text)
         self.tabs.setCurrentIndex(ALL)
         self.model.refresh()
-        person = self.dialog.person["id"] if self.dialog is not None and getattr(self.dialog, "person", None) else None
+        person = self.dialog.person.id if self.dialog is not None and getattr(self.dialog, "person", None) else None
         self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[person], origin=self))
 
     def _print_created(self) -> DocumentPreview | None:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import ReferralScheme
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import ConsentRequired
+from conseiller_app.storage.services.search import FileRow
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
@@ -49,7 +50,7 @@ class ReferralDialog(QDialog):
         self._worker = worker
         self._env = env
         self._busy = False
-        self.person: dict | None = None
+        self.person: FileRow | None = None
         self.last_refusal: ConsentRequired | None = None
         tr = self.tr
         self.setWindowTitle(tr("Nouvelle orientation vers une agence d'emploi"))
@@ -123,9 +124,9 @@ class ReferralDialog(QDialog):
         if row is not None:
             self.person = row
             self.person_label.setText(self.tr("Choisie : {name}").format(
-                name=display_name(row["last_name"], row["first_name"])))
-            if row.get("territory"):
-                select_data(self.territory, row["territory"])
+                name=display_name(row.last_name, row.first_name)))
+            if row.territory:
+                select_data(self.territory, row.territory)
         self.banner.clear()
         self._update_button()
 
@@ -186,7 +187,7 @@ class ReferralDialog(QDialog):
         self._busy = True
         self._update_button()
         self.banner.clear()
-        self._worker.submit(ops.create, self.person["id"], self.agency.currentData(), self.scheme.currentData(),
+        self._worker.submit(ops.create, self.person.id, self.agency.currentData(), self.scheme.currentData(),
                             self.chosen_trades(), summary, self.send.isChecked(),
                             on_done=self._done, on_error=self._failed)
 
@@ -200,7 +201,7 @@ class ReferralDialog(QDialog):
         self._update_button()
         if isinstance(exc, ConsentRequired):
             self.last_refusal = exc
-            name = display_name(self.person["last_name"], self.person["first_name"]) if self.person else ""
+            name = display_name(self.person.last_name, self.person.first_name) if self.person else ""
             self.banner.show_message(self.tr(
                 "Orientation impossible pour l'instant : {name} n'a pas donné son consentement (enregistré) au "
                 "partage de ses données avec « {agency} ». C'est obligatoire avant toute orientation. Si la personne "
@@ -218,8 +219,8 @@ class ReferralDialog(QDialog):
         exc = self.last_refusal
         if exc is None or self.person is None:
             return None
-        return ask_consent_after_refusal(self, self._worker, exc, self.person["id"],
-                                         display_name(self.person["last_name"], self.person["first_name"]),
+        return ask_consent_after_refusal(self, self._worker, exc, self.person.id,
+                                         display_name(self.person.last_name, self.person.first_name),
                                          self.today())
 
     def _consent_recorded(self, _consent_id: str) -> None:

@@ -59,7 +59,7 @@ def month_sessions(ctx, query: SessionQuery, first: date, last: date) -> list[di
     return sessions.list_sessions(ctx, **filters)
 
 
-def search_people(ctx, text: str, limit: int = 30) -> list[dict]:
+def search_people(ctx, text: str, limit: int = 30) -> list[search.FileRow]:
     """Files matching a name (registration, referral): id, names, age, commune, territory."""
     return search.search(ctx, text, limit=limit)
 

@@ -81,9 +81,9 @@ class RegisterDialog(QDialog):
             return
         self._busy = True
         self.register_button.setEnabled(False)
-        name = display_name(row["last_name"], row["first_name"])
+        name = display_name(row.last_name, row.first_name)
         agency = self.positioned_by.currentData() if self.positioning.isVisibleTo(self) else None
-        self._worker.submit(ops.register, self._session["id"], row["id"], agency,
+        self._worker.submit(ops.register, self._session["id"], row.id, agency,
                             on_done=lambda result: self._done(name, result), on_error=self._failed)
 
     def _done(self, name: str, result: dict) -> None:
