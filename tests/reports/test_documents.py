@@ -35,7 +35,7 @@ def referral(ctx):
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="Intérim Exemple Arras (fictive)",
                             partner_id=AGENCY, scope=["identite"])
     ref = referrals.create(ctx, bid, AGENCY, "tremplin_rsa", trades=["macon", "manoeuvre_go"],
-                           barriers_summary="Garde d'enfants le mercredi ; budget 150 € par mois.")["reference"]
+                           barriers_summary="Garde d'enfants le mercredi ; budget 150 € par mois.").reference
     return bid, ref
 
 

@@ -195,7 +195,7 @@ def _journey_event(ctx, clock, ids, bid: str, token: str):
             followup.record_consent(ctx, bid, partner_kind="agence", partner_name=target, partner_id=agency,
                                     scope=["identite", "contact", "parcours"], given_on=on)
             _propose(ctx, bid, stage, on)
-            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on)["id"]
+            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on).id
             if after:
                 refused = after.startswith("!")
                 when = day(after.lstrip("!"))

@@ -20,11 +20,11 @@ def test_referral_ids_and_rows_match_the_full_list(ctx, clock):
         referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", send=i > 0, on=clock() - timedelta(days=40 * i))
     full = referrals.list_referrals(ctx)
     ids = referrals.referral_ids(ctx)
-    assert ids == [r["id"] for r in full]
-    assert referrals.rows(ctx, list(reversed(ids))) == {r["id"]: r for r in full}
+    assert ids == [r.id for r in full]
+    assert referrals.rows(ctx, list(reversed(ids))) == {r.id: r for r in full}
     stale = referrals.referral_ids(ctx, no_news_only=True)
-    assert stale == [r["id"] for r in referrals.list_referrals(ctx, no_news_only=True)] and len(stale) == 2
-    assert referrals.referral_ids(ctx, status="brouillon") == [full[0]["id"]]
+    assert stale == [r.id for r in referrals.list_referrals(ctx, no_news_only=True)] and len(stale) == 2
+    assert referrals.referral_ids(ctx, status="brouillon") == [full[0].id]
     assert referrals.rows(ctx, []) == {}
 
 

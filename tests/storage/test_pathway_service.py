@@ -81,7 +81,7 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier Arras", "start_date": "2026-12-10",
                                 "commune": "Arras", "capacity": 10})["id"]
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     w = orientation.open_wizard(ctx, bid)
     assert w.page is W.Page.CONSENT
     w.record_consent(agency, ["identite", "contact"])
@@ -103,7 +103,7 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
 
 def test_wizard_commit_is_all_or_nothing(ctx):
     bid = person(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     w = orientation.open_wizard(ctx, bid)
     w.record_consent(agency, ["identite"])
     w.pathway_action(P.Propose(Stage.PREP_COURSE, ctx.today(), skip_reason=StepReason.ALREADY_EXPERIENCED))
@@ -116,4 +116,4 @@ def test_wizard_commit_is_all_or_nothing(ctx):
     assert len(pathway.get(ctx, bid)["steps"]) == 1 and referrals.list_referrals(ctx) == []
     out = orientation.commit(ctx, bid, ops)
     assert len(out.referrals) == 1 and out.pathway["steps"][-1]["stage"] == "positionnement"
-    assert out.referrals[0].reference == referrals.list_referrals(ctx)[0]["reference"]
+    assert out.referrals[0].reference == referrals.list_referrals(ctx)[0].reference

@@ -86,7 +86,7 @@ def test_new_session_dialog_survives_the_lock(shell, vault, passphrase, qtbot):
 
 def test_guided_orientation_survives_the_lock(shell, vault, ctx, passphrase, qtbot):
     bid = _person(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     vault.close()
     win = shell.unlocked(passphrase)
     win.open_beneficiary(bid)

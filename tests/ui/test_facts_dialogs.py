@@ -225,10 +225,10 @@ def test_referral_funding_from_the_orientations_page(qtbot, ctx, clock, threaded
     page.funding_button.click()
     dialog = page.dialog
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled())
-    assert dialog.windowTitle() == f"Financements de l'orientation {ref['reference']}"
+    assert dialog.windowTitle() == f"Financements de l'orientation {ref.reference}"
     assert _add_line(dialog.box, "fpett", "cdpi", "5 000")
     dialog.reject()
-    assert facts.funding_for(ctx, "orientation", ref["id"]) == ()
+    assert facts.funding_for(ctx, "orientation", ref.id) == ()
 
     page.funding_button.click()
     dialog = page.dialog
@@ -247,7 +247,7 @@ def test_referral_funding_from_the_orientations_page(qtbot, ctx, clock, threaded
     qtbot.waitUntil(lambda: page.dialog is None)
     qtbot.waitUntil(lambda: "financements enregistrés" in page.banner.text())
 
-    lines = facts.funding_for(ctx, "orientation", ref["id"])
+    lines = facts.funding_for(ctx, "orientation", ref.id)
     assert [(f.funder, f.line, f.amount_cents, f.granted_on, f.beneficiary_id) for f in lines] == [
         ("fpett", "cdpi", 745000, date(2026, 11, 15), bid)]
     # The line shows again when the dialog is reopened.

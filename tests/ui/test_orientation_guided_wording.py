@@ -31,7 +31,7 @@ def _item_texts(combo) -> list[str]:
 
 
 def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
@@ -50,7 +50,7 @@ def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_work
 
 
 def test_escape_with_pending_actions_asks_first(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
@@ -77,7 +77,7 @@ def test_escape_without_pending_actions_closes_at_once(qtbot, ctx, sync_worker):
 
 
 def test_recap_lists_the_steps_marked_as_passed(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)

@@ -67,7 +67,7 @@ def cmd_funding_add(args: argparse.Namespace) -> int:
     kind, target = targets[0]
     with vault_context(args) as ctx:
         if kind == "orientation":
-            target = referrals.get(ctx, target)["id"]  # a reference (OR-…) or an id
+            target = referrals.get(ctx, target).id  # a reference (OR-…) or an id
         r = facts.add_funding(ctx, {"target_kind": kind, "target_id": target, "funder": args.funder,
                                     "line": args.line, "amount": args.amount, "granted_on": args.date})
     return _done(args, r, f"Ligne de financement enregistrée ({r.id}) : {format_euros(r.amount_cents)}.")

@@ -218,7 +218,7 @@ def _ateliers_and_orientations(window, showcase: str) -> Iterator[Stop]:
     orientations.show_no_news()
     pump(lambda: not orientations.model.is_searching())
     orientations.table.selectRow(0)
-    pump(lambda: orientations.current is not None and orientations.current["no_news"])
+    pump(lambda: orientations.current is not None and orientations.current.no_news)
     yield Stop("07-orientations-2-sans-nouvelles", window)
     dialog = orientations.change_status()
     pump(settle_ms=200)

@@ -168,10 +168,9 @@ def _step(c: _Commit, op: W.StepChange) -> str:
 def _refer(c: _Commit, op: W.Refer) -> str:
     out = referral_service.create_in(c.s, c.ctx, c.beneficiary_id, op.agency_id, op.scheme, trades=list(op.trades),
                                      barriers_summary=op.barriers_summary, send=op.send)
-    c.referrals.append(CommittedReferral(out["id"], out["reference"]))
-    c.note(out["pathway_note"])
-    referral_id: str = out["id"]
-    return referral_id
+    c.referrals.append(CommittedReferral(out.id, out.reference))
+    c.note(out.pathway_note)
+    return out.id
 
 
 #: How each pending operation is written (the wizard replays them through ``W.REPLAY``); each

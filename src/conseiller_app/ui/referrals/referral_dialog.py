@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import ReferralScheme
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import ConsentRequired
+from conseiller_app.storage.services.referrals import AgencyRow, ReferralCreated
 from conseiller_app.storage.services.search import FileRow
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
@@ -43,7 +44,7 @@ class ReferralDialog(QDialog):
     agency has no consent from the person yet, :meth:`ask_consent` opens :class:`ConsentDialog`
     and the referral is created again once the consent is recorded."""
 
-    created = Signal(dict)
+    created = Signal(object)  # ReferralCreated
 
     def __init__(self, worker, env: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -133,8 +134,8 @@ class ReferralDialog(QDialog):
     def _filter_agencies(self) -> None:
         territory, trade = self.territory.currentData(), self.trade_filter.currentData()
         found = [a for a in self._env["agencies"]
-                 if (not territory or a["territory"] == territory) and (not trade or trade in a["trades"])]
-        fill_combo(self.agency, [(a["id"], a["name"] + (f" — {a['network']}" if a.get("network") else ""))
+                 if (not territory or a.territory == territory) and (not trade or trade in a.trades)]
+        fill_combo(self.agency, [(a.id, a.name + (f" — {a.network}" if a.network else ""))
                                  for a in found])
         self.agency_note.setText(self.tr("Aucune agence de l'annuaire ne correspond : élargissez le territoire ou "
                                          "le métier.") if not found else "")
@@ -148,16 +149,16 @@ class ReferralDialog(QDialog):
     def _agency_changed(self) -> None:
         agency = self.selected_agency()
         if agency is not None and not self.agency_note.text():
-            note = agency.get("address") or ""
-            if agency.get("illustrative"):
+            note = agency.address or ""
+            if agency.illustrative:
                 note = (note + " — " if note else "") + self.tr("agence fictive (annuaire d'exemple)")
             self.agency_note.setText(note)
         self.banner.clear()
         self._update_button()
 
-    def selected_agency(self) -> dict | None:
+    def selected_agency(self) -> AgencyRow | None:
         wanted = self.agency.currentData()
-        return next((a for a in self._env["agencies"] if a["id"] == wanted), None)
+        return next((a for a in self._env["agencies"] if a.id == wanted), None)
 
     def choose_agency(self, agency_id: str) -> bool:
         return select_data(self.agency, agency_id)
@@ -191,7 +192,7 @@ class ReferralDialog(QDialog):
                             self.chosen_trades(), summary, self.send.isChecked(),
                             on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: ReferralCreated) -> None:
         self._busy = False
         self.created.emit(result)
         self.accept()
