@@ -56,7 +56,7 @@ class OrientationsPage(LoadOnShowPage):
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(worker, ops.environment, parent)
         self._detail_generation = 0
-        self.current: dict | None = None  # the selected referral (full, from ``referrals.get``)
+        self.current: ReferralDetail | None = None  # the selected referral (full, from ``referrals.get``)
         tr = self.tr
 
         self.new_button = QPushButton(tr("Nouvelle orientation…"))
@@ -242,8 +242,11 @@ class OrientationsPage(LoadOnShowPage):
         self._detail_generation += 1
         generation = self._detail_generation
         self._worker.submit(referral_service.get, row.id,
-                            on_done=lambda full: generation == self._detail_generation and self._show_detail(full),
-                            on_error=self._failed)
+                            on_done=lambda full: self._detail_loaded(generation, full), on_error=self._failed)
+
+    def _detail_loaded(self, generation: int, full: ReferralDetail) -> None:
+        if generation == self._detail_generation:
+            self._show_detail(full)
 
     def _show_detail(self, r: ReferralDetail | None) -> None:
         self.current = r
@@ -310,7 +313,8 @@ class OrientationsPage(LoadOnShowPage):
         self.status_message.emit(text)
         self.tabs.setCurrentIndex(ALL)
         self.model.refresh()
-        person = self.dialog.person.id if self.dialog is not None and getattr(self.dialog, "person", None) else None
+        picked = self.dialog.person if isinstance(self.dialog, ReferralDialog) else None
+        person = picked.id if picked is not None else None
         self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[person], origin=self))
 
     def _print_created(self) -> DocumentPreview | None:
