@@ -27,7 +27,7 @@ def seed(folder):
                                 partner_id=AGENCY, scope=["identite"])
         ref = referrals.create(ctx, bid, AGENCY, "cdpi", send=True).reference
         sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier de Lens", "start_date": date.today(),
-                                    "commune": "Lens", "capacity": 10})["id"]
+                                    "commune": "Lens", "capacity": 10}).id
         sessions.register(ctx, sid, bid)
         return bid, ref, sid
     finally:

@@ -95,7 +95,7 @@ def test_fonts_are_embedded(ctx, referral, tmp_path):
 def test_attendance_sheet_lists_participants_with_signature_columns(ctx, clock, tmp_path):
     sid = sessions.create(ctx, {"kind": "decouverte", "title": "Découverte maçonnerie — Œuvre d'Arras",
                                 "start_date": "2026-12-07", "end_date": "2026-12-09", "commune": "Arras",
-                                "capacity": 12, "chantier": "csne", "trades": ["macon"]})["id"]
+                                "capacity": 12, "chantier": "csne", "trades": ["macon"]}).id
     names = [("N'Diaye", "Aïssatou"), ("Lefèvre", "Jérôme"), ("Dupré", "Noël")]
     for last, first in names:
         bid = beneficiaries.create(ctx, {"last_name": last, "first_name": first, "birth_date": "1991-02-03",
@@ -130,7 +130,7 @@ def test_a_session_with_hours_is_signed_morning_and_afternoon(ctx, tmp_path):
     assert "l'heure de fin précède l'heure de début" in str(exc.value)
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP", "start_date": "2026-12-07",
                                 "end_date": "2026-12-08", "commune": "Arras", "capacity": 12,
-                                "start_time": "9h", "end_time": "16:30"})["id"]
+                                "start_time": "9h", "end_time": "16:30"}).id
     got = sessions.get(ctx, sid)
     assert (got["start_time"], got["end_time"]) == ("09:00", "16:30")
     bid = beneficiaries.create(ctx, {"last_name": "Martin", "first_name": "Léa", "birth_date": "1991-02-03",

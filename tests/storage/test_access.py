@@ -37,7 +37,7 @@ def two_people(ctx):
                             scope=["identite", "contact"])
     ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], send=True).reference
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP — Arras", "start_date": "2026-12-07",
-                                "commune": "Arras", "place": "MDS d'Arras", "capacity": 10})["id"]
+                                "commune": "Arras", "place": "MDS d'Arras", "capacity": 10}).id
     sessions.register(ctx, sid, bid)
     drafts.save(ctx, f"beneficiary:{bid}", {"form": {"phone": "06 99 88 77 66"}, "saved_at": "2026-11-28T10:12:00"})
 

@@ -118,7 +118,7 @@ def build(ctx, clock) -> dict[str, str]:
     for key, kind, commune, chantier, start, end, agencies in SESSIONS:
         ids[key] = sessions.create(ctx, {"kind": kind, "title": f"{kind} {key}", "start_date": start,
                                          "end_date": end, "commune": COMMUNES[commune], "capacity": 20,
-                                         "chantier": chantier})["id"]
+                                         "chantier": chantier}).id
         if kind == "spott":
             facts.set_spott(ctx, ids[key], {"agencies": [AGENCIES[a] for a in agencies.split()]})
     events: list[tuple[date, int, callable]] = []  # (day, order, action)

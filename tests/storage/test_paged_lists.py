@@ -30,9 +30,9 @@ def test_referral_ids_and_rows_match_the_full_list(ctx, clock):
 
 def test_session_ids_and_rows_match_the_full_list(ctx):
     base = {"kind": "sensibilisation", "commune": "Arras", "capacity": 1, "chantier": "csne"}
-    a = sessions.create(ctx, base | {"title": "B", "start_date": "2026-12-08", "trades": ["macon"]})["id"]
-    b = sessions.create(ctx, base | {"title": "A", "start_date": "2026-12-07"})["id"]
-    c = sessions.create(ctx, base | {"title": "C", "start_date": "2027-01-12", "kind": "decouverte"})["id"]
+    a = sessions.create(ctx, base | {"title": "B", "start_date": "2026-12-08", "trades": ["macon"]}).id
+    b = sessions.create(ctx, base | {"title": "A", "start_date": "2026-12-07"}).id
+    c = sessions.create(ctx, base | {"title": "C", "start_date": "2027-01-12", "kind": "decouverte"}).id
     bid = beneficiaries.create(ctx, {"last_name": "Durand", "first_name": "Léo", "birth_date": "1990-01-01",
                                      "commune": "Arras", "public": "rsa"})
     sessions.register(ctx, b, bid)

@@ -80,7 +80,7 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
     bid = person(ctx)
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier Arras", "start_date": "2026-12-10",
-                                "commune": "Arras", "capacity": 10})["id"]
+                                "commune": "Arras", "capacity": 10}).id
     agency = referrals.agencies(ctx, territory="arrageois")[0].id
     w = orientation.open_wizard(ctx, bid)
     assert w.page is W.Page.CONSENT

@@ -116,9 +116,9 @@ def test_a_barrier_added_from_the_wizard_takes_an_offer(qtbot, ctx, sync_worker)
 def test_session_step_offers_the_whole_departement_and_explains_its_markers(qtbot, ctx, sync_worker):
     today = ctx.today()
     near = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                 "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
+                                 "start_date": today.isoformat(), "commune": "Arras", "capacity": 12}).id
     far = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Calais",
-                                "start_date": today.isoformat(), "commune": "Calais", "capacity": 12})["id"]
+                                "start_date": today.isoformat(), "commune": "Calais", "capacity": 12}).id
     _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     dlg.wizard.go(W.Page.SESSION)
     dlg.refresh()

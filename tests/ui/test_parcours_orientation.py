@@ -62,7 +62,7 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     today = ctx.today()
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
+                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12}).id
     agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     tab = editor.pathway

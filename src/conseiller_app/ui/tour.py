@@ -271,7 +271,7 @@ def _upcoming_sessions(vault) -> str:
     busy = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP — Arras (Grands chantiers)",
                                  "start_date": today, "commune": "Arras", "place": "MDS d'Arras, salle 1",
                                  "capacity": 12, "chantier": "csne", "trades": ["macon", "conducteur_engins"],
-                                 "organiser": "departement"})["id"]
+                                 "organiser": "departement"}).id
     beneficiaries.create(ctx, {"last_name": "N'Diaye", "first_name": "Aïssatou", "birth_date": "1994-07-02",
                                "commune": "Arras", "public": "rsa"})  # no consent yet: the referral dialog asks
     people = [r.id for r in search.search(ctx, "", limit=400) if r.territory == "arrageois"]

@@ -135,9 +135,8 @@ def _use_offer(c: _Commit, op: W.UseOffer) -> str:
 def _register(c: _Commit, op: W.Register) -> str:
     x = session_service.load_session_in(c.s, op.session_id)
     out = session_service.register_in(c.s, c.ctx, x, c.beneficiary_id)
-    c.note(out["pathway_note"])
-    registration_id: str = out["registration_id"]
-    return registration_id
+    c.note(out.pathway_note)
+    return out.registration_id
 
 
 def _attendance(c: _Commit, op: W.RecordAttendance) -> str:

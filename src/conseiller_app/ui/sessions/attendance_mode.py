@@ -278,8 +278,8 @@ class AttendanceMode(QWidget):
             self.walk_in_dialog = None
         dialog.deleteLater()
 
-    def _walk_in_added(self, result: dict) -> None:
+    def _walk_in_added(self, result: session_service.Registered) -> None:
         self.banner.show_message(self.tr("Participant ajouté et marqué présent. Son dossier est créé « à "
                                          "compléter » : complétez-le plus tard dans Bénéficiaires."), "success")
-        self.reload(select_person=result.get("beneficiary_id"))
+        self.reload(select_person=result.beneficiary_id)
         self.changed.emit()

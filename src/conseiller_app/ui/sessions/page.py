@@ -201,15 +201,15 @@ class AteliersPage(LoadOnShowPage):
         self._show_dialog(dialog)
         return dialog
 
-    def _session_saved(self, created: bool, result: dict) -> None:
+    def _session_saved(self, created: bool, result: ops.SessionSaved) -> None:
         text = self.tr("Session créée.") if created else self.tr("Session enregistrée.")
-        if result.get("promoted"):
+        if result.promoted:
             text += " " + self.tr("{n} de la liste d'attente prennent les places ajoutées.").format(
-                n=plural(len(result["promoted"]), self.tr("personne"), self.tr("personnes")))
-        if result.get("warnings"):
-            text += " " + self.tr("Attention : {w}").format(w=" ".join(result["warnings"]))
-        self.open_session(result["id"])
-        self.session_view.banner.show_message(text, "warning" if result.get("warnings") else "success")
+                n=plural(len(result.promoted), self.tr("personne"), self.tr("personnes")))
+        if result.warnings:
+            text += " " + self.tr("Attention : {w}").format(w=" ".join(result.warnings))
+        self.open_session(result.id)
+        self.session_view.banner.show_message(text, "warning" if result.warnings else "success")
         self.model.refresh()
         self.changes_made.emit(Changes.of(Kind.SESSIONS, origin=self))
 

@@ -21,7 +21,7 @@ from conseiller_app.ui.widgets.person_picker import PersonPicker
 class RegisterDialog(QDialog):
     """Emits ``registered(result)``: the service's answer with the refreshed ``session``."""
 
-    registered = Signal(dict)
+    registered = Signal(object)  # ops.RegisterResult
 
     #: Sessions whose registrations say which agency positioned the person (``facts.PREPARATORY_KINDS``).
     POSITIONING_KINDS = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
@@ -86,19 +86,19 @@ class RegisterDialog(QDialog):
         self._worker.submit(ops.register, self._session["id"], row.id, agency,
                             on_done=lambda result: self._done(name, result), on_error=self._failed)
 
-    def _done(self, name: str, result: dict) -> None:
+    def _done(self, name: str, result: ops.RegisterResult) -> None:
         self._busy = False
-        self._session = result["session"]
-        if result["status"] == RegistrationStatus.WAITING.value:
+        self._session = result.session
+        if result.status == RegistrationStatus.WAITING.value:
             text = self.tr("{name} est sur la liste d'attente (position {p})\u00a0: la session est complète.").format(
-                name=name, p=result["position"])
+                name=name, p=result.position)
             kind = "warning"
         else:
             text = self.tr("{name} est inscrit·e.").format(name=name)
             kind = "success"
-        if result.get("pathway_note"):
+        if result.pathway_note:
             # Registered, but the pathway did not follow: never a green banner for half a result.
-            text += " " + result["pathway_note"]
+            text += " " + result.pathway_note
             kind = "warning"
         self.banner.show_message(text, kind)
         self.intro.setText(self._seats_text(self._session))

@@ -54,7 +54,7 @@ class SessionDialog(QDialog):
     Emits ``saved(result)`` with the service's answer (``id``/``version``, ``warnings``,
     ``promoted``) once written."""
 
-    saved = Signal(dict)
+    saved = Signal(object)  # ops.SessionSaved
 
     def __init__(self, worker, env: dict[str, Any], session: dict | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -344,11 +344,9 @@ class SessionDialog(QDialog):
             self._worker.submit(ops.save_session, self._session["id"], data, self._session["version"],
                                 spott=spott, funding=funding, on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: ops.SessionSaved) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
-        if self._session is not None:
-            result = dict(result, id=self._session["id"])
         self.saved.emit(result)
         self.accept()
 

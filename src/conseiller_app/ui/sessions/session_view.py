@@ -309,25 +309,25 @@ class SessionView(QWidget):
         self._worker.submit(ops.withdraw, self.session["id"], p["beneficiary_id"],
                             on_done=lambda result: self._withdrawn(name, names, result), on_error=self._failed)
 
-    def _withdrawn(self, name: str, names: dict[str, str], result: dict) -> None:
-        promoted = result.get("promoted") or []
-        self._promoted = {x["beneficiary_id"] for x in promoted}
+    def _withdrawn(self, name: str, names: dict[str, str], result: ops.WithdrawResult) -> None:
+        promoted = result.promoted
+        self._promoted = {x.beneficiary_id for x in promoted}
         text = self.tr("{name} est désinscrit·e.").format(name=name)
         for x in promoted:
             text += " " + self.tr("{name} quitte la liste d'attente et prend la place libérée.").format(
-                name=names.get(x["beneficiary_id"], self.tr("La première personne en attente")))
-            if x.get("pathway_note"):
-                text += " " + x["pathway_note"]
-        if result.get("pathway_note"):
-            text += " " + result["pathway_note"]
-        self.show_session(result["session"])
-        partial = bool(result.get("pathway_note")) or any(x.get("pathway_note") for x in promoted)
+                name=names.get(x.beneficiary_id, self.tr("La première personne en attente")))
+            if x.pathway_note:
+                text += " " + x.pathway_note
+        if result.pathway_note:
+            text += " " + result.pathway_note
+        self.show_session(result.session)
+        partial = bool(result.pathway_note) or any(x.pathway_note for x in promoted)
         self.banner.show_message(text, "warning" if partial else "success" if promoted else "info")
         self.changed.emit()
 
-    def registered(self, result: dict) -> None:
+    def registered(self, result: ops.RegisterResult) -> None:
         """A registration made in the dialog: show the fresh session."""
-        self.show_session(result["session"])
+        self.show_session(result.session)
         self.changed.emit()
 
     def _sheet(self, blank: bool) -> None:
@@ -340,14 +340,14 @@ class SessionView(QWidget):
         self._worker.submit(session_service.record_results, self.session["id"],
                             on_done=self._results_recorded, on_error=self._failed)
 
-    def _results_recorded(self, result: dict) -> None:
+    def _results_recorded(self, result: session_service.ResultsRecorded) -> None:
         """Per person: whose pathway moved, whose did not and why. Success only when every
         registered participant's pathway is up to date."""
-        people = result.get("people") or []
-        updated = [p for p in people if p["outcome"] == "updated"]
-        others = [p for p in people if p["outcome"] != "updated"]
+        people = result.people
+        updated = [p for p in people if p.outcome == "updated"]
+        others = [p for p in people if p.outcome != "updated"]
         if updated:
-            names = ", ".join(display_name(p["last_name"], p["first_name"]) for p in updated)
+            names = ", ".join(display_name(p.last_name, p.first_name) for p in updated)
             head = (self.tr("Parcours mis à jour : 1 personne ({names}).") if len(updated) == 1
                     else self.tr("Parcours mis à jour : {n} personnes ({names}).")).format(n=len(updated), names=names)
         else:
@@ -356,7 +356,7 @@ class SessionView(QWidget):
         if others:
             lines.append(self.tr("Non mis à jour\u00a0:"))
         for p in others:
-            lines.append("• " + display_name(p["last_name"], p["first_name"]) + "\u00a0: " + p["detail"])
-        complete = all(p["outcome"] == "updated" or p["detail"].startswith("déjà") for p in people)
+            lines.append("• " + display_name(p.last_name, p.first_name) + "\u00a0: " + p.detail)
+        complete = all(p.outcome == "updated" or p.detail.startswith("déjà") for p in people)
         self.banner.show_message("\n".join(lines), "success" if complete and people else "warning")
         self.reload()

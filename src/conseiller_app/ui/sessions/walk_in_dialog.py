@@ -27,7 +27,7 @@ from conseiller_app.ui.widgets.feedback import ErrorLine
 class WalkInDialog(QDialog):
     """Emits ``added(result)`` (``beneficiary_id``, ``registration_id``...) once saved."""
 
-    added = Signal(dict)
+    added = Signal(object)  # sessions.Registered
 
     def __init__(self, worker, session: dict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,7 +96,7 @@ class WalkInDialog(QDialog):
                             existing_id=existing_id, create_anyway=create_anyway,
                             on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: session_service.Registered) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
         self.added.emit(result)
