@@ -166,7 +166,9 @@ class NameFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802 - Qt API
         if not self._words:
             return True
-        record = self.sourceModel().row_data(source_row)
+        source = self.sourceModel()
+        assert isinstance(source, AttendanceModel)  # the proxy of the attendance list only
+        record = source.row_data(source_row)
         if record is None:
             return False
         name = fold(f"{record['last_name']} {record['first_name']}")

@@ -125,12 +125,12 @@ class SessionDialog(QDialog):
         self.start_time = QLineEdit()
         self.end_time = QLineEdit()
         hours = QHBoxLayout()
-        for edit, name, hint in ((self.start_time, tr("Heure de début"), "09:00"),
-                                 (self.end_time, tr("Heure de fin"), "16:30")):
-            edit.setPlaceholderText(hint)
-            edit.setMaxLength(5)
-            edit.setMaximumWidth(90)
-            named(edit, name)
+        for hour_edit, name, hint in ((self.start_time, tr("Heure de début"), "09:00"),
+                                      (self.end_time, tr("Heure de fin"), "16:30")):
+            hour_edit.setPlaceholderText(hint)
+            hour_edit.setMaxLength(5)
+            hour_edit.setMaximumWidth(90)
+            named(hour_edit, name)
         hours.addWidget(self.start_time)
         hours.addWidget(QLabel(tr("à")))
         hours.addWidget(self.end_time)
