@@ -37,8 +37,8 @@ def test_session_ids_and_rows_match_the_full_list(ctx):
                                      "commune": "Arras", "public": "rsa"})
     sessions.register(ctx, b, bid)
     full = sessions.list_sessions(ctx)
-    assert sessions.session_ids(ctx) == [b, a, c] == [x["id"] for x in full]
-    assert sessions.rows(ctx, [c, a, b]) == {x["id"]: x for x in full}
+    assert sessions.session_ids(ctx) == [b, a, c] == [x.id for x in full]
+    assert sessions.rows(ctx, [c, a, b]) == {x.id: x for x in full}
     assert sessions.session_ids(ctx, trade="macon") == [a]
     assert sessions.session_ids(ctx, kind="decouverte") == [c]
     assert sessions.session_ids(ctx, with_seats=True) == [a, c]  # b is full

@@ -92,7 +92,7 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
     f = beneficiaries.get(ctx, bid, record_read=False)
     assert f["barriers"][0]["status"] == "en_cours" and f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
     assert f["consents"][0]["partner_id"] == agency
-    assert sessions.get(ctx, sid)["registered"] == 1
+    assert sessions.get(ctx, sid).registered == 1
     assert out.pathway["steps"][-1]["status"] == "planifiee"
     # a draft of pending operations survives and replays
     w2 = orientation.open_wizard(ctx, bid)

@@ -31,7 +31,7 @@ def test_create_validates_and_flags_holidays(ctx):
                                 "end_date": "2026-12-26", "commune": "Lens", "capacity": 8})
     assert out.warnings == ("Le 25/12/2026 est un jour férié (Noël).", "Le 26/12/2026 est un samedi.")
     got = sessions.get(ctx, out.id)
-    assert got["territory"] == "lens_lievin" and got["seats_left"] == 8  # territory from the commune
+    assert got.territory == "lens_lievin" and got.seats_left == 8  # territory from the commune
     with pytest.raises(ValidationErrors) as exc:
         sessions.create(ctx, {"kind": "atelier?", "title": "", "start_date": "2026-12-24", "end_date": "2026-12-20",
                               "capacity": 0})
@@ -52,8 +52,8 @@ def test_waiting_list_first_in_first_promoted(ctx, clock):
     out = sessions.withdraw(ctx, sid, a)
     assert [p.beneficiary_id for p in out.promoted] == [c]  # first in, first promoted
     got = sessions.get(ctx, sid)
-    assert (got["registered"], got["waiting"]) == (2, 1)
-    assert [(p["beneficiary_id"], p["position"]) for p in got["participants"] if p["status"] == "liste_attente"] == [
+    assert (got.registered, got.waiting) == (2, 1)
+    assert [(p.beneficiary_id, p.position) for p in got.participants if p.status == "liste_attente"] == [
         (d, 1)]
     # the withdrawn person's step goes back to proposée, the promoted one's is planned
     assert pathway.get(ctx, a)["steps"][-1]["status"] == "proposee"
@@ -84,7 +84,7 @@ def test_attendance_per_tap_and_results_move_the_pathway(ctx, clock, vault):
         assert len(taps) == 4
     with pytest.raises(ValidationError):
         sessions.set_attendance(ctx, regs[a], "peut-être")
-    assert [p["last_name"] for p in sessions.participants(ctx, sid, "brav")] == ["Bravo"]
+    assert [p.last_name for p in sessions.participants(ctx, sid, "brav")] == ["Bravo"]
     out = sessions.record_results(ctx, sid)
     assert out.updated == 3 and out.attendance_missing == 0
     assert pathway.get(ctx, a)["steps"][-1]["status"] == "realisee"
@@ -132,8 +132,8 @@ def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
     f = beneficiaries.get(ctx, out.beneficiary_id)
     assert f["to_complete"] and f["commune_name"] == "Arras" and f["public"] == "autre"
     got = sessions.get(ctx, sid)
-    walk = [p for p in got["participants"] if p["walk_in"]]
-    assert len(walk) == 1 and walk[0]["attendance"] == "present" and walk[0]["to_complete"]
+    walk = [p for p in got.participants if p.walk_in]
+    assert len(walk) == 1 and walk[0].attendance == "present" and walk[0].to_complete
     assert pathway.get(ctx, out.beneficiary_id)["steps"][-1]["status"] == "planifiee"
     with pytest.raises(ValidationErrors):
         sessions.add_walk_in(ctx, sid, {"last_name": "Sans", "first_name": "Date"})
@@ -147,12 +147,12 @@ def test_a_walk_in_with_the_name_and_birth_date_of_a_file_creates_no_duplicate(c
     with pytest.raises(DuplicateFile) as exc:
         sessions.add_walk_in(ctx, sid, walk_in)
     assert [d["id"] for d in exc.value.matches] == [existing]
-    assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid)["participants"] == []  # nothing written
+    assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid).participants == ()  # nothing written
     # The conseiller recognises the person: her own file is registered and marked present.
     out = sessions.add_walk_in(ctx, sid, walk_in, existing_id=existing)
     assert out.beneficiary_id == existing and beneficiaries.count(ctx) == 1
-    (p,) = sessions.get(ctx, sid)["participants"]
-    assert p["attendance"] == "present" and p["walk_in"]
+    (p,) = sessions.get(ctx, sid).participants
+    assert p.attendance == "present" and p.walk_in
     # A namesake, really someone else: created once confirmed.
     other = sessions.add_walk_in(ctx, atelier(ctx), walk_in, create_anyway=True)
     assert other.beneficiary_id != existing and beneficiaries.count(ctx) == 2
@@ -164,11 +164,11 @@ def test_list_filters(ctx):
     sessions.create(ctx, {"kind": "sas", "title": "SAS Lens", "start_date": "2027-02-01", "end_date": "2027-02-26",
                           "commune": "Lens", "capacity": 10})
     assert len(sessions.list_sessions(ctx)) == 3
-    assert [x["chantier"] for x in sessions.list_sessions(ctx, kind="sensibilisation")] == ["csne", "erbm"]
+    assert [x.chantier for x in sessions.list_sessions(ctx, kind="sensibilisation")] == ["csne", "erbm"]
     assert len(sessions.list_sessions(ctx, territory="lens_lievin")) == 1
     assert len(sessions.list_sessions(ctx, trade="plaquiste")) == 1
     assert len(sessions.list_sessions(ctx, date_from=date(2027, 1, 1))) == 2
-    assert sessions.list_sessions(ctx, kind="sas")[0]["warnings"] == []  # weekends of a 4-week course: normal
+    assert sessions.list_sessions(ctx, kind="sas")[0].warnings == ()  # weekends of a 4-week course: normal
 
 
 def test_registration_the_pathway_cannot_follow_returns_a_note(ctx):

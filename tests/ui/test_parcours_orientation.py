@@ -130,7 +130,7 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     assert f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
     refs = referrals.list_referrals(ctx, beneficiary_id=bid)
     assert len(refs) == 1 and refs[0].status == "envoyee"
-    assert sessions.get(ctx, sid)["registered"] == 1
+    assert sessions.get(ctx, sid).registered == 1
     actions = audit_actions(vault, bid)
     for expected in ("consent_recorded", "barrier_action", "session_registered", "attendance", "referral_created",
                      "pathway_close"):

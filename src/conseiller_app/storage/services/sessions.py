@@ -40,6 +40,77 @@ REG = RegistrationStatus
 
 
 @dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A session as the lists show it, with its seats; ``warnings``: public holidays and weekends
+    in its dates (French). ``fpett_validated_on``, ``opco``, ``agencies``: the SPOTT details
+    (``facts.set_spott``)."""
+
+    id: str
+    kind: str
+    kind_label: str
+    title: str
+    start_date: date
+    end_date: date
+    place: str
+    commune_insee: str | None
+    commune_name: str
+    territory: str
+    territory_name: str
+    organiser: str
+    organiser_label: str
+    organiser_name: str
+    capacity: int
+    chantier: str | None
+    chantier_name: str
+    trades: tuple[str, ...]
+    trade_names: tuple[str, ...]
+    registered: int
+    waiting: int
+    seats_left: int
+    warnings: tuple[str, ...]
+    start_time: str | None
+    end_time: str | None
+    fpett_validated_on: date | None
+    opco: str | None
+    agencies: tuple[str, ...]
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A registration of a session (registered, waiting or withdrawn)."""
+
+    registration_id: str
+    beneficiary_id: str
+    last_name: str
+    first_name: str
+    sort_name: str
+    status: str
+    status_label: str
+    attendance: str | None
+    attendance_label: str
+    walk_in: bool
+    to_complete: bool
+    registered_at: datetime
+    position: int | None
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDetail(SessionRow):
+    """A session with its participants (registered, then the waiting list in order)."""
+
+    participants: tuple[Participant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttendanceSheet(SessionDetail):
+    """What the attendance sheet prints: the registered participants only, and the conseiller."""
+
+    conseiller: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionCreated:
     """A new session; ``warnings``: public holidays and weekends in its dates, in French
     (scheduling on them is allowed, the page shows the warning)."""
@@ -209,7 +280,7 @@ def update(ctx: Context, session_id: str, data: dict[str, Any], expected_version
         return SessionUpdated(x.version, promoted, _warnings(x))
 
 
-def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _session_fields(x: m.AtelierSession, counts: dict[str, int], names: dict[str, dict[str, str]]) -> dict[str, Any]:
     registered = counts.get(REG.REGISTERED.value, 0)
     return {
         "id": x.id, "kind": x.kind, "kind_label": SessionKind(x.kind).label, "title": x.title,
@@ -218,13 +289,13 @@ def _session_dict(x: m.AtelierSession, counts: dict[str, int], names: dict[str, 
         "territory_name": names["territory"].get(x.territory, x.territory), "organiser": x.organiser,
         "organiser_label": Organiser(x.organiser).label, "organiser_name": x.organiser_name, "capacity": x.capacity,
         "chantier": x.chantier, "chantier_name": names["chantier"].get(x.chantier or "", ""),
-        "trades": list(x.trades or []), "trade_names": [names["trade"].get(t, t) for t in x.trades or []],
+        "trades": tuple(x.trades or ()), "trade_names": tuple(names["trade"].get(t, t) for t in x.trades or ()),
         "registered": registered, "waiting": counts.get(REG.WAITING.value, 0),
         "seats_left": max(0, x.capacity - registered),
-        "warnings": [w["message"] for w in rules.schedule_warnings(x.start_date, x.end_date)],
+        "warnings": _warnings(x),
         "start_time": x.start_time, "end_time": x.end_time,
         # SPOTT details (``facts.set_spott``): FPETT's prior validation, the OPCO, the agencies (ids).
-        "fpett_validated_on": x.fpett_validated_on, "opco": x.opco, "agencies": list(x.agencies or []),
+        "fpett_validated_on": x.fpett_validated_on, "opco": x.opco, "agencies": tuple(x.agencies or ()),
         "version": x.version,
     }
 
@@ -279,7 +350,7 @@ def list_sessions(
     chantier: str | None = None,
     trade: str | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[SessionRow]:
     """Sessions in date order with their seats, filtered as the sessions page and the wizard need.
     The filters run on ids (seats counted from an index); rows are built only for what is returned."""
     ids = session_ids(ctx, kind=kind, territory=territory, date_from=date_from, date_to=date_to,
@@ -313,7 +384,7 @@ def session_ids(ctx: Context, *, kind: str | None = None, territory: str | None 
         return [sid for sid, cap in found if registered.get(sid, 0) < cap]
 
 
-def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
+def rows(ctx: Context, ids: list[str]) -> dict[str, SessionRow]:
     """The list rows (as :func:`list_sessions` gives them) of the given sessions, keyed by id."""
     if not ids:
         return {}
@@ -322,10 +393,10 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
                  for x in s.scalars(select(m.AtelierSession).where(m.AtelierSession.id.in_(ids[i:i + 500])))]
         counts = _counts(s, [r.id for r in found])
         names = _names(s, {r.commune_insee for r in found if r.commune_insee})
-        return {r.id: _session_dict(r, counts.get(r.id, {}), names) for r in found}
+        return {r.id: SessionRow(**_session_fields(r, counts.get(r.id, {}), names)) for r in found}
 
 
-def get(ctx: Context, session_id: str) -> dict[str, Any]:
+def get(ctx: Context, session_id: str) -> SessionDetail:
     """A session with its participants (registered, then the waiting list in order)."""
     with ctx.vault.session() as s:
         x = load_session_in(s, session_id)
@@ -333,39 +404,38 @@ def get(ctx: Context, session_id: str) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for r in regs:
             counts[r.status] = counts.get(r.status, 0) + 1
-        out = _session_dict(x, counts, _names(s, {x.commune_insee} if x.commune_insee else set()))
-        out["participants"] = _participants(s, regs)
-        return out
+        return SessionDetail(**_session_fields(x, counts, _names(s, {x.commune_insee} if x.commune_insee else set())),
+                             participants=tuple(_participants(s, regs)))
 
 
-def _participants(s: Session, regs: list[m.Registration]) -> list[dict[str, Any]]:
+def _participants(s: Session, regs: list[m.Registration]) -> list[Participant]:
     positions = rules.waiting_positions(_seats(regs))
     files = {b.id: b for b in s.scalars(select(m.Beneficiary).where(
         m.Beneficiary.id.in_([r.beneficiary_id for r in regs])))} if regs else {}
-    out: list[dict[str, Any]] = []
+    out: list[Participant] = []
     for r in regs:
         b = files.get(r.beneficiary_id)
-        out.append({
-            "registration_id": r.id, "beneficiary_id": r.beneficiary_id,
-            "last_name": b.last_name if b else "", "first_name": b.first_name if b else "",
-            "sort_name": b.sort_name if b else "", "status": r.status, "status_label": REG(r.status).label,
-            "attendance": r.attendance, "attendance_label": Attendance(r.attendance).label if r.attendance else "",
-            "walk_in": r.walk_in, "to_complete": bool(b.to_complete) if b else False,
-            "registered_at": r.registered_at, "position": positions.get(r.id), "version": r.version,
-        })
+        out.append(Participant(
+            registration_id=r.id, beneficiary_id=r.beneficiary_id,
+            last_name=b.last_name if b else "", first_name=b.first_name if b else "",
+            sort_name=b.sort_name if b else "", status=r.status, status_label=REG(r.status).label,
+            attendance=r.attendance, attendance_label=Attendance(r.attendance).label if r.attendance else "",
+            walk_in=r.walk_in, to_complete=bool(b.to_complete) if b else False,
+            registered_at=r.registered_at, position=positions.get(r.id), version=r.version,
+        ))
     order = {REG.REGISTERED.value: 0, REG.WAITING.value: 1, REG.WITHDRAWN.value: 2}
-    out.sort(key=lambda p: (order[p["status"]], p["position"] or 0, p["sort_name"]))
+    out.sort(key=lambda p: (order[p.status], p.position or 0, p.sort_name))
     return out
 
 
-def participants(ctx: Context, session_id: str, query: str = "") -> list[dict[str, Any]]:
+def participants(ctx: Context, session_id: str, query: str = "") -> list[Participant]:
     """The attendance list (registered people only), filtered by a quick search on names."""
     with ctx.vault.session() as s:
         load_session_in(s, session_id)
-        rows = [p for p in _participants(s, _registrations(s, session_id)) if p["status"] == REG.REGISTERED.value]
+        rows = [p for p in _participants(s, _registrations(s, session_id)) if p.status == REG.REGISTERED.value]
     words = fold(query).split()
     if words:
-        rows = [p for p in rows if all(w in fold(f"{p['last_name']} {p['first_name']}") for w in words)]
+        rows = [p for p in rows if all(w in fold(f"{p.last_name} {p.first_name}") for w in words)]
     return rows
 
 
@@ -555,14 +625,13 @@ def record_results(ctx: Context, session_id: str) -> ResultsRecorded:
         return ResultsRecorded(done, tuple(notes), missing, tuple(people))
 
 
-def sheet_data(ctx: Context, session_id: str) -> dict[str, Any]:
+def sheet_data(ctx: Context, session_id: str) -> AttendanceSheet:
     """What the attendance sheet (feuille d'émargement) prints: the session and the registered
     participants' names only. The print is recorded in the audit journal."""
     data = get(ctx, session_id)
-    data["participants"] = [p for p in data["participants"] if p["status"] == REG.REGISTERED.value]
-    data["participants"].sort(key=lambda p: p["sort_name"])
+    registered = sorted((p for p in data.participants if p.status == REG.REGISTERED.value), key=lambda p: p.sort_name)
     with ctx.vault.session() as s:
         audit(s, ctx.actor_id, "print_attendance_sheet", "atelier_session", session_id, None,
-              {"participants": len(data["participants"])})
-    data["conseiller"] = dict(ctx.actor)
-    return data
+              {"participants": len(registered)})
+    fields = {f: getattr(data, f) for f in SessionRow.__dataclass_fields__}
+    return AttendanceSheet(**fields, participants=tuple(registered), conseiller=dict(ctx.actor))

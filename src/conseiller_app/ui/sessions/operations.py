@@ -49,11 +49,11 @@ def session_ids(ctx, query: SessionQuery) -> list[str]:
     return sessions.session_ids(ctx, **query.filters())
 
 
-def session_rows(ctx, ids: list[str]) -> dict[str, dict]:
+def session_rows(ctx, ids: list[str]) -> dict[str, sessions.SessionRow]:
     return sessions.rows(ctx, ids)
 
 
-def month_sessions(ctx, query: SessionQuery, first: date, last: date) -> list[dict]:
+def month_sessions(ctx, query: SessionQuery, first: date, last: date) -> list[sessions.SessionRow]:
     """The sessions overlapping a month (calendar view), with the list's other filters."""
     filters = query.filters()
     filters.update(date_from=first, date_to=last)
@@ -83,7 +83,7 @@ class RegisterResult:
 
     registration: sessions.Registered
     pathway_note: str | None
-    session: dict[str, Any]
+    session: sessions.SessionDetail
 
     @property
     def status(self) -> str:
@@ -100,7 +100,7 @@ class WithdrawResult:
 
     promoted: tuple[sessions.Promoted, ...]
     pathway_note: str | None
-    session: dict[str, Any]
+    session: sessions.SessionDetail
 
 
 def save_session(ctx, session_id: str | None, data: dict[str, Any], expected_version: int | None = None,

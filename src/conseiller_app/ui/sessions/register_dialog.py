@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from conseiller_app.domain.enums import RegistrationStatus, SessionKind
+from conseiller_app.storage.services.sessions import SessionDetail
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions import operations as ops
 from conseiller_app.ui.widgets.accessibility import named
@@ -26,7 +27,7 @@ class RegisterDialog(QDialog):
     #: Sessions whose registrations say which agency positioned the person (``facts.PREPARATORY_KINDS``).
     POSITIONING_KINDS = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
 
-    def __init__(self, worker, session: dict, parent: QWidget | None = None,
+    def __init__(self, worker, session: SessionDetail, parent: QWidget | None = None,
                  agencies: list[dict] | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
@@ -53,7 +54,7 @@ class RegisterDialog(QDialog):
         positioning = QFormLayout(self.positioning)
         positioning.setContentsMargins(0, 0, 0, 0)
         positioning.addRow(self.tr("Positionné par l'agence"), self.positioned_by)
-        self.positioning.setVisible(session.get("kind") in self.POSITIONING_KINDS)
+        self.positioning.setVisible(session.kind in self.POSITIONING_KINDS)
         self.register_button = QPushButton(self.tr("Inscrire"))
         self.register_button.setObjectName("primary")
         self.register_button.setEnabled(False)
@@ -83,7 +84,7 @@ class RegisterDialog(QDialog):
         self.register_button.setEnabled(False)
         name = display_name(row.last_name, row.first_name)
         agency = self.positioned_by.currentData() if self.positioning.isVisibleTo(self) else None
-        self._worker.submit(ops.register, self._session["id"], row.id, agency,
+        self._worker.submit(ops.register, self._session.id, row.id, agency,
                             on_done=lambda result: self._done(name, result), on_error=self._failed)
 
     def _done(self, name: str, result: ops.RegisterResult) -> None:
@@ -114,9 +115,9 @@ class RegisterDialog(QDialog):
         self.picker.edit.setFocus()
         self._selection_changed()
 
-    def _seats_text(self, session: dict) -> str:
-        n = session["seats_left"]
+    def _seats_text(self, session: SessionDetail) -> str:
+        n = session.seats_left
         seats = self.tr("1 place libre") if n == 1 else self.tr("{n} places libres").format(n=n) if n else \
             self.tr("aucune place libre")
-        return self.tr("Session « {title} »\u00a0: {seats} sur {c}.").format(title=session["title"], seats=seats,
-                                                                            c=session["capacity"])
+        return self.tr("Session « {title} »\u00a0: {seats} sur {c}.").format(title=session.title, seats=seats,
+                                                                            c=session.capacity)
