@@ -190,15 +190,15 @@ def test_update_validates_and_journals(ctx, vault):
         assert [(c.op, c.version) for c in changes] == [("insert", 1), ("update", 2)]
         assert changes[-1].data["email"] == "jerome.lefevre@exemple.fr"
     trail = followup.audit_trail(ctx, bid)
-    assert [e["action"] for e in trail][:2] == ["update", "create"]
-    assert trail[0]["details"] == {"fields": ["email"]}  # field names, never values
+    assert [e.action for e in trail][:2] == ["update", "create"]
+    assert trail[0].details == {"fields": ["email"]}  # field names, never values
 
 
 def test_reads_are_audited_with_who(ctx):
     bid = beneficiaries.create(ctx, VALID)
     beneficiaries.get(ctx, bid)
     trail = followup.audit_trail(ctx, bid)
-    assert trail[0]["action"] == "read" and trail[0]["who"] == "Marie Dupont"
+    assert trail[0].action == "read" and trail[0].who == "Marie Dupont"
 
 
 def test_barriers_actions_and_consents(ctx):

@@ -180,8 +180,8 @@ def test_editing_and_saving_bumps_the_version_and_journals_the_update(qtbot, ctx
                                                                   "Rendez-vous pris le 02/12.")
     assert editor.identity.widget_of("phone").text() == "03 21 00 00 00"  # shown as stored
     trail = followup.audit_trail(ctx, people["Martin"])
-    assert trail[0]["action"] == "update"
-    assert trail[0]["details"]["fields"] == ["address", "notes", "phone"]
+    assert trail[0].action == "update"
+    assert trail[0].details["fields"] == ["address", "notes", "phone"]
     assert page.tabs.tabText(1) == "MARTIN Paul"
     assert not page.has_unsaved_changes()
     assert editor.history.entries()[0] == ("Marie Dupont", "Modification")
@@ -216,7 +216,7 @@ def test_opening_a_file_is_in_its_history(qtbot, ctx, people, sync_worker):
     editor.tabs.setCurrentIndex(editor.TAB_HISTORY)
     assert editor.history.entries()[0] == ("Marie Dupont", "Consultation")
     assert editor.history.entries()[-1] == ("Marie Dupont", "Création du dossier")
-    assert followup.audit_trail(ctx, people["Dubois"])[0]["action"] == "read"
+    assert followup.audit_trail(ctx, people["Dubois"])[0].action == "read"
 
 
 def test_notes_tab_reminds_factual_notes_only(qtbot, people, sync_worker):

@@ -243,10 +243,10 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
     indicator_facts = indicator_fact_lines(ctx, beneficiary_id)
     journal = [
         {
-            "at": e["at"].replace(tzinfo=UTC),
-            "who": e["who"],
-            "action": e["action"],
-            "action_label": e["action_label"],
+            "at": e.at.replace(tzinfo=UTC),
+            "who": e.who,
+            "action": e.action,
+            "action_label": e.action_label,
             "detail": followup.describe_audit(e, offers),
         }
         for e in followup.audit_trail(ctx, beneficiary_id)
@@ -280,7 +280,8 @@ def gather(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
         "referrals": referrals,
         "indicator_facts": indicator_facts,
         "notes": f.get("notes") or "",
-        "dated_notes": followup.notes(ctx, beneficiary_id),
+        "dated_notes": [{"id": n.id, "written_on": n.written_on, "author": n.author, "text": n.text}
+                        for n in followup.notes(ctx, beneficiary_id)],
         "drafts": draft_list,
         "audit": journal,
     }
