@@ -162,10 +162,10 @@ def test_search_index_follows_renames(ctx):
 def test_duplicates_same_name_and_birth_date_or_same_caf(ctx):
     first = beneficiaries.create(ctx, dict(VALID, last_name="N'Diaye", first_name="Awa", caf_number="7654321"))
     dup = beneficiaries.find_duplicates(ctx, {"last_name": "ndiaye", "first_name": "AWA", "birth_date": "12/05/1980"})
-    assert [d["id"] for d in dup] == [first]
-    assert "même nom" in dup[0]["reason"]
+    assert [d.id for d in dup] == [first]
+    assert "même nom" in dup[0].reason
     by_caf = beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "caf_number": "765 4321"})
-    assert [d["reason"] for d in by_caf] == ["même numéro CAF"]
+    assert [d.reason for d in by_caf] == ["même numéro CAF"]
     assert (
         beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "birth_date": "1980-05-12"})
         == []

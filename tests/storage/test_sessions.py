@@ -146,7 +146,7 @@ def test_a_walk_in_with_the_name_and_birth_date_of_a_file_creates_no_duplicate(c
     walk_in = {"last_name": "LEFEVRE", "first_name": "zoé", "birth_date": "05/04/1990"}
     with pytest.raises(DuplicateFile) as exc:
         sessions.add_walk_in(ctx, sid, walk_in)
-    assert [d["id"] for d in exc.value.matches] == [existing]
+    assert [d.id for d in exc.value.matches] == [existing]
     assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid)["participants"] == []  # nothing written
     # The conseiller recognises the person: her own file is registered and marked present.
     out = sessions.add_walk_in(ctx, sid, walk_in, existing_id=existing)

@@ -26,7 +26,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             if same:
                 # As the application warns before creating a second file for the same person; ids
                 # and reasons only on stderr (no personal data).
-                found = ", ".join(f"{d['id']} ({d['reason']})" for d in same)
+                found = ", ".join(f"{d.id} ({d.reason})" for d in same)
                 raise ValidationError("duplicate", f"un dossier semblable existe déjà : {found}. Rien n'a été créé ; "
                                       "--allow-duplicate pour le créer quand même.", "Doublon probable")
         new_id = beneficiaries.create(ctx, data)

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import beneficiary as rules
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
@@ -217,13 +218,13 @@ def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[
         return out
 
 
-def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[Duplicate]:
     """Probable duplicates of a file being created: same name and birth date, or same CAF number."""
     with ctx.vault.session() as s:
         return duplicates_in(s, data, exclude_id)
 
 
-def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = None) -> list[Duplicate]:
     """``find_duplicates`` inside an open unit of work (a walk-in checks before creating)."""
     from conseiller_app.domain.validation import clean_caf_number, parse_date
 
@@ -252,15 +253,8 @@ def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = Non
     if exclude_id:
         q = q.where(m.Beneficiary.id != exclude_id)
     return [
-        {
-            "id": r[0],
-            "last_name": r[1],
-            "first_name": r[2],
-            "birth_date": r[3],
-            "caf_number": r[4],
-            "commune_name": r[5],
-            "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
-        }
+        Duplicate(id=r[0], last_name=r[1], first_name=r[2], birth_date=r[3], caf_number=r[4], commune_name=r[5],
+                  reason="même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance")
         for r in s.execute(q)
     ]
 

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
 from conseiller_app.ui.beneficiaries import dialogs
@@ -522,7 +523,7 @@ class FileEditor(QWidget):
                             on_done=self._gui(lambda saved: self._saved(submitted, saved)),
                             on_error=self._gui(self._save_failed))
 
-    def _duplicates_checked(self, submitted: dict, found: list[dict]) -> None:
+    def _duplicates_checked(self, submitted: dict, found: list[Duplicate]) -> None:
         if not found:
             self._create(submitted)
             return
@@ -534,7 +535,7 @@ class FileEditor(QWidget):
                 return
             self._finish_save(False)
             if answer == "open":
-                self.open_requested.emit(found[0]["id"])
+                self.open_requested.emit(found[0].id)
 
         self.duplicate_box = dialogs.warn_duplicate(self, found, answered)
 
