@@ -118,13 +118,13 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     assert dlg.summary_list.count() == 7
     assert drafts.load(ctx, orientation.draft_key(bid))["operations"]  # kept after each change
     click(qtbot, dlg.save_button)
-    qtbot.waitUntil(lambda: tab.wizard is None and tab._state is not None and tab._state["state"] == "cloture")
+    qtbot.waitUntil(lambda: tab.wizard is None and tab._state is not None and tab._state.state == "cloture")
 
     state = pathway.get(ctx, bid)
-    assert [(s["stage"], s["status"]) for s in state["steps"]] == [
+    assert [(s.stage, s.status) for s in state.steps] == [
         ("reperage", "realisee"), ("atelier", "realisee"), ("decouverte", "passee"), ("sas", "passee"),
         ("positionnement", "realisee"), ("sortie", "realisee")]
-    assert state["steps"][-1]["outcome"] == "emploi_durable" and state["steps"][-1]["outcome_detail"] == "CDII"
+    assert state.steps[-1].outcome == "emploi_durable" and state.steps[-1].outcome_detail == "CDII"
     f = beneficiaries.get(ctx, bid, record_read=False)
     assert f["consents"][0]["partner_id"] == agency and f["consents"][0]["scope"] == ["identite", "contact"]
     assert f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
@@ -236,13 +236,13 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     assert not abandon.isEnabled()
     assert "choisissez plutôt « non réalisée »" in abandon.toolTip()
     assert tab.actions.buttons[P.ActionKind.NOT_DONE].isEnabled()
-    before = pathway.get(ctx, bid)["fingerprint"]
+    before = pathway.get(ctx, bid).fingerprint
     # the service refuses it too (e.g. the screen was stale): its explanation is shown, nothing written
     tab.apply_action(P.Abandon(StepReason.REFUSAL, ctx.today()))
     assert tab.banner.isVisible()
     assert "Action refusée : Impossible de marquer comme abandonnée l'étape" in tab.banner.label.text()
     assert "elle n'a pas commencé" in tab.banner.label.text()
-    assert pathway.get(ctx, bid)["fingerprint"] == before
+    assert pathway.get(ctx, bid).fingerprint == before
     # closing needs an outcome: the dialog says so and stays open
     click(qtbot, tab.actions.buttons[P.ActionKind.CLOSE])
     dialog = tab.actions.dialog
@@ -253,7 +253,7 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     choose(dialog.end_status_combo, "non_realisee")
     choose(dialog.end_reason_combo, "sante")
     click(qtbot, dialog.ok_button)
-    qtbot.waitUntil(lambda: tab._state is not None and tab._state["state"] == "cloture")
+    qtbot.waitUntil(lambda: tab._state is not None and tab._state.state == "cloture")
     assert "pathway_close" in audit_actions(vault, bid)
 
 
@@ -264,11 +264,11 @@ def test_applying_a_guidance_suggestion(qtbot, ctx, vault, sync_worker):
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     tab = editor.pathway
     first = tab._suggestions[0]
-    assert first["code"] == "next_session" and first["action"]["kind"] == "propose"
-    assert first["reason"] in tab.guidance_rows[0].findChildren(type(tab.current_label))[0].text()
+    assert first.code == "next_session" and first.action.kind == "propose"
+    assert first.reason in tab.guidance_rows[0].findChildren(type(tab.current_label))[0].text()
     click(qtbot, tab.apply_buttons[0])
-    qtbot.waitUntil(lambda: tab._state is not None and len(tab._state["steps"]) == 2)
-    assert tab._state["steps"][-1]["stage"] == "atelier" and tab._state["steps"][-1]["status"] == "proposee"
+    qtbot.waitUntil(lambda: tab._state is not None and len(tab._state.steps) == 2)
+    assert tab._state.steps[-1].stage == "atelier" and tab._state.steps[-1].status == "proposee"
     assert tab.table.item(1, 0).text().startswith("▶ ")
     assert "pathway_propose" in audit_actions(vault, bid)
 

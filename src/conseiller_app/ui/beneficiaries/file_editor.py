@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.domain import pathway as P
 from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
@@ -321,7 +322,7 @@ class FileEditor(QWidget):
         self._version = data["version"]
         self.barriers.set_file(self.beneficiary_id, data["barriers"])
         self.consents.set_file(self.beneficiary_id, data["consents"])
-        self.pathway.set_file(self.beneficiary_id, data["stage_label"], data["steps"])
+        self.pathway.set_file(self.beneficiary_id, data["stage_label"], [P.Step.from_record(s) for s in data["steps"]])
         self.history.set_entries(audit)
         self.convention.set_file(self.beneficiary_id)
         self._update_header()
