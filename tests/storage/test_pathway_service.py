@@ -30,7 +30,7 @@ def test_actions_are_written_audited_and_keep_current_stage(ctx, vault):
     state = pathway.apply(ctx, bid, [P.Propose(Stage.AWARENESS, today), P.Start(today), P.Complete(today)],
                           expected_fingerprint=state.fingerprint)
     assert [s.status for s in state.steps] == ["realisee", "realisee"]
-    assert beneficiaries.get(ctx, bid, record_read=False)["current_stage"] == "atelier"
+    assert beneficiaries.get(ctx, bid, record_read=False).current_stage == "atelier"
     with vault.session() as s:
         actions = s.scalars(select(m.AuditEntry.action).where(m.AuditEntry.beneficiary_id == bid)
                             .order_by(m.AuditEntry.seq)).all()
@@ -59,7 +59,7 @@ def test_close_and_follow_up(ctx, clock):
         P.Propose(Stage.JOB, today, skip_reason=StepReason.ALREADY_EXPERIENCED), P.Start(today),
         P.Close(OutcomeCategory.DURABLE_JOB, today, "CDII", StepStatus.DONE)])
     assert state.state == "cloture" and state.outcome == "emploi_durable"
-    assert beneficiaries.get(ctx, bid, record_read=False)["current_stage"] == "sortie"
+    assert beneficiaries.get(ctx, bid, record_read=False).current_stage == "sortie"
     clock.value = today + timedelta(days=85)
     advice = pathway.guidance(ctx, bid)
     assert advice[0].code == "follow_up_due" and advice[0].action.kind == "propose"
@@ -90,8 +90,8 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
     out = orientation.commit(ctx, bid, w.operations)
     assert out["notes"] == []
     f = beneficiaries.get(ctx, bid, record_read=False)
-    assert f["barriers"][0]["status"] == "en_cours" and f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
-    assert f["consents"][0]["partner_id"] == agency
+    assert f.barriers[0].status == "en_cours" and f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
+    assert f.consents[0].partner_id == agency
     assert sessions.get(ctx, sid)["registered"] == 1
     assert out["pathway"].steps[-1].status == "planifiee"
     # a draft of pending operations survives and replays

@@ -165,13 +165,13 @@ def test_a_consent_names_the_directory_agency_so_the_referral_gate_matches_it(ct
     with pytest.raises(ValidationError) as exc:
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="ETTI Lens", scope=["identite"])
     assert exc.value.field == "partner_name" and "annuaire" in exc.value.message
-    assert beneficiaries.get(ctx, bid)["consents"] == []  # nothing written
+    assert beneficiaries.get(ctx, bid).consents == ()  # nothing written
     # Chosen from the directory: the consent carries the agency's id and its directory name.
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="", partner_id=lens, scope=["identite"])
-    (saved,) = beneficiaries.get(ctx, bid)["consents"]
-    assert saved["partner_id"] == lens and saved["partner_name"] == "ETTI Exemple Lens (fictive)"
+    (saved,) = beneficiaries.get(ctx, bid).consents
+    assert saved.partner_id == lens and saved.partner_name == "ETTI Exemple Lens (fictive)"
     assert referrals.consent_check(ctx, bid, lens)["ok"]
     referrals.create(ctx, bid, lens, "mission")
-    assert len(beneficiaries.get(ctx, bid)["consents"]) == 1
+    assert len(beneficiaries.get(ctx, bid).consents) == 1
     # Partners outside the directory stay free text.
     followup.record_consent(ctx, bid, partner_kind="autre", partner_name="Mission locale de Lens", scope=["contact"])

@@ -130,7 +130,7 @@ def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
                                           "birth_date": "12/03/1999"})
     assert out["status"] == "inscrit"  # in the room: beyond capacity
     f = beneficiaries.get(ctx, out["beneficiary_id"])
-    assert f["to_complete"] and f["commune_name"] == "Arras" and f["public"] == "autre"
+    assert f.to_complete and f.commune_name == "Arras" and f.public == "autre"
     got = sessions.get(ctx, sid)
     walk = [p for p in got["participants"] if p["walk_in"]]
     assert len(walk) == 1 and walk[0]["attendance"] == "present" and walk[0]["to_complete"]

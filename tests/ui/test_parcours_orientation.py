@@ -126,8 +126,8 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
         ("positionnement", "realisee"), ("sortie", "realisee")]
     assert state.steps[-1].outcome == "emploi_durable" and state.steps[-1].outcome_detail == "CDII"
     f = beneficiaries.get(ctx, bid, record_read=False)
-    assert f["consents"][0]["partner_id"] == agency and f["consents"][0]["scope"] == ["identite", "contact"]
-    assert f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
+    assert f.consents[0].partner_id == agency and f.consents[0].scope == ("identite", "contact")
+    assert f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
     refs = referrals.list_referrals(ctx, beneficiary_id=bid)
     assert len(refs) == 1 and refs[0]["status"] == "envoyee"
     assert sessions.get(ctx, sid)["registered"] == 1
@@ -166,7 +166,7 @@ def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
     assert drafts.load(ctx, orientation.draft_key(bid)) is None
     click(qtbot, dlg.close_button)
     qtbot.waitUntil(lambda: editor.pathway.wizard is None)
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"] == []
+    assert beneficiaries.get(ctx, bid, record_read=False).consents == ()
 
 
 def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
@@ -213,7 +213,7 @@ def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
     click(qtbot, tab.wizard.save_button)
     qtbot.waitUntil(lambda: tab.wizard is None and not tab.draft_banner.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: drafts.load(ctx, key) is None, timeout=10000)
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"][0]["partner_id"] == agency
+    assert beneficiaries.get(ctx, bid, record_read=False).consents[0].partner_id == agency
 
 
 def threaded_worker_idle_has_draft(ctx, key) -> bool:
@@ -287,5 +287,5 @@ def test_wizard_save_refused_when_the_pathway_changed_meanwhile(qtbot, ctx, sync
     click(qtbot, dlg.save_button)
     qtbot.waitUntil(lambda: "Rien n'a été enregistré" in dlg.banner.label.text())
     assert "modifié entre-temps" in dlg.banner.label.text()
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"] == []
+    assert beneficiaries.get(ctx, bid, record_read=False).consents == ()
     assert drafts.load(ctx, orientation.draft_key(bid))["operations"]  # the conseiller's work is kept
