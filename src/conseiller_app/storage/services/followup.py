@@ -69,6 +69,15 @@ AUDIT_LABELS = {
     "referral_status": "Statut d'orientation",
     "print_referral": "Fiche de liaison imprimée",
     "access_report": "Relevé droit d'accès",
+    "note_added": "Note ajoutée",
+    "funding_added": "Financement ajouté",
+    "funding_removed": "Financement retiré",
+    "pci_added": "Point Conseils Intérimaire noté",
+    "pci_follow_up": "Suivi des préconisations du PCI",
+    "prevention_added": "Parcours prévention noté",
+    "prevention_updated": "Parcours prévention mis à jour",
+    "sas_interest": "Intérêt pour le SAS noté",
+    "registration_positioned": "Positionnement par une agence noté",
 }
 
 
