@@ -48,9 +48,9 @@ def make_bundles(folder: Path, devices: int, changes: int) -> tuple[list[bytes],
         sync.enroll(ctx, folder / "cles" / "inscription-siege.json")
         fill(ctx, changes)
         made = sync.export(ctx, out)
-        bundles.append(Path(made["path"]).read_bytes())
+        bundles.append(Path(made.path).read_bytes())
         ctxs.append(ctx)
-        print(f"  appareil {i + 1}/{devices} : {made['changes']} changements, {made['size'] // 1024} Kio "
+        print(f"  appareil {i + 1}/{devices} : {made.changes} changements, {made.size // 1024} Kio "
               f"({time.perf_counter() - t:.1f} s)", flush=True)
     return bundles, ctxs
 
@@ -82,11 +82,11 @@ def run_once(pg, folder: Path, bundles: list[bytes], ctxs: list, workers: int) -
     st = status(central)
     central.close()
     assert all(code == 200 for _, code in answers), [code for _, code in answers]
-    assert st["bundles"]["ingested"] == len(bundles)
+    assert st.bundles.ingested == len(bundles)
     latencies = [t for t, _ in answers]
     return {"workers": workers, "wall": wall, "uploads_per_s": len(bundles) / wall,
             "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
-            "records": sum(v["active"] for v in st["records"].values())}
+            "records": sum(v.active for v in st.records.values())}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +27,11 @@ from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import DEMO_BUNDLE_TO_REAL_CENTRAL, REAL_BUNDLE_TO_DEMO_CENTRAL, BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
+    AuditDoc,
+    DevicePayload,
     Envelope,
     Limits,
+    SenderDoc,
     check_kind,
     decrypt,
     is_demo_bundle,
@@ -48,7 +51,16 @@ NODE_COLUMNS = ("entity", "entity_id", "hash", "parent", "op", "version", "delet
                 "received_at")  # merges and resolution_no: NULL (a device's version)
 
 
-@dataclass
+@dataclass(frozen=True)
+class DeclaredDevice:
+    """An unknown device as its quarantined bundle declares it (checked by a person before approving)."""
+
+    name: str
+    territory: str
+    fingerprint: str  # grouped for reading aloud
+
+
+@dataclass(frozen=True)
 class IngestResult:
     status: str  # ingere | deja_recu | quarantaine
     bundle_id: str
@@ -59,10 +71,13 @@ class IngestResult:
     new_changes: int = 0
     audit: int = 0
     conflicts_opened: int = 0
-    device: dict[str, Any] = field(default_factory=dict[str, Any])
+    device: DeclaredDevice | None = None  # for a bundle put in quarantine
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """``conseiller-central ingest --json``: every field (``device`` empty when not quarantined)."""
+        data = asdict(self)
+        data["device"] = data["device"] or {}
+        return data
 
 
 class _Incident(BundleRejected):
@@ -128,7 +143,7 @@ class _Checked:
     the device's status and key), so the outcome of every bundle is the same as before."""
 
     signature_error: BundleRejected | None = None
-    payload: dict[str, Any] | None = None
+    payload: DevicePayload | None = None
     payload_error: BundleRejected | None = None
 
     @classmethod
@@ -203,7 +218,7 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now: datetime) -> di
 
 
 def _quarantine(
-    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now: datetime
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: SenderDoc, new_device: bool, now: datetime
 ) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
@@ -229,11 +244,11 @@ def _quarantine(
         f"conseiller-central devices approve {did}",
         changes=m["counts"]["changes"],
         audit=m["counts"]["audit"],
-        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp},
+        device=DeclaredDevice(name=info["name"], territory=info["territory"], fingerprint=fp),
     )
 
 
-def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
+def _restored_note(conn: Connection, info: SenderDoc) -> str:
     """What the approver must know about a vault restored from a backup of another device."""
     previous = info.get("restored_from")
     if not isinstance(previous, str) or not 0 < len(previous) <= 64:
@@ -248,8 +263,8 @@ def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
 
 
 def _check_audit(
-    conn: Connection, device_id: str, bundle_id: str, entries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    conn: Connection, device_id: str, bundle_id: str, entries: list[AuditDoc]
+) -> list[AuditDoc]:
     """New audit entries of this bundle, after checking they continue the chain already received.
 
     Each entry must link to the entries received on both sides of it; an entry already received
@@ -296,7 +311,7 @@ def _apply(
     conn: Connection,
     dev: dict[str, Any],
     env: Envelope,
-    payload: dict[str, Any],
+    payload: DevicePayload,
     file_name: str,
     from_quarantine: bool,
     now: datetime,
