@@ -149,7 +149,7 @@ def test_the_conseiller_edits_name_territory_office_phone_and_email(shell, close
     qtbot.waitUntil(lambda: page.profile_status.text() == "Enregistré.")
     assert not page.profile_error.isVisible()
     card = owner.get(win.worker.ctx)
-    assert card["phone"] == "03 21 21 62 62" and card["territory"] == "lens_lievin" and card["office"] == "MDS Lens"
+    assert card.phone == "03 21 21 62 62" and card.territory == "lens_lievin" and card.office == "MDS Lens"
 
 
 def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault, passphrase, qtbot):
