@@ -43,7 +43,7 @@ from conseiller_app.domain.enums import (
 )
 from conseiller_app.domain.referral import device_code, make_reference
 from conseiller_app.storage import models
-from conseiller_app.storage.bulk import insert_rows
+from conseiller_app.storage.bulk import bulk_load, insert_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import DEMO_KEY, get_setting, owner, set_setting
 from conseiller_app.storage.reference import AKTIV_ENVELOPES_KEY
@@ -106,8 +106,6 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             {"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
              "created_at": now, "updated_at": now, "version": 1}
             for n in ("Karim Benali", "Sophie Vasseur")]
-        insert_rows(s, models.Conseiller.__table__, extra)
-        set_setting(s, DEMO_KEY, "1")
         colleagues += [c["id"] for c in extra]
 
     weights = [max(c[3], 50) for c in communes]
@@ -275,14 +273,18 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
              ("prevention_pathway", models.PreventionPathway, extra_rows["prevention_pathway"]),
              ("funding_line", models.FundingLine, extra_rows["funding_line"]),
              ("sas_interest", models.SasInterest, extra_rows["sas_interest"])]
+    # One transaction for everything: a failure leaves the vault as it was.
     with vault.session() as s:
+        insert_rows(s, models.Conseiller.__table__, extra)
+        set_setting(s, DEMO_KEY, "1")
         if get_setting(s, AKTIV_ENVELOPES_KEY) in (None, "[]"):
             set_setting(s, AKTIV_ENVELOPES_KEY, json.dumps(DEMO_ENVELOPES))
-        for table, model, data in order:
-            for chunk in _chunks(data):
-                insert_rows(s, model.__table__, chunk, journal=issubclass(model, models.Synced))
-            counts[table] = len(data)
-        _insert_index(s, tokens)
+        with bulk_load(s, [t for t, _, _ in order] + [models.ChangeEntry.__tablename__, "beneficiary_token"]):
+            for table, model, data in order:
+                for chunk in _chunks(data):
+                    insert_rows(s, model.__table__, chunk, journal=issubclass(model, models.Synced))
+                counts[table] = len(data)
+            _insert_index(s, tokens)
         audit(s, colleagues[0], "demo_generated", "vault", None, None, {"beneficiaries": beneficiaries, "seed": seed})
     if progress:
         progress(beneficiaries, beneficiaries)
@@ -392,15 +394,10 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict[str, Any]]], 
 
 def _insert_index(session: Session, tokens: list[tuple[str, str, str]]) -> None:
     """A million index rows at 60,000 files: inserted in key order (appended to the table's
-    B-tree) with a large page cache for the other index, whose inserts land at random pages."""
+    B-tree); the index by file is built afterwards (``bulk_load``)."""
     tokens.sort()
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None  # the session's connection is open: it was just checked out
-    cache = dbapi.execute("PRAGMA cache_size").fetchone()[0]
-    dbapi.execute("PRAGMA cache_size = -262144")  # 256 MiB, for this bulk load only
-    try:
-        for i in range(0, len(tokens), 50_000):
-            dbapi.executemany("INSERT INTO beneficiary_token (token, sort_name, beneficiary_id) VALUES (?, ?, ?)",
-                              tokens[i:i + 50_000])
-    finally:
-        dbapi.execute(f"PRAGMA cache_size = {int(cache)}")
+    for i in range(0, len(tokens), 50_000):
+        dbapi.executemany("INSERT INTO beneficiary_token (token, sort_name, beneficiary_id) VALUES (?, ?, ?)",
+                          tokens[i:i + 50_000])
