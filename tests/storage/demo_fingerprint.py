@@ -45,7 +45,7 @@ def fingerprint(vault: Any) -> dict[str, Any]:
         for t in GENERATED:
             cur = c.execute(f"SELECT * FROM {t} ORDER BY id")
             cols = [d[0] for d in cur.description]
-            rows = [[canon(k, v) for k, v in zip(cols, r)] for r in cur]
+            rows = [[canon(k, v) for k, v in zip(cols, r, strict=True)] for r in cur]
             counts[t] = len(rows)
             digests[t] = hashlib.sha256(json.dumps([cols, rows], ensure_ascii=False).encode()).hexdigest()[:16]
         tokens = sorted(canon("", list(r)) for r in c.execute("SELECT token, sort_name, beneficiary_id FROM beneficiary_token"))

@@ -21,7 +21,8 @@ def _files(count: int) -> list[dict]:
         rows.append({
             "id": m.new_id(), "last_name": TRICKY[i % len(TRICKY)], "first_name": "Awa", "birth_date": date(1990, 3, 4),
             "public": "rsa", "phone": None, "email": None, "address": "1 rue du Quai", "commune_insee": "62041",
-            "caf_number": None, "france_travail_id": None, "nationality": None, "last_contact": date(2026, 6, 1), "rqth": i % 3 == 0,
+            "caf_number": None, "france_travail_id": None, "nationality": None, "last_contact": date(2026, 6, 1),
+            "rqth": i % 3 == 0,
             "prescriber": "mds", "spotting_date": date(2026, 1, 2 + i % 20), "status": "actif",
             "notes": TRICKY[(i + 3) % len(TRICKY)], "to_complete": False, "sort_name": f"awa {i}",
             "current_stage": "reperage", "created_at": NOW if i % 2 else NOW.replace(microsecond=123456),
