@@ -198,9 +198,9 @@ def test_facts_reach_the_central_office(tmp_path: Path):
         facts.set_sas_interest(ctx, bid, {"interested": True})
         out = tmp_path / "vers-siege"
         out.mkdir()
-        ingest.ingest_file(central, Path(sync.export(ctx, out)["path"]))
+        ingest.ingest_file(central, Path(sync.export(ctx, out).path))
         for d in devices.list_devices(central):
-            assert devices.approve(central, d["id"])["errors"] == []
+            assert devices.approve(central, d.id).errors == ()
         stored = central_records(central)
         kinds = {entity for entity, _ in stored}
         assert {"pci_diagnostic", "prevention_pathway", "funding_line", "sas_interest"} <= kinds

@@ -171,7 +171,7 @@ class BarriersTab(QWidget):
     def select_barrier(self, barrier_id: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, BARRIER_ROLE) == barrier_id:
+            if item is not None and item.data(0, BARRIER_ROLE) == barrier_id:
                 self.tree.setCurrentItem(item)
 
     def _type_changed(self) -> None:

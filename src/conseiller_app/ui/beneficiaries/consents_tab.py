@@ -73,9 +73,9 @@ class ConsentsTab(QWidget):
         self.scope_boxes: dict[str, QCheckBox] = {}
         scope_row = QHBoxLayout()
         for value, label in ConsentScope.choices():
-            box = QCheckBox(label)
-            self.scope_boxes[value] = box
-            scope_row.addWidget(box)
+            check = QCheckBox(label)
+            self.scope_boxes[value] = check
+            scope_row.addWidget(check)
         scope_row.addStretch(1)
         self.date_edit = QLineEdit()
         self.date_edit.setPlaceholderText("JJ/MM/AAAA")
@@ -155,11 +155,18 @@ class ConsentsTab(QWidget):
         elif self.kind_combo.currentData() == PartnerKind.FRANCE_TRAVAIL.value and not self.partner_edit.text():
             self.partner_edit.setText("France Travail")
 
+    def _recorded(self) -> None:
+        self._reset_form()
+        self.changed.emit(self.tr("Consentement enregistré."))
+
     def selected_consent(self) -> dict | None:
         row = self.table.currentRow()
         if row < 0 or not self.table.selectedItems():
             return None
-        wanted = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        item = self.table.item(row, 0)
+        if item is None:
+            return None
+        wanted = item.data(Qt.ItemDataRole.UserRole)
         return next((c for c in self._consents if c["id"] == wanted), None)
 
     def _selection_changed(self) -> None:
@@ -193,7 +200,7 @@ class ConsentsTab(QWidget):
             followup.record_consent, self._beneficiary_id,
             partner_kind=kind, partner_name=name, partner_id=partner_id,
             scope=scope, given_on=given_on,
-            on_done=lambda _: (self._reset_form(), self.changed.emit(self.tr("Consentement enregistré."))),
+            on_done=lambda _: self._recorded(),
             on_error=self._failed,
         )
 

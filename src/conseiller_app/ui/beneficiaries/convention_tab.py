@@ -175,8 +175,11 @@ class ConventionTab(QWidget):
         if not self._beneficiary_id:
             return
         self.error_line.show_error("")
-        self._worker.submit(fn, *args, on_done=lambda _: (self.changed.emit(done), self.set_file(self._beneficiary_id)),
-                            on_error=self.error_line.show_failure)
+        def saved(_: object) -> None:
+            self.changed.emit(done)
+            self.set_file(self._beneficiary_id)  # the file shown then (reloaded)
+
+        self._worker.submit(fn, *args, on_done=saved, on_error=self.error_line.show_failure)
 
     def add_pci(self) -> None:
         recs = [{"code": code, "followed": None} for code, box in self.pci_boxes.items() if box.isChecked()]

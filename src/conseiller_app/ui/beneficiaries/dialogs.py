@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
 
@@ -17,7 +17,7 @@ def ask(parent: QWidget, icon: QMessageBox.Icon, title: str, text: str, informat
     """Show a question; ``on_answer`` receives the key of the clicked button ('' if closed)."""
     box = QMessageBox(icon, title, text, parent=parent)
     box.setInformativeText(informative)
-    keys = {}
+    keys: dict[QAbstractButton | None, str] = {}
     for key, label, role in buttons:
         button = box.addButton(label, role)
         keys[button] = key
@@ -64,7 +64,7 @@ _TEXTS = {
 
 
 def _t(key: str) -> str:
-    return QCoreApplication.translate("BeneficiaryDialogs", _TEXTS[key])
+    return QCoreApplication.translate("BeneficiaryDialogs", str(_TEXTS[key]))
 
 
 def ask_save_before_close(parent: QWidget, title: str, on_answer: Callable[[str], None]) -> QMessageBox:

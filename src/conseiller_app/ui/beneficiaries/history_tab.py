@@ -49,7 +49,11 @@ class HistoryTab(QWidget):
 
     def entries(self) -> list[tuple[str, str]]:
         """(who, action label) of each row, for tests and accessibility checks."""
-        return [(self.table.item(r, 1).text(), self.table.item(r, 2).text()) for r in range(self.table.rowCount())]
+        def text(r: int, c: int) -> str:
+            item = self.table.item(r, c)
+            return item.text() if item is not None else ""
+
+        return [(text(r, 1), text(r, 2)) for r in range(self.table.rowCount())]
 
     def clear(self) -> None:
         self.set_entries([])
