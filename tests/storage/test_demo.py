@@ -87,8 +87,8 @@ def test_a_demo_vault_passes_the_check_and_a_training_central_takes_all_of_it(tm
         out_dir = tmp_path / "usb"
         out_dir.mkdir()
         exported = sync.export(ctx, out_dir)
-        assert exported["changes"] == journal
-        assert ingest.ingest_file(central, Path(exported["path"])).status == "quarantaine"
+        assert exported.changes == journal
+        assert ingest.ingest_file(central, Path(exported.path)).status == "quarantaine"
         assert devices.approve(central, sync.identity(ctx)["device_id"])["errors"] == []
         records = status(central)["records"]
         assert {t: records.get(t, {}).get("active", 0) for t in expected} == expected
