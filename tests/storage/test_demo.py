@@ -89,9 +89,9 @@ def test_a_demo_vault_passes_the_check_and_a_training_central_takes_all_of_it(tm
         exported = sync.export(ctx, out_dir)
         assert exported.changes == journal
         assert ingest.ingest_file(central, Path(exported.path)).status == "quarantaine"
-        assert devices.approve(central, sync.identity(ctx)["device_id"])["errors"] == []
-        records = status(central)["records"]
-        assert {t: records.get(t, {}).get("active", 0) for t in expected} == expected
+        assert devices.approve(central, sync.identity(ctx).device_id).errors == ()
+        records = status(central).records
+        assert {t: records[t].active if t in records else 0 for t in expected} == expected
     finally:
         vault.close()
         central.close()
