@@ -48,10 +48,10 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
     export = Result("sync_export", f"export de synchronisation, {scale} changements", unit="s",
                     aim=Aim("median", "<", round(3 * changes / CHANGES, 3)), warmup=warmup)
     created = sync.export(ctx, bundles)  # 10,000 creations: the warm-up export
-    assert created["changes"] >= changes, created["changes"]  # + the owner's profile
-    ingest.ingest_file(lite, Path(created["path"]))
+    assert created.changes >= changes, created.changes  # + the owner's profile
+    ingest.ingest_file(lite, Path(created.path))
     [ack] = publish.publish(lite, tmp / "retour")
-    sync.import_bundle(ctx, Path(ack["file"]))
+    sync.import_bundle(ctx, Path(ack.file or ""))
     lite.close()
     touch_all(ctx, ids)
     modified = None
@@ -59,11 +59,11 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
         t = time.perf_counter()
         made = sync.export(ctx, bundles)
         seconds = time.perf_counter() - t
-        assert made["changes"] >= changes, made["changes"]
+        assert made.changes >= changes, made.changes
         modified = modified or made
         if i >= warmup - 1:
             export.samples.append(seconds)
-    export.extra["bundle_kib"] = round(modified["size"] / 1024)
+    export.extra["bundle_kib"] = round(modified.size / 1024)
     export.notes.append(f"Paquet signé et chiffré de {scale} modifications (le premier export, {scale} créations, sert "
                         "d'échauffement).")
 
@@ -77,10 +77,10 @@ def measure(runs: int, warmup: int = 1, postgresql: bool = True, changes: int = 
             try:
                 register_device(central, ctx)
                 t = time.perf_counter()
-                r1 = ingest.ingest_file(central, Path(created["path"]))
+                r1 = ingest.ingest_file(central, Path(created.path))
                 s1 = time.perf_counter() - t
                 t = time.perf_counter()
-                r2 = ingest.ingest_file(central, Path(modified["path"]))
+                r2 = ingest.ingest_file(central, Path(modified.path))
                 s2 = time.perf_counter() - t
             finally:
                 central.close()

@@ -32,6 +32,7 @@ from conseiller_app.storage.services import Context  # noqa: E402
 from conseiller_app.storage.services.beneficiaries import sort_name  # noqa: E402
 from conseiller_app.storage.vault import Vault  # noqa: E402
 from conseiller_app.sync import service as sync  # noqa: E402
+from conseiller_app.sync.export import ExportedBundle  # noqa: E402
 from tests.sync.helpers import register_device  # noqa: E402
 
 PASSPHRASE = "cheval agrafe batterie correcte 7"
@@ -101,10 +102,10 @@ def cpu() -> str:
     return f"CPU {CPU[0]:.2f} s"
 
 
-def ingest_both(label: str, central, ctx, first: dict, second: dict) -> None:
-    r1, s1 = timed(lambda: ingest.ingest_file(central, Path(first["path"])))
+def ingest_both(label: str, central, ctx, first: ExportedBundle, second: ExportedBundle) -> None:
+    r1, s1 = timed(lambda: ingest.ingest_file(central, Path(first.path)))
     c1 = cpu()
-    r2, s2 = timed(lambda: ingest.ingest_file(central, Path(second["path"])))
+    r2, s2 = timed(lambda: ingest.ingest_file(central, Path(second.path)))
     print(f"Ingestion {label} : {r1.new_changes} créations en {s1:.2f} s ({r1.new_changes / s1:,.0f}/s, client {c1}), "
           f"{r2.new_changes} modifications en {s2:.2f} s ({r2.new_changes / s2:,.0f}/s, client {cpu()})")
 
@@ -124,17 +125,17 @@ def main() -> None:
         register_device(lite, ctx)
         ids = fill(ctx, args.changes)
         first, secs = timed(lambda: sync.export(ctx, tmp))
-        print(f"Export de {first['changes']} changements : {secs:.2f} s ({cpu()}), "
-              f"{first['size'] / 1024:.0f} Kio chiffrés")
-        r1, s1 = timed(lambda: ingest.ingest_file(lite, Path(first["path"])))
+        print(f"Export de {first.changes} changements : {secs:.2f} s ({cpu()}), "
+              f"{first.size / 1024:.0f} Kio chiffrés")
+        r1, s1 = timed(lambda: ingest.ingest_file(lite, Path(first.path)))
         c1 = cpu()
         [made] = publish.publish(lite, tmp / "retour")
-        _, secs = timed(lambda: sync.import_bundle(ctx, Path(made["file"])))
-        print(f"Import de l'accusé de réception (élagage de {first['changes']} changements) : {secs:.2f} s ({cpu()})")
+        _, secs = timed(lambda: sync.import_bundle(ctx, Path(made.file or "")))
+        print(f"Import de l'accusé de réception (élagage de {first.changes} changements) : {secs:.2f} s ({cpu()})")
         touch_all(ctx, ids)
         second, secs = timed(lambda: sync.export(ctx, tmp))
-        print(f"Export de {second['changes']} modifications : {secs:.2f} s ({cpu()})")
-        r2, s2 = timed(lambda: ingest.ingest_file(lite, Path(second["path"])))
+        print(f"Export de {second.changes} modifications : {secs:.2f} s ({cpu()})")
+        r2, s2 = timed(lambda: ingest.ingest_file(lite, Path(second.path)))
         c2 = cpu()
         print(f"Ingestion SQLite : {r1.new_changes} créations en {s1:.2f} s ({r1.new_changes / s1:,.0f}/s, {c1}), "
               f"{r2.new_changes} modifications en {s2:.2f} s ({r2.new_changes / s2:,.0f}/s, {c2})")

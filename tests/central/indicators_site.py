@@ -54,8 +54,8 @@ def build(tmp_path: Path, *, hostile: bool = False):
             out = tmp_path / f"usb-{seed}"
             out.mkdir()
             exported = sync.export(ctx, out)
-            ingest.ingest_file(central, Path(exported["path"]))
-            ids[name] = sync.identity(ctx)["device_id"]
+            ingest.ingest_file(central, Path(exported.path))
+            ids[name] = sync.identity(ctx).device_id
         finally:
             ctx.vault.close()
         devices.approve(central, ids[name])

@@ -44,7 +44,7 @@ def test_a_kill_during_ingest_leaves_no_partial_state(db_url, tmp_path):
                      "Laurent", "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "David", "Bertrand", "Morel",
                      "Fournier", "Girard"):
             add_person(ctx, name)
-        bundle = Path(sync.export(ctx, tmp_path)["path"])
+        bundle = Path(sync.export(ctx, tmp_path).path)
     finally:
         ctx.vault.close()
     before = db_dump(central)

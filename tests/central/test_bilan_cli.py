@@ -57,7 +57,7 @@ def office(db_url, tmp_path, capsys, monkeypatch):
         register_device(central, ctx)
         for name in PEOPLE:
             add_person(ctx, name)
-        assert ingest.ingest_file(central, Path(sync.export(ctx, out)["path"])).status == "ingere"
+        assert ingest.ingest_file(central, Path(sync.export(ctx, out).path)).status == "ingere"
     finally:
         central.close()
         ctx.vault.close()
@@ -160,6 +160,6 @@ def test_the_console_gets_bytes_and_a_journal_line(office, tmp_path):
         [second, first] = exports.journal(central)
     finally:
         central.close()
-    assert (first["who"], first["source"], first["kind"], first["filters"]["territory"]) == \
+    assert (first.who, first.source, first.kind, first.filters["territory"]) == \
         ("marie.l", "console", "bilan", "arrageois")
-    assert (second["kind"], second["format"]) == ("export", "ods")
+    assert (second.kind, second.format) == ("export", "ods")

@@ -91,7 +91,7 @@ def test_central_command_line(db_url, tmp_path, capsys):
     try:
         for ctx in (a, b):
             sync.enroll(ctx, enrollment)
-        bundle = sync.export(a, out_dir)["path"]
+        bundle = sync.export(a, out_dir).path
         code, out, _ = run.central("ingest", bundle)
         assert code == 5 and "quarantaine" in out and "Marie Dupont" in out
         [pending] = json.loads(run.central("devices", "list", "--json")[1])
@@ -107,8 +107,8 @@ def test_central_command_line(db_url, tmp_path, capsys):
         assert code == 5 and "Paquet refusé" in err
         code, out, _ = run.central("ingest", str(junk), "--json")
         assert code == 5 and json.loads(out)[0]["status"] == "refuse"
-        run.central("ingest", sync.export(b, out_dir)["path"])
-        b_id = sync.identity(b)["device_id"]
+        run.central("ingest", sync.export(b, out_dir).path)
+        b_id = sync.identity(b).device_id
         assert run.central("devices", "approve", b_id, "--json")[0] == 0
 
         # Both edit a shared session: a conflict, resolved on the command line.
@@ -139,7 +139,7 @@ def test_central_command_line(db_url, tmp_path, capsys):
 
         code, out, _ = run.central("devices", "revoke", b_id)
         assert code == 0 and "révoqué" in out
-        code, _, err = run.central("ingest", sync.export(b, out_dir)["path"])
+        code, _, err = run.central("ingest", sync.export(b, out_dir).path)
         assert code == 5 and "révoqué" in err
         assert run.central("devices", "approve", b_id)[0] == 2
         assert run.central("devices", "approve", "zzzz")[0] == 4
@@ -152,12 +152,12 @@ def exchange(run: Runner, ctxs, out_dir: Path, back: Path) -> None:
     from conseiller_app.sync import service as sync
 
     for ctx in ctxs:
-        assert run.central("ingest", sync.export(ctx, out_dir)["path"])[0] == 0
+        assert run.central("ingest", sync.export(ctx, out_dir).path)[0] == 0
     code, out, _ = run.central("publish", "--out", str(back), "--json")
     assert code == 0
     files = {p["device_id"]: p["file"] for p in json.loads(out)}
     for ctx in ctxs:
-        assert sync.import_bundle(ctx, Path(files[sync.identity(ctx)["device_id"]]))["status"] == "importe"
+        assert sync.import_bundle(ctx, Path(files[sync.identity(ctx).device_id])).status == "importe"
 
 
 def test_uninitialised_database_and_missing_keys(tmp_path, capsys):

@@ -120,21 +120,21 @@ def test_partner_sees_aggregates_only(site, tmp_path):
     sync.enroll(ctx, enrollment)
     add_person(ctx, "Vandenbroucke", "Léa")
     network.push(ctx)
-    devices.approve(central, devices.list_devices(central)[0]["id"])
+    devices.approve(central, devices.list_devices(central)[0].id)
     b = Browser(server.url)
     assert b.login("partenaire").status_code == 303
     home = b.get("/")
     assert home.status_code == 200 and "beneficiary" in home.text
     for name in ("Vandenbroucke", "Léa", "Marie Dupont", "Dupont"):
         assert name not in home.text
-    did = devices.list_devices(central)[0]["id"]
+    did = devices.list_devices(central)[0].id
     for path in ["/appareils", f"/appareils/{did}", "/paquets", "/conflits", "/referentiel", "/journal", "/comptes"]:
         r = b.get(path)
         assert r.status_code == 403 and "Vandenbroucke" not in r.text and "Marie" not in r.text, path
     b.get("/")
     assert b.post(f"/appareils/{did}/revoquer").status_code == 403
     assert b.post("/publier").status_code == 403
-    assert devices.list_devices(central)[0]["status"] == "approuve"
+    assert devices.list_devices(central)[0].status == "approuve"
     # The chargé·e de mission: conflicts and reference data, not devices.
     c = Browser(server.url)
     c.login("charge")
@@ -153,17 +153,17 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
     admin = Browser(server.url)
     admin.login("admin")
     admin.get("/paquets")
-    with open(exported["path"], "rb") as fh:
+    with open(exported.path, "rb") as fh:
         r = admin.post("/paquets", files={"paquet": ("paquet.age", fh, "application/octet-stream")})
     assert r.status_code == 303
     page = admin.get("/appareils")
     assert "Marie Dupont" in page.text and "en attente" in page.text.lower()
-    did_a = sync.identity(a)["device_id"]
+    did_a = sync.identity(a).device_id
     assert admin.post(f"/appareils/{did_a}/approuver").status_code == 303
     network.push(b2)
     admin.get("/appareils")
-    admin.post(f"/appareils/{sync.identity(b2)['device_id']}/approuver")
-    assert {d["status"] for d in devices.list_devices(central)} == {"approuve"}
+    admin.post(f"/appareils/{sync.identity(b2).device_id}/approuver")
+    assert {d.status for d in devices.list_devices(central)} == {"approuve"}
     publish.publish(central, None)
     for ctx in (a, b2):
         network.pull(ctx)
@@ -181,7 +181,7 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
     from conseiller_app.central import conflicts
 
     [open_conflict] = conflicts.list_conflicts(central)
-    [letter] = [v["letter"] for v in open_conflict["versions"] if v["data"]["capacity"] == 20]
+    [letter] = [v.letter for v in open_conflict.versions if v.data["capacity"] == 20]
     assert charge.post("/conflits/1", {"garder": letter}).status_code == 303
     assert "Aucun conflit ouvert" in charge.get("/conflits").text
 
@@ -193,7 +193,7 @@ def test_console_actions_are_journaled_and_reach_devices(site, tmp_path):
     assert charge.post("/publier").status_code == 303
     for ctx in (a, b2):
         result = network.pull(ctx)
-        assert result["status"] == "importe" and result["reference_version"] == 2
+        assert result.status == "importe" and result.imported and result.imported.reference_version == 2
         with ctx.vault.session() as s:
             assert s.get(m.AtelierSession, session_id).capacity == 20
             assert s.query(m.Agency).filter_by(name="Agence Nouvelle Béthune").count() == 1
@@ -235,7 +235,7 @@ def test_secure_cookie_over_tls(tmp_path):
         ctx = make_vault(tmp_path / "v", "Marie Dupont")
         sync.enroll(ctx, keys / "inscription-siege.json")
         add_person(ctx, "Dupont")
-        assert network.push(ctx)["status"] == "quarantaine"
+        assert network.push(ctx).status == "quarantaine"
         set_service_address(keys, server.url)  # without the CA: the certificate is refused
         sync.enroll(ctx, keys / "inscription-siege.json")
         from conseiller_app.sync.errors import NetworkUnreachable
@@ -254,8 +254,8 @@ def test_reference_edits_reach_the_devices(site, tmp_path):
     sync.enroll(ctx, enrollment)
     session_id = add_session(ctx, "Atelier BTP Arras")
     pushed = network.push(ctx)
-    approved = devices.approve(central, devices.list_devices(central)[0]["id"])
-    assert approved["ingested"] and not approved["errors"], (pushed, approved)
+    approved = devices.approve(central, devices.list_devices(central)[0].id)
+    assert approved.ingested and not approved.errors, (pushed, approved)
     charge = Browser(server.url)
     charge.login("charge")
     page = charge.get("/referentiel")
@@ -278,7 +278,7 @@ def test_reference_edits_reach_the_devices(site, tmp_path):
     charge.get("/referentiel")
     assert charge.post("/publier").status_code == 303
     result = network.pull(ctx)
-    assert result["status"] == "importe" and result["reference_installed"]
+    assert result.status == "importe" and result.imported and result.imported.reference_installed
     with ctx.vault.session() as s:
         row = s.get(m.AtelierSession, session_id)
         assert (row.place, row.capacity) == ("Maison de l'emploi, Arras", 18)

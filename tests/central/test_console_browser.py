@@ -73,7 +73,7 @@ def _prepare(central, enrollment, tmp_path):
     for ctx in (b, c):
         network.push(ctx)
     for d in devices.list_devices(central):
-        devices.approve(central, d["id"])
+        devices.approve(central, d.id)
     publish.publish(central, None)
     for ctx in (b, c):
         network.pull(ctx)
@@ -128,12 +128,12 @@ def test_console_in_chromium(browser, site, tmp_path):
     # Approve the quarantined device (its fingerprint shown to compare by phone).
     browser.find_element(By.LINK_TEXT, "Appareils").click()
     wait.until(lambda d: heading() == "Appareils des conseillers")
-    fingerprint = sync.identity(a)["fingerprint"]
+    fingerprint = sync.identity(a).fingerprint
     assert fingerprint in browser.find_element(By.ID, "contenu").text
     shot("03-appareils")
     browser.find_element(By.CSS_SELECTOR, "button[aria-label=\"Approuver l'appareil de Marie Dupont\"]").click()
     wait.until(lambda d: "Appareil « Marie Dupont » approuvé" in d.find_element(By.CSS_SELECTOR, "[role=status]").text)
-    assert {d["status"] for d in devices.list_devices(central)} == {"approuve"}
+    assert {d.status for d in devices.list_devices(central)} == {"approuve"}
 
     browser.find_element(By.LINK_TEXT, "Paquets").click()
     wait.until(lambda d: heading() == "Paquets")
@@ -157,7 +157,7 @@ def test_console_in_chromium(browser, site, tmp_path):
                in d.find_element(By.CSS_SELECTOR, "[role=status]").text)
     kept = []
     for ctx in (a, b, c):
-        assert network.pull(ctx)["status"] == "importe"
+        assert network.pull(ctx).status == "importe"
         with ctx.vault.session() as s:
             kept.append(s.get(m.AtelierSession, session_id).capacity)
     assert len(set(kept)) == 1  # the same version everywhere

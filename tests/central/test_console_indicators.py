@@ -152,8 +152,8 @@ def test_bilan_download_is_journaled_with_the_users_name(site, tmp_path):
                            check=True).stdout
     assert "FPETT" in words and "AKTO" in words and "Lens-Liévin" in words
     assert "Nadia Lefebvre" not in words
-    [entry] = [e for e in journal_entries(central) if e["action"] == "bilan_telecharge"]
-    assert entry["login"] == "partenaire" and "Lens-Liévin" in entry["detail"]
+    [entry] = [e for e in journal_entries(central) if e.action == "bilan_telecharge"]
+    assert entry.login == "partenaire" and "Lens-Liévin" in entry.detail
 
 
 def test_only_the_indicator_roles_reach_the_page(site):
@@ -182,7 +182,7 @@ def test_exports_are_journaled_and_hold_no_small_count(site, tmp_path, fmt):
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     assert r.headers["content-disposition"].endswith(f'.{"zip" if fmt == "csv" else fmt}"')
     rows = exports.journal(central)
-    assert len(rows) == before + 1 and rows[0]["who"] == "charge" and rows[0]["source"] == "console"
+    assert len(rows) == before + 1 and rows[0].who == "charge" and rows[0].source == "console"
     if fmt == "xlsx":
         import openpyxl
 

@@ -147,20 +147,20 @@ def fleet(tmp_path_factory) -> Fleet:
         ids: dict[str, str] = {}
         arras, arras_clock = ctxs["arras"]
         create_sessions(arras, arras_clock, ids)
-        bundles.append(Path(sync.export(arras, out)["path"]))
+        bundles.append(Path(sync.export(arras, out).path))
         assert ingest.ingest_file(central, bundles[-1]).status == "ingere"
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, back)}
         for ctx, _ in ctxs.values():  # the calendar and the envelopes reach every device
-            sync.import_bundle(ctx, made[sync.identity(ctx)["device_id"]])
+            sync.import_bundle(ctx, made[sync.identity(ctx).device_id])
         for key, (ctx, clock) in ctxs.items():
             letter = DEVICES[key][2]
             build_files(ctx, clock, ids, {k for k, _, commune, *_ in T.parse_files() if commune == letter})
         for ctx, _ in ctxs.values():
-            bundles.append(Path(sync.export(ctx, out)["path"]))
+            bundles.append(Path(sync.export(ctx, out).path))
             assert ingest.ingest_file(central, bundles[-1]).status == "ingere"
         reports = {key: {name: device_indicators.compute(ctx, f).to_json() for name, f in FILTERS.items()}
                    for key, (ctx, _) in ctxs.items()}
-        device_ids = {key: sync.identity(ctx)["device_id"] for key, (ctx, _) in ctxs.items()}
+        device_ids = {key: sync.identity(ctx).device_id for key, (ctx, _) in ctxs.items()}
     finally:
         central.close()
         for ctx, _ in ctxs.values():
@@ -511,7 +511,7 @@ def test_any_partition_gives_the_same_consolidation(owners, one_vault_reference,
             sync.enroll(ctx, folder / "cles" / "inscription-siege.json")
             register_device(central, ctx)
             build_files(ctx, clock, {}, {k for k, o in zip(FREE, owners, strict=True) if o == i})
-            assert ingest.ingest_file(central, Path(sync.export(ctx, out)["path"])).status == "ingere"
+            assert ingest.ingest_file(central, Path(sync.export(ctx, out).path)).status == "ingere"
             own[i] = device_indicators.compute(ctx).to_json()
         for name, f in FILTERS.items():
             got = CI.consolidate(central, f, breakdowns=(), today=T.TODAY).to_json()
@@ -554,10 +554,10 @@ def test_tombstones_are_left_out_and_conflicts_count_in_their_last_accepted_vers
 
     def exchange() -> None:
         for ctx in (a, b):
-            assert ingest.ingest_file(central, Path(sync.export(ctx, out)["path"])).status == "ingere"
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
+            assert ingest.ingest_file(central, Path(sync.export(ctx, out).path)).status == "ingere"
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, back)}
         for ctx in (a, b):
-            sync.import_bundle(ctx, made[sync.identity(ctx)["device_id"]])
+            sync.import_bundle(ctx, made[sync.identity(ctx).device_id])
 
     try:
         for ctx in (a, b):
@@ -583,9 +583,9 @@ def test_tombstones_are_left_out_and_conflicts_count_in_their_last_accepted_vers
         assert c.report.spott_grands_chantiers == 0  # as accepted before the dispute: a sensibilisation
         assert c.quality.open_conflicts == 1 and c.quality.files == 2
         assert any("conflit(s) de synchronisation non résolu(s)" in n for n in c.quality.notes)
-        assert len(CI.load_dataset(central, sync.identity(a)["device_id"]).files) == 1
+        assert len(CI.load_dataset(central, sync.identity(a).device_id).files) == 1
 
-        conflicts.resolve(central, conflict["id"], "A")
+        conflicts.resolve(central, conflict.id, "A")
         assert_like_a_full_read(central)
         assert CI.loaded(central) is not before
         c = CI.consolidate(central, Filters(), breakdowns=())
@@ -649,13 +649,13 @@ def test_rows_received_later_are_read_alone_and_give_the_same_figures(tmp_path, 
         register_device(central, a)
         kept = add_person(a, "Lefèvre")
         gone = add_person(a, "Martin")
-        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+        assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "ingere"
         first = CI.loaded(central)
         assert {x.public for x in first.dataset.files} == {"rsa"}
         beneficiaries.update(a, kept, {"public": "iae"})
         edit(a, m.Beneficiary, gone, deleted_at=m.utcnow())
         add_person(a, "Durand", commune="62498", public="autre")
-        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+        assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "ingere"
         assert_like_a_full_read(central)
         files = CI.loaded(central).dataset.files
         assert sorted((x.public, x.territory) for x in files) == [("autre", "lens_lievin"), ("iae", "arrageois")]

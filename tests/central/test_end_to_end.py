@@ -22,11 +22,11 @@ def _exchange(central, ctxs, folder: Path) -> list[dict]:
     out = folder / "vers-siege"
     back = folder / "vers-appareils"
     out.mkdir(exist_ok=True)
-    files = [Path(sync.export(ctx, out)["path"]) for ctx in ctxs]
+    files = [Path(sync.export(ctx, out).path) for ctx in ctxs]
     results = [ingest.ingest_file(central, f) for f in files]
-    made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
+    made = {p.device_id: Path(p.file or "") for p in publish.publish(central, back)}
     for ctx in ctxs:
-        sync.import_bundle(ctx, made[sync.identity(ctx)["device_id"]])
+        sync.import_bundle(ctx, made[sync.identity(ctx).device_id])
     return [r.as_dict() for r in results]
 
 
@@ -52,19 +52,19 @@ def test_devices_to_central_and_back(db_url, tmp_path):
         # First contact: unknown devices are quarantined, then approved (which ingests them).
         out = tmp_path / "vers-siege"
         out.mkdir()
-        files = [Path(sync.export(ctx, out)["path"]) for ctx in ctxs]
+        files = [Path(sync.export(ctx, out).path) for ctx in ctxs]
         for f in files:
             r = ingest.ingest_file(central, f)
-            assert r.status == "quarantaine" and r.device["fingerprint"]
+            assert r.status == "quarantaine" and r.device and r.device.fingerprint
             assert f.name.startswith("paquet-") and "Dupont" not in f.name
         assert central_records(central) == {}
         for d in devices.list_devices(central):
-            approved = devices.approve(central, d["id"])
-            assert approved["errors"] == [] and len(approved["ingested"]) == 1
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour")}
+            approved = devices.approve(central, d.id)
+            assert approved.errors == () and len(approved.ingested) == 1
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, tmp_path / "retour")}
         for ctx in ctxs:
-            result = sync.import_bundle(ctx, made[sync.identity(ctx)["device_id"]])
-            assert result["status"] == "importe" and result["reference_installed"]
+            result = sync.import_bundle(ctx, made[sync.identity(ctx).device_id])
+            assert result.status == "importe" and result.reference_installed
         # The session of A reached B and C (shared calendar); nothing is waiting any more.
         with b.vault.session() as s:
             assert s.get(m.AtelierSession, session_id).title == "Atelier BTP Arras"
@@ -79,11 +79,11 @@ def test_devices_to_central_and_back(db_url, tmp_path):
         add_person(b, "Œuvrard", "Noé")
         _exchange(central, [a, b], tmp_path)
         [conflict] = conflicts.list_conflicts(central)
-        assert conflict["entity"] == "atelier_session" and conflict["entity_id"] == session_id
-        assert {v["data"]["capacity"] for v in conflict["versions"]} == {15, 20}
-        assert "capacity" in conflict["differing_fields"]
-        keep = next(v["letter"] for v in conflict["versions"] if v["data"]["capacity"] == 15)
-        conflicts.resolve(central, conflict["id"], keep, who="test")
+        assert conflict.entity == "atelier_session" and conflict.entity_id == session_id
+        assert {v.data["capacity"] for v in conflict.versions} == {15, 20}
+        assert "capacity" in conflict.differing_fields
+        keep = next(v.letter for v in conflict.versions if v.data["capacity"] == 15)
+        conflicts.resolve(central, conflict.id, keep, who="test")
         assert conflicts.list_conflicts(central) == []
         _exchange(central, ctxs, tmp_path)
         for ctx in (a, b, c):
@@ -98,9 +98,9 @@ def test_devices_to_central_and_back(db_url, tmp_path):
                 assert union.setdefault(key, data) == data, key
         assert central_records(central) == union
         st = central_status.status(central)
-        assert st["records"]["beneficiary"] == {"active": 4, "deleted": 1}
-        assert st["conflicts"] == {"open": 0, "resolved": 1}
-        assert st["bundles"]["quarantined"] == 0 and st["incidents"] == 0
+        assert (st.records["beneficiary"].active, st.records["beneficiary"].deleted) == (4, 1)
+        assert (st.conflicts.open, st.conflicts.resolved) == (0, 1)
+        assert st.bundles.quarantined == 0 and st.incidents == 0
         # Acknowledged changes left the devices' journals (only the newest row is kept).
         for ctx in ctxs:
             with ctx.vault.session() as s:
@@ -124,11 +124,11 @@ def test_lost_bundle_is_recovered_by_the_next(db_url, tmp_path):
         beneficiaries.update(a, first, {"phone": "0611223344"})
         add_person(a, "Bernard", "Julie")
         nxt = sync.export(a, tmp_path)
-        assert nxt["changes"] > lost["changes"]
-        assert ingest.ingest_file(central, Path(nxt["path"])).status == "ingere"
+        assert nxt.changes > lost.changes
+        assert ingest.ingest_file(central, Path(nxt.path)).status == "ingere"
         assert central_records(central) == device_records(a)
         # The lost one turning up later changes nothing.
-        assert ingest.ingest_file(central, Path(lost["path"])).new_changes == 0
+        assert ingest.ingest_file(central, Path(lost.path)).new_changes == 0
         assert central_records(central) == device_records(a)
     finally:
         a.vault.close()
@@ -152,12 +152,12 @@ def test_delete_and_edit_of_the_same_record_is_a_conflict(backend, tmp_path):
         edit(b, m.AtelierSession, sid, title="Atelier maintenu")
         _exchange(central, [a, b], tmp_path)
         [conflict] = conflicts.list_conflicts(central)
-        assert sorted(v["op"] for v in conflict["versions"]) == ["delete", "update"]
+        assert sorted(v.op for v in conflict.versions) == ["delete", "update"]
         # While in conflict the devices keep their own version.
         with b.vault.session() as s:
             assert s.get(m.AtelierSession, sid).title == "Atelier maintenu"
-        keep = next(v["letter"] for v in conflict["versions"] if v["op"] == "update")
-        conflicts.resolve(central, conflict["id"], keep)
+        keep = next(v.letter for v in conflict.versions if v.op == "update")
+        conflicts.resolve(central, conflict.id, keep)
         _exchange(central, [a, b], tmp_path)
         with a.vault.session() as s:
             row = s.get(m.AtelierSession, sid)
@@ -185,39 +185,39 @@ def test_a_vault_restored_from_a_backup_becomes_a_new_device_and_nothing_is_lost
     awa = add_person(a, "N'Diaye", "Awa")
     out = tmp_path / "vers-siege"
     out.mkdir()
-    old_id = sync.identity(a)["device_id"]
-    assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "quarantaine"
+    old_id = sync.identity(a).device_id
+    assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "quarantaine"
     devices.approve(central, old_id)
-    made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour-1")}
+    made = {p.device_id: Path(p.file or "") for p in publish.publish(central, tmp_path / "retour-1")}
     sync.import_bundle(a, made[old_id])
     backup = a.vault.backup(tmp_path / "sauvegarde-coffre.db")
 
     # After the backup the old laptop still sent a file and a change, then was lost.
     jerome = add_person(a, "Lefèvre", "Jérôme")
     beneficiaries.update(a, awa, {"phone": "0612345678"})
-    assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+    assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "ingere"
     a.vault.close()
 
     Vault.restore(tmp_path / "b", backup, PASSPHRASE)
     b = Context(Vault.open(tmp_path / "b", PASSPHRASE), today=lambda: date(2026, 11, 28))
     try:
         lea = add_person(b, "Vandenbroucke", "Léa")
-        new_id = sync.identity(b)["device_id"]
+        new_id = sync.identity(b).device_id
         assert new_id != old_id
         with b.vault.session() as s:
             sent_upto = s.scalar(select(func.max(m.AuditEntry.seq)))  # what the first bundle carries
-        first = ingest.ingest_file(central, Path(sync.export(b, out)["path"]))
+        first = ingest.ingest_file(central, Path(sync.export(b, out).path))
         assert first.status == "quarantaine"
         assert "restauré" in first.message and old_id in first.message and "Marie Dupont" in first.message
         assert f"devices revoke {old_id}" in first.message
         approved = devices.approve(central, new_id)
-        assert approved["errors"] == [] and len(approved["ingested"]) == 1
+        assert approved.errors == () and len(approved.ingested) == 1
 
         people = {k[1]: v for k, v in central_records(central).items() if k[0] == "beneficiary"}
         assert set(people) == {awa, jerome, lea}
         assert people[awa]["phone"] == "+33612345678"  # the lost laptop's last change is kept
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, tmp_path / "retour-2")}
-        assert sync.import_bundle(b, made[new_id])["status"] == "importe"
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, tmp_path / "retour-2")}
+        assert sync.import_bundle(b, made[new_id]).status == "importe"
         assert sync.status(b).changes_waiting == 0
         # From now on the new device goes on like any other: nothing already received is sent again.
         add_person(b, "Œuvrard", "Noé")
@@ -225,7 +225,7 @@ def test_a_vault_restored_from_a_backup_becomes_a_new_device_and_nothing_is_lost
         with b.vault.session() as s:
             audit_since = s.scalar(select(func.count()).where(m.AuditEntry.seq > sent_upto))
         again = sync.export(b, out)
-        assert again["changes"] == waiting <= 2 and again["sequence"] == 2 and again["audit"] == audit_since
-        assert ingest.ingest_file(central, Path(again["path"])).status == "ingere"
+        assert again.changes == waiting <= 2 and again.sequence == 2 and again.audit == audit_since
+        assert ingest.ingest_file(central, Path(again.path)).status == "ingere"
     finally:
         b.vault.close()

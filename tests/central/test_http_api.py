@@ -52,7 +52,7 @@ def _upload(url: str, data: bytes) -> httpx.Response:
 
 def _export(ctx, folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
-    return Path(sync.export(ctx, folder)["path"])
+    return Path(sync.export(ctx, folder).path)
 
 
 def test_concurrent_uploads_give_the_file_path_state(site, tmp_path, request, tmp_path_factory, db_url):
@@ -76,7 +76,7 @@ def test_concurrent_uploads_give_the_file_path_state(site, tmp_path, request, tm
                 assert {a.json()["status"] for a in answers} == {"quarantaine"}
                 for c in (central, files_central):
                     for d in devices.list_devices(c):
-                        devices.approve(c, d["id"])
+                        devices.approve(c, d.id)
                 for i, ctx in enumerate(ctxs):
                     add_person(ctx, ["Roux", "Morel", "Fournier"][i], "Léa")
             else:
@@ -97,10 +97,10 @@ def test_push_and_pull_through_the_client(site, tmp_path):
     # The vault steps in this thread, the network steps concurrently (as the GUI does).
     prepared = [network.prepare_push(ctx) for ctx in ctxs]
     with ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(lambda pm: network.send(pm[0], pm[1].pop("data")), prepared))
+        answers = list(pool.map(lambda pm: network.send(pm.endpoint, pm.data), prepared))
     assert {a["status"] for a in answers} == {"quarantaine"}
     for d in devices.list_devices(central):
-        devices.approve(central, d["id"])
+        devices.approve(central, d.id)
     # Nothing published yet: 204, nothing imported.
     requests = [network.prepare_pull(ctx) for ctx in ctxs]
     with ThreadPoolExecutor(3) as pool:
@@ -111,13 +111,15 @@ def test_push_and_pull_through_the_client(site, tmp_path):
         fetched = list(pool.map(network.fetch, requests))
     for ctx, data in zip(ctxs, fetched, strict=True):
         result = network.finish_pull(ctx, data)
-        assert result["status"] == "importe" and result["newly_acknowledged"] > 0
+        assert result.status == "importe" and result.imported and result.imported.newly_acknowledged > 0
         assert sync.status(ctx).changes_waiting == 0
     # Already imported: the next pull brings nothing.
-    assert network.pull(ctxs[0])["status"] == "rien"
+    assert network.pull(ctxs[0]).status == "rien"
     # The whole chain (as the CLI runs it).
     add_person(ctxs[1], "Encore")
-    assert network.push(ctxs[1])["status"] == "ingere"
+    assert network.push(ctxs[1]).status == "ingere"
+    last = network.last_exchanges(ctxs[1])
+    assert last.push is not None and last.pull is not None and last.push >= last.pull
     server.stop()
     with pytest.raises(NetworkUnreachable):
         network.push(ctxs[1])
@@ -131,7 +133,7 @@ def test_refused_uploads_leave_the_database_as_it_was(site, tmp_path):
     add_person(ctx, "Dupont")
     first = _export(ctx, tmp_path / "p").read_bytes()
     assert _upload(server.url, first).status_code == 202
-    devices.approve(central, devices.list_devices(central)[0]["id"])
+    devices.approve(central, devices.list_devices(central)[0].id)
     add_person(ctx, "Martin")
     good = _export(ctx, tmp_path / "p").read_bytes()
     keys = central.require_keys()
@@ -162,7 +164,7 @@ def test_refused_uploads_leave_the_database_as_it_was(site, tmp_path):
     assert db_dump(central, exclude=LOGS) == after_first
 
     # Revoked: 403, and its later bundles change nothing.
-    devices.revoke(central, devices.list_devices(central)[0]["id"])
+    devices.revoke(central, devices.list_devices(central)[0].id)
     add_person(ctx, "Petit")
     later = _export(ctx, tmp_path / "p").read_bytes()
     revoked_state = db_dump(central, exclude=LOGS)
@@ -188,7 +190,8 @@ def test_signed_requests(site, tmp_path):
     (ctx,) = _devices(tmp_path, enrollment, 1)
     r, _ = _signed_get(server, ctx)
     assert r.status_code == 401 and r.json()["reason"] == "unknown_device"
-    assert network.send(*(lambda pm: (pm[0], pm[1]["data"]))(network.prepare_push(ctx)))["status"] == "quarantaine"
+    prepared = network.prepare_push(ctx)
+    assert network.send(prepared.endpoint, prepared.data)["status"] == "quarantaine"
 
     r, headers = _signed_get(server, ctx, "/api/v1/status")
     assert r.status_code == 200 and r.json()["status"] == "en_attente"
@@ -207,7 +210,7 @@ def test_signed_requests(site, tmp_path):
     unsigned = httpx.get(f"{server.url}/api/v1/return-bundle")
     assert unsigned.status_code == 401
 
-    devices.revoke(central, devices.list_devices(central)[0]["id"])
+    devices.revoke(central, devices.list_devices(central)[0].id)
     r, _ = _signed_get(server, ctx)
     assert r.status_code == 403
     assert httpx.get(f"{server.url}/api/v1/health").json() == {"status": "ok"}

@@ -63,7 +63,7 @@ def scenario(tmp_path_factory) -> Scenario:
     bundles: dict[str, bytes] = {}
 
     def export(name, ctx):
-        bundles[name] = Path(sync.export(ctx, out)["path"]).read_bytes()
+        bundles[name] = Path(sync.export(ctx, out).path).read_bytes()
 
     try:
         for ctx in (a, b):
@@ -82,11 +82,11 @@ def scenario(tmp_path_factory) -> Scenario:
         export("b1", b)
         for name in ("a2", "b1"):
             ingest.ingest_bytes(central, bundles[name], name)
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, root / "retour")}
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, root / "retour")}
         imported = {}
         for ctx in (a, b):
-            imported[sync.identity(ctx)["device_id"]] = sync.import_bundle(
-                ctx, made[sync.identity(ctx)["device_id"]])
+            imported[sync.identity(ctx).device_id] = sync.import_bundle(
+                ctx, made[sync.identity(ctx).device_id])
         with b.vault.session() as s:  # the shared session reached the other device (diagnostics if not)
             assert s.get(m.AtelierSession, sid) is not None, (imported, central_records(central).keys())
         edit(a, m.AtelierSession, sid, capacity=15)

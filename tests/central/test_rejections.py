@@ -54,7 +54,7 @@ def world(tmp_path_factory) -> World:
     out.mkdir()
 
     def export(ctx) -> bytes:
-        return Path(sync.export(ctx, out)["path"]).read_bytes()
+        return Path(sync.export(ctx, out).path).read_bytes()
 
     try:
         for ctx in (a, x, r):
@@ -86,9 +86,9 @@ def central(request, tmp_path_factory, world):
     assert ingest.ingest_bytes(c, world.b1, "b1").status == "quarantaine"
     assert ingest.ingest_bytes(c, world.revoked1, "r1").status == "quarantaine"
     for d in devices.list_devices(c):
-        devices.approve(c, d["id"])
-        if d["name"].startswith("Révoquée"):
-            devices.revoke(c, d["id"])
+        devices.approve(c, d.id)
+        if d.name.startswith("Révoquée"):
+            devices.revoke(c, d.id)
     yield c
     c.close()
 
@@ -209,11 +209,11 @@ def test_reused_bundle_id_is_refused_and_flagged(central, world):
 
     reused = json.loads(first_id)["bundle_id"]
     before = db_dump(central, exclude=("incident",))
-    incidents = status(central)["incidents"]
+    incidents = status(central).incidents
     refused(central, forge(world.b2, world.identity, world.a_key, world.recipient,
                            manifest=lambda m: m.update(bundle_id=reused)), "reused_id")
     assert db_dump(central, exclude=("incident",)) == before
-    assert status(central)["incidents"] == incidents + 1
+    assert status(central).incidents == incidents + 1
 
 
 def test_forged_signatures(central, world):

@@ -55,19 +55,19 @@ def test_purge_reaches_the_central_office(db_url, tmp_path):
         out.mkdir()
 
         # 1. everything reaches the central office and is acknowledged
-        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
-        sync.import_bundle(a, made[sync.identity(a)["device_id"]])
+        assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "ingere"
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, back)}
+        sync.import_bundle(a, made[sync.identity(a).device_id])
         assert "Océane" in json.dumps([d for _, _, _, d in _nodes_of(central, {gone})], ensure_ascii=False)
         # 2. an edit sent but not yet acknowledged, then one never sent
         beneficiaries.update(a, gone, {"phone": "06 99 88 77 66"})
-        assert ingest.ingest_file(central, Path(sync.export(a, out)["path"])).status == "ingere"
+        assert ingest.ingest_file(central, Path(sync.export(a, out).path)).status == "ingere"
         beneficiaries.update(a, gone, {"email": "autre.adresse@exemple.fr"})
 
         # 3. the purge, exported and ingested
         keys = _file_keys(a, gone)
         assert retention.purge(a, [gone]).purged == 1
-        result = ingest.ingest_file(central, Path(sync.export(a, out)["path"]))
+        result = ingest.ingest_file(central, Path(sync.export(a, out).path))
         assert result.status == "ingere" and result.conflicts_opened == 0
 
         # the central office's current state of every record of the file is its tombstone ...
@@ -88,8 +88,8 @@ def test_purge_reaches_the_central_office(db_url, tmp_path):
         assert records[("beneficiary", stays)]["last_name"] == "Durand"
 
         # 4. acknowledged: the device's journal keeps nothing of the person either
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(central, back)}
-        assert sync.import_bundle(a, made[sync.identity(a)["device_id"]])["status"] == "importe"
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(central, back)}
+        assert sync.import_bundle(a, made[sync.identity(a).device_id]).status == "importe"
         assert sync.status(a).changes_waiting == 0
         with a.vault.session() as s:
             journal = json.dumps([e.data for e in s.scalars(select(m.ChangeEntry))], ensure_ascii=False)

@@ -77,7 +77,7 @@ def test_print_refused_without_consent(cli_vault, tmp_path):
     vault = Vault.open(cli_vault, PASSPHRASE)
     try:
         ctx = Context(vault)
-        cid = beneficiaries.get(ctx, bid, record_read=False)["consents"][0]["id"]
+        cid = beneficiaries.get(ctx, bid, record_read=False).consents[0].id
         followup.withdraw_consent(ctx, cid)
     finally:
         vault.close()

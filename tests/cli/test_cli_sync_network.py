@@ -37,7 +37,7 @@ def test_push_pull_exit_codes(cli_vault, central_site):
     r = run(cli_vault, "sync", "pull")
     assert r.returncode == 0 and "Rien de nouveau" in r.stdout
 
-    devices.revoke(central, devices.list_devices(central)[0]["id"])
+    devices.revoke(central, devices.list_devices(central)[0].id)
     r = run(cli_vault, "sync", "push")
     assert r.returncode == 5 and "révoqué" in r.stderr
     r = run(cli_vault, "sync", "pull")

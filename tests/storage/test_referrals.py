@@ -98,7 +98,7 @@ def test_no_news_after_30_days(ctx, clock):
     assert {r.reference: r.no_news for r in referrals.list_referrals(ctx)} == {a: True, b: False}
     referrals.set_status(ctx, a, "recue")
     assert referrals.list_referrals(ctx, no_news_only=True) == []
-    assert any(g["code"] == "referral_no_news" for g in pathway.guidance(ctx, bid)) is False
+    assert any(g.code == "referral_no_news" for g in pathway.guidance(ctx, bid)) is False
 
 
 def test_references_are_unique_and_sequential(ctx):
@@ -120,10 +120,10 @@ def test_sending_moves_the_pathway_when_it_can(ctx):
                              P.Complete(ctx.today())])
     out = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", send=True)
     assert out.pathway_note is None
-    steps = pathway.get(ctx, bid)["steps"]
-    assert (steps[-1]["stage"], steps[-1]["status"]) == ("positionnement", "en_cours")
+    steps = pathway.get(ctx, bid).steps
+    assert (steps[-1].stage, steps[-1].status) == ("positionnement", "en_cours")
     referrals.set_status(ctx, out.reference, "positionne")
-    assert pathway.get(ctx, bid)["steps"][-1]["status"] == "realisee"
+    assert pathway.get(ctx, bid).steps[-1].status == "realisee"
 
 
 def test_form_data_is_limited_to_the_consent_scope(ctx):
@@ -163,13 +163,13 @@ def test_a_consent_names_the_directory_agency_so_the_referral_gate_matches_it(ct
     with pytest.raises(ValidationError) as exc:
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="ETTI Lens", scope=["identite"])
     assert exc.value.field == "partner_name" and "annuaire" in exc.value.message
-    assert beneficiaries.get(ctx, bid)["consents"] == []  # nothing written
+    assert beneficiaries.get(ctx, bid).consents == ()  # nothing written
     # Chosen from the directory: the consent carries the agency's id and its directory name.
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="", partner_id=lens, scope=["identite"])
-    (saved,) = beneficiaries.get(ctx, bid)["consents"]
-    assert saved["partner_id"] == lens and saved["partner_name"] == "ETTI Exemple Lens (fictive)"
+    (saved,) = beneficiaries.get(ctx, bid).consents
+    assert saved.partner_id == lens and saved.partner_name == "ETTI Exemple Lens (fictive)"
     assert referrals.consent_check(ctx, bid, lens).ok
     referrals.create(ctx, bid, lens, "mission")
-    assert len(beneficiaries.get(ctx, bid)["consents"]) == 1
+    assert len(beneficiaries.get(ctx, bid).consents) == 1
     # Partners outside the directory stay free text.
     followup.record_consent(ctx, bid, partner_kind="autre", partner_name="Mission locale de Lens", scope=["contact"])

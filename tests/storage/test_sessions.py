@@ -56,8 +56,8 @@ def test_waiting_list_first_in_first_promoted(ctx, clock):
     assert [(p.beneficiary_id, p.position) for p in got.participants if p.status == "liste_attente"] == [
         (d, 1)]
     # the withdrawn person's step goes back to proposée, the promoted one's is planned
-    assert pathway.get(ctx, a)["steps"][-1]["status"] == "proposee"
-    assert pathway.get(ctx, c)["steps"][-1]["status"] == "planifiee"
+    assert pathway.get(ctx, a).steps[-1].status == "proposee"
+    assert pathway.get(ctx, c).steps[-1].status == "planifiee"
     # a waiting-list withdrawal promotes nobody; a larger capacity promotes
     assert sessions.withdraw(ctx, sid, d).promoted == ()
     e = person(ctx, last="Echo")
@@ -87,10 +87,10 @@ def test_attendance_per_tap_and_results_move_the_pathway(ctx, clock, vault):
     assert [p.last_name for p in sessions.participants(ctx, sid, "brav")] == ["Bravo"]
     out = sessions.record_results(ctx, sid)
     assert out.updated == 3 and out.attendance_missing == 0
-    assert pathway.get(ctx, a)["steps"][-1]["status"] == "realisee"
-    last_b = pathway.get(ctx, b)["steps"][-1]
-    assert (last_b["status"], last_b["reason"]) == ("non_realisee", "absent")
-    assert pathway.get(ctx, c)["steps"][-1]["status"] == "proposee"  # excused: to reschedule
+    assert pathway.get(ctx, a).steps[-1].status == "realisee"
+    last_b = pathway.get(ctx, b).steps[-1]
+    assert (last_b.status, last_b.reason) == ("non_realisee", "absent")
+    assert pathway.get(ctx, c).steps[-1].status == "proposee"  # excused: to reschedule
     assert sessions.record_results(ctx, sid).updated == 0  # idempotent
 
 
@@ -130,11 +130,11 @@ def test_walk_in_creates_a_minimal_file_to_complete(ctx, clock):
                                           "birth_date": "12/03/1999"})
     assert out.status == "inscrit"  # in the room: beyond capacity
     f = beneficiaries.get(ctx, out.beneficiary_id)
-    assert f["to_complete"] and f["commune_name"] == "Arras" and f["public"] == "autre"
+    assert f.to_complete and f.commune_name == "Arras" and f.public == "autre"
     got = sessions.get(ctx, sid)
     walk = [p for p in got.participants if p.walk_in]
     assert len(walk) == 1 and walk[0].attendance == "present" and walk[0].to_complete
-    assert pathway.get(ctx, out.beneficiary_id)["steps"][-1]["status"] == "planifiee"
+    assert pathway.get(ctx, out.beneficiary_id).steps[-1].status == "planifiee"
     with pytest.raises(ValidationErrors):
         sessions.add_walk_in(ctx, sid, {"last_name": "Sans", "first_name": "Date"})
 
@@ -146,7 +146,7 @@ def test_a_walk_in_with_the_name_and_birth_date_of_a_file_creates_no_duplicate(c
     walk_in = {"last_name": "LEFEVRE", "first_name": "zoé", "birth_date": "05/04/1990"}
     with pytest.raises(DuplicateFile) as exc:
         sessions.add_walk_in(ctx, sid, walk_in)
-    assert [d["id"] for d in exc.value.matches] == [existing]
+    assert [d.id for d in exc.value.matches] == [existing]
     assert beneficiaries.count(ctx) == 1 and sessions.get(ctx, sid).participants == ()  # nothing written
     # The conseiller recognises the person: her own file is registered and marked present.
     out = sessions.add_walk_in(ctx, sid, walk_in, existing_id=existing)

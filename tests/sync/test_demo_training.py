@@ -68,7 +68,7 @@ def test_the_training_mark_is_kept_in_the_database_and_the_enrollment_file(train
     assert training.demo and not real.demo
     reopened = open_central(f"sqlite:///{tmp_path / 'formation.db'}")
     try:
-        assert reopened.demo and status(reopened)["central"]["demo"] is True
+        assert reopened.demo and status(reopened).central.demo is True
     finally:
         reopened.close()
     assert read_enrollment(training.enrollment).demo is True
@@ -84,19 +84,19 @@ def test_a_demo_vault_syncs_to_a_training_central_end_to_end(training, demo_vaul
     out = tmp_path / "usb"
     out.mkdir()
     exported = sync.export(demo_vault, out)
-    assert exported["changes"] > 12
-    head, line, _, _ = open_plain(Path(exported["path"]).read_bytes(), training.keys.age_identity)
+    assert exported.changes > 12
+    head, line, _, _ = open_plain(Path(exported.path).read_bytes(), training.keys.age_identity)
     manifest = json.loads(line)
     assert head == b"CONSEILLER-PAQUET 2\n" and manifest["format_version"] == 2 and manifest["demo"] is True
 
-    assert ingest.ingest_file(training, Path(exported["path"])).status == "quarantaine"
-    did = sync.identity(demo_vault)["device_id"]
-    assert devices.approve(training, did)["errors"] == []
+    assert ingest.ingest_file(training, Path(exported.path)).status == "quarantaine"
+    did = sync.identity(demo_vault).device_id
+    assert devices.approve(training, did).errors == ()
     st = status(training)
-    assert st["records"]["beneficiary"]["active"] == 12 and st["bundles"]["ingested"] == 1
+    assert st.records["beneficiary"].active == 12 and st.bundles.ingested == 1
     [made] = publish.publish(training, out, [did])
-    result = sync.import_bundle(demo_vault, Path(made["file"]))
-    assert result["status"] == "importe" and result["acknowledged_changes"] >= exported["changes"]
+    result = sync.import_bundle(demo_vault, Path(made.file or ""))
+    assert result.status == "importe" and result.acknowledged_changes >= exported.changes
     assert sync.status(demo_vault).changes_waiting == 0
 
 
@@ -107,7 +107,7 @@ def test_a_real_central_refuses_a_demo_bundle_and_writes_nothing(real, demo_vaul
     exported = sync.export(demo_vault, tmp_path)
     before = db_dump(real)
     with pytest.raises(BundleRejected) as refused:
-        ingest.ingest_file(real, Path(exported["path"]))
+        ingest.ingest_file(real, Path(exported.path))
     assert refused.value.reason == "demo"
     assert "coffre de démonstration" in refused.value.message and "Rien n'a été enregistré" in refused.value.message
     assert db_dump(real) == before  # no device, no quarantine, no incident
@@ -120,11 +120,11 @@ def test_a_training_central_refuses_a_real_bundle_and_writes_nothing(training, r
     assert not sync.status(real_vault).enrolled
     _pin_anyway(real_vault, training.enrollment)
     exported = sync.export(real_vault, tmp_path)
-    head, line, _, _ = open_plain(Path(exported["path"]).read_bytes(), training.keys.age_identity)
+    head, line, _, _ = open_plain(Path(exported.path).read_bytes(), training.keys.age_identity)
     assert head == b"CONSEILLER-PAQUET 1\n" and "demo" not in json.loads(line)
     before = db_dump(training)
     with pytest.raises(BundleRejected) as refused:
-        ingest.ingest_file(training, Path(exported["path"]))
+        ingest.ingest_file(training, Path(exported.path))
     assert refused.value.reason == "demo" and "siège de formation" in refused.value.message
     assert db_dump(training) == before
 
@@ -132,7 +132,7 @@ def test_a_training_central_refuses_a_real_bundle_and_writes_nothing(training, r
 def test_the_demo_mark_is_signed_and_its_format_version_checked(training, demo_vault, tmp_path):
     sync.enroll(demo_vault, training.enrollment)
     exported = sync.export(demo_vault, tmp_path)
-    data = Path(exported["path"]).read_bytes()
+    data = Path(exported.path).read_bytes()
     identity, recipient = training.keys.age_identity, training.keys.recipient
     with demo_vault.vault.session() as s:
         key = device.ensure_state(s).signing_key
@@ -166,15 +166,15 @@ def test_a_demo_vault_refuses_a_real_central_bundle(real, training, demo_vault, 
     # A training central office that took the bundle anyway (older release) then published it back:
     # forge its answer from a real one, marked demo and signed with the training office's key.
     training.meta = {**training.meta, "demo": ""}  # as if it were real for one ingest
-    ingest.ingest_file(training, Path(exported["path"]))
-    did = sync.identity(real_vault)["device_id"]
+    ingest.ingest_file(training, Path(exported.path))
+    did = sync.identity(real_vault).device_id
     devices.approve(training, did)
     training.meta = {**training.meta, "demo": "1"}
     [made] = publish.publish(training, tmp_path / "retour", [did])
     with real_vault.vault.session() as s:
         before = s.scalar(select(func.count()).select_from(m.ChangeEntry))
     with pytest.raises(BundleRejected) as refused:
-        sync.import_bundle(real_vault, Path(made["file"]))
+        sync.import_bundle(real_vault, Path(made.file or ""))
     assert refused.value.reason == "demo" and "siège de formation" in refused.value.message
     with real_vault.vault.session() as s:
         assert s.scalar(select(func.count()).select_from(m.ChangeEntry)) == before

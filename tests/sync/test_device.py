@@ -58,9 +58,9 @@ def device(tmp_path, siege):
 def round_trip(siege, ctx, folder: Path) -> dict:
     folder.mkdir(exist_ok=True)
     exported = sync.export(ctx, folder)
-    ingest.ingest_file(siege, Path(exported["path"]))
-    [made] = publish.publish(siege, folder, [sync.identity(ctx)["device_id"]])
-    return sync.import_bundle(ctx, Path(made["file"]))
+    ingest.ingest_file(siege, Path(exported.path))
+    [made] = publish.publish(siege, folder, [sync.identity(ctx).device_id])
+    return sync.import_bundle(ctx, Path(made.file or ""))
 
 
 def bundle_of(siege, path: Path) -> tuple[dict, dict]:
@@ -86,7 +86,7 @@ def test_keys_are_made_once_and_kept_in_the_encrypted_vault(tmp_path):
         key = device_signing_key(ctx)
         ctx.vault.checkpoint()
         assert key.encode() not in ctx.vault.path.read_bytes()
-        assert first["device_id"] and len(first["fingerprint"].split()) == 8
+        assert first.device_id and len(first.fingerprint.split()) == 8
     finally:
         ctx.vault.close()
 
@@ -138,7 +138,7 @@ def test_exported_file(device, siege, tmp_path):
     out = tmp_path / "cle-usb"
     out.mkdir()
     result = sync.export(device, out)
-    path = Path(result["path"])
+    path = Path(result.path)
     assert re.fullmatch(r"paquet-[0-9a-f-]{36}-000001\.age", path.name)
     assert sorted(p.name for p in out.iterdir()) == [path.name]  # nothing else left (atomic write)
     manifest, payload = bundle_of(siege, path)
@@ -146,7 +146,7 @@ def test_exported_file(device, siege, tmp_path):
                 "payload", "limits", "range"):
         assert key in manifest
     assert manifest["recipient"] == siege.fingerprint and manifest["sequence"] == 1
-    assert manifest["counts"]["changes"] == len(payload["changes"]) == result["changes"]
+    assert manifest["counts"]["changes"] == len(payload["changes"]) == result.changes
     entities = {c["entity"] for c in payload["changes"]}
     assert {"beneficiary", "conseiller"} <= entities and "agency" not in entities
     created = next(c for c in payload["changes"] if c["id"] == pid)
@@ -161,17 +161,17 @@ def test_bundles_are_cumulative_until_acknowledged(device, siege, tmp_path):
     first = sync.export(device, tmp_path)
     add_person(device, "Bernard", "Julie")
     second = sync.export(device, tmp_path)
-    m1, b1 = bundle_of(siege, first["path"])
-    m2, b2 = bundle_of(siege, second["path"])
+    m1, b1 = bundle_of(siege, first.path)
+    m2, b2 = bundle_of(siege, second.path)
     assert m2["range"]["changes_from"] == m1["range"]["changes_from"] == 1
     assert {c["hash"] for c in b1["changes"]} < {c["hash"] for c in b2["changes"]}
     last_p1 = [c for c in b2["changes"] if c["id"] == p1][-1]
 
-    for path in (first["path"], second["path"]):
+    for path in (first.path, second.path):
         ingest.ingest_file(siege, Path(path))
-    [made] = publish.publish(siege, tmp_path, [sync.identity(device)["device_id"]])
-    result = sync.import_bundle(device, Path(made["file"]))
-    assert result["newly_acknowledged"] > 0
+    [made] = publish.publish(siege, tmp_path, [sync.identity(device).device_id])
+    result = sync.import_bundle(device, Path(made.file or ""))
+    assert result.newly_acknowledged > 0
     assert journal_size(device) == 1  # the newest row is kept so its number is never reused
     st_ = sync.status(device)
     assert st_.changes_waiting == 0 and st_.last_ack_at is not None
@@ -179,7 +179,7 @@ def test_bundles_are_cumulative_until_acknowledged(device, siege, tmp_path):
 
     beneficiaries.update(device, p1, {"phone": "0611223344"})
     third = sync.export(device, tmp_path)
-    m3, b3 = bundle_of(siege, third["path"])
+    m3, b3 = bundle_of(siege, third.path)
     assert m3["range"]["changes_from"] == m2["range"]["changes_to"] + 1
     [update] = [c for c in b3["changes"] if c["entity"] == "beneficiary"]
     assert update["op"] == "update" and update["parent"] == last_p1["hash"]
@@ -207,11 +207,11 @@ def test_import_refusals(device, siege, tmp_path):
         sync.enroll(other, siege.enrollment)
         register_device(siege, other)
         add_person(device, "Martin", "Paul")
-        ingest.ingest_file(siege, Path(sync.export(device, tmp_path)["path"]))
-        mine = sync.identity(device)["device_id"]
-        p1 = {p["device_id"]: Path(p["file"]) for p in publish.publish(siege, tmp_path / "p1")}
-        p2 = {p["device_id"]: Path(p["file"]) for p in publish.publish(siege, tmp_path / "p2")}
-        theirs = sync.identity(other)["device_id"]
+        ingest.ingest_file(siege, Path(sync.export(device, tmp_path).path))
+        mine = sync.identity(device).device_id
+        p1 = {p.device_id: Path(p.file or "") for p in publish.publish(siege, tmp_path / "p1")}
+        p2 = {p.device_id: Path(p.file or "") for p in publish.publish(siege, tmp_path / "p2")}
+        theirs = sync.identity(other).device_id
 
         def refused(path_or_bytes, reason):
             path = path_or_bytes
@@ -234,9 +234,9 @@ def test_import_refusals(device, siege, tmp_path):
         refused(forge(data, my_identity, crypto.new_signing_key(), recipient), "signature")
         refused(forge(data, my_identity, key, recipient, manifest=lambda m_: m_["ack"].update(changes=10**6)), "ack")
         before = journal_size(device)
-        assert sync.import_bundle(device, p2[mine])["status"] == "importe"
+        assert sync.import_bundle(device, p2[mine]).status == "importe"
         assert journal_size(device) < before
-        assert sync.import_bundle(device, p2[mine])["status"] == "deja_importe"
+        assert sync.import_bundle(device, p2[mine]).status == "deja_importe"
         refused(p1[mine], "older")
         refused(forge(data, my_identity, key, recipient, manifest=lambda m_: m_.update(sequence=99)), "reused_id")
     finally:
@@ -277,7 +277,7 @@ def test_reference_data_only_go_up(tmp_path):
         assert central_reference.load_folder(central, folder) == (2, False)
         add_session(ctx)  # sessions point to chantiers, which the reference update replaces
         result = round_trip(central, ctx, tmp_path / "r2")
-        assert result["reference_installed"] and result["reference_version"] == 2
+        assert result.reference_installed and result.reference_version == 2
         with ctx.vault.session() as s:
             assert s.get(m.Commune, "62041").territory == "artois"
             assert s.get(m.Agency, "0196a0b0-0000-7000-8000-000000000001").name == "Agence nouvelle"
@@ -290,7 +290,7 @@ def test_reference_data_only_go_up(tmp_path):
         def older(body):
             body["reference"]["version"] = 1
 
-        forged = forge(Path(made["file"]).read_bytes(), ident, central.keys.signing_key, crypto.age_recipient(ident),
+        forged = forge(Path(made.file or "").read_bytes(), ident, central.keys.signing_key, crypto.age_recipient(ident),
                        manifest=lambda m_: m_.update(reference_version=1), payload=older)
         (tmp_path / "f.age").write_bytes(forged)
         with pytest.raises(BundleRejected) as info:
@@ -315,15 +315,15 @@ def test_local_changes_are_never_overwritten_by_the_central_office(tmp_path, sie
         edit(b, m.AtelierSession, sid, capacity=30)  # not sent yet
         edit(a, m.AtelierSession, sid, capacity=8)
         round_trip(siege, a, tmp_path / "x3")
-        [made] = publish.publish(siege, tmp_path / "x4", [sync.identity(b)["device_id"]])
-        result = sync.import_bundle(b, Path(made["file"]))
-        assert result["records"]["local"] == 1
+        [made] = publish.publish(siege, tmp_path / "x4", [sync.identity(b).device_id])
+        result = sync.import_bundle(b, Path(made.file or ""))
+        assert result.records.local == 1
         with b.vault.session() as s:
             assert s.get(m.AtelierSession, sid).capacity == 30
-        ingest.ingest_file(siege, Path(sync.export(b, tmp_path)["path"]))
+        ingest.ingest_file(siege, Path(sync.export(b, tmp_path).path))
         from conseiller_app.central import conflicts
 
-        assert any(c["entity_id"] == sid for c in conflicts.list_conflicts(siege))
+        assert any(c.entity_id == sid for c in conflicts.list_conflicts(siege))
     finally:
         a.vault.close()
         b.vault.close()
@@ -335,9 +335,9 @@ def central_bundle(tmp_path_factory, siege):
     ctx = make_vault(root / "v")
     sync.enroll(ctx, siege.enrollment)
     register_device(siege, ctx)
-    ingest.ingest_file(siege, Path(sync.export(ctx, root)["path"]))
-    [made] = publish.publish(siege, root, [sync.identity(ctx)["device_id"]])
-    yield ctx, Path(made["file"]).read_bytes(), root
+    ingest.ingest_file(siege, Path(sync.export(ctx, root).path))
+    [made] = publish.publish(siege, root, [sync.identity(ctx).device_id])
+    yield ctx, Path(made.file or "").read_bytes(), root
     ctx.vault.close()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 
 from conseiller_app.central import conflicts, devices, ingest
 from conseiller_app.central.service import init
-from conseiller_app.central.status import status
+from conseiller_app.central.status import CentralStatus, status
 from conseiller_app.domain.errors import UsageError
 from conseiller_app.storage import models as m
 from conseiller_app.storage.services import Context
@@ -24,6 +25,11 @@ from tests.sync.helpers import open_plain
 
 SAMPLES = Path(__file__).parents[1] / "data" / "bundles" / "v1"
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+
+
+def records_json(st: CentralStatus) -> dict[str, dict[str, int]]:
+    """The status's records per kind as the samples' JSON writes them."""
+    return {kind: asdict(counts) for kind, counts in st.records.items()}
 
 
 def test_samples_are_format_version_1():
@@ -41,13 +47,13 @@ def test_sample_device_bundles_still_ingest(tmp_path):
         first, second = (SAMPLES / n for n in EXPECTED["bundles_a"])
         assert ingest.ingest_file(central, first).status == "quarantaine"
         [device] = devices.list_devices(central)
-        assert device["id"] == EXPECTED["device_a"] and device["name"] == "Claire Martin"
-        assert devices.approve(central, device["id"])["errors"] == []
+        assert device.id == EXPECTED["device_a"] and device.name == "Claire Martin"
+        assert devices.approve(central, device.id).errors == ()
         assert ingest.ingest_file(central, second).status == "ingere"
         assert ingest.ingest_file(central, first).status == "deja_recu"
         st = status(central)
-        assert st["records"] == EXPECTED["records_from_a"]
-        assert conflicts.list_conflicts(central) == [] and st["incidents"] == 0
+        assert records_json(st) == EXPECTED["records_from_a"]
+        assert conflicts.list_conflicts(central) == [] and st.incidents == 0
     finally:
         central.close()
 
@@ -66,10 +72,10 @@ def test_sample_central_bundle_still_imports(sample_vault):
     before = sync.status(ctx)
     assert before.changes_waiting > 0 and before.device_id == EXPECTED["device_a"]
     result = sync.import_bundle(ctx, SAMPLES / EXPECTED["central_bundle"])
-    assert result["status"] == "importe" and result["reference_installed"]
-    assert result["reference_version"] == EXPECTED["reference_version"]
-    assert result["acknowledged_changes"] == EXPECTED["ack_changes"]
-    assert result["records"]["applied"] >= 1
+    assert result.status == "importe" and result.reference_installed
+    assert result.reference_version == EXPECTED["reference_version"]
+    assert result.acknowledged_changes == EXPECTED["ack_changes"]
+    assert result.records.applied >= 1
     with ctx.vault.session() as s:
         assert s.get(m.AtelierSession, EXPECTED["shared_session_from_b"]).title == "Atelier BTP Arras"
         assert s.scalar(select(func.count()).select_from(m.ChangeEntry)) <= 2
@@ -103,8 +109,8 @@ def test_v2_sample_ingests_in_a_training_central_only(tmp_path):
     try:
         bundle = SAMPLES_V2 / EXPECTED_V2["bundle"]
         assert ingest.ingest_file(central, bundle).status == "quarantaine"
-        assert devices.approve(central, EXPECTED_V2["device"])["errors"] == []
-        assert status(central)["records"] == EXPECTED_V2["records"]
+        assert devices.approve(central, EXPECTED_V2["device"]).errors == ()
+        assert records_json(status(central)) == EXPECTED_V2["records"]
     finally:
         central.close()
     with pytest.raises(UsageError, match="siège de formation"):  # these keys are a training office's
@@ -128,7 +134,7 @@ def test_v2_sample_central_bundle_imports_in_the_demo_vault(tmp_path):
     ctx = Context(Vault.open(folder, SAMPLE_PASSPHRASE))
     try:
         result = sync.import_bundle(ctx, SAMPLES_V2 / EXPECTED_V2["central_bundle"])
-        assert result["status"] == "importe" and result["reference_version"] == EXPECTED_V2["reference_version"]
+        assert result.status == "importe" and result.reference_version == EXPECTED_V2["reference_version"]
         assert sync.status(ctx).changes_waiting == 0
     finally:
         ctx.vault.close()

@@ -28,7 +28,7 @@ def test_about_box_shows_the_version(shell, vault, qtbot):
                 w.accept()
 
     QTimer.singleShot(200, read_and_close)
-    win.actions.about.trigger()
+    win.menu_actions.about.trigger()
     assert seen, "la boîte « À propos » ne s'est pas ouverte"
     assert f"Version {__version__}" in seen[0]
     assert "Parcours Grands Chantiers" in seen[0]

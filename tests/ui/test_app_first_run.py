@@ -30,7 +30,7 @@ def test_the_assistant_shows_when_no_vault_exists(shell):
     assert territories == sorted(territories) and len(territories) == 8
     assert "Lens-Liévin" in territories and "Montreuillois-Ternois" in territories
     # Nothing needing a vault is reachable.
-    assert not win.actions.lock.isEnabled() and not win.actions.new_file.isEnabled()
+    assert not win.menu_actions.lock.isEnabled() and not win.menu_actions.new_file.isEnabled()
 
 
 def test_weak_passphrase_refused_with_reasons_then_a_good_one_creates_the_vault(shell, qtbot):
@@ -68,7 +68,7 @@ def test_weak_passphrase_refused_with_reasons_then_a_good_one_creates_the_vault(
     assert win.session.info["name"] == "Marie Dupont"
     assert win.session.info["territory"] == "arrageois"
     assert "Marie Dupont" in win.status.owner.text()
-    assert win.actions.lock.isEnabled()
+    assert win.menu_actions.lock.isEnabled()
 
     win.lock()
     qtbot.waitUntil(lambda: win.worker.ctx is None)

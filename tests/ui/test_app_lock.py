@@ -66,7 +66,7 @@ def _assert_locked(win, vault_before, qtbot, connections):
     assert not _shows_a_name(win)
     assert win.dashboard.followups.rowCount() == 0 and win.dashboard.referrals.rowCount() == 0
     assert "Verrouillé" in win.status.owner.text() or "verrouillé" in win.status.owner.text()
-    assert not win.actions.new_file.isEnabled()
+    assert not win.menu_actions.new_file.isEnabled()
     # Further operations are refused.
     errors = []
     win.worker.submit(lambda ctx: None, on_error=errors.append)
@@ -126,7 +126,7 @@ def test_ctrl_l_locks_and_unlocking_returns_to_the_same_page(shell, filled, pass
 def test_unsaved_edit_survives_a_lock(shell, filled, passphrase, qtbot):
     win = shell.unlocked(passphrase)
     page = win.beneficiaries
-    win.actions.new_file.trigger()
+    win.menu_actions.new_file.trigger()
     qtbot.waitUntil(lambda: len(page.editors()) == 1)
     editor = page.editors()[0]
     last_name = editor.identity.widget_of("last_name")

@@ -109,4 +109,4 @@ def test_guided_orientation_survives_the_lock(shell, vault, ctx, passphrase, qtb
     assert tab.wizard is dlg and len(dlg.wizard.operations) == 1
     dlg.save_button.click()
     qtbot.waitUntil(lambda: tab.wizard is None)
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"][0]["partner_id"] == agency
+    assert beneficiaries.get(ctx, bid, record_read=False).consents[0].partner_id == agency

@@ -65,7 +65,7 @@ def test_backup_to_a_chosen_file_opens_with_the_passphrase(shell, closed_vault, 
     page = win.settings_page
     target = tmp_path / "cle-usb" / "ma-sauvegarde"
     monkeypatch.setattr(page, "choose_backup_path", lambda: target)
-    win.actions.backup.trigger()
+    win.menu_actions.backup.trigger()
     qtbot.waitUntil(lambda: page.last_backup is not None)
     written = Path(page.last_backup)
     assert written == target.with_name("ma-sauvegarde.db") and written.exists()
@@ -116,7 +116,7 @@ def test_window_geometry_and_page_are_remembered_without_personal_data(shell, cl
     win = shell.unlocked(passphrase)
     win.resize(790, 590)  # within the offscreen screen (800 × 600)
     win.workspace.show_page("ateliers")
-    win.actions.toggle_navigation.setChecked(False)
+    win.menu_actions.toggle_navigation.setChecked(False)
     win.lock()
     qtbot.waitUntil(lambda: win.session.state is State.LOCKED)
     win.close()
@@ -127,7 +127,7 @@ def test_window_geometry_and_page_are_remembered_without_personal_data(shell, cl
     assert again.size() == QSize(790, 590)
     assert again.workspace.current_key() == "ateliers"
     assert not again.workspace.nav.isVisible()
-    assert not again.actions.toggle_navigation.isChecked()
+    assert not again.menu_actions.toggle_navigation.isChecked()
 
 
 def test_the_conseiller_edits_name_territory_office_phone_and_email(shell, closed_vault, passphrase, qtbot):
@@ -149,7 +149,7 @@ def test_the_conseiller_edits_name_territory_office_phone_and_email(shell, close
     qtbot.waitUntil(lambda: page.profile_status.text() == "Enregistré.")
     assert not page.profile_error.isVisible()
     card = owner.get(win.worker.ctx)
-    assert card["phone"] == "03 21 21 62 62" and card["territory"] == "lens_lievin" and card["office"] == "MDS Lens"
+    assert card.phone == "03 21 21 62 62" and card.territory == "lens_lievin" and card.office == "MDS Lens"
 
 
 def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault, passphrase, qtbot):
@@ -162,7 +162,7 @@ def test_a_visible_navigation_stays_visible_after_a_restart(shell, closed_vault,
     win.close()
 
     again = shell.unlocked(passphrase)
-    assert again.actions.toggle_navigation.isChecked()
+    assert again.menu_actions.toggle_navigation.isChecked()
     assert again.workspace.nav.isVisible()
 
 
@@ -170,7 +170,7 @@ def test_menus_and_shortcuts(shell, closed_vault, passphrase):
     win = shell.unlocked(passphrase)
     titles = [a.text() for a in win.menuBar().actions()]
     assert titles == ["&Fichier", "É&dition", "&Affichage", "Ai&de"]
-    a = win.actions
+    a = win.menu_actions
     assert a.new_file.shortcut().toString() == "Ctrl+N"
     assert a.search.shortcut().toString() == "Ctrl+F"
     assert a.save.shortcut().toString() == "Ctrl+S"

@@ -41,7 +41,7 @@ def test_only_the_unlock_screen_exists_before_the_unlock(shell, closed_vault, pa
     assert [win.workspace.nav.item(i).text() for i in range(win.workspace.nav.count())] == [
         "Tableau de bord", "Bénéficiaires", "Ateliers", "Orientations", "Indicateurs", "Synchronisation",
         "Paramètres"]
-    assert not win.actions.new_file.isEnabled()
+    assert not win.menu_actions.new_file.isEnabled()
 
     unlock(qtbot, win, passphrase)
     # The page on screen after the unlock is built and loads; the others are not built yet.
@@ -60,7 +60,7 @@ def test_only_the_unlock_screen_exists_before_the_unlock(shell, closed_vault, pa
     assert {type(p).__name__ for p in win.workspace.each_page()} == {"DashboardPage", "AteliersPage"}
 
     # Ctrl+N goes to the Bénéficiaires page, built for the occasion, and opens a blank file.
-    win.actions.new_file.trigger()
+    win.menu_actions.new_file.trigger()
     page = win.workspace.current_page()
     assert type(page).__name__ == "BeneficiariesPage"
     qtbot.waitUntil(lambda: len(page.editors()) == 1, timeout=20_000)

@@ -28,7 +28,7 @@ def test_wrong_then_right_passphrase(shell, vault, passphrase, qtbot):
     win = shell.window()
     screen = win.unlock_screen
     assert win.current_screen() is screen
-    assert not win.actions.new_file.isEnabled()
+    assert not win.menu_actions.new_file.isEnabled()
 
     _try(qtbot, win, WRONG)
     assert win.session.state is State.LOCKED

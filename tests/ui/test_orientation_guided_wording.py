@@ -109,8 +109,8 @@ def test_a_barrier_added_from_the_wizard_takes_an_offer(qtbot, ctx, sync_worker)
     click(qtbot, dlg.save_button)
     qtbot.waitUntil(lambda: tab.wizard is None)
     f = beneficiaries.get(ctx, bid, record_read=False)
-    assert [(b["type"], b["status"]) for b in f["barriers"]] == [("logement", "en_cours")]
-    assert f["barriers"][0]["actions"][0]["offer_code"] == "fastt_logement"
+    assert [(b.type, b.status) for b in f.barriers] == [("logement", "en_cours")]
+    assert f.barriers[0].actions[0].offer_code == "fastt_logement"
 
 
 def test_session_step_offers_the_whole_departement_and_explains_its_markers(qtbot, ctx, sync_worker):

@@ -125,8 +125,8 @@ def test_taps_and_keys_are_saved_one_by_one_with_search_walk_in_and_results(qtbo
     assert lines[0].startswith("Parcours mis à jour\u00a0: 5 personnes (AUBRY Zoé, BÉCOURT Zoé")
     assert lines[1:] == ["Non mis à jour\u00a0:", "• DELATTRE Zoé\u00a0: non pointé·e : parcours inchangé."]
     assert view.banner.kind == "warning"  # one person left out: not a success
-    steps = pathway.get(ctx, ids["Aubry"])["steps"]
-    assert any(s["stage"] == "atelier" and s["status"] == "realisee" for s in steps)
+    steps = pathway.get(ctx, ids["Aubry"]).steps
+    assert any(s.stage == "atelier" and s.status == "realisee" for s in steps)
 
     # The same person comes to the next session without registering: her file is found, no duplicate.
     other = make_session(ctx, start="2026-11-28", capacity=10)

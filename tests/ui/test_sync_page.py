@@ -62,9 +62,9 @@ def answer_of_the_siege(ctx, siege, folder: Path) -> Path:
     """The device exports (headless), the central office ingests and publishes its answer."""
     folder.mkdir(exist_ok=True)
     exported = sync.export(ctx, folder)
-    assert ingest.ingest_file(siege, Path(exported["path"])).status == "ingere"
-    [made] = publish.publish(siege, folder / "retour", [sync.identity(ctx)["device_id"]])
-    return Path(made["file"])
+    assert ingest.ingest_file(siege, Path(exported.path)).status == "ingere"
+    [made] = publish.publish(siege, folder / "retour", [sync.identity(ctx).device_id])
+    return Path(made.file or "")
 
 
 def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatch, tmp_path):
@@ -75,8 +75,8 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     assert page.central_fingerprint.text() == "—"
     assert page.reference_version.text() == "2026.1 (livrée avec l'application)"  # as in Paramètres
     device = sync.identity(ctx)
-    assert page.device_id.text() == device["device_id"]
-    assert page.device_fingerprint.text() == device["fingerprint"]
+    assert page.device_id.text() == device.device_id
+    assert page.device_fingerprint.text() == device.fingerprint
 
     # Enroll: the central fingerprint is shown large and must be confirmed as compared.
     choose_file(monkeypatch, siege.enrollment)
@@ -108,8 +108,8 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
     assert waiting_before > 0
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     written = list(usb.iterdir())
-    assert [p.name for p in written] == [f"paquet-{device['device_id']}-000001.age"]
-    assert page.last_export["path"] == str(written[0])
+    assert [p.name for p in written] == [f"paquet-{device.device_id}-000001.age"]
+    assert page.last_export.path == str(written[0])
     assert written[0].name in page.result_banner.text()
     st = sync.status(ctx)
     assert page.waiting_tile.value.text() == str(st.changes_waiting)
@@ -119,18 +119,18 @@ def test_enroll_export_and_import_the_answer(page, ctx, siege, qtbot, monkeypatc
 
     # The central office: unknown device in quarantine, approved, then it publishes an answer.
     assert ingest.ingest_file(siege, written[0]).status == "quarantaine"
-    approved = devices.approve(siege, device["device_id"])
-    assert approved["errors"] == [] and len(approved["ingested"]) == 1
-    [made] = publish.publish(siege, tmp_path / "retour", [device["device_id"]])
+    approved = devices.approve(siege, device.device_id)
+    assert approved.errors == () and len(approved.ingested) == 1
+    [made] = publish.publish(siege, tmp_path / "retour", [device.device_id])
 
-    choose_file(monkeypatch, Path(made["file"]))
+    choose_file(monkeypatch, Path(made.file or ""))
     qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
     banner = page.result_banner.text()
     assert "Paquet du siège n°1 importé" in banner and page.result_banner.kind == "success"
     assert "Données de référence" in banner and "Accusé de réception" in banner
-    assert page.last_import["newly_acknowledged"] > 0
+    assert page.last_import.newly_acknowledged > 0
     # The acknowledgment says what the conseiller sent (bundle n°1 and its changes), in the export's words.
-    sent = page.last_export["changes"]
+    sent = page.last_export.changes
     assert f"le siège a bien reçu votre paquet n°1 ({sent} changement" in banner
     assert "changement(s)" not in banner and "confirmé(s)" not in banner
     # The reference version keeps the words of Paramètres (was « version 1 »).
@@ -204,11 +204,11 @@ def test_lock_clears_the_page_and_unlock_reloads_it(page, ctx, siege, tmp_path):
     usb.mkdir()
     page.export_to(usb)
     device = sync.identity(ctx)
-    assert device["device_id"] in visible_texts(page)
+    assert device.device_id in visible_texts(page)
 
     page.lock()
     texts = "\n".join(visible_texts(page))
-    for secret in (device["device_id"], device["fingerprint"], "Siège de test", "paquet-"):
+    for secret in (device.device_id, device.fingerprint, "Siège de test", "paquet-"):
         assert secret not in texts
     assert page.history.rowCount() == 0 and page.status is None
     assert not page.export_button.isEnabled() and not page.import_button.isEnabled()
@@ -216,7 +216,7 @@ def test_lock_clears_the_page_and_unlock_reloads_it(page, ctx, siege, tmp_path):
     assert page.status is None
 
     page.unlock()
-    assert page.device_id.text() == device["device_id"] and page.history.rowCount() == 1
+    assert page.device_id.text() == device.device_id and page.history.rowCount() == 1
 
 
 def test_demo_vault_goes_only_to_a_training_central(page, ctx, siege, qtbot, tmp_path):
@@ -284,7 +284,7 @@ def test_export_on_the_real_worker_thread(qtbot, data_dir, vault, passphrase, si
         assert not page.export_button.isEnabled()  # busy while the worker writes
         qtbot.waitUntil(lambda: page.last_export is not None, timeout=20_000)
         qtbot.waitUntil(lambda: page.history.rowCount() == 1 and page.export_button.isEnabled())
-        assert [p.name for p in out.iterdir()] == [page.last_export["file_name"]]
+        assert [p.name for p in out.iterdir()] == [page.last_export.file_name]
     finally:
         worker.shutdown()
 

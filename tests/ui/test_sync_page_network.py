@@ -61,7 +61,7 @@ def test_push_pull_and_offline(page, ctx, served, qtbot):
     qtbot.waitUntil(lambda: page.status.history and page.status.history[0].direction == "out")
 
     [d] = devices.list_devices(central)
-    devices.approve(central, d["id"])
+    devices.approve(central, d.id)
     publish.publish(central, None)
     page.pull_button.click()
     qtbot.waitUntil(lambda: page.exchange_state.text().startswith("reçu à "), timeout=30_000)

@@ -104,3 +104,27 @@ def test_a_result_for_a_widget_deleted_meanwhile_is_dropped(qtbot):
         qtbot.waitUntil(lambda: alive.count() == 1, timeout=5000)
     finally:
         worker.shutdown()
+
+
+def test_closing_imports_the_storage_layer_on_the_worker_thread_only(qtbot, monkeypatch):
+    """Quitting right after the start (the worker's preload still importing SQLAlchemy) must not
+    import the storage layer on the GUI thread too: two threads importing it in opposite orders
+    end in Python's import deadlock error (« Erreur inattendue » at 3 % of such starts)."""
+    import importlib.abc
+    import sys
+
+    importers: list[str] = []
+
+    class Watch(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "conseiller_app.ui.vault_ops":
+                importers.append(threading.current_thread().name)
+            return None
+
+    monkeypatch.delitem(sys.modules, "conseiller_app.ui.vault_ops", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Watch(), *sys.meta_path])
+    worker = DbWorker(synchronous=False)
+    worker.close_vault()
+    worker.shutdown()
+    assert importers, "the vault was closed without its operations"
+    assert threading.main_thread().name not in importers

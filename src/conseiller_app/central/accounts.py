@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -46,6 +46,44 @@ class LoginResult:
     wait_seconds: int = 0
 
 
+@dataclass(frozen=True)
+class NewAccount:
+    login: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Account:
+    """A staff account (``conseiller-central users list``)."""
+
+    login: str
+    role: str
+    role_label: str
+    active: bool
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The account behind a console session (re-read on every request)."""
+
+    login: str
+    role: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One staff action of the journal."""
+
+    id: int
+    at: datetime
+    login: str
+    action: str
+    target: str | None
+    detail: str
+
+
 def _check_login(login: str) -> str:
     login = (login or "").strip().lower()
     if not LOGIN_RE.match(login):
@@ -60,7 +98,7 @@ def _check_role(role: str) -> str:
     return role
 
 
-def add_user(central: Central, login: str, role: str, password: str, *, by: str = "ligne de commande") -> dict[str, Any]:
+def add_user(central: Central, login: str, role: str, password: str, *, by: str = "ligne de commande") -> NewAccount:
     login, role = _check_login(login), _check_role(role)
     check_passphrase(password, [login])
     ut = StaffUser.__table__
@@ -70,7 +108,7 @@ def add_user(central: Central, login: str, role: str, password: str, *, by: str 
         conn.execute(ut.insert().values(login=login, role=role, password_hash=_hasher().hash(password), active=True,
                                         created_at=central.now(), failed_logins=0))
         journal(conn, central, by, "compte_cree", login, f"rôle {role}")
-    return {"login": login, "role": role}
+    return NewAccount(login=login, role=role)
 
 
 def set_password(central: Central, login: str, password: str, *, by: str = "ligne de commande") -> None:
@@ -97,11 +135,11 @@ def disable(central: Central, login: str, *, by: str = "ligne de commande") -> N
         journal(conn, central, by, "compte_desactive", login)
 
 
-def list_users(central: Central) -> list[dict[str, Any]]:
+def list_users(central: Central) -> list[Account]:
     ut = StaffUser.__table__
     with central.db.read() as conn:
-        return [{"login": r.login, "role": r.role, "role_label": ROLES.get(r.role, r.role), "active": r.active,
-                 "last_login_at": r.last_login_at}
+        return [Account(login=r.login, role=r.role, role_label=ROLES.get(r.role, r.role), active=bool(r.active),
+                        last_login_at=r.last_login_at)
                 for r in conn.execute(select(ut).order_by(ut.c.login))]
 
 
@@ -163,14 +201,14 @@ def authenticate(central: Central, login: str, password: str) -> LoginResult:
     return LoginResult(True, login=login, role=user["role"])
 
 
-def current_user(central: Central, login: str) -> dict[str, Any] | None:
+def current_user(central: Central, login: str) -> CurrentUser | None:
     """The account behind a session, if it still exists and is active."""
     ut = StaffUser.__table__
     with central.db.read() as conn:
         row = conn.execute(select(ut.c.login, ut.c.role, ut.c.active).where(ut.c.login == login)).first()
     if row is None or not row.active:
         return None
-    return {"login": row.login, "role": row.role, "role_label": ROLES.get(row.role, row.role)}
+    return CurrentUser(login=row.login, role=row.role, role_label=ROLES.get(row.role, row.role))
 
 
 def journal(conn: Connection, central: Central, login: str, action: str, target: str | None, detail: str = "") -> None:
@@ -183,7 +221,8 @@ def record(central: Central, login: str, action: str, target: str | None, detail
         journal(conn, central, login, action, target, detail)
 
 
-def journal_entries(central: Central, limit: int = 200) -> list[dict[str, Any]]:
+def journal_entries(central: Central, limit: int = 200) -> list[JournalEntry]:
     jt = StaffJournal.__table__
     with central.db.read() as conn:
-        return [dict(r) for r in conn.execute(select(jt).order_by(jt.c.id.desc()).limit(limit)).mappings()]
+        return [JournalEntry(id=r.id, at=r.at, login=r.login, action=r.action, target=r.target, detail=r.detail or "")
+                for r in conn.execute(select(jt).order_by(jt.c.id.desc()).limit(limit))]

@@ -8,8 +8,9 @@ status, a stable reason code and a French message.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,10 +20,38 @@ from conseiller_app.central.ingest import APPROVED, PENDING, QUARANTINED, REVOKE
 from conseiller_app.central.models import Device, Refusal, RequestNonce, ReturnBundle
 from conseiller_app.sync import crypto, signed_request
 from conseiller_app.sync.errors import BundleRejected
+from conseiller_app.sync.importer import Ack
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 NONCE_RE = re.compile(r"^[0-9a-f]{32,64}$")
 DEVICE_RE = re.compile(r"^[0-9a-f-]{36}$")
 UPLOAD_NAME = "envoi-reseau.age"
+
+
+# The API's JSON answers (TypedDicts: the wire document itself, read by the devices' client).
+
+
+class UploadAnswer(TypedDict):
+    """``POST /api/v1/bundles``: the acknowledgment of an uploaded bundle (``ack`` for an approved device)."""
+
+    status: str
+    bundle_id: str
+    sequence: int
+    message: str
+    ack: NotRequired[Ack]
+
+
+class DeviceStatusAnswer(TypedDict):
+    """``GET /api/v1/status``: what the central office knows of the signing device."""
+
+    device_id: str
+    status: str
+    status_label: str | None
+    central: str
+    return_bundle_sequence: int
+    ack: Ack | None
 
 
 class ApiRefused(Exception):
@@ -34,13 +63,14 @@ class ApiRefused(Exception):
         return {"reason": self.reason, "message": self.message}
 
 
-def note_refusal(central, source: str, size: int, reason: str, message: str, device_id: str | None = None) -> None:
+def note_refusal(central: Central, source: str, size: int, reason: str, message: str, device_id: str | None = None) -> None:
     with central.db.write() as conn:
         conn.execute(Refusal.__table__.insert().values(at=central.now(), source=source, device_id=device_id, size=size,
                                                        reason=reason[:30], message=message))
 
 
-def upload(central, data: bytes, *, source: str = "reseau", file_name: str = UPLOAD_NAME) -> tuple[int, dict[str, Any]]:
+def upload(central: Central, data: bytes, *, source: str = "reseau",
+           file_name: str = UPLOAD_NAME) -> tuple[int, UploadAnswer]:
     """Ingest an uploaded bundle: (HTTP status, acknowledgment). The same upload twice answers the
     same acknowledgment and changes nothing."""
     try:
@@ -49,7 +79,7 @@ def upload(central, data: bytes, *, source: str = "reseau", file_name: str = UPL
         note_refusal(central, source, len(data), exc.reason, exc.message)
         status = 403 if exc.reason == "revoked" else 413 if exc.reason == "limits" else 422
         raise ApiRefused(status, exc.reason, exc.message) from None
-    body = {"status": result.status, "bundle_id": result.bundle_id, "sequence": result.sequence,
+    body: UploadAnswer = {"status": result.status, "bundle_id": result.bundle_id, "sequence": result.sequence,
             "message": result.message}
     with central.db.read() as conn:
         dev = conn.execute(select(Device.__table__).where(Device.__table__.c.id == result.device_id)).mappings().first()
@@ -58,7 +88,7 @@ def upload(central, data: bytes, *, source: str = "reseau", file_name: str = UPL
     return (202 if result.status == QUARANTINED else 200), body
 
 
-def verify(central, method: str, path: str, headers) -> dict[str, Any]:
+def verify(central: Central, method: str, path: str, headers: Mapping[str, str]) -> dict[str, Any]:
     """The device making a signed request, after checking it; the nonce is then spent."""
     h = {k: headers.get(k) or "" for k in (signed_request.DEVICE, signed_request.TIMESTAMP, signed_request.NONCE,
                                            signed_request.SIGNATURE)}
@@ -98,7 +128,7 @@ def verify(central, method: str, path: str, headers) -> dict[str, Any]:
     return dict(dev)
 
 
-def return_bundle(central, device: dict, after: int = 0) -> bytes | None:
+def return_bundle(central: Central, device: Mapping[str, Any], after: int = 0) -> bytes | None:
     """The latest return bundle made for this device, when newer than ``after``."""
     rb = ReturnBundle.__table__
     with central.db.read() as conn:
@@ -108,7 +138,7 @@ def return_bundle(central, device: dict, after: int = 0) -> bytes | None:
     return bytes(row.content)
 
 
-def device_status(central, device: dict) -> dict[str, Any]:
+def device_status(central: Central, device: Mapping[str, Any]) -> DeviceStatusAnswer:
     rb = ReturnBundle.__table__
     with central.db.read() as conn:
         latest = conn.execute(select(rb.c.sequence).where(rb.c.device_id == device["id"])).scalar()

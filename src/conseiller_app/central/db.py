@@ -1,5 +1,14 @@
 """Opening the central office's database: SQLite (default) or PostgreSQL, schema version check,
-and write transactions serialised across processes (one ingest, publish or resolution at a time).
+and write transactions serialised across processes.
+
+SQLite: one writer at a time, whatever it does. PostgreSQL: the writer lock is a reader-writer
+lock. Publications, resolutions, approvals and every other write hold it alone (exclusive);
+ingests share it (:meth:`CentralDB.ingest`), so that devices' uploads are written side by side.
+Ingests exclude each other only where they meet: one device's bundles one at a time (a lock per
+device: its sequence, audit chain and versions), and a record's versions, state and conflicts
+one ingest at a time (its ``record`` row locked, see ``merge.lock_records``). A deadlock or a
+duplicate key between two ingests (two devices creating the same record, two bundles claiming
+one id) rolls one of them back: :class:`Contention`, and the ingest is tried again.
 """
 
 from __future__ import annotations
@@ -13,12 +22,22 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, inspect, make_url, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, NoSuchModuleError, OperationalError
 
 from conseiller_app.central.models import SCHEMA_VERSION, CentralBase, Meta
 from conseiller_app.domain.errors import AppError, IntegrityProblem, UsageError
 
 _LOCK_KEY = 7_274_821_130  # pg_advisory_xact_lock key of the central office's writers
+# pg_advisory_xact_lock(class, key) of one device's ingests (the two-integer keys are a space apart
+# from the one-bigint key above); key: hashtext(device id) (two devices sharing it only wait).
+_DEVICE_LOCK_CLASS = 72_748
+# PostgreSQL errors after which a whole ingest is tried again: deadlock, serialization failure,
+# unique violation (another ingest committed the same new row first).
+_RETRY_SQLSTATES = frozenset({"40P01", "40001", "23505"})
+
+
+class Contention(Exception):
+    """An ingest rolled back because another one got there first (PostgreSQL): try it again."""
 
 
 class DatabaseUnavailable(AppError):
@@ -85,6 +104,29 @@ class CentralDB:
                 yield conn
         except OperationalError as exc:
             raise _unavailable(exc) from None
+
+    @contextmanager
+    def ingest(self, device_id: str) -> Iterator[Connection]:
+        """One ingest's transaction. SQLite: as :meth:`write`. PostgreSQL: the writer lock shared
+        with the other ingests, then this device's own lock (see the module's documentation);
+        raises :class:`Contention` when it must be tried again."""
+        if self.dialect != "postgresql":
+            with self.write() as conn:
+                yield conn
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock_shared({_LOCK_KEY}), "
+                                     f"pg_advisory_xact_lock({_DEVICE_LOCK_CLASS}, hashtext(%(d)s))", {"d": device_id})
+                yield conn
+        except Exception as exc:
+            # SQLAlchemy's errors wrap the driver's; ingests also use the driver's cursor (bulk).
+            driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+            if getattr(driver_error, "sqlstate", None) in _RETRY_SQLSTATES:
+                raise Contention() from exc
+            if isinstance(exc, OperationalError):
+                raise _unavailable(exc) from None
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

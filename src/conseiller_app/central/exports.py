@@ -17,7 +17,7 @@ import getpass
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -145,12 +145,29 @@ def partner_export_file(central: Central, filters: Filters, fmt: str, *, who: st
                   suggested=partner_export.default_file_name(c, fmt))
 
 
-def journal(central: Central, limit: int = 200) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class JournalRow:
+    """One bilan or export that left the central office (``conseiller-central export-log``)."""
+
+    id: int
+    at: datetime
+    who: str
+    source: str  # console | cli
+    kind: str  # bilan | export
+    format: str
+    filters: dict[str, Any]  # the filters as stored (``Filters.to_json()`` and ``device``): a JSON document
+    file_name: str
+    size: int
+    sha256: str
+
+
+def journal(central: Central, limit: int = 200) -> list[JournalRow]:
     """The journal of exports, newest first."""
     t = ExportRecord.__table__
     with central.db.read() as conn:
-        rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).mappings().all()
-    return [dict(r) for r in rows]
+        rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).all()
+    return [JournalRow(id=r.id, at=r.at, who=r.who, source=r.source, kind=r.kind, format=r.format,
+                       filters=r.filters or {}, file_name=r.file_name, size=r.size, sha256=r.sha256) for r in rows]
 
 
-__all__ = ["KINDS", "SOURCES", "Issued", "bilan", "consolidation_for", "journal", "os_user", "partner_export_file"]
+__all__ = ["KINDS", "SOURCES", "Issued", "JournalRow", "bilan", "consolidation_for", "journal", "os_user", "partner_export_file"]

@@ -11,9 +11,11 @@ Only then are versions, records, conflicts and audit entries written. A refusal 
 from __future__ import annotations
 
 import gc
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,13 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from conseiller_app.central import bulk, merge
+from conseiller_app.central.db import Contention, DatabaseUnavailable
 from conseiller_app.central.models import AuditRecord, Bundle, Device, Incident, Node, Quarantine
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import DEMO_BUNDLE_TO_REAL_CENTRAL, REAL_BUNDLE_TO_DEMO_CENTRAL, BundleRejected
 from conseiller_app.sync.format import (
     DEVICE_KIND,
+    AuditDoc,
+    DevicePayload,
     Envelope,
     Limits,
+    SenderDoc,
     check_kind,
     decrypt,
     is_demo_bundle,
@@ -44,11 +50,21 @@ if TYPE_CHECKING:
 
 PENDING, APPROVED, REVOKED = "en_attente", "approuve", "revoque"
 INGESTED, QUARANTINED = "ingere", "quarantaine"
+ATTEMPTS = 8  # of an ingest rolled back by another one (PostgreSQL: see central.db)
 NODE_COLUMNS = ("entity", "entity_id", "hash", "parent", "op", "version", "deleted", "data", "device_id", "bundle_id",
                 "received_at")  # merges and resolution_no: NULL (a device's version)
 
 
-@dataclass
+@dataclass(frozen=True)
+class DeclaredDevice:
+    """An unknown device as its quarantined bundle declares it (checked by a person before approving)."""
+
+    name: str
+    territory: str
+    fingerprint: str  # grouped for reading aloud
+
+
+@dataclass(frozen=True)
 class IngestResult:
     status: str  # ingere | deja_recu | quarantaine
     bundle_id: str
@@ -59,10 +75,13 @@ class IngestResult:
     new_changes: int = 0
     audit: int = 0
     conflicts_opened: int = 0
-    device: dict[str, Any] = field(default_factory=dict[str, Any])
+    device: DeclaredDevice | None = None  # for a bundle put in quarantine
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """``conseiller-central ingest --json``: every field (``device`` empty when not quarantined)."""
+        data = asdict(self)
+        data["device"] = data["device"] or {}
+        return data
 
 
 class _Incident(BundleRejected):
@@ -96,8 +115,16 @@ def ingest_bytes(central: Central, data: bytes, file_name: str) -> IngestResult:
     with _cycle_collector_paused():
         checked = _Checked.of(env, central.limits)
     try:
-        with _cycle_collector_paused(), central.db.write() as conn:
-            return _ingest(central, conn, env, data, file_name, checked)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with _cycle_collector_paused(), central.db.ingest(env.manifest["device_id"]) as conn:
+                    return _ingest(central, conn, env, data, file_name, checked)
+            except Contention:
+                if attempt == ATTEMPTS:
+                    raise DatabaseUnavailable("La base du siège est trop sollicitée pour intégrer ce paquet : "
+                                              "réessayez dans un instant.") from None
+                time.sleep(random.uniform(0, 0.05 * attempt))  # a jitter
+        raise AssertionError("unreachable")
     except _Incident as exc:
         with central.db.write() as conn:
             conn.execute(Incident.__table__.insert().values(at=central.now(), kind=exc.reason, device_id=exc.device_id,
@@ -128,7 +155,7 @@ class _Checked:
     the device's status and key), so the outcome of every bundle is the same as before."""
 
     signature_error: BundleRejected | None = None
-    payload: dict[str, Any] | None = None
+    payload: DevicePayload | None = None
     payload_error: BundleRejected | None = None
 
     @classmethod
@@ -203,7 +230,7 @@ def _bundle_row(env: Envelope, file_name: str, status: str, now: datetime) -> di
 
 
 def _quarantine(
-    conn: Connection, env: Envelope, data: bytes, file_name: str, info: dict[str, Any], new_device: bool, now: datetime
+    conn: Connection, env: Envelope, data: bytes, file_name: str, info: SenderDoc, new_device: bool, now: datetime
 ) -> IngestResult:
     m = env.manifest
     did = m["device_id"]
@@ -229,11 +256,11 @@ def _quarantine(
         f"conseiller-central devices approve {did}",
         changes=m["counts"]["changes"],
         audit=m["counts"]["audit"],
-        device={"name": info["name"], "territory": info["territory"], "fingerprint": fp},
+        device=DeclaredDevice(name=info["name"], territory=info["territory"], fingerprint=fp),
     )
 
 
-def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
+def _restored_note(conn: Connection, info: SenderDoc) -> str:
     """What the approver must know about a vault restored from a backup of another device."""
     previous = info.get("restored_from")
     if not isinstance(previous, str) or not 0 < len(previous) <= 64:
@@ -248,8 +275,8 @@ def _restored_note(conn: Connection, info: dict[str, Any]) -> str:
 
 
 def _check_audit(
-    conn: Connection, device_id: str, bundle_id: str, entries: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    conn: Connection, device_id: str, bundle_id: str, entries: list[AuditDoc]
+) -> list[AuditDoc]:
     """New audit entries of this bundle, after checking they continue the chain already received.
 
     Each entry must link to the entries received on both sides of it; an entry already received
@@ -296,7 +323,7 @@ def _apply(
     conn: Connection,
     dev: dict[str, Any],
     env: Envelope,
-    payload: dict[str, Any],
+    payload: DevicePayload,
     file_name: str,
     from_quarantine: bool,
     now: datetime,
@@ -306,9 +333,14 @@ def _apply(
     new_audit = _check_audit(conn, did, bid, payload["audit"])
 
     changes = payload["changes"]
-    nodes = merge.load_nodes(conn, {(c["entity"], c["id"]) for c in changes})
-    known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
+    keys = {(c["entity"], c["id"]) for c in changes}
     stamp = bulk.db_time(conn, now)
+    # Other devices' ingests run meanwhile on PostgreSQL: this bundle's records are locked before
+    # their versions are read, so that the versions another ingest adds to one of them are either
+    # all seen here or added after this one has committed (never a head or conflict missed).
+    placeholders = merge.lock_records(conn, keys, stamp)
+    nodes = merge.load_nodes(conn, keys)
+    known = {(n.hash, n.parent, n.device_id) for ns in nodes.values() for n in ns}
     rows, touched = [], set()
     for c in changes:
         h, parent = c["hash"], c["parent"] or ""
@@ -324,6 +356,7 @@ def _apply(
         touched.add(key)
     bulk.insert_rows(conn, Node.__table__, NODE_COLUMNS, rows)
     counts = merge.refresh(conn, nodes, touched, now) if touched else {"conflicts_opened": 0}
+    merge.drop_placeholders(conn, placeholders - touched)
 
     if new_audit:
         bulk.insert_many(conn, AuditRecord.__table__, [

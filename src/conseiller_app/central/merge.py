@@ -78,6 +78,44 @@ def _top(heads: list[NodeInfo]) -> NodeInfo:
 
 RECORD_COLUMNS = ("entity", "entity_id", "hash", "op", "version", "deleted", "in_conflict", "updated_at")
 RECORD_KEY = ("entity", "entity_id")
+PLACEHOLDER = ""  # the hash of a record row made by :func:`lock_records`, not yet a state
+
+
+def lock_records(conn: Connection, keys: Iterable[Key], stamp: Any) -> set[Key]:
+    """PostgreSQL: lock the ``record`` rows of ``keys`` until the end of the transaction, making a
+    placeholder row (hash ``""``, seen by no one else before the commit) for a record that has none
+    yet, so that a new record is locked as well. Returns the placeholders made. SQLite (one writer
+    at a time): nothing to do.
+
+    One statement, in the order of the keys, so that two ingests lock their common records in the
+    same order; ``DO UPDATE … WHERE false`` locks an existing row without writing it. Another
+    ingest creating one of these records waits for this transaction, then finds the row."""
+    if not bulk.is_postgresql(conn) or not keys:
+        return set()
+    ordered = sorted(keys)
+    cur = bulk.cursor(conn)
+    try:
+        cur.execute(
+            "INSERT INTO record (entity, entity_id, hash, op, version, deleted, in_conflict, updated_at) "
+            "SELECT e, i, %s, '', 0, false, false, %s FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS k(e, i, n) "
+            "ORDER BY n ON CONFLICT (entity, entity_id) DO UPDATE SET hash = EXCLUDED.hash WHERE false "
+            "RETURNING entity, entity_id",
+            (PLACEHOLDER, stamp, bulk.text_array([k[0] for k in ordered]), bulk.text_array([k[1] for k in ordered])))
+        made: set[Key] = {(e, i) for e, i in cur.fetchall()}
+    finally:
+        cur.close()
+    return made
+
+
+def drop_placeholders(conn: Connection, keys: Iterable[Key]) -> None:
+    """Placeholders of :func:`lock_records` whose record got no state after all (no new version)."""
+    for entity, ids in group_by_entity(keys).items():
+        cur = bulk.cursor(conn)
+        try:
+            cur.execute("DELETE FROM record WHERE entity = %s AND entity_id = ANY(%s::text[]) AND hash = %s",
+                        (entity, bulk.text_array(ids), PLACEHOLDER))
+        finally:
+            cur.close()
 
 
 def refresh(
@@ -110,9 +148,10 @@ def refresh(
     closed: list[dict[str, Any]] = []
     for key, (top, head_hashes) in decisions.items():
         in_conflict = len(head_hashes) > 1
-        was = current.get(key)
-        if was != (top.hash, in_conflict):  # changed records are rewritten whole
-            (new_records if was is None else changed_records).append(
+        row = current.get(key)
+        was = None if row is None or row[0] == PLACEHOLDER else row
+        if was != (top.hash, in_conflict):  # changed records (and placeholders) are rewritten whole
+            (new_records if row is None else changed_records).append(
                 (key[0], key[1], top.hash, top.op, top.version, top.deleted, in_conflict, stamp))
         existing = open_conflicts.get(key)
         if in_conflict and existing is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,17 +24,31 @@ from conseiller_app.central.ingest import APPROVED, INGESTED
 from conseiller_app.central.models import Bundle, Device, Node, Publication, Record, ReturnBundle
 from conseiller_app.domain.errors import NotFound, UsageError
 from conseiller_app.storage.fsutil import write_bytes_atomic
-from conseiller_app.sync.format import CENTRAL_KIND, SHARED, seal
+from conseiller_app.sync.format import CENTRAL_KIND, SHARED, CentralPayload, RecordDoc, seal
+from conseiller_app.sync.importer import Ack
 
 if TYPE_CHECKING:
     from conseiller_app.central.service import Central
+
+
+@dataclass(frozen=True)
+class Published:
+    """A return bundle made for one device (``conseiller-central publish``)."""
+
+    device_id: str
+    name: str  # the device's owner, as the device declared it
+    sequence: int
+    file: str | None  # where it was written (None: kept in the database only, for the service)
+    reference_version: int
+    ack: Ack  # what it acknowledges: the manifest's ``ack`` document itself
+    records: int
 
 
 def central_file_name(device_id: str, sequence: int) -> str:
     return f"siege-{device_id}-{sequence:06d}.age"
 
 
-def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> dict[str, int]:
+def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> Ack:
     """What was received from a device: changes up to the first gap, audit entries, last bundle."""
     bt = Bundle.__table__
     rows = conn.execute(select(bt.c.changes_from, bt.c.changes_to, bt.c.sequence)
@@ -46,21 +61,17 @@ def acknowledgment(conn: Connection, device: Mapping[Any, Any]) -> dict[str, int
         if start > changes + 1:
             break
         changes = max(changes, end)
-    return {
-        "changes": changes,
-        "audit": device["audit_seq"],
-        "bundle_sequence": max((r.sequence for r in rows), default=0),
-    }
+    return Ack(changes=changes, audit=device["audit_seq"], bundle_sequence=max((r.sequence for r in rows), default=0))
 
 
-def _with_data(conn: Connection, rows: Iterable[Any]) -> list[dict[str, Any]]:
+def _with_data(conn: Connection, rows: Iterable[Any]) -> list[RecordDoc]:
     rows = list(rows)
     data = merge.snapshots(conn, rows)
     return [{"entity": r.entity, "id": r.entity_id, "op": r.op, "version": r.version, "hash": r.hash,
              "data": data[(r.entity, r.entity_id)]} for r in rows]
 
 
-def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str, Any]]:
+def _resolved_for(conn: Connection, device_id: str, after: int) -> list[RecordDoc]:
     """Current state of records resolved after resolution ``after`` that this device holds."""
     nt, rt = Node.__table__, Record.__table__
     mine = aliased(nt)
@@ -80,7 +91,7 @@ def _resolved_for(conn: Connection, device_id: str, after: int) -> list[dict[str
     return _with_data(conn, conn.execute(q))
 
 
-def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None = None) -> list[Published]:
     """Make each approved device's return bundle. It is kept in the database (the latest one per
     device, served by ``GET /api/v1/return-bundle``) and, with ``out_dir``, written there too."""
     keys = central.require_keys()
@@ -99,7 +110,7 @@ def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
     files: list[tuple[Path, bytes]] = []
-    made: list[dict[str, Any]] = []
+    made: list[Published] = []
     with central.db.write() as conn:
         release = reference.latest(conn)
         shared = _with_data(conn, conn.execute(
@@ -120,15 +131,15 @@ def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None
             manifest = {
                 "kind": CENTRAL_KIND, "bundle_id": bundle_id, "device_id": dev["id"], "sequence": sequence,
                 "created_at": now.isoformat(timespec="seconds"), "sender": keys.fingerprint,
-                "recipient": dev["fingerprint"], "reference_version": release["version"], "ack": ack,
+                "recipient": dev["fingerprint"], "reference_version": release.version, "ack": ack,
                 "counts": {"records": len(records)}, "app_version": __version__,
             }
-            payload = {"reference": release["data"], "records": records}
+            payload: CentralPayload = {"reference": release.data, "records": records}
             sealed, _, _ = seal(manifest, payload, keys.signing_key, dev["age_recipient"], central.limits,
                                 demo=central.demo)
             name = central_file_name(dev["id"], sequence)
             conn.execute(pt.insert().values(device_id=dev["id"], sequence=sequence, bundle_id=bundle_id, created_at=now,
-                                            reference_version=release["version"], ack_changes=ack["changes"],
+                                            reference_version=release.version, ack_changes=ack["changes"],
                                             ack_audit=ack["audit"], ack_bundle=ack["bundle_sequence"],
                                             max_resolution_no=max_resolution, records=len(records), file_name=name))
             conn.execute(dt.update().where(dt.c.id == dev["id"]).values(publish_seq=sequence))
@@ -136,9 +147,9 @@ def publish(central: Central, out_dir: Path | None, device_ids: list[str] | None
             conn.execute(rb.insert().values(device_id=dev["id"], sequence=sequence, content=sealed, created_at=now))
             if out_dir is not None:
                 files.append((out_dir / name, sealed))
-            made.append({"device_id": dev["id"], "name": dev["name"], "sequence": sequence,
-                         "file": str(out_dir / name) if out_dir is not None else None,
-                         "reference_version": release["version"], "ack": ack, "records": len(records)})
+            made.append(Published(device_id=dev["id"], name=dev["name"], sequence=sequence,
+                                  file=str(out_dir / name) if out_dir is not None else None,
+                                  reference_version=release.version, ack=ack, records=len(records)))
     for path, sealed in files:
         write_bytes_atomic(path, sealed)
     return made

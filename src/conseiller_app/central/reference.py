@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,9 +58,15 @@ def load_folder(central: Central, folder: Path) -> tuple[int, bool]:
     return add_release(central, data, f"dossier {folder.name}")
 
 
-def latest(conn: Connection) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Release:
+    version: int
+    data: dict[str, Any]  # the release as it travels in the return bundles (``sync.refdata.to_json``)
+
+
+def latest(conn: Connection) -> Release:
     t = ReferenceRelease.__table__
     row = conn.execute(select(t.c.version, t.c.data).order_by(t.c.version.desc()).limit(1)).first()
     if row is None:  # pragma: no cover - init always loads a first release
         raise RuntimeError("no reference release")
-    return {"version": row.version, "data": row.data}
+    return Release(version=row.version, data=row.data)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -27,10 +27,29 @@ AGENCY_FIELDS = {"name": ("Nom", 120), "network": ("Réseau", 120), "address": (
 SESSION_FIELDS = {"title": ("Intitulé", 200), "place": ("Lieu", 200)}
 
 
+@dataclass(frozen=True)
+class SharedSession:
+    """A session of the shared calendar, as the console edits it."""
+
+    id: str
+    title: str
+    place: str | None
+    start_date: str  # ISO, as in the record's snapshot
+    end_date: str
+    capacity: int | None
+
+
+@dataclass(frozen=True)
+class SessionEdit:
+    id: str
+    changed: bool
+    version: int | None = None  # the new version, when changed
+
+
 def current(central: Central) -> tuple[int, ReferenceData]:
     with central.db.read() as conn:
         latest = reference.latest(conn)
-    return latest["version"], refdata.from_json(latest["data"])
+    return latest.version, refdata.from_json(latest.data)
 
 
 def _text(form: Mapping[str, Any], key: str, label: str, limit: int, required: bool = False) -> str:
@@ -42,7 +61,7 @@ def _text(form: Mapping[str, Any], key: str, label: str, limit: int, required: b
     return value
 
 
-def save_agency(central: Central, form: dict[str, Any], agency_id: str | None = None) -> tuple[int, bool]:
+def save_agency(central: Central, form: Mapping[str, Any], agency_id: str | None = None) -> tuple[int, bool]:
     """Add (``agency_id`` None) or change an agency; a new reference release."""
     _, data = current(central)
     values: dict[str, Any] = {k: _text(form, k, label, limit, required=(k == "name"))
@@ -82,7 +101,7 @@ def set_commune_territory(central: Central, insee: str, territory: str) -> tuple
                                  "console du siège : rattachement commune → territoire")
 
 
-def sessions(central: Central) -> list[dict[str, Any]]:
+def sessions(central: Central) -> list[SharedSession]:
     """The shared sessions calendar, as consolidated (sessions in conflict are shown by the
     conflicts page)."""
     rt = Record.__table__
@@ -90,11 +109,13 @@ def sessions(central: Central) -> list[dict[str, Any]]:
         rows = conn.execute(select(rt.c.entity, rt.c.entity_id, rt.c.hash).where(
             rt.c.entity == "atelier_session", rt.c.deleted.is_(False), rt.c.in_conflict.is_(False))).all()
         data = merge.snapshots(conn, rows)
-    out = [{"id": eid, **snap} for (_, eid), snap in data.items()]
-    return sorted(out, key=lambda s: (str(s.get("start_date") or ""), str(s.get("title") or "")))
+    out = [SharedSession(id=eid, title=str(snap.get("title") or ""), place=snap.get("place"),
+                         start_date=str(snap.get("start_date") or ""), end_date=str(snap.get("end_date") or ""),
+                         capacity=snap.get("capacity")) for (_, eid), snap in data.items()]
+    return sorted(out, key=lambda s: (s.start_date, s.title))
 
 
-def edit_session(central: Central, session_id: str, form: dict[str, Any]) -> dict[str, Any]:
+def edit_session(central: Central, session_id: str, form: Mapping[str, Any]) -> SessionEdit:
     """A new version of a shared session made by the central office (title, place, dates,
     capacity), descending from the current one."""
     from datetime import date
@@ -127,11 +148,11 @@ def edit_session(central: Central, session_id: str, form: dict[str, Any]) -> dic
         data["version"] = rec.version + 1
         h, text = hashed_snapshot("atelier_session", session_id, "update", data)
         if h == rec.hash:
-            return {"id": session_id, "changed": False}
+            return SessionEdit(id=session_id, changed=False)
         now = central.now()
         conn.execute(nt.insert().values(entity="atelier_session", entity_id=session_id, hash=h, parent=rec.hash,
                                         merges=None, op="update", version=data["version"], deleted=False, data=text,
                                         device_id=CENTRAL, bundle_id=None, received_at=now, resolution_no=None))
         record_key = ("atelier_session", session_id)
         merge.refresh(conn, merge.load_nodes(conn, [record_key]), [record_key], now)
-    return {"id": session_id, "changed": True, "version": data["version"]}
+    return SessionEdit(id=session_id, changed=True, version=data["version"])

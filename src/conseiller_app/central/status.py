@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -15,7 +17,65 @@ if TYPE_CHECKING:
     from conseiller_app.central.service import Central
 
 
-def status(central: Central) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CentralIdentity:
+    name: str
+    fingerprint: str  # grouped for reading aloud
+    demo: bool
+
+
+@dataclass(frozen=True)
+class DeviceSummary:
+    """A device's line in the status (a subset of :class:`devices.DeviceInfo`)."""
+
+    id: str
+    name: str
+    territory: str
+    status: str
+    status_label: str
+    fingerprint: str
+    bundles_ingested: int
+    bundles_quarantined: int
+    last_sequence: int
+    last_seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class BundleCounts:
+    ingested: int
+    quarantined: int
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    active: int
+    deleted: int
+
+
+@dataclass(frozen=True)
+class ConflictCounts:
+    open: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class CentralStatus:
+    """``conseiller-central status`` (its ``--json`` is this, field by field)."""
+
+    warnings: tuple[str, ...]  # how the SQLite file is exposed
+    schema_version: int
+    central: CentralIdentity
+    demo: bool
+    reference_version: int
+    devices: tuple[DeviceSummary, ...]
+    bundles: BundleCounts
+    records: dict[str, RecordCounts]  # by kind of record, sorted
+    versions: int
+    conflicts: ConflictCounts
+    incidents: int
+
+
+def status(central: Central) -> CentralStatus:
     devices = devices_mod.list_devices(central)
     bt, rt, ct, it, nt, ref = (Bundle.__table__, Record.__table__, Conflict.__table__, Incident.__table__,
                                Node.__table__, ReferenceRelease.__table__)
@@ -30,19 +90,20 @@ def status(central: Central) -> dict[str, Any]:
         incidents = conn.execute(select(func.count()).select_from(it)).scalar() or 0
         versions = conn.execute(select(func.count()).select_from(nt)).scalar() or 0
         reference_version = conn.execute(select(func.max(ref.c.version))).scalar() or 0
-    return {
-        "warnings": central.db.exposure(),
-        "schema_version": SCHEMA_VERSION,
-        "central": {"name": central.name, "fingerprint": crypto.display_fingerprint(central.fingerprint),
-                    "demo": central.demo},
-        "demo": central.demo,
-        "reference_version": reference_version,
-        "devices": [{k: d[k] for k in ("id", "name", "territory", "status", "status_label", "fingerprint",
-                                      "bundles_ingested", "bundles_quarantined", "last_sequence", "last_seen_at")}
-                    for d in devices],
-        "bundles": {"ingested": bundles.get(INGESTED, 0), "quarantined": bundles.get(QUARANTINED, 0)},
-        "records": dict(sorted(records.items())),
-        "versions": versions,
-        "conflicts": {"open": conflicts.get("ouvert", 0), "resolved": conflicts.get("resolu", 0)},
-        "incidents": incidents,
-    }
+    return CentralStatus(
+        warnings=tuple(central.db.exposure()),
+        schema_version=SCHEMA_VERSION,
+        central=CentralIdentity(name=central.name, fingerprint=crypto.display_fingerprint(central.fingerprint),
+                                demo=central.demo),
+        demo=central.demo,
+        reference_version=reference_version,
+        devices=tuple(DeviceSummary(id=d.id, name=d.name, territory=d.territory, status=d.status,
+                                    status_label=d.status_label, fingerprint=d.fingerprint,
+                                    bundles_ingested=d.bundles_ingested, bundles_quarantined=d.bundles_quarantined,
+                                    last_sequence=d.last_sequence, last_seen_at=d.last_seen_at) for d in devices),
+        bundles=BundleCounts(ingested=bundles.get(INGESTED, 0), quarantined=bundles.get(QUARANTINED, 0)),
+        records={k: RecordCounts(active=v["active"], deleted=v["deleted"]) for k, v in sorted(records.items())},
+        versions=versions,
+        conflicts=ConflictCounts(open=conflicts.get("ouvert", 0), resolved=conflicts.get("resolu", 0)),
+        incidents=incidents,
+    )

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -131,9 +132,9 @@ def cmd_devices_list(args: argparse.Namespace) -> int:
     if not rows:
         out("Aucun appareil connu.")
     for d in rows:
-        out(f"{d['id']}  {d['status_label']:<25} {d['name']} ({d['territory']})")
-        out(f"    empreinte {d['fingerprint']} — {d['bundles_ingested']} paquet(s) intégré(s), "
-             f"{d['bundles_quarantined']} en quarantaine, dernier vu {_when(d['last_seen_at'])}")
+        out(f"{d.id}  {d.status_label:<25} {d.name} ({d.territory})")
+        out(f"    empreinte {d.fingerprint} — {d.bundles_ingested} paquet(s) intégré(s), "
+             f"{d.bundles_quarantined} en quarantaine, dernier vu {_when(d.last_seen_at)}")
     return 0
 
 
@@ -147,15 +148,15 @@ def cmd_devices_approve(args: argparse.Namespace) -> int:
         central.close()
     if args.json:
         print_json(result)
-        return 5 if result["errors"] else 0
-    d = result["device"]
-    out(f"Appareil approuvé : {d['name']} ({d['territory']}{', ' + d['office'] if d['office'] else ''})")
-    out(f"Empreinte de sa clé : {d['fingerprint']} (elle doit être celle que le conseiller vous a lue)")
-    for r in result["ingested"]:
-        out(r["message"])
-    for e in result["errors"]:
-        err(f"Paquet {e['bundle_id']} : {e['message']}")
-    return 5 if result["errors"] else 0
+        return 5 if result.errors else 0
+    d = result.device
+    out(f"Appareil approuvé : {d.name} ({d.territory}{', ' + d.office if d.office else ''})")
+    out(f"Empreinte de sa clé : {d.fingerprint} (elle doit être celle que le conseiller vous a lue)")
+    for r in result.ingested:
+        out(r.message)
+    for e in result.errors:
+        err(f"Paquet {e.bundle_id} : {e.message}")
+    return 5 if result.errors else 0
 
 
 def cmd_devices_revoke(args: argparse.Namespace) -> int:
@@ -169,11 +170,11 @@ def cmd_devices_revoke(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    d = result["device"]
-    out(f"Appareil révoqué : {d['name']} ({d['id']}). Ses prochains paquets seront refusés ; les données déjà "
+    d = result.device
+    out(f"Appareil révoqué : {d.name} ({d.id}). Ses prochains paquets seront refusés ; les données déjà "
          "reçues sont conservées.")
-    if result["quarantine_dropped"]:
-        out(f"{result['quarantine_dropped']} paquet(s) en quarantaine supprimé(s).")
+    if result.quarantine_dropped:
+        out(f"{result.quarantine_dropped} paquet(s) en quarantaine supprimé(s).")
     return 0
 
 
@@ -218,16 +219,16 @@ def cmd_conflicts_list(args: argparse.Namespace) -> int:
     if not rows:
         out("Aucun conflit ouvert." if not args.all else "Aucun conflit.")
     for c in rows:
-        state = "ouvert" if c["status"] == "ouvert" else f"résolu par {c['resolved_by']} le {_when(c['resolved_at'])}"
-        out(f"Conflit n°{c['id']} — {c['entity']} {c['entity_id']} ({state}), depuis le {_when(c['opened_at'])}")
-        for v in c["versions"]:
-            out(f"  {v['letter']} : version {v['version']} de {v['device_name']}, modifiée le {v['updated_at'] or '—'}"
-                 + (" (suppression)" if v["op"] == "delete" else ""))
-            for field in c["differing_fields"]:
-                out(f"      {field} = {json.dumps(v['data'].get(field), ensure_ascii=False)}")
-        if c["status"] == "ouvert":
-            out(f"  Pour trancher : conseiller-central conflicts resolve {c['id']} --keep "
-                 + "|".join(v["letter"] for v in c["versions"]))
+        state = "ouvert" if c.status == "ouvert" else f"résolu par {c.resolved_by} le {_when(c.resolved_at)}"
+        out(f"Conflit n°{c.id} — {c.entity} {c.entity_id} ({state}), depuis le {_when(c.opened_at)}")
+        for v in c.versions:
+            out(f"  {v.letter} : version {v.version} de {v.device_name}, modifiée le {v.updated_at or '—'}"
+                 + (" (suppression)" if v.op == "delete" else ""))
+            for field in c.differing_fields:
+                out(f"      {field} = {json.dumps(v.data.get(field), ensure_ascii=False)}")
+        if c.status == "ouvert":
+            out(f"  Pour trancher : conseiller-central conflicts resolve {c.id} --keep "
+                 + "|".join(v.letter for v in c.versions))
     return 0
 
 
@@ -242,7 +243,7 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
     if args.json:
         print_json(r)
         return 0
-    out(f"Conflit n°{r['id']} résolu : la version {r['kept']} ({r['kept_device']}) est gardée. Elle partira vers les "
+    out(f"Conflit n°{r.id} résolu : la version {r.kept} ({r.kept_device}) est gardée. Elle partira vers les "
          "appareils concernés à la prochaine publication.")
     return 0
 
@@ -261,8 +262,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if not made:
         out("Aucun appareil approuvé : rien à publier.")
     for p in made:
-        out(f"{Path(p['file']).name} : {p['name']} — référentiel v{p['reference_version']}, accusé jusqu'au "
-             f"changement n°{p['ack']['changes']}, {p['records']} enregistrement(s)")
+        out(f"{Path(p.file or '').name} : {p.name} — référentiel v{p.reference_version}, accusé jusqu'au "
+             f"changement n°{p.ack['changes']}, {p.records} enregistrement(s)")
     return 0
 
 
@@ -287,25 +288,25 @@ def cmd_status(args: argparse.Namespace) -> int:
         st = status(central)
     finally:
         central.close()
-    for warning in st["warnings"]:  # loud, and apart from what scripts read on stdout
+    for warning in st.warnings:  # loud, and apart from what scripts read on stdout
         err(f"ATTENTION : {warning}")
     if args.json:
         print_json(st)
         return 0
-    out(f"{st['central']['name']} — empreinte {st['central']['fingerprint']}")
-    if st["demo"]:
+    out(f"{st.central.name} — empreinte {st.central.fingerprint}")
+    if st.demo:
         out(f"{TRAINING_LABEL} : n'accepte que les paquets des coffres de démonstration.")
-    out(f"Référentiel : version {st['reference_version']}")
-    out(f"Appareils : {len(st['devices'])} — paquets intégrés : {st['bundles']['ingested']}, "
-         f"en quarantaine : {st['bundles']['quarantined']}")
-    for d in st["devices"]:
-        out(f"  {d['name']:<30} {d['status_label']:<25} {d['bundles_ingested']} paquet(s), dernier n°{d['last_sequence']}")
+    out(f"Référentiel : version {st.reference_version}")
+    out(f"Appareils : {len(st.devices)} — paquets intégrés : {st.bundles.ingested}, "
+         f"en quarantaine : {st.bundles.quarantined}")
+    for d in st.devices:
+        out(f"  {d.name:<30} {d.status_label:<25} {d.bundles_ingested} paquet(s), dernier n°{d.last_sequence}")
     out("Enregistrements :")
-    for kind, n in st["records"].items():
-        out(f"  {kind:<20} {n['active']:>8} actifs, {n['deleted']} supprimés")
-    out(f"Conflits ouverts : {st['conflicts']['open']} (résolus : {st['conflicts']['resolved']})")
-    if st["incidents"]:
-        out(f"Incidents de sécurité notés : {st['incidents']}")
+    for kind, n in st.records.items():
+        out(f"  {kind:<20} {n.active:>8} actifs, {n.deleted} supprimés")
+    out(f"Conflits ouverts : {st.conflicts.open} (résolus : {st.conflicts.resolved})")
+    if st.incidents:
+        out(f"Incidents de sécurité notés : {st.incidents}")
     return 0
 
 
@@ -336,7 +337,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
         user = accounts.add_user(central, args.login, args.role, _read_password(args, "Mot de passe du compte : "))
     finally:
         central.close()
-    out(f"Compte créé : {user['login']} ({accounts.ROLES[user['role']]}).")
+    out(f"Compte créé : {user.login} ({accounts.ROLES[user.role]}).")
     return 0
 
 
@@ -378,8 +379,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     if not users:
         out("Aucun compte.")
     for u in users:
-        out(f"{u['login']:<20} {u['role_label']:<22} {'actif' if u['active'] else 'désactivé'}, dernière connexion "
-             f"{_when(u['last_login_at'])}")
+        out(f"{u.login:<20} {u.role_label:<22} {'actif' if u.active else 'désactivé'}, dernière connexion "
+             f"{_when(u.last_login_at)}")
     return 0
 
 
@@ -494,16 +495,16 @@ def cmd_export_log(args: argparse.Namespace) -> int:
     finally:
         central.close()
     if args.json:
-        print_json([{**r, "at": r["at"].isoformat(timespec="seconds")} for r in rows])
+        print_json([{**asdict(r), "at": r.at.isoformat(timespec="seconds")} for r in rows])
         return 0
     if not rows:
         out("Aucun bilan ni export n'est encore sorti du siège.")
     for r in rows:
-        f = r["filters"] or {}
+        f = r.filters
         scope = ", ".join(f"{k} {v}" for k, v in f.items() if v and k not in ("from", "to"))
         period = f"du {f.get('from') or '…'} au {f.get('to') or '…'}"
-        out(f"{r['id']:>5}  {_when(r['at'])}  {exports.KINDS.get(r['kind'], r['kind'])} ({r['format']}) "
-            f"par {r['who']} ({r['source']}) — {period}{' — ' + scope if scope else ''} — {r['file_name']}")
+        out(f"{r.id:>5}  {_when(r.at)}  {exports.KINDS.get(r.kind, r.kind)} ({r.format}) "
+            f"par {r.who} ({r.source}) — {period}{' — ' + scope if scope else ''} — {r.file_name}")
     return 0
 
 

@@ -6,12 +6,43 @@ Exit 5 for a refused bundle, 2 for usage errors (mapped by ``common.run``).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app.cli.common import enrolled_json, out, print_json, sync_status_json, vault_context
+
+if TYPE_CHECKING:
+    from conseiller_app.sync.importer import ConfirmedBundle, ImportedBundle
+    from conseiller_app.sync.network import Pulled
+
+
+# --- JSON of the typed results: the keys the command has always printed ------------------------
+
+
+def imported_json(result: ImportedBundle) -> dict[str, Any]:
+    """``conseiller sync import --json``: an import's figures; only the first four keys and the
+    message when the bundle had already been imported."""
+    head: dict[str, Any] = {"status": result.status, "bundle_id": result.bundle_id, "sequence": result.sequence}
+    if result.status != "importe":
+        return {**head, "message": result.message}
+    r = result.records
+    return {**head, "reference_version": result.reference_version,
+            "reference_installed": result.reference_installed,
+            "acknowledged_changes": result.acknowledged_changes, "newly_acknowledged": result.newly_acknowledged,
+            "bundles_confirmed": [{"sequence": b.sequence, "changes": b.changes, "audit": b.audit}
+                                  for b in result.bundles_confirmed],
+            "reference_label": result.reference_label,
+            "records": {"applied": r.applied, "same": r.same, "local": r.local, "unknown": r.unknown,
+                        "refused": r.refused}}
+
+
+def pulled_json(result: Pulled) -> dict[str, Any]:
+    """``conseiller sync pull --json``: the import's keys (or status and message), and when."""
+    if result.imported is None:
+        return {"status": result.status, "message": result.message, "at": result.at}
+    return {**imported_json(result.imported), "at": result.at}
 
 
 def _when(value: datetime | None) -> str:
@@ -48,8 +79,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    out(f"Paquet n°{result['sequence']} écrit : {result['path']}")
-    out(f"{result['changes']} changement(s) et {result['audit']} entrée(s) du journal d'audit depuis le dernier "
+    out(f"Paquet n°{result.sequence} écrit : {result.path}")
+    out(f"{result.changes} changement(s) et {result.audit} entrée(s) du journal d'audit depuis le dernier "
              "accusé de réception du siège.")
     return 0
 
@@ -60,31 +91,30 @@ def cmd_import(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         result = service.import_bundle(ctx, Path(args.file))
     if args.json:
-        print_json(result)
+        print_json(imported_json(result))
         return 0
-    if result["status"] == "deja_importe":
-        out(result["message"])
+    if result.status == "deja_importe":
+        out(result.message)
         return 0
-    r = result["records"]
-    out(f"Paquet du siège n°{result['sequence']} importé.")
-    if result["reference_installed"]:
-        out(f"Données de référence mises à jour (version {result['reference_version']}).")
-    out(_confirmation(result))
-    out(f"Enregistrements partagés : {r['applied']} mis à jour, {r['same']} déjà à jour, "
-             f"{r['local']} gardés (modifiés ici depuis, le siège les recevra).")
-    if r["refused"]:
-        out(f"{r['refused']} enregistrement(s) incompatibles avec ce coffre ignorés.")
+    r = result.records
+    out(f"Paquet du siège n°{result.sequence} importé.")
+    if result.reference_installed:
+        out(f"Données de référence mises à jour (version {result.reference_version}).")
+    out(_confirmation(result.bundles_confirmed))
+    out(f"Enregistrements partagés : {r.applied} mis à jour, {r.same} déjà à jour, "
+             f"{r.local} gardés (modifiés ici depuis, le siège les recevra).")
+    if r.refused:
+        out(f"{r.refused} enregistrement(s) incompatibles avec ce coffre ignorés.")
     return 0
 
 
-def _confirmation(result: Mapping[str, Any]) -> str:
+def _confirmation(confirmed: Sequence[ConfirmedBundle]) -> str:
     """What the central office's acknowledgment confirms: the bundles the conseiller sent
     (« votre paquet n°3 (1 changement) »), not the journal rows pruned behind them."""
-    confirmed = result.get("bundles_confirmed") or []
     if not confirmed:
         return "Accusé de réception : aucun nouveau paquet confirmé par le siège."
-    numbers = ", ".join(f"n°{b['sequence']}" for b in confirmed)
-    changes = sum(b["changes"] for b in confirmed)
+    numbers = ", ".join(f"n°{b.sequence}" for b in confirmed)
+    changes = sum(b.changes for b in confirmed)
     return (f"Accusé de réception : le siège a bien reçu {'vos paquets' if len(confirmed) > 1 else 'votre paquet'} "
             f"{numbers} ({changes} changement{'s' if changes > 1 else ''}).")
 
@@ -125,10 +155,10 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result)
         return 0
-    out(f"Paquet n°{result['sequence']} envoyé au siège ({result['changes']} changement(s), {result['audit']} "
+    out(f"Paquet n°{result.sequence} envoyé au siège ({result.changes} changement(s), {result.audit} "
         "entrée(s) du journal d'audit).")
-    if result["message"]:
-        out(f"Réponse du siège : {result['message']}")
+    if result.message:
+        out(f"Réponse du siège : {result.message}")
     return 0
 
 
@@ -138,15 +168,16 @@ def cmd_pull(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         result = network.pull(ctx)
     if args.json:
-        print_json(result)
+        print_json(pulled_json(result))
         return 0
-    if result["status"] == "importe":
-        out(f"Paquet du siège n°{result['sequence']} reçu et importé.")
-        out(_confirmation(result))
-        if result["reference_installed"]:
-            out(f"Données de référence mises à jour (version {result['reference_version']}).")
+    imported = result.imported
+    if imported is not None and imported.status == "importe":
+        out(f"Paquet du siège n°{imported.sequence} reçu et importé.")
+        out(_confirmation(imported.bundles_confirmed))
+        if imported.reference_installed:
+            out(f"Données de référence mises à jour (version {imported.reference_version}).")
     else:
-        out(result["message"])
+        out(result.message)
     return 0
 
 

@@ -283,7 +283,8 @@ DEFINITIONS: dict[str, Definition] = {d.key: d for d in (
     Definition(
         "funnel", "Entonnoir du parcours", "",
         "Pour les personnes repérées dans la période : combien ont atteint chaque étape (une étape commencée, en "
-        "cours ou réalisée de ce type), et combien s'y trouvent aujourd'hui (étape actuelle du dossier)."),
+        "cours ou réalisée de ce type), et combien s'y trouvent aujourd'hui (dernière étape du dossier, même "
+        "seulement prévue : ce nombre peut dépasser celui des personnes qui l'ont commencée)."),
     Definition(
         "delays_days", "Délais (médianes, en jours)", "",
         "Médiane des jours entre le repérage et le début du premier atelier, entre le premier atelier et le début "

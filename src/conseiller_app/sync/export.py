@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,34 @@ from conseiller_app.storage.profile import is_demo, owner
 from conseiller_app.storage.sync_models import SyncBase, SyncBundle
 from conseiller_app.sync import device
 from conseiller_app.sync.errors import BundleTooLarge
-from conseiller_app.sync.format import CENTRAL_OWNED, DEFAULT_LIMITS, DEVICE_KIND, Limits, change_hash, seal
+from conseiller_app.sync.format import (
+    CENTRAL_OWNED,
+    DEFAULT_LIMITS,
+    DEVICE_KIND,
+    AuditDoc,
+    ChangeDoc,
+    DevicePayload,
+    Limits,
+    SenderDoc,
+    change_hash,
+    seal,
+)
 
 Progress = Callable[[int, int], None]
 CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ExportedBundle:
+    """A bundle made for the central office and recorded as exported (``conseiller sync export``)."""
+
+    file_name: str
+    bundle_id: str
+    sequence: int
+    changes: int
+    audit: int
+    size: int  # bytes of the sealed file
+    path: str | None = None  # where it was written; None for a bundle made to be uploaded
 
 
 def device_file_name(device_id: str, sequence: int) -> str:
@@ -57,14 +82,14 @@ def pending_changes(session: Session, after: int) -> Sequence[Row[Any]]:
     ).all()
 
 
-def collect_changes(session: Session, after: int) -> tuple[list[dict[str, Any]], int]:
+def collect_changes(session: Session, after: int) -> tuple[list[ChangeDoc], int]:
     """Changes after ``after`` with their parents; returns (changes, last journal position covered)."""
     rows = pending_changes(session, after)
     last_seq = rows[-1].seq if rows else after
     rows = [r for r in rows if r.entity not in CENTRAL_OWNED]
     bases = _bases(session, {(r.entity, r.entity_id) for r in rows if r.op != "insert"})
     previous: dict[tuple[str, str], tuple[int, str]] = {}
-    out = []
+    out: list[ChangeDoc] = []
     for r in rows:
         key = (r.entity, r.entity_id)
         h = change_hash(r.entity, r.entity_id, r.op, r.data)
@@ -83,7 +108,7 @@ def collect_changes(session: Session, after: int) -> tuple[list[dict[str, Any]],
     return out, last_seq
 
 
-def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
+def collect_audit(session: Session, after: int) -> list[AuditDoc]:
     q = select(AuditEntry).where(AuditEntry.seq > after).order_by(AuditEntry.seq)
     return [
         {"seq": a.seq, "id": a.id, "at": a.at.isoformat(), "actor_id": a.actor_id, "action": a.action,
@@ -94,9 +119,11 @@ def collect_audit(session: Session, after: int) -> list[dict[str, Any]]:
 
 
 def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS, progress: Progress | None = None) -> dict[str, Any]:
+                  limits: Limits = DEFAULT_LIMITS,
+                  progress: Progress | None = None) -> tuple[ExportedBundle, bytes]:
     """Write the bundle in ``out_dir`` (atomically) and record it; the caller commits. Without
-    ``out_dir`` (an upload to the service) the sealed bytes are returned as ``data``."""
+    ``out_dir`` (an upload to the service) nothing is written. Returns the bundle and its sealed
+    bytes."""
     st = device.ensure_state(session)
     central = device.pinned_central(st)
     did = device.device_id(session)
@@ -134,11 +161,11 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
         "counts": {"changes": len(changes), "audit": len(audit_entries), "entities": dict(sorted(by_entity.items()))},
         "app_version": __version__,
     }
-    info: dict[str, str] = {"name": me.name, "territory": me.territory, "office": me.office or ""}
+    info: SenderDoc = {"name": me.name, "territory": me.territory, "office": me.office or ""}
     restored_from = device.restored_from(session)
     if restored_from:
         info["restored_from"] = restored_from
-    payload = {"device": info, "changes": changes, "audit": audit_entries}
+    payload: DevicePayload = {"device": info, "changes": changes, "audit": audit_entries}
     # A demo vault's bundle says so in its signed manifest: only a training central office takes it.
     sealed, manifest, manifest_sha = seal(manifest, payload, st.signing_key, central.recipient, limits,
                                           demo=is_demo(session))
@@ -153,15 +180,13 @@ def export_bundle(session: Session, out_dir: Path | None, *, actor_id: str, now:
     audit(session, actor_id, "sync_export", "sync_bundle", bundle_id, None,
           {"sequence": sequence, "changes": len(changes), "audit": len(audit_entries)})
     session.flush()
-    result = {"file_name": name, "bundle_id": bundle_id, "sequence": sequence, "changes": len(changes),
-              "audit": len(audit_entries), "size": len(sealed)}
-    if out_dir is None:
-        result["data"] = sealed
-    else:
+    path = None
+    if out_dir is not None:
         path = Path(out_dir) / name
         write_bytes_atomic(path, sealed)  # last: a failure before this rolls everything back
-        result["path"] = str(path)
     if progress:
         progress(3, 3)
-    return result
+    made = ExportedBundle(file_name=name, bundle_id=bundle_id, sequence=sequence, changes=len(changes),
+                          audit=len(audit_entries), size=len(sealed), path=str(path) if path is not None else None)
+    return made, sealed
 

@@ -31,7 +31,7 @@ import re
 import uuid
 import zlib
 from dataclasses import asdict, dataclass
-from typing import Any, TypeGuard
+from typing import Any, NotRequired, TypedDict, TypeGuard
 
 from conseiller_app.sync import crypto
 from conseiller_app.sync.errors import BundleRejected, BundleTooLarge
@@ -51,6 +51,73 @@ GENESIS = "0" * 64
 # shared: each device sends its sessions and receives everybody's.
 CENTRAL_OWNED = frozenset({"agency"})
 SHARED = frozenset({"atelier_session"})
+
+
+# --- the payloads' documents -------------------------------------------------------------------
+# TypedDicts, not dataclasses: these ARE the JSON documents sealed in a bundle (hashed, signed,
+# checked key by key by ``sync.schema`` on arrival). Typing them names their keys for the code
+# that builds and reads them without a conversion on either side.
+
+
+class ChangeDoc(TypedDict):
+    """One change of a device's journal, with the hash of the version it was made from."""
+
+    seq: int
+    entity: str
+    id: str
+    op: str  # insert | update | delete
+    version: int
+    parent: str | None
+    hash: str
+    data: dict[str, Any]  # the record's snapshot
+    text: NotRequired[str]  # the canonical snapshot, added by the central office's check (not sent)
+
+
+class AuditDoc(TypedDict):
+    """One entry of a device's chained audit journal."""
+
+    seq: int
+    id: str
+    at: str  # ISO
+    actor_id: str
+    action: str
+    entity: str
+    entity_id: str | None
+    beneficiary_id: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class SenderDoc(TypedDict):
+    """Who the device says it is (shown to the central office before approval)."""
+
+    name: str
+    territory: str
+    office: str
+    restored_from: NotRequired[str]  # the device whose backup this vault was restored from
+
+
+class DevicePayload(TypedDict):
+    device: SenderDoc
+    changes: list[ChangeDoc]
+    audit: list[AuditDoc]
+
+
+class RecordDoc(TypedDict):
+    """A record's current version sent by the central office (shared calendar, resolved conflicts)."""
+
+    entity: str
+    id: str
+    op: str
+    version: int
+    hash: str
+    data: dict[str, Any]
+
+
+class CentralPayload(TypedDict):
+    reference: dict[str, Any]  # a reference release (``sync.refdata.to_json``), checked by ``sync.schema``
+    records: list[RecordDoc]
 
 OPS = ("insert", "update", "delete")
 ENTITY_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
@@ -116,7 +183,7 @@ def audit_hash(prev_hash: str, entry: dict[str, Any]) -> str:
 # --- writing ----------------------------------------------------------------------------------
 
 
-def seal(manifest: dict[str, Any], payload: dict[str, Any], signing_key_b64: str, recipient: str,
+def seal(manifest: dict[str, Any], payload: DevicePayload | CentralPayload, signing_key_b64: str, recipient: str,
          limits: Limits = DEFAULT_LIMITS, *, demo: bool = False) -> tuple[bytes, dict[str, Any], str]:
     """Sign then encrypt. Returns (file bytes, manifest as written, manifest SHA-256). A ``demo``
     bundle (fictitious data) is written in format version 2, marked in its signed manifest."""

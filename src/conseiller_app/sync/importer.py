@@ -11,6 +11,7 @@ office has not seen yet (those will come back to it as a conflict rather than be
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypedDict, cast
 
@@ -50,7 +51,8 @@ class Ack(TypedDict):
     bundle_sequence: int
 
 
-class ConfirmedBundle(TypedDict):
+@dataclass(frozen=True)
+class ConfirmedBundle:
     """A sent bundle an acknowledgment confirms (« paquet n°3, 1 changement »)."""
 
     sequence: int
@@ -58,8 +60,37 @@ class ConfirmedBundle(TypedDict):
     audit: int
 
 
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What became of the shared records of an imported bundle."""
+
+    applied: int = 0  # installed
+    same: int = 0  # already up to date
+    local: int = 0  # kept: changed here since, the central office will get them
+    unknown: int = 0  # of a kind this vault does not hold
+    refused: int = 0  # incompatible with this vault
+
+
+@dataclass(frozen=True)
+class ImportedBundle:
+    """A bundle of the central office imported (``importe``) or found already imported (``deja_importe``:
+    only the first four fields say something)."""
+
+    status: str
+    bundle_id: str
+    sequence: int
+    message: str = ""  # for ``deja_importe``: what to tell the conseiller
+    reference_version: int = 0
+    reference_installed: bool = False
+    acknowledged_changes: int = 0
+    newly_acknowledged: int = 0  # journal rows pruned behind the acknowledgment
+    bundles_confirmed: tuple[ConfirmedBundle, ...] = ()
+    reference_label: str | None = None
+    records: RecordOutcome = field(default_factory=RecordOutcome)
+
+
 def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: str, now: datetime,
-                  limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+                  limits: Limits = DEFAULT_LIMITS) -> ImportedBundle:
     st = device.ensure_state(session)
     central = device.pinned_central(st)
     did = device.device_id(session)
@@ -78,8 +109,8 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
     seen = session.get(SyncBundle, man["bundle_id"])
     if seen is not None:
         if seen.direction == "in" and seen.manifest_sha256 == env.manifest_sha256:
-            return {"status": "deja_importe", "bundle_id": seen.id, "sequence": seen.sequence,
-                    "message": f"Ce paquet du siège (n°{seen.sequence}) a déjà été importé : rien à faire."}
+            return ImportedBundle(status="deja_importe", bundle_id=seen.id, sequence=seen.sequence,
+                                  message=f"Ce paquet du siège (n°{seen.sequence}) a déjà été importé : rien à faire.")
         raise reject("reused_id", "Paquet refusé : son identifiant est déjà celui d'un autre paquet.")
     if man["sequence"] <= st.central_sequence:
         raise reject("older", f"Paquet refusé : ce paquet du siège (n°{man['sequence']}) est plus ancien que le "
@@ -115,10 +146,11 @@ def import_bundle(session: Session, data: bytes, file_name: str, *, actor_id: st
     audit(session, actor_id, "sync_import", "sync_bundle", man["bundle_id"], None,
           {"sequence": man["sequence"], "reference_version": man["reference_version"], **outcome})
     session.flush()
-    return {"status": "importe", "bundle_id": man["bundle_id"], "sequence": man["sequence"],
-            "reference_version": man["reference_version"], "reference_installed": reference_installed,
-            "acknowledged_changes": st.acked_change_seq, "newly_acknowledged": acked,
-            "bundles_confirmed": confirmed, "reference_label": reference_version(session), "records": outcome}
+    return ImportedBundle(status="importe", bundle_id=man["bundle_id"], sequence=man["sequence"],
+                          reference_version=man["reference_version"], reference_installed=reference_installed,
+                          acknowledged_changes=st.acked_change_seq, newly_acknowledged=acked,
+                          bundles_confirmed=confirmed, reference_label=reference_version(session),
+                          records=RecordOutcome(**outcome))
 
 
 def _check_ack(session: Session, ack: Ack) -> None:
@@ -129,14 +161,14 @@ def _check_ack(session: Session, ack: Ack) -> None:
         raise reject("ack", "Paquet refusé : il accuse réception de données que cet appareil n'a jamais envoyées.")
 
 
-def _bundles_confirmed(session: Session, ack: Ack) -> list[ConfirmedBundle]:
+def _bundles_confirmed(session: Session, ack: Ack) -> tuple[ConfirmedBundle, ...]:
     """The sent bundles this acknowledgment confirms for the first time: what the conseiller
     sent (« paquet n°3, 1 changement »), not the journal rows pruned behind it."""
     rows = session.scalars(
         select(SyncBundle).where(SyncBundle.direction == "out", SyncBundle.status == "exporte",
                                  SyncBundle.changes_to <= ack["changes"], SyncBundle.audit_to <= ack["audit"])
         .order_by(SyncBundle.sequence))
-    return [{"sequence": b.sequence, "changes": b.changes, "audit": b.audit} for b in rows]
+    return tuple(ConfirmedBundle(sequence=b.sequence, changes=b.changes, audit=b.audit) for b in rows)
 
 
 def _apply_ack(session: Session, st: SyncState, ack: Ack, now: datetime) -> int:

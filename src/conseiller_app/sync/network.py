@@ -12,7 +12,8 @@ enrollment file when there is one.
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -99,16 +100,49 @@ def probe(ep: Endpoint) -> None:
 # --- push --------------------------------------------------------------------------------------
 
 
-def prepare_push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> tuple[Endpoint, dict[str, Any]]:
+@dataclass(frozen=True)
+class PreparedPush:
+    """A bundle made for an upload: where to send it, what it holds, its sealed bytes."""
+
+    endpoint: Endpoint
+    bundle: exporter.ExportedBundle
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """An upload done (``conseiller sync push``): the bundle sent and the central office's answer."""
+
+    status: str  # the central office's: ingere | deja_recu | quarantaine
+    sequence: int
+    changes: int
+    audit: int
+    message: str  # the central office's French message
+    at: datetime
+    quarantine: bool  # received, waiting for the device's approval
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """A pull done (``conseiller sync pull``): ``rien`` (nothing new), else the import's status."""
+
+    status: str  # rien | importe | deja_importe
+    message: str
+    at: datetime
+    imported: importer.ImportedBundle | None = None
+
+
+def prepare_push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> PreparedPush:
     """Make the bundle (recorded as exported, as on a USB key): nothing is written to disk."""
     with ctx.vault.session() as s:
         ep = endpoint(s)
-        made = exporter.export_bundle(s, None, actor_id=ctx.actor_id, now=utcnow(), limits=limits)
-    return ep, made
+        made, data = exporter.export_bundle(s, None, actor_id=ctx.actor_id, now=utcnow(), limits=limits)
+    return PreparedPush(ep, made, data)
 
 
 def send(ep: Endpoint, data: bytes) -> dict[str, Any]:
-    """Upload a sealed bundle; the central office's acknowledgment (JSON)."""
+    """Upload a sealed bundle; the central office's acknowledgment: its JSON answer as received
+    (another machine's document: read with ``get`` and checked where used, not typed as trusted)."""
     try:
         with ep.client() as client:
             response = client.post(UPLOAD_PATH, content=data, headers={"Content-Type": "application/octet-stream"})
@@ -120,23 +154,23 @@ def send(ep: Endpoint, data: bytes) -> dict[str, Any]:
     raise _refusal(response)
 
 
-def finish_push(ctx: Context, made: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+def finish_push(ctx: Context, made: exporter.ExportedBundle, answer: Mapping[str, Any]) -> Pushed:
     now = utcnow()
+    status = str(answer.get("status", ""))[:20]
     with ctx.vault.session() as s:
         set_setting(s, LAST_PUSH_SETTING, now.isoformat(timespec="seconds"))
-        audit(s, ctx.actor_id, "sync_push", "sync_bundle", made["bundle_id"], None,
-              {"sequence": made["sequence"], "status": str(answer.get("status", ""))[:20]})
-    return {"status": answer.get("status"), "sequence": made["sequence"], "changes": made["changes"],
-            "audit": made["audit"], "message": str(answer.get("message", ""))[:500], "at": now,
-            "quarantine": answer.get("status") == "quarantaine"}
+        audit(s, ctx.actor_id, "sync_push", "sync_bundle", made.bundle_id, None,
+              {"sequence": made.sequence, "status": status})
+    return Pushed(status=status, sequence=made.sequence, changes=made.changes, audit=made.audit,
+                  message=str(answer.get("message", ""))[:500], at=now, quarantine=status == "quarantaine")
 
 
-def push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def push(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> Pushed:
     with ctx.vault.session() as s:
         ep = endpoint(s)
     probe(ep)  # offline: no bundle made for nothing
-    ep, made = prepare_push(ctx, limits)
-    return finish_push(ctx, made, send(ep, made.pop("data")))
+    prepared = prepare_push(ctx, limits)
+    return finish_push(ctx, prepared.bundle, send(prepared.endpoint, prepared.data))
 
 
 # --- pull --------------------------------------------------------------------------------------
@@ -173,12 +207,12 @@ def fetch(req: PullRequest) -> bytes | None:
     raise _refusal(response)
 
 
-def finish_pull(ctx: Context, data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def finish_pull(ctx: Context, data: bytes | None, limits: Limits = DEFAULT_LIMITS) -> Pulled:
     """Import what was fetched (all or nothing, exactly as from a file)."""
     from sqlalchemy.exc import IntegrityError
 
     now = utcnow()
-    result: dict[str, Any] = {"status": "rien", "message": "Rien de nouveau au siège."}
+    result: importer.ImportedBundle | None = None
     if data is not None:
         try:
             with ctx.vault.session() as s:
@@ -190,15 +224,24 @@ def finish_pull(ctx: Context, data: bytes | None, limits: Limits = DEFAULT_LIMIT
                                               "siège.") from None
     with ctx.vault.session() as s:
         set_setting(s, LAST_PULL_SETTING, now.isoformat(timespec="seconds"))
-    return {**result, "at": now}
+    if result is None:
+        return Pulled(status="rien", message="Rien de nouveau au siège.", at=now)
+    return Pulled(status=result.status, message=result.message, at=now, imported=result)
 
 
-def pull(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def pull(ctx: Context, limits: Limits = DEFAULT_LIMITS) -> Pulled:
     return finish_pull(ctx, fetch(prepare_pull(ctx)), limits)
 
 
-def last_exchanges(ctx: Context) -> dict[str, datetime | None]:
+@dataclass(frozen=True)
+class LastExchanges:
+    push: datetime | None
+    pull: datetime | None
+
+
+def last_exchanges(ctx: Context) -> LastExchanges:
+    """When this device last pushed to and pulled from the service (None: never)."""
     with ctx.vault.session() as s:
-        values = {k: get_setting(s, k) for k in (LAST_PUSH_SETTING, LAST_PULL_SETTING)}
-    return {("push" if k == LAST_PUSH_SETTING else "pull"): (datetime.fromisoformat(v) if v else None)
-            for k, v in values.items()}
+        push, pull = (get_setting(s, k) for k in (LAST_PUSH_SETTING, LAST_PULL_SETTING))
+    return LastExchanges(push=datetime.fromisoformat(push) if push else None,
+                         pull=datetime.fromisoformat(pull) if pull else None)

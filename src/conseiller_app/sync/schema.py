@@ -6,7 +6,7 @@ hashes, counts matching the manifest. A failure is a :class:`BundleRejected`, ne
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from conseiller_app.domain.text import terminal_safe
 from conseiller_app.sync import crypto
@@ -15,7 +15,10 @@ from conseiller_app.sync.format import (
     ENTITY_RE,
     GENESIS,
     OPS,
+    CentralPayload,
+    DevicePayload,
     Limits,
+    RecordDoc,
     audit_hash,
     bad_payload,
     change_hash,
@@ -63,8 +66,8 @@ _AUDIT_TEXT = {"id": 36, "at": 40, "actor_id": 36, "action": 30, "entity": 30}
 _AUDIT_OPTIONAL = {"entity_id": 36, "beneficiary_id": 36}
 
 
-def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
-    """Validate a device's payload against its (signed) manifest; return it."""
+def check_device_payload(m: dict[str, Any], payload: Any) -> DevicePayload:
+    """Validate a device's payload against its (signed) manifest; return it (typed: checked key by key)."""
     if not isinstance(payload, dict):
         raise bad_payload("document")
     dev = payload.get("device")
@@ -128,7 +131,7 @@ def check_device_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
         prev = a["hash"]
     if audit and last != r["audit_to"]:
         raise bad_payload("fin du journal d'audit différente du manifeste")
-    return payload
+    return cast(DevicePayload, payload)
 
 
 # --- central office -> device -----------------------------------------------------------------
@@ -143,7 +146,7 @@ def check_central_manifest(m: dict[str, Any], limits: Limits) -> None:
         raise reject("limits", "Paquet refusé : trop d'enregistrements.")
 
 
-def check_record(r: Any) -> dict[str, Any]:
+def check_record(r: Any) -> RecordDoc:
     if not isinstance(r, dict):
         raise bad_payload("enregistrement")
     entity, eid, op, version, h, data = (r.get(k) for k in ("entity", "id", "op", "version", "hash", "data"))
@@ -152,13 +155,13 @@ def check_record(r: Any) -> dict[str, Any]:
         raise bad_payload("enregistrement mal formé")
     if data.get("id") != eid or data.get("version") != version or change_hash(entity, eid, str(op), data) != h:
         raise bad_payload("empreinte d'un enregistrement")
-    return r
+    return cast(RecordDoc, r)
 
 
 _REF_LISTS = ("chantiers", "trades", "schemes", "offers", "agencies")
 
 
-def check_central_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
+def check_central_payload(m: dict[str, Any], payload: Any) -> CentralPayload:
     if not isinstance(payload, dict):
         raise bad_payload("document")
     records = payload.get("records")
@@ -185,4 +188,4 @@ def check_central_payload(m: dict[str, Any], payload: Any) -> dict[str, Any]:
             isinstance(e, dict) and is_int(e.get("year"), 2000) and is_int(e.get("amount_cents"))
             for e in envelopes) and len({e["year"] for e in envelopes}) == len(envelopes)):
         raise bad_payload("enveloppe AKTIV compétences")
-    return payload
+    return cast(CentralPayload, payload)

@@ -1,6 +1,6 @@
 """The synchronisation as units of work on an open vault, for the CLI and the Synchronisation page.
 
-Each function is one transaction and returns plain dicts (no ORM object leaves). Long work
+Each function is one transaction and returns frozen dataclasses (no ORM object leaves). Long work
 (:func:`export`) reports progress through a ``progress(done, total)`` callback.
 """
 
@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -127,23 +126,30 @@ def enroll(ctx: Context, path: Path, *, replace: bool = False) -> Enrolled:
                     device_fingerprint=crypto.display_fingerprint(fp), url=c.url)
 
 
-def identity(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DeviceIdentity:
+    device_id: str
+    fingerprint: str  # grouped for reading aloud
+
+
+def identity(ctx: Context) -> DeviceIdentity:
     """This device's id and key fingerprint (the central office checks it before approving)."""
     with ctx.vault.session() as s:
         st = device.ensure_state(s)
         _, _, fp = device.public_keys(st)
-        return {"device_id": device.device_id(s), "fingerprint": crypto.display_fingerprint(fp)}
+        return DeviceIdentity(device_id=device.device_id(s), fingerprint=crypto.display_fingerprint(fp))
 
 
 def export(ctx: Context, out_dir: Path, *, progress: Callable[[int, int], None] | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+           limits: Limits = DEFAULT_LIMITS) -> exporter.ExportedBundle:
     """Write one bundle into ``out_dir`` (a folder or a USB key)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise UsageError(f"Dossier de destination introuvable : {out_dir}")
     with ctx.vault.session() as s:
-        return exporter.export_bundle(s, out_dir, actor_id=ctx.actor_id, now=utcnow(), limits=limits,
-                                      progress=progress)
+        made, _ = exporter.export_bundle(s, out_dir, actor_id=ctx.actor_id, now=utcnow(), limits=limits,
+                                         progress=progress)
+    return made
 
 
 def read_bundle_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
@@ -158,7 +164,7 @@ def read_bundle_file(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
         raise UsageError(f"Ce chemin est un dossier, pas un paquet : {path}") from None
 
 
-def import_bundle(ctx: Context, path: Path, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+def import_bundle(ctx: Context, path: Path, *, limits: Limits = DEFAULT_LIMITS) -> importer.ImportedBundle:
     """Import a bundle of the central office, all or nothing."""
     data = read_bundle_file(path, limits)
     try:

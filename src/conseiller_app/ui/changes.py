@@ -70,5 +70,5 @@ class ChangeBus(QObject):
         self._subscribers = [(p, k) for p, k in self._subscribers if shiboken6.isValid(p)]
         for page, kinds in list(self._subscribers):
             if page is not changes.origin and changes.touches(kinds):
-                page.changes_happened(changes)
+                page.changes_happened(changes)  # type: ignore[attr-defined]  # checked by attach()
         self.published.emit(changes)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
@@ -30,6 +32,9 @@ from conseiller_app.ui.unlock_screen import UnlockScreen
 from conseiller_app.ui.window_state import WindowStateStore
 from conseiller_app.ui.worker import BACKGROUND, DbWorker
 from conseiller_app.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from conseiller_app.ui.pages.settings import SettingsPage
 
 PageFactory = Callable[[DbWorker, QWidget | None], QWidget]
 
@@ -120,7 +125,7 @@ class MainWindow(QMainWindow):
             ("sync", tr("Synchronisation"), _sync_page),
             ("settings", tr("Paramètres"), _settings_page),
         ):
-            self.workspace.add_page(key, title, lambda f=factory: f(worker))
+            self.workspace.add_page(key, title, partial(factory, worker))
 
         # Screens
         self.unlock_screen = UnlockScreen(self.session)
@@ -136,7 +141,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.screens)
 
         # Chrome
-        self.actions = build_menus(self, [(k, self.workspace.nav.item(i).text())
+        self.menu_actions = build_menus(self, [(k, self.workspace.nav.item(i).text())
                                           for i, k in enumerate(self.workspace.keys)])
         self.status = ShellStatusBar(self)
         self.setStatusBar(self.status)
@@ -155,7 +160,7 @@ class MainWindow(QMainWindow):
     # --- wiring --------------------------------------------------------------------------------
 
     def _connect(self) -> None:
-        a, s = self.actions, self.session
+        a, s = self.menu_actions, self.session
         s.opened.connect(self._vault_opened)
         s.about_to_lock.connect(self._vault_locking)
         s.locked.connect(self._vault_locked)
@@ -184,7 +189,7 @@ class MainWindow(QMainWindow):
     def _page_built(self, key: str, page: QWidget) -> None:
         """Wire a page just built; if the vault is open, let it load (``vault_opened``)."""
         if key == "settings":
-            page.idle_minutes_changed.connect(self.idle.set_timeout_minutes)
+            cast("SettingsPage", page).idle_minutes_changed.connect(self.idle.set_timeout_minutes)
         self.changes.attach(page)  # changes_made / shows: no page-to-page wiring here
         status_message = getattr(page, "status_message", None)
         if status_message is not None:
@@ -215,8 +220,8 @@ class MainWindow(QMainWindow):
         return self.workspace.page("orientations")
 
     @property
-    def settings_page(self) -> QWidget:
-        return self.workspace.page("settings")
+    def settings_page(self) -> SettingsPage:
+        return cast("SettingsPage", self.workspace.page("settings"))
 
     def _save_current(self) -> None:
         page = self.workspace.built_page("beneficiaries")
@@ -241,8 +246,8 @@ class MainWindow(QMainWindow):
 
     def _set_navigation_visible(self, visible: bool) -> None:
         self.workspace.nav.setVisible(visible)
-        if self.actions.toggle_navigation.isChecked() != visible:
-            self.actions.toggle_navigation.setChecked(visible)
+        if self.menu_actions.toggle_navigation.isChecked() != visible:
+            self.menu_actions.toggle_navigation.setChecked(visible)
 
     def _busy_changed(self, busy: bool) -> None:
         if self.session.is_open:
@@ -253,7 +258,7 @@ class MainWindow(QMainWindow):
     def _show_screen(self) -> None:
         state = self.session.state
         is_open = state is State.OPEN
-        for act in self.actions.needing_vault():
+        for act in self.menu_actions.needing_vault():
             act.setEnabled(is_open)
         self.menuBar().setEnabled(True)
         if is_open:
@@ -266,7 +271,9 @@ class MainWindow(QMainWindow):
             self.unlock_screen.setFocus()
 
     def current_screen(self) -> QWidget:
-        return self.screens.currentWidget()
+        screen = self.screens.currentWidget()
+        assert screen is not None  # the stack always shows one of its screens
+        return screen
 
     # --- vault life cycle ----------------------------------------------------------------------
 
@@ -303,6 +310,8 @@ class MainWindow(QMainWindow):
         self.workspace.wake()
         for key in sorted(built_before, key=lambda k: k != current):
             page = self.workspace.built_page(key)
+            if page is None:
+                continue
             if key in self._opened_pages:
                 call_hook(page, "unlock")
             else:
@@ -313,8 +322,11 @@ class MainWindow(QMainWindow):
             # when it is on, the page is built (hidden) so that its timer runs from the start.
             from conseiller_app.ui.sync_page import ops as sync_ops
 
-            self.worker.submit(sync_ops.auto_minutes, priority=BACKGROUND,
-                               on_done=lambda minutes: self.workspace.page("sync") if minutes else None)
+            def build_sync_page(minutes: int | None) -> None:
+                if minutes:
+                    self.workspace.page("sync")
+
+            self.worker.submit(sync_ops.auto_minutes, priority=BACKGROUND, on_done=build_sync_page)
 
     def lock(self) -> None:
         """Lock now (menu, Ctrl+L, idle timeout, session locked)."""
@@ -325,11 +337,11 @@ class MainWindow(QMainWindow):
         self.parking.park()
         # What the user chose (Affichage › Afficher la navigation), not whether the list is on
         # screen: at a lock the workspace is already hidden behind the lock screen.
-        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
+        self.window_state.save(self, self.workspace.current_key(), self.menu_actions.toggle_navigation.isChecked())
         for page in self.workspace.each_page():
             call_hook(page, "lock")
         self.screens.setCurrentWidget(self.unlock_screen)  # hide the pages at once
-        for act in self.actions.needing_vault():
+        for act in self.menu_actions.needing_vault():
             act.setEnabled(False)
 
     def _vault_locked(self) -> None:
@@ -344,7 +356,7 @@ class MainWindow(QMainWindow):
     # --- help ----------------------------------------------------------------------------------
 
     def _show_shortcuts(self) -> None:
-        QMessageBox.information(self, self.tr("Raccourcis clavier"), shortcuts_html(self, self.actions))
+        QMessageBox.information(self, self.tr("Raccourcis clavier"), shortcuts_html(self, self.menu_actions))
 
     def _show_about(self) -> None:
         QMessageBox.about(self, self.tr("À propos"), about_text(self.tr))
@@ -371,7 +383,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.lock()  # drafts saved, connections closed; then the window closes
             return
-        self.window_state.save(self, self.workspace.current_key(), self.actions.toggle_navigation.isChecked())
+        self.window_state.save(self, self.workspace.current_key(), self.menu_actions.toggle_navigation.isChecked())
         self.idle.detach()
         event.accept()
 

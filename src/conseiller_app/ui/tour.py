@@ -32,6 +32,7 @@ class Stop:
 def pump(until: Callable[[], bool] | None = None, timeout: float = 20.0, settle_ms: int = 150) -> None:
     """Process events until ``until()`` holds (or the timeout), then a little longer."""
     app = QApplication.instance()
+    assert app is not None
     deadline = time.monotonic() + timeout
     while until is not None and not until() and time.monotonic() < deadline:
         app.processEvents()
@@ -166,7 +167,7 @@ def _ateliers_and_orientations(window, showcase: str) -> Iterator[Stop]:
     from conseiller_app.domain.enums import Attendance
     from conseiller_app.ui.documents import pdf_support
 
-    pdf_support.open_externally = lambda _path: True  # never start a PDF reader from the tour
+    pdf_support.open_externally = lambda path: True  # never start a PDF reader from the tour
 
     page = window.ateliers
     window.workspace.show_page("ateliers")
@@ -331,11 +332,11 @@ def _synchronised_vault(folder: Path) -> tuple[Path, Path]:
         sync.enroll(ctx, enrollment)
         out = folder / "cle-usb"
         out.mkdir()
-        first_bundle = Path(sync.export(ctx, out)["path"])
+        first_bundle = Path(sync.export(ctx, out).path or "")
         ingest.ingest_file(central, first_bundle)
-        devices.approve(central, sync.identity(ctx)["device_id"])
+        devices.approve(central, sync.identity(ctx).device_id)
         [answer] = publish.publish(central, folder / "retour")
-        sync.import_bundle(ctx, Path(answer["file"]))
+        sync.import_bundle(ctx, Path(answer.file or ""))
         for last, first in people[2:]:
             add(last, first)
         sync.export(ctx, out)

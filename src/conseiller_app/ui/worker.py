@@ -248,28 +248,33 @@ class DbWorker(QObject):
         """Queue the closing of the vault behind the work already submitted (drafts saved by a
         page's ``lock()`` are written first); afterwards ``ctx`` is None and every operation that
         needs the vault fails with ``VaultLocked``."""
-        from conseiller_app.ui.vault_ops import close_vault
-
-        return self.submit(close_vault, self, on_done=on_done, needs_vault=False, barrier=True)
+        return self.submit(_close_vault, self, on_done=on_done, needs_vault=False, barrier=True)
 
     def shutdown(self) -> None:
         """Finish the queued work, close the vault (every connection), then stop the thread."""
-        from conseiller_app.ui.vault_ops import close_vault
-
         thread = self._thread
         if thread is None:
-            close_vault(self)
+            _close_vault(self)
             return
 
         def finish() -> None:  # runs on the worker thread, after everything queued before it
             try:
-                close_vault(self)
+                _close_vault(self)
             finally:
                 thread.quit()
 
         self._enqueue(_Job(next(self._tickets), finish, (), {}, False, CancelToken()), NORMAL, barrier=True)
         thread.wait(30_000)
         self._thread = None
+
+
+def _close_vault(worker: DbWorker) -> None:
+    """Close the vault, importing the storage layer on the thread that runs this: never on the GUI
+    thread while the worker's preload imports it (two threads importing SQLAlchemy's modules in
+    opposite orders end in Python's import deadlock error: a start closed at once crashed)."""
+    from conseiller_app.ui.vault_ops import close_vault
+
+    close_vault(worker)
 
 
 def _receiver_alive(callback: Callable[..., Any]) -> bool:

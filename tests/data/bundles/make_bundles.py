@@ -20,6 +20,7 @@ import json
 import shutil
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 SAMPLE_PASSPHRASE = "paquets échantillons format 1 !"
@@ -51,15 +52,15 @@ def make(target: Path = HERE) -> None:
         sync.enroll(ctx, enrollment)
     awa = beneficiaries.create(a, {"last_name": "N'Diaye", "first_name": "Awa", "birth_date": "2001-02-03",
                                    "commune": "Lens", "public": "jeune"})
-    first = Path(sync.export(a, target)["path"])
+    first = Path(sync.export(a, target).path)
     beneficiaries.update(a, awa, {"phone": "0612345678"})
     gone = beneficiaries.create(a, {"last_name": "Lefèvre", "first_name": "Jérôme", "birth_date": "1980-05-12",
                                     "commune": "Arras", "public": "rsa", "caf_number": "1234567"})
     edit(a, m.Beneficiary, gone, deleted_at=m.utcnow())
     add_session(a, "Atelier BTP Lens", territory="lens_lievin")
-    second = Path(sync.export(a, target)["path"])
+    second = Path(sync.export(a, target).path)
     b_session = add_session(b, "Atelier BTP Arras")
-    b_bundle = Path(sync.export(b, work)["path"])
+    b_bundle = Path(sync.export(b, work).path)
     a.vault.checkpoint()
     a.vault.close()
 
@@ -67,20 +68,20 @@ def make(target: Path = HERE) -> None:
         ingest.ingest_file(central, f)
     [device_a] = devices.list_devices(central)
     devices.approve(central, device_a["id"])
-    records_from_a = status(central)["records"]
+    records_from_a = {k: asdict(v) for k, v in status(central).records.items()}
     ingest.ingest_file(central, b_bundle)
     for d in devices.list_devices(central):
-        devices.approve(central, d["id"])
+        devices.approve(central, d.id)
     a_id = device_a["id"]
     [answer] = publish.publish(central, target, [a_id])
     expected = {
         "device_a": a_id,
         "bundles_a": [first.name, second.name],
-        "central_bundle": Path(answer["file"]).name,
+        "central_bundle": Path(answer.file or "").name,
         "records_from_a": records_from_a,
         "shared_session_from_b": b_session,
-        "reference_version": answer["reference_version"],
-        "ack_changes": answer["ack"]["changes"],
+        "reference_version": answer.reference_version,
+        "ack_changes": answer.ack["changes"],
     }
     central.close()
     b.vault.close()

@@ -20,6 +20,7 @@ import json
 import shutil
 import sys
 import tempfile
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -47,8 +48,8 @@ def make(target: Path = HERE) -> None:
     demo.generate(vault, 8, seed=11, today=date(2026, 11, 28))
     ctx = Context(vault)
     sync.enroll(ctx, target / "siege" / "inscription-siege.json")
-    bundle = Path(sync.export(ctx, target)["path"])
-    device_id = sync.identity(ctx)["device_id"]
+    bundle = Path(sync.export(ctx, target).path)
+    device_id = sync.identity(ctx).device_id
     vault.checkpoint()
     vault.close()
 
@@ -58,9 +59,9 @@ def make(target: Path = HERE) -> None:
     expected = {
         "device": device_id,
         "bundle": bundle.name,
-        "central_bundle": Path(answer["file"]).name,
-        "records": status(central)["records"],
-        "reference_version": answer["reference_version"],
+        "central_bundle": Path(answer.file or "").name,
+        "records": {k: asdict(v) for k, v in status(central).records.items()},
+        "reference_version": answer.reference_version,
     }
     central.close()
     (target / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

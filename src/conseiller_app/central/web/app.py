@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from litestar import Litestar, Request, Response, get, post
@@ -24,21 +25,31 @@ from conseiller_app.central.models import Meta
 from conseiller_app.central.web import errors
 from conseiller_app.domain.errors import AppError
 
+if TYPE_CHECKING:
+    from litestar.datastructures import ResponseHeader
+
+    from conseiller_app.central.service import Central
+
+# Litestar's request and response are generic (user, auth, state; content): the console keeps its
+# user in the session, not in the framework's auth, so these stay open.
+Req = Request[Any, Any, Any]
+
 DB_ENV, KEYS_ENV, SECURE_ENV = "CONSEILLER_CENTRAL_DB", "CONSEILLER_CENTRAL_KEYS", "CONSEILLER_CENTRAL_SECURE_COOKIES"
 MAX_BYTES_ENV = "CONSEILLER_CENTRAL_MAX_BUNDLE_BYTES"
 SESSION_MINUTES = 30  # a console session ends after this long without a page viewed
 API = "/api/v1"
 
 
-def _central(request: Request):
-    return request.app.state.central
+def _central(request: Req) -> Central:
+    central: Central = request.app.state.central
+    return central
 
 
-def _json(body: dict[str, Any], status: int) -> Response:
+def _json(body: Mapping[str, Any], status: int) -> Response[Any]:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _refused(exc: api.ApiRefused) -> Response:
+def _refused(exc: api.ApiRefused) -> Response[Any]:
     return _json(exc.as_dict(), exc.status)
 
 
@@ -48,7 +59,7 @@ def health() -> dict[str, str]:
 
 
 @post(f"{API}/bundles")
-async def upload_bundle(request: Request) -> Response:
+async def upload_bundle(request: Req) -> Response[Any]:
     # The body limit (413) is Litestar's request_max_body_size, enforced while the body streams in.
     data = await request.body()
     try:
@@ -58,13 +69,13 @@ async def upload_bundle(request: Request) -> Response:
     return _json(body, status)
 
 
-def _signed(request: Request) -> dict:
+def _signed(request: Req) -> dict[str, Any]:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return api.verify(_central(request), request.method, path, request.headers)
 
 
 @get(f"{API}/return-bundle")
-async def return_bundle(request: Request, after: int = 0) -> Response:
+async def return_bundle(request: Req, after: int = 0) -> Response[Any]:
     try:
         device = await anyio.to_thread.run_sync(_signed, request)
     except api.ApiRefused as exc:
@@ -77,7 +88,7 @@ async def return_bundle(request: Request, after: int = 0) -> Response:
 
 
 @get(f"{API}/status")
-async def device_status(request: Request) -> Response:
+async def device_status(request: Req) -> Response[Any]:
     try:
         device = await anyio.to_thread.run_sync(_signed, request)
     except api.ApiRefused as exc:
@@ -85,7 +96,7 @@ async def device_status(request: Request) -> Response:
     return _json(await anyio.to_thread.run_sync(api.device_status, _central(request), device), 200)
 
 
-def _app_error(request: Request, exc: Exception) -> Response:
+def _app_error(request: Req, exc: AppError) -> Response[Any]:
     from conseiller_app.central.db import DatabaseUnavailable
     from conseiller_app.central.web import console
 
@@ -93,14 +104,14 @@ def _app_error(request: Request, exc: Exception) -> Response:
     if unavailable:  # for the operators: which route, never the message's details
         errors.log.warning("Base de données indisponible : %s %s", request.method, errors.route_of(request.scope))
     if request.url.path.startswith(API):
-        return _json({"reason": "unavailable" if unavailable else "error", "message": getattr(exc, "message", "")},
+        return _json({"reason": "unavailable" if unavailable else "error", "message": exc.message},
                      503 if unavailable else 400)
     if unavailable:
-        return console.error_page(request, getattr(exc, "message", "Erreur."), 503)
-    return console.app_error(request, exc)  # type: ignore[arg-type]
+        return console.error_page(request, exc.message, 503)
+    return console.app_error(request, exc)
 
 
-def _security_headers():
+def _security_headers() -> list[ResponseHeader]:
     from litestar.datastructures import ResponseHeader
 
     return [ResponseHeader(name=k, value=v) for k, v in (
@@ -113,7 +124,7 @@ def _security_headers():
 _SECURITY_HEADERS = _security_headers()
 
 
-def web_secret(central) -> str:
+def web_secret(central: Central) -> str:
     """The secret of the CSRF tokens, shared by every worker: made once, kept in the database."""
     mt = Meta.__table__
     with central.db.write() as conn:
@@ -121,10 +132,10 @@ def web_secret(central) -> str:
         if value is None:
             value = secrets.token_urlsafe(32)
             conn.execute(mt.insert().values(key="web_secret", value=value))
-    return value
+    return str(value)
 
 
-def create_app(central, *, secure_cookies: bool = False) -> Litestar:
+def create_app(central: Central, *, secure_cookies: bool = False) -> Litestar:
     from litestar.contrib.jinja import JinjaTemplateEngine
     from litestar.template.config import TemplateConfig
 

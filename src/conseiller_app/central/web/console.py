@@ -6,7 +6,7 @@ Every action is journaled."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
@@ -15,35 +15,46 @@ from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
 from conseiller_app.central import accounts, conflicts, devices, reference_edit
-from conseiller_app.central.accounts import ADMIN, CHARGE, PARTNER
+from conseiller_app.central.accounts import ADMIN, CHARGE, PARTNER, CurrentUser
 from conseiller_app.central.web import views
 from conseiller_app.domain.errors import AppError, ValidationError
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
+
+# Litestar's request and response are generic (user, auth, state; content): the console keeps its
+# user in the session, not in the framework's auth, so these stay open.
+Req = Request[Any, Any, Any]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 STAFF = (ADMIN, CHARGE)
 ANYONE = (ADMIN, CHARGE, PARTNER)
 
 
-def _central(request: Request):
-    return request.app.state.central
+def _central(request: Req) -> Central:
+    central: Central = request.app.state.central
+    return central
 
 
-async def _run(fn: Callable, *args: Any) -> Any:
-    return await anyio.to_thread.run_sync(lambda: fn(*args))
+async def _run(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn`` in a worker thread (the database work is synchronous)."""
+    return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs))
 
 
-async def _staff(request: Request, roles: tuple[str, ...]) -> dict[str, Any]:
+async def _staff(request: Req, roles: tuple[str, ...]) -> CurrentUser:
     login = request.session.get("login") if request.session else None
     user = await _run(accounts.current_user, _central(request), login) if login else None
     if user is None:
         if request.session:
             request.clear_session()
         raise NotAuthorizedException()
-    if user["role"] not in roles:
+    if user.role not in roles:
         raise PermissionDeniedException("Votre rôle ne donne pas accès à cette page.")
     return user
 
 
-def _page(request: Request, name: str, user: dict | None, status: int = 200, **context: Any) -> Template:
+def _page(request: Req, name: str, user: CurrentUser | None, status: int = 200, **context: Any) -> Template:
     flash = None
     if request.session and "flash" in request.session:
         flash = request.session.pop("flash")
@@ -53,7 +64,7 @@ def _page(request: Request, name: str, user: dict | None, status: int = 200, **c
                              "training": _central(request).demo, **context})
 
 
-def _flash(request: Request, text: str, kind: str = "succes") -> None:
+def _flash(request: Req, text: str, kind: str = "succes") -> None:
     request.session["flash"] = {"text": text, "kind": kind}
 
 
@@ -61,25 +72,25 @@ def _back(to: str) -> Redirect:
     return Redirect(path=to, status_code=303)
 
 
-async def _form(request: Request) -> dict[str, Any]:
+async def _form(request: Req) -> dict[str, Any]:
     form = await request.form()
     return {k: form.get(k) for k in form}
 
 
-async def _journal(request: Request, user: dict, action: str, target: str | None, detail: str = "") -> None:
-    await _run(accounts.record, _central(request), user["login"], action, target, detail)
+async def _journal(request: Req, user: CurrentUser, action: str, target: str | None, detail: str = "") -> None:
+    await _run(accounts.record, _central(request), user.login, action, target, detail)
 
 
 # --- login ------------------------------------------------------------------------------------
 
 
 @get("/connexion")
-async def login_page(request: Request) -> Template:
+async def login_page(request: Req) -> Template:
     return _page(request, "connexion.html", None)
 
 
 @post("/connexion")
-async def login(request: Request) -> Response:
+async def login(request: Req) -> Response[Any]:
     form = await _form(request)
     result = await _run(accounts.authenticate, _central(request), str(form.get("login") or ""),
                         str(form.get("password") or ""))
@@ -91,7 +102,7 @@ async def login(request: Request) -> Response:
 
 
 @post("/deconnexion")
-async def logout(request: Request) -> Response:
+async def logout(request: Req) -> Response[Any]:
     login = request.session.get("login") if request.session else None
     if login:
         await _run(accounts.record, _central(request), login, "deconnexion", None)
@@ -103,7 +114,7 @@ async def logout(request: Request) -> Response:
 
 
 @get("/")
-async def home(request: Request) -> Template:
+async def home(request: Req) -> Template:
     user = await _staff(request, ANYONE)
     return _page(request, "accueil.html", user, figures=await _run(views.indicators, _central(request)))
 
@@ -112,40 +123,42 @@ async def home(request: Request) -> Template:
 
 
 @get("/appareils")
-async def devices_page(request: Request) -> Template:
+async def devices_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
     rows = await _run(views.device_list, _central(request))
-    return _page(request, "appareils.html", user, pending=[d for d in rows if d["status"] == "en_attente"],
-                 others=[d for d in rows if d["status"] != "en_attente"])
+    return _page(request, "appareils.html", user, pending=[d for d in rows if d.status == "en_attente"],
+                 others=[d for d in rows if d.status != "en_attente"])
 
 
 @get("/appareils/{device_id:str}")
-async def device_page(request: Request, device_id: str) -> Template:
+async def device_page(request: Req, device_id: str) -> Template:
     user = await _staff(request, (ADMIN,))
-    return _page(request, "appareil.html", user, **await _run(views.device_detail, _central(request), device_id))
+    detail = await _run(views.device_detail, _central(request), device_id)
+    return _page(request, "appareil.html", user, device=detail.device, bundles=detail.bundles,
+                 incidents=detail.incidents, publications=detail.publications, refusals=detail.refusals)
 
 
 @post("/appareils/{device_id:str}/approuver")
-async def approve_device(request: Request, device_id: str) -> Response:
+async def approve_device(request: Req, device_id: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
     result = await _run(devices.approve, _central(request), device_id)
-    d = result["device"]
-    await _journal(request, user, "appareil_approuve", d["id"], f"{d['name']} ({d['territory']}), "
-                   f"empreinte {d['fingerprint']}, {len(result['ingested'])} paquet(s) intégré(s)")
-    text = f"Appareil « {d['name']} » approuvé : {len(result['ingested'])} paquet(s) en quarantaine intégré(s)."
-    if result["errors"]:
-        text += f" {len(result['errors'])} paquet(s) refusé(s) : voir l'historique."
-    _flash(request, text, "attention" if result["errors"] else "succes")
+    d = result.device
+    await _journal(request, user, "appareil_approuve", d.id, f"{d.name} ({d.territory}), "
+                   f"empreinte {d.fingerprint}, {len(result.ingested)} paquet(s) intégré(s)")
+    text = f"Appareil « {d.name} » approuvé : {len(result.ingested)} paquet(s) en quarantaine intégré(s)."
+    if result.errors:
+        text += f" {len(result.errors)} paquet(s) refusé(s) : voir l'historique."
+    _flash(request, text, "attention" if result.errors else "succes")
     return _back("/appareils")
 
 
 @post("/appareils/{device_id:str}/revoquer")
-async def revoke_device(request: Request, device_id: str) -> Response:
+async def revoke_device(request: Req, device_id: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
     result = await _run(devices.revoke, _central(request), device_id)
-    d = result["device"]
-    await _journal(request, user, "appareil_revoque", d["id"], d["name"])
-    _flash(request, f"Appareil « {d['name']} » révoqué : ses prochains paquets seront refusés.")
+    d = result.device
+    await _journal(request, user, "appareil_revoque", d.id, d.name)
+    _flash(request, f"Appareil « {d.name} » révoqué : ses prochains paquets seront refusés.")
     return _back("/appareils")
 
 
@@ -153,13 +166,15 @@ async def revoke_device(request: Request, device_id: str) -> Response:
 
 
 @get("/paquets")
-async def bundles_page(request: Request) -> Template:
+async def bundles_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
-    return _page(request, "paquets.html", user, **await _run(views.bundle_history, _central(request)))
+    history = await _run(views.bundle_history, _central(request))
+    return _page(request, "paquets.html", user, bundles=history.bundles, refusals=history.refusals,
+                 incidents=history.incidents)
 
 
 @post("/paquets")
-async def upload_bundle_form(request: Request) -> Response:
+async def upload_bundle_form(request: Req) -> Response[Any]:
     """A bundle that came on a USB key, ingested exactly as an upload from the device."""
     from conseiller_app.central import api
 
@@ -186,20 +201,20 @@ async def upload_bundle_form(request: Request) -> Response:
 
 
 @get("/conflits")
-async def conflicts_page(request: Request) -> Template:
+async def conflicts_page(request: Req) -> Template:
     user = await _staff(request, STAFF)
     rows = await _run(lambda: conflicts.list_conflicts(_central(request)))
     return _page(request, "conflits.html", user, conflicts=rows)
 
 
 @post("/conflits/{conflict_id:int}")
-async def resolve_conflict(request: Request, conflict_id: int) -> Response:
+async def resolve_conflict(request: Req, conflict_id: int) -> Response[Any]:
     user = await _staff(request, STAFF)
     form = await _form(request)
     keep = str(form.get("garder") or "")
-    r = await _run(lambda: conflicts.resolve(_central(request), conflict_id, keep, who=user["login"]))
-    await _journal(request, user, "conflit_resolu", str(conflict_id), f"version {r['kept']} gardée ({r['entity']})")
-    _flash(request, f"Conflit n°{conflict_id} résolu : la version {r['kept']} est gardée. Elle partira vers les "
+    r = await _run(lambda: conflicts.resolve(_central(request), conflict_id, keep, who=user.login))
+    await _journal(request, user, "conflit_resolu", str(conflict_id), f"version {r.kept} gardée ({r.entity})")
+    _flash(request, f"Conflit n°{conflict_id} résolu : la version {r.kept} est gardée. Elle partira vers les "
                     "appareils concernés à la prochaine publication.")
     return _back("/conflits")
 
@@ -208,7 +223,7 @@ async def resolve_conflict(request: Request, conflict_id: int) -> Response:
 
 
 @get("/referentiel")
-async def reference_page(request: Request) -> Template:
+async def reference_page(request: Req) -> Template:
     user = await _staff(request, STAFF)
     version, data = await _run(reference_edit.current, _central(request))
     sessions = await _run(reference_edit.sessions, _central(request))
@@ -218,7 +233,7 @@ async def reference_page(request: Request) -> Template:
                  communes=sorted(data.communes.values(), key=lambda c: c.name))
 
 
-async def _reference_action(request: Request, user: dict, action: str, fn: Callable, *args: Any) -> Response:
+async def _reference_action(request: Req, user: CurrentUser, action: str, fn: Callable[..., Any], *args: Any) -> Response[Any]:
     try:
         version, created = await _run(fn, _central(request), *args)
     except ValidationError as exc:
@@ -231,20 +246,20 @@ async def _reference_action(request: Request, user: dict, action: str, fn: Calla
 
 
 @post("/referentiel/agences")
-async def add_agency(request: Request) -> Response:
+async def add_agency(request: Req) -> Response[Any]:
     user = await _staff(request, STAFF)
     return await _reference_action(request, user, "agence_ajoutee", reference_edit.save_agency, await _form(request))
 
 
 @post("/referentiel/agences/{agency_id:str}")
-async def edit_agency(request: Request, agency_id: str) -> Response:
+async def edit_agency(request: Req, agency_id: str) -> Response[Any]:
     user = await _staff(request, STAFF)
     return await _reference_action(request, user, "agence_modifiee", reference_edit.save_agency,
                                    await _form(request), agency_id)
 
 
 @post("/referentiel/communes")
-async def commune_territory(request: Request) -> Response:
+async def commune_territory(request: Req) -> Response[Any]:
     user = await _staff(request, STAFF)
     form = await _form(request)
     return await _reference_action(request, user, "commune_rattachee", reference_edit.set_commune_territory,
@@ -252,7 +267,7 @@ async def commune_territory(request: Request) -> Response:
 
 
 @post("/referentiel/sessions/{session_id:str}")
-async def edit_session(request: Request, session_id: str) -> Response:
+async def edit_session(request: Req, session_id: str) -> Response[Any]:
     user = await _staff(request, STAFF)
     form = await _form(request)
     try:
@@ -260,14 +275,14 @@ async def edit_session(request: Request, session_id: str) -> Response:
     except ValidationError as exc:
         _flash(request, str(exc), "erreur")
         return _back("/referentiel")
-    await _journal(request, user, "session_modifiee", session_id, f"version {result.get('version', '—')}")
-    _flash(request, "Session modifiée : publiez pour l'envoyer aux appareils." if result["changed"]
+    await _journal(request, user, "session_modifiee", session_id, f"version {result.version or '—'}")
+    _flash(request, "Session modifiée : publiez pour l'envoyer aux appareils." if result.changed
            else "Rien de changé dans cette session.")
     return _back("/referentiel")
 
 
 @post("/publier")
-async def publish_all(request: Request) -> Response:
+async def publish_all(request: Req) -> Response[Any]:
     from conseiller_app.central.publish import publish
 
     user = await _staff(request, STAFF)
@@ -282,7 +297,7 @@ async def publish_all(request: Request) -> Response:
 
 
 @get("/journal")
-async def journal_page(request: Request) -> Template:
+async def journal_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
     return _page(request, "journal.html", user, entries=await _run(accounts.journal_entries, _central(request)))
 
@@ -291,18 +306,18 @@ async def journal_page(request: Request) -> Template:
 
 
 @get("/comptes")
-async def accounts_page(request: Request) -> Template:
+async def accounts_page(request: Req) -> Template:
     user = await _staff(request, (ADMIN,))
     return _page(request, "comptes.html", user, accounts=await _run(accounts.list_users, _central(request)))
 
 
 @post("/comptes/{login:str}/desactiver")
-async def disable_account(request: Request, login: str) -> Response:
+async def disable_account(request: Req, login: str) -> Response[Any]:
     user = await _staff(request, (ADMIN,))
-    if login == user["login"]:
+    if login == user.login:
         _flash(request, "Vous ne pouvez pas désactiver votre propre compte.", "erreur")
         return _back("/comptes")
-    await _run(lambda: accounts.disable(_central(request), login, by=user["login"]))
+    await _run(lambda: accounts.disable(_central(request), login, by=user.login))
     _flash(request, f"Compte « {login} » désactivé : ses sessions ouvertes sont fermées.")
     return _back("/comptes")
 
@@ -316,13 +331,13 @@ ROUTES = [accounts_page, disable_account, login_page, login, logout, home, devic
 # --- errors -------------------------------------------------------------------------------------
 
 
-def error_page(request: Request, message: str, status: int) -> Response:
+def error_page(request: Req, message: str, status: int) -> Template:
     return Template(template_name="erreur.html", status_code=status,
                     context={"user": None, "message": message, "status": status, "csrf_token": "", "flash": None,
                              "path": request.url.path, "training": _central(request).demo})
 
 
-def http_error(request: Request, exc: HTTPException) -> Response:
+def http_error(request: Req, exc: HTTPException) -> Response[Any]:
     if request.url.path.startswith("/api/"):
         return Response({"reason": "http", "message": exc.detail}, status_code=exc.status_code,
                         media_type="application/json")
@@ -334,6 +349,6 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return error_page(request, messages.get(exc.status_code, "La demande n'a pas pu être traitée."), exc.status_code)
 
 
-def app_error(request: Request, exc: AppError) -> Response:
+def app_error(request: Req, exc: AppError) -> Response[Any]:
     """A known error of an action (device not found, conflict already resolved…): its message."""
     return error_page(request, exc.message, 404 if type(exc).__name__ == "NotFound" else 400)

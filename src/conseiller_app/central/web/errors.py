@@ -26,10 +26,26 @@ import secrets
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from html import escape
-from typing import Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, cast
 
 from conseiller_app.logs import describe_bug
+
+if TYPE_CHECKING:
+    from litestar import Litestar, Request, Response
+    from litestar.types import (
+        HTTPResponseBodyEvent,
+        HTTPResponseStartEvent,
+        LifeSpanReceive,
+        LifeSpanScope,
+        LifeSpanSend,
+        Message,
+        Receive,
+        Scope,
+        Send,
+    )
 
 log = logging.getLogger("conseiller_app.central.web.errors")
 access_log = logging.getLogger("conseiller_app.central.web.access")
@@ -46,16 +62,16 @@ def new_error_id() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def route_of(scope: dict[str, Any]) -> str:
+def route_of(scope: Mapping[str, object]) -> str:
     """The route's template (``/appareils/{device_id}``), never the path or its query string."""
     return str(scope.get("path_template") or UNROUTED)
 
 
-def log_unexpected(scope: dict[str, Any], exc: BaseException) -> str:
+def log_unexpected(scope: Mapping[str, object], exc: BaseException) -> str:
     """Log an unexpected exception once (type and our frames only) and return its error id: the
     handler logs it, the outer guard seeing the same exception again reuses its id."""
     known = getattr(exc, _ID_ATTR, None)
-    if known:
+    if isinstance(known, str) and known:
         return known
     error_id = new_error_id()
     log.error("Erreur inattendue %s : %s %s : %s", error_id, scope.get("method", scope.get("type", "?")),
@@ -88,7 +104,7 @@ def static_page(error_id: str) -> str:
             '<p><a href="/">Retour au tableau de bord</a></p></main></body></html>')
 
 
-def unexpected_error(request, exc: Exception):
+def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The application's handler for any exception no other handler takes (and for 500s)."""
     from litestar import Response
 
@@ -97,7 +113,10 @@ def unexpected_error(request, exc: Exception):
     if is_api(request.url.path):
         return Response(api_body(error_id), status_code=500, media_type="application/json", headers=headers)
     try:  # rendered here, so that a failing template falls back to the static page at once
-        html = request.app.template_engine.get_template("erreur.html").render(
+        engine = request.app.template_engine
+        if engine is None:
+            raise LookupError("no template engine")
+        html = engine.get_template("erreur.html").render(
             user=None, status=500, message=MESSAGE, advice=ADVICE, error_id=error_id,
             csrf_token="", flash=None, path=request.url.path, training=bool(request.app.state.central.demo))
     except Exception:  # noqa: BLE001 - the page of last resort
@@ -110,43 +129,51 @@ class ErrorGuard:
     outside the framework's handlers (in a handler of errors, in middleware). Nothing reaches
     uvicorn, which would print the traceback with its message."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: Litestar) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
+    async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
+                       send: Send | LifeSpanSend) -> None:
+        from litestar.enums import ScopeType
+
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
+        # An HTTP scope comes with the HTTP send (the ASGI protocol; the types cannot tie the two).
+        http_send = cast("Send", send)
         started = time.monotonic()
         status: list[int] = []
 
-        async def tracking_send(message) -> None:
+        async def tracking_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(int(message["status"]))
-            await send(message)
+            await http_send(message)
 
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:  # noqa: BLE001 - the last resort: logged without its message
             error_id = log_unexpected(scope, exc)
             if not status:
-                await self._answer(scope, send, error_id)
+                await self._answer(scope, http_send, error_id)
                 status.append(500)
         finally:
             access_log.info("%s %s %s %d ms", scope.get("method", "?"), route_of(scope),
                             status[0] if status else "—", round((time.monotonic() - started) * 1000))
 
     @staticmethod
-    async def _answer(scope, send, error_id: str) -> None:
-        if is_api(scope.get("path", "")):
+    async def _answer(scope: Mapping[str, object], send: Send, error_id: str) -> None:
+        if is_api(str(scope.get("path", ""))):
             body, kind = json.dumps(api_body(error_id), ensure_ascii=False).encode(), b"application/json"
         else:
             body, kind = static_page(error_id).encode(), b"text/html; charset=utf-8"
         try:
-            await send({"type": "http.response.start", "status": 500,
-                        "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
-                                    (b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]})
-            await send({"type": "http.response.body", "body": body})
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start", "status": 500,
+                "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff")]}
+            end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+            await send(start)
+            await send(end)
         except Exception:  # noqa: BLE001 - the client went away: nothing more to tell it
             pass
 
@@ -175,13 +202,13 @@ LOG_CONFIG: dict[str, Any] = {
 def install_hooks() -> None:
     """Uncaught exceptions of the process or of a thread: logged scrubbed, not printed whole."""
 
-    def process_hook(kind, exc, tb) -> None:
+    def process_hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return
         log.error("Exception non rattrapée : %s", describe_bug(exc))
 
-    def thread_hook(args) -> None:
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None and not issubclass(args.exc_type, SystemExit):
             log.error("Exception non rattrapée dans un fil d'exécution : %s", describe_bug(args.exc_value))
 

@@ -25,7 +25,7 @@ from litestar.response import Template
 
 from conseiller_app.central import devices as devices_mod
 from conseiller_app.central import indicators
-from conseiller_app.central.accounts import CHARGE, PARTNER
+from conseiller_app.central.accounts import CHARGE, PARTNER, CurrentUser
 from conseiller_app.central.web import indicators_view
 from conseiller_app.central.web.console import _central, _journal, _page, _run, _staff
 from conseiller_app.domain.consolidation import Consolidation
@@ -56,8 +56,8 @@ def _values(source: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _refuse_person_level(user: dict[str, Any], values: Mapping[str, str]) -> None:
-    if user["role"] != PARTNER:
+def _refuse_person_level(user: CurrentUser, values: Mapping[str, str]) -> None:
+    if user.role != PARTNER:
         return
     asked = values.get("repartition", "").lower()
     if values.get("device") or indicators_view.CHOICES.get(asked) in indicators_view.PERSONAL:
@@ -69,7 +69,7 @@ def _consolidate(central: Central, values: Mapping[str, str], breakdowns: Sequen
     ``breakdowns`` with the monthly trend (the page)."""
     filters = indicators.parse_filters(central, {k: values[k] for k in FILTER_KEYS if k in values})
     device_id = values.get("device")
-    if device_id and device_id not in {d["id"] for d in devices_mod.list_devices(central)}:
+    if device_id and device_id not in {d.id for d in devices_mod.list_devices(central)}:
         raise ValidationError("device", "appareil inconnu.", "Appareil")
     if breakdowns is None:
         return indicators.consolidate(central, filters, device_id=device_id or None)
@@ -78,7 +78,7 @@ def _consolidate(central: Central, values: Mapping[str, str], breakdowns: Sequen
 
 def _options(central: Central, partner: bool) -> dict[str, Any]:
     ref = indicators.loaded(central).reference
-    devices = [] if partner else [d for d in devices_mod.list_devices(central) if d["status"] != "en_attente"]
+    devices = [] if partner else [d for d in devices_mod.list_devices(central) if d.status != "en_attente"]
     return {"territories": sorted(ref.territories.items(), key=lambda kv: kv[1]),
             "publics": [(p.value, p.label) for p in Public],
             "chantiers": [(c, ref.chantiers.get(c, c)) for c in CHANTIERS],
@@ -134,7 +134,7 @@ async def indicators_page(request: AnyRequest) -> Template:
     user = await _staff(request, ROLES)
     values = _values(request.query_params)
     _refuse_person_level(user, values)
-    context = await _run(_build, _central(request), values, user["role"] == PARTNER)
+    context = await _run(_build, _central(request), values, user.role == PARTNER)
     return _page(request, "indicateurs.html", user, status=400 if context.get("error") else 200, **context)
 
 
@@ -171,7 +171,7 @@ async def _issue(request: AnyRequest, kind: str) -> Response[Any]:
         c = await _run(_consolidate, central, values)
     except ValidationError as exc:
         return _page(request, "erreur.html", user, status=400, message=str(exc))
-    who = user["login"]
+    who = user.login
     if kind == "bilan":
         issued = await _run(lambda: exports.bilan(central, c.filters, who=who, source="console", consolidation=c,
                                                   device_id=c.device_id))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 
 from conseiller_app.domain.errors import UsageError
 
 
-def run(args, key_passphrase: str | None) -> int:
+def run(args: argparse.Namespace, key_passphrase: str | None) -> int:
     import uvicorn
 
     from conseiller_app.central.keys import KEY_PASSPHRASE_ENV

@@ -5,12 +5,16 @@ ids, sets the cookie and serialises the data; this store only keeps the bytes wi
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from litestar.stores.base import Store
 from sqlalchemy import select
 
 from conseiller_app.central.models import StaffSession
+
+if TYPE_CHECKING:
+    from conseiller_app.central.service import Central
 
 
 def _now() -> datetime:
@@ -22,7 +26,7 @@ def _seconds(value: int | timedelta | None) -> int | None:
 
 
 class DatabaseStore(Store):
-    def __init__(self, central) -> None:
+    def __init__(self, central: Central) -> None:
         self.central = central
         self.table = StaffSession.__table__
 

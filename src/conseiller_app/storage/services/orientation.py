@@ -88,7 +88,7 @@ class Committed:
     ``pathway.describe`` gives it), the referrals created, French notes where the pathway could
     not follow."""
 
-    pathway: dict[str, Any]
+    pathway: pathway_service.PathwayView
     referrals: tuple[CommittedReferral, ...]
     notes: tuple[str, ...]
 

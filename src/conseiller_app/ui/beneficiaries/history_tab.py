@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from conseiller_app.storage.services.followup import describe_audit
+from conseiller_app.storage.services.followup import AuditRow, describe_audit
 from conseiller_app.ui.beneficiaries.formatting import fr_local_datetime
 from conseiller_app.ui.beneficiaries.widgets import fill_table, read_only_table
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
@@ -41,15 +41,19 @@ class HistoryTab(QWidget):
     def set_offers(self, offers: list[dict]) -> None:
         self._offers = {o["code"]: o["name"] for o in offers}
 
-    def set_entries(self, entries: list[dict]) -> None:
+    def set_entries(self, entries: list[AuditRow]) -> None:
         rows = [
-            [fr_local_datetime(e["at"]), e["who"], e["action_label"], describe_audit(e, self._offers)] for e in entries
+            [fr_local_datetime(e.at), e.who, e.action_label, describe_audit(e, self._offers)] for e in entries
         ]
         fill_table(self.table, rows)
 
     def entries(self) -> list[tuple[str, str]]:
         """(who, action label) of each row, for tests and accessibility checks."""
-        return [(self.table.item(r, 1).text(), self.table.item(r, 2).text()) for r in range(self.table.rowCount())]
+        def text(r: int, c: int) -> str:
+            item = self.table.item(r, c)
+            return item.text() if item is not None else ""
+
+        return [(text(r, 1), text(r, 2)) for r in range(self.table.rowCount())]
 
     def clear(self) -> None:
         self.set_entries([])

@@ -116,7 +116,7 @@ class IdentityForm(QScrollArea):
         self._boxes: list[QGroupBox] = []
         self._stacked: bool | None = None
         for _i, (title, fields) in enumerate(_GROUPS):
-            box = QGroupBox(QCoreApplication.translate(_CTX, title))
+            box = QGroupBox(QCoreApplication.translate(_CTX, str(title)))
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -137,7 +137,7 @@ class IdentityForm(QScrollArea):
 
         completer = CommuneCompleter(self._communes, self)
         self.widget_of("commune").setCompleter(completer)
-        completer.activated[str].connect(lambda _: self.field_done.emit("commune"))
+        completer.activated.connect(lambda _: self.field_done.emit("commune"))
         self.widget_of("commune").textChanged.connect(lambda _: self._update_commune_hint())
         self.widget_of("birth_date").textChanged.connect(lambda _: self._update_age_hint())
 
@@ -197,7 +197,7 @@ class IdentityForm(QScrollArea):
             return box
         edit = QLineEdit()
         edit.setObjectName(field)
-        edit.setPlaceholderText(QCoreApplication.translate(_CTX, _PLACEHOLDERS.get(field, "")))
+        edit.setPlaceholderText(QCoreApplication.translate(_CTX, str(_PLACEHOLDERS.get(field, ""))))
         edit.textChanged.connect(self._changed)
         edit.editingFinished.connect(lambda f=field: self.field_done.emit(f))
         if field in ("last_name", "first_name"):
@@ -264,7 +264,7 @@ class IdentityForm(QScrollArea):
                 out[field] = w.currentData() or ""
             elif isinstance(w, QCheckBox):
                 out[field] = w.isChecked()
-            else:
+            elif isinstance(w, QLineEdit):
                 out[field] = w.text()
         return out
 
@@ -279,7 +279,7 @@ class IdentityForm(QScrollArea):
                     w.setCurrentIndex(max(w.findData(value or ""), 0))
                 elif isinstance(w, QCheckBox):
                     w.setChecked(bool(value))
-                else:
+                elif isinstance(w, QLineEdit):
                     w.setText(value or "")
                     w.setCursorPosition(0)
         finally:

@@ -32,7 +32,7 @@ PLACEHOLDER = "…"
 
 # (row field, header, sort key or None when the services cannot sort on it)
 _CTX = "BeneficiaryListModel"
-COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+COLUMNS: tuple[tuple[str, object, str | None], ...] = (  # headers: QT_TRANSLATE_NOOP gives str
     ("last_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Nom"), "name"),
     ("first_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Prénom"), None),
     ("age", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Âge"), "age"),
@@ -146,7 +146,7 @@ class BeneficiaryListModel(PagedTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate(_CTX, COLUMNS[section][1])
+            return QCoreApplication.translate(_CTX, str(COLUMNS[section][1]))
         if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][2] is None:
             return self.tr("Le tri n'est pas disponible sur cette colonne.")
         return None

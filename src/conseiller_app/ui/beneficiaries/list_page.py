@@ -3,6 +3,8 @@ result count and the lazy table; double click or Entrée opens a file."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -170,7 +172,7 @@ class BeneficiaryListPage(QWidget):
 
     # --- setup ----------------------------------------------------------------------------------
 
-    def _combo(self, everything: str, choices: list[tuple[str, str]] = ()) -> QComboBox:
+    def _combo(self, everything: str, choices: Sequence[tuple[str, str]] = ()) -> QComboBox:
         combo = QComboBox()
         combo.addItem(everything, None)
         for value, label in choices:
@@ -293,6 +295,7 @@ class BeneficiaryListPage(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         # From the search box, ↓ or Entrée go to the results, so the keyboard never leaves.
         if (watched is self.search_edit and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
                 and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rowCount()):
             if self._debounce.isActive():
                 self.run_query()

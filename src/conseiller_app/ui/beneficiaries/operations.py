@@ -77,8 +77,8 @@ class Saved:
 
     beneficiary_id: str
     created: bool
-    data: dict[str, Any]
-    audit: list[dict[str, Any]]
+    data: beneficiaries.FileView
+    audit: list[followup.AuditRow]
 
 
 def create_file(ctx, data: dict[str, Any], draft: str | None) -> Saved:

@@ -28,8 +28,8 @@ from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
-from conseiller_app.ui.widgets.columns import ID_ROLE, Column, row_value
-from conseiller_app.ui.widgets.rows_model import RowsTableModel
+from conseiller_app.ui.widgets.columns import ID_ROLE, Column
+from conseiller_app.ui.widgets.rows_model import RowsTableModel, row_key
 from conseiller_app.ui.worker import BACKGROUND, CancelToken, DbWorker, VaultLocked
 
 GUIDANCE_MAX_AGE = 120.0  # seconds: the caseload's suggestions are recomputed at most this often
@@ -42,7 +42,7 @@ def fr_date(d: date | None) -> str:
 
 def _todo_column(header: str, key: str | Callable[[Any], str]) -> Column:
     def text(row: Any) -> str:
-        value = key(row) if callable(key) else row_value(row, key)
+        value = key(row) if callable(key) else row_key(row, key)
         return "" if value is None else str(value)
 
     return Column(header, text, tooltip=text)
@@ -271,7 +271,7 @@ class DashboardPage(QWidget):
             self._guidance_token = None
             self._guidance_at = None  # computed again when the page is shown
 
-    def _guidance_loaded(self, generation: int, rows: list[dict]) -> None:
+    def _guidance_loaded(self, generation: int, rows: list[pathway_service.CaseloadSuggestion]) -> None:
         if generation == self._guidance_generation:
             self._guidance_token = None
             if self._guidance_at is None:  # it was running when the page was left

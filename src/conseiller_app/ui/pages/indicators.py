@@ -299,6 +299,7 @@ class IndicatorsPage(QWidget):
         self.period.addItem(tr("Mois en cours"), I.Filters.month(today.year, today.month))
         for n in range(1, I.CONVENTION_YEARS + 1):
             f = I.Filters.convention_year(signature, n)
+            assert f.start is not None and f.end is not None  # a convention year is bounded
             self.period.addItem(tr("Année {n} de la convention ({a} – {b})").format(
                 n=n, a=f.start.strftime("%d/%m/%Y"), b=f.end.strftime("%d/%m/%Y")), f)
         self.period.blockSignals(False)

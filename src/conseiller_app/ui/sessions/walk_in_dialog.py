@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import DuplicateFile
 from conseiller_app.storage.services import sessions as session_service
 from conseiller_app.storage.services.sessions import SessionDetail
@@ -111,11 +112,11 @@ class WalkInDialog(QDialog):
             return
         self.error_line.show_failure(exc)
 
-    def _ask_duplicate(self, matches: list[dict]) -> None:
+    def _ask_duplicate(self, matches: list[Duplicate]) -> None:
         """The same question as a normal creation, with « register this file » as the default."""
         role = QMessageBox.ButtonRole
         more = "".join("\n• " + dialogs.describe_duplicate(d) for d in matches[1:])
-        existing = matches[0]["id"]
+        existing = matches[0].id
 
         def answered(answer: str) -> None:
             self.duplicate_box = None

@@ -118,17 +118,16 @@ class Exchange(QObject):
                     prepared, g, err, then)))))))
         return True
 
-    def _send(self, prepared, g: int, err: Callable, then: Callable[[], object] | None) -> None:
-        ep, made = prepared
-        data = made.pop("data")
-        self._net(network.send, ep, data, on_error=err, on_done=self._guard(g, lambda answer: self.worker.submit(
-            ops.finish_push, made, answer, on_error=err, on_done=self._guard(g, lambda result: self._pushed(
-                result, then)))))
+    def _send(self, prepared: network.PreparedPush, g: int, err: Callable,
+              then: Callable[[], object] | None) -> None:
+        self._net(network.send, prepared.endpoint, prepared.data, on_error=err, on_done=self._guard(
+            g, lambda answer: self.worker.submit(ops.finish_push, prepared.bundle, answer, on_error=err,
+                                                 on_done=self._guard(g, lambda result: self._pushed(result, then)))))
 
-    def _pushed(self, result: dict, then: Callable[[], object] | None) -> None:
+    def _pushed(self, result: network.Pushed, then: Callable[[], object] | None) -> None:
         self.busy = False
         self._failures = 0
-        self._set_state(self.tr("envoyé à {time}").format(time=hour(result["at"])), "ok")
+        self._set_state(self.tr("envoyé à {time}").format(time=hour(result.at)), "ok")
         self.finished.emit("push", result)
         if then is not None:
             then()
@@ -149,11 +148,11 @@ class Exchange(QObject):
                 ops.finish_pull, data, on_error=err, on_done=self._guard(g, self._pulled))))))
         return True
 
-    def _pulled(self, result: dict) -> None:
+    def _pulled(self, result: network.Pulled) -> None:
         self.busy = False
         self._failures = 0
-        when = hour(result["at"])
-        self._set_state(self.tr("reçu à {time}").format(time=when) if result["status"] == "importe" else
+        when = hour(result.at)
+        self._set_state(self.tr("reçu à {time}").format(time=when) if result.status == "importe" else
                         self.tr("à jour à {time}").format(time=when), "ok")
         self.finished.emit("pull", result)
         self._schedule()

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app.domain.errors import AppError
 from conseiller_app.sync import service
 from conseiller_app.sync.errors import EnrollmentRefused
+from conseiller_app.sync.export import ExportedBundle
+from conseiller_app.sync.importer import ImportedBundle
+
+if TYPE_CHECKING:
+    from conseiller_app.sync.network import PreparedPush, Pulled, Pushed
 
 
 class ExportCancelled(AppError):
@@ -34,8 +39,8 @@ def enroll(ctx, path: Path, expected_fingerprint: str, replace: bool = False) ->
     return service.enroll(ctx, Path(path), replace=replace)
 
 
-def export(ctx, out_dir: Path, outcome: dict, progress: Callable[[int, int], None] | None = None,
-           token=None) -> dict[str, Any]:
+def export(ctx, out_dir: Path, outcome: dict[str, ExportedBundle],
+           progress: Callable[[int, int], None] | None = None, token=None) -> ExportedBundle:
     """Export into ``out_dir``. A cancellation before the file is written rolls everything back
     (the service writes the file last); the result is also left in ``outcome`` so the page can
     tell, after a late cancel, whether a bundle was written after all."""
@@ -51,7 +56,7 @@ def export(ctx, out_dir: Path, outcome: dict, progress: Callable[[int, int], Non
     return result
 
 
-def import_bundle(ctx, path: Path) -> dict[str, Any]:
+def import_bundle(ctx, path: Path) -> ImportedBundle:
     return service.import_bundle(ctx, Path(path))
 
 
@@ -65,13 +70,13 @@ def endpoint(ctx):
         return network.endpoint(s)
 
 
-def prepare_push(ctx):
+def prepare_push(ctx) -> PreparedPush:
     from conseiller_app.sync import network
 
     return network.prepare_push(ctx)
 
 
-def finish_push(ctx, made: dict, answer: dict) -> dict[str, Any]:
+def finish_push(ctx, made: ExportedBundle, answer: dict[str, Any]) -> Pushed:
     from conseiller_app.sync import network
 
     return network.finish_push(ctx, made, answer)
@@ -83,7 +88,7 @@ def prepare_pull(ctx):
     return network.prepare_pull(ctx)
 
 
-def finish_pull(ctx, data: bytes | None) -> dict[str, Any]:
+def finish_pull(ctx, data: bytes | None) -> Pulled:
     from conseiller_app.sync import network
 
     return network.finish_pull(ctx, data)

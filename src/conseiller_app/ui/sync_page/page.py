@@ -4,8 +4,8 @@ bundles and their history. Every operation goes through the database worker (``o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain.errors import AppError
+from conseiller_app.sync.export import ExportedBundle
+from conseiller_app.sync.importer import ConfirmedBundle, ImportedBundle
+from conseiller_app.sync.network import Pulled, Pushed
 from conseiller_app.sync.service import Enrolled, EnrollmentInfo, SyncStatus
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.pages.base import fill_with_scroll, page_header
@@ -69,8 +72,8 @@ class SyncPage(QWidget):
         super().__init__(parent)
         self.worker = worker
         self.status: SyncStatus | None = None
-        self.last_export: dict[str, Any] | None = None
-        self.last_import: dict[str, Any] | None = None
+        self.last_export: ExportedBundle | None = None
+        self.last_import: ImportedBundle | None = None
         self.enroll_dialog: EnrollDialog | None = None
         self._locked = True
         self._busy = False
@@ -426,10 +429,10 @@ class SyncPage(QWidget):
         self.exchange_state.setStyleSheet(f"color: {colours[kind]}; font-weight: bold;" if kind in colours else "")
         self._update_actions()
 
-    def _exchanged(self, what: str, result: dict) -> None:
-        if what == "push" and result.get("quarantine"):
+    def _exchanged(self, what: str, result: Pushed | Pulled) -> None:
+        if isinstance(result, Pushed) and result.quarantine:
             self.result_banner.show_message(self.tr("Paquet reçu par le siège, en attente d'approbation"),
-                                            result.get("message", ""), "info")
+                                            result.message, "info")
         self.refresh()
 
     def _show_auto(self, minutes: int, generation: int) -> None:
@@ -512,7 +515,7 @@ class SyncPage(QWidget):
     def export_to(self, folder: Path) -> None:
         self._folders["export"] = str(folder)
         generation = self._generation
-        outcome: dict = {}
+        outcome: dict[str, ExportedBundle] = {}
         self._set_busy(True)
         self.result_banner.clear()
         self._run = run_with_progress(
@@ -522,24 +525,24 @@ class SyncPage(QWidget):
             on_error=lambda exc: self._failed(exc, generation, self.tr("Export impossible")),
             on_cancel=lambda: self._export_cancelled(outcome, generation))
 
-    def _exported(self, result: dict, generation: int) -> None:
+    def _exported(self, result: ExportedBundle, generation: int) -> None:
         self._run = None
         if not self._current(generation):
             return
         self._set_busy(False)
         self.last_export = result
         self.result_banner.show_message(
-            self.tr("Paquet n°{n} écrit : {name}").format(n=result["sequence"], name=result["file_name"]),
+            self.tr("Paquet n°{n} écrit : {name}").format(n=result.sequence, name=result.file_name),
             self.tr("Dans\u00a0: {folder}\n{changes} et {audit} du journal d'audit depuis le dernier accusé de "
                     "réception. Faites parvenir ce fichier au siège\u00a0: il est chiffré, seul le siège peut "
-                    "l'ouvrir.").format(folder=str(Path(result["path"]).parent),
-                                        changes=plural(result["changes"], self.tr("changement"),
+                    "l'ouvrir.").format(folder=str(Path(result.path or "").parent),
+                                        changes=plural(result.changes, self.tr("changement"),
                                                        self.tr("changements")),
-                                        audit=plural(result["audit"], self.tr("entrée"), self.tr("entrées"))),
+                                        audit=plural(result.audit, self.tr("entrée"), self.tr("entrées"))),
             "success")
         self.refresh()
 
-    def _export_cancelled(self, outcome: dict, generation: int) -> None:
+    def _export_cancelled(self, outcome: dict[str, ExportedBundle], generation: int) -> None:
         """The cancel may come after the file was written: ask the worker (behind the export)."""
         self._run = None
 
@@ -575,50 +578,50 @@ class SyncPage(QWidget):
             on_done=lambda result: self._imported(result, generation),
             on_error=lambda exc: self._failed(exc, generation, self.tr("Paquet refusé"), nothing_changed=True))
 
-    def _imported(self, result: dict, generation: int) -> None:
+    def _imported(self, result: ImportedBundle, generation: int) -> None:
         self._run = None
         if not self._current(generation):
             return
         self._set_busy(False)
         self.last_import = result
-        if result["status"] != "importe":
-            self.result_banner.show_message(self.tr("Paquet déjà importé"), result.get("message", ""), "info")
+        if result.status != "importe":
+            self.result_banner.show_message(self.tr("Paquet déjà importé"), result.message, "info")
             self.refresh()
             return
-        r = result["records"]
+        r = result.records
         lines = []
-        label = reference_label(result.get("reference_label"))
-        if result["reference_installed"]:
+        label = reference_label(result.reference_label)
+        if result.reference_installed:
             lines.append(self.tr("Données de référence mises à jour ({v}).").format(v=label))
         else:
             lines.append(self.tr("Données de référence déjà à jour ({v}).").format(v=label))
-        lines.append(self._confirmation_line(result.get("bundles_confirmed") or []))
+        lines.append(self._confirmation_line(result.bundles_confirmed))
         lines.append(self.tr("Calendrier partagé et arbitrages du siège\u00a0: {applied} mis à jour, {same} déjà à jour.")
-                     .format(applied=r["applied"], same=r["same"]))
-        if r["local"]:
+                     .format(applied=r.applied, same=r.same))
+        if r.local:
             lines.append((self.tr("1 enregistrement gardé tel quel\u00a0: modifié ici depuis, il partira au siège "
-                                  "avec le prochain paquet.") if r["local"] == 1 else
+                                  "avec le prochain paquet.") if r.local == 1 else
                           self.tr("{n} enregistrements gardés tels quels\u00a0: modifiés ici depuis, ils partiront "
-                                  "au siège avec le prochain paquet.")).format(n=r["local"]))
-        if r["refused"] or r["unknown"]:
-            n = r["refused"] + r["unknown"]
+                                  "au siège avec le prochain paquet.")).format(n=r.local))
+        if r.refused or r.unknown:
+            n = r.refused + r.unknown
             lines.append((self.tr("1 enregistrement incompatible avec ce coffre ignoré.") if n == 1 else
                           self.tr("{n} enregistrements incompatibles avec ce coffre ignorés.")).format(n=n))
         self.result_banner.show_message(
-            self.tr("Paquet du siège n°{n} importé").format(n=result["sequence"]), "\n".join(lines), "success")
+            self.tr("Paquet du siège n°{n} importé").format(n=result.sequence), "\n".join(lines), "success")
         self.refresh()
 
-    def _confirmation_line(self, bundles: list[dict]) -> str:
+    def _confirmation_line(self, bundles: Sequence[ConfirmedBundle]) -> str:
         """What the acknowledgment confirms, in the words of the export: the bundles sent and
         their changes (not the journal rows pruned behind them)."""
         if not bundles:
             return self.tr("Accusé de réception\u00a0: aucun nouveau paquet confirmé par le siège.")
-        changes = sum(b["changes"] for b in bundles)
+        changes = sum(b.changes for b in bundles)
         what = plural(changes, self.tr("changement"), self.tr("changements"))
         if len(bundles) == 1:
             return self.tr("Accusé de réception\u00a0: le siège a bien reçu votre paquet n°{n} ({what}).").format(
-                n=bundles[0]["sequence"], what=what)
-        numbers = ", ".join(f"n°{b['sequence']}" for b in bundles)
+                n=bundles[0].sequence, what=what)
+        numbers = ", ".join(f"n°{b.sequence}" for b in bundles)
         return self.tr("Accusé de réception\u00a0: le siège a bien reçu vos paquets {numbers} ({what} en "
                        "tout).").format(numbers=numbers, what=what)
 

@@ -4,12 +4,16 @@ an error line)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractItemView, QFormLayout, QLabel, QLayout, QWidget
 
+W = TypeVar("W", bound=QWidget)
 
-def named(widget: QWidget, name: str, description: str = "") -> QWidget:
+
+def named(widget: W, name: str, description: str = "") -> W:
     """Give ``widget`` the name a screen reader says (and an optional description); returns it."""
     widget.setAccessibleName(name)
     if description:
@@ -25,11 +29,14 @@ def table(view: QAbstractItemView, name: str, description: str) -> QAbstractItem
 def _first_focusable(layout: QLayout) -> QWidget | None:
     for i in range(layout.count()):
         item = layout.itemAt(i)
+        if item is None:
+            continue
         w = item.widget()
         if w is not None and w.focusPolicy() != Qt.FocusPolicy.NoFocus:
             return w
-        if item.layout() is not None:
-            found = _first_focusable(item.layout())
+        inner = item.layout()
+        if inner is not None:
+            found = _first_focusable(inner)
             if found is not None:
                 return found
     return None
@@ -47,10 +54,10 @@ def label_layout_rows(form: QFormLayout) -> None:
         if not isinstance(label, QLabel) or label.buddy() is not None:
             continue
         target = field_item.widget()
-        if target is None and field_item.layout() is not None:
-            target = _first_focusable(field_item.layout())
-        elif target is not None and target.focusPolicy() == Qt.FocusPolicy.NoFocus and target.layout() is not None:
-            target = _first_focusable(target.layout())
+        field_layout = field_item.layout() if target is None else target.layout()
+        container = target is None or target.focusPolicy() == Qt.FocusPolicy.NoFocus
+        if container and field_layout is not None:  # a row of several widgets: name its first
+            target = _first_focusable(field_layout)
         if target is not None:
             label.setBuddy(target)
 

@@ -26,13 +26,6 @@ class Column:
     align_right: bool = False
 
 
-def row_value(record: Any, key: str) -> Any:
-    """A row's field: a plain dict's key, or a service's typed row (frozen dataclass) attribute."""
-    if isinstance(record, dict):
-        return record.get(key)
-    return getattr(record, key, None)
-
-
 def alignment(column: Column) -> int:
     horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
     return int(horizontal | Qt.AlignmentFlag.AlignVCenter)

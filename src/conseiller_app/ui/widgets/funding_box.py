@@ -174,12 +174,12 @@ class FundingBox(QGroupBox):
 
         # Two rows, so the amount and the date keep their width in a 620 px dialog.
         entry = QGridLayout()
-        for i, (text, widget) in enumerate(((tr("Financeur"), self.funder), (tr("Ligne"), self.line),
-                                            (tr("Montant (€)"), self.amount), (tr("Date"), self.granted_on))):
+        for i, (text, field) in enumerate(((tr("Financeur"), self.funder), (tr("Ligne"), self.line),
+                                           (tr("Montant (€)"), self.amount), (tr("Date"), self.granted_on))):
             label = QLabel(text)
-            label.setBuddy(widget)
+            label.setBuddy(field)
             entry.addWidget(label, i // 2, 2 * (i % 2))
-            entry.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+            entry.addWidget(field, i // 2, 2 * (i % 2) + 1)
         self.amount.setMinimumWidth(120)
         self.granted_on.setMinimumWidth(110)
         entry.addWidget(self.add_button, 1, 4)

@@ -4,15 +4,20 @@ or a page of 50. Long lists use ``lazy_table.LazyTableModel``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from conseiller_app.ui.widgets.columns import ID_ROLE, ROW_FLAGS, ROW_ROLE, Column, alignment, cell_data, header_data, row_value
+from conseiller_app.ui.widgets.columns import ID_ROLE, ROW_FLAGS, ROW_ROLE, Column, alignment, cell_data, header_data
 
 _Index = QModelIndex | QPersistentModelIndex
+
+
+def row_key(record: Any, key: str) -> Any:
+    """A row's value under ``key``: rows are plain dicts or a service's frozen dataclasses."""
+    return record.get(key) if isinstance(record, Mapping) else getattr(record, key, None)
 
 
 class RowsTableModel(QAbstractTableModel):
@@ -22,7 +27,7 @@ class RowsTableModel(QAbstractTableModel):
         self._columns = list(columns)
         self._id_key = id_key
         self._row_background = row_background
-        self._rows: list[Any] = []
+        self._rows: list[Any] = []  # plain dicts or a service's frozen dataclasses
 
     def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
@@ -39,7 +44,7 @@ class RowsTableModel(QAbstractTableModel):
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, value: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if row_value(r, self._id_key) == value), -1)
+        return next((i for i, r in enumerate(self._rows) if row_key(r, self._id_key) == value), -1)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
         return 0 if parent.isValid() else len(self._rows)
@@ -57,7 +62,7 @@ class RowsTableModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return record
         if role == ID_ROLE:
-            return row_value(record, self._id_key)
+            return row_key(record, self._id_key)
         return cell_data(column, record, role, self._row_background)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
