@@ -37,7 +37,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         t = time.perf_counter()
         opened = ops.open_file(ctx, bid)
         seconds = time.perf_counter() - t
-        assert opened["data"]["id"] == bid
+        assert opened["data"].id == bid
         if i >= warmup:
             open_result.samples.append(seconds)
     open_result.notes.append("Opération du worker open_file : beneficiaries.get (identité, freins et actions, "
@@ -51,7 +51,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
     insert_sql = f"INSERT INTO beneficiary ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     first_names = ["Aïssatou", "Jean-Michel", "Zoé", "Karim", "Léa", "Théo"]
     for i, bid in enumerate(picked[count + warmup:]):
-        version = beneficiaries.get(ctx, bid, record_read=False)["version"]
+        version = beneficiaries.get(ctx, bid, record_read=False).version
         if i % 2:
             changes = {"first_name": first_names[i % len(first_names)]}  # renames reindex the search tokens
         else:

@@ -199,7 +199,7 @@ def run_once(pg: Any, folder: Path, bundles: list[bytes], keys: list[dict[str, s
     st = status(central)
     central.close()
     assert all(code == 200 for _, code in answers), [code for _, code in answers]
-    assert st["bundles"]["ingested"] == len(bundles)
+    assert st.bundles.ingested == len(bundles)
     latencies = [t for t, _ in answers]
     n = len(bundles)
     return {"workers": workers, "wall_s": round(wall, 3), "uploads_per_s": round(n / wall, 3),

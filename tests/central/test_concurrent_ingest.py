@@ -85,7 +85,7 @@ def shared(tmp_path_factory) -> Shared:
     def export(name: str, ctx, people: int) -> None:
         for i in range(people):
             add_person(ctx, f"Personne-{name[0]}{'xyz'[int(name[1]) - 1]}-{chr(97 + i)}", "Awa")
-        bundles[name] = Path(sync.export(ctx, out)["path"]).read_bytes()
+        bundles[name] = Path(sync.export(ctx, out).path).read_bytes()
 
     try:
         for ctx in (a, b):
@@ -95,7 +95,7 @@ def shared(tmp_path_factory) -> Shared:
         sid = add_session(a, "Atelier partagé", capacity=12)
         export("a1", a, 8)
         ingest.ingest_bytes(builder, bundles["a1"], "a1")
-        made = {p["device_id"]: Path(p["file"]) for p in publish.publish(builder, root / "retour")}
+        made = {p.device_id: Path(p.file or "") for p in publish.publish(builder, root / "retour")}
         for ctx, d in ((a, devices[0]), (b, devices[1])):
             sync.import_bundle(ctx, made[d["id"]])
         with b.vault.session() as s:
@@ -213,7 +213,7 @@ def test_two_devices_claiming_one_bundle_id_at_once(shared, db_url, rendezvous):
         assert sorted(o == "reused_id" for o in outcomes) == [False, True], outcomes
         winner = next(o for o in outcomes if o in device_ids)
         st = status(central)
-        assert st["bundles"]["ingested"] == 1 and st["incidents"] == 1
+        assert st.bundles.ingested == 1 and st.incidents == 1
         with central.db.read() as conn:
             senders = {d for (d,) in conn.execute(select(Node.__table__.c.device_id).distinct())}
             placeholders = conn.execute(select(Record.__table__.c.entity_id).where(Record.__table__.c.hash == "")).all()

@@ -71,7 +71,7 @@ def _first_step(folder, bid: str) -> str:
 
     vault = Vault.open(folder, PASSPHRASE)
     try:
-        return pathway.get(Context(vault), bid)["steps"][0]["id"]
+        return pathway.get(Context(vault), bid).steps[0].id
     finally:
         vault.close()
 

@@ -96,12 +96,12 @@ def test_prevention_is_one_per_file_and_updated(ctx):
 
 def test_funding_lines_on_a_step_a_session_and_refusals(ctx):
     bid = person(ctx)
-    step_id = pathway.get(ctx, bid)["steps"][0]["id"]
+    step_id = pathway.get(ctx, bid).steps[0].id
     line = facts.add_funding(ctx, {"target_kind": "etape", "target_id": step_id, "funder": "fpett", "line": "cipi",
                                    "amount": "1 234,50", "granted_on": "2026-11-02"})
     assert (line.beneficiary_id, line.amount_cents) == (bid, 123450)
     sid = sessions.create(ctx, {"kind": "spott", "title": "SPOTT CSNE", "start_date": "2026-12-07",
-                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"})["id"]
+                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"}).id
     on_session = facts.add_funding(ctx, {"target_kind": "session", "target_id": sid, "funder": "FPETT",
                                          "line": "SPOTT", "amount": "15000", "granted_on": "2026-11-02"})
     assert on_session.beneficiary_id is None
@@ -122,7 +122,7 @@ def test_spott_details_and_positioning_agency(ctx):
     with ctx.vault.session() as s:
         agency = s.scalars(select(m.Agency.id)).first()
     sid = sessions.create(ctx, {"kind": "spott", "title": "SPOTT CSNE", "start_date": "2026-12-07",
-                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"})["id"]
+                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"}).id
     out = facts.set_spott(ctx, sid, {"fpett_validated_on": "2026-11-10", "agencies": [agency]})
     assert (out.chantier, out.opco, out.agencies) == ("csne", "akto", (agency,))
     with pytest.raises(ValidationError) as exc:
@@ -131,7 +131,7 @@ def test_spott_details_and_positioning_agency(ctx):
     # positioning on a preparatory action only
     bid = person(ctx)
     sas = sessions.create(ctx, {"kind": "sas", "title": "SAS", "start_date": "2026-12-07", "end_date": "2027-01-04",
-                                "commune": "Arras", "capacity": 10})["id"]
+                                "commune": "Arras", "capacity": 10}).id
     sessions.register(ctx, sas, bid)
     facts.set_positioning(ctx, sas, bid, agency)
     with ctx.vault.session() as s:
@@ -155,10 +155,10 @@ def test_sas_interest_drives_the_guidance(ctx, clock):
     bid = person(ctx)
     for stage in (Stage.AWARENESS, Stage.TASTER):
         pathway.apply(ctx, bid, [P.Propose(stage, date(2026, 10, 1)), P.Complete(date(2026, 10, 2))])
-    assert pathway.guidance(ctx, bid)[0]["code"] == "sas_interest"
+    assert pathway.guidance(ctx, bid)[0].code == "sas_interest"
     facts.set_sas_interest(ctx, bid, {"interested": "oui"})
-    assert pathway.guidance(ctx, bid)[0]["code"] != "sas_interest"
-    assert [g["code"] for g in pathway.caseload_guidance(ctx) if g["beneficiary_id"] == bid] != ["sas_interest"]
+    assert pathway.guidance(ctx, bid)[0].code != "sas_interest"
+    assert [g.code for g in pathway.caseload_guidance(ctx) if g.beneficiary_id == bid] != ["sas_interest"]
     with pytest.raises(ValidationError) as exc:
         facts.set_sas_interest(ctx, bid, {"interested": "peut-être"})
     assert exc.value.field == "interested"
@@ -192,7 +192,7 @@ def test_facts_reach_the_central_office(tmp_path: Path):
         bid = person(ctx)
         facts.add_pci(ctx, bid, {"held_on": "2026-11-20", "recommendations": ["logement"]})
         facts.set_prevention(ctx, bid, {"status": "commence", "started_on": "2026-11-01"})
-        step_id = pathway.get(ctx, bid)["steps"][0]["id"]
+        step_id = pathway.get(ctx, bid).steps[0].id
         facts.add_funding(ctx, {"target_kind": "etape", "target_id": step_id, "funder": "departement",
                                 "line": "coup_de_pouce", "amount": "300", "granted_on": "2026-11-02"})
         facts.set_sas_interest(ctx, bid, {"interested": True})
@@ -218,7 +218,7 @@ def test_facts_are_in_the_access_statement_and_go_with_a_purge(ctx, clock):
                                      "commune": "Arras", "public": "rsa", "spotting_date": "2024-03-01"})
     facts.add_pci(ctx, bid, {"held_on": "2024-03-01", "recommendations": [{"code": "logement", "followed": True}]})
     facts.set_prevention(ctx, bid, {"status": "commence", "started_on": "2024-03-01"})
-    step_id = pathway.get(ctx, bid)["steps"][0]["id"]
+    step_id = pathway.get(ctx, bid).steps[0].id
     facts.add_funding(ctx, {"target_kind": "etape", "target_id": step_id, "funder": "fpett", "line": "cipi",
                             "amount": "1 234,50", "granted_on": "2024-03-01"})
     facts.set_sas_interest(ctx, bid, {"interested": False})

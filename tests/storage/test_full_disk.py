@@ -64,7 +64,7 @@ def test_writes_on_a_full_disk_fail_cleanly_and_keep_acknowledged_data(small_dis
         assert reopened.check().ok
         ctx = Context(reopened)
         for bid in saved:
-            assert beneficiaries.get(ctx, bid, record_read=False)["last_name"] == "Remplissage"
+            assert beneficiaries.get(ctx, bid, record_read=False).last_name == "Remplissage"
     finally:
         reopened.close()
 

@@ -118,7 +118,7 @@ def build(ctx, clock) -> dict[str, str]:
     for key, kind, commune, chantier, start, end, agencies in SESSIONS:
         ids[key] = sessions.create(ctx, {"kind": kind, "title": f"{kind} {key}", "start_date": start,
                                          "end_date": end, "commune": COMMUNES[commune], "capacity": 20,
-                                         "chantier": chantier})["id"]
+                                         "chantier": chantier}).id
         if kind == "spott":
             facts.set_spott(ctx, ids[key], {"agencies": [AGENCIES[a] for a in agencies.split()]})
     events: list[tuple[date, int, callable]] = []  # (day, order, action)
@@ -159,7 +159,7 @@ def _order() -> int:
 
 
 def _propose(ctx, bid: str, stage: Stage, on: date) -> None:
-    p = P.Pathway.from_records(pathway_records(ctx, bid))
+    p = P.Pathway(pathway_records(ctx, bid))
     o = p.open_step
     if o is not None and o.stage is stage:
         return
@@ -170,10 +170,10 @@ def _propose(ctx, bid: str, stage: Stage, on: date) -> None:
     pathway.apply(ctx, bid, [P.Propose(stage, on, skip_reason=skip)])
 
 
-def pathway_records(ctx, bid: str) -> list[dict]:
+def pathway_records(ctx, bid: str) -> tuple[P.Step, ...]:
     from conseiller_app.storage.services import pathway
 
-    return pathway.get(ctx, bid)["steps"]
+    return pathway.get(ctx, bid).steps
 
 
 def _journey_event(ctx, clock, ids, bid: str, token: str):
@@ -195,7 +195,7 @@ def _journey_event(ctx, clock, ids, bid: str, token: str):
             followup.record_consent(ctx, bid, partner_kind="agence", partner_name=target, partner_id=agency,
                                     scope=["identite", "contact", "parcours"], given_on=on)
             _propose(ctx, bid, stage, on)
-            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on)["id"]
+            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on).id
             if after:
                 refused = after.startswith("!")
                 when = day(after.lstrip("!"))
@@ -244,8 +244,8 @@ def _fact_event(ctx, ids, bid: str, token: str):
 
         def fund():
             steps = pathway_records(ctx, bid)
-            step = next(s for s in reversed(steps) if s["stage"] == STAGE_OF[target].value)
-            facts.add_funding(ctx, {"target_kind": "etape", "target_id": step["id"], "funder": funder, "line": line,
+            step = next(s for s in reversed(steps) if s.stage == STAGE_OF[target].value)
+            facts.add_funding(ctx, {"target_kind": "etape", "target_id": step.id, "funder": funder, "line": line,
                                     "amount": amount, "granted_on": day(when)})
         return day(when), _order() + 10_000, fund  # after the step of the same day
     if kind == "bar":

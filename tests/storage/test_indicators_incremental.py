@@ -84,7 +84,7 @@ def test_edits_after_a_first_computation_give_the_figures_computed_from_scratch(
     beneficiaries.update(ctx, ids["F03"], {"commune": COMMUNES["L"]})
     facts.add_pci(ctx, ids["F19"], {"held_on": date(2026, 11, 25), "recommendations": [{"code": "logement"}]})
     tremplin = next(x for x in facts.funding_for(ctx, "etape", next(
-        s["id"] for s in pathway_records(ctx, ids["F02"]) if s["stage"] == Stage.AGENCY_PREP.value)))
+        s.id for s in pathway_records(ctx, ids["F02"]) if s.stage == Stage.AGENCY_PREP.value)))
     facts.remove_funding(ctx, tremplin.id)
     pathway.apply(ctx, ids["F25"], [P.Propose(Stage.AWARENESS, date(2026, 11, 26))])
 

@@ -27,11 +27,14 @@ def test_notes_are_dated_signed_entries_newest_first(ctx, clock):
     followup.add_note(ctx, bid, "Appel : permis B en cours.", written_on=clock.value - timedelta(days=3))
     followup.add_note(ctx, bid, "Rendez-vous à l'agence lundi.")
     notes = followup.notes(ctx, bid)
-    assert [(n["written_on"], n["author"], n["text"]) for n in notes] == [
+    assert [(n.written_on, n.author, n.text) for n in notes] == [
         (clock.value, "Marie Dupont", "Rendez-vous à l'agence lundi."),
         (clock.value - timedelta(days=3), "Marie Dupont", "Appel : permis B en cours.")]
+    # the file's history says it in French (it showed the code « note_added »)
+    assert [(e.action, e.action_label) for e in followup.audit_trail(ctx, bid)[:2]] == [
+        ("note_added", "Note ajoutée"), ("note_added", "Note ajoutée")]
     statement = access.gather(ctx, bid)
-    assert [n["text"] for n in statement["dated_notes"]] == [n["text"] for n in notes]
+    assert [n["text"] for n in statement["dated_notes"]] == [n.text for n in notes]
 
 
 def test_a_purge_blanks_the_notes(ctx, clock):

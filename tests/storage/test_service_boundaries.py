@@ -29,8 +29,8 @@ def test_barrier_noted_in_the_wizard_is_stored_with_its_offer(ctx):
     w.use_offer(pending, "fastt_logement")
     orientation.commit(ctx, bid, w.operations)
     f = beneficiaries.get(ctx, bid, record_read=False)
-    assert [(b["type"], b["status"]) for b in f["barriers"]] == [("logement", "en_cours")]
-    assert f["barriers"][0]["actions"][0]["offer_code"] == "fastt_logement"
+    assert [(b.type, b.status) for b in f.barriers] == [("logement", "en_cours")]
+    assert f.barriers[0].actions[0].offer_code == "fastt_logement"
 
 
 def test_no_service_uses_another_services_private_helpers():

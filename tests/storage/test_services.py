@@ -74,29 +74,29 @@ def test_jeune_requires_under_26(ctx, clock):
         beneficiaries.create(ctx, dict(VALID, public="jeune"))
     assert err.value.field == "public"
     bid = beneficiaries.create(ctx, dict(VALID, public="jeune", birth_date="2002-01-01"))
-    assert beneficiaries.get(ctx, bid)["under_26"] is True
+    assert beneficiaries.get(ctx, bid).under_26 is True
 
 
 def test_names_are_trimmed_and_unicode_apostrophes_and_hyphens_kept(ctx):
     bid = beneficiaries.create(ctx, dict(VALID, last_name="  N’Diaye-Ørsted ", first_name=" Zoë  Anne "))
     f = beneficiaries.get(ctx, bid)
-    assert (f["last_name"], f["first_name"]) == ("N’Diaye-Ørsted", "Zoë Anne")
+    assert (f.last_name, f.first_name) == ("N’Diaye-Ørsted", "Zoë Anne")
 
 
 def test_phone_is_stored_normalised_and_shown_french(ctx):
     bid = beneficiaries.create(ctx, dict(VALID, phone="06.12.34.56.78"))
     f = beneficiaries.get(ctx, bid)
-    assert f["phone"] == "+33612345678"
-    assert f["phone_display"] == "06 12 34 56 78"
+    assert f.phone == "+33612345678"
+    assert f.phone_display == "06 12 34 56 78"
 
 
 def test_commune_by_insee_code_postal_code_or_name(ctx):
-    assert beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62041")))["commune_name"] == "Arras"
+    assert beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62041"))).commune_name == "Arras"
     assert (
-        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="béthune")))["commune_name"] == "Béthune"
+        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="béthune"))).commune_name == "Béthune"
     )
     assert (
-        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62110")))["commune_name"]
+        beneficiaries.get(ctx, beneficiaries.create(ctx, dict(VALID, commune="62110"))).commune_name
         == "Hénin-Beaumont"
     )
     with pytest.raises(ValidationError) as err:  # 62000 is the postal code of Arras and Dainville
@@ -112,7 +112,7 @@ def test_commune_by_insee_code_postal_code_or_name(ctx):
 def test_search_is_accent_case_and_apostrophe_insensitive(ctx, stored, typed):
     bid = beneficiaries.create(ctx, dict(VALID, last_name=stored))
     beneficiaries.create(ctx, dict(VALID, last_name="Martin"))
-    assert [r["id"] for r in search.search(ctx, typed)] == [bid]
+    assert [r.id for r in search.search(ctx, typed)] == [bid]
 
 
 def test_search_by_first_and_last_name_caf_and_commune(ctx):
@@ -120,11 +120,11 @@ def test_search_by_first_and_last_name_caf_and_commune(ctx):
         ctx, dict(VALID, first_name="Aïcha", last_name="Benali", caf_number="1234567", commune="Lens")
     )
     b = beneficiaries.create(ctx, dict(VALID, first_name="Jérôme", last_name="Benali", commune="Arras"))
-    assert {r["id"] for r in search.search(ctx, "benali")} == {a, b}
-    assert [r["id"] for r in search.search(ctx, "benali aich")] == [a]
-    assert [r["id"] for r in search.search(ctx, "aicha benali")] == [a]
-    assert [r["id"] for r in search.search(ctx, "1234567")] == [a]
-    assert [r["id"] for r in search.search(ctx, "lens")] == [a]
+    assert {r.id for r in search.search(ctx, "benali")} == {a, b}
+    assert [r.id for r in search.search(ctx, "benali aich")] == [a]
+    assert [r.id for r in search.search(ctx, "aicha benali")] == [a]
+    assert [r.id for r in search.search(ctx, "1234567")] == [a]
+    assert [r.id for r in search.search(ctx, "lens")] == [a]
     assert search.search(ctx, "zzz") == []
 
 
@@ -144,7 +144,7 @@ def test_search_filters_and_sorting(ctx):
     assert search.search_ids(ctx, q(sort="name", descending=True)) == [old, young]
     assert search.search_ids(ctx, q(sort="age")) == [young, old]
     assert search.search_ids(ctx, q(sort="commune")) == [old, young]  # Arras before Lens
-    barrier = beneficiaries.get(ctx, old)["barriers"][0]["id"]
+    barrier = beneficiaries.get(ctx, old).barriers[0].id
     followup.set_barrier_status(ctx, barrier, "leve")
     assert search.search_ids(ctx, q(filters=flt(barrier_type="mobilite"))) == []
     beneficiaries.archive(ctx, young)
@@ -156,16 +156,16 @@ def test_search_index_follows_renames(ctx):
     bid = beneficiaries.create(ctx, VALID)
     beneficiaries.update(ctx, bid, {"last_name": "Vandenbroucke"})
     assert search.search(ctx, "lefevre") == []
-    assert [r["id"] for r in search.search(ctx, "vanden")] == [bid]
+    assert [r.id for r in search.search(ctx, "vanden")] == [bid]
 
 
 def test_duplicates_same_name_and_birth_date_or_same_caf(ctx):
     first = beneficiaries.create(ctx, dict(VALID, last_name="N'Diaye", first_name="Awa", caf_number="7654321"))
     dup = beneficiaries.find_duplicates(ctx, {"last_name": "ndiaye", "first_name": "AWA", "birth_date": "12/05/1980"})
-    assert [d["id"] for d in dup] == [first]
-    assert "même nom" in dup[0]["reason"]
+    assert [d.id for d in dup] == [first]
+    assert "même nom" in dup[0].reason
     by_caf = beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "caf_number": "765 4321"})
-    assert [d["reason"] for d in by_caf] == ["même numéro CAF"]
+    assert [d.reason for d in by_caf] == ["même numéro CAF"]
     assert (
         beneficiaries.find_duplicates(ctx, {"last_name": "Autre", "first_name": "Nom", "birth_date": "1980-05-12"})
         == []
@@ -190,15 +190,15 @@ def test_update_validates_and_journals(ctx, vault):
         assert [(c.op, c.version) for c in changes] == [("insert", 1), ("update", 2)]
         assert changes[-1].data["email"] == "jerome.lefevre@exemple.fr"
     trail = followup.audit_trail(ctx, bid)
-    assert [e["action"] for e in trail][:2] == ["update", "create"]
-    assert trail[0]["details"] == {"fields": ["email"]}  # field names, never values
+    assert [e.action for e in trail][:2] == ["update", "create"]
+    assert trail[0].details == {"fields": ["email"]}  # field names, never values
 
 
 def test_reads_are_audited_with_who(ctx):
     bid = beneficiaries.create(ctx, VALID)
     beneficiaries.get(ctx, bid)
     trail = followup.audit_trail(ctx, bid)
-    assert trail[0]["action"] == "read" and trail[0]["who"] == "Marie Dupont"
+    assert trail[0].action == "read" and trail[0].who == "Marie Dupont"
 
 
 def test_barriers_actions_and_consents(ctx):
@@ -215,11 +215,11 @@ def test_barriers_actions_and_consents(ctx):
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="X", scope=[])
     assert err.value.field == "scope"
     f = beneficiaries.get(ctx, bid)
-    assert f["barriers"][0]["status"] == "en_cours"
-    assert f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
-    assert f["consents"][0]["recorded_by"] == "Marie Dupont"
+    assert f.barriers[0].status == "en_cours"
+    assert f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
+    assert f.consents[0].recorded_by == "Marie Dupont"
     followup.withdraw_consent(ctx, consent)
-    assert beneficiaries.get(ctx, bid)["consents"][0]["withdrawn_on"] is not None
+    assert beneficiaries.get(ctx, bid).consents[0].withdrawn_on is not None
 
 
 def test_drafts_round_trip(ctx):
@@ -236,7 +236,7 @@ def test_drafts_round_trip(ctx):
 def test_any_unicode_letters_name_is_accepted_and_found(ctx, vault, name):
     bid = beneficiaries.create(ctx, dict(VALID, last_name=name))
     typed = name.upper()
-    ids = [r["id"] for r in search.search(ctx, typed, limit=1000)]
+    ids = [r.id for r in search.search(ctx, typed, limit=1000)]
     assert bid in ids
     with vault.session() as s:
         assert verify_audit_chain(s)[0] is None

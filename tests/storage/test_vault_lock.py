@@ -113,7 +113,7 @@ def test_a_command_is_refused_while_the_application_has_the_vault_open(closed_va
     try:
         ctx = Context(vault)
         for bid in acknowledged:
-            assert beneficiaries.get(ctx, bid, record_read=False)["last_name"] == "Appli"
+            assert beneficiaries.get(ctx, bid, record_read=False).last_name == "Appli"
         assert vault.check().ok
     finally:
         vault.close()
@@ -131,7 +131,7 @@ def test_the_kernel_releases_the_lock_of_a_killed_process(closed_vault, tmp_path
     try:
         ctx = Context(vault)
         for bid in acknowledged:
-            assert beneficiaries.get(ctx, bid, record_read=False)["first_name"].startswith("Ecriture")
+            assert beneficiaries.get(ctx, bid, record_read=False).first_name.startswith("Ecriture")
     finally:
         vault.close()
 
@@ -169,7 +169,7 @@ def test_two_command_processes_adding_files_lose_nothing(closed_vault):
                     assert "déjà ouvert par la commande" in r["err"]
             added = [r["id"] for r in results if r["code"] == 0]
             assert len(added) >= n * 0.9  # commands wait for each other: refusals are the exception
-            found = {x["id"] for x in search.search(ctx, tag, limit=1000)}
+            found = {x.id for x in search.search(ctx, tag, limit=1000)}
             assert found == set(added)
         assert vault.check().ok
     finally:
@@ -206,7 +206,7 @@ def test_a_read_then_write_waits_for_another_writer_instead_of_failing(vault, ct
         beneficiaries.update(ctx, bid, {"first_name": "Paulo"})  # reads the file, then writes
     finally:
         proc.wait(timeout=30)
-    assert beneficiaries.get(ctx, bid, record_read=False)["first_name"] == "Paulo"
+    assert beneficiaries.get(ctx, bid, record_read=False).first_name == "Paulo"
 
 
 def test_a_killed_rekey_leaves_no_encrypted_copy_behind(closed_vault):

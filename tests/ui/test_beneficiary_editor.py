@@ -87,9 +87,9 @@ def test_new_file_shows_each_fields_french_error_and_saves_nothing_until_valid(q
     assert editor.field_errors() == {}
     assert count_files(ctx) == 1
     saved = beneficiaries.get(ctx, editor.beneficiary_id, record_read=False)
-    assert (saved["last_name"], saved["commune_name"], saved["phone"]) == ("Dupont", "Bapaume", "+33612345678")
+    assert (saved.last_name, saved.commune_name, saved.phone) == ("Dupont", "Bapaume", "+33612345678")
     # The prescripteur left at « — Non précisé — » stays so (it used to become « Autre prescripteur »).
-    assert saved["prescriber_label"] == "Non précisé"
+    assert saved.prescriber_label == "Non précisé"
     assert editor.identity.widget_of("prescriber").currentText() == "— Non précisé —"
     assert page.tabs.tabText(page.tabs.currentIndex()) == "DUPONT Jean"
     assert editor.tabs.isTabEnabled(editor.TAB_BARRIERS)
@@ -160,7 +160,7 @@ def test_editing_and_saving_bumps_the_version_and_journals_the_update(qtbot, ctx
     assert editor.identity.widget_of("first_name").text() == "Paul"
     assert editor.summary_label.text().startswith("48 ans · Suite de parcours IAE · Béthune (Artois)")
     assert editor.state_label.text() == "Enregistré"
-    before = beneficiaries.get(ctx, people["Martin"], record_read=False)["version"]
+    before = beneficiaries.get(ctx, people["Martin"], record_read=False).version
 
     edit = editor.identity.widget_of("phone")
     edit.setFocus()
@@ -175,13 +175,13 @@ def test_editing_and_saving_bumps_the_version_and_journals_the_update(qtbot, ctx
     qtbot.waitUntil(lambda: not editor.is_dirty())
 
     after = beneficiaries.get(ctx, people["Martin"], record_read=False)
-    assert after["version"] == before + 1
-    assert (after["phone"], after["address"], after["notes"]) == ("+33321000000", "3 rue des Écoles",
+    assert after.version == before + 1
+    assert (after.phone, after.address, after.notes) == ("+33321000000", "3 rue des Écoles",
                                                                   "Rendez-vous pris le 02/12.")
     assert editor.identity.widget_of("phone").text() == "03 21 00 00 00"  # shown as stored
     trail = followup.audit_trail(ctx, people["Martin"])
-    assert trail[0]["action"] == "update"
-    assert trail[0]["details"]["fields"] == ["address", "notes", "phone"]
+    assert trail[0].action == "update"
+    assert trail[0].details["fields"] == ["address", "notes", "phone"]
     assert page.tabs.tabText(1) == "MARTIN Paul"
     assert not page.has_unsaved_changes()
     assert editor.history.entries()[0] == ("Marie Dupont", "Modification")
@@ -197,7 +197,7 @@ def test_invalid_edit_is_refused_field_by_field(qtbot, ctx, people, sync_worker)
         "last_name": "Seules les lettres, les apostrophes, les traits d'union et les espaces sont acceptés.",
         "notes": "Ce texte semble contenir un numéro de sécurité sociale (NIR), qui ne doit jamais être enregistré.",
     }
-    assert beneficiaries.get(ctx, people["Petit"], record_read=False)["version"] == 1
+    assert beneficiaries.get(ctx, people["Petit"], record_read=False).version == 1
 
 
 def test_someone_else_saved_first(qtbot, ctx, people, sync_worker):
@@ -216,7 +216,7 @@ def test_opening_a_file_is_in_its_history(qtbot, ctx, people, sync_worker):
     editor.tabs.setCurrentIndex(editor.TAB_HISTORY)
     assert editor.history.entries()[0] == ("Marie Dupont", "Consultation")
     assert editor.history.entries()[-1] == ("Marie Dupont", "Création du dossier")
-    assert followup.audit_trail(ctx, people["Dubois"])[0]["action"] == "read"
+    assert followup.audit_trail(ctx, people["Dubois"])[0].action == "read"
 
 
 def test_notes_tab_reminds_factual_notes_only(qtbot, people, sync_worker):
@@ -245,7 +245,7 @@ def test_closing_a_tab_with_unsaved_changes_asks(qtbot, ctx, people, sync_worker
     page.close_tab(1)
     dialogs.click(editor.close_box, "Enregistrer")
     qtbot.waitUntil(lambda: page.tabs.count() == 1)
-    assert beneficiaries.get(ctx, people["Petit"], record_read=False)["first_name"] == "Sara"
+    assert beneficiaries.get(ctx, people["Petit"], record_read=False).first_name == "Sara"
 
     editor = open_existing(qtbot, page, people["Petit"])
     fill(editor, first_name="Sarah-Lou")
@@ -254,7 +254,7 @@ def test_closing_a_tab_with_unsaved_changes_asks(qtbot, ctx, people, sync_worker
     page.close_tab(1)
     dialogs.click(editor.close_box, "Ignorer")
     assert page.tabs.count() == 1
-    assert beneficiaries.get(ctx, people["Petit"], record_read=False)["first_name"] == "Sara"
+    assert beneficiaries.get(ctx, people["Petit"], record_read=False).first_name == "Sara"
     assert drafts.keys(ctx) == []  # « Ignorer » abandons the draft too
 
     editor = open_existing(qtbot, page, people["Petit"])
@@ -312,7 +312,7 @@ def test_draft_survives_lock_and_unlock_with_views_cleared(qtbot, ctx, people, s
     page.tabs.setCurrentWidget(editor)
     page.save_current()
     qtbot.waitUntil(lambda: not editor.is_dirty())
-    assert beneficiaries.get(ctx, people["Martin"], record_read=False)["first_name"] == "Paul-Henri"
+    assert beneficiaries.get(ctx, people["Martin"], record_read=False).first_name == "Paul-Henri"
 
 
 def test_lock_with_the_real_worker_queues_drafts_before_the_vault_closes(qtbot, ctx, people, threaded_worker):
@@ -430,8 +430,8 @@ def test_barriers_add_change_status_and_action(qtbot, ctx, people, sync_worker):
     tab.status_combo.setCurrentIndex(tab.status_combo.findData("leve"))
     qtbot.mouseClick(tab.status_button, Qt.MouseButton.LeftButton)
     assert tab.tree.topLevelItem(0).text(1) == "Levé"
-    barrier = beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][0]
-    assert (barrier["status"], len(barrier["actions"])) == ("leve", 1)
+    barrier = beneficiaries.get(ctx, people["Dubois"], record_read=False).barriers[0]
+    assert (barrier.status, len(barrier.actions)) == ("leve", 1)
     assert [e[1] for e in editor.history.entries()[:3]] == ["Frein mis à jour", "Action sur un frein", "Frein ajouté"]
 
     # A health barrier is a yes/no: no comment can be typed on it.
@@ -440,14 +440,14 @@ def test_barriers_add_change_status_and_action(qtbot, ctx, people, sync_worker):
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
     # The barrier just added is the selected one (the previous one stayed selected: an action
     # typed next landed on the wrong barrier).
-    health = beneficiaries.get(ctx, people["Dubois"], record_read=False)["barriers"][1]
-    assert tab.selected_barrier()["id"] == health["id"]
+    health = beneficiaries.get(ctx, people["Dubois"], record_read=False).barriers[1]
+    assert tab.selected_barrier().id == health.id
     assert not tab.comment_edit.isEnabled()
 
     # Only the offers for the selected kind of barrier are listed.
     tab.type_combo.setCurrentIndex(tab.type_combo.findData("logement"))
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
-    assert tab.selected_barrier()["type"] == "logement"
+    assert tab.selected_barrier().type == "logement"
     offers = [tab.offer_combo.itemData(i) for i in range(tab.offer_combo.count())]
     assert offers == ["fastt_logement", "dept_logement", None]
 
@@ -482,8 +482,8 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     assert row == ["Intérim Exemple Arras (fictive)", "Agence d'emploi", "Identité, Coordonnées", "27/11/2026",
                    "Marie Dupont", "Actif"]
     assert tab.agency_combo.currentData() is None  # the form is ready for the next one
-    saved = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]
-    assert saved["partner_id"] == "6a1f0c2e-0000-4000-8000-000000000001"
+    saved = beneficiaries.get(ctx, people["Dubois"], record_read=False).consents[0]
+    assert saved.partner_id == "6a1f0c2e-0000-4000-8000-000000000001"
     # Outside the directory, the partner is typed.
     tab.kind_combo.setCurrentIndex(tab.kind_combo.findData("organisme_formation"))
     assert tab.partner_edit.isVisible() and not tab.agency_combo.isVisible()
@@ -494,8 +494,8 @@ def test_consents_record_and_withdraw(qtbot, ctx, people, sync_worker):
     assert "Intérim Exemple Arras (fictive)" in tab.confirm_box.text()
     dialogs.click(tab.confirm_box, "Retirer le consentement")
     assert tab.table.item(0, 5).text() == "Retiré le 28/11/2026"
-    consent = beneficiaries.get(ctx, people["Dubois"], record_read=False)["consents"][0]
-    assert str(consent["withdrawn_on"]) == "2026-11-28"
+    consent = beneficiaries.get(ctx, people["Dubois"], record_read=False).consents[0]
+    assert str(consent.withdrawn_on) == "2026-11-28"
 
 
 def test_pathway_tab_is_a_read_only_timeline(qtbot, people, sync_worker):

@@ -17,7 +17,7 @@ def test_caseload_guidance_is_listed_and_opens_files(qtbot, qtmodeltester, ctx, 
     qtbot.waitUntil(lambda: page.guidance.rowCount() == 1)
     qtmodeltester.check(page.guidance)
     row = page.guidance.row_data(0)
-    assert row["beneficiary_id"] == bid and page.guidance.index(0, 0).data() == "LEFÈVRE Zoé"
+    assert row.beneficiary_id == bid and page.guidance.index(0, 0).data() == "LEFÈVRE Zoé"
     assert page.guidance.index(0, 1).data() and page.guidance.index(0, 2).data()  # what and why, in French
     assert page.guidance_title.text() == "Prochaines étapes conseillées (1)"
     opened = []

@@ -3,6 +3,9 @@ says its state changes to screen readers; error lines and banners are announced 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from conseiller_app.storage.services import beneficiaries
 from conseiller_app.ui.beneficiaries.file_header import FileHeader
 from conseiller_app.ui.widgets import accessibility
 from conseiller_app.ui.widgets.feedback import Banner, ErrorLine
@@ -10,18 +13,20 @@ from tests.ui.pages_support import OFFSCREEN_NOISE, show
 
 pytestmark = OFFSCREEN_NOISE
 
-DATA = {"last_name": "Dupont", "first_name": "Jean", "age": 48, "public_label": "Allocataire du RSA",
-        "commune_name": "Béthune", "territory": "artois", "stage_label": "Repérage", "referent_name": "Marie Dupont"}
 
 
-def test_the_header_does_not_move_when_the_summary_or_the_state_changes(qtbot):
+def test_the_header_does_not_move_when_the_summary_or_the_state_changes(qtbot, ctx):
+    bid = beneficiaries.create(ctx, {"last_name": "Dupont", "first_name": "Jean", "birth_date": "1978-03-02",
+                                     "commune": "Béthune", "public": "rsa"})
+    data = beneficiaries.get(ctx, bid, record_read=False)
     header = show(qtbot, FileHeader(), size=(700, 80))
-    header.show_file(DATA, False, {"artois": "Artois"})
+    header.show_file(data, False, {"artois": "Artois"})
+    assert "Béthune" in header.summary_label.text() and "Repérage" in header.summary_label.text()
     header.show_state("saved")
     qtbot.wait(20)
     height, summary = header.sizeHint().height(), header.summary_label.geometry()
-    longer = dict(DATA, public_label="Jeune de moins de 26 ans suivi par la Mission locale du Béthunois",
-                  stage_label="Découverte métiers en entreprise (immersion, PMSMP)")
+    longer = replace(data, public_label="Jeune de moins de 26 ans suivi par la Mission locale du Béthunois",
+                     stage_label="Découverte métiers en entreprise (immersion, PMSMP)")
     header.show_file(longer, False, {"artois": "Artois"})
     header.show_state("dirty")
     qtbot.wait(20)

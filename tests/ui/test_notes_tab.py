@@ -21,7 +21,7 @@ def test_a_note_is_added_dated_and_signed(qtbot, ctx, sync_worker):
     assert "Note" in tab.error_line.text() and followup.notes(ctx, bid) == []
     tab.new_note.setPlainText("Appel : inscription à l'auto-école sociale faite.")
     qtbot.mouseClick(tab.add_button, Qt.MouseButton.LeftButton)
-    assert followup.notes(ctx, bid)[0]["text"] == "Appel : inscription à l'auto-école sociale faite."
+    assert followup.notes(ctx, bid)[0].text == "Appel : inscription à l'auto-école sociale faite."
     shown = tab.entries.toPlainText()
     assert "28/11/2026 — Marie Dupont" in shown and "auto-école sociale" in shown
     assert tab.new_note.toPlainText() == ""

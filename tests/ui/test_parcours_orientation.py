@@ -62,8 +62,8 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     today = ctx.today()
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12}).id
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     tab = editor.pathway
     assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["Repérage"]
@@ -118,19 +118,19 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     assert dlg.summary_list.count() == 7
     assert drafts.load(ctx, orientation.draft_key(bid))["operations"]  # kept after each change
     click(qtbot, dlg.save_button)
-    qtbot.waitUntil(lambda: tab.wizard is None and tab._state is not None and tab._state["state"] == "cloture")
+    qtbot.waitUntil(lambda: tab.wizard is None and tab._state is not None and tab._state.state == "cloture")
 
     state = pathway.get(ctx, bid)
-    assert [(s["stage"], s["status"]) for s in state["steps"]] == [
+    assert [(s.stage, s.status) for s in state.steps] == [
         ("reperage", "realisee"), ("atelier", "realisee"), ("decouverte", "passee"), ("sas", "passee"),
         ("positionnement", "realisee"), ("sortie", "realisee")]
-    assert state["steps"][-1]["outcome"] == "emploi_durable" and state["steps"][-1]["outcome_detail"] == "CDII"
+    assert state.steps[-1].outcome == "emploi_durable" and state.steps[-1].outcome_detail == "CDII"
     f = beneficiaries.get(ctx, bid, record_read=False)
-    assert f["consents"][0]["partner_id"] == agency and f["consents"][0]["scope"] == ["identite", "contact"]
-    assert f["barriers"][0]["actions"][0]["offer_code"] == "ma_mobilite_62"
+    assert f.consents[0].partner_id == agency and f.consents[0].scope == ("identite", "contact")
+    assert f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
     refs = referrals.list_referrals(ctx, beneficiary_id=bid)
-    assert len(refs) == 1 and refs[0]["status"] == "envoyee"
-    assert sessions.get(ctx, sid)["registered"] == 1
+    assert len(refs) == 1 and refs[0].status == "envoyee"
+    assert sessions.get(ctx, sid).registered == 1
     actions = audit_actions(vault, bid)
     for expected in ("consent_recorded", "barrier_action", "session_registered", "attendance", "referral_created",
                      "pathway_close"):
@@ -145,7 +145,7 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
 def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
     bid = make_file(ctx)
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     dlg = open_wizard(qtbot, editor.pathway)
     assert not dlg.undo_button.isEnabled() and not dlg.save_button.isEnabled()
@@ -166,12 +166,12 @@ def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
     assert drafts.load(ctx, orientation.draft_key(bid)) is None
     click(qtbot, dlg.close_button)
     qtbot.waitUntil(lambda: editor.pathway.wizard is None)
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"] == []
+    assert beneficiaries.get(ctx, bid, record_read=False).consents == ()
 
 
 def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
     bid = make_file(ctx, "Dubois", "Kévin", commune="Arras")
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     page = open_page(qtbot, threaded_worker)
     page.open_file(bid)
     qtbot.waitUntil(lambda: page.current_editor() is not None and page.current_editor().pathway._state is not None,
@@ -213,7 +213,7 @@ def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
     click(qtbot, tab.wizard.save_button)
     qtbot.waitUntil(lambda: tab.wizard is None and not tab.draft_banner.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: drafts.load(ctx, key) is None, timeout=10000)
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"][0]["partner_id"] == agency
+    assert beneficiaries.get(ctx, bid, record_read=False).consents[0].partner_id == agency
 
 
 def threaded_worker_idle_has_draft(ctx, key) -> bool:
@@ -222,7 +222,7 @@ def threaded_worker_idle_has_draft(ctx, key) -> bool:
 
 
 def dlg_name(ctx, agency_id) -> str:
-    return next(a["name"] for a in referrals.agencies(ctx) if a["id"] == agency_id)
+    return next(a.name for a in referrals.agencies(ctx) if a.id == agency_id)
 
 
 def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, sync_worker):
@@ -236,13 +236,13 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     assert not abandon.isEnabled()
     assert "choisissez plutôt « non réalisée »" in abandon.toolTip()
     assert tab.actions.buttons[P.ActionKind.NOT_DONE].isEnabled()
-    before = pathway.get(ctx, bid)["fingerprint"]
+    before = pathway.get(ctx, bid).fingerprint
     # the service refuses it too (e.g. the screen was stale): its explanation is shown, nothing written
     tab.apply_action(P.Abandon(StepReason.REFUSAL, ctx.today()))
     assert tab.banner.isVisible()
     assert "Action refusée : Impossible de marquer comme abandonnée l'étape" in tab.banner.label.text()
     assert "elle n'a pas commencé" in tab.banner.label.text()
-    assert pathway.get(ctx, bid)["fingerprint"] == before
+    assert pathway.get(ctx, bid).fingerprint == before
     # closing needs an outcome: the dialog says so and stays open
     click(qtbot, tab.actions.buttons[P.ActionKind.CLOSE])
     dialog = tab.actions.dialog
@@ -253,7 +253,7 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     choose(dialog.end_status_combo, "non_realisee")
     choose(dialog.end_reason_combo, "sante")
     click(qtbot, dialog.ok_button)
-    qtbot.waitUntil(lambda: tab._state is not None and tab._state["state"] == "cloture")
+    qtbot.waitUntil(lambda: tab._state is not None and tab._state.state == "cloture")
     assert "pathway_close" in audit_actions(vault, bid)
 
 
@@ -264,11 +264,11 @@ def test_applying_a_guidance_suggestion(qtbot, ctx, vault, sync_worker):
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     tab = editor.pathway
     first = tab._suggestions[0]
-    assert first["code"] == "next_session" and first["action"]["kind"] == "propose"
-    assert first["reason"] in tab.guidance_rows[0].findChildren(type(tab.current_label))[0].text()
+    assert first.code == "next_session" and first.action.kind == "propose"
+    assert first.reason in tab.guidance_rows[0].findChildren(type(tab.current_label))[0].text()
     click(qtbot, tab.apply_buttons[0])
-    qtbot.waitUntil(lambda: tab._state is not None and len(tab._state["steps"]) == 2)
-    assert tab._state["steps"][-1]["stage"] == "atelier" and tab._state["steps"][-1]["status"] == "proposee"
+    qtbot.waitUntil(lambda: tab._state is not None and len(tab._state.steps) == 2)
+    assert tab._state.steps[-1].stage == "atelier" and tab._state.steps[-1].status == "proposee"
     assert tab.table.item(1, 0).text().startswith("▶ ")
     assert "pathway_propose" in audit_actions(vault, bid)
 
@@ -277,7 +277,7 @@ def test_wizard_save_refused_when_the_pathway_changed_meanwhile(qtbot, ctx, sync
     """The wizard was opened, then the pathway changed elsewhere (another window, a central
     office import): saving writes nothing and says to reopen the guided flow."""
     bid = make_file(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     dlg = open_wizard(qtbot, editor.pathway)
     choose(dlg.consent_agency, agency)
@@ -287,5 +287,5 @@ def test_wizard_save_refused_when_the_pathway_changed_meanwhile(qtbot, ctx, sync
     click(qtbot, dlg.save_button)
     qtbot.waitUntil(lambda: "Rien n'a été enregistré" in dlg.banner.label.text())
     assert "modifié entre-temps" in dlg.banner.label.text()
-    assert beneficiaries.get(ctx, bid, record_read=False)["consents"] == []
+    assert beneficiaries.get(ctx, bid, record_read=False).consents == ()
     assert drafts.load(ctx, orientation.draft_key(bid))["operations"]  # the conseiller's work is kept

@@ -26,7 +26,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             if same:
                 # As the application warns before creating a second file for the same person; ids
                 # and reasons only on stderr (no personal data).
-                found = ", ".join(f"{d['id']} ({d['reason']})" for d in same)
+                found = ", ".join(f"{d.id} ({d.reason})" for d in same)
                 raise ValidationError("duplicate", f"un dossier semblable existe déjà : {found}. Rien n'a été créé ; "
                                       "--allow-duplicate pour le créer quand même.", "Doublon probable")
         new_id = beneficiaries.create(ctx, data)
@@ -52,7 +52,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not found:
         out("Aucun dossier ne correspond.")
     for r in found:
-        out(f"{r['id']}  {r['last_name'].upper()} {r['first_name']}, {r['age']} ans, {r['commune_name']} — {r['stage_label']}")
+        out(f"{r.id}  {r.last_name.upper()} {r.first_name}, {r.age} ans, {r.commune_name} — {r.stage_label}")
     return 0
 
 
@@ -64,20 +64,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(f)
         return 0
-    out(f"{f['last_name'].upper()} {f['first_name']} — {f['public_label']}")
-    out(f"Né(e) le {f['birth_date']:%d/%m/%Y} ({f['age']} ans) — {f['commune_name']}")
-    if f["phone_display"]:
-        out(f"Téléphone : {f['phone_display']}")
-    if f["email"]:
-        out(f"E-mail : {f['email']}")
-    if f["caf_number"]:
-        out(f"N° CAF : {f['caf_number']}")
-    out(f"Prescripteur : {f['prescriber_label']}, repéré(e) le {f['spotting_date']:%d/%m/%Y}")
-    out(f"Référent : {f['referent_name']} — étape : {f['stage_label']}")
-    if f["barriers"]:
-        out("Freins : " + ", ".join(f"{b['type_label']} ({b['status_label']})" for b in f["barriers"]))
-    if f["consents"]:
-        out("Consentements : " + ", ".join(c["partner_name"] for c in f["consents"] if not c["withdrawn_on"]))
+    out(f"{f.last_name.upper()} {f.first_name} — {f.public_label}")
+    out(f"Né(e) le {f.birth_date:%d/%m/%Y} ({f.age} ans) — {f.commune_name}")
+    if f.phone_display:
+        out(f"Téléphone : {f.phone_display}")
+    if f.email:
+        out(f"E-mail : {f.email}")
+    if f.caf_number:
+        out(f"N° CAF : {f.caf_number}")
+    out(f"Prescripteur : {f.prescriber_label}, repéré(e) le {f.spotting_date:%d/%m/%Y}")
+    out(f"Référent : {f.referent_name} — étape : {f.stage_label}")
+    if f.barriers:
+        out("Freins : " + ", ".join(f"{b.type_label} ({b.status_label})" for b in f.barriers))
+    if f.consents:
+        out("Consentements : " + ", ".join(c.partner_name for c in f.consents if not c.withdrawn_on))
     return 0
 
 

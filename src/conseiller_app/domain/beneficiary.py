@@ -4,6 +4,7 @@ each with a French message; nothing is written by the caller unless all pass."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -124,6 +125,19 @@ def validate(
     if errors:
         raise ValidationErrors(errors)
     return out
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """An existing file that looks like the one about to be created, and why (French)."""
+
+    id: str
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    caf_number: str | None
+    commune_name: str
+    reason: str
 
 
 def is_under_26(birth_date: date, today: date) -> bool:

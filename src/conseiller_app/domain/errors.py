@@ -6,7 +6,10 @@ shows a generic message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from conseiller_app.domain.beneficiary import Duplicate
 
 
 class AppError(Exception):
@@ -75,7 +78,7 @@ class DuplicateFile(AppError):
 
     exit_code = 4
 
-    def __init__(self, matches: list[dict[str, Any]]) -> None:
+    def __init__(self, matches: list[Duplicate]) -> None:
         super().__init__("Un dossier semblable existe déjà : vérifiez qu'il ne s'agit pas de la même personne.")
         self.matches = matches
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -27,12 +27,15 @@ from conseiller_app.reports.common import (
     write_pdf,
 )
 
+if TYPE_CHECKING:
+    from conseiller_app.storage.services.access import AccessStatement, StatementStep
+
 MARGIN = 15 * mm
 TITLE = "Relevé des données détenues — droit d'accès (article 15 du RGPD)"
 NONE = "<font color='#8a8a8a'>—</font>"
 
 
-def filename(data: dict[str, Any]) -> str:
+def filename(data: AccessStatement) -> str:
     """A neutral file name: the statement's reference (from the file's id), never the name."""
     return f"releve-droit-acces-{data['reference']}.pdf"
 
@@ -84,7 +87,7 @@ def _empty(text: str, st: dict[str, ParagraphStyle]) -> Paragraph:
     return Paragraph(esc(text), st["italic"])
 
 
-def render(data: dict[str, Any]) -> bytes:
+def render(data: AccessStatement) -> bytes:
     st = styles()
     width = A4[0] - 2 * MARGIN
     ref = data["reference"]
@@ -146,7 +149,7 @@ def render(data: dict[str, Any]) -> bytes:
 
     steps = data["steps"]
 
-    def step_dates(p: dict[str, Any]) -> str:
+    def step_dates(p: StatementStep) -> str:
         planned = (f"prévue du {fr_date(p['planned_start'])}" + (f" au {fr_date(p['planned_end'])}"
                                                                  if p["planned_end"] else "")
                    if p["planned_start"] else "")
@@ -156,7 +159,7 @@ def render(data: dict[str, Any]) -> bytes:
         return _lines(esc(f"proposée le {fr_date(p['proposed_on'])}") if p["proposed_on"] else "",
                       esc(planned), esc(done))
 
-    def step_more(p: dict[str, Any]) -> str:
+    def step_more(p: StatementStep) -> str:
         money = " — ".join(x for x in (p["funder_label"], _euros(p["funded_amount_cents"])) if x)
         return _lines(esc(p["reason_label"]) if p["reason_label"] else "",
                       esc(f"Sortie : {p['outcome_label']}") if p["outcome_label"] else "",
@@ -246,7 +249,7 @@ def render(data: dict[str, Any]) -> bytes:
     )
 
 
-def write(target: Path, data: dict[str, Any]) -> Path:
+def write(target: Path, data: AccessStatement) -> Path:
     """Render and write atomically to ``target``."""
     return write_pdf(target, lambda: render(data))
 

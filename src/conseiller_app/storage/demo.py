@@ -14,6 +14,7 @@ import json
 import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import func, select
@@ -43,7 +44,7 @@ from conseiller_app.domain.enums import (
 )
 from conseiller_app.domain.referral import device_code, make_reference
 from conseiller_app.storage import models
-from conseiller_app.storage.bulk import insert_rows
+from conseiller_app.storage.bulk import bulk_load, insert_rows
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.profile import DEMO_KEY, get_setting, owner, set_setting
 from conseiller_app.storage.reference import AKTIV_ENVELOPES_KEY
@@ -56,6 +57,18 @@ PLACES = ["Salle polyvalente", "Maison du Département Solidarité", "Centre de 
 STAGES = list(Stage)
 # Share of files whose furthest stage is each stage (sums to 1).
 STAGE_WEIGHTS = [0.10, 0.15, 0.12, 0.10, 0.13, 0.08, 0.08, 0.10, 0.09, 0.05]
+# Drawn for every file: the lists and cumulative weights computed once (``rng.choices`` with
+# ``cum_weights`` draws exactly what it draws with the weights they accumulate).
+STAGE_CUM = list(accumulate(STAGE_WEIGHTS))
+STAGE_INDEX = {st: i for i, st in enumerate(STAGES)}
+PUBLICS, PUBLIC_CUM = list(Public), list(accumulate([60, 25, 10, 5]))
+OUTCOMES, OUTCOME_CUM = list(OutcomeCategory), list(accumulate([35, 25, 15, 18, 7]))
+BARRIER_TYPES, BARRIER_STATUSES, MOBILITY_SUBTYPES = list(BarrierType), list(BarrierStatus), list(MobilitySubtype)
+BARRIER_COUNTS, BARRIER_COUNT_CUM = [0, 1, 2, 3], list(accumulate([30, 35, 25, 10]))
+ATTENDANCES = [Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED]
+ATTENDANCE_CUM = list(accumulate([85, 10, 5]))
+REFERRAL_STATUSES, REFERRAL_SCHEMES, REFUSAL_REASONS = list(ReferralStatus), list(ReferralScheme), list(RefusalReason)
+PRESCRIBERS = [p for p in Prescriber if p is not Prescriber.UNKNOWN]
 SESSION_STAGE = {Stage.AWARENESS: SessionKind.AWARENESS, Stage.TASTER: SessionKind.TASTER,
                  Stage.PREP_COURSE: SessionKind.PREP_COURSE}
 FUNDING = {  # stage -> (scheme, funder, typical amount in euros)
@@ -106,8 +119,6 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             {"id": models.new_id(), "name": n, "territory": me.territory, "office": me.office, "is_owner": False,
              "created_at": now, "updated_at": now, "version": 1}
             for n in ("Karim Benali", "Sophie Vasseur")]
-        insert_rows(s, models.Conseiller.__table__, extra)
-        set_setting(s, DEMO_KEY, "1")
         colleagues += [c["id"] for c in extra]
 
     weights = [max(c[3], 50) for c in communes]
@@ -135,16 +146,18 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "start_time": "09:00", "end_time": rng.choice(["12:00", "16:30"]),
         })
     seats = {x["id"]: x["capacity"] for x in sessions}
-    sessions_by_kind: dict[str, list[dict[str, Any]]] = {}
+    # The sessions of each kind that still have a free seat, in creation order (a scan of every
+    # session for each step was half of the generation's time at 60,000 files).
+    open_by_kind: dict[str, list[dict[str, Any]]] = {}
     for x in sessions:
-        sessions_by_kind.setdefault(x["kind"], []).append(x)
+        open_by_kind.setdefault(x["kind"], []).append(x)
 
     rows: dict[str, list[dict[str, Any]]] = {
         t: [] for t in ("beneficiary", "pathway_step", "barrier", "barrier_action", "consent", "registration", "referral")}
     tokens: list[tuple[str, str, str]] = []  # the search index (token, sort key, file), see index_keys
     for i in range(beneficiaries):
         c = commune_pick[i]
-        public = rng.choices(list(Public), weights=[60, 25, 10, 5])[0]
+        public = rng.choices(PUBLICS, cum_weights=PUBLIC_CUM)[0]
         age = rng.randint(18, 25) if public == Public.JEUNE else rng.randint(26, 62)
         birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
         female = rng.random() < 0.45
@@ -152,7 +165,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
         last = rng.choice(pools.last)
         spotted = today - timedelta(days=rng.randint(20, 1000))
         bid = models.new_id()
-        furthest = rng.choices(STAGES, weights=STAGE_WEIGHTS)[0]
+        furthest = rng.choices(STAGES, cum_weights=STAGE_CUM)[0]
         caf = f"{rng.randint(0, 9999999):07d}" if public == Public.RSA and rng.random() < 0.8 else None
         sort_key = sort_name(last, first)
         b = {
@@ -162,7 +175,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
             "address": rng.choice(pools.streets), "commune_insee": c[0], "caf_number": caf,
             "france_travail_id": f"{rng.randint(1000000, 9999999)}{rng.choice('ABCDEFGH')}" if rng.random() < 0.4 else None,
             "nationality": None, "rqth": rng.random() < 0.06,
-            "prescriber": rng.choice([p for p in Prescriber if p is not Prescriber.UNKNOWN]).value,
+            "prescriber": rng.choice(PRESCRIBERS).value,
             "spotting_date": spotted, "referent_id": rng.choice(colleagues) if rng.random() < 0.3 else colleagues[0],
             "status": "actif", "notes": "", "last_contact": min(today, spotted + timedelta(days=rng.randint(0, 900))),
             "to_complete": False, "sort_name": sort_key, "current_stage": furthest.value,
@@ -173,7 +186,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
 
         # Pathway: every stage up to the furthest, some skipped, the last one active or done.
         day = spotted
-        for st in STAGES[: STAGES.index(furthest) + 1]:
+        for st in STAGES[: STAGE_INDEX[furthest] + 1]:
             step = {"id": models.new_id(), "beneficiary_id": bid, "stage": st.value, "reason": None, "comment": "",
                     "proposed_on": day, "planned_start": None, "planned_end": None, "actual_start": None,
                     "actual_end": None, "session_id": None, "scheme": None, "funder": None,
@@ -195,35 +208,37 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                 step.update(actual_start=day, actual_end=day + timedelta(days=length))
             step["status"] = status.value
             # A session with a free seat only: the demo shows no session over its capacity.
-            open_sessions = [x for x in sessions_by_kind.get(SESSION_STAGE[st].value, []) if seats[x["id"]] > 0] \
-                if st in SESSION_STAGE else []
+            open_sessions = open_by_kind.get(SESSION_STAGE[st].value) if st in SESSION_STAGE else None
             if open_sessions:
-                sess = rng.choice(open_sessions)
+                k = rng.randrange(len(open_sessions))  # the draw of rng.choice(open_sessions)
+                sess = open_sessions[k]
                 seats[sess["id"]] -= 1
+                if not seats[sess["id"]]:
+                    del open_sessions[k]  # full: the others keep their order
                 step["session_id"] = sess["id"]
                 rows["registration"].append({
                     "id": models.new_id(), "session_id": sess["id"], "beneficiary_id": bid, "status": "inscrit",
                     "registered_at": now, "walk_in": False,
-                    "attendance": (rng.choices([Attendance.PRESENT, Attendance.ABSENT, Attendance.EXCUSED],
-                                               weights=[85, 10, 5])[0].value if sess["start_date"] < today else None),
+                    "attendance": (rng.choices(ATTENDANCES, cum_weights=ATTENDANCE_CUM)[0].value
+                                   if sess["start_date"] < today else None),
                     "created_at": now, "updated_at": now, "version": 1,
                 })
             if st in FUNDING and status == StepStatus.DONE:
                 scheme, funder, amount = FUNDING[st]
                 step.update(scheme=scheme, funder=funder, funded_amount_cents=amount * 100 + rng.randint(-200, 200) * 100)
             if st == Stage.EXIT:
-                outcome = rng.choices(list(OutcomeCategory), weights=[35, 25, 15, 18, 7])[0]
+                outcome = rng.choices(OUTCOMES, cum_weights=OUTCOME_CUM)[0]
                 step["outcome"] = outcome.value
             rows["pathway_step"].append(step)
             day = min(today, day + timedelta(days=length + rng.randint(7, 45)))
 
-        for btype in rng.sample(list(BarrierType), rng.choices([0, 1, 2, 3], weights=[30, 35, 25, 10])[0]):
+        for btype in rng.sample(BARRIER_TYPES, rng.choices(BARRIER_COUNTS, cum_weights=BARRIER_COUNT_CUM)[0]):
             bar_id = models.new_id()
-            barrier_status = rng.choice(list(BarrierStatus))
+            barrier_status = rng.choice(BARRIER_STATUSES)
             identified = spotted + timedelta(days=rng.randint(0, 30))
             rows["barrier"].append({
                 "id": bar_id, "beneficiary_id": bid, "type": btype.value,
-                "subtype": rng.choice(list(MobilitySubtype)).value if btype == BarrierType.MOBILITY else None,
+                "subtype": rng.choice(MOBILITY_SUBTYPES).value if btype == BarrierType.MOBILITY else None,
                 "status": barrier_status.value, "identified_on": min(identified, today),
                 "lifted_on": min(today, identified + timedelta(days=60)) if barrier_status == BarrierStatus.LIFTED else None,
                 "created_at": now, "updated_at": now, "version": 1,
@@ -235,7 +250,7 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                     "created_at": now, "updated_at": now, "version": 1,
                 })
 
-        if furthest.order >= Stage.AGENCY.order and agencies:
+        if STAGE_INDEX[furthest] >= STAGE_INDEX[Stage.AGENCY] and agencies:
             local = [a for a in agencies if a[2] == c[4]] or agencies
             for _ in range(rng.choice([1, 1, 2])):
                 agency = rng.choice(local)
@@ -248,13 +263,13 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
                     "created_at": now, "updated_at": now, "version": 1,
                 })
                 referral_no += 1
-                referral_status = rng.choice(list(ReferralStatus))
+                referral_status = rng.choice(REFERRAL_STATUSES)
                 rows["referral"].append({
                     "id": models.new_id(), "reference": make_reference(today.year, device, referral_no),
-                    "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(list(ReferralScheme)).value,
+                    "beneficiary_id": bid, "agency_id": agency[0], "scheme": rng.choice(REFERRAL_SCHEMES).value,
                     "trades": rng.sample(list(agency[3]) or trades, 1), "barriers_summary": "",
                     "status": referral_status.value, "status_date": min(today, day + timedelta(days=rng.randint(0, 60))),
-                    "refusal_reason": (rng.choice(list(RefusalReason)).value
+                    "refusal_reason": (rng.choice(REFUSAL_REASONS).value
                                        if referral_status == ReferralStatus.REFUSED else None),
                     "result": "", "consent_id": consent_id, "created_by": colleagues[0],
                     "created_at": now, "updated_at": now, "version": 1,
@@ -271,14 +286,18 @@ def generate(vault: Vault, beneficiaries: int, seed: int = 0,
              ("prevention_pathway", models.PreventionPathway, extra_rows["prevention_pathway"]),
              ("funding_line", models.FundingLine, extra_rows["funding_line"]),
              ("sas_interest", models.SasInterest, extra_rows["sas_interest"])]
+    # One transaction for everything: a failure leaves the vault as it was.
     with vault.session() as s:
+        insert_rows(s, models.Conseiller.__table__, extra)
+        set_setting(s, DEMO_KEY, "1")
         if get_setting(s, AKTIV_ENVELOPES_KEY) in (None, "[]"):
             set_setting(s, AKTIV_ENVELOPES_KEY, json.dumps(DEMO_ENVELOPES))
-        for table, model, data in order:
-            for chunk in _chunks(data):
-                insert_rows(s, model.__table__, chunk, journal=issubclass(model, models.Synced))
-            counts[table] = len(data)
-        _insert_index(s, tokens)
+        with bulk_load(s, [t for t, _, _ in order] + [models.ChangeEntry.__tablename__, "beneficiary_token"]):
+            for table, model, data in order:
+                for chunk in _chunks(data):
+                    insert_rows(s, model.__table__, chunk, journal=issubclass(model, models.Synced))
+                counts[table] = len(data)
+            _insert_index(s, tokens)
         audit(s, colleagues[0], "demo_generated", "vault", None, None, {"beneficiaries": beneficiaries, "seed": seed})
     if progress:
         progress(beneficiaries, beneficiaries)
@@ -388,15 +407,10 @@ def _indicator_facts(rng: random.Random, rows: dict[str, list[dict[str, Any]]], 
 
 def _insert_index(session: Session, tokens: list[tuple[str, str, str]]) -> None:
     """A million index rows at 60,000 files: inserted in key order (appended to the table's
-    B-tree) with a large page cache for the other index, whose inserts land at random pages."""
+    B-tree); the index by file is built afterwards (``bulk_load``)."""
     tokens.sort()
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None  # the session's connection is open: it was just checked out
-    cache = dbapi.execute("PRAGMA cache_size").fetchone()[0]
-    dbapi.execute("PRAGMA cache_size = -262144")  # 256 MiB, for this bulk load only
-    try:
-        for i in range(0, len(tokens), 50_000):
-            dbapi.executemany("INSERT INTO beneficiary_token (token, sort_name, beneficiary_id) VALUES (?, ?, ?)",
-                              tokens[i:i + 50_000])
-    finally:
-        dbapi.execute(f"PRAGMA cache_size = {int(cache)}")
+    for i in range(0, len(tokens), 50_000):
+        dbapi.executemany("INSERT INTO beneficiary_token (token, sort_name, beneficiary_id) VALUES (?, ?, ?)",
+                          tokens[i:i + 50_000])

@@ -5,13 +5,16 @@ In-transaction API for the other services: ``load_in`` (the file, or ``NotFound`
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from conseiller_app.domain import beneficiary as rules
+from conseiller_app.domain import pathway as P
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.enums import (
     BarrierStatus,
     BarrierType,
@@ -154,14 +157,129 @@ def touch_contact(ctx: Context, beneficiary_id: str, on: date | None = None) -> 
         audit(s, ctx.actor_id, "contact", "beneficiary", b.id, b.id)
 
 
-def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[str, Any]:
+@dataclass(frozen=True)
+class BarrierActionRow:
+    """One action taken on a barrier (an offer mobilised, or none), with its date and comment."""
+
+    id: str
+    offer_code: str | None
+    done_on: date
+    comment: str
+
+
+@dataclass(frozen=True)
+class FileBarrier:
+    """A barrier (frein) of a file, with its labels and its actions by date."""
+
+    id: str
+    type: str
+    type_label: str
+    subtype: str | None
+    status: str
+    status_label: str
+    identified_on: date
+    lifted_on: date | None
+    version: int
+    actions: tuple[BarrierActionRow, ...]
+
+
+@dataclass(frozen=True)
+class FileConsent:
+    """A consent recorded on a file; ``recorded_by`` is the conseiller's name."""
+
+    id: str
+    partner_kind: str
+    partner_id: str | None
+    partner_name: str
+    scope: tuple[str, ...]
+    given_on: date
+    withdrawn_on: date | None
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class FileStep:
+    """A pathway step as the file shows it (codes and their labels), in date order."""
+
+    id: str
+    stage: str
+    stage_label: str
+    status: str
+    status_label: str
+    reason: str | None
+    comment: str
+    proposed_on: date | None
+    planned_start: date | None
+    planned_end: date | None
+    actual_start: date | None
+    actual_end: date | None
+    outcome: str | None
+    scheme: str | None
+    funder: str | None
+    funded_amount_cents: int | None
+
+    def to_step(self) -> P.Step:
+        """The domain step (for the pathway's own display and rules)."""
+        return P.Step.from_record(asdict(self))
+
+
+@dataclass(frozen=True)
+class FileView:
+    """Everything the file's tabs show: the stored columns (same names), the derived texts
+    (commune, age, labels, formatted phone) and the file's barriers, consents and steps."""
+
+    id: str
+    last_name: str
+    first_name: str
+    birth_date: date
+    public: str
+    phone: str | None
+    email: str | None
+    address: str
+    commune_insee: str
+    caf_number: str | None
+    france_travail_id: str | None
+    nationality: str | None
+    rqth: bool
+    prescriber: str
+    spotting_date: date
+    referent_id: str
+    status: str
+    notes: str
+    last_contact: date | None
+    to_complete: bool
+    sort_name: str
+    current_stage: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    deleted_at: datetime | None
+    commune_name: str
+    postal_code: str
+    territory: str | None
+    age: int
+    under_26: bool
+    referent_name: str
+    phone_display: str
+    public_label: str
+    stage_label: str
+    prescriber_label: str
+    barriers: tuple[FileBarrier, ...]
+    consents: tuple[FileConsent, ...]
+    steps: tuple[FileStep, ...]
+
+
+_COLUMNS = tuple(c.key for c in m.Beneficiary.__table__.columns)  # each one a field of FileView
+
+
+def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> FileView:
     """Everything the file's tabs show. Records the read in the audit journal."""
     today = ctx.today()
     with ctx.vault.session() as s:
         b = load_in(s, beneficiary_id)
         commune = s.get(m.Commune, b.commune_insee)
         referent = s.get(m.Conseiller, b.referent_id)
-        out = {c.key: getattr(b, c.key) for c in m.Beneficiary.__table__.columns}
+        out: dict[str, Any] = {k: getattr(b, k) for k in _COLUMNS}
         out.update(
             commune_name=commune.name if commune else "",
             postal_code=(commune.postal_codes.split() or [""])[0] if commune else "",
@@ -174,56 +292,54 @@ def get(ctx: Context, beneficiary_id: str, *, record_read: bool = True) -> dict[
             stage_label=Stage(b.current_stage).label,
             prescriber_label=Prescriber(b.prescriber).label,
         )
-        out["barriers"] = [
-            {
-                "id": x.id, "type": x.type, "type_label": BarrierType(x.type).label, "subtype": x.subtype,
-                "status": x.status, "status_label": BarrierStatus(x.status).label,
-                "identified_on": x.identified_on, "lifted_on": x.lifted_on, "version": x.version,
-                "actions": [
-                    {"id": a.id, "offer_code": a.offer_code, "done_on": a.done_on, "comment": a.comment}
+        barriers = tuple(
+            FileBarrier(
+                id=x.id, type=x.type, type_label=BarrierType(x.type).label, subtype=x.subtype,
+                status=x.status, status_label=BarrierStatus(x.status).label,
+                identified_on=x.identified_on, lifted_on=x.lifted_on, version=x.version,
+                actions=tuple(
+                    BarrierActionRow(id=a.id, offer_code=a.offer_code, done_on=a.done_on, comment=a.comment)
                     for a in s.scalars(select(m.BarrierAction).where(m.BarrierAction.barrier_id == x.id,
                                                                       m.BarrierAction.deleted_at.is_(None))
                                        .order_by(m.BarrierAction.done_on))
-                ],
-            }
+                ),
+            )
             for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))
                                .order_by(m.Barrier.identified_on))
-        ]
+        )
         recorders = {c.id: c.name for c in s.scalars(select(m.Conseiller))}
-        out["consents"] = [
-            {
-                "id": c.id, "partner_kind": c.partner_kind, "partner_id": c.partner_id, "partner_name": c.partner_name,
-                "scope": list(c.scope), "given_on": c.given_on, "withdrawn_on": c.withdrawn_on,
-                "recorded_by": recorders.get(c.recorded_by, ""),
-            }
+        consents = tuple(
+            FileConsent(
+                id=c.id, partner_kind=c.partner_kind, partner_id=c.partner_id, partner_name=c.partner_name,
+                scope=tuple(c.scope), given_on=c.given_on, withdrawn_on=c.withdrawn_on,
+                recorded_by=recorders.get(c.recorded_by, ""),
+            )
             for c in s.scalars(select(m.Consent).where(m.Consent.beneficiary_id == b.id, m.Consent.deleted_at.is_(None))
                                .order_by(m.Consent.given_on))
-        ]
-        out["steps"] = [
-            {
-                "id": p.id, "stage": p.stage, "stage_label": Stage(p.stage).label, "status": p.status,
-                "status_label": StepStatus(p.status).label, "reason": p.reason, "comment": p.comment,
-                "proposed_on": p.proposed_on, "planned_start": p.planned_start, "planned_end": p.planned_end,
-                "actual_start": p.actual_start, "actual_end": p.actual_end, "outcome": p.outcome,
-                "scheme": p.scheme, "funder": p.funder, "funded_amount_cents": p.funded_amount_cents,
-            }
-            for p in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id == b.id,
-                                                           m.PathwayStep.deleted_at.is_(None)))
-        ]
-        out["steps"].sort(key=lambda p: (p["actual_start"] or p["planned_start"] or p["proposed_on"] or date.max,
-                                         Stage(p["stage"]).order))
+        )
+        steps = sorted(
+            (FileStep(
+                id=p.id, stage=p.stage, stage_label=Stage(p.stage).label, status=p.status,
+                status_label=StepStatus(p.status).label, reason=p.reason, comment=p.comment,
+                proposed_on=p.proposed_on, planned_start=p.planned_start, planned_end=p.planned_end,
+                actual_start=p.actual_start, actual_end=p.actual_end, outcome=p.outcome,
+                scheme=p.scheme, funder=p.funder, funded_amount_cents=p.funded_amount_cents,
+            )
+             for p in s.scalars(select(m.PathwayStep).where(m.PathwayStep.beneficiary_id == b.id,
+                                                            m.PathwayStep.deleted_at.is_(None)))),
+            key=lambda p: (p.actual_start or p.planned_start or p.proposed_on or date.max, Stage(p.stage).order))
         if record_read:
             audit(s, ctx.actor_id, "read", "beneficiary", b.id, b.id)
-        return out
+        return FileView(**out, barriers=barriers, consents=consents, steps=tuple(steps))
 
 
-def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+def find_duplicates(ctx: Context, data: dict[str, Any], exclude_id: str | None = None) -> list[Duplicate]:
     """Probable duplicates of a file being created: same name and birth date, or same CAF number."""
     with ctx.vault.session() as s:
         return duplicates_in(s, data, exclude_id)
 
 
-def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = None) -> list[dict[str, Any]]:
+def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = None) -> list[Duplicate]:
     """``find_duplicates`` inside an open unit of work (a walk-in checks before creating)."""
     from conseiller_app.domain.validation import clean_caf_number, parse_date
 
@@ -252,15 +368,8 @@ def duplicates_in(s: Session, data: dict[str, Any], exclude_id: str | None = Non
     if exclude_id:
         q = q.where(m.Beneficiary.id != exclude_id)
     return [
-        {
-            "id": r[0],
-            "last_name": r[1],
-            "first_name": r[2],
-            "birth_date": r[3],
-            "caf_number": r[4],
-            "commune_name": r[5],
-            "reason": "même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance",
-        }
+        Duplicate(id=r[0], last_name=r[1], first_name=r[2], birth_date=r[3], caf_number=r[4], commune_name=r[5],
+                  reason="même numéro CAF" if caf and r[4] == caf else "même nom et même date de naissance")
         for r in s.execute(q)
     ]
 

@@ -4,7 +4,8 @@ In-transaction API for the other services: ``add_barrier_in``, ``add_barrier_act
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -68,7 +69,39 @@ AUDIT_LABELS = {
     "referral_status": "Statut d'orientation",
     "print_referral": "Fiche de liaison imprimée",
     "access_report": "Relevé droit d'accès",
+    "note_added": "Note ajoutée",
+    "funding_added": "Financement ajouté",
+    "funding_removed": "Financement retiré",
+    "pci_added": "Point Conseils Intérimaire noté",
+    "pci_follow_up": "Suivi des préconisations du PCI",
+    "prevention_added": "Parcours prévention noté",
+    "prevention_updated": "Parcours prévention mis à jour",
+    "sas_interest": "Intérêt pour le SAS noté",
+    "registration_positioned": "Positionnement par une agence noté",
 }
+
+
+@dataclass(frozen=True)
+class Note:
+    """One dated note of a file, signed by its author's name."""
+
+    id: str
+    written_on: date
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry of a file's audit journal: when (naive UTC, as stored), who, what (code and
+    French label), on which entity, and the details (field names and codes only, never values)."""
+
+    at: datetime
+    who: str
+    action: str
+    action_label: str
+    entity: str
+    details: dict[str, Any]
 
 
 def _enum(field: str, label: str, enum_cls: type[Labelled], value: Any) -> str:
@@ -205,13 +238,13 @@ def add_note(ctx: Context, beneficiary_id: str, text: str, written_on: date | No
         return note.id
 
 
-def notes(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+def notes(ctx: Context, beneficiary_id: str) -> list[Note]:
     """The file's dated notes, newest first."""
     with ctx.vault.session() as s:
         note = models.Note
         rows = s.scalars(select(note).where(note.beneficiary_id == beneficiary_id, note.deleted_at.is_(None))
                          .order_by(note.written_on.desc(), note.created_at.desc()))
-        return [{"id": n.id, "written_on": n.written_on, "author": n.author_name, "text": n.text} for n in rows]
+        return [Note(id=n.id, written_on=n.written_on, author=n.author_name, text=n.text) for n in rows]
 
 
 def withdraw_consent(ctx: Context, consent_id: str, on: date | None = None) -> None:
@@ -232,11 +265,11 @@ def _label(enum_cls: type[Labelled], value: str | None) -> str:
         return value
 
 
-def describe_audit(entry: dict[str, Any], offers: dict[str, str]) -> str:
+def describe_audit(entry: AuditRow, offers: dict[str, str]) -> str:
     """An audit entry's details (field names and codes only, never values) in French: the
     Historique tab and the access report (relevé droit d'accès) show the same sentence."""
-    details = entry.get("details") or {}
-    action = entry.get("action") or ""
+    details = entry.details or {}
+    action = entry.action or ""
     if action in ("create", "access_report", "read", "contact", "archive", "consent_withdrawn"):
         return ""
     if action == "update" and details.get("fields"):
@@ -275,14 +308,14 @@ def describe_audit(entry: dict[str, Any], offers: dict[str, str]) -> str:
     return ", ".join(f"{k} : {value}" for k, value in details.items() if not isinstance(value, (dict, list)))
 
 
-def audit_trail(ctx: Context, beneficiary_id: str) -> list[dict[str, Any]]:
+def audit_trail(ctx: Context, beneficiary_id: str) -> list[AuditRow]:
     """The file's audit journal, newest first, with who did it."""
     with ctx.vault.session() as s:
         names = {c.id: c.name for c in s.scalars(select(models.Conseiller))}
         q = (select(models.AuditEntry).where(models.AuditEntry.beneficiary_id == beneficiary_id)
              .order_by(models.AuditEntry.seq.desc()))
         return [
-            {"at": e.at, "who": names.get(e.actor_id, "?"), "action": e.action,
-             "action_label": AUDIT_LABELS.get(e.action, e.action), "entity": e.entity, "details": dict(e.details)}
+            AuditRow(at=e.at, who=names.get(e.actor_id, "?"), action=e.action,
+                     action_label=AUDIT_LABELS.get(e.action, e.action), entity=e.entity, details=dict(e.details))
             for e in s.scalars(q)
         ]

@@ -4,6 +4,7 @@ e-mail. The phone and e-mail are printed on the fiche de liaison so the agency c
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -18,14 +19,25 @@ from conseiller_app.storage.services.context import Context
 LABELS = {"name": "Nom", "territory": "Territoire", "office": "Bureau", "phone": "Téléphone", "email": "E-mail"}
 
 
-def get(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OwnerCard:
+    """The conseiller's card as shown in Paramètres (the phone formatted, empty texts for unset)."""
+
+    name: str
+    territory: str
+    office: str
+    phone: str
+    email: str
+
+
+def get(ctx: Context) -> OwnerCard:
     with ctx.vault.session() as s:
         o = owner(s)
-        return {"name": o.name, "territory": o.territory, "office": o.office or "", "phone": v.format_phone(o.phone),
-                "email": o.email or ""}
+        return OwnerCard(name=o.name, territory=o.territory, office=o.office or "", phone=v.format_phone(o.phone),
+                         email=o.email or "")
 
 
-def update(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+def update(ctx: Context, data: dict[str, Any]) -> OwnerCard:
     """Check every field first (all errors at once, nothing written on any), then save them and
     refresh ``ctx.actor`` so the next documents carry the new card."""
     errors: list[ValidationError] = []

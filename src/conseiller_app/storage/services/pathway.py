@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,7 @@ from conseiller_app.domain.enums import (
     BarrierType,
     ConsentScope,
     FileStatus,
+    OutcomeCategory,
     PartnerKind,
     Public,
     ReferralStatus,
@@ -28,6 +30,7 @@ from conseiller_app.domain.enums import (
     SessionKind,
     Stage,
     StepReason,
+    StepStatus,
 )
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage import models as m
@@ -138,26 +141,60 @@ def try_apply_in(s: Session, ctx: Context, beneficiary_id: str, actions: Sequenc
 # --- what the Parcours tab calls ---------------------------------------------------------------
 
 
-def _step_dict(i: int, st: P.Step, row_id: str | None) -> dict[str, Any]:
-    d = st.to_record()
-    d.update(
-        id=row_id, index=i, stage_label=st.stage.label, status_label=st.status.label,
-        reason_label=st.reason.label if st.reason else "", outcome_label=st.outcome.label if st.outcome else "",
-        is_open=st.status.is_open,
-    )
-    return d
+@dataclass(frozen=True)
+class Proposable:
+    """A stage that can be proposed now, with the stages it would skip."""
+
+    stage: Stage
+    label: str
+    skips: tuple[Stage, ...]
 
 
-def describe(pathway: P.Pathway, rows: Sequence[m.PathwayStep] | None = None) -> dict[str, Any]:
-    ids = [r.id for r in rows] if rows is not None else [st.id for st in pathway.steps]
-    out = P.summary(pathway)
-    out["steps"] = [_step_dict(i, st, ids[i] if i < len(ids) else None) for i, st in enumerate(pathway.steps)]
-    out["fingerprint"] = fingerprint(rows) if rows is not None else None
-    out["problems"] = P.problems(pathway)
-    return out
+@dataclass(frozen=True)
+class PathwayView:
+    """A file's pathway as the Parcours tab shows it: the domain pathway (its steps carry their
+    stored ids; the labels are the enumerations'), its state, what can be done now
+    (``allowed``, ``proposable``), the fingerprint to detect a concurrent edit (None for a
+    preview) and its inconsistencies (``problems``, empty when sound)."""
+
+    pathway: P.Pathway
+    state: P.PathwayState
+    state_label: str
+    current_stage: Stage
+    current_stage_label: str
+    open_index: int | None
+    open_stage: Stage | None
+    open_status: StepStatus | None
+    outcome: OutcomeCategory | None
+    outcome_label: str | None
+    allowed: tuple[P.ActionKind, ...]
+    proposable: tuple[Proposable, ...]
+    next_stage: Stage | None
+    fingerprint: str | None
+    problems: tuple[str, ...]
+
+    @property
+    def steps(self) -> tuple[P.Step, ...]:
+        return self.pathway.steps
 
 
-def get(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
+def describe(pathway: P.Pathway, rows: Sequence[m.PathwayStep] | None = None) -> PathwayView:
+    if rows is not None:
+        pathway = P.Pathway(tuple(replace(st, id=rows[i].id) if i < len(rows) else replace(st, id=None)
+                                  for i, st in enumerate(pathway.steps)))
+    o = pathway.open_step
+    return PathwayView(
+        pathway=pathway, state=pathway.state, state_label=P.PATHWAY_STATE_LABELS[pathway.state],
+        current_stage=pathway.current_stage, current_stage_label=pathway.current_stage.label,
+        open_index=pathway.open_index, open_stage=o.stage if o else None, open_status=o.status if o else None,
+        outcome=pathway.outcome, outcome_label=pathway.outcome.label if pathway.outcome else None,
+        allowed=tuple(P.allowed_actions(pathway)),
+        proposable=tuple(Proposable(s, s.label, tuple(gaps)) for s, gaps in P.proposable_stages(pathway)),
+        next_stage=P.next_stage(pathway), fingerprint=fingerprint(rows) if rows is not None else None,
+        problems=tuple(P.problems(pathway)))
+
+
+def get(ctx: Context, beneficiary_id: str) -> PathwayView:
     """The timeline (steps in order) and the state: what can be done now (``allowed``),
     which stages can be proposed (``proposable``, with the stages that would be skipped)."""
     with ctx.vault.session() as s:
@@ -167,7 +204,7 @@ def get(ctx: Context, beneficiary_id: str) -> dict[str, Any]:
 
 
 def apply(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action] | P.Action,
-          expected_fingerprint: str | None = None) -> dict[str, Any]:
+          expected_fingerprint: str | None = None) -> PathwayView:
     """Apply one user action (possibly several pathway actions) in one transaction; return the
     new state as :func:`get`. Raises ``TransitionRefused``/``ValidationError`` (nothing written)."""
     if isinstance(actions, P.Action):
@@ -183,7 +220,7 @@ def apply(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action] | P.Act
         return describe(pathway, rows)
 
 
-def preview(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action]) -> dict[str, Any]:
+def preview(ctx: Context, beneficiary_id: str, actions: Sequence[P.Action]) -> PathwayView:
     """The state the actions would give, without writing (for a confirmation page)."""
     with ctx.vault.session() as s:
         pathway, _ = load(s, beneficiary_id)
@@ -260,18 +297,43 @@ def facts_in(s: Session, ctx: Context, beneficiary_id: str, *, sessions: list[g.
             m.PciDiagnostic.beneficiary_id == b.id, m.PciDiagnostic.deleted_at.is_(None))) or 0)
 
 
-def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) -> list[dict[str, Any]]:
+def guidance(ctx: Context, beneficiary_id: str, limit: int = g.DEFAULT_LIMIT) -> list[g.Suggestion]:
     """The suggested next actions of one file, each with its French reason."""
     with ctx.vault.session() as s:
         facts = facts_in(s, ctx, beneficiary_id)
-    return [x.to_dict() for x in g.suggest(facts, limit=limit)]
+    return list(g.suggest(facts, limit=limit))
+
+
+@dataclass(frozen=True)
+class CaseloadSuggestion:
+    """One suggestion of the dashboard, with the file it is for (« NOM Prénom »)."""
+
+    beneficiary_id: str
+    name: str
+    suggestion: g.Suggestion
+
+    @property
+    def title(self) -> str:
+        return self.suggestion.title
+
+    @property
+    def reason(self) -> str:
+        return self.suggestion.reason
+
+    @property
+    def code(self) -> g.Code:
+        return self.suggestion.code
+
+    @property
+    def priority(self) -> int:
+        return self.suggestion.priority
 
 
 CASELOAD_SCAN = 400  # a référent's caseload is typically 50-400 files (domain.md)
 
 
 def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
-                      scan: int = CASELOAD_SCAN) -> list[dict[str, Any]]:
+                      scan: int = CASELOAD_SCAN) -> list[CaseloadSuggestion]:
     """The most urgent suggestion of each active file of the owner's caseload (dashboard).
     Loads the caseload in a handful of bulk queries (not one round per file). Only the ``scan``
     files contacted longest ago are examined, so that a huge vault (an office's whole territory)
@@ -328,7 +390,7 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
                                     .where(m.PciDiagnostic.beneficiary_id.in_(mine),
                                            m.PciDiagnostic.deleted_at.is_(None))
                                     .group_by(m.PciDiagnostic.beneficiary_id)).all())
-    rows: list[dict[str, Any]] = []
+    rows: list[CaseloadSuggestion] = []
     for bid, last, first, public, birth, commune, to_complete in files:
         facts = g.FileFacts(
             today=today, public=Public(public), birth_date=birth, commune_insee=commune,
@@ -337,12 +399,10 @@ def caseload_guidance(ctx: Context, limit: int = 50, per_file: int = 1,
             registrations=registrations.get(bid, ()), sessions=sessions, offers=offers, agencies=agencies,
             to_complete=bool(to_complete), sas_interest=interest.get(bid), pci_count=pci_counts.get(bid, 0))
         for suggestion in g.suggest(facts, limit=per_file):
-            d = suggestion.to_dict()
-            d.update(beneficiary_id=bid, name=f"{last.upper()} {first}")
-            rows.append(d)
-    rows.sort(key=lambda d: (d["priority"], d["name"]))
+            rows.append(CaseloadSuggestion(beneficiary_id=bid, name=f"{last.upper()} {first}", suggestion=suggestion))
+    rows.sort(key=lambda d: (d.priority, d.name))
     return rows[:limit]
 
 
-__all__ = ["apply", "apply_in", "caseload_guidance", "describe", "get", "guidance", "load", "preview",
-           "try_apply_in"]
+__all__ = ["CaseloadSuggestion", "PathwayView", "Proposable", "apply", "apply_in", "caseload_guidance", "describe",
+           "get", "guidance", "load", "preview", "try_apply_in"]

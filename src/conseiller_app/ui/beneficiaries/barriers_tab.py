@@ -5,6 +5,8 @@ Each change is its own unit of work, saved at once (it is not part of the identi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import BarrierStatus, BarrierType, MobilitySubtype
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.storage.services import followup
+from conseiller_app.storage.services.beneficiaries import FileBarrier
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine
@@ -44,7 +47,7 @@ class BarriersTab(QWidget):
         self._worker = worker
         self._beneficiary_id: str | None = None
         self._offers: list[dict] = []
-        self._barriers: list[dict] = []
+        self._barriers: Sequence[FileBarrier] = ()
         self._select_after_reload: str | None = None  # the barrier just added
 
         self.tree = QTreeWidget()
@@ -126,31 +129,31 @@ class BarriersTab(QWidget):
     def set_offers(self, offers: list[dict]) -> None:
         self._offers = list(offers)
 
-    def set_file(self, beneficiary_id: str | None, barriers: list[dict]) -> None:
+    def set_file(self, beneficiary_id: str | None, barriers: Sequence[FileBarrier]) -> None:
         selected = self.selected_barrier()
-        selected_id = selected["id"] if selected else None
-        if self._select_after_reload and any(b["id"] == self._select_after_reload for b in barriers):
+        selected_id = selected.id if selected else None
+        if self._select_after_reload and any(b.id == self._select_after_reload for b in barriers):
             selected_id, self._select_after_reload = self._select_after_reload, None
         self._beneficiary_id = beneficiary_id
         self._barriers = list(barriers)
         offers = {o["code"]: o["name"] for o in self._offers}
         self.tree.clear()
         for b in barriers:
-            name = b["type_label"]
-            if b.get("subtype"):
-                name += " — " + MobilitySubtype(b["subtype"]).label
-            when = self.tr("levé le %1").replace("%1", fr_date(b["lifted_on"])) if b.get("lifted_on") else \
-                self.tr("identifié le %1").replace("%1", fr_date(b["identified_on"]))
-            item = QTreeWidgetItem([name, b["status_label"], when, ""])
-            item.setData(0, BARRIER_ROLE, b["id"])
-            for a in b["actions"]:
-                offer = offers.get(a["offer_code"], a["offer_code"]) if a["offer_code"] else self.tr("Sans offre")
-                child = QTreeWidgetItem([offer, "", fr_date(a["done_on"]), a["comment"]])
-                child.setData(0, BARRIER_ROLE, b["id"])
+            name = b.type_label
+            if b.subtype:
+                name += " — " + MobilitySubtype(b.subtype).label
+            when = self.tr("levé le %1").replace("%1", fr_date(b.lifted_on)) if b.lifted_on else \
+                self.tr("identifié le %1").replace("%1", fr_date(b.identified_on))
+            item = QTreeWidgetItem([name, b.status_label, when, ""])
+            item.setData(0, BARRIER_ROLE, b.id)
+            for a in b.actions:
+                offer = offers.get(a.offer_code, a.offer_code) if a.offer_code else self.tr("Sans offre")
+                child = QTreeWidgetItem([offer, "", fr_date(a.done_on), a.comment])
+                child.setData(0, BARRIER_ROLE, b.id)
                 item.addChild(child)
             self.tree.addTopLevelItem(item)
             item.setExpanded(True)
-            if b["id"] == selected_id:
+            if b.id == selected_id:
                 self.tree.setCurrentItem(item)
         self.empty_label.setVisible(not barriers)
         self._selection_changed()
@@ -161,12 +164,12 @@ class BarriersTab(QWidget):
         self.error_line.show_error("")
         self.empty_label.hide()
 
-    def selected_barrier(self) -> dict | None:
+    def selected_barrier(self) -> FileBarrier | None:
         item = self.tree.currentItem()
         if item is None:
             return None
         wanted = item.data(0, BARRIER_ROLE)
-        return next((b for b in self._barriers if b["id"] == wanted), None)
+        return next((b for b in self._barriers if b.id == wanted), None)
 
     def select_barrier(self, barrier_id: str) -> None:
         for i in range(self.tree.topLevelItemCount()):
@@ -189,14 +192,14 @@ class BarriersTab(QWidget):
         if b is None:
             self.selected_label.setText(self.tr("Sélectionnez un frein dans la liste pour le mettre à jour."))
             return
-        self.selected_label.setText(f"<b>{b['type_label']}</b> — {b['status_label']}")
-        self.status_combo.setCurrentIndex(max(self.status_combo.findData(b["status"]), 0))
+        self.selected_label.setText(f"<b>{b.type_label}</b> — {b.status_label}")
+        self.status_combo.setCurrentIndex(max(self.status_combo.findData(b.status), 0))
         # Only the offers for this kind of barrier (a childcare offer is no answer to a housing barrier).
         for o in self._offers:
-            if o["barrier"] == b["type"]:
+            if o["barrier"] == b.type:
                 self.offer_combo.addItem(o["name"], o["code"])
         self.offer_combo.addItem(self.tr("Autre action (sans offre)"), None)
-        health = b["type"] == BarrierType.HEALTH.value
+        health = b.type == BarrierType.HEALTH.value
         self.comment_edit.setEnabled(not health)
         self.comment_edit.setPlaceholderText(self.tr("Pas de commentaire sur un frein de santé") if health
                                              else self.tr("Ce qui a été fait (factuel)"))
@@ -218,7 +221,7 @@ class BarriersTab(QWidget):
         b = self.selected_barrier()
         if b is None:
             return
-        self._run(followup.set_barrier_status, b["id"], self.status_combo.currentData(),
+        self._run(followup.set_barrier_status, b.id, self.status_combo.currentData(),
                   message=self.tr("Statut du frein mis à jour."))
 
     def add_action(self) -> None:
@@ -230,7 +233,7 @@ class BarriersTab(QWidget):
         def done(_action_id: str) -> None:
             self.comment_edit.clear()
 
-        self._run(followup.add_barrier_action, b["id"], self.offer_combo.currentData(), comment,
+        self._run(followup.add_barrier_action, b.id, self.offer_combo.currentData(), comment,
                   message=self.tr("Action enregistrée."), then=done)
 
     def _run(self, fn, *args, message: str, then=None) -> None:

@@ -3,6 +3,7 @@ record a new one, withdraw one. A referral to an agency will require an active c
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
@@ -24,6 +25,7 @@ from conseiller_app.domain.enums import ConsentScope, PartnerKind
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.validation import parse_date
 from conseiller_app.storage.services import followup
+from conseiller_app.storage.services.beneficiaries import FileConsent
 from conseiller_app.ui.beneficiaries.errors import user_message
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.beneficiaries.widgets import ErrorLine, fill_table, read_only_table
@@ -38,7 +40,7 @@ class ConsentsTab(QWidget):
         super().__init__(parent)
         self._worker = worker
         self._beneficiary_id: str | None = None
-        self._consents: list[dict] = []
+        self._consents: Sequence[FileConsent] = ()
         self._today = date.today
         self.confirm_box: QMessageBox | None = None
 
@@ -116,18 +118,18 @@ class ConsentsTab(QWidget):
             self.agency_combo.addItem(a["name"], a["id"])
         self._reset_form()
 
-    def set_file(self, beneficiary_id: str | None, consents: list[dict]) -> None:
+    def set_file(self, beneficiary_id: str | None, consents: Sequence[FileConsent]) -> None:
         self._beneficiary_id = beneficiary_id
         self._consents = list(consents)
         rows = []
         for c in consents:
-            scope = ", ".join(ConsentScope(s).label for s in c["scope"])
-            state = (self.tr("Retiré le %1").replace("%1", fr_date(c["withdrawn_on"])) if c["withdrawn_on"]
+            scope = ", ".join(ConsentScope(s).label for s in c.scope)
+            state = (self.tr("Retiré le %1").replace("%1", fr_date(c.withdrawn_on)) if c.withdrawn_on
                      else self.tr("Actif"))
-            rows.append([c["partner_name"], PartnerKind(c["partner_kind"]).label, scope, fr_date(c["given_on"]),
-                         c["recorded_by"], state])
-        fill_table(self.table, rows, [c["id"] for c in consents])
-        self.empty_label.setVisible(beneficiary_id is not None and not any(not c["withdrawn_on"] for c in consents))
+            rows.append([c.partner_name, PartnerKind(c.partner_kind).label, scope, fr_date(c.given_on),
+                         c.recorded_by, state])
+        fill_table(self.table, rows, [c.id for c in consents])
+        self.empty_label.setVisible(beneficiary_id is not None and not any(not c.withdrawn_on for c in consents))
         self.record_button.setEnabled(beneficiary_id is not None)
         self._selection_changed()
 
@@ -159,7 +161,7 @@ class ConsentsTab(QWidget):
         self._reset_form()
         self.changed.emit(self.tr("Consentement enregistré."))
 
-    def selected_consent(self) -> dict | None:
+    def selected_consent(self) -> FileConsent | None:
         row = self.table.currentRow()
         if row < 0 or not self.table.selectedItems():
             return None
@@ -167,11 +169,11 @@ class ConsentsTab(QWidget):
         if item is None:
             return None
         wanted = item.data(Qt.ItemDataRole.UserRole)
-        return next((c for c in self._consents if c["id"] == wanted), None)
+        return next((c for c in self._consents if c.id == wanted), None)
 
     def _selection_changed(self) -> None:
         c = self.selected_consent()
-        self.withdraw_button.setEnabled(c is not None and not c["withdrawn_on"])
+        self.withdraw_button.setEnabled(c is not None and not c.withdrawn_on)
 
     # --- changes -------------------------------------------------------------------------------
 
@@ -206,16 +208,16 @@ class ConsentsTab(QWidget):
 
     def ask_withdraw(self) -> None:
         c = self.selected_consent()
-        if c is None or c["withdrawn_on"]:
+        if c is None or c.withdrawn_on:
             return
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Retirer le consentement"),
                           self.tr("La personne retire son consentement au partage avec « %1 ». "
                                   "Plus aucune donnée ne pourra lui être transmise. Confirmer ?")
-                          .replace("%1", c["partner_name"]), parent=self)
+                          .replace("%1", c.partner_name), parent=self)
         confirm = box.addButton(self.tr("Retirer le consentement"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(self.tr("Annuler"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(confirm)
-        consent_id = c["id"]
+        consent_id = c.id
 
         def finished() -> None:
             chosen = box.clickedButton()

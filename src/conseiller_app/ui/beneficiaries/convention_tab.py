@@ -6,7 +6,6 @@ written on the worker; a refusal shows the field in French under the form."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import (
     PciHolder,
     PciRecommendation,
@@ -34,12 +34,12 @@ from conseiller_app.ui.widgets.feedback import ErrorLine
 from conseiller_app.ui.widgets.funding_box import amount_edit, fill_funders, fill_funding_lines
 
 
-def _load(ctx, beneficiary_id: str) -> tuple[facts.FileFactsResult, list[dict]]:
+def _load(ctx, beneficiary_id: str) -> tuple[list[str], list[P.Step]]:
     from conseiller_app.storage.services import access, pathway
 
     lines = access.indicator_fact_lines(ctx, beneficiary_id)
-    steps = [s for s in pathway.get(ctx, beneficiary_id)["steps"] if s["id"]]
-    return lines, steps  # type: ignore[return-value]
+    steps = [s for s in pathway.get(ctx, beneficiary_id).steps if s.id]
+    return lines, steps
 
 
 def _date_edit(today: date) -> QLineEdit:
@@ -153,15 +153,15 @@ class ConventionTab(QWidget):
             return
         self._worker.submit(_load, beneficiary_id, on_done=self._show, on_error=self.error_line.show_failure)
 
-    def _show(self, result: tuple[list[str], list[dict[str, Any]]]) -> None:
+    def _show(self, result: tuple[list[str], list[P.Step]]) -> None:
         lines, steps = result
         self.facts_list.clear()
         self.facts_list.addItems(lines or [self.tr("Rien d'enregistré pour les indicateurs de la convention.")])
         self.fund_step.clear()
         for s in steps:
-            when = s.get("actual_start") or s.get("planned_start") or s.get("proposed_on")
-            label = f"{s['stage_label']} — {s['status_label']}" + (f" ({fr_date(when)})" if when else "")
-            self.fund_step.addItem(label, s["id"])
+            when = s.actual_start or s.planned_start or s.proposed_on
+            label = f"{s.stage.label} — {s.status.label}" + (f" ({fr_date(when)})" if when else "")
+            self.fund_step.addItem(label, s.id)
         self.loaded.emit()
 
     def clear(self) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.ui.beneficiaries.formatting import display_name, fr_date
 
 
@@ -78,17 +79,17 @@ def ask_save_before_close(parent: QWidget, title: str, on_answer: Callable[[str]
     )
 
 
-def describe_duplicate(d: dict) -> str:
-    born = fr_date(d.get("birth_date"))
-    parts = [display_name(d.get("last_name"), d.get("first_name"))]
+def describe_duplicate(d: Duplicate) -> str:
+    born = fr_date(d.birth_date)
+    parts = [display_name(d.last_name, d.first_name)]
     if born:
         parts.append(_t("born").replace("%1", born))
-    if d.get("commune_name"):
-        parts.append(d["commune_name"])
-    return ", ".join(parts) + (f" ({d['reason']})" if d.get("reason") else "")
+    if d.commune_name:
+        parts.append(d.commune_name)
+    return ", ".join(parts) + (f" ({d.reason})" if d.reason else "")
 
 
-def warn_duplicate(parent: QWidget, duplicates: list[dict], on_answer: Callable[[str], None]) -> QMessageBox:
+def warn_duplicate(parent: QWidget, duplicates: list[Duplicate], on_answer: Callable[[str], None]) -> QMessageBox:
     role = QMessageBox.ButtonRole
     more = ""
     if len(duplicates) > 1:

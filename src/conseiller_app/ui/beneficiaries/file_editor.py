@@ -18,8 +18,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import NotFound
 from conseiller_app.storage.services import beneficiaries, drafts
+from conseiller_app.storage.services.beneficiaries import FileView
+from conseiller_app.storage.services.followup import AuditRow
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.barriers_tab import BarriersTab
@@ -67,25 +70,25 @@ class EditorState(enum.Enum):
     CLOSED = "closed"  # the tab is gone: late results are dropped
 
 
-def to_form(data: dict[str, Any]) -> dict[str, Any]:
+def to_form(data: FileView) -> dict[str, Any]:
     """A file as returned by ``beneficiaries.get`` → the editor's form state (display strings)."""
     return {
-        "last_name": data["last_name"] or "",
-        "first_name": data["first_name"] or "",
-        "birth_date": fr_date(data["birth_date"]),
-        "public": data["public"] or "",
-        "nationality": data.get("nationality") or "",
-        "rqth": bool(data.get("rqth")),
-        "address": data.get("address") or "",
-        "commune": data.get("commune_name") or "",
-        "phone": data.get("phone_display") or "",
-        "email": data.get("email") or "",
-        "prescriber": data.get("prescriber") or "",
-        "spotting_date": fr_date(data.get("spotting_date")),
-        "last_contact": fr_date(data.get("last_contact")),
-        "caf_number": data.get("caf_number") or "",
-        "france_travail_id": data.get("france_travail_id") or "",
-        "notes": data.get("notes") or "",
+        "last_name": data.last_name or "",
+        "first_name": data.first_name or "",
+        "birth_date": fr_date(data.birth_date),
+        "public": data.public or "",
+        "nationality": data.nationality or "",
+        "rqth": bool(data.rqth),
+        "address": data.address or "",
+        "commune": data.commune_name or "",
+        "phone": data.phone_display or "",
+        "email": data.email or "",
+        "prescriber": data.prescriber or "",
+        "spotting_date": fr_date(data.spotting_date),
+        "last_contact": fr_date(data.last_contact),
+        "caf_number": data.caf_number or "",
+        "france_travail_id": data.france_travail_id or "",
+        "notes": data.notes or "",
     }
 
 
@@ -111,7 +114,7 @@ class FileEditor(QWidget):
         self.validator = FormValidator(env.today, CommuneResolver(env.communes))
         self._territory_names = dict(env.territories)
         self._version: int | None = None
-        self._data: dict[str, Any] | None = None
+        self._data: FileView | None = None
         self._dirty = False
         self._state = EditorState.NEW if beneficiary_id is None else EditorState.OPENING
         self._unlocked_state = self._state  # the state to go back to after an unlock
@@ -251,7 +254,7 @@ class FileEditor(QWidget):
 
     def _update_title(self) -> None:
         if self._data is not None:
-            title = display_name(self._data["last_name"], self._data["first_name"])
+            title = display_name(self._data.last_name, self._data.first_name)
         elif self.beneficiary_id is None:
             title = self.tr("Nouveau dossier")
         else:
@@ -313,14 +316,14 @@ class FileEditor(QWidget):
             self._title = self.tr("Dossier introuvable")
             self.title_changed.emit(self._title)
 
-    def _show_data(self, data: dict, audit: list[dict]) -> None:
+    def _show_data(self, data: FileView, audit: list[AuditRow]) -> None:
         if self._state is EditorState.OPENING:  # the first read failed (locked meanwhile): now shown
             self._state = EditorState.EDITING
         self._data = data
-        self._version = data["version"]
-        self.barriers.set_file(self.beneficiary_id, data["barriers"])
-        self.consents.set_file(self.beneficiary_id, data["consents"])
-        self.pathway.set_file(self.beneficiary_id, data["stage_label"], data["steps"])
+        self._version = data.version
+        self.barriers.set_file(self.beneficiary_id, data.barriers)
+        self.consents.set_file(self.beneficiary_id, data.consents)
+        self.pathway.set_file(self.beneficiary_id, data.stage_label, [s.to_step() for s in data.steps])
         self.history.set_entries(audit)
         self.convention.set_file(self.beneficiary_id)
         self._update_header()
@@ -522,7 +525,7 @@ class FileEditor(QWidget):
                             on_done=self._gui(lambda saved: self._saved(submitted, saved)),
                             on_error=self._gui(self._save_failed))
 
-    def _duplicates_checked(self, submitted: dict, found: list[dict]) -> None:
+    def _duplicates_checked(self, submitted: dict, found: list[Duplicate]) -> None:
         if not found:
             self._create(submitted)
             return
@@ -534,7 +537,7 @@ class FileEditor(QWidget):
                 return
             self._finish_save(False)
             if answer == "open":
-                self.open_requested.emit(found[0]["id"])
+                self.open_requested.emit(found[0].id)
 
         self.duplicate_box = dialogs.warn_duplicate(self, found, answered)
 

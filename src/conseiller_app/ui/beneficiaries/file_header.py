@@ -7,6 +7,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from conseiller_app.storage.services.beneficiaries import FileView
 from conseiller_app.ui.beneficiaries.formatting import display_name
 from conseiller_app.ui.widgets.accessibility import announce
 
@@ -71,19 +72,19 @@ class FileHeader(QWidget):
         widest = max(QFontMetrics(bold).horizontalAdvance(t) for t in self._state_texts().values())
         self.state_label.setMinimumWidth(widest + 8)
 
-    def show_file(self, data: dict | None, is_new: bool, territory_names: dict[str, str]) -> None:
+    def show_file(self, data: FileView | None, is_new: bool, territory_names: dict[str, str]) -> None:
         if data is None:
             self.name_label.setText(self.tr("Nouveau dossier") if is_new else "")
             self.summary_label.setText(
                 self.tr("Remplissez au moins les champs marqués d'une étoile, puis enregistrez.") if is_new else "")
             return
-        self.name_label.setText(display_name(data["last_name"], data["first_name"]))
-        territory = territory_names.get(data.get("territory") or "", "")
-        commune = data["commune_name"] + (f" ({territory})" if territory else "")
-        parts = [self.tr("%1 ans").replace("%1", str(data["age"])), data["public_label"], commune,
-                 self.tr("étape : %1").replace("%1", data["stage_label"])]
-        if data.get("referent_name"):
-            parts.append(self.tr("référent : %1").replace("%1", data["referent_name"]))
+        self.name_label.setText(display_name(data.last_name, data.first_name))
+        territory = territory_names.get(data.territory or "", "")
+        commune = data.commune_name + (f" ({territory})" if territory else "")
+        parts = [self.tr("%1 ans").replace("%1", str(data.age)), data.public_label, commune,
+                 self.tr("étape : %1").replace("%1", data.stage_label)]
+        if data.referent_name:
+            parts.append(self.tr("référent : %1").replace("%1", data.referent_name))
         self.summary_label.setText(" · ".join(parts))
 
     def _state_texts(self) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from conseiller_app.storage.services.followup import describe_audit
+from conseiller_app.storage.services.followup import AuditRow, describe_audit
 from conseiller_app.ui.beneficiaries.formatting import fr_local_datetime
 from conseiller_app.ui.beneficiaries.widgets import fill_table, read_only_table
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
@@ -41,9 +41,9 @@ class HistoryTab(QWidget):
     def set_offers(self, offers: list[dict]) -> None:
         self._offers = {o["code"]: o["name"] for o in offers}
 
-    def set_entries(self, entries: list[dict]) -> None:
+    def set_entries(self, entries: list[AuditRow]) -> None:
         rows = [
-            [fr_local_datetime(e["at"]), e["who"], e["action_label"], describe_audit(e, self._offers)] for e in entries
+            [fr_local_datetime(e.at), e.who, e.action_label, describe_audit(e, self._offers)] for e in entries
         ]
         fill_table(self.table, rows)
 

@@ -97,13 +97,13 @@ class NotesTab(QWidget):
             self._worker.submit(followup.notes, beneficiary_id, on_done=self._show_entries,
                                 on_error=lambda exc: self.error_line.show_failure(exc))
 
-    def _show_entries(self, notes: list[dict]) -> None:
+    def _show_entries(self, notes: list[followup.Note]) -> None:
         if not notes:
             self.entries.setHtml("<i>" + escape(self.tr("Aucune note datée pour l'instant.")) + "</i>")
             return
         self.entries.setHtml("".join(
-            f"<p><b>{escape(fr_date(n['written_on']))} — {escape(n['author'])}</b><br>"
-            + escape(n["text"]).replace("\n", "<br>") + "</p>" for n in notes))
+            f"<p><b>{escape(fr_date(n.written_on))} — {escape(n.author)}</b><br>"
+            + escape(n.text).replace("\n", "<br>") + "</p>" for n in notes))
 
     def add_note(self) -> None:
         text = self.new_note.toPlainText()

@@ -98,7 +98,7 @@ def open_orientation(ctx, beneficiary_id: str, draft: dict | None) -> dict[str, 
     }
 
 
-def commit_orientation(ctx, beneficiary_id: str, operations: list, fingerprint: str | None) -> dict[str, Any]:
+def commit_orientation(ctx, beneficiary_id: str, operations: list, fingerprint: str | None) -> orientation.Committed:
     out = orientation.commit(ctx, beneficiary_id, operations, expected_fingerprint=fingerprint)
     drafts.discard(ctx, orientation.draft_key(beneficiary_id))
     return out
@@ -961,18 +961,18 @@ class OrientationDialog(QDialog):
         self._worker.submit(commit_orientation, self.beneficiary_id, self.wizard.operations,
                             self.wizard.snapshot.pathway_fingerprint, on_done=self._saved, on_error=self._save_failed)
 
-    def _saved(self, out: dict) -> None:
+    def _saved(self, out: orientation.Committed) -> None:
         self._saving = False
         if not alive(self):
             return
         n = len(self.wizard.operations)
         message = (self.tr("Orientation guidée enregistrée (1 action).") if n == 1 else
                    self.tr("Orientation guidée enregistrée (%1 actions).").replace("%1", str(n)))
-        refs = [r["reference"] for r in out.get("referrals", [])]
+        refs = [r.reference for r in out.referrals]
         if refs:
             message += " " + self.tr("Orientation n° %1.").replace("%1", ", ".join(refs))
-        if out.get("notes"):
-            message += " " + " ".join(out["notes"])
+        if out.notes:
+            message += " " + " ".join(out.notes)
         self.wizard = None
         self.committed.emit(message)
         self.accept()

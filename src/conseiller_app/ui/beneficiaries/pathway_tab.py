@@ -7,7 +7,7 @@ the machine's French explanation in the banner and writes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain import pathway as P
-from conseiller_app.domain.enums import OutcomeCategory, StepReason, StepStatus
+from conseiller_app.domain.enums import StepStatus
+from conseiller_app.domain.guidance import Suggestion
 from conseiller_app.storage.services import drafts, orientation
 from conseiller_app.storage.services import pathway as pathway_service
 from conseiller_app.ui.beneficiaries.errors import user_message
@@ -52,22 +53,16 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("PathwayTab", text)
 
 
-def _reason(step: dict) -> str:
+def _reason(step: P.Step) -> str:
     parts = []
-    if step.get("outcome"):
-        try:
-            parts.append(OutcomeCategory(step["outcome"]).label)
-        except ValueError:
-            parts.append(step["outcome"])
-    if step.get("outcome_detail"):
-        parts.append(step["outcome_detail"])
-    if step.get("reason"):
-        try:
-            parts.append(StepReason(step["reason"]).label)
-        except ValueError:
-            parts.append(step["reason"])
-    if step.get("comment"):
-        parts.append(step["comment"])
+    if step.outcome:
+        parts.append(step.outcome.label)
+    if step.outcome_detail:
+        parts.append(step.outcome_detail)
+    if step.reason:
+        parts.append(step.reason.label)
+    if step.comment:
+        parts.append(step.comment)
     return " — ".join(parts)
 
 
@@ -89,8 +84,8 @@ class PathwayTab(QWidget):
         self._worker = worker
         self._today: Callable[[], date] = date.today
         self._bid: str | None = None
-        self._state: dict | None = None
-        self._suggestions: list[dict] = []
+        self._state: pathway_service.PathwayView | None = None
+        self._suggestions: list[Suggestion] = []
         self._draft: dict | None = None
         self._busy = False
         self.wizard = None
@@ -143,7 +138,7 @@ class PathwayTab(QWidget):
     def set_today(self, today: Callable[[], date]) -> None:
         self._today = today
 
-    def set_file(self, beneficiary_id: str | None, stage_label: str, steps: list[dict]) -> None:
+    def set_file(self, beneficiary_id: str | None, stage_label: str, steps: Sequence[P.Step]) -> None:
         """Show the steps at once (from the file's data), then load the state and the guidance."""
         self._bid = beneficiary_id
         self.set_steps(stage_label, steps)
@@ -166,7 +161,7 @@ class PathwayTab(QWidget):
         self._state = result["state"]
         self._draft = result["draft"] if (result["draft"] or {}).get("operations") else None
         st = self._state
-        self.set_steps(st["current_stage_label"], st["steps"], st)
+        self.set_steps(st.current_stage_label, st.steps, st)
         self._show_guidance(result["guidance"])
         self._show_draft()
         self._enable()
@@ -179,36 +174,36 @@ class PathwayTab(QWidget):
         self._enable()
 
     def pathway(self) -> P.Pathway:
-        return P.Pathway.from_records(self._state["steps"]) if self._state else P.Pathway()
+        return self._state.pathway if self._state else P.Pathway()
 
-    def set_steps(self, stage_label: str, steps: list[dict], state: dict | None = None) -> None:
-        open_index = next((i for i in range(len(steps) - 1, -1, -1)
-                           if StepStatus(steps[i]["status"]).is_open), None)
+    def set_steps(self, stage_label: str, steps: Sequence[P.Step],
+                  state: pathway_service.PathwayView | None = None) -> None:
+        open_index = next((i for i in range(len(steps) - 1, -1, -1) if steps[i].status.is_open), None)
         if stage_label:
             text = self.tr("Étape actuelle : <b>%1</b>").replace("%1", stage_label)
             if state is not None:
-                if state.get("outcome_label"):
-                    text += " · " + self.tr("parcours clôturé : %1").replace("%1", state["outcome_label"])
+                if state.outcome_label:
+                    text += " · " + self.tr("parcours clôturé : %1").replace("%1", state.outcome_label)
                 else:
-                    text += " · " + self.tr("parcours : %1").replace("%1", state["state_label"].lower())
+                    text += " · " + self.tr("parcours : %1").replace("%1", state.state_label.lower())
             self.current_label.setText(text)
         else:
             self.current_label.setText("")
         rows = []
         for i, s in enumerate(steps):
-            planned = not s.get("actual_start") and s.get("planned_start")
-            start = fr_date(s["actual_start"] or s["planned_start"])
-            end = fr_date(s["actual_end"] or s["planned_end"])
+            planned = not s.actual_start and s.planned_start
+            start = fr_date(s.actual_start or s.planned_start)
+            end = fr_date(s.actual_end or s.planned_end)
             if planned and start:
                 start = self.tr("prévu le %1").replace("%1", start)
             marker = "▶ " if i == open_index else ""
-            rows.append([marker + s["stage_label"], s["status_label"], fr_date(s["proposed_on"]), start, end,
+            rows.append([marker + s.stage.label, s.status.label, fr_date(s.proposed_on), start, end,
                          _reason(s)])
         fill_table(self.table, rows)
         bold = QFont(self.table.font())
         bold.setBold(True)
         for r, step in enumerate(steps):
-            color = _STATUS_COLORS.get(step["status"])
+            color = _STATUS_COLORS.get(step.status.value)
             if color:
                 self.table.item(r, 1).setForeground(QBrush(QColor(color)))
             if r == open_index:
@@ -220,7 +215,7 @@ class PathwayTab(QWidget):
         if open_index is not None:
             self.table.scrollToItem(self.table.item(open_index, 0))
 
-    def _show_guidance(self, suggestions: list[dict]) -> None:
+    def _show_guidance(self, suggestions: list[Suggestion]) -> None:
         for w in self.guidance_rows:
             w.setParent(None)
             w.deleteLater()
@@ -238,15 +233,15 @@ class PathwayTab(QWidget):
             row.setStyleSheet("QFrame#suggestion { border-left: 3px solid #1967d2; padding-left: 6px; }")
             h = QHBoxLayout(row)
             h.setContentsMargins(6, 2, 2, 2)
-            text = QLabel(f"<b>{s['title']}</b><br>{s['reason']}")
+            text = QLabel(f"<b>{s.title}</b><br>{s.reason}")
             text.setWordWrap(True)
             text.setTextFormat(Qt.TextFormat.RichText)
             h.addWidget(text, 1)
             button = QPushButton(self.tr("Appliquer"))
             button.setObjectName(f"applySuggestion{i}")
-            if s.get("action"):
+            if s.action:
                 # Say what the button does (« Proposer l'étape … »), not only « Appliquer ».
-                button.setText(P.Action.from_dict(s["action"]).describe())
+                button.setText(s.action.describe())
                 button.setToolTip(self.tr("Enregistre cette étape dans le parcours (journalisé)."))
                 button.clicked.connect(lambda _=False, k=i: self.apply_suggestion(k))
             else:
@@ -283,7 +278,7 @@ class PathwayTab(QWidget):
         self._busy = True
         self.banner.clear()
         self._enable()
-        fingerprint = self._state.get("fingerprint") if self._state else None
+        fingerprint = self._state.fingerprint if self._state else None
         self._worker.submit(pathway_service.apply, bid, [action], fingerprint,
                             on_done=lambda state: self._applied(bid, action),
                             on_error=lambda exc: self._refused(bid, exc))
@@ -306,8 +301,8 @@ class PathwayTab(QWidget):
 
     def apply_suggestion(self, index: int) -> None:
         s = self._suggestions[index]
-        if s.get("action"):
-            self.apply_action(P.Action.from_dict(s["action"]))
+        if s.action:
+            self.apply_action(s.action)
 
     # --- guided orientation ------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from conseiller_app.domain import retention as retention_rules
 from conseiller_app.domain.settings import IDLE_LOCK
 from conseiller_app.storage.services import owner as owner_service
 from conseiller_app.storage.services import retention
+from conseiller_app.storage.services.owner import OwnerCard
 from conseiller_app.ui import vault_ops
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.errors import show_error, user_message
@@ -275,10 +276,10 @@ class SettingsPage(QWidget):
 
     # --- the conseiller's card -----------------------------------------------------------------
 
-    def _show_contact(self, card: dict) -> None:
+    def _show_contact(self, card: OwnerCard) -> None:
         if not self._locked:
-            self.phone.setText(card["phone"])
-            self.email.setText(card["email"])
+            self.phone.setText(card.phone)
+            self.email.setText(card.email)
 
     def save_profile(self) -> None:
         if self._locked:
@@ -289,13 +290,13 @@ class SettingsPage(QWidget):
                 "phone": self.phone.text(), "email": self.email.text()}
         self.worker.submit(owner_service.update, data, on_done=self._profile_saved, on_error=self._profile_failed)
 
-    def _profile_saved(self, card: dict) -> None:
+    def _profile_saved(self, card: OwnerCard) -> None:
         self._show_contact(card)
-        self.name.setText(card["name"])
-        self.office.setText(card["office"])
+        self.name.setText(card.name)
+        self.office.setText(card.office)
         self.profile_status.setText(self.tr("Enregistré."))
         announce(self.profile_status, self.profile_status.text())
-        self.info.update(name=card["name"], territory=card["territory"], office=card["office"],
+        self.info.update(name=card.name, territory=card.territory, office=card.office,
                          territory_name=self.territory.currentText())
         self.info_changed.emit(self.info)
 

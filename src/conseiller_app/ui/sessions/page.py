@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.storage.services.sessions import SessionDetail, SessionRow
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
@@ -165,7 +166,7 @@ class AteliersPage(LoadOnShowPage):
         self._worker.submit(ops.month_sessions, self.filters.query(self.today()), first, last,
                             on_done=lambda rows: self._month_loaded(generation, rows), on_error=self._failed)
 
-    def _month_loaded(self, generation: int, rows: list[dict]) -> None:
+    def _month_loaded(self, generation: int, rows: list[SessionRow]) -> None:
         if generation == self._month_generation and not self._locked:
             self.calendar.set_sessions(rows)
 
@@ -190,10 +191,10 @@ class AteliersPage(LoadOnShowPage):
     def new_session(self) -> SessionDialog | None:
         return self._session_dialog(None)
 
-    def edit_session(self, session: dict) -> SessionDialog | None:
+    def edit_session(self, session: SessionDetail) -> SessionDialog | None:
         return self._session_dialog(session)
 
-    def _session_dialog(self, session: dict | None) -> SessionDialog | None:
+    def _session_dialog(self, session: SessionDetail | None) -> SessionDialog | None:
         if self.env is None or self._locked:
             return None
         dialog = SessionDialog(self._worker, self.env, session, self)
@@ -201,19 +202,19 @@ class AteliersPage(LoadOnShowPage):
         self._show_dialog(dialog)
         return dialog
 
-    def _session_saved(self, created: bool, result: dict) -> None:
+    def _session_saved(self, created: bool, result: ops.SessionSaved) -> None:
         text = self.tr("Session créée.") if created else self.tr("Session enregistrée.")
-        if result.get("promoted"):
+        if result.promoted:
             text += " " + self.tr("{n} de la liste d'attente prennent les places ajoutées.").format(
-                n=plural(len(result["promoted"]), self.tr("personne"), self.tr("personnes")))
-        if result.get("warnings"):
-            text += " " + self.tr("Attention : {w}").format(w=" ".join(result["warnings"]))
-        self.open_session(result["id"])
-        self.session_view.banner.show_message(text, "warning" if result.get("warnings") else "success")
+                n=plural(len(result.promoted), self.tr("personne"), self.tr("personnes")))
+        if result.warnings:
+            text += " " + self.tr("Attention : {w}").format(w=" ".join(result.warnings))
+        self.open_session(result.id)
+        self.session_view.banner.show_message(text, "warning" if result.warnings else "success")
         self.model.refresh()
         self.changes_made.emit(Changes.of(Kind.SESSIONS, origin=self))
 
-    def ask_register(self, session: dict) -> RegisterDialog | None:
+    def ask_register(self, session: SessionDetail) -> RegisterDialog | None:
         if self._locked:
             return None
         dialog = RegisterDialog(self._worker, session, self, agencies=(self.env or {}).get("agencies"))
@@ -223,7 +224,7 @@ class AteliersPage(LoadOnShowPage):
 
     # --- attendance ----------------------------------------------------------------------------
 
-    def start_attendance(self, session: dict) -> None:
+    def start_attendance(self, session: SessionDetail) -> None:
         if self._locked:
             return
         self.stack.setCurrentWidget(self.attendance)
@@ -233,7 +234,7 @@ class AteliersPage(LoadOnShowPage):
         session = self.attendance.session
         self.attendance.clear()
         if session is not None:
-            self.open_session(session["id"])
+            self.open_session(session.id)
         else:
             self.show_browser()
 

@@ -1,10 +1,10 @@
-"""A small in-memory table model of plain dict rows (participants, waiting list, the
-dashboard's lists): for lists bounded by a session's capacity or a page of 50. Long lists use
-``lazy_table.LazyTableModel``."""
+"""A small in-memory table model of rows, plain dicts or a service's frozen dataclasses
+(participants, waiting list, the dashboard's lists): for lists bounded by a session's capacity
+or a page of 50. Long lists use ``lazy_table.LazyTableModel``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -15,16 +15,21 @@ from conseiller_app.ui.widgets.columns import ID_ROLE, ROW_FLAGS, ROW_ROLE, Colu
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def row_key(record: Any, key: str) -> Any:
+    """A row's value under ``key``: rows are plain dicts or a service's frozen dataclasses."""
+    return record.get(key) if isinstance(record, Mapping) else getattr(record, key, None)
+
+
 class RowsTableModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column], id_key: str = "id",
-                 row_background: Callable[[dict], QColor | None] | None = None, parent=None) -> None:
+                 row_background: Callable[[Any], QColor | None] | None = None, parent=None) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._id_key = id_key
         self._row_background = row_background
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[Any] = []  # plain dicts or a service's frozen dataclasses
 
-    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+    def set_rows(self, rows: Sequence[Any]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
@@ -32,14 +37,14 @@ class RowsTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_rows([])
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Any]:
         return list(self._rows)
 
-    def row_data(self, row: int) -> dict[str, Any] | None:
+    def row_data(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, value: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.get(self._id_key) == value), -1)
+        return next((i for i, r in enumerate(self._rows) if row_key(r, self._id_key) == value), -1)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt API
         return 0 if parent.isValid() else len(self._rows)
@@ -57,7 +62,7 @@ class RowsTableModel(QAbstractTableModel):
         if role == ROW_ROLE:
             return record
         if role == ID_ROLE:
-            return record.get(self._id_key)
+            return row_key(record, self._id_key)
         return cell_data(column, record, role, self._row_background)
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 - Qt API
