@@ -66,17 +66,17 @@ class StatusDialog(QDialog):
         self.reason = QComboBox()
         fill_combo(self.reason, RefusalReason.choices(), tr("— choisir le motif —"))
         self.reason_label = QLabel(tr("Motif du refus"))
-        self.result = QLineEdit()
-        self.result.setMaxLength(200)
-        self.result.setPlaceholderText(tr("Ex. : CDI chez le client, formation qualifiante…"))
+        self.result_edit = QLineEdit()
+        self.result_edit.setMaxLength(200)
+        self.result_edit.setPlaceholderText(tr("Ex. : CDI chez le client, formation qualifiante…"))
         self.result_label = QLabel(tr("Résultat"))
         form = QFormLayout()
         form.addRow(tr("Nouveau statut"), self.status)
         form.addRow(tr("Date"), self.on)
         form.addRow(self.reason_label, self.reason)
-        form.addRow(self.result_label, self.result)
+        form.addRow(self.result_label, self.result_edit)
         self.reason_label.setBuddy(self.reason)
-        self.result_label.setBuddy(self.result)
+        self.result_label.setBuddy(self.result_edit)
         self.error_line = ErrorLine()
         self._today = today
         self.last_refusal: ConsentRequired | None = None
@@ -120,7 +120,7 @@ class StatusDialog(QDialog):
         status = self.status.currentData()
         self._worker.submit(ops.set_status, self.row.id, status, date(q.year(), q.month(), q.day()),
                             self.reason.currentData() if status == RS.REFUSED.value else None,
-                            self.result.text() or None, on_done=self._done, on_error=self._failed)
+                            self.result_edit.text() or None, on_done=self._done, on_error=self._failed)
 
     def _done(self, result: ops.StatusResult) -> None:
         self._busy = False
