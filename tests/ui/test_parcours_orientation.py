@@ -139,7 +139,7 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     # the tab shows the closed pathway, the exit highlighted nowhere (no open step)
     assert "parcours clôturé : Emploi durable" in tab.current_label.text()
     assert tab.table.rowCount() == 6 and not tab.table.item(5, 0).text().startswith("▶")
-    assert not tab.actions.buttons[P.ActionKind.CLOSE].isEnabled()
+    assert not tab.action_bar.buttons[P.ActionKind.CLOSE].isEnabled()
 
 
 def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
@@ -232,10 +232,10 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     tab = editor.pathway
     assert tab.table.item(1, 0).text() == "▶ Atelier de sensibilisation métiers BTP" or \
         tab.table.item(1, 0).text().startswith("▶ ")
-    abandon = tab.actions.buttons[P.ActionKind.ABANDON]
+    abandon = tab.action_bar.buttons[P.ActionKind.ABANDON]
     assert not abandon.isEnabled()
     assert "choisissez plutôt « non réalisée »" in abandon.toolTip()
-    assert tab.actions.buttons[P.ActionKind.NOT_DONE].isEnabled()
+    assert tab.action_bar.buttons[P.ActionKind.NOT_DONE].isEnabled()
     before = pathway.get(ctx, bid).fingerprint
     # the service refuses it too (e.g. the screen was stale): its explanation is shown, nothing written
     tab.apply_action(P.Abandon(StepReason.REFUSAL, ctx.today()))
@@ -244,8 +244,8 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     assert "elle n'a pas commencé" in tab.banner.label.text()
     assert pathway.get(ctx, bid).fingerprint == before
     # closing needs an outcome: the dialog says so and stays open
-    click(qtbot, tab.actions.buttons[P.ActionKind.CLOSE])
-    dialog = tab.actions.dialog
+    click(qtbot, tab.action_bar.buttons[P.ActionKind.CLOSE])
+    dialog = tab.action_bar.dialog
     qtbot.waitUntil(lambda: dialog.isVisible())
     click(qtbot, dialog.ok_button)
     assert "obligatoire" in dialog.error_line.text() and dialog.isVisible()
