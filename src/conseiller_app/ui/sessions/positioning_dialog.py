@@ -32,7 +32,7 @@ class PositioningDialog(QDialog):
         self.name = display_name(person.last_name, person.first_name)
         self.setWindowTitle(self.tr("Modifier le positionnement"))
         self.setMinimumWidth(480)
-        intro = QLabel(self.tr("Quelle agence d'emploi a positionné {name} sur « {title} »\u00a0?").format(
+        intro = QLabel(self.tr("Quelle agence d'emploi a positionné {name} sur «\u00a0{title}\u00a0»\u00a0?").format(
             name=self.name, title=session.title))
         intro.setWordWrap(True)
         self.agency = QComboBox()

@@ -40,6 +40,9 @@ REG = RegistrationStatus
 #: Sessions whose registrations say which agency positioned the person (indicator 2).
 POSITIONING_KINDS = frozenset(k.value for k in PREPARATORY_KINDS)
 POSITIONED_COLUMN = 4
+#: Participants' column widths; narrower with the agency column, which fits at 1024 px.
+WIDTHS = [150, 120, 100, 100]
+WIDTHS_POSITIONING = [120, 95, 80, 90, 190]
 PROMOTED_BG = QColor("#e6f4ea")
 
 
@@ -116,7 +119,9 @@ class SessionView(QWidget):
             Column(tr("Prénom"), lambda p: p.first_name),
             Column(tr("Présence"), lambda p: p.attendance_label or "—"),
             Column(tr("Inscrit·e le"), lambda p: fr_date(p.registered_at.date()) if p.registered_at else ""),
-            Column(tr("Positionné·e par"), lambda p: p.positioned_by_agency_name or "—"),
+            Column(tr("Positionné·e par"), lambda p: p.positioned_by_agency_name or "—",
+                   tooltip=lambda p: tr("Positionné·e par {agency}").format(agency=p.positioned_by_agency_name)
+                   if p.positioned_by_agency_name else tr("Aucune agence (venu·e par le Département)")),
             Column(tr("Remarques"), _remarks),
         ], id_key="beneficiary_id", row_background=self._background, parent=self)
         self.waiting = RowsTableModel([
@@ -131,7 +136,7 @@ class SessionView(QWidget):
         table(self.participants_view, self.tr("Inscrits"),
               self.tr("Les personnes inscrites à la session, avec leur présence."))
         self.participants_view.setModel(self.participants)
-        set_widths(self.participants_view, [150, 120, 100, 100, 190])
+        set_widths(self.participants_view, WIDTHS)
         self.participants_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.participants_view.customContextMenuRequested.connect(self._participants_menu)
         self.waiting_view = list_view()
@@ -251,6 +256,7 @@ class SessionView(QWidget):
         self.waiting.set_rows(waiting)
         positioning = s.kind in POSITIONING_KINDS
         self.participants_view.setColumnHidden(POSITIONED_COLUMN, not positioning)
+        set_widths(self.participants_view, WIDTHS_POSITIONING if positioning else WIDTHS)
         self.positioning_button.setVisible(positioning)
         self.participants_title.setText(self.tr("Inscrits ({n}/{c})").format(n=len(registered), c=s.capacity))
         self.waiting_title.setText(self.tr("Liste d'attente ({n})").format(n=len(waiting)))
