@@ -19,6 +19,7 @@ from conseiller_app.domain import sessions as rules
 from conseiller_app.domain.enums import (
     Attendance,
     FileStatus,
+    FundingTarget,
     Organiser,
     Prescriber,
     Public,
@@ -94,13 +95,22 @@ class Participant:
     registered_at: datetime
     position: int | None
     version: int
+    #: The agency that positioned the person on this preparatory action (indicator 2,
+    #: ``facts.set_positioning``) and its name in the directory ("" when none).
+    positioned_by_agency_id: str | None = None
+    positioned_by_agency_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class SessionDetail(SessionRow):
-    """A session with its participants (registered, then the waiting list in order)."""
+    """A session with its participants (registered, then the waiting list in order);
+    ``agency_names``: the names of the SPOTT ``agencies`` (same order); ``funding_cents`` and
+    ``funding_lines``: the total and the number of the session's funding lines (``facts.add_funding``)."""
 
     participants: tuple[Participant, ...]
+    agency_names: tuple[str, ...]
+    funding_cents: int
+    funding_lines: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,14 +414,28 @@ def get(ctx: Context, session_id: str) -> SessionDetail:
         counts: dict[str, int] = {}
         for r in regs:
             counts[r.status] = counts.get(r.status, 0) + 1
+        agencies = _agency_names(s, {*(x.agencies or ()), *(r.positioned_by_agency_id for r in regs)})
+        cents, lines = s.execute(select(func.coalesce(func.sum(m.FundingLine.amount_cents), 0), func.count()).where(
+            m.FundingLine.target_kind == FundingTarget.SESSION.value, m.FundingLine.target_id == x.id,
+            m.FundingLine.deleted_at.is_(None))).one()
         return SessionDetail(**_session_fields(x, counts, _names(s, {x.commune_insee} if x.commune_insee else set())),
-                             participants=tuple(_participants(s, regs)))
+                             participants=tuple(_participants(s, regs, agencies)),
+                             agency_names=tuple(agencies.get(a, a) for a in x.agencies or ()),
+                             funding_cents=int(cents), funding_lines=int(lines))
 
 
-def _participants(s: Session, regs: list[m.Registration]) -> list[Participant]:
+def _agency_names(s: Session, ids: set[str | None]) -> dict[str, str]:
+    """Directory names of agencies, removed ones included (a past positioning keeps its name)."""
+    wanted = [i for i in ids if i]
+    return dict(s.execute(select(m.Agency.id, m.Agency.name).where(m.Agency.id.in_(wanted))).all()) if wanted else {}
+
+
+def _participants(s: Session, regs: list[m.Registration], agencies: dict[str, str] | None = None) -> list[Participant]:
     positions = rules.waiting_positions(_seats(regs))
     files = {b.id: b for b in s.scalars(select(m.Beneficiary).where(
         m.Beneficiary.id.in_([r.beneficiary_id for r in regs])))} if regs else {}
+    if agencies is None:
+        agencies = _agency_names(s, {r.positioned_by_agency_id for r in regs})
     out: list[Participant] = []
     for r in regs:
         b = files.get(r.beneficiary_id)
@@ -422,6 +446,8 @@ def _participants(s: Session, regs: list[m.Registration]) -> list[Participant]:
             attendance=r.attendance, attendance_label=Attendance(r.attendance).label if r.attendance else "",
             walk_in=r.walk_in, to_complete=bool(b.to_complete) if b else False,
             registered_at=r.registered_at, position=positions.get(r.id), version=r.version,
+            positioned_by_agency_id=r.positioned_by_agency_id,
+            positioned_by_agency_name=agencies.get(r.positioned_by_agency_id, "") if r.positioned_by_agency_id else "",
         ))
     order = {REG.REGISTERED.value: 0, REG.WAITING.value: 1, REG.WITHDRAWN.value: 2}
     out.sort(key=lambda p: (order[p.status], p.position or 0, p.sort_name))
@@ -633,5 +659,5 @@ def sheet_data(ctx: Context, session_id: str) -> AttendanceSheet:
     with ctx.vault.session() as s:
         audit(s, ctx.actor_id, "print_attendance_sheet", "atelier_session", session_id, None,
               {"participants": len(registered)})
-    fields = {f: getattr(data, f) for f in SessionRow.__dataclass_fields__}
+    fields = {f: getattr(data, f) for f in SessionDetail.__dataclass_fields__ if f != "participants"}
     return AttendanceSheet(**fields, participants=tuple(registered), conseiller=dict(ctx.actor))

@@ -147,3 +147,11 @@ def register(ctx, session_id: str, beneficiary_id: str, positioned_by: str | Non
 def withdraw(ctx, session_id: str, beneficiary_id: str) -> WithdrawResult:
     out = sessions.withdraw(ctx, session_id, beneficiary_id)
     return WithdrawResult(out.promoted, out.pathway_note, sessions.get(ctx, session_id))
+
+
+def set_positioning(ctx, session_id: str, beneficiary_id: str, agency_id: str | None) -> sessions.SessionDetail:
+    """Change (``agency_id``) or clear (None) the agency that positioned a registered person on
+    this preparatory action (indicator 2), as ``conseiller positioning set`` does (audited,
+    journaled); returns the session as it now is."""
+    facts.set_positioning(ctx, session_id, beneficiary_id, agency_id)
+    return sessions.get(ctx, session_id)

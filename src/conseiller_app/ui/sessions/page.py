@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from conseiller_app.storage.services.sessions import SessionDetail, SessionRow
+from conseiller_app.storage.services.sessions import Participant, SessionDetail, SessionRow
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
@@ -18,6 +18,7 @@ from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
 from conseiller_app.ui.sessions.calendar_view import CalendarView
 from conseiller_app.ui.sessions.filters import SessionFilters
 from conseiller_app.ui.sessions.list_model import session_list_model
+from conseiller_app.ui.sessions.positioning_dialog import PositioningDialog
 from conseiller_app.ui.sessions.register_dialog import RegisterDialog
 from conseiller_app.ui.sessions.session_dialog import SessionDialog
 from conseiller_app.ui.sessions.session_view import SessionView
@@ -103,6 +104,7 @@ class AteliersPage(LoadOnShowPage):
         self.session_view.attendance_requested.connect(self.start_attendance)
         self.session_view.sheet_requested.connect(self.print_sheet)
         self.session_view.open_beneficiary.connect(self.open_beneficiary)
+        self.session_view.positioning_requested.connect(self.ask_positioning)
         self.session_view.changed.connect(self.model.refresh)
         self.session_view.changed.connect(
             lambda: self.changes_made.emit(Changes.of(Kind.SESSIONS, Kind.FILES, origin=self)))
@@ -219,6 +221,15 @@ class AteliersPage(LoadOnShowPage):
             return None
         dialog = RegisterDialog(self._worker, session, self, agencies=(self.env or {}).get("agencies"))
         dialog.registered.connect(self.session_view.registered)
+        self._show_dialog(dialog)
+        return dialog
+
+    def ask_positioning(self, session: SessionDetail, person: Participant) -> PositioningDialog | None:
+        """« Modifier le positionnement… » of a registered person (indicator 2)."""
+        if self._locked:
+            return None
+        dialog = PositioningDialog(self._worker, session, person, (self.env or {}).get("agencies"), self)
+        dialog.saved.connect(self.session_view.positioning_saved)
         self._show_dialog(dialog)
         return dialog
 

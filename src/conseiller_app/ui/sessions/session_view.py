@@ -1,10 +1,15 @@
 """One session: its details, the registered participants and the waiting list (with positions),
 and what can be done: edit, register, withdraw (the first on the waiting list then takes the
-seat, shown at once), attendance mode, attendance sheets, recording the results."""
+seat, shown at once), attendance mode, attendance sheets, recording the results. The details show
+a SPOTT session's chantier, FPETT validation, OPCO and agencies, and any session's funding total;
+on a preparatory action, the agency that positioned each registered person, which « Modifier le
+positionnement… » changes or clears (indicator 2)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, Qt, Signal
+from html import escape
+
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QPoint, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
@@ -17,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from conseiller_app.domain.enums import RegistrationStatus
+from conseiller_app.domain.enums import RegistrationStatus, SessionKind
+from conseiller_app.domain.facts import format_euros
 from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.storage.services.facts import PREPARATORY_KINDS
 from conseiller_app.storage.services.sessions import Participant, SessionDetail
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions import operations as ops
@@ -30,6 +37,12 @@ from conseiller_app.ui.widgets.rows_model import RowsTableModel
 from conseiller_app.ui.widgets.tables import list_view, set_widths
 
 REG = RegistrationStatus
+#: Sessions whose registrations say which agency positioned the person (indicator 2).
+POSITIONING_KINDS = frozenset(k.value for k in PREPARATORY_KINDS)
+POSITIONED_COLUMN = 4
+#: Participants' column widths; narrower with the agency column, which fits at 1024 px.
+WIDTHS = [150, 120, 100, 100]
+WIDTHS_POSITIONING = [120, 95, 80, 90, 190]
 PROMOTED_BG = QColor("#e6f4ea")
 
 
@@ -52,6 +65,7 @@ class SessionView(QWidget):
     attendance_requested = Signal(object)  # sessions.SessionDetail
     sheet_requested = Signal(str, bool)  # session id, blank
     open_beneficiary = Signal(str)
+    positioning_requested = Signal(object, object)  # sessions.SessionDetail, sessions.Participant
     changed = Signal()  # registrations changed: the list's counts are stale
 
     def __init__(self, worker, parent: QWidget | None = None) -> None:
@@ -105,6 +119,9 @@ class SessionView(QWidget):
             Column(tr("Prénom"), lambda p: p.first_name),
             Column(tr("Présence"), lambda p: p.attendance_label or "—"),
             Column(tr("Inscrit·e le"), lambda p: fr_date(p.registered_at.date()) if p.registered_at else ""),
+            Column(tr("Positionné·e par"), lambda p: p.positioned_by_agency_name or "—",
+                   tooltip=lambda p: tr("Positionné·e par {agency}").format(agency=p.positioned_by_agency_name)
+                   if p.positioned_by_agency_name else tr("Aucune agence (venu·e par le Département)")),
             Column(tr("Remarques"), _remarks),
         ], id_key="beneficiary_id", row_background=self._background, parent=self)
         self.waiting = RowsTableModel([
@@ -119,7 +136,9 @@ class SessionView(QWidget):
         table(self.participants_view, self.tr("Inscrits"),
               self.tr("Les personnes inscrites à la session, avec leur présence."))
         self.participants_view.setModel(self.participants)
-        set_widths(self.participants_view, [150, 120, 100, 100])
+        set_widths(self.participants_view, WIDTHS)
+        self.participants_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.participants_view.customContextMenuRequested.connect(self._participants_menu)
         self.waiting_view = list_view()
         self.waiting_view.setObjectName("waitingView")
         table(self.waiting_view, self.tr("Liste d'attente"),
@@ -140,10 +159,16 @@ class SessionView(QWidget):
         self.withdraw_button.clicked.connect(self.withdraw_selected)
         self.open_button = QPushButton(tr("Ouvrir la fiche"))
         self.open_button.clicked.connect(self._open_selected)
+        self.positioning_button = QPushButton(tr("Modifier le positionnement…"))
+        self.positioning_button.setToolTip(tr("L'agence d'emploi qui a positionné la personne sélectionnée sur "
+                                              "cette action préparatoire (indicateur 2 de la convention)."))
+        self.positioning_button.clicked.connect(self.ask_positioning)
+        self.positioning_button.hide()
         row_buttons = QHBoxLayout()
         row_buttons.addWidget(self.register_button)
         row_buttons.addWidget(self.withdraw_button)
         row_buttons.addWidget(self.open_button)
+        row_buttons.addWidget(self.positioning_button)
         row_buttons.addStretch(1)
 
         card = QFrame()
@@ -216,8 +241,9 @@ class SessionView(QWidget):
             (self.tr("Chantier"), s.chantier_name or self.tr("aucun en particulier")),
             (self.tr("Métiers visés"), ", ".join(s.trade_names or []) or "—"),
         ]
-        from html import escape
-
+        if s.kind == SessionKind.SPOTT.value:
+            lines.append((self.tr("SPOTT"), self.spott_text(s)))
+        lines.append((self.tr("Financements"), self.funding_text(s)))
         self.details.setText("<table cellspacing='3'>" + "".join(
             f"<tr><td style='color:#5b6876; padding-right:12px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
             for k, v in lines) + "</table>")
@@ -228,12 +254,32 @@ class SessionView(QWidget):
         waiting = [p for p in people if p.status == REG.WAITING.value]
         self.participants.set_rows(registered)
         self.waiting.set_rows(waiting)
+        positioning = s.kind in POSITIONING_KINDS
+        self.participants_view.setColumnHidden(POSITIONED_COLUMN, not positioning)
+        set_widths(self.participants_view, WIDTHS_POSITIONING if positioning else WIDTHS)
+        self.positioning_button.setVisible(positioning)
         self.participants_title.setText(self.tr("Inscrits ({n}/{c})").format(n=len(registered), c=s.capacity))
         self.waiting_title.setText(self.tr("Liste d'attente ({n})").format(n=len(waiting)))
         self.attendance_button.setEnabled(bool(registered))
         self.results_button.setEnabled(any(p.attendance for p in registered))
         self.sheet_filled_action.setEnabled(bool(registered))
         self._selection_changed()
+
+    def spott_text(self, s: SessionDetail) -> str:
+        """« validée par le FPETT le 12/03/2026 · OPCO AKTO · agences : … » (one line)."""
+        parts = [self.tr("validée par le FPETT le {d}").format(d=fr_date(s.fpett_validated_on))
+                 if s.fpett_validated_on else self.tr("validation FPETT à obtenir")]
+        parts.append(self.tr("OPCO {opco}").format(opco=(s.opco or "akto").upper()))
+        names = s.agency_names or ()
+        parts.append(self.tr("agences : {names}").format(names=", ".join(names)) if names
+                     else self.tr("aucune agence associée"))
+        return " · ".join(parts)
+
+    def funding_text(self, s: SessionDetail) -> str:
+        """« 12 340,00 € (2 lignes) », or that none is recorded."""
+        if not s.funding_lines:
+            return self.tr("aucun financement enregistré")
+        return f"{format_euros(s.funding_cents)} ({plural(s.funding_lines, self.tr('ligne'), self.tr('lignes'))})"
 
     def clear(self) -> None:
         self._generation += 1
@@ -277,6 +323,43 @@ class SessionView(QWidget):
         has = self.selected_person() is not None
         self.withdraw_button.setEnabled(has)
         self.open_button.setEnabled(has)
+        self.positioning_button.setEnabled(self._positionable() is not None)
+
+    def _positionable(self) -> Participant | None:
+        """The selected registered person, on a preparatory action."""
+        if self.session is None or self.session.kind not in POSITIONING_KINDS:
+            return None
+        rows = self.participants_view.selectionModel().selectedRows()
+        return self.participants.row_data(rows[0].row()) if rows else None
+
+    def ask_positioning(self) -> None:
+        p = self._positionable()
+        if p is not None and self.session is not None:
+            self.positioning_requested.emit(self.session, p)
+
+    def positioning_saved(self, session: SessionDetail, name: str, agency_name: str) -> None:
+        """The positioning dialog wrote: show the fresh session, say what changed."""
+        selected = self._positionable()
+        self.show_session(session)
+        if selected is not None:
+            self.select_person(selected.beneficiary_id)
+        text = (self.tr("{name} : positionné·e par {agency}.").format(name=name, agency=agency_name)
+                if agency_name else self.tr("{name} : plus aucune agence ne l'a positionné·e.").format(name=name))
+        self.banner.show_message(text, "success")
+        self.changed.emit()
+
+    def _participants_menu(self, pos: QPoint) -> None:
+        index = self.participants_view.indexAt(pos)
+        if not index.isValid():
+            return
+        self.participants_view.selectionModel().select(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        menu = QMenu(self)
+        menu.addAction(self.tr("Ouvrir la fiche"), self._open_selected)
+        if self._positionable() is not None:
+            menu.addAction(self.tr("Modifier le positionnement…"), self.ask_positioning)
+        menu.addAction(self.tr("Désinscrire"), self.withdraw_selected)
+        menu.popup(self.participants_view.viewport().mapToGlobal(pos))
 
     def select_person(self, beneficiary_id: str) -> bool:
         for view, model in ((self.participants_view, self.participants), (self.waiting_view, self.waiting)):
