@@ -109,7 +109,7 @@ def test_attendance_then_referral_then_closure():
 
     reg = RegistrationInfo("sas-1", RegistrationStatus.REGISTERED, SessionKind.PREP_COURSE, "SAS Arras",
                            sas.start_date, sas.end_date)
-    w = W.OrientationWizard(snap(pathway, sessions=snap().sessions + (sas,), registrations=(reg,)))
+    w = W.OrientationWizard(snap(pathway, sessions=(*snap().sessions, sas), registrations=(reg,)))
     assert w.page_status(W.Page.ATTENDANCE) is W.PageStatus.TODO
     w.record_attendance("sas-1", "present")
     assert w.state.pathway.last_of(Stage.PREP_COURSE).status is StepStatus.DONE

@@ -18,7 +18,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
+from conseiller_app.domain import geo
 from conseiller_app.domain import pathway as P
+from conseiller_app.domain import referral as referral_rules
 from conseiller_app.domain import sessions as session_rules
 from conseiller_app.domain.enums import (
     Attendance,
@@ -45,9 +47,7 @@ from conseiller_app.domain.guidance import (
     RegistrationInfo,
     SessionInfo,
 )
-from conseiller_app.domain import referral as referral_rules
 from conseiller_app.domain.referral import ConsentRequired, consent_missing_message
-from conseiller_app.domain import geo
 from conseiller_app.domain.validation import check_free_text
 
 
@@ -116,7 +116,7 @@ class Snapshot:
 class Operation:
     kind: ClassVar[str]
 
-    def describe(self, wizard: "OrientationWizard") -> str:  # pragma: no cover - overridden
+    def describe(self, wizard: OrientationWizard) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,7 +135,7 @@ class Operation:
         return out
 
     @staticmethod
-    def from_dict(data: dict[str, Any]) -> "Operation":
+    def from_dict(data: dict[str, Any]) -> Operation:
         cls = OPERATIONS[data["op"]]
         kwargs = {}
         for f in fields(cls):
@@ -294,7 +294,7 @@ class OperationTable(Generic[H]):
             raise TypeError(f"{self.name}: not an operation: {op!r}") from None
 
 
-def _replay_consent(w: "OrientationWizard", state: State, op: RecordConsent) -> State:
+def _replay_consent(w: OrientationWizard, state: State, op: RecordConsent) -> State:
     if not op.scope or ConsentScope.IDENTITY.value not in op.scope:
         raise ValidationError("scope", "le consentement doit couvrir au moins l'identité pour orienter.",
                               "Périmètre")
@@ -305,10 +305,10 @@ def _replay_consent(w: "OrientationWizard", state: State, op: RecordConsent) -> 
     agency = w.agency(op.agency_id)
     c = ConsentInfo(f"pending-{len(w.operations)}", PartnerKind.AGENCY, agency.name,
                     tuple(ConsentScope(x) for x in op.scope), op.given_on, agency.id)
-    return replace(state, consents=state.consents + (c,))
+    return replace(state, consents=(*state.consents, c))
 
 
-def _replay_offer(w: "OrientationWizard", state: State, op: UseOffer) -> State:
+def _replay_offer(w: OrientationWizard, state: State, op: UseOffer) -> State:
     barrier = next((b for b in state.barriers if b.id == op.barrier_id), None)
     if barrier is None:
         raise ValidationError("barrier_id", "frein inconnu sur ce dossier.", "Frein")
@@ -319,11 +319,11 @@ def _replay_offer(w: "OrientationWizard", state: State, op: UseOffer) -> State:
         raise ValidationError("offer_code", "cette offre est déjà mobilisée pour ce frein.", "Offre")
     check_free_text("comment", "Commentaire", op.comment, max_length=500)
     status = BarrierStatus.IN_PROGRESS if barrier.status is BarrierStatus.IDENTIFIED else barrier.status
-    new = replace(barrier, status=status, offers_used=barrier.offers_used + (op.offer_code,))
+    new = replace(barrier, status=status, offers_used=(*barrier.offers_used, op.offer_code))
     return replace(state, barriers=tuple(new if b.id == barrier.id else b for b in state.barriers))
 
 
-def _replay_barrier(w: "OrientationWizard", state: State, op: AddBarrier) -> State:
+def _replay_barrier(w: OrientationWizard, state: State, op: AddBarrier) -> State:
     try:
         kind = BarrierType(op.type)
     except ValueError:
@@ -331,10 +331,10 @@ def _replay_barrier(w: "OrientationWizard", state: State, op: AddBarrier) -> Sta
     if any(b.type is kind and b.status.is_open for b in state.barriers):
         raise ValidationError("type", "ce frein est déjà ouvert sur ce dossier.", "Type de frein")
     b = BarrierInfo(f"pending-{len(w.operations)}", kind, BarrierStatus.IDENTIFIED)
-    return replace(state, barriers=state.barriers + (b,))
+    return replace(state, barriers=(*state.barriers, b))
 
 
-def _replay_register(w: "OrientationWizard", state: State, op: Register) -> State:
+def _replay_register(w: OrientationWizard, state: State, op: Register) -> State:
     today = w.snapshot.today
     x = w.session(op.session_id)
     if any(r.session_id == x.id and r.status is not RegistrationStatus.WITHDRAWN for r in state.registrations):
@@ -357,10 +357,10 @@ def _replay_register(w: "OrientationWizard", state: State, op: Register) -> Stat
     taken = dict(state.taken)
     if status is RegistrationStatus.REGISTERED:
         taken[x.id] = taken.get(x.id, 0) + 1
-    return replace(state, pathway=pathway, registrations=state.registrations + (reg,), taken=taken, notes=notes)
+    return replace(state, pathway=pathway, registrations=(*state.registrations, reg), taken=taken, notes=notes)
 
 
-def _replay_attendance(w: "OrientationWizard", state: State, op: RecordAttendance) -> State:
+def _replay_attendance(w: OrientationWizard, state: State, op: RecordAttendance) -> State:
     today = w.snapshot.today
     att = Attendance.parse(op.attendance)
     reg = next((r for r in state.registrations if r.session_id == op.session_id
@@ -376,11 +376,11 @@ def _replay_attendance(w: "OrientationWizard", state: State, op: RecordAttendanc
     return replace(state, pathway=pathway, registrations=tuple(new if r is reg else r for r in state.registrations))
 
 
-def _replay_step(w: "OrientationWizard", state: State, op: StepChange) -> State:
+def _replay_step(w: OrientationWizard, state: State, op: StepChange) -> State:
     return replace(state, pathway=P.apply(state.pathway, op.action, w.snapshot.today))
 
 
-def _replay_refer(w: "OrientationWizard", state: State, op: Refer) -> State:
+def _replay_refer(w: OrientationWizard, state: State, op: Refer) -> State:
     today = w.snapshot.today
     agency = w.agency(op.agency_id)
     try:
@@ -400,7 +400,7 @@ def _replay_refer(w: "OrientationWizard", state: State, op: Refer) -> State:
         pathway = P.apply_all(pathway, referral_rules.pathway_follow(pathway, status, today), today)
     except (P.TransitionRefused, ValidationError) as exc:
         notes += (f"Le parcours ne suivra pas cette orientation : {exc.message}",)
-    return replace(state, pathway=pathway, referrals=state.referrals + (ref,), notes=notes)
+    return replace(state, pathway=pathway, referrals=(*state.referrals, ref), notes=notes)
 
 
 Replayer = Callable[["OrientationWizard", State, Any], State]
@@ -516,7 +516,7 @@ class OrientationWizard:
         return {"page": self.page.value, "operations": [op.to_dict() for op in self._ops]}
 
     @classmethod
-    def from_dict(cls, snapshot: Snapshot, data: dict[str, Any]) -> "OrientationWizard":
+    def from_dict(cls, snapshot: Snapshot, data: dict[str, Any]) -> OrientationWizard:
         w = cls(snapshot, [Operation.from_dict(d) for d in data.get("operations", [])])
         w.page = Page(data.get("page", w.page.value))
         return w
@@ -602,8 +602,8 @@ class OrientationWizard:
             if any(not r.status.is_final for r in st.referrals):
                 return PageStatus.DONE
             p = st.pathway
-            ready = not p.is_closed and (p.frontier.order >= Stage.PREP_COURSE.order
-                                         and Stage.PREP_COURSE in p.stages_done() or p.frontier is Stage.AGENCY)
+            ready = not p.is_closed and ((p.frontier.order >= Stage.PREP_COURSE.order
+                                         and Stage.PREP_COURSE in p.stages_done()) or p.frontier is Stage.AGENCY)
             return PageStatus.TODO if ready else PageStatus.NOT_NEEDED
         if page is Page.CLOSE:
             return PageStatus.DONE if st.pathway.is_closed else PageStatus.NOT_NEEDED

@@ -9,6 +9,7 @@ Layout of a data folder::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlcipher3
@@ -131,7 +132,7 @@ class Vault:
         office: str = "",
         *,
         check_policy: bool = True,
-    ) -> "Vault":
+    ) -> Vault:
         """Create a new vault at head, with reference data and its owner's profile."""
         from conseiller_app.storage import reference as reference_loader
         from conseiller_app.storage.profile import create_owner
@@ -164,17 +165,15 @@ class Vault:
                 create_owner(s, name=name, territory=territory, office=office)
             return vault
         except BaseException:
-            try:
+            with contextlib.suppress(Exception):  # cleaning up after the first failure, which is re-raised
                 vault.close()
-            except Exception:  # noqa: BLE001 - cleaning up after the first failure, which is re-raised
-                pass
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
             lock.release()
             raise
 
     @classmethod
-    def open(cls, data_dir: Path, passphrase: str, *, wait: float = 0.0) -> "Vault":
+    def open(cls, data_dir: Path, passphrase: str, *, wait: float = 0.0) -> Vault:
         """Open an existing vault; back it up then upgrade it when its schema is older.
 
         Raises :class:`VaultBusy` when another process has it open (after waiting up to ``wait``
@@ -404,7 +403,7 @@ class Vault:
                     # for the continuation of what the lost one sent (see sync.device).
                     conn.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
                                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                 (RESTORED_SETTING, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+                                 (RESTORED_SETTING, datetime.now(UTC).isoformat(timespec="seconds")))
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
@@ -460,10 +459,8 @@ def _opens(path: Path, passphrase: str) -> bool:
 
 def _cleanup(*paths: Path) -> None:
     for p in paths:
-        try:
+        with contextlib.suppress(OSError):
             Path(p).unlink(missing_ok=True)
-        except OSError:
-            pass
 
 
 def _stamp() -> str:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from conseiller_app.domain import orientation_wizard as W
 from conseiller_app.domain import sessions as session_rules
 from conseiller_app.domain.enums import Attendance, PartnerKind, RegistrationStatus, SessionKind
-from conseiller_app.domain.guidance import SessionInfo
 from conseiller_app.domain.errors import NotFound, ValidationError
+from conseiller_app.domain.guidance import SessionInfo
 from conseiller_app.storage import models as m
 from conseiller_app.storage.journal import audit
 from conseiller_app.storage.services import followup as followup_service

@@ -44,7 +44,7 @@ from conseiller_app.ui.documents.preview import DocumentPreview, show_preview
 from conseiller_app.ui.worker import VaultLocked
 
 DRAFT_DELAY_MS = 800
-FORM_FIELDS = IDENTITY_FIELDS + ("notes",)
+FORM_FIELDS = (*IDENTITY_FIELDS, "notes")
 
 
 @dataclass
