@@ -430,7 +430,7 @@ PARTS_BUDGET = 3.0
 #: Breakdowns whose rows are computed over their own parts: many rows (one per conseiller) or
 #: the most asked filter (territory). The other rows are computed over the filter's scope: their
 #: parts are large and building each one's index would cost more than walking the scope.
-ROW_PARTS = ("conseiller", "territory")
+ROW_PARTS = ("conseiller",)
 PER_FILE = ("steps", "registrations", "referrals", "barriers", "pci", "prevention", "funding")
 
 
@@ -496,8 +496,10 @@ def subset(ds: I.Dataset, file_ids: Sequence[str]) -> I.Dataset:
                 rows.extend(found)
         parts[name] = rows
     parts["funding"] = g.session_funding + parts["funding"]
-    return I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
-                     aktiv_envelopes=ds.aktiv_envelopes, **parts)
+    out = I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
+                    aktiv_envelopes=ds.aktiv_envelopes, **parts)
+    I.index_within(ds, out)  # from the dataset's index: the files' rows are not walked again
+    return out
 
 
 def _cached_part(central: Central, base: Loaded, key: tuple[Any, ...]) -> I.Dataset | None:
