@@ -664,6 +664,20 @@ class Index:
     # a month of the trend then walks that month's rows, not the whole convention's. Each is
     # (dates, rows) with ``dates`` ascending, for :func:`_window`.
 
+    # The files of each chantier, agency and scheme (a filter on one of them keeps these).
+
+    @cached_property
+    def files_by_chantier(self) -> dict[str, set[str]]:
+        return _inverted(self.file_chantiers)
+
+    @cached_property
+    def files_by_agency(self) -> dict[str, set[str]]:
+        return _inverted(self.file_agencies)
+
+    @cached_property
+    def files_by_scheme(self) -> dict[str, set[str]]:
+        return _inverted(self.file_schemes)
+
     @cached_property
     def spott_sessions(self) -> list[SessionRow]:
         """The SPOTT sessions of the grands chantiers (indicator 1 counts some of them)."""
@@ -701,6 +715,14 @@ class Index:
     @cached_property
     def funding_by_date(self) -> tuple[list[date], list[FundingRow]]:
         return _dated((x.granted_on, x) for x in self.ds.funding)
+
+
+def _inverted(per_file: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for bid, values in per_file.items():
+        for value in values:
+            out[value].add(bid)
+    return dict(out)
 
 
 def _dated(pairs: Iterable[tuple[date, Any]]) -> tuple[list[date], list[Any]]:
@@ -789,12 +811,11 @@ class _Scope:
             files = [x for x in files if x.public == f.public]
         if f.referent_id:
             files = [x for x in files if x.referent_id == f.referent_id]
-        if f.chantier:
-            files = [x for x in files if f.chantier in ix.file_chantiers.get(x.id, ())]
-        if f.agency_id:
-            files = [x for x in files if f.agency_id in ix.file_agencies.get(x.id, ())]
-        if f.scheme:
-            files = [x for x in files if f.scheme in ix.file_schemes.get(x.id, ())]
+        for value, grouped in ((f.chantier, "files_by_chantier"), (f.agency_id, "files_by_agency"),
+                               (f.scheme, "files_by_scheme")):
+            if value:
+                wanted = getattr(ix, grouped).get(value, frozenset())
+                files = [x for x in files if x.id in wanted]
         self.files = {x.id: x for x in files}
 
     def session_ok(self, s: SessionRow, *, scheme: bool = True) -> bool:
@@ -944,6 +965,8 @@ def _delays(sc: _Scope) -> dict[str, list[int]]:
     if files is sc.ix.all_files and sc.f.start is None and sc.f.end is None:
         return {key: [d for _, _, d in rows] for key, rows in sc.ix.delay_rows.items()}
     if sc.f.start is not None or sc.f.end is not None:
+        if files is sc.ix.all_files:  # every delay is one of the dataset's files'
+            return {key: [d for _, d in _window(dated, sc.f)] for key, dated in sc.ix.delays_by_date.items()}
         return {key: [d for bid, d in _window(dated, sc.f) if bid in files]
                 for key, dated in sc.ix.delays_by_date.items()}
     return {key: [d for bid, day, d in rows if lo <= day <= hi and bid in files]
