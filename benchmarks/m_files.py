@@ -37,7 +37,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
         t = time.perf_counter()
         opened = ops.open_file(ctx, bid)
         seconds = time.perf_counter() - t
-        assert opened["data"]["id"] == bid
+        assert opened["data"].id == bid
         if i >= warmup:
             open_result.samples.append(seconds)
     open_result.notes.append("Opération du worker open_file : beneficiaries.get (identité, freins et actions, "

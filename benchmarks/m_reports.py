@@ -52,7 +52,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1) -> list[Result]:
 
     sid = sessions.create(ctx, {"kind": "decouverte", "title": "Découverte maçonnerie — banc d'essai",
                                 "start_date": "2026-12-07", "end_date": "2026-12-11", "commune": "Arras",
-                                "capacity": 30})["id"]
+                                "capacity": 30}).id
     registered = 0
     for bid in rng.sample(active, 200):
         if registered == 30:

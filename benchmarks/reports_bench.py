@@ -52,11 +52,9 @@ def main() -> None:
         followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="x", partner_id=AGENCY,
                                 scope=["identite", "contact", "parcours", "freins"])
-        ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], barriers_summary="Permis en cours.")[
-            "reference"
-        ]
+        ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], barriers_summary="Permis en cours.").reference
         sid = sessions.create(ctx, {"kind": "decouverte", "title": "Découverte maçonnerie", "start_date": "2026-12-07",
-                                    "end_date": "2026-12-11", "commune": "Arras", "capacity": 30})["id"]
+                                    "end_date": "2026-12-11", "commune": "Arras", "capacity": 30}).id
         for i in range(30):
             p = beneficiaries.create(ctx, {"last_name": f"Dupré{chr(65 + i % 26)}", "first_name": "Aïssatou",
                                            "birth_date": "1991-02-03", "commune": "Arras", "public": "autre"})

@@ -59,7 +59,7 @@ def create_sessions(ctx: Context, clock: Clock, ids: dict[str, str]) -> None:
     for key, kind, commune, chantier, start, end, agencies in T.SESSIONS:
         ids[key] = sessions.create(ctx, {"kind": kind, "title": f"{kind} {key}", "start_date": start,
                                          "end_date": end, "commune": T.COMMUNES[commune], "capacity": 20,
-                                         "chantier": chantier})["id"]
+                                         "chantier": chantier}).id
         if kind == "spott":
             facts.set_spott(ctx, ids[key], {"agencies": [T.AGENCIES[a] for a in agencies.split()]})
     clock.value = T.TODAY

@@ -25,9 +25,9 @@ def seed(folder):
                                          "commune": "Lens", "public": "rsa", "phone": "0611223344"})
         followup.record_consent(ctx, bid, partner_kind="agence", partner_name="Intérim Exemple Arras (fictive)",
                                 partner_id=AGENCY, scope=["identite"])
-        ref = referrals.create(ctx, bid, AGENCY, "cdpi", send=True)["reference"]
+        ref = referrals.create(ctx, bid, AGENCY, "cdpi", send=True).reference
         sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier de Lens", "start_date": date.today(),
-                                    "commune": "Lens", "capacity": 10})["id"]
+                                    "commune": "Lens", "capacity": 10}).id
         sessions.register(ctx, sid, bid)
         return bid, ref, sid
     finally:

@@ -212,7 +212,7 @@ def test_suspension_blocks_progress_until_resumed():
 def test_closing_requires_an_outcome_and_ends_the_open_step():
     p = with_open(S.IN_PROGRESS)
     with pytest.raises(ValidationError) as exc:
-        p.apply(P.Close(None, TODAY), TODAY)  # type: ignore[arg-type]
+        p.apply(P.Close(None, TODAY), TODAY)
     assert "obligatoire" in exc.value.message
     with pytest.raises(P.TransitionRefused) as exc:
         p.apply(P.Close(OutcomeCategory.DURABLE_JOB, TODAY), TODAY)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
@@ -35,7 +36,7 @@ def referral(ctx):
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="Intérim Exemple Arras (fictive)",
                             partner_id=AGENCY, scope=["identite"])
     ref = referrals.create(ctx, bid, AGENCY, "tremplin_rsa", trades=["macon", "manoeuvre_go"],
-                           barriers_summary="Garde d'enfants le mercredi ; budget 150 € par mois.")["reference"]
+                           barriers_summary="Garde d'enfants le mercredi ; budget 150 € par mois.").reference
     return bid, ref
 
 
@@ -95,7 +96,7 @@ def test_fonts_are_embedded(ctx, referral, tmp_path):
 def test_attendance_sheet_lists_participants_with_signature_columns(ctx, clock, tmp_path):
     sid = sessions.create(ctx, {"kind": "decouverte", "title": "Découverte maçonnerie — Œuvre d'Arras",
                                 "start_date": "2026-12-07", "end_date": "2026-12-09", "commune": "Arras",
-                                "capacity": 12, "chantier": "csne", "trades": ["macon"]})["id"]
+                                "capacity": 12, "chantier": "csne", "trades": ["macon"]}).id
     names = [("N'Diaye", "Aïssatou"), ("Lefèvre", "Jérôme"), ("Dupré", "Noël")]
     for last, first in names:
         bid = beneficiaries.create(ctx, {"last_name": last, "first_name": first, "birth_date": "1991-02-03",
@@ -117,9 +118,9 @@ def test_attendance_sheet_lists_participants_with_signature_columns(ctx, clock, 
 
 
 def test_long_sessions_get_one_dated_column():
-    session = {"start_date": date(2027, 2, 1), "end_date": date(2027, 2, 26)}
+    session = SimpleNamespace(start_date=date(2027, 2, 1), end_date=date(2027, 2, 26))
     assert attendance_sheet.sheet_days(session) == [None]
-    assert attendance_sheet.sheet_days({"start_date": date(2026, 12, 24), "end_date": date(2026, 12, 28)}) == [
+    assert attendance_sheet.sheet_days(SimpleNamespace(start_date=date(2026, 12, 24), end_date=date(2026, 12, 28))) == [
         date(2026, 12, 24), date(2026, 12, 28)]  # Christmas and the weekend left out
 
 
@@ -130,9 +131,9 @@ def test_a_session_with_hours_is_signed_morning_and_afternoon(ctx, tmp_path):
     assert "l'heure de fin précède l'heure de début" in str(exc.value)
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP", "start_date": "2026-12-07",
                                 "end_date": "2026-12-08", "commune": "Arras", "capacity": 12,
-                                "start_time": "9h", "end_time": "16:30"})["id"]
+                                "start_time": "9h", "end_time": "16:30"}).id
     got = sessions.get(ctx, sid)
-    assert (got["start_time"], got["end_time"]) == ("09:00", "16:30")
+    assert (got.start_time, got.end_time) == ("09:00", "16:30")
     bid = beneficiaries.create(ctx, {"last_name": "Martin", "first_name": "Léa", "birth_date": "1991-02-03",
                                      "commune": "Arras", "public": "rsa"})
     sessions.register(ctx, sid, bid)

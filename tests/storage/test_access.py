@@ -35,16 +35,16 @@ def two_people(ctx):
     followup.add_barrier_action(ctx, mobility, "ma_mobilite_62", "Dossier déposé")
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name=AGENCY_NAME, partner_id=AGENCY,
                             scope=["identite", "contact"])
-    ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], send=True)["reference"]
+    ref = referrals.create(ctx, bid, AGENCY, "cipi", trades=["macon"], send=True).reference
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP — Arras", "start_date": "2026-12-07",
-                                "commune": "Arras", "place": "MDS d'Arras", "capacity": 10})["id"]
+                                "commune": "Arras", "place": "MDS d'Arras", "capacity": 10}).id
     sessions.register(ctx, sid, bid)
     drafts.save(ctx, f"beneficiary:{bid}", {"form": {"phone": "06 99 88 77 66"}, "saved_at": "2026-11-28T10:12:00"})
 
     other = make_file(ctx, "Quérel", "Bertrand", phone="07 81 23 45 67", caf_number="7654321")
     followup.record_consent(ctx, other, partner_kind="agence", partner_name=AGENCY_NAME, partner_id=AGENCY,
                             scope=["identite"])
-    other_ref = referrals.create(ctx, other, AGENCY, "cdpi")["reference"]
+    other_ref = referrals.create(ctx, other, AGENCY, "cdpi").reference
     sessions.register(ctx, sid, other)
     beneficiaries.get(ctx, other)
     return bid, ref, other, other_ref

@@ -22,9 +22,9 @@ def test_demo_sessions_are_upcoming_too_and_never_overfull(vault):
     demo.generate(vault, 300, seed=62, today=today)
     ctx = Context(vault, today=lambda: today)
     rows = sessions.list_sessions(ctx, date_from=date(2024, 1, 1))
-    assert [r["title"] for r in rows if r["registered"] > r["capacity"]] == []
-    upcoming = [r for r in rows if r["start_date"] > today]
-    assert len(upcoming) >= 5 and all(r["start_time"] == "09:00" for r in upcoming)
+    assert [r.title for r in rows if r.registered > r.capacity] == []
+    upcoming = [r for r in rows if r.start_date > today]
+    assert len(upcoming) >= 5 and all(r.start_time == "09:00" for r in upcoming)
 
 
 GOLDEN = json.loads((Path(__file__).parent.parent / "data" / "demo_fingerprint.json").read_text(encoding="utf-8"))

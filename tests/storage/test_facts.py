@@ -101,7 +101,7 @@ def test_funding_lines_on_a_step_a_session_and_refusals(ctx):
                                    "amount": "1 234,50", "granted_on": "2026-11-02"})
     assert (line.beneficiary_id, line.amount_cents) == (bid, 123450)
     sid = sessions.create(ctx, {"kind": "spott", "title": "SPOTT CSNE", "start_date": "2026-12-07",
-                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"})["id"]
+                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"}).id
     on_session = facts.add_funding(ctx, {"target_kind": "session", "target_id": sid, "funder": "FPETT",
                                          "line": "SPOTT", "amount": "15000", "granted_on": "2026-11-02"})
     assert on_session.beneficiary_id is None
@@ -122,7 +122,7 @@ def test_spott_details_and_positioning_agency(ctx):
     with ctx.vault.session() as s:
         agency = s.scalars(select(m.Agency.id)).first()
     sid = sessions.create(ctx, {"kind": "spott", "title": "SPOTT CSNE", "start_date": "2026-12-07",
-                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"})["id"]
+                                "end_date": "2026-12-18", "commune": "Arras", "capacity": 10, "chantier": "csne"}).id
     out = facts.set_spott(ctx, sid, {"fpett_validated_on": "2026-11-10", "agencies": [agency]})
     assert (out.chantier, out.opco, out.agencies) == ("csne", "akto", (agency,))
     with pytest.raises(ValidationError) as exc:
@@ -131,7 +131,7 @@ def test_spott_details_and_positioning_agency(ctx):
     # positioning on a preparatory action only
     bid = person(ctx)
     sas = sessions.create(ctx, {"kind": "sas", "title": "SAS", "start_date": "2026-12-07", "end_date": "2027-01-04",
-                                "commune": "Arras", "capacity": 10})["id"]
+                                "commune": "Arras", "capacity": 10}).id
     sessions.register(ctx, sas, bid)
     facts.set_positioning(ctx, sas, bid, agency)
     with ctx.vault.session() as s:

@@ -118,7 +118,7 @@ def build(ctx, clock) -> dict[str, str]:
     for key, kind, commune, chantier, start, end, agencies in SESSIONS:
         ids[key] = sessions.create(ctx, {"kind": kind, "title": f"{kind} {key}", "start_date": start,
                                          "end_date": end, "commune": COMMUNES[commune], "capacity": 20,
-                                         "chantier": chantier})["id"]
+                                         "chantier": chantier}).id
         if kind == "spott":
             facts.set_spott(ctx, ids[key], {"agencies": [AGENCIES[a] for a in agencies.split()]})
     events: list[tuple[date, int, callable]] = []  # (day, order, action)
@@ -195,7 +195,7 @@ def _journey_event(ctx, clock, ids, bid: str, token: str):
             followup.record_consent(ctx, bid, partner_kind="agence", partner_name=target, partner_id=agency,
                                     scope=["identite", "contact", "parcours"], given_on=on)
             _propose(ctx, bid, stage, on)
-            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on)["id"]
+            ref = referrals.create(ctx, bid, agency, "mission", send=True, on=on).id
             if after:
                 refused = after.startswith("!")
                 when = day(after.lstrip("!"))

@@ -28,6 +28,6 @@ def test_the_card_is_checked_whole_then_saved_and_printed_on_the_referral_form(c
     bid = beneficiaries.create(ctx, {"last_name": "Martin", "first_name": "Léa", "birth_date": "1991-05-17",
                                      "commune": "Arras", "public": "rsa"})
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="", partner_id=ARRAS, scope=["identite"])
-    ref = referrals.create(ctx, bid, ARRAS, "mission")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS, "mission").reference
     printed = referrals.form_data(ctx, ref)["conseiller"]
     assert (printed["phone"], printed["email"]) == ("03 21 21 62 62", "marie.dupont@exemple.fr")

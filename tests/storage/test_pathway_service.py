@@ -80,20 +80,20 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
     bid = person(ctx)
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier Arras", "start_date": "2026-12-10",
-                                "commune": "Arras", "capacity": 10})["id"]
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+                                "commune": "Arras", "capacity": 10}).id
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     w = orientation.open_wizard(ctx, bid)
     assert w.page is W.Page.CONSENT
     w.record_consent(agency, ["identite", "contact"])
     w.use_offer(barrier, "ma_mobilite_62")
     w.register(sid)
     out = orientation.commit(ctx, bid, w.operations)
-    assert out["notes"] == []
+    assert out.notes == ()
     f = beneficiaries.get(ctx, bid, record_read=False)
     assert f.barriers[0].status == "en_cours" and f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
     assert f.consents[0].partner_id == agency
-    assert sessions.get(ctx, sid)["registered"] == 1
-    assert out["pathway"].steps[-1].status == "planifiee"
+    assert sessions.get(ctx, sid).registered == 1
+    assert out.pathway.steps[-1].status == "planifiee"
     # a draft of pending operations survives and replays
     w2 = orientation.open_wizard(ctx, bid)
     w2.pathway_action(P.Suspend(StepReason.HEALTH))
@@ -103,7 +103,7 @@ def test_wizard_commit_in_one_transaction(ctx, vault):
 
 def test_wizard_commit_is_all_or_nothing(ctx):
     bid = person(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     w = orientation.open_wizard(ctx, bid)
     w.record_consent(agency, ["identite"])
     w.pathway_action(P.Propose(Stage.PREP_COURSE, ctx.today(), skip_reason=StepReason.ALREADY_EXPERIENCED))
@@ -115,4 +115,5 @@ def test_wizard_commit_is_all_or_nothing(ctx):
         orientation.commit(ctx, bid, ops[1:])
     assert len(pathway.get(ctx, bid).steps) == 1 and referrals.list_referrals(ctx) == []
     out = orientation.commit(ctx, bid, ops)
-    assert len(out["referrals"]) == 1 and out["pathway"].steps[-1].stage == "positionnement"
+    assert len(out.referrals) == 1 and out.pathway.steps[-1].stage == "positionnement"
+    assert out.referrals[0].reference == referrals.list_referrals(ctx)[0].reference

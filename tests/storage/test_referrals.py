@@ -30,7 +30,7 @@ def consent(ctx, bid, scope=("identite", "parcours"), agency=ARRAS_AGENCY, name=
 def test_refused_without_consent_then_accepted_after_consent(ctx):
     bid = person(ctx)
     check = referrals.consent_check(ctx, bid, ARRAS_AGENCY)
-    assert not check["ok"] and check["partner_id"] == ARRAS_AGENCY and check["partner_kind"] == "agence"
+    assert not check.ok and check.partner_id == ARRAS_AGENCY and check.partner_kind == "agence"
     with pytest.raises(rules.ConsentRequired) as exc:
         referrals.create(ctx, bid, ARRAS_AGENCY, "cipi")
     msg = exc.value.message
@@ -42,11 +42,11 @@ def test_refused_without_consent_then_accepted_after_consent(ctx):
     with pytest.raises(rules.ConsentRequired):
         referrals.create(ctx, bid, ARRAS_AGENCY, "cipi")
     consent(ctx, bid)
-    assert referrals.consent_check(ctx, bid, ARRAS_AGENCY)["ok"]
+    assert referrals.consent_check(ctx, bid, ARRAS_AGENCY).ok
     out = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", trades=["macon"], barriers_summary="Horaires décalés.")
-    assert rules.parse_reference(out["reference"])[0] == 2026 and out["status"] == "brouillon"
+    assert rules.parse_reference(out.reference)[0] == 2026 and out.status == "brouillon"
     row = referrals.list_referrals(ctx)[0]
-    assert row["consent_state"] == "valid" and row["beneficiary_id"] == bid
+    assert row.consent_state == "valid" and row.beneficiary_id == bid
 
 
 def test_consent_by_name_and_identity_scope(ctx):
@@ -58,13 +58,13 @@ def test_consent_by_name_and_identity_scope(ctx):
     assert "ne couvre pas l'identité" in exc.value.message
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="Interim Exemple Arras (fictive)",
                             scope=["identite"])
-    assert referrals.create(ctx, bid, ARRAS_AGENCY, "mission")["status"] == "brouillon"
+    assert referrals.create(ctx, bid, ARRAS_AGENCY, "mission").status == "brouillon"
 
 
 def test_statuses_dates_and_reasons(ctx, clock):
     bid = person(ctx)
     consent(ctx, bid)
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "tremplin_rsa")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "tremplin_rsa").reference
     with pytest.raises(ValidationError) as exc:
         referrals.set_status(ctx, ref, "positionne")
     assert "Envoyée" in exc.value.message  # says what is possible
@@ -77,25 +77,25 @@ def test_statuses_dates_and_reasons(ctx, clock):
         referrals.set_status(ctx, ref, "entretien_planifie", on=clock.value - timedelta(days=10))  # before last
     out = referrals.set_status(ctx, ref.lower(), "refusee", refusal_reason="non_mobile")
     got = referrals.get(ctx, ref)
-    assert (got["status"], got["refusal_reason_label"], got["status_date"]) == (
+    assert (got.status, got.refusal_reason_label, got.status_date) == (
         "refusee", "Personne non mobile", clock.value)
     with pytest.raises(ValidationError) as exc:
         referrals.set_status(ctx, ref, "recue")
     assert "ne change plus" in exc.value.message
-    assert out["version"] > 1
+    assert out.version > 1
 
 
 def test_no_news_after_30_days(ctx, clock):
     bid = person(ctx)
     consent(ctx, bid)
-    a = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", send=True)["reference"]
-    b = referrals.create(ctx, bid, ARRAS_AGENCY, "cdpi")["reference"]  # a draft is never "without news"
+    a = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", send=True).reference
+    b = referrals.create(ctx, bid, ARRAS_AGENCY, "cdpi").reference  # a draft is never "without news"
     clock.value += timedelta(days=29)
     assert referrals.list_referrals(ctx, no_news_only=True) == []
     clock.value += timedelta(days=1)
     stale = referrals.list_referrals(ctx, no_news_only=True)
-    assert [r["reference"] for r in stale] == [a] and stale[0]["days_since"] == 30
-    assert {r["reference"]: r["no_news"] for r in referrals.list_referrals(ctx)} == {a: True, b: False}
+    assert [r.reference for r in stale] == [a] and stale[0].days_since == 30
+    assert {r.reference: r.no_news for r in referrals.list_referrals(ctx)} == {a: True, b: False}
     referrals.set_status(ctx, a, "recue")
     assert referrals.list_referrals(ctx, no_news_only=True) == []
     assert any(g.code == "referral_no_news" for g in pathway.guidance(ctx, bid)) is False
@@ -104,7 +104,7 @@ def test_no_news_after_30_days(ctx, clock):
 def test_references_are_unique_and_sequential(ctx):
     bid = person(ctx)
     consent(ctx, bid)
-    refs = [referrals.create(ctx, bid, ARRAS_AGENCY, "mission")["reference"] for _ in range(3)]
+    refs = [referrals.create(ctx, bid, ARRAS_AGENCY, "mission").reference for _ in range(3)]
     parsed = [rules.parse_reference(r) for r in refs]
     assert [p[2] for p in parsed] == [1, 2, 3] and len({p[1] for p in parsed}) == 1
     assert rules.device_code("device-a") != rules.device_code("device-b")
@@ -119,10 +119,10 @@ def test_sending_moves_the_pathway_when_it_can(ctx):
     pathway.apply(ctx, bid, [P.Propose(Stage.PREP_COURSE, ctx.today(), skip_reason=StepReason.ALREADY_EXPERIENCED),
                              P.Complete(ctx.today())])
     out = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", send=True)
-    assert out["pathway_note"] is None
+    assert out.pathway_note is None
     steps = pathway.get(ctx, bid).steps
     assert (steps[-1].stage, steps[-1].status) == ("positionnement", "en_cours")
-    referrals.set_status(ctx, out["reference"], "positionne")
+    referrals.set_status(ctx, out.reference, "positionne")
     assert pathway.get(ctx, bid).steps[-1].status == "realisee"
 
 
@@ -131,9 +131,7 @@ def test_form_data_is_limited_to_the_consent_scope(ctx):
     followup.add_barrier(ctx, bid, "sante")
     followup.add_barrier(ctx, bid, "garde_enfants")
     consent(ctx, bid, scope=("identite",))
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "spott", barriers_summary="Garde d'enfants le mercredi.")[
-        "reference"
-    ]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "spott", barriers_summary="Garde d'enfants le mercredi.").reference
     data = referrals.form_data(ctx, ref)
     assert set(data["person"]) == {"last_name", "first_name", "birth_date"}
     consent(ctx, bid, scope=("identite", "contact", "freins"))
@@ -146,9 +144,9 @@ def test_form_data_is_limited_to_the_consent_scope(ctx):
 def test_printing_is_refused_once_consent_is_withdrawn(ctx, clock):
     bid = person(ctx)
     cid = consent(ctx, bid)
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi").reference
     followup.withdraw_consent(ctx, cid, on=clock.value)
-    assert referrals.list_referrals(ctx)[0]["consent_state"] == "withdrawn"
+    assert referrals.list_referrals(ctx)[0].consent_state == "withdrawn"
     with pytest.raises(rules.ConsentRequired) as exc:
         referrals.form_data(ctx, ref)
     assert "retiré son consentement" in exc.value.message
@@ -170,7 +168,7 @@ def test_a_consent_names_the_directory_agency_so_the_referral_gate_matches_it(ct
     followup.record_consent(ctx, bid, partner_kind="agence", partner_name="", partner_id=lens, scope=["identite"])
     (saved,) = beneficiaries.get(ctx, bid).consents
     assert saved.partner_id == lens and saved.partner_name == "ETTI Exemple Lens (fictive)"
-    assert referrals.consent_check(ctx, bid, lens)["ok"]
+    assert referrals.consent_check(ctx, bid, lens).ok
     referrals.create(ctx, bid, lens, "mission")
     assert len(beneficiaries.get(ctx, bid).consents) == 1
     # Partners outside the directory stay free text.

@@ -124,7 +124,7 @@ def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock)
     gone = make_file(ctx, clock, date(2024, 3, 1))
     fill(ctx, gone, date(2024, 3, 1))
     kept = make_file(ctx, clock, date(2026, 10, 1), "Lemaire", "Hugo", caf=None)
-    assert {r["id"] for r in search.search(ctx, "lemaire")} == {gone, kept}
+    assert {r.id for r in search.search(ctx, "lemaire")} == {gone, kept}
     with ctx.vault.session() as s:
         journal_before = s.scalar(select(func.max(m.ChangeEntry.seq)))
         audit_before = s.scalar(select(func.max(m.AuditEntry.seq)))
@@ -135,7 +135,7 @@ def test_purge_removes_the_person_everywhere_and_journals_tombstones(ctx, clock)
                                  "pathway_step": 2, "registration": 1, "referral": 1}
 
     # gone from the search, the list, the count and the drafts; the other Lemaire stays
-    assert [r["id"] for r in search.search(ctx, "lemaire")] == [kept]
+    assert [r.id for r in search.search(ctx, "lemaire")] == [kept]
     assert search.search(ctx, "7654321") == []
     assert beneficiaries.count(ctx) == 1
     assert drafts.keys(ctx) == []

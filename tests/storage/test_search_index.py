@@ -81,11 +81,11 @@ def test_same_order_on_the_standard_library_sqlite(filled, tmp_path):
 def test_rows_as_the_list_shows_them(ctx):
     bid = beneficiaries.create(ctx, dict(VALID, caf_number="1234567"))
     [row] = search.search(ctx, "lefevre")
-    assert row == {"id": bid, "last_name": "Lefèvre", "first_name": "Jérôme", "age": 46, "public": "rsa",
-                   "public_label": row["public_label"], "commune_name": "Arras", "territory": "arrageois",
-                   "stage": "reperage", "stage_label": row["stage_label"], "last_contact": ctx.today(),
-                   "caf_number": "1234567", "to_complete": False, "status": "actif"}
-    assert row["public_label"] and row["stage_label"]
+    assert row == search.FileRow(id=bid, last_name="Lefèvre", first_name="Jérôme", age=46, public="rsa",
+                                 public_label=row.public_label, commune_name="Arras", territory="arrageois",
+                                 stage="reperage", stage_label=row.stage_label, last_contact=ctx.today(),
+                                 caf_number="1234567", to_complete=False, status="actif")
+    assert row.public_label and row.stage_label
 
 
 def test_archived_and_deleted_files_leave_the_default_list_only(ctx, vault):

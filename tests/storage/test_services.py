@@ -112,7 +112,7 @@ def test_commune_by_insee_code_postal_code_or_name(ctx):
 def test_search_is_accent_case_and_apostrophe_insensitive(ctx, stored, typed):
     bid = beneficiaries.create(ctx, dict(VALID, last_name=stored))
     beneficiaries.create(ctx, dict(VALID, last_name="Martin"))
-    assert [r["id"] for r in search.search(ctx, typed)] == [bid]
+    assert [r.id for r in search.search(ctx, typed)] == [bid]
 
 
 def test_search_by_first_and_last_name_caf_and_commune(ctx):
@@ -120,11 +120,11 @@ def test_search_by_first_and_last_name_caf_and_commune(ctx):
         ctx, dict(VALID, first_name="Aïcha", last_name="Benali", caf_number="1234567", commune="Lens")
     )
     b = beneficiaries.create(ctx, dict(VALID, first_name="Jérôme", last_name="Benali", commune="Arras"))
-    assert {r["id"] for r in search.search(ctx, "benali")} == {a, b}
-    assert [r["id"] for r in search.search(ctx, "benali aich")] == [a]
-    assert [r["id"] for r in search.search(ctx, "aicha benali")] == [a]
-    assert [r["id"] for r in search.search(ctx, "1234567")] == [a]
-    assert [r["id"] for r in search.search(ctx, "lens")] == [a]
+    assert {r.id for r in search.search(ctx, "benali")} == {a, b}
+    assert [r.id for r in search.search(ctx, "benali aich")] == [a]
+    assert [r.id for r in search.search(ctx, "aicha benali")] == [a]
+    assert [r.id for r in search.search(ctx, "1234567")] == [a]
+    assert [r.id for r in search.search(ctx, "lens")] == [a]
     assert search.search(ctx, "zzz") == []
 
 
@@ -156,7 +156,7 @@ def test_search_index_follows_renames(ctx):
     bid = beneficiaries.create(ctx, VALID)
     beneficiaries.update(ctx, bid, {"last_name": "Vandenbroucke"})
     assert search.search(ctx, "lefevre") == []
-    assert [r["id"] for r in search.search(ctx, "vanden")] == [bid]
+    assert [r.id for r in search.search(ctx, "vanden")] == [bid]
 
 
 def test_duplicates_same_name_and_birth_date_or_same_caf(ctx):
@@ -236,7 +236,7 @@ def test_drafts_round_trip(ctx):
 def test_any_unicode_letters_name_is_accepted_and_found(ctx, vault, name):
     bid = beneficiaries.create(ctx, dict(VALID, last_name=name))
     typed = name.upper()
-    ids = [r["id"] for r in search.search(ctx, typed, limit=1000)]
+    ids = [r.id for r in search.search(ctx, typed, limit=1000)]
     assert bid in ids
     with vault.session() as s:
         assert verify_audit_chain(s)[0] is None

@@ -50,11 +50,11 @@ def test_followups_due_oldest_first_and_only_active_files_of_the_caseload(ctx, c
 
     rows, total = todo.followups_due(ctx)
 
-    assert [r["beneficiary_id"] for r in rows] == [old, limit]
+    assert [r.beneficiary_id for r in rows] == [old, limit]
     assert total == 2
-    assert rows[0]["name"] == "ANCIEN Camille"
-    assert rows[0]["days"] == 90
-    assert rows[0]["stage_label"] == "Repérage"
+    assert rows[0].name == "ANCIEN Camille"
+    assert rows[0].days == 90
+    assert rows[0].stage_label == "Repérage"
 
 
 def test_followups_limit_keeps_the_total(ctx, clock):
@@ -62,14 +62,14 @@ def test_followups_limit_keeps_the_total(ctx, clock):
         _file(ctx, f"Nom{chr(65 + i)}", TODAY - timedelta(days=40 + i))
     rows, total = todo.followups_due(ctx, limit=2)
     assert len(rows) == 2 and total == 5
-    assert rows[0]["days"] == 44
+    assert rows[0].days == 44
 
 
 def test_never_contacted_counts_from_spotting_date(ctx, clock):
     bid = _file(ctx, "Jamais", None, spotting_date="2026-09-01")
     rows, _ = todo.followups_due(ctx)
-    assert [r["beneficiary_id"] for r in rows] == [bid]
-    assert rows[0]["last_contact"] == date(2026, 9, 1)
+    assert [r.beneficiary_id for r in rows] == [bid]
+    assert rows[0].last_contact == date(2026, 9, 1)
 
 
 def test_stale_referrals_only_waiting_statuses_without_news(ctx, clock):
@@ -84,17 +84,17 @@ def test_stale_referrals_only_waiting_statuses_without_news(ctx, clock):
     rows, total = todo.stale_referrals(ctx)
 
     # Oldest news first; drafts and closed referrals wait for nobody.
-    assert [r["referral_id"] for r in rows] == [positioned, sent, received]
+    assert [r.referral_id for r in rows] == [positioned, sent, received]
     assert total == 3
-    assert rows[1]["status_label"] == "Envoyée" and rows[1]["days"] == 45
-    assert rows[1]["name"] == "ORIENTE Camille" and rows[1]["agency"]
+    assert rows[1].status_label == "Envoyée" and rows[1].days == 45
+    assert rows[1].name == "ORIENTE Camille" and rows[1].agency
 
 
 def test_todo_bundles_both_lists(ctx, clock):
     _file(ctx, "Ancien", TODAY - timedelta(days=60))
     out = todo.todo(ctx)
-    assert out["followups_total"] == 1 and out["referrals_total"] == 0
-    assert out["today"] == TODAY and out["followup_days"] == 30
+    assert out.followups_total == 1 and out.referrals_total == 0
+    assert out.today == TODAY and out.followup_days == 30
 
 
 def test_the_dashboard_count_says_its_scope_against_the_orientations_page(ctx, clock):
@@ -114,4 +114,4 @@ def test_the_dashboard_count_says_its_scope_against_the_orientations_page(ctx, c
     _referral(ctx, theirs, "ORI-2026-00002", "envoyee", TODAY - timedelta(days=40))
     out = todo.todo(ctx)
     page_count = len(referrals.referral_ids(ctx, no_news_only=True))
-    assert (out["referrals_total"], out["referrals_everyone_total"]) == (1, page_count) == (1, 2)
+    assert (out.referrals_total, out.referrals_everyone_total) == (1, page_count) == (1, 2)

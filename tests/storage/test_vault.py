@@ -326,8 +326,8 @@ def test_older_vault_is_backed_up_then_upgraded(tmp_path):
         assert conn.execute("select version_num from alembic_version").fetchone()[0] == "0001"
         conn.close()
         ctx = Context(vault)
-        assert [r["last_name"] for r in search.search(ctx, "ndiaye")] == ["N'Diaye"]
-        assert [r["last_name"] for r in search.search(ctx, "lefevre")] == ["Lefèvre"]
+        assert [r.last_name for r in search.search(ctx, "ndiaye")] == ["N'Diaye"]
+        assert [r.last_name for r in search.search(ctx, "lefevre")] == ["Lefèvre"]
         from conseiller_app.storage.services import drafts
 
         drafts.save(ctx, "essai", {"a": 1})  # the table added by revision 0002 works

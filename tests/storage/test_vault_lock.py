@@ -169,7 +169,7 @@ def test_two_command_processes_adding_files_lose_nothing(closed_vault):
                     assert "déjà ouvert par la commande" in r["err"]
             added = [r["id"] for r in results if r["code"] == 0]
             assert len(added) >= n * 0.9  # commands wait for each other: refusals are the exception
-            found = {x["id"] for x in search.search(ctx, tag, limit=1000)}
+            found = {x.id for x in search.search(ctx, tag, limit=1000)}
             assert found == set(added)
         assert vault.check().ok
     finally:

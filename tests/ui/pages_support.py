@@ -23,7 +23,7 @@ def make_session(ctx, title="Atelier BTP — Arras", start="2026-12-07", end=Non
             "commune": "Arras", "place": "MDS d'Arras, salle 2", "capacity": capacity, "chantier": "csne",
             "trades": ["macon"]}
     data.update(kw)
-    return sessions.create(ctx, data)["id"]
+    return sessions.create(ctx, data).id
 
 
 def give_consent(ctx, bid, agency=ARRAS_AGENCY, name=ARRAS_AGENCY_NAME, scope=("identite", "contact")) -> str:

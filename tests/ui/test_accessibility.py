@@ -120,8 +120,8 @@ def _open_guided_orientation(qtbot, ctx, worker):
     followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
                                 "start_date": ctx.today().isoformat(), "commune": "Arras", "capacity": 12,
-                                "chantier": "csne"})["id"]
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+                                "chantier": "csne"}).id
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     dlg = open_wizard(qtbot, editor_for(qtbot, ctx, worker, bid).pathway)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)

@@ -59,7 +59,7 @@ def test_new_referral_with_a_person_and_a_summary_survives_the_lock(shell, vault
 
     unlock(qtbot, win, passphrase)
     qtbot.waitUntil(lambda: dialog.isVisible())
-    assert dialog.summary.toPlainText() == SUMMARY and dialog.person["id"] == bid
+    assert dialog.summary.toPlainText() == SUMMARY and dialog.person.id == bid
     assert "N'DIAYE" in dialog.person_label.text().upper()
     # It still works on the reopened vault: refused without consent, explained in the dialog.
     assert dialog.create_button.isEnabled()
@@ -86,7 +86,7 @@ def test_new_session_dialog_survives_the_lock(shell, vault, passphrase, qtbot):
 
 def test_guided_orientation_survives_the_lock(shell, vault, ctx, passphrase, qtbot):
     bid = _person(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     vault.close()
     win = shell.unlocked(passphrase)
     win.open_beneficiary(bid)

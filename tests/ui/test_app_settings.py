@@ -192,11 +192,18 @@ def test_pages_of_issue_4_are_hosted_and_load_when_shown(shell, closed_vault, pa
 
 
 def test_dashboard_todo_model(qtmodeltester):
-    model = TodoTableModel([("Personne", "name"), ("Depuis", lambda r: f"{r['days']} jours")])
-    model.set_rows([{"beneficiary_id": "a", "name": "DUPONT Ana", "days": 40},
-                    {"beneficiary_id": "b", "name": "MARTIN Léo", "days": 31}])
+    from datetime import date
+
+    from conseiller_app.storage.services.todo import FollowupDue
+    from conseiller_app.ui.widgets.columns import ID_ROLE
+
+    model = TodoTableModel([("Personne", "name"), ("Depuis", lambda r: f"{r.days} jours")])
+    model.set_rows([FollowupDue("a", "DUPONT Ana", "Repérage", date(2026, 9, 1), 40),
+                    FollowupDue("b", "MARTIN Léo", "Repérage", date(2026, 9, 10), 31)])
     qtmodeltester.check(model)
     assert model.index(0, 1).data() == "40 jours"
+    assert model.index(1, 0).data() == "MARTIN Léo" and model.index(1, 0).data(ID_ROLE) == "b"
+    assert model.row_of("b") == 1
     model.clear()
     qtmodeltester.check(model)
 

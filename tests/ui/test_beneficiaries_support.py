@@ -45,7 +45,7 @@ def wait_results(qtbot, page, count: int, timeout: int = 5000) -> None:
 
 def visible_names(page) -> list[str]:
     model = page.list_page.model
-    return [model.row_data(r)["last_name"] for r in range(model.rowCount()) if model.row_data(r)]
+    return [model.row_data(r).last_name for r in range(model.rowCount()) if model.row_data(r)]
 
 
 def type_text(qtbot, widget, text: str) -> None:

@@ -333,7 +333,7 @@ def test_stale_results_are_dropped(qtbot, ctx, people):
     worker.run(1)  # the search returns first
     assert model.rowCount() == 1
     worker.run(0)  # then the old page: must not land in the new list
-    assert model.row_data(0)["last_name"] == "Martin"
+    assert model.row_data(0).last_name == "Martin"
     assert model.cached_row_count() == 1
 
 

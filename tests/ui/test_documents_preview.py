@@ -40,7 +40,7 @@ def opened(monkeypatch):
 def test_referral_form_preview_neutral_name_save_as_and_removal(qtbot, ctx, data_dir, tmp_path, sync_worker, opened):
     bid = make_person(ctx, last="Lefèvre", first="Zoé")
     give_consent(ctx, bid)
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", trades=["macon"], send=True)["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "cipi", trades=["macon"], send=True).reference
     page = open_orientations(qtbot, sync_worker)
     page.select_reference(ref)
     qtbot.waitUntil(lambda: page.current is not None)
@@ -94,7 +94,7 @@ def test_attendance_sheets_filled_and_blank(qtbot, ctx, data_dir, sync_worker, o
 def test_closed_before_ready_on_the_real_worker_thread_leaves_no_file(qtbot, ctx, data_dir, opened):
     bid = make_person(ctx)
     give_consent(ctx, bid)
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "mission")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "mission").reference
     worker = DbWorker()
     worker.submit(lambda: worker.set_context(ctx), needs_vault=False)
     try:
@@ -114,7 +114,7 @@ def test_missing_consent_is_said_in_the_preview_and_leftovers_are_cleaned(qtbot,
                                                                         opened):
     bid = make_person(ctx)
     consent = give_consent(ctx, bid)
-    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "mission")["reference"]
+    ref = referrals.create(ctx, bid, ARRAS_AGENCY, "mission").reference
     followup.withdraw_consent(ctx, consent)
     preview = DocumentPreview(sync_worker, "Fiche", doc_ops.referral_form_pdf, ref)
     qtbot.addWidget(preview)

@@ -106,11 +106,11 @@ def test_new_spott_session_records_its_details_and_funding(qtbot, ctx, clock, sy
     _save(dialog)
     qtbot.waitUntil(lambda: page.session_view.session is not None)
 
-    sid = page.session_view.session["id"]
+    sid = page.session_view.session.id
     stored = sessions.get(ctx, sid)
-    assert stored["kind"] == "spott" and stored["chantier"] == "erbm"
-    assert stored["fpett_validated_on"] == date(2026, 11, 16) and stored["opco"] == "akto"
-    assert set(stored["agencies"]) == {ARRAS_AGENCY, LENS_AGENCY}
+    assert stored.kind == "spott" and stored.chantier == "erbm"
+    assert stored.fpett_validated_on == date(2026, 11, 16) and stored.opco == "akto"
+    assert set(stored.agencies) == {ARRAS_AGENCY, LENS_AGENCY}
     lines = facts.funding_for(ctx, "session", sid)
     assert [(f.funder, f.line, f.amount_cents, f.granted_on) for f in lines] == [
         ("fpett", "spott", 123450, clock()), ("akto", "aktiv_competences", 80000, clock())]
@@ -150,7 +150,7 @@ def test_editing_a_spott_session_shows_its_details_and_changes_its_funding(qtbot
     qtbot.waitUntil(lambda: page.session_view.session is not None)
 
     stored = sessions.get(ctx, sid)
-    assert stored["agencies"] == [ARRAS_AGENCY] and stored["fpett_validated_on"] is None
+    assert stored.agencies == (ARRAS_AGENCY,) and stored.fpett_validated_on is None
     lines = facts.funding_for(ctx, "session", sid)
     assert [(f.funder, f.line, f.amount_cents, f.granted_on) for f in lines] == [
         ("departement", "autre", 45050, date(2026, 11, 20))]
@@ -178,7 +178,7 @@ def test_registration_to_a_preparatory_action_records_the_positioning_agency(qtb
     def register(session_id: str, name: str, agency: str | None):
         page.open_session(session_id)
         qtbot.waitUntil(lambda: page.session_view.session is not None
-                        and page.session_view.session["id"] == session_id)
+                        and page.session_view.session.id == session_id)
         dialog = page.ask_register(page.session_view.session)
         qtbot.waitExposed(dialog)
         if agency is not None:
@@ -225,10 +225,10 @@ def test_referral_funding_from_the_orientations_page(qtbot, ctx, clock, threaded
     page.funding_button.click()
     dialog = page.dialog
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled())
-    assert dialog.windowTitle() == f"Financements de l'orientation {ref['reference']}"
+    assert dialog.windowTitle() == f"Financements de l'orientation {ref.reference}"
     assert _add_line(dialog.box, "fpett", "cdpi", "5 000")
     dialog.reject()
-    assert facts.funding_for(ctx, "orientation", ref["id"]) == ()
+    assert facts.funding_for(ctx, "orientation", ref.id) == ()
 
     page.funding_button.click()
     dialog = page.dialog
@@ -247,7 +247,7 @@ def test_referral_funding_from_the_orientations_page(qtbot, ctx, clock, threaded
     qtbot.waitUntil(lambda: page.dialog is None)
     qtbot.waitUntil(lambda: "financements enregistrés" in page.banner.text())
 
-    lines = facts.funding_for(ctx, "orientation", ref["id"])
+    lines = facts.funding_for(ctx, "orientation", ref.id)
     assert [(f.funder, f.line, f.amount_cents, f.granted_on, f.beneficiary_id) for f in lines] == [
         ("fpett", "cdpi", 745000, date(2026, 11, 15), bid)]
     # The line shows again when the dialog is reopened.

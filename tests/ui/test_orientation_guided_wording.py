@@ -31,7 +31,7 @@ def _item_texts(combo) -> list[str]:
 
 
 def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
@@ -50,7 +50,7 @@ def test_consent_noted_says_it_will_be_recorded_at_the_end(qtbot, ctx, sync_work
 
 
 def test_escape_with_pending_actions_asks_first(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
@@ -77,7 +77,7 @@ def test_escape_without_pending_actions_closes_at_once(qtbot, ctx, sync_worker):
 
 
 def test_recap_lists_the_steps_marked_as_passed(qtbot, ctx, sync_worker):
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     choose(dlg.consent_agency, agency)
     click(qtbot, dlg.consent_button)
@@ -116,9 +116,9 @@ def test_a_barrier_added_from_the_wizard_takes_an_offer(qtbot, ctx, sync_worker)
 def test_session_step_offers_the_whole_departement_and_explains_its_markers(qtbot, ctx, sync_worker):
     today = ctx.today()
     near = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                 "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
+                                 "start_date": today.isoformat(), "commune": "Arras", "capacity": 12}).id
     far = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Calais",
-                                "start_date": today.isoformat(), "commune": "Calais", "capacity": 12})["id"]
+                                "start_date": today.isoformat(), "commune": "Calais", "capacity": 12}).id
     _bid, _tab, dlg = _wizard(qtbot, ctx, sync_worker)
     dlg.wizard.go(W.Page.SESSION)
     dlg.refresh()

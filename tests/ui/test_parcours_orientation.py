@@ -62,8 +62,8 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
     today = ctx.today()
     sid = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP Arras",
-                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12})["id"]
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+                                "start_date": today.isoformat(), "commune": "Arras", "capacity": 12}).id
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     tab = editor.pathway
     assert [tab.table.item(r, 0).text() for r in range(tab.table.rowCount())] == ["Repérage"]
@@ -129,8 +129,8 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     assert f.consents[0].partner_id == agency and f.consents[0].scope == ("identite", "contact")
     assert f.barriers[0].actions[0].offer_code == "ma_mobilite_62"
     refs = referrals.list_referrals(ctx, beneficiary_id=bid)
-    assert len(refs) == 1 and refs[0]["status"] == "envoyee"
-    assert sessions.get(ctx, sid)["registered"] == 1
+    assert len(refs) == 1 and refs[0].status == "envoyee"
+    assert sessions.get(ctx, sid).registered == 1
     actions = audit_actions(vault, bid)
     for expected in ("consent_recorded", "barrier_action", "session_registered", "attendance", "referral_created",
                      "pathway_close"):
@@ -139,13 +139,13 @@ def test_whole_guided_flow_from_a_fresh_file(qtbot, ctx, vault, sync_worker):
     # the tab shows the closed pathway, the exit highlighted nowhere (no open step)
     assert "parcours clôturé : Emploi durable" in tab.current_label.text()
     assert tab.table.rowCount() == 6 and not tab.table.item(5, 0).text().startswith("▶")
-    assert not tab.actions.buttons[P.ActionKind.CLOSE].isEnabled()
+    assert not tab.action_bar.buttons[P.ActionKind.CLOSE].isEnabled()
 
 
 def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
     bid = make_file(ctx)
     barrier = followup.add_barrier(ctx, bid, "mobilite", "pas_de_permis")
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     dlg = open_wizard(qtbot, editor.pathway)
     assert not dlg.undo_button.isEnabled() and not dlg.save_button.isEnabled()
@@ -171,7 +171,7 @@ def test_undo_inside_the_wizard(qtbot, ctx, sync_worker):
 
 def test_wizard_draft_survives_a_lock_and_a_reopen(qtbot, ctx, threaded_worker):
     bid = make_file(ctx, "Dubois", "Kévin", commune="Arras")
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     page = open_page(qtbot, threaded_worker)
     page.open_file(bid)
     qtbot.waitUntil(lambda: page.current_editor() is not None and page.current_editor().pathway._state is not None,
@@ -222,7 +222,7 @@ def threaded_worker_idle_has_draft(ctx, key) -> bool:
 
 
 def dlg_name(ctx, agency_id) -> str:
-    return next(a["name"] for a in referrals.agencies(ctx) if a["id"] == agency_id)
+    return next(a.name for a in referrals.agencies(ctx) if a.id == agency_id)
 
 
 def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, sync_worker):
@@ -232,10 +232,10 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     tab = editor.pathway
     assert tab.table.item(1, 0).text() == "▶ Atelier de sensibilisation métiers BTP" or \
         tab.table.item(1, 0).text().startswith("▶ ")
-    abandon = tab.actions.buttons[P.ActionKind.ABANDON]
+    abandon = tab.action_bar.buttons[P.ActionKind.ABANDON]
     assert not abandon.isEnabled()
     assert "choisissez plutôt « non réalisée »" in abandon.toolTip()
-    assert tab.actions.buttons[P.ActionKind.NOT_DONE].isEnabled()
+    assert tab.action_bar.buttons[P.ActionKind.NOT_DONE].isEnabled()
     before = pathway.get(ctx, bid).fingerprint
     # the service refuses it too (e.g. the screen was stale): its explanation is shown, nothing written
     tab.apply_action(P.Abandon(StepReason.REFUSAL, ctx.today()))
@@ -244,8 +244,8 @@ def test_illegal_action_refused_with_its_french_explanation(qtbot, ctx, vault, s
     assert "elle n'a pas commencé" in tab.banner.label.text()
     assert pathway.get(ctx, bid).fingerprint == before
     # closing needs an outcome: the dialog says so and stays open
-    click(qtbot, tab.actions.buttons[P.ActionKind.CLOSE])
-    dialog = tab.actions.dialog
+    click(qtbot, tab.action_bar.buttons[P.ActionKind.CLOSE])
+    dialog = tab.action_bar.dialog
     qtbot.waitUntil(lambda: dialog.isVisible())
     click(qtbot, dialog.ok_button)
     assert "obligatoire" in dialog.error_line.text() and dialog.isVisible()
@@ -277,7 +277,7 @@ def test_wizard_save_refused_when_the_pathway_changed_meanwhile(qtbot, ctx, sync
     """The wizard was opened, then the pathway changed elsewhere (another window, a central
     office import): saving writes nothing and says to reopen the guided flow."""
     bid = make_file(ctx)
-    agency = referrals.agencies(ctx, territory="arrageois")[0]["id"]
+    agency = referrals.agencies(ctx, territory="arrageois")[0].id
     editor = editor_for(qtbot, ctx, sync_worker, bid)
     dlg = open_wizard(qtbot, editor.pathway)
     choose(dlg.consent_agency, agency)

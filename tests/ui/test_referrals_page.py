@@ -38,7 +38,7 @@ def test_list_filters_and_the_no_news_view(qtbot, qtmodeltester, ctx, clock, syn
     referral(ctx, clock, "Caron", days_ago=3)
     draft = referral(ctx, clock, "Delattre", days_ago=60, send=False)
     refused = referral(ctx, clock, "Évrard", days_ago=50)
-    referrals.set_status(ctx, refused["id"], "refusee", on=clock() - timedelta(days=40), refusal_reason="non_mobile")
+    referrals.set_status(ctx, refused.id, "refusee", on=clock() - timedelta(days=40), refusal_reason="non_mobile")
 
     model = referral_list_model(sync_worker, page_size=2)
     model.set_query(ReferralQuery())
@@ -63,7 +63,7 @@ def test_list_filters_and_the_no_news_view(qtbot, qtmodeltester, ctx, clock, syn
     page.tabs.setCurrentIndex(0)
     page.status.setCurrentIndex(page.status.findData("brouillon"))
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
-    assert page.model.index(0, 0).data() == draft["reference"]
+    assert page.model.index(0, 0).data() == draft.reference
     page.status.setCurrentIndex(page.status.findData(OPEN_ONLY))
     qtbot.waitUntil(lambda: page.model.rowCount() == 4)
     page.status.setCurrentIndex(0)
@@ -77,13 +77,13 @@ def test_list_filters_and_the_no_news_view(qtbot, qtmodeltester, ctx, clock, syn
     qtbot.waitUntil(lambda: page.model.rowCount() == 5)
 
     # Selecting shows the detail; opening the person goes through the page's signal.
-    assert page.select_reference(old["reference"])
+    assert page.select_reference(old.reference)
     qtbot.waitUntil(lambda: page.current is not None)
     assert "Sans nouvelles depuis 45 jours" in page.detail.text()
     opened = []
     page.open_beneficiary.connect(opened.append)
     page.open_button.click()
-    assert opened == [page.current["beneficiary_id"]]
+    assert opened == [page.current.beneficiary_id]
 
     page.lock()
     assert page.model.rowCount() == 0 and page.current is None
@@ -93,7 +93,7 @@ def test_list_filters_and_the_no_news_view(qtbot, qtmodeltester, ctx, clock, syn
 def test_status_changes_with_date_reason_and_result(qtbot, ctx, clock, sync_worker):
     sent = referral(ctx, clock, "Aubry", days_ago=10)
     page = open_orientations(qtbot, sync_worker)
-    page.select_reference(sent["reference"])
+    page.select_reference(sent.reference)
     qtbot.waitUntil(lambda: page.current is not None)
     dialog = page.change_status()
     qtbot.waitExposed(dialog)
@@ -111,16 +111,16 @@ def test_status_changes_with_date_reason_and_result(qtbot, ctx, clock, sync_work
     dialog.submit()
     qtbot.waitUntil(lambda: page.model.index(0, 2).data() == "Entretien planifié")
     assert "Entretien planifié" in page.banner.text()
-    got = referrals.get(ctx, sent["id"])
-    assert got["status"] == "entretien_planifie" and got["status_date"].isoformat() == "2026-11-25"
-    qtbot.waitUntil(lambda: page.current is not None and page.current["status"] == "entretien_planifie")
+    got = referrals.get(ctx, sent.id)
+    assert got.status == "entretien_planifie" and got.status_date.isoformat() == "2026-11-25"
+    qtbot.waitUntil(lambda: page.current is not None and page.current.status == "entretien_planifie")
 
     dialog = page.change_status()
     dialog.choose("refusee")
     dialog.reason.setCurrentIndex(dialog.reason.findData("pas_offre"))
     dialog.submit()
     qtbot.waitUntil(lambda: page.model.index(0, 2).data() == "Refusée (pas d'offre correspondante)")
-    qtbot.waitUntil(lambda: page.current is not None and page.current["status"] == "refusee")
+    qtbot.waitUntil(lambda: page.current is not None and page.current.status == "refusee")
     assert not page.status_button.isEnabled()  # a refused referral does not change any more
     assert page.change_status() is None
 
@@ -136,7 +136,7 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
     dialog.picker.edit.setText("ndiaye")
     dialog.picker.search_now()
     assert dialog.picker.results.count() == 1
-    assert dialog.person["id"] == bid and dialog.territory.currentData() == "arrageois"
+    assert dialog.person.id == bid and dialog.territory.currentData() == "arrageois"
     dialog.trade_filter.setCurrentIndex(dialog.trade_filter.findData("macon"))
     assert dialog.choose_agency(ARRAS_AGENCY)
     assert "macon" in dialog.chosen_trades()
@@ -172,11 +172,11 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
     # Recorded with the agency's id, and the referral created right after.
     qtbot.waitUntil(lambda: not dialog.isVisible())
     rows = referrals.list_referrals(ctx)
-    assert len(rows) == 1 and rows[0]["status"] == "envoyee" and rows[0]["consent_state"] == "valid"
-    assert rows[0]["scheme"] == "tremplin_rsa" and rows[0]["trades"] == ["macon"]
-    assert referrals.get(ctx, rows[0]["id"])["barriers_summary"] == "Permis B en cours ; garde d'enfants trouvée."
-    assert referrals.consent_check(ctx, bid, ARRAS_AGENCY)["scope"] == ["identite", "contact"]
-    assert f"Orientation {rows[0]['reference']} créée (envoyée)." in page.banner.text()
+    assert len(rows) == 1 and rows[0].status == "envoyee" and rows[0].consent_state == "valid"
+    assert rows[0].scheme == "tremplin_rsa" and rows[0].trades == ("macon",)
+    assert referrals.get(ctx, rows[0].id).barriers_summary == "Permis B en cours ; garde d'enfants trouvée."
+    assert referrals.consent_check(ctx, bid, ARRAS_AGENCY).scope == ("identite", "contact")
+    assert f"Orientation {rows[0].reference} créée (envoyée)." in page.banner.text()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
 
     # The form that travels with the person, one click away from the confirmation.
@@ -184,11 +184,11 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
     page.print_created_button.click()
     preview = page.preview
     qtbot.waitUntil(lambda: preview.path is not None, timeout=15_000)
-    assert rows[0]["reference"] in preview.path.name and "DIAYE" not in preview.path.name
+    assert rows[0].reference in preview.path.name and "DIAYE" not in preview.path.name
     from pypdf import PdfReader
 
     text = " ".join(p.extract_text() for p in PdfReader(preview.path).pages)
-    assert rows[0]["reference"] in text and "N'DIAYE" in text and "Tremplin RSA" in text
+    assert rows[0].reference in text and "N'DIAYE" in text and "Tremplin RSA" in text
     preview.close()
     page.lock()
     assert not page.print_created_button.isVisible()
@@ -196,12 +196,12 @@ def test_referral_refused_without_consent_then_created_after_recording_it(qtbot,
 
 def test_sending_after_the_consent_was_withdrawn_offers_to_record_it_again(qtbot, ctx, clock, sync_worker):
     draft = referral(ctx, clock, "Aubry", send=False)
-    consent_id = referrals.get(ctx, draft["id"])["consent_id"]
+    consent_id = referrals.get(ctx, draft.id).consent_id
     followup.withdraw_consent(ctx, consent_id)
     page = open_orientations(qtbot, sync_worker)
-    page.select_reference(draft["reference"])
+    page.select_reference(draft.reference)
     qtbot.waitUntil(lambda: page.current is not None)
-    assert page.current["consent_label"] == "Consentement retiré"
+    assert page.current.consent_label == "Consentement retiré"
     dialog = page.change_status()
     dialog.choose("envoyee")
     dialog.submit()
@@ -209,5 +209,5 @@ def test_sending_after_the_consent_was_withdrawn_offers_to_record_it_again(qtbot
     consent = dialog.ask_consent()
     consent.agreed.setChecked(True)
     consent.submit()
-    qtbot.waitUntil(lambda: referrals.get(ctx, draft["id"])["status"] == "envoyee")
+    qtbot.waitUntil(lambda: referrals.get(ctx, draft.id).status == "envoyee")
     qtbot.waitUntil(lambda: not dialog.isVisible())

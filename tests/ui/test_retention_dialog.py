@@ -131,4 +131,4 @@ def test_a_purge_from_the_settings_reaches_the_open_list_at_once(shell, vault, c
     dialog.confirm_button.click()
     qtbot.waitUntil(lambda: model.rowCount() == 1)
     qtbot.waitUntil(lambda: model.row_data(0) is not None)
-    assert model.row_data(0)["last_name"] == "Recent"
+    assert model.row_data(0).last_name == "Recent"

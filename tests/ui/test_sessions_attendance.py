@@ -4,11 +4,14 @@ nothing — and the results reported to the pathways afterwards."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from conseiller_app.storage.services import beneficiaries, pathway, sessions
 from conseiller_app.storage.services.context import Context
+from conseiller_app.storage.services.sessions import Participant
 from conseiller_app.storage.vault import Vault
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
@@ -33,7 +36,7 @@ def session_with_people(ctx, start="2026-11-28"):
 
 
 def stored(ctx, sid) -> dict[str, str | None]:
-    return {p["last_name"]: p["attendance"] for p in sessions.participants(ctx, sid)}
+    return {p.last_name: p.attendance for p in sessions.participants(ctx, sid)}
 
 
 def names_shown(mode) -> list[str]:
@@ -103,10 +106,10 @@ def test_taps_and_keys_are_saved_one_by_one_with_search_walk_in_and_results(qtbo
     dialog.submit()
     qtbot.waitUntil(lambda: mode.model.rowCount() == 6)
     assert "à compléter" in mode.banner.text()
-    row = mode.model.row_of_person(next(p["beneficiary_id"] for p in sessions.participants(ctx, sid)
-                                        if p["last_name"] == "Fournier"))
+    row = mode.model.row_of_person(next(p.beneficiary_id for p in sessions.participants(ctx, sid)
+                                        if p.last_name == "Fournier"))
     walk_in = mode.model.row_data(row)
-    assert walk_in["attendance"] == "present" and walk_in["walk_in"] and walk_in["to_complete"]
+    assert walk_in.attendance == "present" and walk_in.walk_in and walk_in.to_complete
     assert mode.proxy.mapToSource(mode.view.currentIndex()).row() == row  # the new person is selected
     assert mode.counts.text() == "Présents 3 · Absents 1 · Excusés 1 · À pointer 1"
     qtmodeltester.check(mode.model)
@@ -140,7 +143,7 @@ def test_taps_and_keys_are_saved_one_by_one_with_search_walk_in_and_results(qtbo
     dialogs.click(dialog.duplicate_box, "Inscrire ce dossier et le marquer présent")
     assert beneficiaries.count(ctx) == files_before
     (again,) = sessions.participants(ctx, other)
-    assert again["last_name"] == "Fournier" and again["attendance"] == "present"
+    assert again.last_name == "Fournier" and again.attendance == "present"
 
 
 def test_a_crash_mid_session_loses_no_tap(qtbot, ctx, data_dir):
@@ -170,7 +173,7 @@ def test_a_crash_mid_session_loses_no_tap(qtbot, ctx, data_dir):
     ctx.vault._vault_lock.release()
     reopened = Vault.open(data_dir, PASSPHRASE)
     try:
-        got = {p["last_name"]: p["attendance"] for p in sessions.participants(Context(reopened), sid)}
+        got = {p.last_name: p.attendance for p in sessions.participants(Context(reopened), sid)}
     finally:
         reopened.close()
     assert got == {"Aubry": "present", "Bécourt": "present", "Caron": "absent", "Delattre": None,
@@ -184,15 +187,17 @@ def test_a_failed_write_is_undone_on_screen_and_said(qtbot, ctx, sync_worker):
     qtbot.waitUntil(lambda: mode.model.rowCount() == 5)
     sessions.withdraw(ctx, sid, _ids["Aubry"])  # withdrawn elsewhere meanwhile
     click_cell(qtbot, mode.view, 0, 1)
-    assert mode.model.row_data(0)["attendance"] is None
+    assert mode.model.row_data(0).attendance is None
     assert "seules les personnes inscrites" in mode.banner.text()
     assert mode.saved_state.text() == "⚠ Dernier pointage non enregistré"
 
 
 def test_attendance_model_alone_passes_the_model_tester(qtmodeltester):
     model = AttendanceModel()
-    model.set_rows([{"registration_id": f"r{i}", "beneficiary_id": f"b{i}", "last_name": n, "first_name": "Léa",
-                     "sort_name": n.lower(), "attendance": None, "walk_in": False, "to_complete": False}
+    model.set_rows([Participant(registration_id=f"r{i}", beneficiary_id=f"b{i}", last_name=n, first_name="Léa",
+                                sort_name=n.lower(), status="inscrit", status_label="Inscrit·e", attendance=None,
+                                attendance_label="", walk_in=False, to_complete=False,
+                                registered_at=datetime(2026, 12, 1, 9, 0), position=None, version=1)
                     for i, n in enumerate(NAMES)])
     model.set_value(1, "present", saving=True)
     qtmodeltester.check(model)

@@ -114,9 +114,9 @@ def test_create_session_flags_holidays_and_weekends_while_scheduling(qtbot, ctx,
     assert view.title.text() == "Découverte métiers — Béthune"
     assert "Session créée." in view.banner.text() and "Jour de l'an" in view.banner.text()
     assert view.warnings.isVisible()
-    created = sessions.get(ctx, view.session["id"])
-    assert created["capacity"] == 8 and set(created["trades"]) == {"macon", "coffreur_bancheur"}
-    assert created["place"] == "Lycée professionnel, atelier gros œuvre" and created["commune_name"] == "Béthune"
+    created = sessions.get(ctx, view.session.id)
+    assert created.capacity == 8 and set(created.trades) == {"macon", "coffreur_bancheur"}
+    assert created.place == "Lycée professionnel, atelier gros œuvre" and created.commune_name == "Béthune"
 
     # Edit: errors stay in the dialog, in French.
     dialog = page.edit_session(view.session)
@@ -169,8 +169,8 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
     dialog.accept()
     view.reload()
     qtbot.waitUntil(lambda: len(view.waiting.rows()) == 2)
-    assert [p["last_name"] for p in view.participants.rows()] == ["Aubry"]
-    assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Bécourt"), (2, "Caron")]
+    assert [p.last_name for p in view.participants.rows()] == ["Aubry"]
+    assert [(p.position, p.last_name) for p in view.waiting.rows()] == [(1, "Bécourt"), (2, "Caron")]
     assert view.waiting_title.text() == "Liste d'attente (2)"
     assert view.waiting_view.model().index(0, 0).data() == "1"
 
@@ -178,8 +178,8 @@ def test_waiting_list_positions_and_promotion_are_shown(qtbot, ctx, sync_worker)
     view.withdraw_button.click()
     assert "AUBRY Zoé est désinscrit·e." in view.banner.text()
     assert "BÉCOURT Zoé quitte la liste d'attente et prend la place libérée." in view.banner.text()
-    assert [p["last_name"] for p in view.participants.rows()] == ["Bécourt"]
-    assert [(p["position"], p["last_name"]) for p in view.waiting.rows()] == [(1, "Caron")]
+    assert [p.last_name for p in view.participants.rows()] == ["Bécourt"]
+    assert [(p.position, p.last_name) for p in view.waiting.rows()] == [(1, "Caron")]
     promoted = view.participants.index(0, 0).data(Qt.ItemDataRole.BackgroundRole)
     assert promoted is not None  # the promoted person's row is highlighted
 
@@ -237,7 +237,7 @@ def test_registration_by_keyboard_and_a_refusal_clears_the_search(qtbot, ctx, sy
     assert dialog.focusWidget() is picker.results and picker.results.currentRow() == 0
     qtbot.keyClick(picker.results, Qt.Key.Key_Down)
     assert picker.results.currentRow() == 1
-    while picker.selected()["last_name"] != "Aubry":
+    while picker.selected().last_name != "Aubry":
         qtbot.keyClick(picker.results, Qt.Key.Key_Up)
     qtbot.keyClick(picker.results, Qt.Key.Key_Return)  # already registered: refused
     assert dialog.banner.kind == "error" and "déjà inscrit" in dialog.banner.text()
@@ -255,6 +255,6 @@ def test_a_session_gets_its_hours_in_the_dialog(qtbot, ctx, sync_worker):
     dialog.start_time.setText("9h")
     dialog.end_time.setText("16:30")
     dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
-    qtbot.waitUntil(lambda: sessions.get(ctx, sid)["start_time"] == "09:00")
-    assert sessions.get(ctx, sid)["end_time"] == "16:30"
+    qtbot.waitUntil(lambda: sessions.get(ctx, sid).start_time == "09:00")
+    assert sessions.get(ctx, sid).end_time == "16:30"
     qtbot.waitUntil(lambda: "09:00\u202f–\u202f16:30" in view.summary.text())

@@ -52,7 +52,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not found:
         out("Aucun dossier ne correspond.")
     for r in found:
-        out(f"{r['id']}  {r['last_name'].upper()} {r['first_name']}, {r['age']} ans, {r['commune_name']} — {r['stage_label']}")
+        out(f"{r.id}  {r.last_name.upper()} {r.first_name}, {r.age} ans, {r.commune_name} — {r.stage_label}")
     return 0
 
 

@@ -6,9 +6,28 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from conseiller_app.cli.common import out, print_json, vault_context
 from conseiller_app.domain.errors import UsageError
+
+if TYPE_CHECKING:
+    from conseiller_app.storage.services.referrals import ReferralRow
+    from conseiller_app.storage.services.sessions import SessionRow
+
+
+def referral_list_json(rows: list[ReferralRow]) -> list[dict[str, Any]]:
+    """``conseiller referral list --json``: the list's columns a script needs."""
+    return [{"id": r.id, "reference": r.reference, "beneficiary_id": r.beneficiary_id, "agency": r.agency,
+             "scheme": r.scheme, "status": r.status, "status_date": r.status_date, "no_news": r.no_news,
+             "consent_state": r.consent_state} for r in rows]
+
+
+def session_list_json(rows: list[SessionRow]) -> list[dict[str, Any]]:
+    """``conseiller session list --json``: the list's columns a script needs."""
+    return [{"id": r.id, "kind": r.kind, "title": r.title, "start_date": r.start_date, "end_date": r.end_date,
+             "territory": r.territory, "capacity": r.capacity, "registered": r.registered, "waiting": r.waiting,
+             "seats_left": r.seats_left} for r in rows]
 
 
 def cmd_referral_list(args: argparse.Namespace) -> int:
@@ -17,17 +36,14 @@ def cmd_referral_list(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         rows = referrals.list_referrals(ctx, status=args.status, no_news_only=args.no_news)
     if args.json:
-        print_json([{"id": r["id"], "reference": r["reference"], "beneficiary_id": r["beneficiary_id"],
-                        "agency": r["agency"], "scheme": r["scheme"], "status": r["status"],
-                        "status_date": r["status_date"], "no_news": r["no_news"],
-                        "consent_state": r["consent_state"]} for r in rows])
+        print_json(referral_list_json(rows))
         return 0
     if not rows:
         out("Aucune orientation.")
     for r in rows:
-        flag = "  [sans nouvelles]" if r["no_news"] else ""
-        out(f"{r['reference']}  {r['status_label']} le {r['status_date']:%d/%m/%Y}  {r['scheme_label']}  "
-            f"{r['agency']}  — {r['consent_label']}{flag}")
+        flag = "  [sans nouvelles]" if r.no_news else ""
+        out(f"{r.reference}  {r.status_label} le {r.status_date:%d/%m/%Y}  {r.scheme_label}  "
+            f"{r.agency}  — {r.consent_label}{flag}")
     return 0
 
 
@@ -51,16 +67,13 @@ def cmd_session_list(args: argparse.Namespace) -> int:
     with vault_context(args) as ctx:
         rows = sessions.list_sessions(ctx, kind=args.kind, territory=args.territory)
     if args.json:
-        print_json([{"id": r["id"], "kind": r["kind"], "title": r["title"], "start_date": r["start_date"],
-                        "end_date": r["end_date"], "territory": r["territory"], "capacity": r["capacity"],
-                        "registered": r["registered"], "waiting": r["waiting"], "seats_left": r["seats_left"]}
-                       for r in rows])
+        print_json(session_list_json(rows))
         return 0
     if not rows:
         out("Aucune session.")
     for r in rows:
-        out(f"{r['id']}  {r['start_date']:%d/%m/%Y}  {r['kind_label']} — {r['title']} ({r['territory_name']}) "
-            f"{r['registered']}/{r['capacity']} inscrits, {r['waiting']} en attente")
+        out(f"{r.id}  {r.start_date:%d/%m/%Y}  {r.kind_label} — {r.title} ({r.territory_name}) "
+            f"{r.registered}/{r.capacity} inscrits, {r.waiting} en attente")
     return 0
 
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Protocol
+from typing import Any
 
 from conseiller_app.cli.common import out, print_json, vault_context
 from conseiller_app.domain.errors import ValidationError
@@ -30,13 +30,9 @@ def _recommendations(items: list[str]) -> list[dict[str, Any]]:
     return out_
 
 
-class _Result(Protocol):
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-def _done(args: argparse.Namespace, result: _Result, text: str) -> int:
+def _done(args: argparse.Namespace, result: object, text: str) -> int:
     if args.json:
-        print_json(result.to_dict())
+        print_json(result)
     else:
         out(text)
     return 0
@@ -71,7 +67,7 @@ def cmd_funding_add(args: argparse.Namespace) -> int:
     kind, target = targets[0]
     with vault_context(args) as ctx:
         if kind == "orientation":
-            target = referrals.get(ctx, target)["id"]  # a reference (OR-…) or an id
+            target = referrals.get(ctx, target).id  # a reference (OR-…) or an id
         r = facts.add_funding(ctx, {"target_kind": kind, "target_id": target, "funder": args.funder,
                                     "line": args.line, "amount": args.amount, "granted_on": args.date})
     return _done(args, r, f"Ligne de financement enregistrée ({r.id}) : {format_euros(r.amount_cents)}.")

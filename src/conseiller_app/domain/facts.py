@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from conseiller_app.domain import validation as v
 from conseiller_app.domain.enums import (
@@ -19,6 +19,7 @@ from conseiller_app.domain.enums import (
     Funder,
     FundingLine,
     FundingTarget,
+    Labelled,
     PciHolder,
     PciRecommendation,
     PreventionStatus,
@@ -51,7 +52,10 @@ LABELS = {
 }
 
 
-def _enum(enum_cls, field: str, value: Any, allowed: Iterable | None = None):
+_E = TypeVar("_E", bound=Labelled)
+
+
+def _enum(enum_cls: type[_E], field: str, value: Any, allowed: Iterable[_E] | None = None) -> _E:
     try:
         member = enum_cls.parse(value)
     except ValueError:

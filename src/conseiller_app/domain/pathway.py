@@ -444,47 +444,52 @@ class Complete(Action):
         return f"Marquer l'étape réalisée le {self.on:%d/%m/%Y}"
 
 
+def _label(kind: type[StepReason] | type[OutcomeCategory], value: str | None) -> str:
+    """A chosen value's label (an action described before it was checked may lack it)."""
+    return kind(value).label if value else "à choisir"
+
+
 @dataclass(frozen=True)
 class NotDone(Action):
-    reason: StepReason
+    reason: StepReason | None  # None when none was chosen: refused with a French message by apply()
     comment: str = ""
     kind: ClassVar[ActionKind] = ActionKind.NOT_DONE
 
     def describe(self) -> str:
-        return f"Étape non réalisée ({StepReason(self.reason).label})"
+        return f"Étape non réalisée ({_label(StepReason, self.reason)})"
 
 
 @dataclass(frozen=True)
 class Abandon(Action):
-    reason: StepReason
+    reason: StepReason | None  # None when none was chosen: refused with a French message by apply()
     on: date
     comment: str = ""
     kind: ClassVar[ActionKind] = ActionKind.ABANDON
 
     def describe(self) -> str:
-        return f"Étape abandonnée ({StepReason(self.reason).label})"
+        return f"Étape abandonnée ({_label(StepReason, self.reason)})"
 
 
 @dataclass(frozen=True)
 class Skip(Action):
     """Pass the proposed step (étape passée) with a reason."""
 
-    reason: StepReason
+    reason: StepReason | None  # None when none was chosen: refused with a French message by apply()
     comment: str = ""
     kind: ClassVar[ActionKind] = ActionKind.SKIP
 
     def describe(self) -> str:
-        return f"Passer l'étape ({StepReason(self.reason).label})"
+        return f"Passer l'étape ({_label(StepReason, self.reason)})"
 
 
 @dataclass(frozen=True)
 class Suspend(Action):
-    reason: StepReason
+    reason: StepReason | None  # None when none was chosen: refused with a French message by apply()
     comment: str = ""
     kind: ClassVar[ActionKind] = ActionKind.SUSPEND
 
     def describe(self) -> str:
-        return f"Suspendre le parcours ({StepReason(self.reason).label})"
+        return f"Suspendre le parcours ({_label(StepReason, self.reason)})"
 
 
 @dataclass(frozen=True)
@@ -501,13 +506,13 @@ class Reorient(Action):
     Also reopens a closed pathway."""
 
     stage: Stage
-    reason: StepReason
+    reason: StepReason | None  # None when none was chosen: refused with a French message by apply()
     on: date
     comment: str = ""
     kind: ClassVar[ActionKind] = ActionKind.REORIENT
 
     def describe(self) -> str:
-        return f"Réorienter vers « {Stage(self.stage).label} » ({StepReason(self.reason).label})"
+        return f"Réorienter vers « {Stage(self.stage).label} » ({_label(StepReason, self.reason)})"
 
 
 @dataclass(frozen=True)
@@ -515,7 +520,7 @@ class Close(Action):
     """Sortie: close the pathway with an outcome. An open step must be ended by ``end_status``
     (réalisée, abandonnée or non réalisée) and, unless réalisée, ``end_reason``."""
 
-    outcome: OutcomeCategory
+    outcome: OutcomeCategory | None  # idem
     on: date
     detail: str = ""
     end_status: StepStatus | None = None
@@ -523,7 +528,7 @@ class Close(Action):
     kind: ClassVar[ActionKind] = ActionKind.CLOSE
 
     def describe(self) -> str:
-        return f"Clôturer le parcours : {OutcomeCategory(self.outcome).label}"
+        return f"Clôturer le parcours : {_label(OutcomeCategory, self.outcome)}"
 
 
 @dataclass(frozen=True)

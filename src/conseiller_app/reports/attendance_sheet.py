@@ -2,13 +2,13 @@
 with a signature column per day (up to five days), and a blank variant for walk-ins or when the
 list is not known yet. Names only: nothing else about the participants is printed.
 
-Input: the dict of ``storage.services.sessions.sheet_data`` (or ``get`` for a blank sheet)."""
+Input: ``storage.services.sessions.sheet_data`` (or ``get`` for a blank sheet)."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -29,33 +29,45 @@ from conseiller_app.reports.common import (
     write_pdf,
 )
 
+if TYPE_CHECKING:
+    from conseiller_app.storage.services.sessions import SessionDetail, SessionRow
+
+
+class _Dates(Protocol):
+    @property
+    def start_date(self) -> date: ...
+
+    @property
+    def end_date(self) -> date: ...
+
+
 MARGIN = 15 * mm
 MAX_DAY_COLUMNS = 5
 MAX_SPLIT_DAYS = 3  # days signed morning and afternoon on one landscape page
 ROW_HEIGHT = 9 * mm
 
 
-def filename(session: dict[str, Any], blank: bool = False) -> str:
+def filename(session: SessionRow, blank: bool = False) -> str:
     """A neutral file name: date and short id of the session."""
     kind = "emargement-vierge" if blank else "emargement"
-    return f"{kind}-{session['start_date']:%Y-%m-%d}-{session['id'][:8]}.pdf"
+    return f"{kind}-{session.start_date:%Y-%m-%d}-{session.id[:8]}.pdf"
 
 
-def sheet_days(session: dict[str, Any], day: date | None = None) -> list[date | None]:
+def sheet_days(session: _Dates, day: date | None = None) -> list[date | None]:
     """The signature columns: the given day, else the session's working days when they are five
     or fewer; else one column dated by hand (one sheet per day)."""
     if day is not None:
         return [day]
     days: list[date | None]
-    days = [d for d in days_of(session["start_date"], session["end_date"]) if d.weekday() < 5 and not holiday_name(d)]
+    days = [d for d in days_of(session.start_date, session.end_date) if d.weekday() < 5 and not holiday_name(d)]
     if not days:
-        return [session["start_date"]]
+        return [session.start_date]
     return days if len(days) <= MAX_DAY_COLUMNS else [None]
 
 
-def hours(session: dict[str, Any]) -> str:
+def hours(session: SessionRow) -> str:
     """« 09:00 – 16:30 », « à partir de 09:00 », or '' when the session has no hours."""
-    start, end = session.get("start_time"), session.get("end_time")
+    start, end = session.start_time, session.end_time
     if start and end:
         return f"{start}\u202f–\u202f{end}"
     if start:
@@ -63,17 +75,17 @@ def hours(session: dict[str, Any]) -> str:
     return ""
 
 
-def day_parts(session: dict[str, Any]) -> list[str]:
+def day_parts(session: SessionRow) -> list[str]:
     """A day that runs from the morning into the afternoon is signed twice: « Matin » and
     « Après-midi » (people leave at noon). Otherwise one column a day ('')."""
-    start, end = session.get("start_time"), session.get("end_time")
+    start, end = session.start_time, session.end_time
     if start and end and start < NOON < end:
         return [f"Matin ({start}\u202f–\u202f{NOON})", f"Après-midi ({NOON}\u202f–\u202f{end})"]
     return [""]
 
 
 def render(
-    session: dict[str, Any], *, blank: bool = False, day: date | None = None, blank_rows: int | None = None
+    session: SessionDetail, *, blank: bool = False, day: date | None = None, blank_rows: int | None = None
 ) -> bytes:
     st = styles()
     days = sheet_days(session, day)
@@ -87,23 +99,23 @@ def render(
 
     title = "Feuille d'émargement" + (" — feuille vierge" if blank else "")
     story += [Paragraph(esc(title), st["title"]), Spacer(0, 1.5 * mm),
-              Paragraph(esc(session["title"]), st["section"]), Spacer(0, 3 * mm)]
-    when = (fr_date(session["start_date"]) if session["start_date"] == session["end_date"]
-            else f"du {fr_date(session['start_date'])} au {fr_date(session['end_date'])}")
-    place = ", ".join(x for x in (session.get("place"), session.get("commune_name")) if x) or "—"
-    organiser = session.get("organiser_label", "")
-    if session.get("organiser_name"):
-        organiser = f"{organiser} — {session['organiser_name']}"
+              Paragraph(esc(session.title), st["section"]), Spacer(0, 3 * mm)]
+    when = (fr_date(session.start_date) if session.start_date == session.end_date
+            else f"du {fr_date(session.start_date)} au {fr_date(session.end_date)}")
+    place = ", ".join(x for x in (session.place, session.commune_name) if x) or "—"
+    organiser = session.organiser_label
+    if session.organiser_name:
+        organiser = f"{organiser} — {session.organiser_name}"
     story.append(field_grid([
-        ("Type de session", esc(session.get("kind_label", ""))),
+        ("Type de session", esc(session.kind_label)),
         ("Dates", esc(when)),
         ("Horaires", esc(hours(session) or "—")),
         ("Lieu", esc(place)),
-        ("Territoire", esc(session.get("territory_name", ""))),
+        ("Territoire", esc(session.territory_name)),
         ("Organisateur", esc(organiser or "—")),
-        ("Chantier", esc(session.get("chantier_name") or "—")),
-        ("Métiers visés", esc(", ".join(session.get("trade_names") or []) or "—")),
-        ("Places", esc(f"{session.get('capacity', '')}")),
+        ("Chantier", esc(session.chantier_name or "—")),
+        ("Métiers visés", esc(", ".join(session.trade_names or []) or "—")),
+        ("Places", esc(f"{session.capacity}")),
     ], width, st))
     story.append(Spacer(0, 4 * mm))
 
@@ -119,15 +131,15 @@ def render(
     first_w = width - 10 * mm - sig_w * len(slots) - name_w
     rows: list[list[Any]] = [head]
     if blank:
-        n = blank_rows or max(12, min(int(session.get("capacity") or 12), 40))
+        n = blank_rows or max(12, min(int(session.capacity or 12), 40))
         rows += [[Paragraph(str(i + 1), st["cell"]), "", ""] + [""] * len(slots) for i in range(n)]
     else:
-        for i, p in enumerate(session["participants"]):
-            mark = " <font size=6.5 color='#5b5b5b'>(sur place)</font>" if p.get("walk_in") else ""
-            rows.append([Paragraph(str(i + 1), st["cell"]), Paragraph(esc(p["last_name"].upper()), st["cell_bold"]),
-                         Paragraph(esc(p["first_name"]) + mark, st["cell"])] + [""] * len(slots))
+        for i, p in enumerate(session.participants):
+            mark = " <font size=6.5 color='#5b5b5b'>(sur place)</font>" if p.walk_in else ""
+            rows.append([Paragraph(str(i + 1), st["cell"]), Paragraph(esc(p.last_name.upper()), st["cell_bold"]),
+                         Paragraph(esc(p.first_name) + mark, st["cell"])] + [""] * len(slots))
         # A few empty lines for walk-ins.
-        start = len(session["participants"])
+        start = len(session.participants)
         rows += [[Paragraph(str(start + i + 1), st["cell"]), "", ""] + [""] * len(slots) for i in range(3)]
     table = Table(rows, colWidths=[10 * mm, name_w, first_w] + [sig_w] * len(slots),
                   rowHeights=[None] + [ROW_HEIGHT] * (len(rows) - 1), repeatRows=1)
@@ -154,11 +166,11 @@ def render(
         "Les informations de cette feuille servent uniquement au suivi de la présence à la session ; elle est "
         "conservée par le Département et n'est pas transmise à des tiers.", st["small"])]))
 
-    return render_story(story, title=f"Feuille d'émargement {session['id'][:8]}", pagesize=pagesize, margin=MARGIN,
-                        header_right=f"Session du {fr_date(session['start_date'])}", top=21 * mm, bottom=18 * mm,
-                        footer=f"Feuille d'émargement — {session.get('kind_label', '')} — session {session['id'][:8]}")
+    return render_story(story, title=f"Feuille d'émargement {session.id[:8]}", pagesize=pagesize, margin=MARGIN,
+                        header_right=f"Session du {fr_date(session.start_date)}", top=21 * mm, bottom=18 * mm,
+                        footer=f"Feuille d'émargement — {session.kind_label} — session {session.id[:8]}")
 
 
-def write(target: Path, session: dict[str, Any], *, blank: bool = False, day: date | None = None) -> Path:
+def write(target: Path, session: SessionDetail, *, blank: bool = False, day: date | None = None) -> Path:
     """Render and write atomically to ``target``."""
     return write_pdf(target, lambda: render(session, blank=blank, day=day))

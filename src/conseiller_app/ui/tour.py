@@ -219,7 +219,7 @@ def _ateliers_and_orientations(window, showcase: str) -> Iterator[Stop]:
     orientations.show_no_news()
     pump(lambda: not orientations.model.is_searching())
     orientations.table.selectRow(0)
-    pump(lambda: orientations.current is not None and orientations.current["no_news"])
+    pump(lambda: orientations.current is not None and orientations.current.no_news)
     yield Stop("07-orientations-2-sans-nouvelles", window)
     dialog = orientations.change_status()
     pump(settle_ms=200)
@@ -272,10 +272,10 @@ def _upcoming_sessions(vault) -> str:
     busy = sessions.create(ctx, {"kind": "sensibilisation", "title": "Atelier BTP — Arras (Grands chantiers)",
                                  "start_date": today, "commune": "Arras", "place": "MDS d'Arras, salle 1",
                                  "capacity": 12, "chantier": "csne", "trades": ["macon", "conducteur_engins"],
-                                 "organiser": "departement"})["id"]
+                                 "organiser": "departement"}).id
     beneficiaries.create(ctx, {"last_name": "N'Diaye", "first_name": "Aïssatou", "birth_date": "1994-07-02",
                                "commune": "Arras", "public": "rsa"})  # no consent yet: the referral dialog asks
-    people = [r["id"] for r in search.search(ctx, "", limit=400) if r["territory"] == "arrageois"]
+    people = [r.id for r in search.search(ctx, "", limit=400) if r.territory == "arrageois"]
     registered = 0
     for bid in people:
         if registered == 10:

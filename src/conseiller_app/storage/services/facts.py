@@ -3,12 +3,12 @@ parcours prévention, funding lines, interest for the SAS, SPOTT details, the ag
 positioned a person on a preparatory action. One transaction per user action, audited (field
 names and codes only), journaled for the sync like every synced record.
 
-Results are frozen dataclasses (``to_dict`` for JSON). Validation: ``domain.facts``.
+Results are frozen dataclasses (the command line prints them by their fields). Validation: ``domain.facts``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -34,16 +34,6 @@ from conseiller_app.storage.services.context import Context
 PREPARATORY_KINDS = (SessionKind.TASTER, SessionKind.PREP_COURSE)
 
 
-def _plain(obj) -> dict[str, Any]:
-    out = asdict(obj)
-    for k, val in out.items():
-        if isinstance(val, date):
-            out[k] = val.isoformat()
-        elif isinstance(val, tuple):
-            out[k] = list(val)
-    return out
-
-
 @dataclass(frozen=True)
 class PciResult:
     """A recorded Point Conseils Intérimaire."""
@@ -53,10 +43,7 @@ class PciResult:
     held_on: date
     held_by: str
     agency_id: str | None
-    recommendations: tuple[dict, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
+    recommendations: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -66,9 +53,6 @@ class PreventionResult:
     status: str
     started_on: date
     completed_on: date | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -82,9 +66,6 @@ class FundingResult:
     amount_cents: int
     granted_on: date
 
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
-
 
 @dataclass(frozen=True)
 class SasInterestResult:
@@ -92,9 +73,6 @@ class SasInterestResult:
     beneficiary_id: str
     interested: bool
     recorded_on: date
-
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -105,9 +83,6 @@ class SpottResult:
     opco: str
     agencies: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return _plain(self)
-
 
 @dataclass(frozen=True)
 class FileFactsResult:
@@ -117,12 +92,6 @@ class FileFactsResult:
     prevention: PreventionResult | None
     funding: tuple[FundingResult, ...]
     sas_interest: SasInterestResult | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"pci": [p.to_dict() for p in self.pci],
-                "prevention": self.prevention.to_dict() if self.prevention else None,
-                "funding": [f.to_dict() for f in self.funding],
-                "sas_interest": self.sas_interest.to_dict() if self.sas_interest else None}
 
 
 def _pci(r: m.PciDiagnostic) -> PciResult:
@@ -216,9 +185,13 @@ def set_prevention(ctx: Context, beneficiary_id: str, values: dict[str, Any]) ->
 
 
 def _target_beneficiary(s: Session, kind: str, target_id: str) -> str | None:
-    model = {FundingTarget.STEP.value: m.PathwayStep, FundingTarget.REFERRAL.value: m.Referral,
-             FundingTarget.SESSION.value: m.AtelierSession}[kind]
-    row = s.get(model, target_id)
+    row: m.PathwayStep | m.Referral | m.AtelierSession | None
+    if kind == FundingTarget.STEP.value:
+        row = s.get(m.PathwayStep, target_id)
+    elif kind == FundingTarget.REFERRAL.value:
+        row = s.get(m.Referral, target_id)
+    else:
+        row = s.get(m.AtelierSession, target_id)
     if row is None or row.deleted_at is not None:
         raise ValidationError("target_id", f"{FundingTarget(kind).label.lower()} introuvable dans le coffre.",
                               F.LABELS["target_id"])

@@ -74,6 +74,25 @@ def open_wizard(ctx: Context, beneficiary_id: str, draft: dict[str, Any] | None 
     return wizard
 
 
+@dataclass(frozen=True, slots=True)
+class CommittedReferral:
+    """A referral the guided orientation created."""
+
+    id: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Committed:
+    """What the guided orientation's commit did: the new pathway state (as
+    ``pathway.describe`` gives it), the referrals created, French notes where the pathway could
+    not follow."""
+
+    pathway: pathway_service.PathwayView
+    referrals: tuple[CommittedReferral, ...]
+    notes: tuple[str, ...]
+
+
 @dataclass
 class _Commit:
     """One commit's transaction and what it gathered: barriers noted in the wizard carry a
@@ -83,7 +102,7 @@ class _Commit:
     ctx: Context
     beneficiary_id: str
     ids: dict[str, str] = field(default_factory=dict)
-    referrals: list[dict[str, Any]] = field(default_factory=list)
+    referrals: list[CommittedReferral] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def note(self, text: str | None) -> None:
@@ -116,9 +135,8 @@ def _use_offer(c: _Commit, op: W.UseOffer) -> str:
 def _register(c: _Commit, op: W.Register) -> str:
     x = session_service.load_session_in(c.s, op.session_id)
     out = session_service.register_in(c.s, c.ctx, x, c.beneficiary_id)
-    c.note(out["pathway_note"])
-    registration_id: str = out["registration_id"]
-    return registration_id
+    c.note(out.pathway_note)
+    return out.registration_id
 
 
 def _attendance(c: _Commit, op: W.RecordAttendance) -> str:
@@ -149,10 +167,9 @@ def _step(c: _Commit, op: W.StepChange) -> str:
 def _refer(c: _Commit, op: W.Refer) -> str:
     out = referral_service.create_in(c.s, c.ctx, c.beneficiary_id, op.agency_id, op.scheme, trades=list(op.trades),
                                      barriers_summary=op.barriers_summary, send=op.send)
-    c.referrals.append({"id": out["id"], "reference": out["reference"]})
-    c.note(out["pathway_note"])
-    referral_id: str = out["id"]
-    return referral_id
+    c.referrals.append(CommittedReferral(out.id, out.reference))
+    c.note(out.pathway_note)
+    return out.id
 
 
 #: How each pending operation is written (the wizard replays them through ``W.REPLAY``); each
@@ -169,7 +186,7 @@ COMMIT: W.OperationTable[Callable[[_Commit, Any], str]] = W.OperationTable("comm
 
 
 def commit(ctx: Context, beneficiary_id: str, operations: Sequence[W.Operation],
-           expected_fingerprint: str | None = None) -> dict[str, Any]:
+           expected_fingerprint: str | None = None) -> Committed:
     """Write the wizard's operations in one transaction; return the new pathway state, the
     references of the referrals created and the French notes. Nothing is written on error."""
     with ctx.vault.session() as s:
@@ -184,4 +201,4 @@ def commit(ctx: Context, beneficiary_id: str, operations: Sequence[W.Operation],
             c.ids[f"pending-{i}"] = stored
         pathway, rows = pathway_service.load(s, beneficiary_id)
         state = pathway_service.describe(pathway, rows)
-    return {"pathway": state, "referrals": c.referrals, "notes": c.notes}
+    return Committed(state, tuple(c.referrals), tuple(c.notes))

@@ -7,6 +7,7 @@ by the domain rule ``referral.pathway_follow``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,6 +39,87 @@ from conseiller_app.storage.services.context import Context
 RS = ReferralStatus
 
 
+@dataclass(frozen=True, slots=True)
+class ConsentCheck:
+    """Whether a referral to an agency is possible now. ``ok``: the consent found (id, scope,
+    date); otherwise the French ``message`` and the partner to prefill when recording it."""
+
+    ok: bool
+    consent_id: str | None = None
+    scope: tuple[str, ...] = ()
+    given_on: date | None = None
+    message: str = ""
+    partner_kind: str = ""
+    partner_id: str | None = None
+    partner_name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralCreated:
+    id: str
+    reference: str
+    status: str
+    pathway_note: str | None  # French: why the pathway could not follow
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    id: str
+    reference: str
+    status: str
+    version: int
+    pathway_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRow:
+    """A referral as the Orientations page lists it."""
+
+    id: str
+    reference: str
+    beneficiary_id: str
+    name: str
+    agency_id: str
+    agency: str
+    scheme: str
+    scheme_label: str
+    trades: tuple[str, ...]
+    status: str
+    status_label: str
+    status_date: date
+    refusal_reason: str | None
+    refusal_reason_label: str
+    result: str
+    days_since: int
+    no_news: bool
+    consent_state: str
+    consent_label: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralDetail(ReferralRow):
+    """One referral with what the list leaves out."""
+
+    barriers_summary: str
+    consent_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyRow:
+    """An agency of the directory (referral dialog)."""
+
+    id: str
+    name: str
+    network: str
+    address: str
+    territory: str | None
+    territory_name: str
+    contact: str
+    trades: tuple[str, ...]
+    illustrative: bool
+
+
 def _consents(s: Session, beneficiary_id: str) -> list[rules.ConsentView]:
     return [rules.ConsentView(c.id, c.partner_kind, c.partner_id, c.partner_name, tuple(c.scope or ()), c.given_on,
                               c.withdrawn_on)
@@ -62,7 +144,7 @@ def _next_reference(s: Session, today: date) -> str:
     return rules.make_reference(today.year, device, seq)
 
 
-def consent_check(ctx: Context, beneficiary_id: str, agency_id: str) -> dict[str, Any]:
+def consent_check(ctx: Context, beneficiary_id: str, agency_id: str) -> ConsentCheck:
     """Whether a referral of this person to this agency is possible now, and if not, the French
     explanation and what to prefill when recording the consent."""
     with ctx.vault.session() as s:
@@ -71,9 +153,9 @@ def consent_check(ctx: Context, beneficiary_id: str, agency_id: str) -> dict[str
         try:
             c = rules.find_consent(_consents(s, beneficiary_id), a.id, a.name, ctx.today())
         except rules.ConsentRequired as exc:
-            return {"ok": False, "message": exc.message, "partner_kind": exc.partner_kind.value,
-                    "partner_id": exc.partner_id, "partner_name": exc.partner_name}
-        return {"ok": True, "consent_id": c.id, "scope": list(c.scope), "given_on": c.given_on}
+            return ConsentCheck(ok=False, message=exc.message, partner_kind=exc.partner_kind.value,
+                                partner_id=exc.partner_id, partner_name=exc.partner_name)
+        return ConsentCheck(ok=True, consent_id=c.id, scope=tuple(c.scope), given_on=c.given_on)
 
 
 def _pathway_follow(s: Session, ctx: Context, beneficiary_id: str, status: RS, on: date) -> str | None:
@@ -87,7 +169,7 @@ def _pathway_follow(s: Session, ctx: Context, beneficiary_id: str, status: RS, o
 
 def create_in(s: Session, ctx: Context, beneficiary_id: str, agency_id: str, scheme: str, *,
               trades: list[str] | None = None, barriers_summary: str = "", send: bool = False,
-              on: date | None = None) -> dict[str, Any]:
+              on: date | None = None) -> ReferralCreated:
     today = ctx.today()
     on = on or today
     try:
@@ -114,11 +196,11 @@ def create_in(s: Session, ctx: Context, beneficiary_id: str, agency_id: str, sch
     audit(s, ctx.actor_id, "referral_created", "referral", r.id, b.id,
           {"status": r.status, "scheme": scheme, "agency": a.id, "consent": consent.id})
     note = _pathway_follow(s, ctx, b.id, RS(r.status), on) if send else None
-    return {"id": r.id, "reference": r.reference, "status": r.status, "pathway_note": note}
+    return ReferralCreated(r.id, r.reference, r.status, note)
 
 
 def create(ctx: Context, beneficiary_id: str, agency_id: str, scheme: str, *, trades: list[str] | None = None,
-           barriers_summary: str = "", send: bool = False, on: date | None = None) -> dict[str, Any]:
+           barriers_summary: str = "", send: bool = False, on: date | None = None) -> ReferralCreated:
     """Create a referral (brouillon, or envoyée with ``send``). Raises ``ConsentRequired`` (French
     message saying how to fix it, partner to prefill) without a valid consent for this agency."""
     with ctx.vault.session() as s:
@@ -136,7 +218,7 @@ def _load(s: Session, key: str) -> m.Referral:
 
 
 def set_status(ctx: Context, referral: str, status: str, *, on: date | None = None,
-               refusal_reason: str | None = None, result: str | None = None) -> dict[str, Any]:
+               refusal_reason: str | None = None, result: str | None = None) -> StatusChanged:
     """Move a referral (by id or reference) to ``status`` on ``on`` (default today). Sending
     checks again that the consent is still valid."""
     try:
@@ -159,10 +241,10 @@ def set_status(ctx: Context, referral: str, status: str, *, on: date | None = No
         audit(s, ctx.actor_id, "referral_status", "referral", r.id, r.beneficiary_id,
               {"status": new.value, "refusal_reason": clean.get("refusal_reason")})
         note = _pathway_follow(s, ctx, r.beneficiary_id, new, on)
-        return {"id": r.id, "reference": r.reference, "status": r.status, "version": r.version, "pathway_note": note}
+        return StatusChanged(r.id, r.reference, r.status, r.version, note)
 
 
-def send(ctx: Context, referral: str, on: date | None = None) -> dict[str, Any]:
+def send(ctx: Context, referral: str, on: date | None = None) -> StatusChanged:
     return set_status(ctx, referral, RS.SENT.value, on=on)
 
 
@@ -179,7 +261,7 @@ def _consent_state(s: Session, r: m.Referral, today: date, cache: dict[str, Any]
     return rules.consent_state(view, today)
 
 
-def _row(
+def _row_fields(
     s: Session, r: m.Referral, b: m.Beneficiary, agency: m.Agency, today: date, cache: dict[str, Any]
 ) -> dict[str, Any]:
     status = RS(r.status)
@@ -187,7 +269,7 @@ def _row(
     return {
         "id": r.id, "reference": r.reference, "beneficiary_id": r.beneficiary_id,
         "name": f"{b.last_name.upper()} {b.first_name}", "agency_id": r.agency_id, "agency": agency.name,
-        "scheme": r.scheme, "scheme_label": ReferralScheme(r.scheme).label, "trades": list(r.trades or []),
+        "scheme": r.scheme, "scheme_label": ReferralScheme(r.scheme).label, "trades": tuple(r.trades or ()),
         "status": r.status, "status_label": status.label, "status_date": r.status_date,
         "refusal_reason": r.refusal_reason,
         "refusal_reason_label": RefusalReason(r.refusal_reason).label if r.refusal_reason else "",
@@ -195,6 +277,12 @@ def _row(
         "no_news": rules.is_stale(status, r.status_date, today), "consent_state": state,
         "consent_label": rules.CONSENT_STATE_LABELS[state], "version": r.version,
     }
+
+
+def _row(
+    s: Session, r: m.Referral, b: m.Beneficiary, agency: m.Agency, today: date, cache: dict[str, Any]
+) -> ReferralRow:
+    return ReferralRow(**_row_fields(s, r, b, agency, today, cache))
 
 
 def _list_statement(columns: tuple[Any, ...], today: date, *, status: str | None = None,
@@ -233,7 +321,7 @@ def list_referrals(
     no_news_only: bool = False,
     include_final: bool = True,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ReferralRow]:
     """All referrals (Orientations page), newest status first; ``no_news_only`` gives those
     awaiting news for 30 days or more."""
     today = ctx.today()
@@ -254,7 +342,7 @@ def referral_ids(ctx: Context, **filters: Any) -> list[str]:
         return list(s.scalars(_list_statement((m.Referral.id,), ctx.today(), **filters)))
 
 
-def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
+def rows(ctx: Context, ids: list[str]) -> dict[str, ReferralRow]:
     """The list rows of the given referrals, keyed by id (order is the caller's)."""
     if not ids:
         return {}
@@ -266,25 +354,26 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
         return {x.id: _row(s, x, y, z, today, cache) for x, y, z in s.execute(q)}
 
 
-def get(ctx: Context, referral: str) -> dict[str, Any]:
+def get(ctx: Context, referral: str) -> ReferralDetail:
+    """One referral by id or reference."""
     today = ctx.today()
     with ctx.vault.session() as s:
         r = _load(s, referral)
         b, a = s.get(m.Beneficiary, r.beneficiary_id), s.get(m.Agency, r.agency_id)
         assert b is not None and a is not None  # foreign keys of the referral
-        return _row(s, r, b, a, today, {}) | {
-            "barriers_summary": r.barriers_summary, "consent_id": r.consent_id}
+        return ReferralDetail(**_row_fields(s, r, b, a, today, {}), barriers_summary=r.barriers_summary,
+                              consent_id=r.consent_id)
 
 
-def agencies(ctx: Context, *, territory: str | None = None, trade: str | None = None) -> list[dict[str, Any]]:
+def agencies(ctx: Context, *, territory: str | None = None, trade: str | None = None) -> list[AgencyRow]:
     """The agency directory filtered by territory and trade (referral dialog)."""
     with ctx.vault.session() as s:
         names = dict(s.execute(select(m.Territory.code, m.Territory.name)).all())
         rows = [a for a in s.scalars(select(m.Agency).where(m.Agency.deleted_at.is_(None)).order_by(m.Agency.name))
                 if (not territory or a.territory == territory) and (not trade or trade in (a.trades or []))]
-        return [{"id": a.id, "name": a.name, "network": a.network, "address": a.address, "territory": a.territory,
-                 "territory_name": names.get(a.territory or "", ""), "contact": a.contact,
-                 "trades": list(a.trades or []), "illustrative": a.illustrative} for a in rows]
+        return [AgencyRow(id=a.id, name=a.name, network=a.network, address=a.address, territory=a.territory,
+                          territory_name=names.get(a.territory or "", ""), contact=a.contact,
+                          trades=tuple(a.trades or ()), illustrative=a.illustrative) for a in rows]
 
 
 def form_data(ctx: Context, referral: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ one Python row per id costs more than the query itself at this size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -207,8 +207,27 @@ def search_ids(ctx: Context, q: Query, limit: int | None = None) -> list[str]:
         return split_ids(conn.exec_driver_sql(*ids_sql(q, limit, hidden)).scalar())
 
 
-ROW_FIELDS = ("id", "last_name", "first_name", "age", "public", "public_label", "commune_name", "territory",
-              "stage", "stage_label", "last_contact", "caf_number", "to_complete", "status")
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    """A file as the lists show it (the beneficiary list, the person pickers, ``conseiller search``)."""
+
+    id: str
+    last_name: str
+    first_name: str
+    age: int
+    public: str
+    public_label: str
+    commune_name: str
+    territory: str
+    stage: str
+    stage_label: str
+    last_contact: date | None
+    caf_number: str | None
+    to_complete: bool
+    status: str
+
+
+ROW_FIELDS = tuple(f.name for f in fields(FileRow))
 _ROWS = (
     "SELECT b.id, b.last_name, b.first_name, b.birth_date, b.public, c.name, c.territory, b.current_stage, "
     "b.last_contact, b.caf_number, b.to_complete, b.status "
@@ -227,7 +246,7 @@ def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
+def rows(ctx: Context, ids: list[str]) -> dict[str, FileRow]:
     """The list columns of the given files, keyed by id (order is the caller's). Plain SQL too:
     a page of rows is asked for at every scroll step."""
     if not ids:
@@ -237,16 +256,12 @@ def rows(ctx: Context, ids: list[str]) -> dict[str, dict[str, Any]]:
     with ctx.vault.session() as s:
         for r in s.connection().exec_driver_sql(*rows_sql(ids)):
             birth = date.fromisoformat(r[3])  # NOT NULL
-            out[r[0]] = {
-                "id": r[0], "last_name": r[1], "first_name": r[2], "age": age_on(birth, today),
-                "public": r[4], "public_label": _PUBLIC_LABELS[r[4]], "commune_name": r[5], "territory": r[6],
-                "stage": r[7], "stage_label": _STAGE_LABELS[r[7]], "last_contact": _day(r[8]), "caf_number": r[9],
-                "to_complete": bool(r[10]), "status": r[11],
-            }
+            out[r[0]] = FileRow(r[0], r[1], r[2], age_on(birth, today), r[4], _PUBLIC_LABELS[r[4]], r[5], r[6],
+                                r[7], _STAGE_LABELS[r[7]], _day(r[8]), r[9], bool(r[10]), r[11])
     return out
 
 
-def search(ctx: Context, text: str, limit: int = 50, filters: Filters | None = None) -> list[dict[str, Any]]:
+def search(ctx: Context, text: str, limit: int = 50, filters: Filters | None = None) -> list[FileRow]:
     """Convenience for the CLI: the first ``limit`` matching rows in name order."""
     ids = search_ids(ctx, Query(text=text, filters=filters or Filters()), limit=limit)
     found = rows(ctx, ids)

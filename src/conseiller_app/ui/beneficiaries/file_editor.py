@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import NotFound
@@ -125,8 +125,8 @@ class FileEditor(QWidget):
         self._draft_stored = False
         self._offered_draft: dict | None = None
         self._title = ""
-        self.duplicate_box = None
-        self.close_box = None
+        self.duplicate_box: QMessageBox | None = None
+        self.close_box: QMessageBox | None = None
         self.preview: DocumentPreview | None = None
 
         self._build()
@@ -657,7 +657,7 @@ class FileEditor(QWidget):
             return
         state, self._locked_form = self._locked_form, None
         self._state = self._unlocked_state
-        self._set_form(state)
+        self._set_form(state or {})
         self.tabs.setCurrentIndex(self._locked_tab)
         self._update_header()
         self._update_dirty()

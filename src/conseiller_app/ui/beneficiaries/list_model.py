@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from conseiller_app.storage.services.search import Query
+from conseiller_app.storage.services.search import FileRow, Query
 from conseiller_app.ui.beneficiaries import operations as ops
 from conseiller_app.ui.beneficiaries.formatting import fr_date
 from conseiller_app.ui.widgets.columns import ROW_FLAGS
@@ -30,7 +30,7 @@ from conseiller_app.ui.widgets.paged_model import PagedTableModel
 
 PLACEHOLDER = "…"
 
-# (row key, header, sort key or None when the services cannot sort on it)
+# (row field, header, sort key or None when the services cannot sort on it)
 _CTX = "BeneficiaryListModel"
 COLUMNS: tuple[tuple[str, object, str | None], ...] = (  # headers: QT_TRANSLATE_NOOP gives str
     ("last_name", QT_TRANSLATE_NOOP("BeneficiaryListModel", "Nom"), "name"),
@@ -67,11 +67,11 @@ def _display(key: str, value: Any) -> str:
     return str(value)
 
 
-def _row_entry(record: dict[str, Any] | None) -> tuple[tuple[str, ...], dict[str, Any]]:
+def _row_entry(record: FileRow | None) -> tuple[tuple[str, ...], FileRow | dict[str, Any]]:
     """A row as stored in a page: its texts, formatted once, and its data."""
     if record is None:
         return ("—",) * len(COLUMNS), _MISSING
-    return tuple(_display(key, record.get(key)) for key, _, _ in COLUMNS), record
+    return tuple(_display(key, getattr(record, key)) for key, _, _ in COLUMNS), record
 
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -92,7 +92,7 @@ class BeneficiaryListModel(PagedTableModel):
 
     _entry = staticmethod(_row_entry)
 
-    def _entry_data(self, entry: tuple[tuple[str, ...], dict[str, Any]]) -> dict[str, Any]:
+    def _entry_data(self, entry: tuple[tuple[str, ...], FileRow | dict[str, Any]]) -> FileRow | dict[str, Any]:
         return entry[1]
 
     # --- QAbstractTableModel ----------------------------------------------------------------------

@@ -26,13 +26,13 @@ def reference_lists(ctx) -> dict[str, Any]:
     }
 
 
-def search_first_page(ctx, query: search.Query, page_size: int) -> tuple[list[str], dict[str, dict]]:
+def search_first_page(ctx, query: search.Query, page_size: int) -> tuple[list[str], dict[str, search.FileRow]]:
     """All matching ids in order, with the rows of the first page (saves a round trip)."""
     ids = search.search_ids(ctx, query)
     return ids, search.rows(ctx, ids[:page_size])
 
 
-def page_rows(ctx, ids: list[str]) -> dict[str, dict]:
+def page_rows(ctx, ids: list[str]) -> dict[str, search.FileRow]:
     """The rows of one page of the list (any page after the first)."""
     return search.rows(ctx, ids)
 

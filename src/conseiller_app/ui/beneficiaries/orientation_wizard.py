@@ -98,7 +98,7 @@ def open_orientation(ctx, beneficiary_id: str, draft: dict | None) -> dict[str, 
     }
 
 
-def commit_orientation(ctx, beneficiary_id: str, operations: list, fingerprint: str | None) -> dict[str, Any]:
+def commit_orientation(ctx, beneficiary_id: str, operations: list, fingerprint: str | None) -> orientation.Committed:
     out = orientation.commit(ctx, beneficiary_id, operations, expected_fingerprint=fingerprint)
     drafts.discard(ctx, orientation.draft_key(beneficiary_id))
     return out
@@ -156,7 +156,7 @@ class ConsentPage(WizardPage):
             self.consent_scopes[value] = cb
             scopes.addWidget(cb)
         scopes.addStretch(1)
-        self.consent_date = date_edit(self.wizard.snapshot.today)
+        self.consent_date = date_edit(self._w.snapshot.today)
         self.consent_date.setMaximumWidth(160)
         self.consent_button = QPushButton(self.tr("Noter le consentement"))
         self.consent_button.setObjectName("recordConsent")
@@ -199,7 +199,7 @@ class BarriersPage(WizardPage):
     def refresh(self, wizard: W.OrientationWizard) -> None:
         while self.barriers_box.count():
             item = self.barriers_box.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
@@ -237,7 +237,7 @@ class SessionPage(WizardPage):
     fills_height = True
 
     def build(self, layout: QVBoxLayout) -> None:
-        snap = self.wizard.snapshot
+        snap = self._w.snapshot
         flt = QGroupBox(self.tr("Filtrer les sessions"))
         grid = QFormLayout(flt)
         self.f_kind = QComboBox()
@@ -260,7 +260,7 @@ class SessionPage(WizardPage):
         self.f_trade.addItem(self.tr("Tous les métiers"), None)
         for t in self._trades:
             self.f_trade.addItem(t["name"], t["code"])
-        default = self.wizard.default_filter()
+        default = self._w.default_filter()
         if default.kind is not None:
             self.f_kind.setCurrentIndex(self.f_kind.findData(default.kind.value))
         row1 = QHBoxLayout()
@@ -343,7 +343,7 @@ class SessionPage(WizardPage):
     def _refresh_sessions(self) -> None:
         if self.wizard is None:
             return
-        rows = self.wizard.session_choices(self.session_filter())
+        rows = self._w.session_choices(self.session_filter())
         self._session_rows = rows
         names = {t["code"]: t["name"] for t in self._trades}
         chantiers = dict(self._chantiers)  # the chantier's name, not its code (« csne »)
@@ -394,7 +394,7 @@ class AttendancePage(WizardPage):
         v = QVBoxLayout(result)
         self.step_label = QLabel()
         self.step_actions = ActionBar(per_row=4)
-        self.step_actions.requested.connect(lambda a: self._do(lambda: self.wizard.pathway_action(a)))
+        self.step_actions.requested.connect(lambda a: self._do(lambda: self._w.pathway_action(a)))
         v.addWidget(self.step_label)
         v.addWidget(self.step_actions)
         layout.addWidget(result)
@@ -402,7 +402,7 @@ class AttendancePage(WizardPage):
     def refresh(self, wizard: W.OrientationWizard) -> None:
         while self.attendance_box.count():
             item = self.attendance_box.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
@@ -462,7 +462,7 @@ class ReferralPage(WizardPage):
         self.refer_button.setObjectName("referButton")
         self.refer_button.clicked.connect(self.refer)
         self.consent_link = QPushButton(self.tr("Noter le consentement…"))
-        self.consent_link.clicked.connect(lambda: self._go(self.wizard.go(W.Page.CONSENT)))
+        self.consent_link.clicked.connect(lambda: self._go(self._w.go(W.Page.CONSENT)))
         self.consent_link.hide()
         form.addRow(self.tr("Agence"), self.ref_agency)
         form.addRow(self.tr("Dispositif"), self.ref_scheme)
@@ -508,7 +508,7 @@ class ClosePage(WizardPage):
         self.outcome_detail = QLineEdit()
         self.outcome_detail.setMaxLength(120)
         self.outcome_detail.setPlaceholderText(self.tr("Ex. CDII chez …, formation qualifiante…"))
-        self.outcome_date = date_edit(self.wizard.snapshot.today)
+        self.outcome_date = date_edit(self._w.snapshot.today)
         self.outcome_date.setMaximumWidth(160)
         self.end_label = QLabel()
         self.end_status = QComboBox()
@@ -673,9 +673,9 @@ class OrientationDialog(QDialog):
         self.pending_label = QLabel()
         self.pending_label.setStyleSheet("color: #5f6368;")
         self.back_button = QPushButton(self.tr("< Précédent"))
-        self.back_button.clicked.connect(lambda: self._go(self.wizard.back()))
+        self.back_button.clicked.connect(lambda: self._go(self._w.back()))
         self.next_button = QPushButton(self.tr("Suivant >"))
-        self.next_button.clicked.connect(lambda: self._go(self.wizard.next()))
+        self.next_button.clicked.connect(lambda: self._go(self._w.next()))
         self.save_button = QPushButton(self.tr("Enregistrer"))
         self.save_button.setObjectName("wizardSave")
         self.save_button.setDefault(True)
@@ -726,7 +726,7 @@ class OrientationDialog(QDialog):
         self._chantiers = result["chantiers"]
         self._build_pages()
         if self._draft and self._draft.get("operations"):
-            n, kept = len(self._draft["operations"]), len(self.wizard.operations)
+            n, kept = len(self._draft["operations"]), len(self._w.operations)
             msg = (self.tr("Orientation reprise : 1 action en attente.") if kept == 1 else
                    self.tr("Orientation reprise : %1 actions en attente.").replace("%1", str(kept)))
             if kept < n:
@@ -768,17 +768,23 @@ class OrientationDialog(QDialog):
 
     def _agencies(self) -> list[dict]:
         """The person's territory's agencies first (those with a consent first), then the others."""
-        near = self.wizard.agency_choices()
+        near = self._w.agency_choices()
         ids = {a["id"] for a in near}
-        return near + [a for a in self.wizard.agency_choices(territory="") if a["id"] not in ids]
+        return near + [a for a in self._w.agency_choices(territory="") if a["id"] not in ids]
 
     def _agency_gaps(self) -> list[Stage]:
-        p = self.wizard.state.pathway
+        p = self._w.state.pathway
         if p.open_step is not None or p.is_closed:
             return []
         return p.gaps_to(Stage.AGENCY)
 
     # --- refresh and navigation ------------------------------------------------------------------
+
+    @property
+    def _w(self) -> W.OrientationWizard:
+        """The orientation being made (the actions that read it run only once it is loaded)."""
+        assert self.wizard is not None, "aucune orientation chargée"
+        return self.wizard
 
     def refresh(self) -> None:
         if self.wizard is None:
@@ -789,7 +795,7 @@ class OrientationDialog(QDialog):
         status_words = {W.PageStatus.DONE: self.tr("fait"), W.PageStatus.TODO: self.tr("à faire"),
                         W.PageStatus.NOT_NEEDED: self.tr("sans objet pour l'instant")}
         for i, page in enumerate(W.PAGES):
-            status = self.wizard.page_status(page)
+            status = self._w.page_status(page)
             item = self.nav.item(i)
             item.setText(f"{i + 1}. {page.label}")
             item.setIcon(_mark_icon(_STATUS_MARK[status]))
@@ -797,32 +803,32 @@ class OrientationDialog(QDialog):
             # What a screen reader says: the mark is only drawn.
             item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{i + 1}. {page.label}, {status_words[status]}")
             font = item.font()
-            font.setBold(page is self.wizard.page)
+            font.setBold(page is self._w.page)
             item.setFont(font)
-        self.nav.setCurrentRow(W.PAGES.index(self.wizard.page))
+        self.nav.setCurrentRow(W.PAGES.index(self._w.page))
         self.nav.blockSignals(False)
-        page = self.wizard.page
+        page = self._w.page
         self.stack.setCurrentWidget(self.pages[page])
         self.title_label.setText(f"{W.PAGES.index(page) + 1}. {page.label}")
-        self.hint_label.setText(self.wizard.page_hint(page))
+        self.hint_label.setText(self._w.page_hint(page))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        w = self.wizard
-        ready = w is not None and not self._saving
-        self.undo_button.setEnabled(ready and w.dirty)
-        self.undo_button.setToolTip(w.pending()[-1] if ready and w.dirty else "")
-        self.save_button.setEnabled(ready and w.dirty)
-        self.back_button.setEnabled(ready and w.page is not W.PAGES[0])
-        self.next_button.setEnabled(ready and w.page is not W.PAGES[-1])
-        n = len(w.operations) if w else 0
+        w = self.wizard if not self._saving else None  # None: nothing can be done now
+        dirty = w is not None and w.dirty
+        self.undo_button.setEnabled(dirty)
+        self.undo_button.setToolTip(w.pending()[-1] if w is not None and w.dirty else "")
+        self.save_button.setEnabled(dirty)
+        self.back_button.setEnabled(w is not None and w.page is not W.PAGES[0])
+        self.next_button.setEnabled(w is not None and w.page is not W.PAGES[-1])
+        n = len(self.wizard.operations) if self.wizard is not None else 0  # still shown while saving
         self.pending_label.setText(self.tr("Aucune action en attente") if not n else
                                    self.tr("1 action en attente d'enregistrement") if n == 1 else
                                    self.tr("%1 actions en attente d'enregistrement").replace("%1", str(n)))
 
     def _nav_clicked(self, row: int) -> None:
         if self.wizard is not None and row >= 0:
-            self._go(self.wizard.go(W.PAGES[row]))
+            self._go(self._w.go(W.PAGES[row]))
 
     def _go(self, page: W.Page) -> None:
         self.error_line.show_error("")
@@ -840,7 +846,7 @@ class OrientationDialog(QDialog):
             fn()
         except AppError as exc:
             self.error_line.show_error(error_text(exc))
-            if self.wizard.page is W.Page.REFERRAL:
+            if self._w.page is W.Page.REFERRAL:
                 self.consent_link.setVisible(isinstance(exc, ConsentRequired))
             return False
         self.consent_link.hide()
@@ -854,17 +860,17 @@ class OrientationDialog(QDialog):
         if agency is None:
             self.error_line.show_error(self.tr("Choisissez l'agence."))
             return
-        self._do(lambda: self.wizard.record_consent(agency, scope, _pydate(self.consent_date.date())))
+        self._do(lambda: self._w.record_consent(agency, scope, _pydate(self.consent_date.date())))
 
     def add_barrier(self) -> None:
         kind = self.new_barrier.currentData()
         if kind:
-            self._do(lambda: self.wizard.add_barrier(kind))
+            self._do(lambda: self._w.add_barrier(kind))
 
     def register_selected(self) -> None:
         sid = self._selected_session()
         if sid is not None:
-            self._do(lambda: self.wizard.register(sid))
+            self._do(lambda: self._w.register(sid))
 
     def refer(self) -> None:
         agency = self.ref_agency.currentData()
@@ -880,7 +886,7 @@ class OrientationDialog(QDialog):
             return
         scheme, summary = self.ref_scheme.currentData(), self.ref_summary.text().strip()
         # With gaps: two pending operations (the step, then the referral), kept together or not at all.
-        self._do(lambda: self.wizard.refer(agency, scheme, trades, summary, skip_reason=reason if gaps else None))
+        self._do(lambda: self._w.refer(agency, scheme, trades, summary, skip_reason=reason if gaps else None))
 
     def close_pathway(self) -> None:
         end_status = self.end_status.currentData() if self.end_status.isVisibleTo(self) or self.end_status.count() \
@@ -891,13 +897,15 @@ class OrientationDialog(QDialog):
             self.error_line.show_error(self.tr("Catégorie de sortie : choisissez-la, elle est obligatoire pour "
                                                "clôturer."))
             return
-        self._do(lambda: self.wizard.close(outcome, _pydate(self.outcome_date.date()),
+        self._do(lambda: self._w.close(outcome, _pydate(self.outcome_date.date()),
                                            self.outcome_detail.text().strip(), end_status or None, end_reason or None))
 
     def undo(self) -> None:
-        if self.wizard is None or not self.wizard.dirty or self._saving:
+        if self.wizard is None or not self._w.dirty or self._saving:
             return
-        op = self.wizard.undo()
+        op = self._w.undo()
+        if op is None:
+            return
         self.error_line.show_error("")
         self.banner.show_message(self.tr("Action annulée : %1.").replace("%1", op.describe(self.wizard)), "info")
         self.refresh()
@@ -907,14 +915,14 @@ class OrientationDialog(QDialog):
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt API
         """Escape with pending actions asks first (they would stay only as a draft)."""
-        if event.key() == Qt.Key.Key_Escape and self.wizard is not None and self.wizard.dirty and not self._saving:
+        if event.key() == Qt.Key.Key_Escape and self.wizard is not None and self._w.dirty and not self._saving:
             event.accept()
             self.ask_close()
             return
         super().keyPressEvent(event)
 
     def ask_close(self) -> QMessageBox:
-        n = len(self.wizard.operations) if self.wizard is not None else 0
+        n = len(self._w.operations) if self.wizard is not None else 0
         text = (self.tr("1 action en attente n'est pas encore enregistrée.") if n == 1 else
                 self.tr("%1 actions en attente ne sont pas encore enregistrées.").replace("%1", str(n)))
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Fermer l'orientation guidée ?"),
@@ -937,14 +945,14 @@ class OrientationDialog(QDialog):
     # --- draft, save, lock -----------------------------------------------------------------------
 
     def draft_data(self) -> dict | None:
-        return self.wizard.to_dict() if self.wizard is not None and self.wizard.dirty else None
+        return self._w.to_dict() if self.wizard is not None and self._w.dirty else None
 
     def save_draft(self) -> None:
         if self.wizard is None:
             return
         key = orientation.draft_key(self.beneficiary_id)
-        if self.wizard.dirty:
-            self._worker.submit(drafts.save, key, self.wizard.to_dict(), on_error=self._draft_failed)
+        if self._w.dirty:
+            self._worker.submit(drafts.save, key, self._w.to_dict(), on_error=self._draft_failed)
         else:
             self._worker.submit(drafts.discard, key, on_error=self._draft_failed)
 
@@ -954,25 +962,25 @@ class OrientationDialog(QDialog):
                 "%1", user_message(exc, "brouillon d'orientation")), "error")
 
     def save(self) -> None:
-        if self.wizard is None or not self.wizard.dirty or self._saving:
+        if self.wizard is None or not self._w.dirty or self._saving:
             return
         self._saving = True
         self._update_buttons()
-        self._worker.submit(commit_orientation, self.beneficiary_id, self.wizard.operations,
-                            self.wizard.snapshot.pathway_fingerprint, on_done=self._saved, on_error=self._save_failed)
+        self._worker.submit(commit_orientation, self.beneficiary_id, self._w.operations,
+                            self._w.snapshot.pathway_fingerprint, on_done=self._saved, on_error=self._save_failed)
 
-    def _saved(self, out: dict) -> None:
+    def _saved(self, out: orientation.Committed) -> None:
         self._saving = False
         if not alive(self):
             return
-        n = len(self.wizard.operations)
+        n = len(self._w.operations)
         message = (self.tr("Orientation guidée enregistrée (1 action).") if n == 1 else
                    self.tr("Orientation guidée enregistrée (%1 actions).").replace("%1", str(n)))
-        refs = [r["reference"] for r in out.get("referrals", [])]
+        refs = [r.reference for r in out.referrals]
         if refs:
             message += " " + self.tr("Orientation n° %1.").replace("%1", ", ".join(refs))
-        if out.get("notes"):
-            message += " " + " ".join(out["notes"])
+        if out.notes:
+            message += " " + " ".join(out.notes)
         self.wizard = None
         self.committed.emit(message)
         self.accept()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -31,7 +32,8 @@ class BeneficiariesPage(QWidget):
         super().__init__(parent)
         self._worker = worker
         self._env: EditorEnv | None = None
-        self._waiting: list[Callable[[], None]] = []  # actions asked for before the vault was open
+        # actions asked for before the vault was open (they get the editors' environment)
+        self._waiting: list[Callable[[EditorEnv], object]] = []
         self._locked = False
         self._found_drafts: list[dict] = []
 
@@ -81,15 +83,15 @@ class BeneficiariesPage(QWidget):
         self._worker.submit(ops.environment, on_done=self._environment_loaded, on_error=self._failed)
 
     def new_file(self) -> None:
-        self._when_ready(lambda: self._add_editor(FileEditor(self._worker, self._env)))
+        self._when_ready(lambda env: self._add_editor(FileEditor(self._worker, env)))
 
     def open_file(self, beneficiary_id: str, apply_draft: dict | None = None) -> None:
-        def go() -> None:
+        def go(env: EditorEnv) -> None:
             existing = self.editor_of(beneficiary_id)
             if existing is not None:
                 self.tabs.setCurrentWidget(existing)
                 return
-            self._add_editor(FileEditor(self._worker, self._env, beneficiary_id), apply_draft)
+            self._add_editor(FileEditor(self._worker, env, beneficiary_id), apply_draft)
 
         self._when_ready(go)
 
@@ -129,15 +131,16 @@ class BeneficiariesPage(QWidget):
             editor.unlock()
             self._retitle(editor)
         self._show_found_drafts()
-        if self._env is not None:
+        env = self._env
+        if env is not None:
             waiting, self._waiting = self._waiting, []
             for action in waiting:
-                action()
+                action(env)
 
     # --- editors ---------------------------------------------------------------------------------
 
     def editors(self) -> list[FileEditor]:
-        return [self.tabs.widget(i) for i in range(1, self.tabs.count())]
+        return [w for i in range(1, self.tabs.count()) if isinstance(w := self.tabs.widget(i), FileEditor)]
 
     def current_editor(self) -> FileEditor | None:
         widget = self.tabs.currentWidget()
@@ -146,11 +149,15 @@ class BeneficiariesPage(QWidget):
     def editor_of(self, beneficiary_id: str) -> FileEditor | None:
         return next((e for e in self.editors() if e.beneficiary_id == beneficiary_id), None)
 
-    def _when_ready(self, action: Callable[[], None]) -> None:
-        if self._env is None or self._locked:
+    def _when_ready(self, action: Callable[[EditorEnv], object]) -> None:
+        env = self._env
+        if env is None or self._locked:
             self._waiting.append(action)
         else:
-            action()
+            action(env)
+
+    def _add_draft_editor(self, key: str, draft: dict, env: EditorEnv) -> None:
+        self._add_editor(FileEditor(self._worker, env, draft_key=key), draft)
 
     def _add_editor(self, editor: FileEditor, apply_draft: dict | None = None) -> FileEditor:
         editor.title_changed.connect(lambda _: self._retitle(editor))
@@ -209,7 +216,11 @@ class BeneficiariesPage(QWidget):
             return
         if editor.is_dirty():
             self.tabs.setCurrentIndex(index)
-            editor.ask_close(lambda ok: ok and self._remove(editor))
+            def answered(ok: bool) -> None:
+                if ok:
+                    self._remove(editor)
+
+            editor.ask_close(answered)
         else:
             self._remove(editor)
 
@@ -225,13 +236,14 @@ class BeneficiariesPage(QWidget):
     # --- vault opened ------------------------------------------------------------------------------
 
     def _environment_loaded(self, env: dict) -> None:
-        self._env = EditorEnv(today=env["today"], actor=env["actor"], communes=env["communes"],
-                              territories=env["territories"], offers=env["offers"], agencies=env["agencies"])
+        editor_env = self._env = EditorEnv(
+            today=env["today"], actor=env["actor"], communes=env["communes"], territories=env["territories"],
+            offers=env["offers"], agencies=env["agencies"])
         self.list_page.set_reference(env["territories"], env["conseillers"])
         self._worker.submit(ops.pending_drafts, on_done=self._drafts_found, on_error=self._failed)
         waiting, self._waiting = self._waiting, []
         for action in waiting:
-            action()
+            action(editor_env)
 
     def _drafts_found(self, found: list[dict]) -> None:
         open_keys = {e.draft_key for e in self.editors()}
@@ -258,8 +270,7 @@ class BeneficiariesPage(QWidget):
         self.drafts_banner.clear()
         for d in found:
             if d["key"].startswith("new:"):
-                self._when_ready(lambda d=d: self._add_editor(
-                    FileEditor(self._worker, self._env, draft_key=d["key"]), d["draft"]))
+                self._when_ready(partial(self._add_draft_editor, d["key"], d["draft"]))
             elif d.get("beneficiary_id"):
                 self.open_file(d["beneficiary_id"], apply_draft=d["draft"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain import pathway as P
 from conseiller_app.domain.enums import StepStatus
+from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.guidance import Suggestion
 from conseiller_app.storage.services import drafts, orientation
 from conseiller_app.storage.services import pathway as pathway_service
@@ -34,6 +35,9 @@ from conseiller_app.ui.beneficiaries.pathway_actions import ActionBar, error_tex
 from conseiller_app.ui.beneficiaries.widgets import Banner, alive, fill_table, read_only_table
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.worker import VaultLocked
+
+if TYPE_CHECKING:
+    from conseiller_app.ui.beneficiaries.orientation_wizard import OrientationDialog
 
 _STATUS_COLORS = {
     StepStatus.DONE.value: "#188038",
@@ -88,7 +92,7 @@ class PathwayTab(QWidget):
         self._suggestions: list[Suggestion] = []
         self._draft: dict | None = None
         self._busy = False
-        self.wizard = None
+        self.wizard: OrientationDialog | None = None
 
         self.current_label = QLabel()
         self.current_label.setObjectName("pathwayCurrent")
@@ -109,8 +113,8 @@ class PathwayTab(QWidget):
         self.guidance_rows: list[QWidget] = []
         self.apply_buttons: list[QPushButton] = []
 
-        self.actions = ActionBar()
-        self.actions.requested.connect(self.apply_action)
+        self.action_bar = ActionBar()
+        self.action_bar.requested.connect(self.apply_action)
         self.wizard_button = QPushButton(self.tr("Orientation guidée…"))
         self.wizard_button.setObjectName("wizardButton")
         self.wizard_button.setToolTip(self.tr("Consentement, freins, session, présence, orientation vers une "
@@ -119,7 +123,7 @@ class PathwayTab(QWidget):
         self.wizard_button.clicked.connect(lambda: self.open_wizard())
         actions_box = QGroupBox(self.tr("Étape en cours"))
         actions_layout = QVBoxLayout(actions_box)
-        actions_layout.addWidget(self.actions)
+        actions_layout.addWidget(self.action_bar)
 
         top = QHBoxLayout()
         top.addWidget(self.current_label, 1)
@@ -204,16 +208,20 @@ class PathwayTab(QWidget):
         bold.setBold(True)
         for r, step in enumerate(steps):
             color = _STATUS_COLORS.get(step.status.value)
-            if color:
-                self.table.item(r, 1).setForeground(QBrush(QColor(color)))
+            status_item = self.table.item(r, 1)
+            if color and status_item is not None:
+                status_item.setForeground(QBrush(QColor(color)))
             if r == open_index:
                 for c in range(self.table.columnCount()):
                     item = self.table.item(r, c)
+                    if item is None:
+                        continue
                     item.setBackground(QBrush(QColor(CURRENT_BACKGROUND)))
                     item.setFont(bold)
                     item.setToolTip(self.tr("Étape en cours"))
-        if open_index is not None:
-            self.table.scrollToItem(self.table.item(open_index, 0))
+        first = self.table.item(open_index, 0) if open_index is not None else None
+        if first is not None:
+            self.table.scrollToItem(first)
 
     def _show_guidance(self, suggestions: list[Suggestion]) -> None:
         for w in self.guidance_rows:
@@ -263,7 +271,7 @@ class PathwayTab(QWidget):
 
     def _enable(self) -> None:
         ready = self._state is not None and self._bid is not None and not self._busy
-        self.actions.set_pathway(self.pathway(), self._today, enabled=ready)
+        self.action_bar.set_pathway(self.pathway(), self._today, enabled=ready)
         for b in self.apply_buttons:
             b.setEnabled(ready)
         self.wizard_button.setEnabled(ready and self.wizard is None)
@@ -293,7 +301,7 @@ class PathwayTab(QWidget):
         self._busy = False
         if not self._mine(bid) or isinstance(exc, VaultLocked):
             return
-        message = error_text(exc) if isinstance(exc, (P.TransitionRefused, P.ValidationError)) \
+        message = error_text(exc) if isinstance(exc, (P.TransitionRefused, ValidationError)) \
             else user_message(exc, "action sur le parcours")
         self.banner.show_message(self.tr("Action refusée : %1").replace("%1", message), "error")
         self._enable()
@@ -312,11 +320,11 @@ class PathwayTab(QWidget):
         if self._bid is None or self.wizard is not None:
             return
         self.draft_banner.clear()
-        self.wizard = OrientationDialog(self._worker, self._bid, self._draft, self.window())
-        self.wizard.committed.connect(self._wizard_committed)
-        self.wizard.finished.connect(self._wizard_closed)
+        wizard = self.wizard = OrientationDialog(self._worker, self._bid, self._draft, self.window())
+        wizard.committed.connect(self._wizard_committed)
+        wizard.finished.connect(self._wizard_closed)
         self._enable()
-        self.wizard.start()
+        wizard.start()
 
     def _wizard_committed(self, message: str) -> None:
         self._draft = None

@@ -47,9 +47,8 @@ def attendance_sheet_pdf(ctx, session_id: str, blank: bool = False) -> Path:
     from conseiller_app.reports import attendance_sheet
     from conseiller_app.storage.services import sessions
 
+    # A blank sheet prints no participant (and its print is not an access to their names).
     data = sessions.get(ctx, session_id) if blank else sessions.sheet_data(ctx, session_id)
-    if blank:
-        data["participants"] = []
     return attendance_sheet.write(_new_target(ctx, attendance_sheet.filename(data, blank=blank)), data, blank=blank)
 
 

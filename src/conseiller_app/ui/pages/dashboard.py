@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -39,8 +40,8 @@ def fr_date(d: date | None) -> str:
     return d.strftime("%d/%m/%Y") if d else ""
 
 
-def _todo_column(header: str, key: str | Callable[[dict], str]) -> Column:
-    def text(row: dict) -> str:
+def _todo_column(header: str, key: str | Callable[[Any], str]) -> Column:
+    def text(row: Any) -> str:
         value = key(row) if callable(key) else row_key(row, key)
         return "" if value is None else str(value)
 
@@ -48,10 +49,10 @@ def _todo_column(header: str, key: str | Callable[[dict], str]) -> Column:
 
 
 class TodoTableModel(RowsTableModel):
-    """Rows (plain dicts from the todo service) shown with ``(header, key or formatter)`` columns,
+    """Rows (the todo service's typed rows, the guidance's dicts) shown with ``(header, key or formatter)`` columns,
     the file's id under ``ID_ROLE``. Small lists (50 rows at most): held whole."""
 
-    def __init__(self, columns: list[tuple[str, str | Callable[[dict], str]]], parent=None) -> None:
+    def __init__(self, columns: list[tuple[str, str | Callable[[Any], str]]], parent=None) -> None:
         super().__init__([_todo_column(h, k) for h, k in columns], id_key="beneficiary_id", parent=parent)
 
 
@@ -94,15 +95,15 @@ class DashboardPage(QWidget):
         self.followups = TodoTableModel([
             (tr("Personne"), "name"),
             (tr("Étape"), "stage_label"),
-            (tr("Dernier contact"), lambda r: fr_date(r["last_contact"])),
-            (tr("Sans contact depuis"), lambda r: tr("{n} jours").format(n=r["days"])),
+            (tr("Dernier contact"), lambda r: fr_date(r.last_contact)),
+            (tr("Sans contact depuis"), lambda r: tr("{n} jours").format(n=r.days)),
         ], self)
         self.referrals = TodoTableModel([
             (tr("Personne"), "name"),
             (tr("Référence"), "reference"),
             (tr("Agence"), "agency"),
             (tr("Statut"), "status_label"),
-            (tr("Sans nouvelles depuis"), lambda r: tr("{n} jours").format(n=r["days"])),
+            (tr("Sans nouvelles depuis"), lambda r: tr("{n} jours").format(n=r.days)),
         ], self)
         self.guidance = TodoTableModel([
             (tr("Personne"), "name"),
@@ -182,7 +183,7 @@ class DashboardPage(QWidget):
         layout.addWidget(self.status)
         self.status.setWordWrap(True)
         fill_with_scroll(self, content)
-        self._show_titles(None, None)
+        self._show_titles(None)
 
     # --- page hooks ----------------------------------------------------------------------------
 
@@ -203,7 +204,7 @@ class DashboardPage(QWidget):
         self._guidance_at = None
         self.guidance.clear()
         self.guidance_more.clear()
-        self._show_titles(None, None)
+        self._show_titles(None)
         self.status.clear()
 
     def changes_happened(self, _changes: Changes) -> None:
@@ -232,16 +233,16 @@ class DashboardPage(QWidget):
         if force or stale:
             self._refresh_guidance()
 
-    def _loaded(self, generation: int, result: dict) -> None:
+    def _loaded(self, generation: int, result: todo_service.Todo) -> None:
         if generation == self._generation:
             self._todo_token = None
         if generation != self._generation or self._locked:
             return
-        self.followups.set_rows(result["followups"])
-        self.referrals.set_rows(result["referrals"])
-        self._show_titles(result, result)
-        self.first_steps.setVisible(result.get("files_total", 1) == 0)
-        self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result["today"])))
+        self.followups.set_rows(result.followups)
+        self.referrals.set_rows(result.referrals)
+        self._show_titles(result)
+        self.first_steps.setVisible(result.files_total == 0)
+        self.status.setText(self.tr("Liste calculée le {d}.").format(d=fr_date(result.today)))
         self.loaded = True
 
     def _refresh_guidance(self) -> None:
@@ -300,25 +301,25 @@ class DashboardPage(QWidget):
             return
         self.status.setText(user_message(exc))
 
-    def _show_titles(self, followups: dict | None, referrals: dict | None) -> None:
+    def _show_titles(self, result: todo_service.Todo | None) -> None:
         days = todo_service.FOLLOWUP_DAYS
-        if followups is None or referrals is None:
+        if result is None:
             self.followups_title.setText(self.tr("Relances à faire"))
             self.referrals_title.setText(self.tr("Orientations sans nouvelles"))
             self.followups_more.setText("")
             self.referrals_more.setText("")
             return
-        n, shown = followups["followups_total"], len(followups["followups"])
+        n, shown = result.followups_total, len(result.followups)
         self.followups_title.setText(self.tr("Relances à faire dans vos dossiers ({n})\u00a0: aucun contact depuis "
                                              "{d} jours ou plus")
                                      .format(n=n, d=days))
         self.followups_more.setText(self._more_text(n, shown, self.tr("Aucune relance en attente.")))
-        n, shown = referrals["referrals_total"], len(referrals["referrals"])
+        n, shown = result.referrals_total, len(result.referrals)
         self.referrals_title.setText(self.tr("Orientations sans nouvelles de l'agence dans vos dossiers ({n})\u00a0: "
                                              "aucun changement depuis {d} jours").format(
             n=n, d=todo_service.REFERRAL_SILENCE_DAYS))
         more = self._more_text(n, shown, self.tr("Aucune orientation en attente de nouvelles dans vos dossiers."))
-        everyone = referrals.get("referrals_everyone_total", n)
+        everyone = result.referrals_everyone_total
         if everyone != n:
             # Same rule as the Orientations page, another scope: say so instead of two figures that disagree.
             more += " " + self.tr("La page Orientations en compte {all}\u00a0: elle montre aussi les dossiers dont "

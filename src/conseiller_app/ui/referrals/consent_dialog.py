@@ -5,6 +5,7 @@ referral; the other categories are the person's choice."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
@@ -24,12 +25,16 @@ from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.widgets.feedback import ErrorLine
 
+if TYPE_CHECKING:
+    from conseiller_app.ui.referrals.referral_dialog import ReferralDialog
+    from conseiller_app.ui.referrals.status_dialog import StatusDialog
+
 
 def _qdate(d: date) -> QDate:
     return QDate(d.year, d.month, d.day)
 
 
-def ask_consent_after_refusal(owner: QWidget, worker, refusal, beneficiary_id: str, person_name: str,
+def ask_consent_after_refusal(owner: StatusDialog | ReferralDialog, worker, refusal, beneficiary_id: str, person_name: str,
                               today: date) -> ConsentDialog:
     """Open the consent dialog prefilled from a ``ConsentRequired`` refusal, on top of ``owner``
     (which keeps it as ``owner.consent_dialog`` while open and hears ``owner._consent_recorded``)."""

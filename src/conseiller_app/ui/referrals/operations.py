@@ -1,5 +1,5 @@
 """Operations of the Orientations page, run on the database worker (``op(ctx, ...)``). Each
-composes services and returns plain data."""
+composes services and returns their typed results."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def referral_ids(ctx, query: ReferralQuery) -> list[str]:
     return referrals.referral_ids(ctx, **query.filters())
 
 
-def referral_rows(ctx, ids: list[str]) -> dict[str, dict]:
+def referral_rows(ctx, ids: list[str]) -> dict[str, referrals.ReferralRow]:
     return referrals.rows(ctx, ids)
 
 
@@ -56,7 +56,7 @@ def no_news_count(ctx) -> int:
 
 
 def create(ctx, beneficiary_id: str, agency_id: str, scheme: str, trades: list[str], barriers_summary: str,
-           send: bool) -> dict[str, Any]:
+           send: bool) -> referrals.ReferralCreated:
     """Raises ``ConsentRequired`` without a valid consent for this agency."""
     return referrals.create(ctx, beneficiary_id, agency_id, scheme, trades=trades, barriers_summary=barriers_summary,
                             send=send)
@@ -68,8 +68,19 @@ def record_consent(ctx, beneficiary_id: str, partner_kind: str, partner_name: st
                                    partner_id=partner_id, scope=scope, given_on=given_on)
 
 
+@dataclass(frozen=True)
+class StatusResult:
+    """A status change with the referral as it now is (the page shows it at once)."""
+
+    change: referrals.StatusChanged
+    row: referrals.ReferralDetail
+
+    @property
+    def pathway_note(self) -> str | None:
+        return self.change.pathway_note
+
+
 def set_status(ctx, referral_id: str, status: str, on: date, refusal_reason: str | None,
-               result: str | None) -> dict[str, Any]:
+               result: str | None) -> StatusResult:
     out = referrals.set_status(ctx, referral_id, status, on=on, refusal_reason=refusal_reason, result=result)
-    out["row"] = referrals.get(ctx, referral_id)
-    return out
+    return StatusResult(out, referrals.get(ctx, referral_id))

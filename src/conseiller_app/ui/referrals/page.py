@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain.enums import ReferralScheme, ReferralStatus
 from conseiller_app.storage.services import referrals as referral_service
+from conseiller_app.storage.services.referrals import ReferralCreated, ReferralDetail, ReferralRow
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
@@ -55,7 +56,7 @@ class OrientationsPage(LoadOnShowPage):
     def __init__(self, worker: DbWorker, parent: QWidget | None = None) -> None:
         super().__init__(worker, ops.environment, parent)
         self._detail_generation = 0
-        self.current: dict | None = None  # the selected referral (full, from ``referrals.get``)
+        self.current: ReferralDetail | None = None  # the selected referral (full, from ``referrals.get``)
         tr = self.tr
 
         self.new_button = QPushButton(tr("Nouvelle orientation…"))
@@ -174,7 +175,7 @@ class OrientationsPage(LoadOnShowPage):
 
     def environment_loaded(self, env: dict) -> None:
         super().environment_loaded(env)
-        fill_combo(self.agency, [(a["id"], a["name"]) for a in env["agencies"]], self.tr("Toutes les agences"))
+        fill_combo(self.agency, [(a.id, a.name) for a in env["agencies"]], self.tr("Toutes les agences"))
         fill_combo(self.territory, env["territories"], self.tr("Tous les territoires"))
         self.run_query()
 
@@ -214,21 +215,21 @@ class OrientationsPage(LoadOnShowPage):
                 self.tr("Aucune orientation ne correspond à ces filtres.")
         self.count_label.setText(text)
         # Keep the referral that was selected before the query, when it is still listed.
-        kept = self.current["id"] if self.current else None
+        kept = self.current.id if self.current else None
         row = self.model.row_of(kept) if kept else -1
         if row >= 0:
             self.table.selectRow(row)
         else:
             self._selection_changed()
 
-    def selected_row(self) -> dict | None:
+    def selected_row(self) -> ReferralRow | None:
         index = self.table.currentIndex()
         return index.data(ROW_ROLE) if index.isValid() else None
 
     def select_reference(self, reference: str) -> bool:
         for row in range(self.model.rowCount()):
             data = self.model.row_data(row)
-            if data and data["reference"] == reference:
+            if data and data.reference == reference:
                 self.table.selectRow(row)
                 return True
         return False
@@ -240,11 +241,14 @@ class OrientationsPage(LoadOnShowPage):
             return
         self._detail_generation += 1
         generation = self._detail_generation
-        self._worker.submit(referral_service.get, row["id"],
-                            on_done=lambda full: generation == self._detail_generation and self._show_detail(full),
-                            on_error=self._failed)
+        self._worker.submit(referral_service.get, row.id,
+                            on_done=lambda full: self._detail_loaded(generation, full), on_error=self._failed)
 
-    def _show_detail(self, r: dict | None) -> None:
+    def _detail_loaded(self, generation: int, full: ReferralDetail) -> None:
+        if generation == self._detail_generation:
+            self._show_detail(full)
+
+    def _show_detail(self, r: ReferralDetail | None) -> None:
         self.current = r
         for button in (self.status_button, self.form_button, self.funding_button, self.open_button):
             button.setEnabled(r is not None)
@@ -252,23 +256,23 @@ class OrientationsPage(LoadOnShowPage):
             self.detail.setText("<span style='color:#5b6876'>" + escape(self.tr(
                 "Choisissez une orientation dans la liste pour voir son détail.")) + "</span>")
             return
-        final = RS(r["status"]).is_final
+        final = RS(r.status).is_final
         self.status_button.setEnabled(not final)
         trades = {t["code"]: t["name"] for t in (self.env or {}).get("trades", [])}
         lines = [
-            (self.tr("Personne"), r["name"]),
-            (self.tr("Agence"), r["agency"]),
-            (self.tr("Dispositif"), r["scheme_label"]),
-            (self.tr("Métiers"), ", ".join(trades.get(t, t) for t in r["trades"]) or "—"),
-            (self.tr("Statut"), self.tr("{s} depuis le {d}").format(s=r["status_label"], d=fr_date(r["status_date"]))),
+            (self.tr("Personne"), r.name),
+            (self.tr("Agence"), r.agency),
+            (self.tr("Dispositif"), r.scheme_label),
+            (self.tr("Métiers"), ", ".join(trades.get(t, t) for t in r.trades) or "—"),
+            (self.tr("Statut"), self.tr("{s} depuis le {d}").format(s=r.status_label, d=fr_date(r.status_date))),
         ]
-        if r.get("refusal_reason_label"):
-            lines.append((self.tr("Motif"), r["refusal_reason_label"]))
-        if r.get("result"):
-            lines.append((self.tr("Résultat"), r["result"]))
-        lines.append((self.tr("Consentement"), r["consent_label"]))
-        if r.get("barriers_summary"):
-            lines.append((self.tr("Freins"), r["barriers_summary"]))
+        if r.refusal_reason_label:
+            lines.append((self.tr("Motif"), r.refusal_reason_label))
+        if r.result:
+            lines.append((self.tr("Résultat"), r.result))
+        lines.append((self.tr("Consentement"), r.consent_label))
+        if r.barriers_summary:
+            lines.append((self.tr("Freins"), r.barriers_summary))
         half = (len(lines) + 1) // 2
 
         def table(rows: list[tuple[str, str]]) -> str:
@@ -276,17 +280,17 @@ class OrientationsPage(LoadOnShowPage):
                 f"<tr><td style='color:#5b6876; padding-right:8px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
                 for k, v in rows) + "</table>"
 
-        html = f"<span style='font-size:12pt; font-weight:bold; color:#1f3a5f'>{escape(r['reference'])}</span>"
-        if r["no_news"]:
+        html = f"<span style='font-size:12pt; font-weight:bold; color:#1f3a5f'>{escape(r.reference)}</span>"
+        if r.no_news:
             html += "&nbsp;&nbsp;<span style='color:#8a5a00'>⚠ " + escape(self.tr(
-                "Sans nouvelles depuis {n} jours : relancez l'agence.").format(n=r["days_since"])) + "</span>"
+                "Sans nouvelles depuis {n} jours : relancez l'agence.").format(n=r.days_since)) + "</span>"
         html += (f"<table width='100%'><tr><td width='50%' valign='top'>{table(lines[:half])}</td>"
                  f"<td valign='top'>{table(lines[half:])}</td></tr></table>")
         self.detail.setText(html)
 
     def _open_person(self) -> None:
         if self.current is not None:
-            self.open_beneficiary.emit(self.current["beneficiary_id"])
+            self.open_beneficiary.emit(self.current.beneficiary_id)
 
     # --- dialogs -------------------------------------------------------------------------------
 
@@ -298,18 +302,19 @@ class OrientationsPage(LoadOnShowPage):
         self._show_dialog(dialog)
         return dialog
 
-    def _created(self, result: dict) -> None:
+    def _created(self, result: ReferralCreated) -> None:
         text = self.tr("Orientation {ref} créée ({status}).").format(
-            ref=result["reference"], status=RS(result["status"]).label.lower())
-        if result.get("pathway_note"):
-            text += " " + result["pathway_note"]
+            ref=result.reference, status=RS(result.status).label.lower())
+        if result.pathway_note:
+            text += " " + result.pathway_note
         self.banner.show_message(text, "success")
-        self._created_reference = result["reference"]
+        self._created_reference = result.reference
         self.print_created_button.show()
         self.status_message.emit(text)
         self.tabs.setCurrentIndex(ALL)
         self.model.refresh()
-        person = self.dialog.person["id"] if self.dialog is not None and getattr(self.dialog, "person", None) else None
+        picked = self.dialog.person if isinstance(self.dialog, ReferralDialog) else None
+        person = picked.id if picked is not None else None
         self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[person], origin=self))
 
     def _print_created(self) -> DocumentPreview | None:
@@ -320,24 +325,24 @@ class OrientationsPage(LoadOnShowPage):
 
     def change_status(self) -> StatusDialog | None:
         r = self.current
-        if r is None or self._locked or RS(r["status"]).is_final:
+        if r is None or self._locked or RS(r.status).is_final:
             return None
         dialog = StatusDialog(self._worker, r, self.today(), self)
         dialog.changed.connect(self._status_changed)
         self._show_dialog(dialog)
         return dialog
 
-    def _status_changed(self, result: dict) -> None:
-        row = result["row"]
-        text = self.tr("{ref} : {status}.").format(ref=row["reference"], status=row["status_label"])
-        if result.get("pathway_note"):
-            text += " " + result["pathway_note"]
+    def _status_changed(self, result: ops.StatusResult) -> None:
+        row = result.row
+        text = self.tr("{ref} : {status}.").format(ref=row.reference, status=row.status_label)
+        if result.pathway_note:
+            text += " " + result.pathway_note
         self._forget_created()
         self.banner.show_message(text, "success")
         self._show_detail(row)
         self.model.refresh()
         self._count_no_news()
-        self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[row.get("beneficiary_id")], origin=self))
+        self.changes_made.emit(Changes.of(Kind.REFERRALS, Kind.FILES, files=[row.beneficiary_id], origin=self))
 
     def edit_funding(self) -> FundingDialog | None:
         """« Financements… »: the funding lines of the selected referral (any status: a CDPI is
@@ -345,10 +350,10 @@ class OrientationsPage(LoadOnShowPage):
         r = self.current
         if r is None or self._locked:
             return None
-        dialog = FundingDialog(self._worker, "orientation", r["id"],
-                               self.tr("Financements de l'orientation {ref}").format(ref=r["reference"]),
+        dialog = FundingDialog(self._worker, "orientation", r.id,
+                               self.tr("Financements de l'orientation {ref}").format(ref=r.reference),
                                self.today, self)
-        reference = r["reference"]
+        reference = r.reference
         dialog.saved.connect(lambda n: self._funding_saved(reference, n))
         self._show_dialog(dialog)
         return dialog
@@ -364,5 +369,5 @@ class OrientationsPage(LoadOnShowPage):
         r = self.current
         if r is None or self._locked:
             return None
-        return self._show_preview(self.tr("Fiche de liaison {ref}").format(ref=r["reference"]),
-                                  doc_ops.referral_form_pdf, r["reference"])
+        return self._show_preview(self.tr("Fiche de liaison {ref}").format(ref=r.reference),
+                                  doc_ops.referral_form_pdf, r.reference)

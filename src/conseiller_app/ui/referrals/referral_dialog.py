@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import ReferralScheme
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import ConsentRequired
+from conseiller_app.storage.services.referrals import AgencyRow, ReferralCreated
+from conseiller_app.storage.services.search import FileRow
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
@@ -42,14 +44,14 @@ class ReferralDialog(QDialog):
     agency has no consent from the person yet, :meth:`ask_consent` opens :class:`ConsentDialog`
     and the referral is created again once the consent is recorded."""
 
-    created = Signal(dict)
+    created = Signal(object)  # ReferralCreated
 
     def __init__(self, worker, env: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self._env = env
         self._busy = False
-        self.person: dict | None = None
+        self.person: FileRow | None = None
         self.last_refusal: ConsentRequired | None = None
         tr = self.tr
         self.setWindowTitle(tr("Nouvelle orientation vers une agence d'emploi"))
@@ -123,17 +125,17 @@ class ReferralDialog(QDialog):
         if row is not None:
             self.person = row
             self.person_label.setText(self.tr("Choisie : {name}").format(
-                name=display_name(row["last_name"], row["first_name"])))
-            if row.get("territory"):
-                select_data(self.territory, row["territory"])
+                name=display_name(row.last_name, row.first_name)))
+            if row.territory:
+                select_data(self.territory, row.territory)
         self.banner.clear()
         self._update_button()
 
     def _filter_agencies(self) -> None:
         territory, trade = self.territory.currentData(), self.trade_filter.currentData()
         found = [a for a in self._env["agencies"]
-                 if (not territory or a["territory"] == territory) and (not trade or trade in a["trades"])]
-        fill_combo(self.agency, [(a["id"], a["name"] + (f" — {a['network']}" if a.get("network") else ""))
+                 if (not territory or a.territory == territory) and (not trade or trade in a.trades)]
+        fill_combo(self.agency, [(a.id, a.name + (f" — {a.network}" if a.network else ""))
                                  for a in found])
         self.agency_note.setText(self.tr("Aucune agence de l'annuaire ne correspond : élargissez le territoire ou "
                                          "le métier.") if not found else "")
@@ -147,16 +149,16 @@ class ReferralDialog(QDialog):
     def _agency_changed(self) -> None:
         agency = self.selected_agency()
         if agency is not None and not self.agency_note.text():
-            note = agency.get("address") or ""
-            if agency.get("illustrative"):
+            note = agency.address or ""
+            if agency.illustrative:
                 note = (note + " — " if note else "") + self.tr("agence fictive (annuaire d'exemple)")
             self.agency_note.setText(note)
         self.banner.clear()
         self._update_button()
 
-    def selected_agency(self) -> dict | None:
+    def selected_agency(self) -> AgencyRow | None:
         wanted = self.agency.currentData()
-        return next((a for a in self._env["agencies"] if a["id"] == wanted), None)
+        return next((a for a in self._env["agencies"] if a.id == wanted), None)
 
     def choose_agency(self, agency_id: str) -> bool:
         return select_data(self.agency, agency_id)
@@ -186,11 +188,11 @@ class ReferralDialog(QDialog):
         self._busy = True
         self._update_button()
         self.banner.clear()
-        self._worker.submit(ops.create, self.person["id"], self.agency.currentData(), self.scheme.currentData(),
+        self._worker.submit(ops.create, self.person.id, self.agency.currentData(), self.scheme.currentData(),
                             self.chosen_trades(), summary, self.send.isChecked(),
                             on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: ReferralCreated) -> None:
         self._busy = False
         self.created.emit(result)
         self.accept()
@@ -200,7 +202,7 @@ class ReferralDialog(QDialog):
         self._update_button()
         if isinstance(exc, ConsentRequired):
             self.last_refusal = exc
-            name = display_name(self.person["last_name"], self.person["first_name"]) if self.person else ""
+            name = display_name(self.person.last_name, self.person.first_name) if self.person else ""
             self.banner.show_message(self.tr(
                 "Orientation impossible pour l'instant : {name} n'a pas donné son consentement (enregistré) au "
                 "partage de ses données avec « {agency} ». C'est obligatoire avant toute orientation. Si la personne "
@@ -218,8 +220,8 @@ class ReferralDialog(QDialog):
         exc = self.last_refusal
         if exc is None or self.person is None:
             return None
-        return ask_consent_after_refusal(self, self._worker, exc, self.person["id"],
-                                         display_name(self.person["last_name"], self.person["first_name"]),
+        return ask_consent_after_refusal(self, self._worker, exc, self.person.id,
+                                         display_name(self.person.last_name, self.person.first_name),
                                          self.today())
 
     def _consent_recorded(self, _consent_id: str) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.enums import ReferralStatus, RefusalReason
 from conseiller_app.domain.errors import ValidationError
 from conseiller_app.domain.referral import TRANSITIONS, ConsentRequired
+from conseiller_app.storage.services.referrals import ReferralRow
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.referrals import operations as ops
 from conseiller_app.ui.referrals.consent_dialog import ConsentDialog, ask_consent_after_refusal
@@ -40,19 +41,19 @@ class StatusDialog(QDialog):
     """Emits ``changed(result)`` (with the fresh ``row``) once written. Sending needs a valid
     consent: when it is missing or was withdrawn, the dialog offers to record it, then retries."""
 
-    changed = Signal(dict)
+    changed = Signal(object)  # ops.StatusResult
 
-    def __init__(self, worker, row: dict, today: date, parent: QWidget | None = None) -> None:
+    def __init__(self, worker, row: ReferralRow, today: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self.row = row
         self._busy = False
         tr = self.tr
-        current = RS(row["status"])
-        self.setWindowTitle(tr("Changer le statut — {ref}").format(ref=row["reference"]))
+        current = RS(row.status)
+        self.setWindowTitle(tr("Changer le statut — {ref}").format(ref=row.reference))
         self.setMinimumSize(500, 320)
         intro = QLabel(tr("{name} — {agency}\nStatut actuel : {status} depuis le {date}.").format(
-            name=row["name"], agency=row["agency"], status=current.label, date=fr_date(row["status_date"])))
+            name=row.name, agency=row.agency, status=current.label, date=fr_date(row.status_date)))
         intro.setWordWrap(True)
         self.status = QComboBox()
         fill_combo(self.status, [(s.value, s.label) for s in TRANSITIONS[current]])
@@ -60,22 +61,22 @@ class StatusDialog(QDialog):
         self.on = QDateEdit(_qdate(today))
         self.on.setCalendarPopup(True)
         self.on.setDisplayFormat("dd/MM/yyyy")
-        self.on.setMinimumDate(_qdate(row["status_date"]))
+        self.on.setMinimumDate(_qdate(row.status_date))
         self.on.setMaximumDate(_qdate(today))
         self.reason = QComboBox()
         fill_combo(self.reason, RefusalReason.choices(), tr("— choisir le motif —"))
         self.reason_label = QLabel(tr("Motif du refus"))
-        self.result = QLineEdit()
-        self.result.setMaxLength(200)
-        self.result.setPlaceholderText(tr("Ex. : CDI chez le client, formation qualifiante…"))
+        self.result_edit = QLineEdit()
+        self.result_edit.setMaxLength(200)
+        self.result_edit.setPlaceholderText(tr("Ex. : CDI chez le client, formation qualifiante…"))
         self.result_label = QLabel(tr("Résultat"))
         form = QFormLayout()
         form.addRow(tr("Nouveau statut"), self.status)
         form.addRow(tr("Date"), self.on)
         form.addRow(self.reason_label, self.reason)
-        form.addRow(self.result_label, self.result)
+        form.addRow(self.result_label, self.result_edit)
         self.reason_label.setBuddy(self.reason)
-        self.result_label.setBuddy(self.result)
+        self.result_label.setBuddy(self.result_edit)
         self.error_line = ErrorLine()
         self._today = today
         self.last_refusal: ConsentRequired | None = None
@@ -117,11 +118,11 @@ class StatusDialog(QDialog):
         self.error_line.show_error("")
         q = self.on.date()
         status = self.status.currentData()
-        self._worker.submit(ops.set_status, self.row["id"], status, date(q.year(), q.month(), q.day()),
+        self._worker.submit(ops.set_status, self.row.id, status, date(q.year(), q.month(), q.day()),
                             self.reason.currentData() if status == RS.REFUSED.value else None,
-                            self.result.text() or None, on_done=self._done, on_error=self._failed)
+                            self.result_edit.text() or None, on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: ops.StatusResult) -> None:
         self._busy = False
         self.changed.emit(result)
         self.accept()
@@ -145,7 +146,7 @@ class StatusDialog(QDialog):
         exc = self.last_refusal
         if exc is None:
             return None
-        return ask_consent_after_refusal(self, self._worker, exc, self.row["beneficiary_id"], self.row["name"],
+        return ask_consent_after_refusal(self, self._worker, exc, self.row.beneficiary_id, self.row.name,
                                          self._today)
 
     def _consent_recorded(self, _consent_id: str) -> None:

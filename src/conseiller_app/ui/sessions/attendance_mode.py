@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.storage.services.sessions import Participant, SessionDetail
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions.attendance_model import (
     CHOICES,
@@ -48,7 +49,7 @@ class AttendanceMode(QWidget):
     def __init__(self, worker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self.session: dict | None = None
+        self.session: SessionDetail | None = None
         self._generation = 0
         self.walk_in_dialog: WalkInDialog | None = None
         tr = self.tr
@@ -130,12 +131,12 @@ class AttendanceMode(QWidget):
 
     # --- loading -------------------------------------------------------------------------------
 
-    def start(self, session: dict) -> None:
+    def start(self, session: SessionDetail) -> None:
         """Show ``session``'s registered participants (fresh from the vault)."""
         self.session = session
-        self.title.setText(self.tr("Pointage — {title}").format(title=session["title"]))
-        self.subtitle.setText(f"{session['kind_label']} · {fr_period(session['start_date'], session['end_date'])}"
-                              + (f" · {session['place']}" if session.get("place") else ""))
+        self.title.setText(self.tr("Pointage — {title}").format(title=session.title))
+        self.subtitle.setText(f"{session.kind_label} · {fr_period(session.start_date, session.end_date)}"
+                              + (f" · {session.place}" if session.place else ""))
         self.search.clear()
         self.banner.clear()
         self.saved_state.clear()
@@ -146,11 +147,11 @@ class AttendanceMode(QWidget):
             return
         self._generation += 1
         generation = self._generation
-        self._worker.submit(session_service.participants, self.session["id"],
+        self._worker.submit(session_service.participants, self.session.id,
                             on_done=lambda rows: self._loaded(generation, rows, select_person),
                             on_error=self._failed)
 
-    def _loaded(self, generation: int, rows: list[dict], select_person: str | None) -> None:
+    def _loaded(self, generation: int, rows: list[Participant], select_person: str | None) -> None:
         if generation != self._generation or self.session is None:
             return
         self.model.set_rows(rows)
@@ -196,7 +197,7 @@ class AttendanceMode(QWidget):
         value = CHOICES[index.column() - 1]
         record = self.model.row_data(source.row())
         # A tap on the choice already made clears it (a mistaken tap is undone the same way).
-        self.mark(source.row(), None if record and record["attendance"] == value else value)
+        self.mark(source.row(), None if record and record.attendance == value else value)
 
     def mark_current(self, value: str | None, advance: bool = False) -> None:
         index = self.view.currentIndex()
@@ -212,7 +213,7 @@ class AttendanceMode(QWidget):
         record = self.model.row_data(source_row)
         if record is None or self.session is None:
             return
-        registration_id = record["registration_id"]
+        registration_id = record.registration_id
         previous = self.model.set_value(source_row, value, saving=True)
         self._show_counts()
         self.saved_state.setText(self.tr("Enregistrement…"))
@@ -278,8 +279,8 @@ class AttendanceMode(QWidget):
             self.walk_in_dialog = None
         dialog.deleteLater()
 
-    def _walk_in_added(self, result: dict) -> None:
+    def _walk_in_added(self, result: session_service.Registered) -> None:
         self.banner.show_message(self.tr("Participant ajouté et marqué présent. Son dossier est créé « à "
                                          "compléter » : complétez-le plus tard dans Bénéficiaires."), "success")
-        self.reload(select_person=result.get("beneficiary_id"))
+        self.reload(select_person=result.beneficiary_id)
         self.changed.emit()

@@ -4,6 +4,7 @@ and marked as saving until the worker confirms it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from conseiller_app.domain.enums import Attendance
 from conseiller_app.domain.text import fold
+from conseiller_app.storage.services.sessions import Participant
 from conseiller_app.ui.widgets.formatting import display_name
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -46,35 +48,35 @@ class AttendanceModel(QAbstractTableModel):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._rows: list[dict[str, Any]] = []
+        self._rows: list[Participant] = []
         self._saving: dict[str, int] = {}  # registration id → writes in flight
 
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+    def set_rows(self, rows: list[Participant]) -> None:
         self.beginResetModel()
-        self._rows = [dict(r) for r in rows]
-        self._rows.sort(key=lambda r: (r.get("sort_name") or "", r["registration_id"]))
+        self._rows = list(rows)
+        self._rows.sort(key=lambda r: (r.sort_name or "", r.registration_id))
         self.endResetModel()
 
     def clear(self) -> None:
         self._saving.clear()
         self.set_rows([])
 
-    def row_data(self, row: int) -> dict[str, Any] | None:
+    def row_data(self, row: int) -> Participant | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, registration_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r["registration_id"] == registration_id), -1)
+        return next((i for i, r in enumerate(self._rows) if r.registration_id == registration_id), -1)
 
     def row_of_person(self, beneficiary_id: str) -> int:
-        return next((i for i, r in enumerate(self._rows) if r["beneficiary_id"] == beneficiary_id), -1)
+        return next((i for i, r in enumerate(self._rows) if r.beneficiary_id == beneficiary_id), -1)
 
     def set_value(self, row: int, value: str | None, *, saving: bool) -> str | None:
         """Show ``value`` on ``row``; returns the previous value."""
         record = self._rows[row]
-        previous = record["attendance"]
-        record["attendance"] = value
+        previous = record.attendance
+        self._rows[row] = record = replace(record, attendance=value)
         if saving:
-            self._saving[record["registration_id"]] = self._saving.get(record["registration_id"], 0) + 1
+            self._saving[record.registration_id] = self._saving.get(record.registration_id, 0) + 1
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(CHOICES)))
         return previous
 
@@ -96,7 +98,7 @@ class AttendanceModel(QAbstractTableModel):
         out: dict[str | None, int] = {c: 0 for c in CHOICES}
         out[None] = 0
         for r in self._rows:
-            out[r["attendance"]] = out.get(r["attendance"], 0) + 1
+            out[r.attendance] = out.get(r.attendance, 0) + 1
         return out
 
     # --- Qt model --------------------------------------------------------------------------------
@@ -113,25 +115,25 @@ class AttendanceModel(QAbstractTableModel):
         r = self._rows[index.row()]
         column = index.column()
         if role == VALUE_ROLE:
-            return r["attendance"]
+            return r.attendance
         if role == SAVING_ROLE:
-            return r["registration_id"] in self._saving
+            return r.registration_id in self._saving
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return display_name(r["last_name"], r["first_name"])
+                return display_name(r.last_name, r.first_name)
             return choice_label(CHOICES[column - 1])
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 0:
                 notes = []
-                if r.get("walk_in"):
+                if r.walk_in:
                     notes.append(_tr("venu·e sans inscription"))
-                if r.get("to_complete"):
+                if r.to_complete:
                     notes.append(_tr("dossier à compléter"))
                 return ", ".join(notes) or None
             key = "PAE"[column - 1]
             return _tr("Touche {key}").format(key=key)
         if role == Qt.ItemDataRole.AccessibleTextRole and column > 0:
-            active = r["attendance"] == CHOICES[column - 1]
+            active = r.attendance == CHOICES[column - 1]
             return choice_label(CHOICES[column - 1]) + (_tr(" (choisi)") if active else "")
         return None
 
@@ -166,10 +168,12 @@ class NameFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802 - Qt API
         if not self._words:
             return True
-        record = self.sourceModel().row_data(source_row)
+        source = self.sourceModel()
+        assert isinstance(source, AttendanceModel)  # the proxy of the attendance list only
+        record = source.row_data(source_row)
         if record is None:
             return False
-        name = fold(f"{record['last_name']} {record['first_name']}")
+        name = fold(f"{record.last_name} {record.first_name}")
         return all(w in name for w in self._words)
 
 

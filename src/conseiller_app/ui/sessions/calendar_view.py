@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from conseiller_app.domain.sessions import days_of, holiday_name
+from conseiller_app.storage.services.sessions import SessionRow
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.formatting import fr_long_date, fr_month, plural
 
@@ -110,7 +111,7 @@ class CalendarView(QWidget):
         self.day_list.setWordWrap(True)
         self.day_list.setSpacing(2)
         self.day_list.itemActivated.connect(self._activated)
-        self._sessions: list[dict] = []
+        self._sessions: list[SessionRow] = []
         weekend = QTextCharFormat()
         weekend.setForeground(QColor("#8a4b2f"))
         for d in (Qt.DayOfWeek.Saturday, Qt.DayOfWeek.Sunday):
@@ -147,12 +148,12 @@ class CalendarView(QWidget):
         self.calendar.mark_holidays(*self.first_and_last())
         self.month_changed.emit(*self.first_and_last())
 
-    def set_sessions(self, sessions: list[dict]) -> None:
+    def set_sessions(self, sessions: list[SessionRow]) -> None:
         self._sessions = list(sessions)
         first, last = self.first_and_last()
         counts: dict[date, int] = {}
         for s in sessions:
-            for d in days_of(max(s["start_date"], first), min(s["end_date"], last)):
+            for d in days_of(max(s.start_date, first), min(s.end_date, last)):
                 counts[d] = counts.get(d, 0) + 1
         self.calendar.counts = counts
         self.calendar.updateCells()
@@ -167,8 +168,8 @@ class CalendarView(QWidget):
         self.day_list.clear()
         self.month_label.clear()
 
-    def day_sessions(self, day: date) -> list[dict]:
-        return [s for s in self._sessions if s["start_date"] <= day <= s["end_date"]]
+    def day_sessions(self, day: date) -> list[SessionRow]:
+        return [s for s in self._sessions if s.start_date <= day <= s.end_date]
 
     def _show_day(self) -> None:
         day = self.selected_day()
@@ -184,13 +185,13 @@ class CalendarView(QWidget):
         self.day_list.clear()
         found = self.day_sessions(day)
         for s in found:
-            seats = self.tr("{r}/{c} inscrits").format(r=s["registered"], c=s["capacity"])
-            if s["waiting"]:
-                seats += self.tr(", {w} en attente").format(w=s["waiting"])
-            text = f"{s['title']}\n{s['kind_label']} · {s['territory_name']} · {seats}"
+            seats = self.tr("{r}/{c} inscrits").format(r=s.registered, c=s.capacity)
+            if s.waiting:
+                seats += self.tr(", {w} en attente").format(w=s.waiting)
+            text = f"{s.title}\n{s.kind_label} · {s.territory_name} · {seats}"
             item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, s["id"])
-            item.setToolTip("\n".join(s.get("warnings") or []))
+            item.setData(Qt.ItemDataRole.UserRole, s.id)
+            item.setToolTip("\n".join(s.warnings or []))
             self.day_list.addItem(item)
         if not found:
             item = QListWidgetItem(self.tr("Aucune session ce jour-là."))
@@ -205,4 +206,4 @@ class CalendarView(QWidget):
     def _open_first(self) -> None:
         found = self.day_sessions(self.selected_day())
         if len(found) == 1:
-            self.session_activated.emit(found[0]["id"])
+            self.session_activated.emit(found[0].id)

@@ -1,9 +1,10 @@
 """Operations of the Ateliers page, run on the database worker (``worker.submit(op, ...)`` calls
-``op(ctx, ...)``). Each composes services and returns plain data: no widget, no ORM object."""
+``op(ctx, ...)``). Each composes services and returns their typed results: no widget, no ORM
+object."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -48,24 +49,62 @@ def session_ids(ctx, query: SessionQuery) -> list[str]:
     return sessions.session_ids(ctx, **query.filters())
 
 
-def session_rows(ctx, ids: list[str]) -> dict[str, dict]:
+def session_rows(ctx, ids: list[str]) -> dict[str, sessions.SessionRow]:
     return sessions.rows(ctx, ids)
 
 
-def month_sessions(ctx, query: SessionQuery, first: date, last: date) -> list[dict]:
+def month_sessions(ctx, query: SessionQuery, first: date, last: date) -> list[sessions.SessionRow]:
     """The sessions overlapping a month (calendar view), with the list's other filters."""
     filters = query.filters()
     filters.update(date_from=first, date_to=last)
     return sessions.list_sessions(ctx, **filters)
 
 
-def search_people(ctx, text: str, limit: int = 30) -> list[dict]:
+def search_people(ctx, text: str, limit: int = 30) -> list[search.FileRow]:
     """Files matching a name (registration, referral): id, names, age, commune, territory."""
     return search.search(ctx, text, limit=limit)
 
 
+@dataclass(frozen=True)
+class SessionSaved:
+    """A session created or edited: its id, the people promoted from the waiting list (a larger
+    capacity), French warnings (dates, SPOTT details or funding not saved), funding lines written."""
+
+    id: str
+    promoted: tuple[sessions.Promoted, ...] = ()
+    warnings: tuple[str, ...] = ()
+    version: int | None = None
+    funding_changed: int = 0
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    """A registration with the session as it now is."""
+
+    registration: sessions.Registered
+    pathway_note: str | None
+    session: sessions.SessionDetail
+
+    @property
+    def status(self) -> str:
+        return self.registration.status
+
+    @property
+    def position(self) -> int | None:
+        return self.registration.position
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    """A withdrawal with the session as it now is."""
+
+    promoted: tuple[sessions.Promoted, ...]
+    pathway_note: str | None
+    session: sessions.SessionDetail
+
+
 def save_session(ctx, session_id: str | None, data: dict[str, Any], expected_version: int | None = None,
-                 spott: dict[str, Any] | None = None, funding: FundingChanges | None = None) -> dict[str, Any]:
+                 spott: dict[str, Any] | None = None, funding: FundingChanges | None = None) -> SessionSaved:
     """Create (``session_id`` None) or edit a session, with its SPOTT details (``spott``, SPOTT
     sessions only) and its funding lines. Everything is checked before the first write; a write
     refused afterwards (an agency removed from the directory meanwhile) is reported in the
@@ -76,36 +115,43 @@ def save_session(ctx, session_id: str | None, data: dict[str, Any], expected_ver
         fact_rules.check_spott(spott, ctx.today())
     check_changes(ctx, "session", funding)
     if session_id is None:
-        out = sessions.create(ctx, data)
-        session_id = out["id"]
+        created = sessions.create(ctx, data)
+        out = SessionSaved(created.id, warnings=created.warnings)
     else:
-        out = dict(sessions.update(ctx, session_id, data, expected_version=expected_version), id=session_id)
+        updated = sessions.update(ctx, session_id, data, expected_version=expected_version)
+        out = SessionSaved(session_id, updated.promoted, updated.warnings, updated.version)
     try:
         if spott is not None and data.get("kind") == SessionKind.SPOTT.value:
-            facts.set_spott(ctx, session_id, spott)
-        out["funding_changed"] = apply_funding(ctx, "session", session_id, funding)
+            facts.set_spott(ctx, out.id, spott)
+        out = replace(out, funding_changed=apply_funding(ctx, "session", out.id, funding))
     except (ValidationError, NotFound) as exc:
-        out["warnings"] = [*out.get("warnings", []),
-                           f"session enregistrée, mais les informations SPOTT ou les financements ne l'ont pas été "
-                           f"({exc})."]
+        out = replace(out, warnings=(*out.warnings, "session enregistrée, mais les informations SPOTT ou les "
+                                     f"financements ne l'ont pas été ({exc})."))
     return out
 
 
-def register(ctx, session_id: str, beneficiary_id: str, positioned_by: str | None = None) -> dict[str, Any]:
+def register(ctx, session_id: str, beneficiary_id: str, positioned_by: str | None = None) -> RegisterResult:
     """Register a person; ``positioned_by``: the agency that positioned them on this preparatory
     action (indicator 2), recorded on the registration."""
     out = sessions.register(ctx, session_id, beneficiary_id)
+    pathway_note = out.pathway_note
     if positioned_by:
         try:
             facts.set_positioning(ctx, session_id, beneficiary_id, positioned_by)
         except (ValidationError, NotFound) as exc:
             note = f"L'agence qui l'a positionné·e n'a pas été enregistrée ({exc})."
-            out["pathway_note"] = " ".join(x for x in (out.get("pathway_note"), note) if x)
-    out["session"] = sessions.get(ctx, session_id)
-    return out
+            pathway_note = " ".join(x for x in (pathway_note, note) if x)
+    return RegisterResult(out, pathway_note, sessions.get(ctx, session_id))
 
 
-def withdraw(ctx, session_id: str, beneficiary_id: str) -> dict[str, Any]:
+def withdraw(ctx, session_id: str, beneficiary_id: str) -> WithdrawResult:
     out = sessions.withdraw(ctx, session_id, beneficiary_id)
-    out["session"] = sessions.get(ctx, session_id)
-    return out
+    return WithdrawResult(out.promoted, out.pathway_note, sessions.get(ctx, session_id))
+
+
+def set_positioning(ctx, session_id: str, beneficiary_id: str, agency_id: str | None) -> sessions.SessionDetail:
+    """Change (``agency_id``) or clear (None) the agency that positioned a registered person on
+    this preparatory action (indicator 2), as ``conseiller positioning set`` does (audited,
+    journaled); returns the session as it now is."""
+    facts.set_positioning(ctx, session_id, beneficiary_id, agency_id)
+    return sessions.get(ctx, session_id)

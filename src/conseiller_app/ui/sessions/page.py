@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from conseiller_app.storage.services.sessions import Participant, SessionDetail, SessionRow
 from conseiller_app.ui.changes import Changes, Kind
 from conseiller_app.ui.documents import operations as doc_ops
 from conseiller_app.ui.documents.preview import DocumentPreview
@@ -17,6 +18,7 @@ from conseiller_app.ui.sessions.attendance_mode import AttendanceMode
 from conseiller_app.ui.sessions.calendar_view import CalendarView
 from conseiller_app.ui.sessions.filters import SessionFilters
 from conseiller_app.ui.sessions.list_model import session_list_model
+from conseiller_app.ui.sessions.positioning_dialog import PositioningDialog
 from conseiller_app.ui.sessions.register_dialog import RegisterDialog
 from conseiller_app.ui.sessions.session_dialog import SessionDialog
 from conseiller_app.ui.sessions.session_view import SessionView
@@ -102,6 +104,7 @@ class AteliersPage(LoadOnShowPage):
         self.session_view.attendance_requested.connect(self.start_attendance)
         self.session_view.sheet_requested.connect(self.print_sheet)
         self.session_view.open_beneficiary.connect(self.open_beneficiary)
+        self.session_view.positioning_requested.connect(self.ask_positioning)
         self.session_view.changed.connect(self.model.refresh)
         self.session_view.changed.connect(
             lambda: self.changes_made.emit(Changes.of(Kind.SESSIONS, Kind.FILES, origin=self)))
@@ -165,7 +168,7 @@ class AteliersPage(LoadOnShowPage):
         self._worker.submit(ops.month_sessions, self.filters.query(self.today()), first, last,
                             on_done=lambda rows: self._month_loaded(generation, rows), on_error=self._failed)
 
-    def _month_loaded(self, generation: int, rows: list[dict]) -> None:
+    def _month_loaded(self, generation: int, rows: list[SessionRow]) -> None:
         if generation == self._month_generation and not self._locked:
             self.calendar.set_sessions(rows)
 
@@ -190,10 +193,10 @@ class AteliersPage(LoadOnShowPage):
     def new_session(self) -> SessionDialog | None:
         return self._session_dialog(None)
 
-    def edit_session(self, session: dict) -> SessionDialog | None:
+    def edit_session(self, session: SessionDetail) -> SessionDialog | None:
         return self._session_dialog(session)
 
-    def _session_dialog(self, session: dict | None) -> SessionDialog | None:
+    def _session_dialog(self, session: SessionDetail | None) -> SessionDialog | None:
         if self.env is None or self._locked:
             return None
         dialog = SessionDialog(self._worker, self.env, session, self)
@@ -201,19 +204,19 @@ class AteliersPage(LoadOnShowPage):
         self._show_dialog(dialog)
         return dialog
 
-    def _session_saved(self, created: bool, result: dict) -> None:
+    def _session_saved(self, created: bool, result: ops.SessionSaved) -> None:
         text = self.tr("Session créée.") if created else self.tr("Session enregistrée.")
-        if result.get("promoted"):
+        if result.promoted:
             text += " " + self.tr("{n} de la liste d'attente prennent les places ajoutées.").format(
-                n=plural(len(result["promoted"]), self.tr("personne"), self.tr("personnes")))
-        if result.get("warnings"):
-            text += " " + self.tr("Attention : {w}").format(w=" ".join(result["warnings"]))
-        self.open_session(result["id"])
-        self.session_view.banner.show_message(text, "warning" if result.get("warnings") else "success")
+                n=plural(len(result.promoted), self.tr("personne"), self.tr("personnes")))
+        if result.warnings:
+            text += " " + self.tr("Attention : {w}").format(w=" ".join(result.warnings))
+        self.open_session(result.id)
+        self.session_view.banner.show_message(text, "warning" if result.warnings else "success")
         self.model.refresh()
         self.changes_made.emit(Changes.of(Kind.SESSIONS, origin=self))
 
-    def ask_register(self, session: dict) -> RegisterDialog | None:
+    def ask_register(self, session: SessionDetail) -> RegisterDialog | None:
         if self._locked:
             return None
         dialog = RegisterDialog(self._worker, session, self, agencies=(self.env or {}).get("agencies"))
@@ -221,9 +224,18 @@ class AteliersPage(LoadOnShowPage):
         self._show_dialog(dialog)
         return dialog
 
+    def ask_positioning(self, session: SessionDetail, person: Participant) -> PositioningDialog | None:
+        """« Modifier le positionnement… » of a registered person (indicator 2)."""
+        if self._locked:
+            return None
+        dialog = PositioningDialog(self._worker, session, person, (self.env or {}).get("agencies"), self)
+        dialog.saved.connect(self.session_view.positioning_saved)
+        self._show_dialog(dialog)
+        return dialog
+
     # --- attendance ----------------------------------------------------------------------------
 
-    def start_attendance(self, session: dict) -> None:
+    def start_attendance(self, session: SessionDetail) -> None:
         if self._locked:
             return
         self.stack.setCurrentWidget(self.attendance)
@@ -233,7 +245,7 @@ class AteliersPage(LoadOnShowPage):
         session = self.attendance.session
         self.attendance.clear()
         if session is not None:
-            self.open_session(session["id"])
+            self.open_session(session.id)
         else:
             self.show_browser()
 

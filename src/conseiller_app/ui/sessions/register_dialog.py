@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from conseiller_app.domain.enums import RegistrationStatus, SessionKind
+from conseiller_app.storage.services.sessions import SessionDetail
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.sessions import operations as ops
 from conseiller_app.ui.widgets.accessibility import named
@@ -21,12 +22,12 @@ from conseiller_app.ui.widgets.person_picker import PersonPicker
 class RegisterDialog(QDialog):
     """Emits ``registered(result)``: the service's answer with the refreshed ``session``."""
 
-    registered = Signal(dict)
+    registered = Signal(object)  # ops.RegisterResult
 
     #: Sessions whose registrations say which agency positioned the person (``facts.PREPARATORY_KINDS``).
     POSITIONING_KINDS = (SessionKind.TASTER.value, SessionKind.PREP_COURSE.value)
 
-    def __init__(self, worker, session: dict, parent: QWidget | None = None,
+    def __init__(self, worker, session: SessionDetail, parent: QWidget | None = None,
                  agencies: list[dict] | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
@@ -53,7 +54,7 @@ class RegisterDialog(QDialog):
         positioning = QFormLayout(self.positioning)
         positioning.setContentsMargins(0, 0, 0, 0)
         positioning.addRow(self.tr("Positionné par l'agence"), self.positioned_by)
-        self.positioning.setVisible(session.get("kind") in self.POSITIONING_KINDS)
+        self.positioning.setVisible(session.kind in self.POSITIONING_KINDS)
         self.register_button = QPushButton(self.tr("Inscrire"))
         self.register_button.setObjectName("primary")
         self.register_button.setEnabled(False)
@@ -81,24 +82,24 @@ class RegisterDialog(QDialog):
             return
         self._busy = True
         self.register_button.setEnabled(False)
-        name = display_name(row["last_name"], row["first_name"])
+        name = display_name(row.last_name, row.first_name)
         agency = self.positioned_by.currentData() if self.positioning.isVisibleTo(self) else None
-        self._worker.submit(ops.register, self._session["id"], row["id"], agency,
+        self._worker.submit(ops.register, self._session.id, row.id, agency,
                             on_done=lambda result: self._done(name, result), on_error=self._failed)
 
-    def _done(self, name: str, result: dict) -> None:
+    def _done(self, name: str, result: ops.RegisterResult) -> None:
         self._busy = False
-        self._session = result["session"]
-        if result["status"] == RegistrationStatus.WAITING.value:
+        self._session = result.session
+        if result.status == RegistrationStatus.WAITING.value:
             text = self.tr("{name} est sur la liste d'attente (position {p})\u00a0: la session est complète.").format(
-                name=name, p=result["position"])
+                name=name, p=result.position)
             kind = "warning"
         else:
             text = self.tr("{name} est inscrit·e.").format(name=name)
             kind = "success"
-        if result.get("pathway_note"):
+        if result.pathway_note:
             # Registered, but the pathway did not follow: never a green banner for half a result.
-            text += " " + result["pathway_note"]
+            text += " " + result.pathway_note
             kind = "warning"
         self.banner.show_message(text, kind)
         self.intro.setText(self._seats_text(self._session))
@@ -114,9 +115,9 @@ class RegisterDialog(QDialog):
         self.picker.edit.setFocus()
         self._selection_changed()
 
-    def _seats_text(self, session: dict) -> str:
-        n = session["seats_left"]
+    def _seats_text(self, session: SessionDetail) -> str:
+        n = session.seats_left
         seats = self.tr("1 place libre") if n == 1 else self.tr("{n} places libres").format(n=n) if n else \
             self.tr("aucune place libre")
-        return self.tr("Session « {title} »\u00a0: {seats} sur {c}.").format(title=session["title"], seats=seats,
-                                                                            c=session["capacity"])
+        return self.tr("Session « {title} »\u00a0: {seats} sur {c}.").format(title=session.title, seats=seats,
+                                                                            c=session.capacity)

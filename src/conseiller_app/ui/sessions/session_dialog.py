@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from conseiller_app.domain import sessions as rules
 from conseiller_app.domain.enums import Organiser, SessionKind
+from conseiller_app.storage.services.sessions import SessionDetail
 from conseiller_app.ui.sessions import operations as ops
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.choices import CheckList, fill_combo, select_data
@@ -50,13 +51,13 @@ def commune_label(c: dict) -> str:
 
 
 class SessionDialog(QDialog):
-    """``session`` is None for a new session, else the session's dict (``sessions.get``).
+    """``session`` is None for a new session, else the session (``sessions.get``).
     Emits ``saved(result)`` with the service's answer (``id``/``version``, ``warnings``,
     ``promoted``) once written."""
 
-    saved = Signal(dict)
+    saved = Signal(object)  # ops.SessionSaved
 
-    def __init__(self, worker, env: dict[str, Any], session: dict | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, worker, env: dict[str, Any], session: SessionDetail | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self._env = env
@@ -125,12 +126,12 @@ class SessionDialog(QDialog):
         self.start_time = QLineEdit()
         self.end_time = QLineEdit()
         hours = QHBoxLayout()
-        for edit, name, hint in ((self.start_time, tr("Heure de début"), "09:00"),
-                                 (self.end_time, tr("Heure de fin"), "16:30")):
-            edit.setPlaceholderText(hint)
-            edit.setMaxLength(5)
-            edit.setMaximumWidth(90)
-            named(edit, name)
+        for hour_edit, name, hint in ((self.start_time, tr("Heure de début"), "09:00"),
+                                      (self.end_time, tr("Heure de fin"), "16:30")):
+            hour_edit.setPlaceholderText(hint)
+            hour_edit.setMaxLength(5)
+            hour_edit.setMaximumWidth(90)
+            named(hour_edit, name)
         hours.addWidget(self.start_time)
         hours.addWidget(QLabel(tr("à")))
         hours.addWidget(self.end_time)
@@ -184,7 +185,7 @@ class SessionDialog(QDialog):
         self._fill(session)
         self._kind_changed()
         if session is not None:
-            worker.submit(load_funding, "session", session["id"], on_done=self.funding.set_lines,
+            worker.submit(load_funding, "session", session.id, on_done=self.funding.set_lines,
                           on_error=self.funding.error_line.show_failure)
 
     def _spott_group(self, env: dict[str, Any]) -> QGroupBox:
@@ -246,7 +247,7 @@ class SessionDialog(QDialog):
 
     # --- values -------------------------------------------------------------------------------
 
-    def _fill(self, s: dict | None) -> None:
+    def _fill(self, s: SessionDetail | None) -> None:
         today = self._env["today"]()
         if s is None:
             self.start.setDate(_qdate(today))
@@ -254,24 +255,24 @@ class SessionDialog(QDialog):
             self._suggest_title()
             self._dates_changed()
             return
-        select_data(self.kind, s["kind"])
-        self.title_edit.setText(s["title"])
-        self.start.setDate(_qdate(s["start_date"]))
-        self.end.setDate(_qdate(s["end_date"]))
-        self.place.setText(s.get("place") or "")
-        commune = next((c for c in self._env["communes"] if c["insee"] == s.get("commune_insee")), None)
+        select_data(self.kind, s.kind)
+        self.title_edit.setText(s.title)
+        self.start.setDate(_qdate(s.start_date))
+        self.end.setDate(_qdate(s.end_date))
+        self.place.setText(s.place or "")
+        commune = next((c for c in self._env["communes"] if c["insee"] == s.commune_insee), None)
         self.commune.setText(commune_label(commune) if commune else "")
-        select_data(self.territory, s["territory"])
-        select_data(self.organiser, s["organiser"])
-        self.organiser_name.setText(s.get("organiser_name") or "")
-        self.capacity.setValue(s["capacity"])
-        self.start_time.setText(s.get("start_time") or "")
-        self.end_time.setText(s.get("end_time") or "")
-        select_data(self.chantier, s.get("chantier"))
-        self.trades.check(set(s.get("trades") or []), only=True)
-        self.fpett_date.setText(fr_date(s.get("fpett_validated_on")))
-        select_data(self.opco, s.get("opco") or "akto")
-        self.spott_agencies.check(set(s.get("agencies") or []), only=True)
+        select_data(self.territory, s.territory)
+        select_data(self.organiser, s.organiser)
+        self.organiser_name.setText(s.organiser_name or "")
+        self.capacity.setValue(s.capacity)
+        self.start_time.setText(s.start_time or "")
+        self.end_time.setText(s.end_time or "")
+        select_data(self.chantier, s.chantier)
+        self.trades.check(set(s.trades or []), only=True)
+        self.fpett_date.setText(fr_date(s.fpett_validated_on))
+        select_data(self.opco, s.opco or "akto")
+        self.spott_agencies.check(set(s.agencies or []), only=True)
         self._dates_changed()
 
     def chosen_trades(self) -> list[str]:
@@ -341,14 +342,12 @@ class SessionDialog(QDialog):
         else:
             if data["territory"] is None:
                 del data["territory"]  # keep the current one (or the commune's)
-            self._worker.submit(ops.save_session, self._session["id"], data, self._session["version"],
+            self._worker.submit(ops.save_session, self._session.id, data, self._session.version,
                                 spott=spott, funding=funding, on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: ops.SessionSaved) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
-        if self._session is not None:
-            result = dict(result, id=self._session["id"])
         self.saved.emit(result)
         self.accept()
 

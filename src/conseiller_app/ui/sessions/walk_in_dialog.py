@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from conseiller_app.domain.beneficiary import Duplicate
 from conseiller_app.domain.errors import DuplicateFile
 from conseiller_app.storage.services import sessions as session_service
+from conseiller_app.storage.services.sessions import SessionDetail
 from conseiller_app.ui.beneficiaries import dialogs
 from conseiller_app.ui.widgets.feedback import ErrorLine
 
@@ -28,9 +29,9 @@ from conseiller_app.ui.widgets.feedback import ErrorLine
 class WalkInDialog(QDialog):
     """Emits ``added(result)`` (``beneficiary_id``, ``registration_id``...) once saved."""
 
-    added = Signal(dict)
+    added = Signal(object)  # sessions.Registered
 
-    def __init__(self, worker, session: dict, parent: QWidget | None = None) -> None:
+    def __init__(self, worker, session: SessionDetail, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
         self._session = session
@@ -46,7 +47,7 @@ class WalkInDialog(QDialog):
         self.birth_date = QLineEdit()
         self.birth_date.setPlaceholderText("JJ/MM/AAAA")
         self.commune = QLineEdit()
-        self.commune.setPlaceholderText(session.get("commune_name") or tr("Commune de résidence"))
+        self.commune.setPlaceholderText(session.commune_name or tr("Commune de résidence"))
         self.phone = QLineEdit()
         self.phone.setPlaceholderText(tr("Facultatif"))
         for edit, length in ((self.last_name, 80), (self.first_name, 80), (self.birth_date, 10), (self.commune, 80),
@@ -93,11 +94,11 @@ class WalkInDialog(QDialog):
         self._busy = True
         self.buttons.setEnabled(False)
         self.error_line.show_error("")
-        self._worker.submit(session_service.add_walk_in, self._session["id"], self.values(),
+        self._worker.submit(session_service.add_walk_in, self._session.id, self.values(),
                             existing_id=existing_id, create_anyway=create_anyway,
                             on_done=self._done, on_error=self._failed)
 
-    def _done(self, result: dict) -> None:
+    def _done(self, result: session_service.Registered) -> None:
         self._busy = False
         self.buttons.setEnabled(True)
         self.added.emit(result)

@@ -3,6 +3,7 @@ of ``service.status``: a small, in-memory list)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -23,7 +24,7 @@ class HistoryModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[BundleRow] = []
 
-    def set_rows(self, rows: list[BundleRow]) -> None:
+    def set_rows(self, rows: Sequence[BundleRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()

@@ -330,15 +330,15 @@ class SyncPage(QWidget):
         else:
             self.demo_banner.clear()
         if st.ack_overdue:
-            waiting = (self.tr("1 changement attend") if st.changes_waiting == 1 else
-                       self.tr("{n} changements attendent").format(n=st.changes_waiting))
+            waiting_text = (self.tr("1 changement attend") if st.changes_waiting == 1 else
+                            self.tr("{n} changements attendent").format(n=st.changes_waiting))
             self.overdue_banner.show_message(
                 "\u26a0 " + self.tr("Rien n'a été confirmé par le siège depuis {days} jours").format(
                     days=st.days_without_ack),
                 self.tr("{waiting} sur ce poste et le siège n'a rien confirmé depuis plus de {limit} jours : tant "
                         "qu'il ne les a pas reçus, ils n'existent que sur cet ordinateur. Exportez un paquet, "
                         "faites-le parvenir au siège, puis importez sa réponse.").format(
-                    waiting=waiting, limit=st.ack_warning_days))
+                    waiting=waiting_text, limit=st.ack_warning_days))
         else:
             self.overdue_banner.clear()
 
@@ -359,7 +359,7 @@ class SyncPage(QWidget):
         self.device_fingerprint.setText(st.device_fingerprint)
         if st.enrolled:
             self.central.setText(self.tr("{name} — clés enregistrées dans ce coffre").format(name=st.central_name))
-            self.central_fingerprint.setText(st.central_fingerprint)
+            self.central_fingerprint.setText(st.central_fingerprint or "—")
         else:
             self.central.setText(self.tr("pas encore inscrit : les clés du siège ne sont pas enregistrées"))
             self.central_fingerprint.setText("—")

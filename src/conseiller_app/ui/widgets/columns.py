@@ -1,5 +1,6 @@
-"""Columns of the table models of plain dict rows (``LazyTableModel``, ``RowsTableModel``): a
-column's header and how it shows a row, and the roles every such model answers alike."""
+"""Columns of the table models of rows, plain dicts or a service's frozen dataclasses
+(``LazyTableModel``, ``RowsTableModel``): a column's header and how it shows a row, and the
+roles every such model answers alike."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole row dict (None while not loaded)
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the whole row (None while not loaded)
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
 ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
@@ -20,8 +21,8 @@ class Column:
     """One column: its (translated) header, how to show a row, and optional decorations."""
 
     header: str
-    text: Callable[[dict], str]
-    tooltip: Callable[[dict], str | None] | None = None
+    text: Callable[[Any], str]
+    tooltip: Callable[[Any], str | None] | None = None
     align_right: bool = False
 
 
@@ -30,8 +31,8 @@ def alignment(column: Column) -> int:
     return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
 
 
-def cell_data(column: Column, record: dict, role: int,
-              row_background: Callable[[dict], QColor | None] | None) -> Any:
+def cell_data(column: Column, record: Any, role: int,
+              row_background: Callable[[Any], QColor | None] | None) -> Any:
     """What a loaded row shows in ``column`` for the display, tooltip and background roles."""
     if role == Qt.ItemDataRole.DisplayRole:
         return column.text(record)

@@ -27,7 +27,7 @@ __all__ = ["ID_ROLE", "PLACEHOLDER", "ROW_ROLE", "Column", "LazyTableModel"]
 
 
 def _first_page(ctx, query, page_size: int, *, fetch_ids: Callable, fetch_rows: Callable
-                ) -> tuple[list[str], dict[str, dict]]:
+                ) -> tuple[list[str], dict[str, Any]]:
     ids = fetch_ids(ctx, query)
     return ids, fetch_rows(ctx, ids[:page_size])
 
@@ -40,7 +40,7 @@ class LazyTableModel(PagedTableModel):
 
     def __init__(self, worker, columns: Sequence[Column], fetch_ids: Callable, fetch_rows: Callable, *,
                  page_size: int = 100, max_pages: int = 20,
-                 row_background: Callable[[dict], QColor | None] | None = None, parent=None) -> None:
+                 row_background: Callable[[Any], QColor | None] | None = None, parent=None) -> None:
         super().__init__(worker, partial(_first_page, fetch_ids=fetch_ids, fetch_rows=fetch_rows), fetch_rows,
                          page_size=page_size, max_pages=max_pages, parent=parent)
         self._columns = list(columns)

@@ -31,7 +31,7 @@ class PageRequest:
     cancelled: bool = field(default=False)
 
 
-def fetch_page(ctx, fetch_rows: Callable, request: PageRequest) -> dict[str, dict] | None:
+def fetch_page(ctx, fetch_rows: Callable, request: PageRequest) -> dict[str, Any] | None:
     """Run on the worker: the rows of a page, or None when it was cancelled meanwhile."""
     if request.cancelled:
         return None
@@ -78,12 +78,12 @@ class PagedTableModel(QAbstractTableModel):
 
     # --- how a subclass keeps a row ---------------------------------------------------------------
 
-    def _entry(self, record: dict | None) -> Any:
+    def _entry(self, record: Any) -> Any:
         """What a page keeps for a row; ``record`` is None for a row deleted between the id
         query and the page fetch."""
         return record
 
-    def _entry_data(self, entry: Any) -> dict | None:
+    def _entry_data(self, entry: Any) -> Any:
         """The row's data back from what ``_entry`` kept."""
         return entry
 
@@ -128,7 +128,7 @@ class PagedTableModel(QAbstractTableModel):
             return True
         return False
 
-    def _ids_arrived(self, generation: int, result: tuple[list[str], dict[str, dict]]) -> None:
+    def _ids_arrived(self, generation: int, result: tuple[list[str], dict[str, Any]]) -> None:
         if self._resubmit_if_queued() or generation != self._generation:
             return
         ids, first_rows = result
@@ -206,7 +206,7 @@ class PagedTableModel(QAbstractTableModel):
                                 on_done=lambda rows, r=request: self._page_arrived(r, rows),
                                 on_error=lambda _exc, r=request: self._page_failed(r))
 
-    def _page_arrived(self, request: PageRequest, rows: dict[str, dict] | None) -> None:
+    def _page_arrived(self, request: PageRequest, rows: dict[str, Any] | None) -> None:
         if request.generation != self._shown:
             return
         if self._requested.get(request.page) is request:
@@ -221,7 +221,7 @@ class PagedTableModel(QAbstractTableModel):
         if self._requested.get(request.page) is request:
             del self._requested[request.page]
 
-    def _store_page(self, page: int, rows: dict[str, dict]) -> None:
+    def _store_page(self, page: int, rows: dict[str, Any]) -> None:
         first = page * self._page_size
         ids = self._ids[first:first + self._page_size]
         entry = self._entry
@@ -239,7 +239,7 @@ class PagedTableModel(QAbstractTableModel):
 
     # --- rows -----------------------------------------------------------------------------------
 
-    def row_data(self, row: int) -> dict | None:
+    def row_data(self, row: int) -> Any:
         """The row's data if its page is loaded (never triggers a fetch)."""
         if not 0 <= row < len(self._ids):
             return None
@@ -258,7 +258,7 @@ class PagedTableModel(QAbstractTableModel):
     def cached_row_count(self) -> int:
         return sum(len(p) for p in self._pages.values())
 
-    def loaded_rows(self) -> list[dict]:
+    def loaded_rows(self) -> list[Any]:
         """Rows currently in the cache, in list order (tests, small lists)."""
         out = []
         for row in range(len(self._ids)):

@@ -7,6 +7,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from conseiller_app.storage.services import search
+from conseiller_app.storage.services.search import FileRow
 from conseiller_app.ui.errors import user_message
 from conseiller_app.ui.widgets.accessibility import label_layout_rows, named, table  # noqa: F401
 from conseiller_app.ui.widgets.formatting import display_name
@@ -15,12 +16,12 @@ DEBOUNCE_MS = 250
 LIMIT = 30
 
 
-def describe(row: dict) -> str:
-    parts = [display_name(row.get("last_name"), row.get("first_name"))]
-    if row.get("age") is not None:
-        parts.append(QCoreApplication.translate("PersonPicker", "{n} ans").format(n=row["age"]))
-    if row.get("commune_name"):
-        parts.append(row["commune_name"])
+def describe(row: FileRow) -> str:
+    parts = [display_name(row.last_name, row.first_name)]
+    if row.age is not None:
+        parts.append(QCoreApplication.translate("PersonPicker", "{n} ans").format(n=row.age))
+    if row.commune_name:
+        parts.append(row.commune_name)
     return " — ".join(parts)
 
 
@@ -32,7 +33,7 @@ class PersonPicker(QWidget):
         super().__init__(parent)
         self._worker = worker
         self._generation = 0
-        self._rows: list[dict] = []
+        self._rows: list[FileRow] = []
         self.edit = QLineEdit()
         self.edit.setPlaceholderText(self.tr("Nom, prénom ou commune…"))
         self.edit.setClearButtonEnabled(True)
@@ -86,7 +87,7 @@ class PersonPicker(QWidget):
                             on_done=lambda rows: self._found(generation, rows),
                             on_error=lambda exc: self._failed(generation, exc))
 
-    def _found(self, generation: int, rows: list[dict]) -> None:
+    def _found(self, generation: int, rows: list[FileRow]) -> None:
         if generation != self._generation:
             return
         if not rows:
@@ -101,24 +102,24 @@ class PersonPicker(QWidget):
         if generation == self._generation:
             self._show([], user_message(exc))
 
-    def _show(self, rows: list[dict], note: str) -> None:
+    def _show(self, rows: list[FileRow], note: str) -> None:
         self._rows = list(rows)
         self.results.clear()
         for row in rows:
             item = QListWidgetItem(describe(row))
-            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
             self.results.addItem(item)
         if rows:
             self.results.setCurrentRow(0)
         self.status.setText(note)
         self.selection_changed.emit()
 
-    def selected(self) -> dict | None:
+    def selected(self) -> FileRow | None:
         item = self.results.currentItem()
         if item is None:
             return None
         wanted = item.data(Qt.ItemDataRole.UserRole)
-        return next((r for r in self._rows if r["id"] == wanted), None)
+        return next((r for r in self._rows if r.id == wanted), None)
 
     def _enter(self) -> None:
         if self._timer.isActive():

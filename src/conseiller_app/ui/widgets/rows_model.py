@@ -1,6 +1,6 @@
-"""A small in-memory table model of plain dict rows (participants, waiting list, the
-dashboard's lists): for lists bounded by a session's capacity or a page of 50. Long lists use
-``lazy_table.LazyTableModel``."""
+"""A small in-memory table model of rows, plain dicts or a service's frozen dataclasses
+(participants, waiting list, the dashboard's lists): for lists bounded by a session's capacity
+or a page of 50. Long lists use ``lazy_table.LazyTableModel``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def row_key(record: Any, key: str) -> Any:
 
 class RowsTableModel(QAbstractTableModel):
     def __init__(self, columns: Sequence[Column], id_key: str = "id",
-                 row_background: Callable[[dict], QColor | None] | None = None, parent=None) -> None:
+                 row_background: Callable[[Any], QColor | None] | None = None, parent=None) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._id_key = id_key
@@ -37,10 +37,10 @@ class RowsTableModel(QAbstractTableModel):
     def clear(self) -> None:
         self.set_rows([])
 
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[Any]:
         return list(self._rows)
 
-    def row_data(self, row: int) -> dict[str, Any] | None:
+    def row_data(self, row: int) -> Any:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     def row_of(self, value: str) -> int:
