@@ -23,12 +23,17 @@ data-version check, the computation, the data-quality queries), for one device, 
 territory and by month (the bilan's figures), and once the whole consolidation with its nine
 breakdowns (the partners' exports), then the same again (reports kept for the same data and
 filters: a console page shown again). Every other measurement drops the kept reports first, so
-that it measures the computation. A fixed Python loop calibrates the machine's load.
+that it measures the computation. Then the comité's bilan of one year end to end (what
+``conseiller-central bilan`` does: the consolidation with every breakdown the partners see, the
+PDF, the journal line, the file), the PDF's rendering alone, the partners' ODS export, and the
+bilan once more after dropping everything kept (the first read of the records included). A fixed
+Python loop calibrates the machine's load.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -179,6 +184,52 @@ def receive_changes(central: Any, offset: int, count: int = 600) -> None:
         merge.refresh(conn, nodes, list(nodes), now)
 
 
+def measure_bilan(central: Any, rows: list[Result], runs: int, warmup: int, folder: Any) -> None:
+    """The comité's bilan of one year (``conseiller-central bilan --from 01/01/2026 --to 31/12/2026
+    --out F.pdf``: ``central.exports.bilan``), the PDF rendering alone, the partners' ODS export,
+    and a bilan with the first read of the records."""
+    from conseiller_app.central import exports
+    from conseiller_app.domain.indicators import Filters
+    from conseiller_app.reports import bilan as bilan_report
+
+    full, render, ods, cold = rows
+    year = Filters.calendar_year(2026)
+    out = folder / "bilan-comite.pdf"
+
+    def fresh() -> None:  # the records kept, what was computed from them dropped (as after a bundle)
+        central.cache.pop("indicators_reports", None)
+        central.cache.pop("indicators_parts", None)
+
+    issued = None
+    for i in range(runs + warmup):
+        fresh()
+        t = time.perf_counter()
+        issued = exports.bilan(central, year, who="banc d'essai", source="cli", out=out, today=TODAY)
+        if i >= warmup:
+            full.samples.append(time.perf_counter() - t)
+    assert issued is not None
+    full.extra.update(pdf_bytes=len(issued.data), pages=len(re.findall(rb"/Type /Page[^s]", issued.data)),
+                      rows={k: len(b.rows) for k, b in issued.consolidation.breakdowns.items()})
+    for i in range(runs + warmup):
+        t = time.perf_counter()
+        bilan_report.render_bilan_bytes(issued.consolidation, generated_on=TODAY)
+        if i >= warmup:
+            render.samples.append(time.perf_counter() - t)
+    for i in range(runs + warmup):
+        fresh()
+        t = time.perf_counter()
+        done = exports.partner_export_file(central, year, "ods", who="banc d'essai", source="cli",
+                                           out=folder / "export.ods", today=TODAY)
+        if i >= warmup:
+            ods.samples.append(time.perf_counter() - t)
+    ods.extra["bytes"] = len(done.data)
+    for _ in range(min(runs, 3)):
+        central.cache.clear()
+        t = time.perf_counter()
+        exports.bilan(central, year, who="banc d'essai", source="cli", out=out, today=TODAY)
+        cold.samples.append(time.perf_counter() - t)
+
+
 def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True) -> list[Result]:
     from conseiller_app.central import indicators as CI
     from conseiller_app.domain.indicators import Filters
@@ -203,6 +254,17 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                warmup=0, notes=["ce que demandent les exports des partenaires ; un seul essai (long)"]),
         Result("central_indicators_again", "siège : les mêmes, de nouveau (rapports gardés, mêmes données)",
                unit="ms", warmup=0),
+        Result("central_bilan", "siège : bilan PDF d'une année, tout le Département (enregistrements en mémoire)",
+               unit="ms", aim=Aim("median", "<", 5000), warmup=warmup,
+               notes=["conseiller-central bilan de bout en bout : consolidation (8 ventilations et tendance), PDF, "
+                      "journal, fichier ; rapports et parts calculés de nouveau (comme après une réception)"]),
+        Result("central_bilan_render", "siège : bilan, rendu du PDF seul (consolidation déjà faite)", unit="ms",
+               warmup=warmup),
+        Result("central_export_ods", "siège : export ODS des partenaires d'une année (rapports calculés de nouveau)",
+               unit="ms", warmup=warmup, notes=["consolidation, classeur, journal, fichier"]),
+        Result("central_bilan_cold", "siège : bilan PDF d'une année avec la première lecture des enregistrements",
+               unit="ms", warmup=0, notes=["comme le premier bilan après le démarrage du service ou un nouveau "
+                                           "référentiel"]),
     ]
     if not postgresql:
         for r in rows:
@@ -230,7 +292,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
             sum(i * i for i in range(3_000_000))
             calibration.samples.append(time.perf_counter() - t)
         try:
-            load, whole, territory, device, after, bilan, full, again = rows
+            load, whole, territory, device, after, bilan, full, again = rows[:8]
             today = TODAY
             for i in range(runs + warmup):
                 central.cache.clear()
@@ -265,6 +327,7 @@ def measure(cv: CachedVault, runs: int, warmup: int = 1, postgresql: bool = True
                 t = time.perf_counter()
                 CI.consolidate(central, year, today=today)
                 again.samples.append(time.perf_counter() - t)
+            measure_bilan(central, rows[8:], runs, warmup, keys.parent)
             ds = CI.load_dataset(central)
             report = CI.consolidate(central, Filters(), breakdowns=(), today=today).report
             whole.extra.update(files=len(ds.files), steps=len(ds.steps), sessions=len(ds.sessions), devices=DEVICES,

@@ -338,11 +338,15 @@ def test_breakdowns_add_up_and_have_french_labels(central):
     assert chantier["csne"].label == "Canal Seine-Nord Europe"
 
 
-@pytest.mark.parametrize("share", [0.0, 1.01])
-def test_rows_computed_over_their_files_alone_are_the_same(central, monkeypatch, share):
-    """Rows whose files are few are computed over those files' rows alone: never a different
-    figure than over the whole Département (forced both ways here)."""
+@pytest.mark.parametrize(("share", "row_parts"), [(0.0, CI.ROW_PARTS), (1.01, CI.ROW_PARTS),
+                                                 (1.01, ("territory", "conseiller", "agency", "chantier", "public",
+                                                         "scheme"))])
+def test_rows_computed_over_their_files_alone_are_the_same(central, monkeypatch, share, row_parts):
+    """Rows whose files are few are computed over those files' rows alone (their index taken from
+    the Département's): never a different figure than over the whole Département (forced both
+    ways here, and for every breakdown on the files)."""
     monkeypatch.setattr(CI, "SUBSET_BELOW", share)
+    monkeypatch.setattr(CI, "ROW_PARTS", row_parts)
     central.cache.pop("indicators_parts", None)
     central.cache.pop("indicators_reports", None)  # computed again, not taken from earlier calls
     for f in (Filters(), Filters.quarter(2026, 2, public="rsa"), Filters(territory="calaisis")):

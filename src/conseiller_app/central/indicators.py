@@ -427,10 +427,14 @@ SUBSET_BELOW = 0.25
 #: Parts kept in ``Central.cache`` (with their index) for the next filter change: at most this many
 #: times the Département's files in all (the parts by conseiller and by territory fit).
 PARTS_BUDGET = 3.0
-#: Breakdowns whose rows are computed over their own parts: many rows (one per conseiller) or
-#: the most asked filter (territory). The other rows are computed over the filter's scope: their
-#: parts are large and building each one's index would cost more than walking the scope.
-ROW_PARTS = ("conseiller", "territory")
+#: Breakdowns whose rows are computed over their own parts, built if need be: many small rows (one
+#: per conseiller). The rows of the other breakdowns on the files (a handful each) are computed
+#: over a part already kept (a filter asked before on the same data), else over the filter's
+#: scope: building a part (gathering its rows, taking its index from the Département's) costs
+#: more than one computation over a period of the whole scope.
+ROW_PARTS = ("conseiller",)
+#: Breakdowns on the files' own attributes (the others are periods).
+FILE_DIMENSIONS = ("territory", "conseiller", "agency", "chantier", "public", "scheme")
 PER_FILE = ("steps", "registrations", "referrals", "barriers", "pci", "prevention", "funding")
 
 
@@ -496,8 +500,10 @@ def subset(ds: I.Dataset, file_ids: Sequence[str]) -> I.Dataset:
                 rows.extend(found)
         parts[name] = rows
     parts["funding"] = g.session_funding + parts["funding"]
-    return I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
-                     aktiv_envelopes=ds.aktiv_envelopes, **parts)
+    out = I.Dataset(files=[files[i] for i in file_ids if i in files], sessions=ds.sessions,
+                    aktiv_envelopes=ds.aktiv_envelopes, **parts)
+    I.index_within(ds, out)  # from the dataset's index: the files' rows are not walked again
+    return out
 
 
 def _cached_part(central: Central, base: Loaded, key: tuple[Any, ...]) -> I.Dataset | None:
@@ -794,9 +800,13 @@ def consolidate(central: Central, filters: I.Filters = EVERYTHING, *, device_id:
             rows = []
             for key, label, f in _keys(dim, filters, base, ds, signature, period):
                 part = scope
+                own: I.Dataset | None = None
                 if dim in ROW_PARTS:
                     own = _part_for(central, base, ds, device_id, dim, key)
-                    part = own if len(own.files) < len(part.files) else part
+                elif dim in FILE_DIMENSIONS:
+                    own = _cached_part(central, base, ("part", device_id, dim, key))
+                if own is not None and len(own.files) < len(part.files):
+                    part = own
                 rows.append(BreakdownRow(key, label, _compute(central, base, device_id, part, f)))
             out[dim] = Breakdown(dim, DIMENSIONS[dim], tuple(rows))
         months: Sequence[BreakdownRow] = ()

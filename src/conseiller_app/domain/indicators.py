@@ -533,10 +533,57 @@ class Index:
                 [x for x in ds.files if x.id in changed], mine(ds.barriers))
         return ix
 
+    @classmethod
+    def restricted(cls, whole: Index, ds: Dataset) -> Index:
+        """The index of ``ds``, made of some of the files of ``whole``'s dataset with every row
+        that names them and the same sessions (``central.indicators.subset``), taken from
+        ``whole`` instead of walking the files' rows again: what a file's own registrations,
+        referrals, funding lines and steps give is the same in both. Only the files and their
+        barriers are walked (each a few rows). It gives the figures of ``Index(ds)`` (some of its
+        lists hold the same items in another order, where order does not count); ``whole`` is
+        left as it was. The entries of each file are shared with ``whole`` (never changed)."""
+        ix = cls.__new__(cls)
+        ix.ds = weakref.proxy(ds)
+        ix.sessions = dict(whole.sessions)
+        ids = [x.id for x in ds.files]
+        mine = set(ids)
+
+        def per_file(table: dict[str, Any], factory: Any = None) -> dict[str, Any]:
+            out: dict[str, Any] = defaultdict(factory) if factory is not None else {}
+            for bid in ids:
+                if bid in table:
+                    out[bid] = table[bid]
+            return out
+        ix.file_chantiers = per_file(whole.file_chantiers, set)
+        ix.file_agencies = per_file(whole.file_agencies, set)
+        ix.file_schemes = per_file(whole.file_schemes, set)
+        ix.positioned = [p for p in whole.positioned if p[0] in mine]
+        ix.agency_files = whole.agency_files & mine
+        ix.first_referral = per_file(whole.first_referral)
+        ix.firsts = per_file(whole.firsts, dict)
+        ix.exits = per_file(whole.exits, list)
+        ix.agency_prep = per_file(whole.agency_prep, list)
+        ix.all_files = {}
+        ix.reached = {}
+        ix.milestones = {}
+        ix.delay_rows = {key: [] for key in whole.delay_rows}
+        ix.barrier_rows = defaultdict(list)
+        ix._add_files(ds.files)
+        ix._add_barriers(ds.barriers)
+        return ix
+
     def _add(self, registrations: Iterable[RegistrationRow], referrals: Iterable[ReferralRow],
              funding: Iterable[FundingRow], steps: Iterable[StepRow], files: Iterable[FileRow],
              barriers: Iterable[BarrierRow]) -> None:
         """Walk these rows (all of a dataset's, or all of some files' whose entries are not here)."""
+        self._add_links(registrations, referrals, funding)
+        self._add_steps(steps)
+        self._add_files(files)
+        self._add_barriers(barriers)
+
+    def _add_links(self, registrations: Iterable[RegistrationRow], referrals: Iterable[ReferralRow],
+                   funding: Iterable[FundingRow]) -> None:
+        """Chantiers, agencies and schemes of each file, positionnements, first referrals."""
         withdrawn = RegistrationStatus.WITHDRAWN.value
         for r in registrations:
             session = self.sessions.get(r.session_id)
@@ -559,6 +606,9 @@ class Index:
         for line in funding:
             if line.beneficiary_id:
                 self.file_schemes[line.beneficiary_id].add(line.line)
+
+    def _add_steps(self, steps: Iterable[StepRow]) -> None:
+        """First start of each stage reached, exits done, agency preparatory steps, per file."""
         exit_, done, prep = Stage.EXIT.value, StepStatus.DONE.value, Stage.AGENCY_PREP.value
         for st in steps:
             start = st.actual_start
@@ -572,6 +622,9 @@ class Index:
                 self.exits[st.beneficiary_id].append((st.actual_end or start, st.outcome))
             elif st.stage == prep:
                 self.agency_prep[st.beneficiary_id].append(start)
+
+    def _add_files(self, files: Iterable[FileRow]) -> None:
+        """The files, from what :meth:`_add_links` and :meth:`_add_steps` found for them."""
         # Per file, what the funnel and the delays read, so that a computation walks each file once:
         # the stages reached (one shared frozenset per combination, counted as a whole) and the
         # dates of the first atelier, of the positionnement (else the first referral) and of the
@@ -600,6 +653,8 @@ class Index:
                                ("agency_to_mission", agency, mission)):
                 if a is not None and b is not None and b >= a:
                     self.delay_rows[name].append((f.id, b, (b - a).days))
+
+    def _add_barriers(self, barriers: Iterable[BarrierRow]) -> None:
         lifted = BarrierStatus.LIFTED.value
         for bar in barriers:
             self.barrier_rows[bar.type].append(
@@ -608,6 +663,20 @@ class Index:
     # What a computation over a period reads, sorted by date (built on the first such computation):
     # a month of the trend then walks that month's rows, not the whole convention's. Each is
     # (dates, rows) with ``dates`` ascending, for :func:`_window`.
+
+    # The files of each chantier, agency and scheme (a filter on one of them keeps these).
+
+    @cached_property
+    def files_by_chantier(self) -> dict[str, set[str]]:
+        return _inverted(self.file_chantiers)
+
+    @cached_property
+    def files_by_agency(self) -> dict[str, set[str]]:
+        return _inverted(self.file_agencies)
+
+    @cached_property
+    def files_by_scheme(self) -> dict[str, set[str]]:
+        return _inverted(self.file_schemes)
 
     @cached_property
     def spott_sessions(self) -> list[SessionRow]:
@@ -648,6 +717,14 @@ class Index:
         return _dated((x.granted_on, x) for x in self.ds.funding)
 
 
+def _inverted(per_file: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for bid, values in per_file.items():
+        for value in values:
+            out[value].add(bid)
+    return dict(out)
+
+
 def _dated(pairs: Iterable[tuple[date, Any]]) -> tuple[list[date], list[Any]]:
     """(dates, rows) sorted by date, stable: rows of the same day keep their order."""
     ordered = sorted(pairs, key=lambda p: p[0])
@@ -680,6 +757,15 @@ def index_from(previous: Dataset, ds: Dataset, files: Iterable[str]) -> Index:
     if ix is None:
         old = _indexes.get(previous)
         ix = _indexes[ds] = Index(ds) if old is None else Index.updated(old, ds, files)
+    return ix
+
+
+def index_within(whole: Dataset, part: Dataset) -> Index:
+    """The index of ``part``, some of ``whole``'s files with every row naming them and the same
+    sessions (see :meth:`Index.restricted`), taken from ``whole``'s (built if needed)."""
+    ix = _indexes.get(part)
+    if ix is None:
+        ix = _indexes[part] = Index.restricted(index(whole), part)
     return ix
 
 
@@ -725,12 +811,11 @@ class _Scope:
             files = [x for x in files if x.public == f.public]
         if f.referent_id:
             files = [x for x in files if x.referent_id == f.referent_id]
-        if f.chantier:
-            files = [x for x in files if f.chantier in ix.file_chantiers.get(x.id, ())]
-        if f.agency_id:
-            files = [x for x in files if f.agency_id in ix.file_agencies.get(x.id, ())]
-        if f.scheme:
-            files = [x for x in files if f.scheme in ix.file_schemes.get(x.id, ())]
+        for value, grouped in ((f.chantier, "files_by_chantier"), (f.agency_id, "files_by_agency"),
+                               (f.scheme, "files_by_scheme")):
+            if value:
+                wanted = getattr(ix, grouped).get(value, frozenset())
+                files = [x for x in files if x.id in wanted]
         self.files = {x.id: x for x in files}
 
     def session_ok(self, s: SessionRow, *, scheme: bool = True) -> bool:
@@ -848,12 +933,15 @@ def _funding_groups(sc: _Scope) -> tuple[list[FundingRow], list[FundingRow], lis
     files, scheme = sc.files, sc.f.scheme
     dated = sc.f.start is not None or sc.f.end is not None
     for x in _window(sc.ix.funding_by_date, sc.f) if dated else sc.ix.ds.funding:
+        bid = x.beneficiary_id
+        if bid and bid not in files:  # first: with a filter, most lines are another file's
+            continue
         found = groups.get((x.funder, x.line))
         if found is None or not lo <= x.granted_on <= hi:
             continue
         bucket = found
-        if x.beneficiary_id:
-            if x.beneficiary_id in files and (not scheme or scheme == x.line):
+        if bid:
+            if not scheme or scheme == x.line:
                 bucket.append(x)
         elif sc.funding_ok(x):
             bucket.append(x)
@@ -877,6 +965,8 @@ def _delays(sc: _Scope) -> dict[str, list[int]]:
     if files is sc.ix.all_files and sc.f.start is None and sc.f.end is None:
         return {key: [d for _, _, d in rows] for key, rows in sc.ix.delay_rows.items()}
     if sc.f.start is not None or sc.f.end is not None:
+        if files is sc.ix.all_files:  # every delay is one of the dataset's files'
+            return {key: [d for _, d in _window(dated, sc.f)] for key, dated in sc.ix.delays_by_date.items()}
         return {key: [d for bid, d in _window(dated, sc.f) if bid in files]
                 for key, dated in sc.ix.delays_by_date.items()}
     return {key: [d for bid, day, d in rows if lo <= day <= hi and bid in files]
@@ -938,6 +1028,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
             out[x.line] += x.amount_cents
         return out
 
+    completed = PreventionStatus.COMPLETED.value
     return IndicatorReport(
         filters=f,
         spott_grands_chantiers=sum(1 for s in ix.spott_sessions if f.in_period(s.start_date) and sc.session_ok(s)),
@@ -945,7 +1036,7 @@ def compute(ds: Dataset, f: Filters = Filters()) -> IndicatorReport:
         insertion_all=_rate(o for _, o in exits.values()),
         insertion_departement=_rate(o for bid, (_, o) in exits.items() if bid not in ix.agency_files),
         insertion_agencies=_rate(o for bid, (_, o) in exits.items() if bid in ix.agency_files),
-        prevention_completed=sum(1 for p in ds.prevention if p.status == PreventionStatus.COMPLETED.value
+        prevention_completed=sum(1 for p in ds.prevention if p.status == completed
                                  and p.beneficiary_id in sc.files and f.in_period(p.completed_on)),
         pci_count=len(pci),
         pci_files=len({p.beneficiary_id for p in pci}),
