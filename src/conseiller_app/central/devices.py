@@ -89,6 +89,12 @@ def find(conn: Connection, ref: str) -> dict[str, Any]:
     return dict(rows[0])
 
 
+def find_id(conn: Connection, ref: str) -> str:
+    """The full id of the device ``ref`` names (as :func:`find`), for a command's ``--device``."""
+    device_id: str = find(conn, ref)["id"]
+    return device_id
+
+
 def _describe(row: Mapping[str, Any], counts: Mapping[tuple[str, str], int]) -> DeviceInfo:
     return DeviceInfo(
         id=row["id"], status=row["status"], status_label=STATUS_LABELS.get(row["status"], row["status"]),

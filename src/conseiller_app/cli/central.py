@@ -404,7 +404,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         device_id = None
         if args.device:
             with central.db.read() as conn:
-                device_id = devices.find(conn, args.device)["id"]
+                device_id = devices.find_id(conn, args.device)
         result = indicators.consolidate(central, filters, device_id=device_id, stale_after_days=args.stale_days)
     finally:
         central.close()
@@ -427,7 +427,7 @@ def _comite_filters(args: argparse.Namespace, central: Central) -> tuple[Filters
     device_id = None
     if args.device:
         with central.db.read() as conn:
-            device_id = devices.find(conn, args.device)["id"]
+            device_id = devices.find_id(conn, args.device)
     return filters, device_id
 
 
