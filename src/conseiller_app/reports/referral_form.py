@@ -5,9 +5,9 @@ the consent's scope; this module prints what it is given and says what is not sh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -31,6 +31,9 @@ from conseiller_app.reports.common import (
     write_pdf,
 )
 
+if TYPE_CHECKING:
+    from conseiller_app.storage.services.referrals import FormPerson, ReferralForm
+
 MARGIN = 15 * mm
 NOT_SHARED = "<font color='#8a8a8a'>non communiqué (hors du consentement)</font>"
 
@@ -40,10 +43,11 @@ def filename(reference: str) -> str:
     return f"{reference}.pdf"
 
 
-def _value(person: dict[str, Any], key: str, fmt: Callable[[Any], Any] | None = None) -> str:
-    if key not in person:
+def _value(person: FormPerson, key: str, fmt: Callable[[Any], Any] | None = None) -> str:
+    fields: Mapping[str, Any] = person  # read by a field name the caller gives
+    if key not in fields:
         return NOT_SHARED
-    val = person[key]
+    val = fields[key]
     if fmt:
         val = fmt(val)
     return esc(val) if val not in (None, "") else "<font color='#8a8a8a'>—</font>"
@@ -53,7 +57,7 @@ def _checkbox_line(items: list[str], st: dict[str, ParagraphStyle]) -> Paragraph
     return Paragraph("&nbsp;&nbsp;&nbsp;".join(f"<font size=11>☐</font>&nbsp;{esc(i)}" for i in items), st["cell"])
 
 
-def render(data: dict[str, Any]) -> bytes:
+def render(data: ReferralForm) -> bytes:
     st = styles()
     width = A4[0] - 2 * MARGIN
     person = data["person"]
@@ -201,7 +205,7 @@ def render(data: dict[str, Any]) -> bytes:
                         footer=f"Fiche de liaison {ref} — document confidentiel : contient des données personnelles")
 
 
-def write(target: Path, data: dict[str, Any]) -> Path:
+def write(target: Path, data: ReferralForm) -> Path:
     """Render and write atomically to ``target``."""
     return write_pdf(target, lambda: render(data))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -376,7 +376,88 @@ def agencies(ctx: Context, *, territory: str | None = None, trade: str | None = 
                           trades=tuple(a.trades or ()), illustrative=a.illustrative) for a in rows]
 
 
-def form_data(ctx: Context, referral: str) -> dict[str, Any]:
+# --- the referral form's document (printed whole: its keys are the contract with the report) ----
+
+
+class FormStep(TypedDict):
+    stage_label: str
+    status_label: str
+    date: date | None
+
+
+class FormBarrier(TypedDict):
+    type_label: str
+    status_label: str
+
+
+class FormPerson(TypedDict, total=False):
+    """The person, limited to what the consent's scope covers (a key absent: not shared)."""
+
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    phone: str
+    email: str
+    address: str
+    postal_code: str
+    commune_name: str
+    public_label: str
+    steps: list[FormStep]
+    barriers: list[FormBarrier]
+    barriers_summary: str | None
+
+
+class FormTrade(TypedDict):
+    code: str
+    name: str
+    rome: str
+
+
+class FormConsent(TypedDict):
+    given_on: date
+    recorded_by: str
+    partner_name: str
+
+
+class FormAgency(TypedDict):
+    name: str
+    network: str | None
+    address: str | None
+    commune_name: str
+    postal_code: str
+    contact: str | None
+    illustrative: bool
+
+
+class FormConseiller(TypedDict):
+    name: str
+    office: str
+    email: str
+    phone: str
+    territory: str
+
+
+class ReferralForm(TypedDict):
+    """What :func:`form_data` gives the referral form (``reports.referral_form``)."""
+
+    reference: str
+    status: str
+    status_label: str
+    status_date: date
+    issued_on: date
+    scheme: str
+    scheme_label: str
+    trades: list[FormTrade]
+    person: FormPerson
+    scope: list[str]
+    scope_labels: list[str]
+    consent: FormConsent
+    agency: FormAgency
+    conseiller: FormConseiller
+
+
+
+def form_data(ctx: Context, referral: str) -> ReferralForm:
     """Everything the referral form (fiche de liaison) prints, the person's data limited to what
     the consent's scope covers. Refused (``ConsentRequired``) when the consent is missing or was
     withdrawn. The print is recorded in the audit journal."""
@@ -395,13 +476,13 @@ def form_data(ctx: Context, referral: str) -> dict[str, Any]:
         agency_commune = s.get(m.Commune, a.commune_insee) if a.commune_insee else None
         trades = {t.code: (t.name, t.rome) for t in s.scalars(select(m.Trade))}
         pathway, _ = pathway_service.load(s, b.id)
-        barriers = [
+        barriers: list[FormBarrier] = [
             {"type_label": BarrierType(x.type).label, "status_label": BarrierStatus(x.status).label}
             for x in s.scalars(select(m.Barrier).where(m.Barrier.beneficiary_id == b.id, m.Barrier.deleted_at.is_(None))
                                .order_by(m.Barrier.identified_on))
             if x.type != BarrierType.HEALTH.value  # health: never printed for a partner
         ]
-        person = {
+        person: FormPerson = {
             "last_name": b.last_name, "first_name": b.first_name, "birth_date": b.birth_date,
             "phone": format_phone(b.phone), "email": b.email or "", "address": b.address or "",
             "postal_code": (commune.postal_codes.split() or [""])[0] if commune else "",
@@ -414,13 +495,13 @@ def form_data(ctx: Context, referral: str) -> dict[str, Any]:
             "barriers": barriers, "barriers_summary": r.barriers_summary,
         }
         scope = [ConsentScope(x).value for x in consent.scope]
-        data = {
+        data: ReferralForm = {
             "reference": r.reference, "status": r.status, "status_label": RS(r.status).label,
             "status_date": r.status_date, "issued_on": today,
             "scheme": r.scheme, "scheme_label": ReferralScheme(r.scheme).label,
             "trades": [{"code": t, "name": trades.get(t, (t, ""))[0], "rome": trades.get(t, ("", ""))[1]}
                        for t in r.trades or []],
-            "person": rules.limit_to_scope(person, scope),
+            "person": cast(FormPerson, rules.limit_to_scope(person, scope)),
             "scope": scope, "scope_labels": [ConsentScope(x).label for x in scope],
             "consent": {"given_on": consent.given_on, "recorded_by": recorder.name if recorder else "",
                         "partner_name": consent.partner_name},
