@@ -32,11 +32,12 @@ def check_report(report: dict, stderr: str = "") -> None:
     """Every measurement is there with finite figures; a skipped one is PostgreSQL's, saying why."""
     rows = {m["key"]: m for m in report["measurements"]}
     indicators = {k for k in rows if k.startswith("indicators_")}  # issue 9's group
-    central = {k for k in rows if k.startswith("central_indicators_")}  # issue 11's group (PostgreSQL)
+    # issue 11's group (PostgreSQL): the consolidated indicators, the bilan, the partners' export
+    central = {k for k in rows if k.startswith(("central_indicators_", "central_bilan", "central_export_"))}
     assert indicators and central and set(rows) - indicators - central == EXPECTED, stderr[-2000:]
     for key, row in rows.items():
         if row["skipped"] is not None:  # only PostgreSQL may be missing, and then it says why
-            assert key.startswith(("ingest_postgresql", "central_indicators_")), row
+            assert key.startswith(("ingest_postgresql", "central_")), row
             assert isinstance(row["skipped"], str) and "PostgreSQL" in row["skipped"], row
             continue
         assert row["runs"] >= 1, key
